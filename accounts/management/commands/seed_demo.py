@@ -1,0 +1,124 @@
+"""Demo data: the EU for Integrity programme, its donor, two calls, ten CSOs, one login per role.
+
+Idempotent: every object is looked up by its natural key first, so a second run changes nothing.
+"""
+from datetime import date, timedelta
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from djmoney.money import Money
+
+from accounts.models import Membership, Organisation, ProgrammeRole, User
+from audit.services import audit_record
+from grants.models import Call, CallState, Contribution, Criterion, Donor, Programme
+from grants.services import call_publish, calls_open_close
+
+DEMO_PASSWORD = "hromada-demo-2026"
+
+USERS = [
+    # email, full name, language, programme role, is admin
+    ("applicant@demo.hromada.org", "Олена Коваленко", "uk", None, False),
+    ("reviewer@demo.hromada.org", "Armen Petrosyan", "hy", ProgrammeRole.Role.REVIEWER, False),
+    ("manager@demo.hromada.org", "Maria Ionescu", "en", ProgrammeRole.Role.MANAGER, False),
+    ("finance@demo.hromada.org", "Nino Beridze", "en", ProgrammeRole.Role.FINANCE, False),
+    ("donor@demo.hromada.org", "Pierre Dubois", "en", ProgrammeRole.Role.DONOR, False),
+    ("admin@demo.hromada.org", "Hromada Admin", "en", None, True),
+]
+
+ORGANISATIONS = [
+    ("Центр протидії корупції", "UA", "ngo", "UA-EDR-35960913"),
+    ("Трансперенсі Інтернешнл Україна", "UA", "ngo", "UA-EDR-39393948"),
+    ("Інститут масової інформації", "UA", "media", "UA-EDR-21531247"),
+    ("Հակակոռուպցիոն կենտրոն", "AM", "ngo", "AM-SRALE-222.110.02312"),
+    ("Ինֆորմացիայի ազատության կենտրոն", "AM", "association", "AM-SRALE-273.110.01234"),
+    ("Institute for Development of Freedom of Information", "GE", "think_tank", "GE-NAPR-204957010"),
+    ("Transparency International Georgia", "GE", "ngo", "GE-NAPR-204470530"),
+    ("Centrul de Investigații Jurnalistice", "MD", "media", "MD-IDNO-1003600123456"),
+    ("Asociația pentru Democrație Participativă", "MD", "association", "MD-IDNO-1007600654321"),
+    ("Economic Research Center", "AZ", "think_tank", "AZ-IVI-1400123456"),
+]
+
+CRITERIA = [
+    ("Relevance of the action", "Відповідність дії", "Գործողության համապատասխանություն", 5, 2, 3),
+    ("Design and feasibility", "Дизайн і здійсненність", "Նախագծում և իրագործելիություն", 5, 1, 3),
+    ("Operational capacity", "Операційна спроможність", "Գործառնական կարողություն", 5, 1, 3),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (idempotent) and print one login per role."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        donor, _ = Donor.objects.get_or_create(
+            name="European Union", defaults={"identifier": "XI-IATI-EC_NEAR"})
+        programme, created = Programme.objects.get_or_create(code="eu4i", defaults=dict(
+            title="EU for Integrity", title_uk="ЄС за доброчесність", title_hy="ԵՄ-ն հանուն բարեվարքության",
+            description="Open Government Partnership programme for the Eastern Partnership.",
+            budget=Money(Decimal("2500000.00"), "EUR"), starts_on=date(2020, 5, 1), ends_on=date(2024, 8, 30),
+            countries=["AM", "AZ", "BY", "GE", "MD", "UA"],
+        ))
+        Contribution.objects.get_or_create(donor=donor, programme=programme,
+                                           defaults={"amount": Money(Decimal("2500000.00"), "EUR")})
+        users = {}
+        for email, name, language, role, is_admin in USERS:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=name, language=language,
+                                                is_staff=is_admin, is_superuser=is_admin)
+            EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+            if role:
+                ProgrammeRole.objects.get_or_create(user=user, programme=programme, role=role)
+            users[email] = user
+        for legal_name, country, org_type, reg in ORGANISATIONS:
+            org, org_created = Organisation.objects.get_or_create(
+                registration_id=reg, defaults={"legal_name": legal_name, "country": country, "org_type": org_type})
+            if org_created:
+                with transaction.atomic():
+                    audit_record(actor=None, action="organisation_register", obj=org, data={"source": "seed_demo"})
+        first = Organisation.objects.get(registration_id=ORGANISATIONS[0][3])
+        Membership.objects.get_or_create(organisation=first, user=users["applicant@demo.hromada.org"],
+                                         defaults={"role": Membership.Role.OWNER})
+        now = timezone.now().replace(second=0, microsecond=0)
+        manager = users["manager@demo.hromada.org"]
+        self._call(programme, manager, "advocacy-2026", dict(
+            title="Advocacy grants for integrity reforms",
+            title_uk="Гранти на адвокацію реформ доброчесності",
+            title_hy="Դրամաշնորհներ բարեվարքության բարեփոխումների ջատագովության համար",
+            description="Support for civil-society advocacy on anti-corruption, open contracting and beneficial ownership.",
+            envelope=Money(Decimal("600000.00"), "EUR"), min_grant=Decimal("20000"), max_grant=Decimal("60000"),
+            cofinancing_min_pct=Decimal("5"), max_duration_months=18, eligible_countries=["AM", "AZ", "GE", "MD", "UA"],
+            eligible_org_types=["ngo", "association", "think_tank", "network", "media"],
+            opens_at=now - timedelta(days=7), deadline=now + timedelta(days=30), reviewers_per_application=2,
+        ))
+        self._call(programme, manager, "innovation-2026", dict(
+            title="Innovation grants for online accountability tools",
+            title_uk="Інноваційні гранти на онлайн-інструменти підзвітності",
+            title_hy="Նորարարական դրամաշնորհներ առցանց հաշվետվողականության գործիքների համար",
+            description="Open-source tools that let citizens follow public money and hold officials to account.",
+            envelope=Money(Decimal("400000.00"), "EUR"), min_grant=Decimal("30000"), max_grant=Decimal("80000"),
+            cofinancing_min_pct=Decimal("10"), max_duration_months=24, eligible_countries=["AM", "GE", "MD", "UA"],
+            eligible_org_types=["ngo", "think_tank", "media", "other"],
+            opens_at=now + timedelta(days=3), deadline=now + timedelta(days=60), reviewers_per_application=3,
+        ))
+        calls_open_close()
+        self.stdout.write(self.style.SUCCESS("Demo data ready." if created else "Demo data already present; nothing changed."))
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for email, _name, _lang, role, is_admin in USERS:
+            label = "admin" if is_admin else (role.label if role else "applicant")
+            self.stdout.write(f"  {str(label):<20} {email}")
+
+    def _call(self, programme, manager, code, fields):
+        call = Call.objects.filter(programme=programme, code=code).first()
+        if call is not None:
+            return call
+        call = Call.objects.create(programme=programme, code=code, **fields)
+        for position, (name, name_uk, name_hy, max_score, weight, minimum) in enumerate(CRITERIA, start=1):
+            Criterion.objects.create(call=call, position=position, name=name, name_uk=name_uk, name_hy=name_hy,
+                                     max_score=Decimal(max_score), weight=Decimal(weight), minimum=Decimal(minimum))
+        call_publish(actor=manager, call_id=call.pk)
+        assert call.__class__.objects.get(pk=call.pk).state == CallState.PUBLISHED
+        return call

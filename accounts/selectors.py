@@ -1,0 +1,32 @@
+from django.db.models import Count, Q
+
+from .models import Invitation, Membership, Organisation
+from .roles import MANAGER, programme_ids
+
+
+def organisation_list_visible(user):
+    """Organisations the user may see: their own; all for programme managers and admins."""
+    qs = Organisation.objects.all()
+    if not user.is_superuser and not programme_ids(user, MANAGER):
+        qs = qs.filter(memberships__user=user)
+    return qs.annotate(member_count=Count("memberships", distinct=True)).order_by("legal_name")
+
+
+def organisation_get_visible(user, pk):
+    return organisation_list_visible(user).get(pk=pk)
+
+
+def organisation_members(organisation):
+    return Membership.objects.filter(organisation=organisation).select_related("user").order_by("-role", "user__email")
+
+
+def invitation_list_open(organisation):
+    return Invitation.objects.filter(organisation=organisation, accepted_at__isnull=True).order_by("-created_at")
+
+
+def user_has_organisation(user) -> bool:
+    return Membership.objects.filter(user=user).exists()
+
+
+def organisation_search_q(term: str) -> Q:
+    return Q(legal_name__icontains=term) | Q(registration_id__icontains=term)

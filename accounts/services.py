@@ -1,0 +1,92 @@
+"""Use cases for accounts and organisations: the only code that writes these tables."""
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_record
+from workers.messenger import notify_email
+
+from .models import Invitation, Membership, Organisation
+from .orgid import orgid_validate
+from .roles import roles_forget
+
+
+def organisation_register(*, actor, legal_name: str, country: str, org_type: str, registration_id: str, website: str = "") -> Organisation:
+    registration_id = orgid_validate(country, registration_id)
+    legal_name = (legal_name or "").strip()
+    if not legal_name:
+        raise ValidationError({"legal_name": _("Enter the organisation's legal name.")})
+    try:
+        with transaction.atomic():
+            org = Organisation.objects.create(
+                legal_name=legal_name, country=country, org_type=org_type,
+                registration_id=registration_id, website=website,
+            )
+            Membership.objects.create(organisation=org, user=actor, role=Membership.Role.OWNER)
+            audit_record(actor=actor, action="organisation_register", obj=org,
+                         data={"legal_name": legal_name, "registration_id": registration_id})
+    except IntegrityError:
+        raise ValidationError({"registration_id": _("An organisation with this identifier is already registered.")})
+    roles_forget(actor)
+    return org
+
+
+def organisation_update(*, actor, organisation: Organisation, **fields) -> Organisation:
+    if not actor.has_perm("accounts.change_organisation", organisation):
+        raise PermissionDenied
+    if "registration_id" in fields or "country" in fields:
+        fields["registration_id"] = orgid_validate(fields.get("country", organisation.country),
+                                                   fields.get("registration_id", organisation.registration_id))
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        changed = {k: v for k, v in fields.items() if getattr(org, k) != v}
+        for key, value in changed.items():
+            setattr(org, key, value)
+        try:
+            org.save()
+        except IntegrityError:
+            raise ValidationError({"registration_id": _("An organisation with this identifier is already registered.")})
+        if changed:
+            audit_record(actor=actor, action="organisation_update", obj=org, data=changed)
+    return org
+
+
+def member_invite(*, actor, organisation: Organisation, email: str) -> Invitation:
+    if not actor.has_perm("accounts.invite_member", organisation):
+        raise PermissionDenied
+    email = (email or "").strip().lower()
+    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise ValidationError({"email": _("This person is already a member.")})
+    with transaction.atomic():
+        invitation = Invitation.objects.create(organisation=organisation, email=email, invited_by=actor)
+        event = audit_record(actor=actor, action="member_invite", obj=organisation, data={"email": email})
+        notify_email(kind="organisation_invitation", email=email, obj=invitation, key=str(event.seq),
+                     context={"organisation": organisation.legal_name, "inviter": str(actor),
+                              "path": f"/organisations/invitations/{invitation.token}/"},
+                     language=actor.language)
+    return invitation
+
+
+def invitation_accept(*, actor, token: str) -> Membership:
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().select_related("organisation").filter(token=token).first()
+        if invitation is None or not invitation.is_open:
+            raise ValidationError(_("This invitation is no longer valid. Ask the organisation for a new one."))
+        if invitation.email.lower() != actor.email.lower():
+            raise ValidationError(_("This invitation was sent to another e-mail address. Log in with %(email)s to accept it.")
+                                  % {"email": invitation.email})
+        membership, _created = Membership.objects.get_or_create(
+            organisation=invitation.organisation, user=actor, defaults={"role": Membership.Role.MEMBER})
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = actor
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        audit_record(actor=actor, action="member_join", obj=invitation.organisation, data={"email": actor.email})
+    roles_forget(actor)
+    return membership
+
+
+def user_language_set(*, user, language: str) -> None:
+    if user.is_authenticated and user.language != language:
+        type(user).objects.filter(pk=user.pk).update(language=language)
+        user.language = language
