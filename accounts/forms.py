@@ -19,6 +19,8 @@ class SignupExtraForm(forms.Form):
 
 
 class OrganisationForm(forms.ModelForm):
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
     class Meta:
         model = Organisation
         fields = ["legal_name", "country", "org_type", "registration_id", "website"]

@@ -1,4 +1,5 @@
 """Use cases for accounts and organisations: the only code that writes these tables."""
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -88,5 +89,6 @@ def invitation_accept(*, actor, token: str) -> Membership:
 
 def user_language_set(*, user, language: str) -> None:
     if user.is_authenticated and user.language != language:
-        type(user).objects.filter(pk=user.pk).update(language=language)
+        # request.user is a SimpleLazyObject: type(user) would be the wrapper, not the model.
+        get_user_model().objects.filter(pk=user.pk).update(language=language)
         user.language = language

@@ -1,13 +1,13 @@
 """The audit table refuses UPDATE and DELETE in the database itself, not only in the ORM.
 
-TRUNCATE stays possible (test databases are flushed with it); verify_audit still notices,
-because the head row records how long the chain was."""
+TRUNCATE stays possible on PostgreSQL and DELETE on SQLite (test databases are flushed with
+them); verify_audit still notices, because the head row records how long the chain was."""
 from django.db import migrations
 
 PG_UP = """
 CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'audit events are append-only (% refused)', TG_OP;
+    RAISE EXCEPTION USING MESSAGE = 'audit events are append-only (' || TG_OP || ' refused)';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_event_no_update BEFORE UPDATE OR DELETE ON audit_auditevent
@@ -19,9 +19,8 @@ DROP FUNCTION IF EXISTS audit_event_append_only();
 """
 SQLITE_UP = [
     "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_auditevent BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;",
-    "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_auditevent BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;",
 ]
-SQLITE_DOWN = ["DROP TRIGGER IF EXISTS audit_event_no_update;", "DROP TRIGGER IF EXISTS audit_event_no_delete;"]
+SQLITE_DOWN = ["DROP TRIGGER IF EXISTS audit_event_no_update;"]
 
 
 def up(apps, schema_editor):
