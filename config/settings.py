@@ -142,7 +142,8 @@ AXES_VERBOSE = False
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("uk", _("Ukrainian")), ("hy", _("Armenian"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale_vendor/ holds our translations of third-party apps that ship none for our languages (allauth: hy).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Europe/Kyiv"
 USE_I18N = True
