@@ -46,6 +46,10 @@ class Programme(Translated, models.Model):
     ends_on = models.DateField(_("ends on"))
     countries = models.JSONField(_("countries"), default=list, help_text=_("ISO codes, e.g. [\"UA\", \"AM\"]"))
     donors = models.ManyToManyField(Donor, through="Contribution", related_name="programmes")
+    # Sum of the envelopes of published calls, kept by call_publish/call_cancel under the
+    # programme's row lock; the database refuses a value above the budget.
+    envelopes_total = models.DecimalField(_("envelopes of published calls"), max_digits=14, decimal_places=2,
+                                          default=Decimal("0"), editable=False)
 
     class Meta:
         ordering = ["-starts_on", "code"]
@@ -54,6 +58,7 @@ class Programme(Translated, models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(budget__gte=0), name="programme_budget_not_negative"),
             models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="programme_period_ordered"),
+            models.CheckConstraint(condition=models.Q(envelopes_total__lte=models.F("budget")), name="programme_envelopes_within_budget"),
         ]
 
     def __str__(self):
@@ -114,6 +119,15 @@ class Call(Translated, ConcurrentTransitionMixin, models.Model):
     overall_threshold = models.DecimalField(_("overall threshold"), max_digits=6, decimal_places=2, default=Decimal("10"))
     blind_review = models.BooleanField(_("blind review"), default=False)
     flexibility_pct = models.DecimalField(_("budget flexibility between headings (%)"), max_digits=5, decimal_places=2, default=Decimal("25"))
+    indirect_max_pct = models.DecimalField(_("indirect costs at most (% of direct costs)"), max_digits=5, decimal_places=2, default=Decimal("7"))
+    review_comment_min_chars = models.PositiveSmallIntegerField(_("minimum length of a reviewer's comment"), default=50)
+    review_days = models.PositiveSmallIntegerField(_("days reviewers have to score"), default=14)
+    reviewers_not_from_applicant_country = models.BooleanField(_("reviewers never from the applicant's country"), default=False)
+    max_file_mb = models.PositiveSmallIntegerField(_("largest attachment (MB)"), default=10)
+    max_total_mb = models.PositiveSmallIntegerField(_("all attachments of one application (MB)"), default=40)
+    # Ledger counter kept by the award service under the call's row lock; the database refuses
+    # a value above the envelope whatever the code does.
+    awarded_total = models.DecimalField(_("awarded so far"), max_digits=14, decimal_places=2, default=Decimal("0"), editable=False)
     state = FSMField(_("state"), default=CallState.DRAFT, choices=CallState.choices, protected=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -125,6 +139,8 @@ class Call(Translated, ConcurrentTransitionMixin, models.Model):
             models.UniqueConstraint(fields=["programme", "code"], name="call_code_unique"),
             models.CheckConstraint(condition=models.Q(deadline__gt=models.F("opens_at")), name="call_deadline_after_opening"),
             models.CheckConstraint(condition=models.Q(max_grant__gte=models.F("min_grant")), name="call_grant_range_ordered"),
+            models.CheckConstraint(condition=models.Q(awarded_total__gte=0) & models.Q(awarded_total__lte=models.F("envelope")),
+                                   name="call_awards_within_envelope"),
         ]
 
     def __str__(self):
@@ -185,3 +201,296 @@ class Criterion(Translated, models.Model):
 
     def __str__(self):
         return self.translated("name")
+
+
+class HeadingKind(models.TextChoices):
+    DIRECT = "direct", _("Direct costs")
+    INDIRECT = "indirect", _("Indirect costs")
+    CONTINGENCY = "contingency", _("Contingency reserve")
+
+
+class BudgetHeading(Translated, models.Model):
+    """A heading of the call's budget template (staff, travel, equipment, indirect…)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="budget_headings")
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    name = models.CharField(_("name"), max_length=120)
+    name_uk = models.CharField(_("name (Ukrainian)"), max_length=120, blank=True)
+    name_hy = models.CharField(_("name (Armenian)"), max_length=120, blank=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=HeadingKind.choices, default=HeadingKind.DIRECT)
+
+    class Meta:
+        ordering = ["call", "position"]
+        verbose_name = _("budget heading")
+        verbose_name_plural = _("budget headings")
+        constraints = [models.UniqueConstraint(fields=["call", "position"], name="heading_position_unique")]
+
+    def __str__(self):
+        return self.translated("name")
+
+
+class Question(Translated, models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    text = models.CharField(_("question"), max_length=500)
+    text_uk = models.CharField(_("question (Ukrainian)"), max_length=500, blank=True)
+    text_hy = models.CharField(_("question (Armenian)"), max_length=500, blank=True)
+    help_text = models.TextField(_("guidance"), blank=True)
+    max_chars = models.PositiveIntegerField(_("character limit"), default=3000)
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        ordering = ["call", "position"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [models.UniqueConstraint(fields=["call", "position"], name="question_position_unique")]
+
+    def __str__(self):
+        return self.translated("text")
+
+
+class RequiredDocument(Translated, models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="required_documents")
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    name = models.CharField(_("document"), max_length=200)
+    name_uk = models.CharField(_("document (Ukrainian)"), max_length=200, blank=True)
+    name_hy = models.CharField(_("document (Armenian)"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        ordering = ["call", "position"]
+        verbose_name = _("required document")
+        verbose_name_plural = _("required documents")
+
+    def __str__(self):
+        return self.translated("name")
+
+
+class TrancheCondition(models.TextChoices):
+    SIGNATURE = "signature", _("On signature")
+    INTERIM_REPORT = "interim_report", _("After the interim report is approved")
+    FINAL_REPORT = "final_report", _("After the final report is approved")
+
+
+class TranchePlanItem(models.Model):
+    """The call's tranche template, e.g. 40% on signature, 40% on interim report, 20% balance."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="tranche_plan")
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    share_pct = models.DecimalField(_("share (%)"), max_digits=5, decimal_places=2,
+                                    validators=[MinValueValidator(0), MaxValueValidator(100)])
+    condition = models.CharField(_("release condition"), max_length=20, choices=TrancheCondition.choices)
+
+    class Meta:
+        ordering = ["call", "position"]
+        verbose_name = _("tranche plan item")
+        verbose_name_plural = _("tranche plan")
+
+
+class ExchangeRate(models.Model):
+    """Monthly accounting rate (InforEuro style): 1 unit of `base` = `rate` units of `currency`."""
+
+    month = models.DateField(_("month"), help_text=_("first day of the month"))
+    base = models.CharField(_("base currency"), max_length=3, default="EUR")
+    currency = models.CharField(_("currency"), max_length=3)
+    rate = models.DecimalField(_("rate"), max_digits=18, decimal_places=6)
+    recorded_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-month", "currency"]
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "base", "currency"], name="exchange_rate_unique"),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchange_rate_positive"),
+            models.CheckConstraint(condition=models.Q(month__day=1), name="exchange_rate_month_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} 1 {self.base} = {self.rate} {self.currency}"
+
+
+class GrantState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    CLOSED = "closed", _("Closed")
+    TERMINATED = "terminated", _("Terminated")
+
+
+class Grant(ConcurrentTransitionMixin, models.Model):
+    """A grant agreement made from an awarded application."""
+
+    application = models.OneToOneField("applications.Application", on_delete=models.PROTECT, related_name="grant")
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="grants")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="grants")
+    number = models.CharField(_("grant number"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    amount_awarded = models.DecimalField(_("amount awarded"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    signed_document = models.CharField(_("signed agreement (stored name)"), max_length=200, blank=True)
+    # Kept by the payment service under the grant's row lock; the database refuses paid > awarded.
+    paid_total = models.DecimalField(_("paid so far"), max_digits=14, decimal_places=2, default=Decimal("0"), editable=False)
+    state = FSMField(_("state"), default=GrantState.DRAFT, choices=GrantState.choices, protected=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_awarded__gt=0), name="grant_amount_positive"),
+            models.CheckConstraint(condition=models.Q(paid_total__gte=0) & models.Q(paid_total__lte=models.F("amount_awarded")),
+                                   name="grant_paid_within_awarded"),
+            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="grant_period_ordered"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @transition(field=state, source=GrantState.DRAFT, target=GrantState.ACTIVE)
+    def sign(self):
+        pass
+
+    @transition(field=state, source=GrantState.ACTIVE, target=GrantState.SUSPENDED)
+    def suspend(self):
+        pass
+
+    @transition(field=state, source=GrantState.SUSPENDED, target=GrantState.ACTIVE)
+    def resume(self):
+        pass
+
+    @transition(field=state, source=GrantState.ACTIVE, target=GrantState.CLOSED)
+    def close(self):
+        pass
+
+    @transition(field=state, source=[GrantState.ACTIVE, GrantState.SUSPENDED], target=GrantState.TERMINATED)
+    def terminate(self):
+        pass
+
+
+class GrantBudgetLine(models.Model):
+    """The approved budget of a grant (current version); amendments keep earlier versions."""
+
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="budget_lines")
+    heading = models.ForeignKey(BudgetHeading, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=1)
+    description = models.CharField(_("description"), max_length=300)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["grant", "position"]
+        verbose_name = _("approved budget line")
+        verbose_name_plural = _("approved budget lines")
+
+
+class Amendment(models.Model):
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="amendments")
+    version = models.PositiveSmallIntegerField(_("version"))
+    reason = models.TextField(_("reason"))
+    lines = models.JSONField(_("budget lines of this version"), default=list)
+    state = FSMField(default=State.PROPOSED, choices=State.choices, protected=True)
+    proposed_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["grant", "version"]
+        verbose_name = _("amendment")
+        verbose_name_plural = _("amendments")
+        constraints = [models.UniqueConstraint(fields=["grant", "version"], name="amendment_version_unique")]
+
+    @transition(field=state, source=State.PROPOSED, target=State.APPROVED)
+    def approve(self):
+        pass
+
+    @transition(field=state, source=State.PROPOSED, target=State.REJECTED)
+    def reject(self):
+        pass
+
+
+class TrancheState(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    DUE = "due", _("Due")
+    APPROVED = "approved", _("Approved")
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Tranche(ConcurrentTransitionMixin, models.Model):
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="tranches")
+    position = models.PositiveSmallIntegerField(_("number"))
+    share_pct = models.DecimalField(_("share (%)"), max_digits=5, decimal_places=2)
+    condition = models.CharField(_("release condition"), max_length=20, choices=TrancheCondition.choices)
+    planned_amount = models.DecimalField(_("planned amount"), max_digits=14, decimal_places=2)
+    due_amount = models.DecimalField(_("amount due"), max_digits=14, decimal_places=2, null=True, blank=True)
+    due_reason = models.TextField(_("how the amount due was set"), blank=True)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    approved_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    state = FSMField(_("state"), default=TrancheState.PLANNED, choices=TrancheState.choices, protected=True)
+
+    class Meta:
+        ordering = ["grant", "position"]
+        verbose_name = _("tranche")
+        verbose_name_plural = _("tranches")
+        constraints = [models.UniqueConstraint(fields=["grant", "position"], name="tranche_position_unique")]
+
+    def __str__(self):
+        return f"{self.grant.number} #{self.position}"
+
+    @transition(field=state, source=TrancheState.PLANNED, target=TrancheState.DUE)
+    def make_due(self):
+        pass
+
+    @transition(field=state, source=TrancheState.DUE, target=TrancheState.APPROVED)
+    def approve(self):
+        pass
+
+    @transition(field=state, source=TrancheState.APPROVED, target=TrancheState.PAID)
+    def pay(self):
+        pass
+
+    @transition(field=state, source=[TrancheState.PLANNED, TrancheState.DUE], target=TrancheState.CANCELLED)
+    def cancel(self):
+        pass
+
+
+class Payment(models.Model):
+    """One payment of one tranche. The one-to-one and the unique bank reference mean a tranche
+    is never paid twice and a replayed request is refused by the database itself."""
+
+    tranche = models.OneToOneField(Tranche, on_delete=models.PROTECT, related_name="payment")
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="payments")
+    paid_on = models.DateField(_("paid on"))
+    amount = models.DecimalField(_("amount paid"), max_digits=16, decimal_places=2)
+    currency = models.CharField(_("paid currency"), max_length=3)
+    exchange_rate = models.DecimalField(_("exchange rate used"), max_digits=18, decimal_places=6, default=Decimal("1"))
+    rate_month = models.DateField(_("rate of the month"), null=True, blank=True)
+    amount_programme_currency = models.DecimalField(_("amount in the grant's currency"), max_digits=14, decimal_places=2)
+    bank_reference = models.CharField(_("bank reference"), max_length=80, unique=True)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-paid_on"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(condition=models.Q(amount_programme_currency__gt=0), name="payment_converted_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.bank_reference}: {self.amount} {self.currency}"

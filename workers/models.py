@@ -31,3 +31,19 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} → {self.email}"
+
+
+class NotificationPreference(models.Model):
+    """How a user wants one kind of message: at once, or in a daily digest."""
+
+    class Mode(models.TextChoices):
+        IMMEDIATE = "immediate", _("Immediately")
+        DIGEST = "digest", _("In a daily digest")
+        OFF = "off", _("Only in the app")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences")
+    kind = models.CharField(_("kind"), max_length=60)
+    mode = models.CharField(_("delivery"), max_length=10, choices=Mode.choices, default=Mode.IMMEDIATE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique")]

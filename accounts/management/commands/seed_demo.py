@@ -9,6 +9,7 @@ from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from djmoney.money import Money
 
 from accounts.models import Membership, Organisation, ProgrammeRole, User
@@ -17,6 +18,10 @@ from grants.models import Call, CallState, Contribution, Criterion, Donor, Progr
 from grants.services import call_publish, calls_open_close
 
 DEMO_PASSWORD = "hromada-demo-2026"
+
+# Each part of the system adds its own demo data, in workflow order.
+DEMO_SEEDERS = ["grants.demo.seed", "applications.demo.seed", "applications.review_demo.seed",
+                "grants.grant_demo.seed", "reporting.demo.seed", "workers.demo.seed"]
 
 USERS = [
     # email, full name, language, programme role, is admin
@@ -105,6 +110,16 @@ class Command(BaseCommand):
             opens_at=now + timedelta(days=3), deadline=now + timedelta(days=60), reviewers_per_application=3,
         ))
         calls_open_close()
+        ctx = {
+            "programme": programme, "donor": donor, "now": now,
+            "calls": {c.code: c for c in Call.objects.filter(programme=programme)},
+            "organisations": list(Organisation.objects.filter(registration_id__in=[o[3] for o in ORGANISATIONS])
+                                  .order_by("registration_id")),
+            "users": {(role or ("admin" if is_admin else "applicant")): users[email]
+                      for email, _n, _l, role, is_admin in USERS},
+        }
+        for seeder in DEMO_SEEDERS:
+            import_string(seeder)(ctx)
         self.stdout.write(self.style.SUCCESS("Demo data ready." if created else "Demo data already present; nothing changed."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, _name, _lang, role, is_admin in USERS:
