@@ -27,3 +27,5 @@ def funds_programme(user, obj):
 rules.add_perm("grants.view_programme", manages_programme | finances_programme | funds_programme | is_admin)
 rules.add_perm("grants.manage_programme", manages_programme | is_admin)
 rules.add_perm("grants.manage_call", manages_programme | is_admin)
+
+from . import grant_rules  # noqa: E402,F401  (registers grant, tranche and payment permissions)

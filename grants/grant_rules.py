@@ -1,0 +1,1 @@
+"""Who may do what with grants, tranches, payments and exchange rates."""

@@ -1,0 +1,50 @@
+"""CSV and XLSX output that spreadsheet programs cannot be tricked into executing.
+
+A cell that starts with = + - @ tab or carriage return would be read as a formula (CSV
+injection); such text cells get a leading apostrophe. Numbers, dates and Decimals stay typed.
+"""
+import csv
+import io
+from datetime import date, datetime
+from decimal import Decimal
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_safe(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float, Decimal)):
+        return value
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else value.isoformat()
+    if isinstance(value, date):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def rows_to_csv(headers, rows) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([cell_safe(h) for h in headers])
+    for row in rows:
+        writer.writerow([cell_safe(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel reads UTF-8 (Cyrillic, Armenian)
+
+
+def rows_to_xlsx(headers, rows, sheet_title="Export") -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=sheet_title[:31])
+    sheet.append([cell_safe(h) for h in headers])
+    for row in rows:
+        sheet.append([cell_safe(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
