@@ -18,5 +18,12 @@ KINDS = {
     # --- reviews (assignment, conflict declared, returned, decision) ---
     # --- grants and payments (agreement, tranche due, payment made) ---
     # --- grantee and donor reports (approved, changes requested, donor report ready) ---
+    "grantee_report_submitted": Kind(_("Report submitted for review: %(grant)s"), "workers/email/grantee_report_submitted.txt"),
+    "grantee_report_approved": Kind(_("Report approved: %(grant)s"), "workers/email/grantee_report_approved.txt"),
+    "grantee_report_changes_requested": Kind(_("Changes requested to your report: %(grant)s"),
+                                             "workers/email/grantee_report_changes_requested.txt"),
+    "donor_report_ready": Kind(_("Donor report ready: %(programme)s"), "workers/email/donor_report_ready.txt"),
+    "donor_report_failed": Kind(_("Donor report could not be generated: %(programme)s"), "workers/email/donor_report_failed.txt"),
+    "export_ready": Kind(_("Your export is ready: %(export)s"), "workers/email/export_ready.txt"),
     # --- reminders ---
 }
