@@ -19,6 +19,8 @@ from grants.services import call_publish, calls_open_close
 
 DEMO_PASSWORD = "hromada-demo-2026"
 
+ROLE_LABELS = {"reviewer": "reviewer", "manager": "programme manager", "finance": "finance officer", "donor": "donor"}
+
 # Each part of the system adds its own demo data, in workflow order.
 DEMO_SEEDERS = ["grants.demo.seed", "applications.demo.seed", "applications.review_demo.seed",
                 "grants.grant_demo.seed", "reporting.demo.seed", "workers.demo.seed"]
@@ -123,8 +125,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data ready." if created else "Demo data already present; nothing changed."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, _name, _lang, role, is_admin in USERS:
-            label = "admin" if is_admin else (role.label if role else "applicant")
-            self.stdout.write(f"  {str(label):<20} {email}")
+            label = "admin" if is_admin else (ROLE_LABELS[role] if role else "applicant")
+            self.stdout.write(f"  {label:<20} {email}")
 
     def _call(self, programme, manager, code, fields):
         call = Call.objects.filter(programme=programme, code=code).first()
