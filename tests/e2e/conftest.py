@@ -39,8 +39,10 @@ def pytest_runtest_makereport(item, call):
 def browser():
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         service_missing(f"needs chromium at {CHROMIUM} (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect() waits 5 s by default, too little on a busy CI machine: wait as long as actions do.
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser

@@ -38,8 +38,8 @@ def log_in(page, base_url):
     page.goto(f"{base_url}/accounts/login/")
     page.locator("input[name=login]").fill(EMAIL)
     page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form[action='/accounts/login/'] button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form[action='/accounts/login/'] button[type=submit]").click()
 
 
 def test_signup_confirm_register_organisation_and_switch_language(page, live_server, mailoutbox):
@@ -73,8 +73,8 @@ def test_signup_confirm_register_organisation_and_switch_language(page, live_ser
     assert urlsplit(link).netloc == urlsplit(base).netloc, f"the link names another host: {link}"
     page.goto(on_live_server(link, base))
     expect(page.locator("main")).to_contain_text(EMAIL)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     if "/accounts/login/" in page.url:  # allauth may ask for the password instead of logging in
         log_in(page, base)
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
@@ -89,8 +89,8 @@ def test_signup_confirm_register_organisation_and_switch_language(page, live_ser
     page.get_by_label("Organisation type").select_option(value="ngo")
     page.get_by_label("Registration identifier").fill("UA-EDR-123")
     page.get_by_label("Website").fill("https://kontrol.example.org")
-    page.get_by_role("button", name="Register", exact=True).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the same URL comes back: wait for the new page
+        page.get_by_role("button", name="Register", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"/organisations/new/$"))  # the form again, not a new page
     reg_field = page.locator(".field", has=page.locator("#id_registration_id"))
@@ -145,8 +145,8 @@ def test_signup_confirm_register_organisation_and_switch_language(page, live_ser
     expect(page.locator("html")).to_have_attribute("lang", "uk")
 
     # Log out (the button's words are Ukrainian now: find it by its form).
-    page.locator("form[action='/accounts/logout/'] button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form[action='/accounts/logout/'] button[type=submit]").click()
     expect(page.locator("header a[href='/accounts/login/']")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "uk")  # the cookie remembers it
 
