@@ -41,6 +41,8 @@ def test_bad_identifier_keeps_what_was_typed_and_says_why(client, make_user):
     assert response.status_code == 200 and not Organisation.objects.exists()
     html = response.content.decode()
     assert "GE-NAPR-" in html and 'value="Transparency Georgia"' in html and 'aria-invalid="true"' in html
+    assert 'aria-describedby="id_registration_id_helptext id_registration_id_error"' in html
+    assert 'id="id_registration_id_error"' in html
 
 
 def test_duplicate_identifier_is_reported_on_the_field(client, make_user, make_org):
