@@ -1,0 +1,49 @@
+# Hromada production image: gunicorn serves the site (whitenoise serves static files); the
+# same image runs the Celery worker and beat (see docker-compose.yml).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_PROJECT_ENVIRONMENT=/app/.venv \
+    PATH="/app/.venv/bin:$PATH"
+
+# gettext: compilemessages at build time; fonts-dejavu-core: PDF generation (reportlab).
+# No libpq5: psycopg[binary] ships its own libpq.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gettext fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+
+# Same uv as the one that wrote uv.lock.
+RUN pip install --no-cache-dir uv==0.13.9
+
+WORKDIR /app
+
+# Dependencies first, so a code change does not reinstall them.
+COPY pyproject.toml uv.lock ./
+RUN uv sync --frozen --no-dev --no-install-project
+
+COPY . .
+RUN uv sync --frozen --no-dev
+
+# Translations and static files are built into the image. The environment here only lets
+# settings load (DEBUG=false needs a SECRET_KEY); none of it reaches the running container.
+RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=localhost \
+    DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+    sh -c 'python manage.py compilemessages --ignore .venv \
+        && python manage.py collectstatic --noinput \
+        && rm -f /tmp/build.sqlite3*'
+
+# Non-root runtime user; it owns only the upload directories (a volume in docker-compose.yml).
+RUN groupadd --system --gid 10001 hromada \
+ && useradd --system --uid 10001 --gid hromada --home-dir /home/hromada --create-home hromada \
+ && mkdir -p /data/media /data/private /app/var/media /app/var/private \
+ && chown -R hromada:hromada /data /app/var/media /app/var/private
+ENV MEDIA_ROOT=/data/media \
+    PRIVATE_STORAGE_ROOT=/data/private
+USER hromada
+
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
