@@ -25,11 +25,21 @@ def notify_user(*, kind: str, user, obj, key: str, context: dict) -> None:
     notify_email(kind=kind, email=user.email, obj=obj, key=key, context=context, language=user.language, recipient=user)
 
 
+# How long a commit hook (inside a user's request) may wait on a dead or silent broker.
+KICK_TIMEOUT = 1.0
+
+
 def outbox_kick() -> None:
     """Ask a worker to relay the outbox now; if the broker is down the beat sweep will."""
+    from .celery import app
     from .tasks import outbox_relay
 
     try:
-        outbox_relay.delay()
+        # One attempt on its own connection with short timeouts. The pooled default retries for
+        # seconds on a refused connection and waits forever on a broker that accepts but never
+        # answers, all inside the user's request.
+        with app.connection_for_write(connect_timeout=KICK_TIMEOUT, transport_options={
+                "max_retries": 0, "socket_connect_timeout": KICK_TIMEOUT, "socket_timeout": KICK_TIMEOUT}) as conn:
+            outbox_relay.apply_async(producer=app.amqp.Producer(conn), retry=False)
     except Exception:  # broker unreachable: the row is safe, the periodic relay picks it up
         log.warning("outbox relay could not be queued; the periodic relay will send it", exc_info=True)
