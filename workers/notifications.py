@@ -17,6 +17,15 @@ KINDS = {
     # --- applications (submission receipt, eligibility, clarification, withdrawal) ---
     # --- reviews (assignment, conflict declared, returned, decision) ---
     # --- grants and payments (agreement, tranche due, payment made) ---
+    "grant_signed": Kind(_("Grant agreement signed: %(grant)s"), "workers/email/grant_signed.txt"),
+    "tranche_due": Kind(_("Tranche %(tranche)s of %(grant)s is due for approval"), "workers/email/tranche_due.txt"),
+    "tranche_approved": Kind(_("Tranche %(tranche)s of %(grant)s is approved for payment"),
+                             "workers/email/tranche_approved.txt"),
+    "payment_recorded": Kind(_("Payment made: tranche %(tranche)s of %(grant)s"), "workers/email/payment_recorded.txt"),
+    "amendment_proposed": Kind(_("Budget amendment proposed: %(grant)s, version %(version)s"),
+                               "workers/email/amendment_proposed.txt"),
+    "amendment_decided": Kind(_("Budget amendment decided: %(grant)s, version %(version)s"),
+                              "workers/email/amendment_decided.txt"),
     # --- grantee and donor reports (approved, changes requested, donor report ready) ---
     "grantee_report_submitted": Kind(_("Report submitted for review: %(grant)s"), "workers/email/grantee_report_submitted.txt"),
     "grantee_report_approved": Kind(_("Report approved: %(grant)s"), "workers/email/grantee_report_approved.txt"),

@@ -1,0 +1,262 @@
+"""Reads for grants, tranches, payments and exchange rates: pages, API and exports alike.
+
+Who sees a grant is decided here once (`grant_visibility_q`), the same rule as the
+`grants.view_grant` permission: members of the grantee organisation, managers, finance
+officers and donors of the grant's programme, admins. Anyone else gets a 404.
+"""
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Membership
+from accounts.roles import DONOR, FINANCE, MANAGER, programme_ids
+from applications.models import Application, ApplicationState
+from audit.models import AuditEvent
+
+from .models import (Amendment, Call, CallState, ExchangeRate, Grant, GrantBudgetLine, Payment, Programme,
+                     Tranche, TrancheState)
+
+ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=16, decimal_places=2))
+OPEN_TRANCHE_STATES = [TrancheState.DUE, TrancheState.APPROVED]
+
+
+# --- Visibility ------------------------------------------------------------------------------
+
+def grant_visibility_q(user, prefix: str = "") -> Q:
+    """Q on Grant (or on a model reaching it through `prefix`, e.g. "grant__")."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    return (Q(**{f"{prefix}organisation_id__in": Membership.objects.filter(user=user).values("organisation_id")})
+            | Q(**{f"{prefix}call__programme_id__in": programme_ids(user, MANAGER, FINANCE, DONOR)}))
+
+
+def grant_list_visible(user):
+    return (Grant.objects.filter(grant_visibility_q(user))
+            .select_related("organisation", "call", "call__programme").order_by("-created_at", "number"))
+
+
+def grant_get_visible(user, pk) -> Grant:
+    """The grant, or Grant.DoesNotExist when the user may not see it (a 404, never a 403)."""
+    return grant_list_visible(user).get(pk=pk)
+
+
+def tranche_list_visible(user):
+    return (Tranche.objects.filter(grant_visibility_q(user, "grant__"))
+            .select_related("grant", "grant__call", "grant__organisation", "approved_by", "payment")
+            .order_by("grant__number", "position"))
+
+
+def payment_list_visible(user):
+    return (Payment.objects.filter(grant_visibility_q(user, "grant__"))
+            .select_related("grant", "grant__call", "tranche", "recorded_by").order_by("-paid_on", "-id"))
+
+
+def amendment_list_visible(user):
+    return (Amendment.objects.filter(grant_visibility_q(user, "grant__"))
+            .select_related("grant", "grant__call", "proposed_by", "decided_by").order_by("grant_id", "version"))
+
+
+# --- One grant -------------------------------------------------------------------------------
+
+def grant_eligible_spent(grant_id) -> Decimal:
+    """Spending of the grant's approved reports: declared minus what the manager found ineligible."""
+    from reporting.models import Expenditure, GranteeReportState
+
+    total = (Expenditure.objects.filter(report__grant_id=grant_id, report__state=GranteeReportState.APPROVED)
+             .aggregate(total=Coalesce(Sum(F("amount_spent") - F("ineligible_amount")), ZERO))["total"])
+    return total or Decimal("0")
+
+
+def grant_budget_lines(grant):
+    return GrantBudgetLine.objects.filter(grant=grant).select_related("heading").order_by("position", "pk")
+
+
+def grant_approved_version(grant) -> Amendment | None:
+    """The budget as last formally approved: the agreement as signed (version 1) or the last
+    approved amendment. Small moves within the flexibility limit are measured against it."""
+    return (Amendment.objects.filter(grant=grant, state=Amendment.State.APPROVED).order_by("-version").first())
+
+
+def version_heading_totals(version: Amendment | None) -> dict[int, Decimal]:
+    totals: dict[int, Decimal] = {}
+    for line in (version.lines if version else []):
+        totals[line["heading"]] = totals.get(line["heading"], Decimal("0")) + Decimal(line["amount"])
+    return totals
+
+
+def grant_budget_table(grant, lines=None) -> dict:
+    """Lines and per-heading totals, with each heading's move against the approved version."""
+    from .tranche_rules import heading_moves
+
+    lines = list(lines if lines is not None else grant_budget_lines(grant))
+    current: dict[int, Decimal] = {}
+    names: dict[int, str] = {}
+    for line in lines:
+        current[line.heading_id] = current.get(line.heading_id, Decimal("0")) + line.amount
+        names[line.heading_id] = str(line.heading)
+    version = grant_approved_version(grant)
+    approved = version_heading_totals(version) if version else dict(current)
+    headings = []
+    for move in heading_moves(approved=approved, proposed=current):
+        headings.append({"heading_id": move.heading, "name": names.get(move.heading, move.heading),
+                         "approved": move.approved, "current": move.proposed, "change": move.change,
+                         "change_pct": move.change_pct,
+                         "beyond_limit": move.change_pct is None or move.change_pct > grant.call.flexibility_pct})
+    return {"lines": lines, "headings": headings, "total": sum((line.amount for line in lines), Decimal("0")),
+            "approved_version": version}
+
+
+def grant_detail(grant) -> dict:
+    """Everything the grant page shows, in a fixed number of queries."""
+    from reporting.models import GranteeReport
+
+    tranches = list(Tranche.objects.filter(grant=grant).select_related("approved_by", "payment", "payment__recorded_by")
+                    .order_by("position"))
+    payments = list(Payment.objects.filter(grant=grant).select_related("tranche", "recorded_by").order_by("paid_on", "id"))
+    versions = list(Amendment.objects.filter(grant=grant).select_related("proposed_by", "decided_by").order_by("-version"))
+    history = list(AuditEvent.objects.filter(
+        Q(object_type="grants.grant", object_id=str(grant.pk))
+        | Q(object_type="grants.tranche", object_id__in=[str(t.pk) for t in tranches])
+        | Q(object_type="grants.payment", object_id__in=[str(p.pk) for p in payments])
+        | Q(object_type="grants.amendment", object_id__in=[str(v.pk) for v in versions])
+    ).order_by("-seq")[:100])
+    reports = list(GranteeReport.objects.filter(grant=grant).order_by("due_on"))
+    today = timezone.localdate()
+    for tranche in tranches:
+        tranche.is_overdue = tranche.state in OPEN_TRANCHE_STATES and tranche.due_on is not None and tranche.due_on < today
+    return {
+        "budget": grant_budget_table(grant),
+        "tranches": tranches,
+        "payments": payments,
+        "versions": versions,
+        "pending_amendment": next((v for v in versions if v.state == Amendment.State.PROPOSED), None),
+        "history": history,
+        "reports": reports,
+        "remaining": grant.amount_awarded - grant.paid_total,
+        "eligible_spent": grant_eligible_spent(grant.pk),
+        "due_now": sum((t.due_amount or 0 for t in tranches if t.state in OPEN_TRANCHE_STATES), Decimal("0")),
+    }
+
+
+def applications_awaiting_agreement(user):
+    """Awarded applications of the user's programmes with no grant agreement yet."""
+    qs = Application.objects.filter(state=ApplicationState.AWARDED, awarded_amount__isnull=False, grant__isnull=True)
+    if not user.is_superuser:
+        qs = qs.filter(call__programme_id__in=programme_ids(user, MANAGER))
+    return qs.select_related("organisation", "call", "call__programme").order_by("call__code", "reference", "pk")
+
+
+# --- Exchange rates --------------------------------------------------------------------------
+
+def exchange_rate_list(*, currency: str = "", limit: int = 240):
+    qs = ExchangeRate.objects.select_related("recorded_by").order_by("-month", "currency")
+    if currency:
+        qs = qs.filter(currency=currency)
+    return qs[:limit]
+
+
+def exchange_rates_for_month(month, base: str = "EUR") -> dict[str, Decimal]:
+    return dict(ExchangeRate.objects.filter(month=month, base=base).values_list("currency", "rate"))
+
+
+# --- Finance overview (dashboard section and the /finance/ page) -----------------------------
+
+def finance_programme_ids(user) -> list[int] | None:
+    """Programmes whose money the user follows (None: all, for admins)."""
+    if user.is_superuser:
+        return None
+    return sorted(programme_ids(user, FINANCE, MANAGER, DONOR))
+
+
+def _scoped(qs, ids, field):
+    return qs if ids is None else qs.filter(**{f"{field}__in": ids})
+
+
+def tranches_waiting(user, *, limit: int = 20) -> dict:
+    """Tranches due (to approve), approved and unpaid (to pay) and overdue, for the programmes
+    the user manages or finances. Three queries whatever the number of tranches."""
+    if user.is_superuser:
+        ids = None
+    else:
+        ids = sorted(programme_ids(user, FINANCE, MANAGER))
+    today = timezone.localdate()
+    base = _scoped(Tranche.objects.all(), ids, "grant__call__programme_id")
+    overdue_q = Q(state__in=OPEN_TRANCHE_STATES, due_on__lt=today)
+    counts = base.aggregate(
+        due=Count("pk", filter=Q(state=TrancheState.DUE)),
+        approved=Count("pk", filter=Q(state=TrancheState.APPROVED)),
+        overdue=Count("pk", filter=overdue_q),
+        due_amount=Coalesce(Sum("due_amount", filter=Q(state=TrancheState.DUE)), ZERO),
+        approved_amount=Coalesce(Sum("due_amount", filter=Q(state=TrancheState.APPROVED)), ZERO),
+    )
+    rows = list(base.filter(state__in=OPEN_TRANCHE_STATES)
+                .select_related("grant", "grant__organisation", "grant__call", "approved_by")
+                .order_by("due_on", "grant__number", "position")[:limit])
+    for tranche in rows:
+        tranche.is_overdue = tranche.due_on is not None and tranche.due_on < today
+    return {"counts": counts, "rows": rows, "more": max(0, counts["due"] + counts["approved"] - len(rows)),
+            "today": today}
+
+
+def finance_overview(user) -> dict:
+    """Per programme and call: budget, envelopes, committed (awarded), in agreements, disbursed,
+    remaining; by country and currency; payments by paid currency. Five queries whatever the
+    number of calls, grants and payments."""
+    ids = finance_programme_ids(user)
+    programmes = list(_scoped(Programme.objects.all(), ids, "pk").order_by("code")
+                      .values("pk", "code", "title", "budget", "budget_currency", "envelopes_total"))
+    calls = list(
+        _scoped(Call.objects.exclude(state__in=[CallState.DRAFT, CallState.CANCELLED]), ids, "programme_id")
+        .values("pk", "programme_id", "code", "title", "state", "envelope", "envelope_currency", "awarded_total")
+        .annotate(grants=Count("grants"), in_agreements=Coalesce(Sum("grants__amount_awarded"), ZERO),
+                  disbursed=Coalesce(Sum("grants__paid_total"), ZERO))
+        .order_by("programme_id", "code"))
+    by_country = list(
+        _scoped(Grant.objects.all(), ids, "call__programme_id")
+        .values("call__programme_id", "organisation__country", "currency")
+        .annotate(grants=Count("pk"), committed=Coalesce(Sum("amount_awarded"), ZERO),
+                  disbursed=Coalesce(Sum("paid_total"), ZERO))
+        .order_by("call__programme_id", "organisation__country", "currency"))
+    by_paid_currency = list(
+        _scoped(Payment.objects.all(), ids, "grant__call__programme_id")
+        .values("grant__call__programme_id", "currency", "grant__currency")
+        .annotate(payments=Count("pk"), paid=Coalesce(Sum("amount"), ZERO),
+                  converted=Coalesce(Sum("amount_programme_currency"), ZERO))
+        .order_by("grant__call__programme_id", "currency"))
+    from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
+
+    country_names = {code: str(name) for code, name in PROGRAMME_COUNTRY_CHOICES}
+    by_programme = {p["pk"]: {**p, "calls": [], "countries": [], "paid_currencies": [], "committed": Decimal("0"),
+                              "in_agreements": Decimal("0"), "disbursed": Decimal("0")} for p in programmes}
+    for call in calls:
+        programme = by_programme.get(call["programme_id"])
+        if programme is None:
+            continue
+        call["to_disburse"] = call["awarded_total"] - call["disbursed"]
+        call["uncommitted"] = call["envelope"] - call["awarded_total"]
+        programme["calls"].append(call)
+        programme["committed"] += call["awarded_total"]
+        programme["in_agreements"] += call["in_agreements"]
+        programme["disbursed"] += call["disbursed"]
+    for row in by_country:
+        programme = by_programme.get(row["call__programme_id"])
+        if programme is not None:
+            row["country_name"] = country_names.get(row["organisation__country"], row["organisation__country"])
+            row["to_disburse"] = row["committed"] - row["disbursed"]
+            programme["countries"].append(row)
+    for row in by_paid_currency:
+        programme = by_programme.get(row["grant__call__programme_id"])
+        if programme is not None:
+            programme["paid_currencies"].append(row)
+    for programme in by_programme.values():
+        programme["uncommitted"] = programme["budget"] - programme["committed"]
+        programme["to_disburse"] = programme["committed"] - programme["disbursed"]
+        programme["unallocated"] = programme["budget"] - programme["envelopes_total"]
+        programme["disbursed_pct"] = (programme["disbursed"] * 100 / programme["committed"]).quantize(Decimal("0.1")) \
+            if programme["committed"] else Decimal("0")
+    return {"programmes": list(by_programme.values())}
+
