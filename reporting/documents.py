@@ -1,0 +1,116 @@
+"""Supporting documents of grantee reports: what a file really is (by its first bytes, never by
+its name or the browser's word) and where it is kept (private storage, generated names, served
+only through a permission-checked view).
+
+The check is `applications.uploads.sniff`, so that application attachments and report documents
+accept the same files; the small check below stands in where that module is absent.
+"""
+import hashlib
+import os
+import uuid
+import zipfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+MAX_DOCUMENT_MB = 10
+ALLOWED = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.oasis.opendocument.text": ".odt",
+    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
+}
+
+
+def documents_root() -> Path:
+    root = Path(settings.PRIVATE_STORAGE_ROOT) / "report_documents"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _sniff_zip(fileobj) -> str | None:
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+                return mimetype if mimetype in ALLOWED else None
+            if "[Content_Types].xml" in names:
+                if any(n.startswith("word/") for n in names):
+                    return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                if any(n.startswith("xl/") for n in names):
+                    return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return None
+    return None
+
+
+def document_sniff(fileobj, name: str = "") -> str | None:
+    """The detected content type of an upload when it is one we accept, else None."""
+    fileobj.seek(0)
+    head = fileobj.read(8)
+    fileobj.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"PK\x03\x04"):
+        detected = _sniff_zip(fileobj)
+        fileobj.seek(0)
+        return detected
+    return None
+
+
+def document_kind(uploaded) -> str:
+    """The content type of an accepted upload; ValidationError saying why otherwise. Uses the
+    applications' own check (applications.uploads.sniff: magic bytes, archive-bomb limits) so
+    that both kinds of upload accept the same files."""
+    try:
+        from applications.uploads import UploadRefused, sniff
+    except ImportError:
+        content_type = document_sniff(uploaded, uploaded.name)
+        if content_type is None:
+            raise ValidationError({"file": _("This kind of file is not accepted. Upload a PDF, an image (PNG, JPEG) or "
+                                             "an office document.")})
+        return content_type
+    try:
+        kind = sniff(uploaded, uploaded.size)
+    except UploadRefused as exc:
+        raise ValidationError({"file": str(exc.message)})
+    finally:
+        uploaded.seek(0)
+    if kind.content_type not in ALLOWED:
+        raise ValidationError({"file": _("This kind of file is not accepted.")})
+    return kind.content_type
+
+
+def document_store(uploaded) -> dict:
+    """Check and store an uploaded file; returns the fields of a ReportDocument."""
+    size = uploaded.size
+    if size > MAX_DOCUMENT_MB * 1024 * 1024:
+        raise ValidationError({"file": _("The file is larger than %(mb)s MB.") % {"mb": MAX_DOCUMENT_MB}})
+    if size == 0:
+        raise ValidationError({"file": _("The file is empty.")})
+    content_type = document_kind(uploaded)
+    stored_name = uuid.uuid4().hex + ALLOWED[content_type]
+    target = documents_root() / stored_name
+    digest = hashlib.sha256()
+    tmp = target.with_suffix(target.suffix + ".part")
+    with open(tmp, "wb") as out:
+        for chunk in uploaded.chunks():
+            digest.update(chunk)
+            out.write(chunk)
+    os.replace(tmp, target)
+    return {"original_name": os.path.basename(uploaded.name)[:200], "stored_name": stored_name,
+            "content_type": content_type, "size": size, "sha256": digest.hexdigest()}
+
+
+def document_path(stored_name: str) -> Path:
+    return documents_root() / os.path.basename(stored_name)
