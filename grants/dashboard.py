@@ -1,7 +1,7 @@
-"""The finance officer's dashboard section."""
-from accounts.roles import FINANCE
-from grants.selectors import programme_list_for
+"""The finance officer's dashboard section: tranches due, approved and unpaid, overdue, and
+each programme's commitments and disbursements. A constant number of queries."""
+from grants.grant_selectors import finance_overview, tranches_waiting
 
 
 def finance_section(user):
-    return {"programmes": list(programme_list_for(user, FINANCE))}
+    return {"waiting": tranches_waiting(user, limit=10), "programmes": finance_overview(user)["programmes"]}

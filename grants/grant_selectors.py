@@ -190,8 +190,8 @@ def tranches_waiting(user, *, limit: int = 20) -> dict:
         due=Count("pk", filter=Q(state=TrancheState.DUE)),
         approved=Count("pk", filter=Q(state=TrancheState.APPROVED)),
         overdue=Count("pk", filter=overdue_q),
-        due_amount=Coalesce(Sum("due_amount", filter=Q(state=TrancheState.DUE)), ZERO),
-        approved_amount=Coalesce(Sum("due_amount", filter=Q(state=TrancheState.APPROVED)), ZERO),
+        due_total=Coalesce(Sum("due_amount", filter=Q(state=TrancheState.DUE)), ZERO),
+        approved_total=Coalesce(Sum("due_amount", filter=Q(state=TrancheState.APPROVED)), ZERO),
     )
     rows = list(base.filter(state__in=OPEN_TRANCHE_STATES)
                 .select_related("grant", "grant__organisation", "grant__call", "approved_by")
@@ -212,7 +212,7 @@ def finance_overview(user) -> dict:
     calls = list(
         _scoped(Call.objects.exclude(state__in=[CallState.DRAFT, CallState.CANCELLED]), ids, "programme_id")
         .values("pk", "programme_id", "code", "title", "state", "envelope", "envelope_currency", "awarded_total")
-        .annotate(grants=Count("grants"), in_agreements=Coalesce(Sum("grants__amount_awarded"), ZERO),
+        .annotate(grant_count=Count("grants"), in_agreements=Coalesce(Sum("grants__amount_awarded"), ZERO),
                   disbursed=Coalesce(Sum("grants__paid_total"), ZERO))
         .order_by("programme_id", "code"))
     by_country = list(
@@ -260,3 +260,47 @@ def finance_overview(user) -> dict:
             if programme["committed"] else Decimal("0")
     return {"programmes": list(by_programme.values())}
 
+
+
+# --- What the caller may do now (pages and the API's `available_transitions`) ---------------
+
+GRANT_TRANSITIONS = {"sign": "grants.manage_grant", "suspend": "grants.manage_grant", "resume": "grants.manage_grant",
+                     "terminate": "grants.manage_grant", "close": "grants.manage_grant"}
+TRANCHE_TRANSITIONS = {"approve": "grants.approve_tranche", "pay": "grants.pay_tranche"}  # make_due, cancel: the system's
+AMENDMENT_TRANSITIONS = {"approve": "grants.decide_amendment", "reject": "grants.decide_amendment"}
+
+
+def _available(obj, user, permissions) -> list[str]:
+    names = [t.name for t in obj.get_available_state_transitions()]
+    return [name for name in names if name in permissions and user.has_perm(permissions[name], obj)]
+
+
+def grant_available_transitions(grant, user) -> list[str]:
+    names = _available(grant, user, GRANT_TRANSITIONS)
+    if "close" in names:
+        # Closing needs the balance settled (paid or cancelled, which only follows the approved
+        # final report on an active grant) and no approved tranche left unpaid. Uses the
+        # prefetched tranches when the caller prefetched them.
+        tranches = list(grant.tranches.all())
+        settled = all(t.state in (TrancheState.PAID, TrancheState.CANCELLED) for t in tranches
+                      if t.condition == "final_report")
+        if not settled or any(t.state == TrancheState.APPROVED for t in tranches):
+            names.remove("close")
+    return names
+
+
+def tranche_available_transitions(tranche, user) -> list[str]:
+    from .models import GrantState
+
+    names = _available(tranche, user, TRANCHE_TRANSITIONS)
+    grant_state = tranche.grant.state
+    if "approve" in names and grant_state != GrantState.ACTIVE:
+        names.remove("approve")
+    if "pay" in names and (tranche.approved_by_id == user.pk
+                           or grant_state not in (GrantState.ACTIVE, GrantState.TERMINATED)):
+        names.remove("pay")  # four eyes: the approver never pays
+    return names
+
+
+def amendment_available_transitions(amendment, user) -> list[str]:
+    return _available(amendment, user, AMENDMENT_TRANSITIONS)

@@ -1,0 +1,337 @@
+"""Pages for grant agreements, tranches, payments, the finance overview and exchange rates.
+
+Thin: parse, call a service or a selector, render. A grant the user may not see is a 404; an
+action their role does not allow is a 403; an action the state no longer allows is a message.
+"""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import FINANCE, MANAGER, programme_ids
+from applications.models import Application
+from audit.transitions import TransitionRefused
+
+from . import grant_selectors as selectors
+from . import grant_services as services
+from .grant_forms import (BudgetForm, ExchangeRateForm, GrantCreateForm, GrantTermsForm, PaymentForm, ReasonForm,
+                          SignForm)
+from .models import Amendment, Grant, GrantState, Tranche, TrancheState
+
+
+def _errors_to(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _visible_grant(request, pk) -> Grant:
+    try:
+        return selectors.grant_get_visible(request.user, pk)
+    except Grant.DoesNotExist:
+        raise Http404
+
+
+def _visible_tranche(request, pk) -> Tranche:
+    try:
+        return selectors.tranche_list_visible(request.user).get(pk=pk)
+    except Tranche.DoesNotExist:
+        raise Http404
+
+
+# --- Lists -----------------------------------------------------------------------------------
+
+@login_required
+def grant_list(request):
+    grants = selectors.grant_list_visible(request.user)
+    state = request.GET.get("state", "")
+    if state in GrantState.values:
+        grants = grants.filter(state=state)
+    page = Paginator(grants, 50).get_page(request.GET.get("page"))
+    awaiting = list(selectors.applications_awaiting_agreement(request.user)[:50]) if (
+        request.user.is_superuser or programme_ids(request.user, MANAGER)) else []
+    return render(request, "grants/grant_list.html", {
+        "page": page, "grants": page.object_list, "state": state, "states": GrantState.choices, "awaiting": awaiting})
+
+
+@login_required
+def grant_create(request, application_id):
+    application = get_object_or_404(Application.objects.select_related("call", "organisation"), pk=application_id)
+    if not request.user.has_perm("grants.create_grant", application.call):
+        raise Http404
+    form = GrantCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = services.grant_create_from_application(actor=request.user, application_id=application.pk,
+                                                           **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to(form, exc)
+        except TransitionRefused as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Draft agreement %(number)s is ready. Check the budget, then record the "
+                                        "signature.") % {"number": grant.number})
+            return redirect("grant_detail", pk=grant.pk)
+    return render(request, "grants/grant_create.html", {"application": application, "form": form})
+
+
+# --- One grant -------------------------------------------------------------------------------
+
+@login_required
+def grant_detail(request, pk):
+    grant = _visible_grant(request, pk)
+    user = request.user
+    context = selectors.grant_detail(grant)
+    for tranche in context["tranches"]:
+        tranche.grant = grant
+        tranche.actions = selectors.tranche_available_transitions(tranche, user)
+    for version in context["versions"]:
+        version.grant = grant
+        version.actions = selectors.amendment_available_transitions(version, user)
+    can_manage = user.has_perm("grants.manage_grant", grant)
+    context.update({
+        "grant": grant,
+        "actions": selectors.grant_available_transitions(grant, user),
+        "can_manage": can_manage,
+        "can_change_budget": (user.has_perm("grants.change_grant_budget", grant)
+                              and grant.state in (GrantState.ACTIVE, GrantState.SUSPENDED)),
+        "can_see_history": can_manage or user.has_perm("grants.pay_tranche", grant) or user.is_superuser,
+        "reason_form": ReasonForm(),
+    })
+    return render(request, "grants/grant_detail.html", context)
+
+
+@login_required
+def grant_edit(request, pk):
+    """Title, dates and budget of a draft agreement."""
+    grant = _visible_grant(request, pk)
+    if not request.user.has_perm("grants.manage_grant", grant):
+        raise PermissionDenied
+    if grant.state != GrantState.DRAFT:
+        messages.error(request, _("After signature the budget changes through the flexibility rule or an amendment."))
+        return redirect("grant_detail", pk=grant.pk)
+    lines = list(selectors.grant_budget_lines(grant))
+    terms = GrantTermsForm(request.POST or None, prefix="terms",
+                           initial={"title": grant.title, "starts_on": grant.starts_on, "ends_on": grant.ends_on})
+    budget = BudgetForm(request.POST or None, prefix="budget", lines=lines, with_reason=False)
+    if request.method == "POST" and terms.is_valid() and budget.is_valid():
+        try:
+            services.grant_terms_update(actor=request.user, grant_id=grant.pk, **terms.cleaned_data)
+        except ValidationError as exc:
+            _errors_to(terms, exc)
+        else:
+            try:
+                services.grant_budget_update(actor=request.user, grant_id=grant.pk, amounts=budget.amounts())
+            except ValidationError as exc:
+                _errors_to(budget, exc)
+            else:
+                messages.success(request, _("The draft agreement is saved."))
+                return redirect("grant_detail", pk=grant.pk)
+    return render(request, "grants/grant_edit.html", {"grant": grant, "terms": terms, "budget": budget})
+
+
+@login_required
+def grant_budget_change(request, pk):
+    """Move money between budget lines of a signed grant (flexibility rule or amendment)."""
+    grant = _visible_grant(request, pk)
+    if not request.user.has_perm("grants.change_grant_budget", grant):
+        raise PermissionDenied
+    lines = list(selectors.grant_budget_lines(grant))
+    form = BudgetForm(request.POST or None, lines=lines)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.grant_budget_change(actor=request.user, grant_id=grant.pk, amounts=form.amounts(),
+                                                  reason=form.cleaned_data.get("reason", ""))
+        except ValidationError as exc:
+            _errors_to(form, exc)
+        except TransitionRefused as exc:
+            form.add_error(None, exc.message)
+        else:
+            if result.applied:
+                messages.success(request, _("The budget is changed: every heading stays within the %(pct)s%% "
+                                            "flexibility limit.") % {"pct": grant.call.flexibility_pct})
+            else:
+                messages.success(request, _("The change moves a heading beyond the %(pct)s%% flexibility limit, so it "
+                                            "is now amendment version %(version)s, waiting for the programme manager.")
+                                 % {"pct": grant.call.flexibility_pct, "version": result.amendment.version})
+            return redirect("grant_detail", pk=grant.pk)
+    return render(request, "grants/grant_budget_change.html", {
+        "grant": grant, "form": form, "budget": selectors.grant_budget_table(grant, lines)})
+
+
+@login_required
+def grant_sign(request, pk):
+    grant = _visible_grant(request, pk)
+    if not request.user.has_perm("grants.manage_grant", grant):
+        raise PermissionDenied
+    form = SignForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.grant_sign(actor=request.user, grant_id=grant.pk, document=form.cleaned_data["document"],
+                                signed_on=form.cleaned_data.get("signed_on"))
+        except ValidationError as exc:
+            _errors_to(form, exc)
+        except TransitionRefused as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The signature is recorded; the grant is active."))
+            return redirect("grant_detail", pk=grant.pk)
+    return render(request, "grants/grant_sign.html", {"grant": grant, "form": form})
+
+
+@login_required
+def grant_document(request, pk):
+    grant = _visible_grant(request, pk)
+    path = services.agreement_path(grant)
+    if path is None or not path.exists():
+        raise Http404
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=f"{grant.number}-agreement.pdf",
+                        content_type="application/pdf")
+
+
+GRANT_ACTIONS = {
+    "suspend": (services.grant_suspend, True, _("The grant is suspended.")),
+    "resume": (services.grant_resume, False, _("The grant is active again.")),
+    "terminate": (services.grant_terminate, True, _("The grant is terminated; its remaining tranches are cancelled.")),
+    "close": (services.grant_close, False, _("The grant is closed.")),
+}
+
+
+@login_required
+@require_POST
+def grant_transition(request, pk, action):
+    grant = _visible_grant(request, pk)
+    if action not in GRANT_ACTIONS:
+        raise Http404
+    service, reason_required, done = GRANT_ACTIONS[action]
+    form = ReasonForm(request.POST, required=reason_required)
+    if not form.is_valid():
+        messages.error(request, _("Say why."))
+        return redirect("grant_detail", pk=grant.pk)
+    try:
+        service(actor=request.user, grant_id=grant.pk, reason=form.cleaned_data["reason"])
+    except (ValidationError, TransitionRefused) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(getattr(exc, "message", exc))])))
+    else:
+        messages.success(request, str(done))
+    return redirect("grant_detail", pk=grant.pk)
+
+
+@login_required
+@require_POST
+def grant_check_conditions(request, pk):
+    grant = _visible_grant(request, pk)
+    if not request.user.has_perm("grants.manage_grant", grant):
+        raise PermissionDenied
+    made = services.tranche_conditions_check(grant_id=grant.pk, actor=request.user)
+    if made:
+        messages.success(request, _("Now due: tranche %(list)s.") % {"list": ", ".join(str(t.position) for t in made)})
+    else:
+        messages.info(request, _("No tranche condition is newly met."))
+    return redirect("grant_detail", pk=grant.pk)
+
+
+@login_required
+@require_POST
+def amendment_decide(request, pk, decision):
+    amendment = get_object_or_404(Amendment.objects.select_related("grant"), pk=pk)
+    grant = _visible_grant(request, amendment.grant_id)
+    if decision not in ("approve", "reject"):
+        raise Http404
+    form = ReasonForm(request.POST, required=decision == "reject")
+    if not form.is_valid():
+        messages.error(request, _("Say why the amendment is rejected."))
+        return redirect("grant_detail", pk=grant.pk)
+    service = services.amendment_approve if decision == "approve" else services.amendment_reject
+    try:
+        service(actor=request.user, amendment_id=amendment.pk, reason=form.cleaned_data["reason"])
+    except (ValidationError, TransitionRefused) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(getattr(exc, "message", exc))])))
+    else:
+        messages.success(request, _("Amendment version %(version)s is %(decision)s.") % {
+            "version": amendment.version, "decision": _("approved") if decision == "approve" else _("rejected")})
+    return redirect("grant_detail", pk=grant.pk)
+
+
+# --- Tranches and payments -------------------------------------------------------------------
+
+@login_required
+@require_POST
+def tranche_approve(request, pk):
+    tranche = _visible_tranche(request, pk)
+    try:
+        services.tranche_approve(actor=request.user, tranche_id=tranche.pk,
+                                 reason=request.POST.get("reason", "").strip())
+    except (ValidationError, TransitionRefused) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(getattr(exc, "message", exc))])))
+    else:
+        messages.success(request, _("Tranche %(position)s is approved for payment.") % {"position": tranche.position})
+    return redirect("grant_detail", pk=tranche.grant_id)
+
+
+@login_required
+def payment_create(request, pk):
+    tranche = _visible_tranche(request, pk)
+    if not request.user.has_perm("grants.pay_tranche", tranche):
+        raise PermissionDenied
+    grant = tranche.grant
+    form = PaymentForm(request.POST or None, initial={"amount": tranche.due_amount, "currency": grant.currency})
+    four_eyes = tranche.approved_by_id == request.user.pk
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.payment_record(actor=request.user, tranche_id=tranche.pk, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to(form, exc)
+        except (TransitionRefused, PermissionDenied) as exc:
+            form.add_error(None, str(getattr(exc, "message", exc)))
+        else:
+            messages.success(request, _("The payment of tranche %(position)s is recorded.") % {"position": tranche.position})
+            return redirect("grant_detail", pk=grant.pk)
+    rates = selectors.exchange_rate_list(limit=12)
+    return render(request, "grants/finance_payment_form.html", {
+        "tranche": tranche, "grant": grant, "form": form, "four_eyes": four_eyes, "rates": rates,
+        "payable": tranche.state == TrancheState.APPROVED})
+
+
+# --- Finance ---------------------------------------------------------------------------------
+
+@login_required
+def finance_overview(request):
+    if not request.user.has_perm("grants.view_finance"):
+        raise PermissionDenied
+    user = request.user
+    sees_tranches = user.is_superuser or bool(programme_ids(user, FINANCE, MANAGER))
+    return render(request, "grants/finance_overview.html", {
+        **selectors.finance_overview(user),
+        "waiting": selectors.tranches_waiting(user, limit=100) if sees_tranches else None,
+        "can_record_rates": user.has_perm("grants.record_exchange_rate"),
+    })
+
+
+@login_required
+def exchange_rates(request):
+    if not (request.user.has_perm("grants.view_finance") or request.user.has_perm("grants.record_exchange_rate")):
+        raise PermissionDenied
+    can_record = request.user.has_perm("grants.record_exchange_rate")
+    form = ExchangeRateForm(request.POST or None) if can_record else None
+    if request.method == "POST":
+        if not can_record:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                rate = services.exchange_rate_record(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _errors_to(form, exc)
+            else:
+                messages.success(request, _("Recorded: %(rate)s.") % {"rate": rate})
+                return redirect("exchange_rates")
+    currency = request.GET.get("currency", "")
+    return render(request, "grants/exchange_rates.html", {
+        "form": form, "rates": selectors.exchange_rate_list(currency=currency), "currency": currency,
+        "currencies": [c for c in ExchangeRateForm.base_fields["currency"].choices]})
