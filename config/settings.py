@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "workers.context_processors.notifications",
             ],
         },
     },
@@ -183,12 +184,20 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task killed by its hard limit is acknowledged (not redelivered forever); tasks set tighter
+# limits of their own. The visibility timeout (when Redis hands an unacknowledged task to another
+# worker) stays above the longest limit, so a running task is never delivered twice.
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Tasks running when the broker connection drops are cancelled and redelivered (late acks).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# How many relays a big batch of new outbox rows (a reminder sweep) starts at once.
+HROMADA_RELAY_PARALLEL = env.int("RELAY_PARALLEL", default=4)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,24 +1,40 @@
 """The one messenger: every notification is an outbox row written inside the caller's
-transaction; a relay sends it after commit. A broker outage delays messages, never loses them."""
-import logging
+transaction; a relay sends it after commit. A broker outage delays messages, never loses them.
 
+The row is unique per kind, object, recipient and key, so writing it again is harmless. How it
+reaches the person follows their preference for the kind (at once, in the daily digest, or only
+in the app), decided here for every sender."""
+import logging
+import math
+
+from django.conf import settings
 from django.db import transaction
 
-from .models import Notification
+from .models import Delivery, Notification, NotificationPreference
 from .notifications import KINDS
 
 log = logging.getLogger(__name__)
 
 
+def delivery_for(user, kind: str) -> str:
+    if user is None or not KINDS[kind].configurable:
+        return Delivery.IMMEDIATE
+    mode = NotificationPreference.objects.filter(user=user, kind=kind).values_list("mode", flat=True).first()
+    return mode or Delivery.IMMEDIATE
+
+
 def notify_email(*, kind: str, email: str, obj, key: str, context: dict, language: str = "en", recipient=None) -> None:
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
+    delivery = delivery_for(recipient, kind)
     Notification.objects.bulk_create(
         [Notification(kind=kind, email=email.lower(), recipient=recipient, language=language or "en",
-                      object_type=obj._meta.label_lower, object_id=str(obj.pk), key=key, context=context)],
+                      object_type=obj._meta.label_lower, object_id=str(obj.pk), key=str(key), context=context,
+                      delivery=delivery)],
         ignore_conflicts=True,
     )
-    transaction.on_commit(outbox_kick)
+    if delivery == Delivery.IMMEDIATE:
+        transaction.on_commit(outbox_kick)
 
 
 def notify_user(*, kind: str, user, obj, key: str, context: dict) -> None:
@@ -29,17 +45,32 @@ def notify_user(*, kind: str, user, obj, key: str, context: dict) -> None:
 KICK_TIMEOUT = 1.0
 
 
-def outbox_kick() -> None:
-    """Ask a worker to relay the outbox now; if the broker is down the beat sweep will."""
+def relays_for(rows: int) -> int:
+    """How many relays to start for `rows` new messages: one per batch, at most RELAY_PARALLEL."""
+    from .outbox import BATCH
+
+    return max(1, min(getattr(settings, "HROMADA_RELAY_PARALLEL", 1), math.ceil(rows / BATCH)))
+
+
+def outbox_kick(parallel: int = 1) -> bool:
+    """Ask workers to relay the outbox now (`parallel` relays, each claiming its own rows); if
+    the broker is down the beat's periodic relay will. False when nothing could be queued."""
     from .celery import app
     from .tasks import outbox_relay
 
     try:
+        if app.conf.task_always_eager:  # the embedded default: one relay, in this process
+            outbox_relay.apply(throw=True)
+            return True
         # One attempt on its own connection with short timeouts. The pooled default retries for
         # seconds on a refused connection and waits forever on a broker that accepts but never
         # answers, all inside the user's request.
         with app.connection_for_write(connect_timeout=KICK_TIMEOUT, transport_options={
                 "max_retries": 0, "socket_connect_timeout": KICK_TIMEOUT, "socket_timeout": KICK_TIMEOUT}) as conn:
-            outbox_relay.apply_async(producer=app.amqp.Producer(conn), retry=False)
+            producer = app.amqp.Producer(conn)
+            for _ in range(max(1, parallel)):
+                outbox_relay.apply_async(producer=producer, retry=False)
+        return True
     except Exception:  # broker unreachable: the row is safe, the periodic relay picks it up
         log.warning("outbox relay could not be queued; the periodic relay will send it", exc_info=True)
+        return False

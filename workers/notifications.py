@@ -1,21 +1,69 @@
-"""What each kind of message says. One place for every notification's wording."""
+"""What each kind of message says. One place for every notification's wording.
+
+`Kind(subject, template)` is all a transition's message needs: the subject is a translatable
+string formatted with the row's context, the template a text template under
+templates/workers/email/ rendered with it, both in the recipient's language. Optional:
+`label` names the kind on the preferences page (default: the subject with its blanks shown as
+"…"); `subject_overdue` is used instead of `subject` when the context's `offset` is 0 or more
+(a reminder sent on or after its due date); `dates` names context values holding ISO dates or
+times, shown in the recipient's language and time zone; `configurable=False` keeps a kind off
+the preferences page (always sent at once); `codes` turns a context value stored as a code
+into words in the recipient's language. A context value `x` may come with `x_uk` / `x_hy`
+variants: the one in the recipient's language is used when it is not empty.
+"""
+import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+
+
+# Values a context may hold as codes, shown as words in the recipient's language.
+REPORT_KINDS = {"interim": _("interim report"), "final": _("final report")}
 
 
 @dataclass(frozen=True)
 class Kind:
     subject: str
     template: str
+    label: str | None = None
+    subject_overdue: str | None = None
+    dates: tuple[str, ...] = ()
+    configurable: bool = True
+    codes: dict | None = None  # context name -> {code: words}, e.g. {"report": REPORT_KINDS}
+
+    def label_text(self) -> str:
+        return str(self.label) if self.label else re.sub(r"%\((\w+)\)s", "…", str(self.subject))
 
 
 KINDS = {
     "organisation_invitation": Kind(_("You are invited to join %(organisation)s on Hromada"),
-                                    "workers/email/organisation_invitation.txt"),
+                                    "workers/email/organisation_invitation.txt", configurable=False),
     "call_published": Kind(_("New call for proposals: %(call)s"), "workers/email/call_published.txt"),
     # --- applications (submission receipt, eligibility, clarification, withdrawal) ---
+    "application_submitted": Kind(_("Application received: %(reference)s"), "workers/email/application_submitted.txt",
+                                  dates=("submitted_at",), configurable=False),
+    "application_withdrawn": Kind(_("Application withdrawn: %(application)s"), "workers/email/application_withdrawn.txt"),
+    "application_eligible": Kind(_("Your application %(reference)s is eligible"), "workers/email/application_eligible.txt"),
+    "application_ineligible": Kind(_("Your application %(reference)s is not eligible"),
+                                   "workers/email/application_ineligible.txt", configurable=False),
+    "application_clarification_requested": Kind(_("Please clarify your application %(reference)s by %(due)s"),
+                                                 "workers/email/application_clarification_requested.txt",
+                                                 dates=("due",), configurable=False),
+    "application_clarification_answered": Kind(_("Clarification answered: %(reference)s"),
+                                                "workers/email/application_clarification_answered.txt"),
+    "application_deadline_extended": Kind(_("Your deadline for %(call)s is extended to %(until)s"),
+                                          "workers/email/application_deadline_extended.txt", dates=("until",),
+                                          configurable=False),
     # --- reviews (assignment, conflict declared, returned, decision) ---
+    "reviewer_invitation": Kind(_("You are invited to review for %(programme)s on Hromada"),
+                                "workers/email/reviewer_invitation.txt"),
+    "review_assigned": Kind(_("Application to review: %(application)s"), "workers/email/review_assigned.txt"),
+    "review_conflict_declared": Kind(_("Conflict of interest declared: %(application)s"),
+                                     "workers/email/review_conflict_declared.txt"),
+    "review_returned": Kind(_("Your review was returned for revision: %(application)s"),
+                            "workers/email/review_returned.txt"),
+    "application_decided": Kind(_("Decision on your application: %(application)s"),
+                                "workers/email/application_decided.txt"),
     # --- grants and payments (agreement, tranche due, payment made) ---
     "grant_signed": Kind(_("Grant agreement signed: %(grant)s"), "workers/email/grant_signed.txt"),
     "tranche_due": Kind(_("Tranche %(tranche)s of %(grant)s is due for approval"), "workers/email/tranche_due.txt"),
@@ -35,4 +83,32 @@ KINDS = {
     "donor_report_failed": Kind(_("Donor report could not be generated: %(programme)s"), "workers/email/donor_report_failed.txt"),
     "export_ready": Kind(_("Your export is ready: %(export)s"), "workers/email/export_ready.txt"),
     # --- reminders ---
+    "reminder_application_deadline": Kind(
+        _("Reminder: submit your application to %(call)s by %(deadline)s"),
+        "workers/email/reminder_application_deadline.txt",
+        label=_("Reminders of a call's deadline while your application is a draft"), dates=("deadline",)),
+    "reminder_clarification_due": Kind(
+        _("Reminder: answer the clarification request on %(application)s by %(due)s"),
+        "workers/email/reminder_clarification_due.txt",
+        label=_("Reminders to answer a clarification request"), dates=("due",)),
+    "reminder_review_due": Kind(
+        _("Reminder: your review of %(application)s is due on %(due)s"),
+        "workers/email/reminder_review_due.txt",
+        subject_overdue=_("Overdue: your review of %(application)s was due on %(due)s"),
+        label=_("Reminders of reviews due and overdue"), dates=("due",)),
+    "reminder_report_due": Kind(
+        _("Reminder: the %(report)s for grant %(grant)s is due on %(due)s"),
+        "workers/email/reminder_report_due.txt",
+        subject_overdue=_("Overdue: the %(report)s for grant %(grant)s was due on %(due)s"),
+        label=_("Reminders of grantee reports due and overdue"), dates=("due",), codes={"report": REPORT_KINDS}),
+    "reminder_tranche_unpaid": Kind(
+        _("Tranche %(tranche)s of grant %(grant)s, approved on %(approved)s, is still unpaid"),
+        "workers/email/reminder_tranche_unpaid.txt",
+        label=_("Reminders of approved tranches not yet paid"), dates=("approved",)),
+    "manager_digest": Kind(
+        _("What waits for you on Hromada: %(total)s items"), "workers/email/manager_digest.txt",
+        label=_("Programme manager's daily summary of what waits for a decision")),
+    "daily_digest": Kind(
+        _("Your Hromada digest: %(count)s notifications"), "workers/email/daily_digest.txt", configurable=False),
 }
+

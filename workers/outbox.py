@@ -1,61 +1,170 @@
-"""Sending what the outbox holds."""
+"""Sending what the outbox holds: the relay.
+
+Several relays run at once (worker processes, the beat's catch-up, commit hooks). Each one
+  1. claims a batch in a short transaction: SELECT … FOR UPDATE SKIP LOCKED picks rows no other
+     relay is claiming, and the same transaction moves them a lease ahead (`available_at`) and
+     counts the attempt, so no other relay takes them once it commits;
+  2. sends them on one SMTP connection, holding no row lock while the mail server answers;
+  3. confirms each message (`sent_at`) as soon as the server has accepted it.
+A failed message goes back with a back-off. A relay killed between 2 and 3 leaves its rows
+claimed: after the lease they are claimed again, so nothing is lost; the only message that can
+go out twice is the one the server accepted in the instant before the kill, before its
+confirmation was written. Every message carries a Message-ID derived from its row, so even
+that one is recognisable as a duplicate by the receiving side.
+"""
 import logging
+import time
+from datetime import timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db import connection as db_connection
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.db.models import F
+from django.utils import timezone
 
-from .models import Notification
-from .notifications import KINDS
+from .models import Delivery, Notification
+from .rendering import notification_render
 
 log = logging.getLogger(__name__)
+
+__all__ = ["notification_render", "outbox_send_batch", "outbox_relay_all", "outbox_pending"]
+
 MAX_ATTEMPTS = 8
+BATCH = 200
+# Longer than a relay task may live (its hard time limit), so a live relay never loses its claim.
+LEASE = timedelta(minutes=10)
+# How long one relay task sends before it hands the rest to a fresh task (time limits, fairness).
+RELAY_SECONDS = 60.0
 
 
-def notification_render(n: Notification) -> tuple[str, str]:
-    kind = KINDS[n.kind]
-    with translation.override(n.language):
-        context = {**n.context, "site_url": settings.SITE_URL}
-        subject = str(kind.subject) % {k: v for k, v in n.context.items() if isinstance(v, str | int)}
-        body = render_to_string(kind.template, context)
-    return subject, body
+def backoff(attempts: int) -> timedelta:
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 240))
 
 
-def outbox_send_batch(limit: int = 200) -> int:
-    """Send up to `limit` pending messages; rows are locked so two relays never send one twice."""
-    sent = 0
+def outbox_pending():
+    """Rows the relay should send now."""
+    return Notification.objects.filter(sent_at__isnull=True, delivery=Delivery.IMMEDIATE,
+                                       attempts__lt=MAX_ATTEMPTS, available_at__lte=timezone.now())
+
+
+def outbox_claim(limit: int = BATCH) -> list[Notification]:
+    now = timezone.now()
     with transaction.atomic():
         batch = list(
             Notification.objects.select_for_update(skip_locked=True)
-            .filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-            .order_by("id")[:limit]
+            .filter(sent_at__isnull=True, delivery=Delivery.IMMEDIATE, attempts__lt=MAX_ATTEMPTS, available_at__lte=now)
+            .order_by("available_at", "id")[:limit]
         )
-        if not batch:
-            return 0
-        connection = get_connection()
-        for n in batch:
+        if batch:
+            Notification.objects.filter(pk__in=[n.pk for n in batch]).update(
+                available_at=now + LEASE, attempts=F("attempts") + 1)
+    for n in batch:
+        n.attempts += 1
+    return batch
+
+
+def _message_id_domain() -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "hromada.local"
+
+
+def notification_message(n: Notification, mail_connection, domain: str) -> EmailMessage:
+    subject, body = notification_render(n)
+    return EmailMessage(
+        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, to=[n.email], connection=mail_connection,
+        headers={"Message-ID": f"<notification-{n.pk}@{domain}>", "Auto-Submitted": "auto-generated",
+                 "Content-Language": n.language})
+
+
+def _confirm(n: Notification) -> None:
+    Notification.objects.filter(pk=n.pk).update(sent_at=timezone.now(), last_error="")
+
+
+def _release(n: Notification, exc: Exception) -> None:
+    Notification.objects.filter(pk=n.pk).update(available_at=timezone.now() + backoff(n.attempts),
+                                                last_error=f"{type(exc).__name__}: {exc}"[:2000])
+
+
+class _FastConfirm:
+    """On PostgreSQL, confirmations commit without waiting for the disk (synchronous_commit off
+    for this session while the relay runs): a confirmation lost to a database crash can only
+    mean a message sent again, never one lost; the claim and everything else stay durable."""
+
+    def __enter__(self):
+        self.active = db_connection.vendor == "postgresql" and not db_connection.in_atomic_block
+        if self.active:
+            with db_connection.cursor() as cursor:
+                cursor.execute("SET synchronous_commit TO off")
+
+    def __exit__(self, *exc):
+        if self.active:
             try:
-                subject, body = notification_render(n)
-                EmailMessage(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, to=[n.email],
-                             connection=connection).send()
-                n.sent_at = timezone.now()
+                with db_connection.cursor() as cursor:
+                    cursor.execute("SET synchronous_commit TO DEFAULT")
+            except Exception:  # the connection is gone; it will not be reused with the setting
+                log.warning("could not reset synchronous_commit", exc_info=True)
+
+
+def outbox_send_batch(limit: int = BATCH) -> tuple[int, int]:
+    """Claim and send up to `limit` messages. Returns (claimed, sent)."""
+    batch = outbox_claim(limit)
+    if not batch:
+        return 0, 0
+    sent = 0
+    domain = _message_id_domain()
+    mail = get_connection()
+    try:
+        mail.open()
+    except Exception as exc:  # the mail server is down: every message waits for a later try
+        log.warning("mail server unreachable; %s messages wait", len(batch), exc_info=True)
+        for n in batch:
+            _release(n, exc)
+        return len(batch), 0
+    with _FastConfirm():
+        try:
+            for n in batch:
+                try:
+                    message = notification_message(n, mail, domain)
+                    mail.send_messages([message])
+                except Exception as exc:  # one bad message must not block the others
+                    log.exception("notification %s failed", n.pk)
+                    _release(n, exc)
+                    try:  # a broken connection is replaced for the rest of the batch
+                        mail.close()
+                        mail.open()
+                    except Exception:
+                        log.warning("could not reopen the mail connection", exc_info=True)
+                    continue
+                _confirm(n)
                 sent += 1
-            except Exception as exc:  # one bad message must not block the others
-                log.exception("notification %s failed", n.pk)
-                n.attempts += 1
-                n.last_error = str(exc)[:2000]
-            else:
-                n.attempts += 1
-        Notification.objects.bulk_update(batch, ["sent_at", "attempts", "last_error"])
-    return sent
+        finally:
+            try:
+                mail.close()
+            except Exception:
+                log.warning("closing the mail connection failed", exc_info=True)
+    return len(batch), sent
 
 
-def outbox_relay_all() -> int:
+def _eager() -> bool:
+    from .celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
+def outbox_relay_all(seconds: float = RELAY_SECONDS) -> int:
+    """Send batches until the outbox is empty or `seconds` have passed; then a fresh relay task
+    is queued for the rest. Returns the number of messages sent."""
     total = 0
+    end = time.monotonic() + seconds
     while True:
-        sent = outbox_send_batch()
+        claimed, sent = outbox_send_batch()
         total += sent
-        if sent == 0:
+        if claimed == 0:
+            return total
+        if time.monotonic() > end and not _eager():
+            from .messenger import outbox_kick
+
+            outbox_kick()
             return total

@@ -1,8 +1,30 @@
+"""Tasks of the workers part. Each one is idempotent (a redelivered task — late acks, a worker
+lost — does no harm), takes only JSON arguments and calls a service."""
 from celery import shared_task
 
 from .outbox import outbox_relay_all
 
 
-@shared_task(name="workers.tasks.outbox_relay")
+# The relay sends for at most RELAY_SECONDS, then hands over to a fresh task: far below these limits.
+@shared_task(name="workers.tasks.outbox_relay", soft_time_limit=240, time_limit=300)
 def outbox_relay() -> int:
     return outbox_relay_all()
+
+
+@shared_task(name="workers.tasks.reminders_sweep", soft_time_limit=600, time_limit=660)
+def reminders_sweep() -> int:
+    from .reminders import reminders_sweep as sweep
+
+    return sum(sweep().values())
+
+
+@shared_task(name="workers.tasks.digest_daily", soft_time_limit=600, time_limit=660)
+def digest_daily() -> dict:
+    from .digest import digest_daily as run
+
+    return run()
+
+
+@shared_task(name="workers.tasks.noop")
+def noop() -> None:
+    """Does nothing: the benchmark measures the broker and worker round trip with it."""

@@ -1,0 +1,14 @@
+from django import forms
+
+from .models import Delivery
+from .notifications import KINDS
+
+
+class PreferencesForm(forms.Form):
+    """One choice per configurable kind of notification."""
+
+    def __init__(self, *args, preferences: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind, mode in preferences.items():
+            self.fields[kind] = forms.ChoiceField(label=KINDS[kind].label_text(), choices=Delivery.choices,
+                                                  initial=mode, widget=forms.Select)

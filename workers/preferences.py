@@ -1,0 +1,37 @@
+"""Per-user, per-kind delivery preferences: at once, in the daily digest, or only in the app.
+Every sender goes through workers.messenger (one row at a time) or the reminder sweep and the
+digests (set-based), and each of them reads these rows; a kind without a row is "at once"."""
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .models import Delivery, NotificationPreference
+from .notifications import KINDS
+
+
+def kinds_configurable() -> list[str]:
+    return [name for name, kind in KINDS.items() if kind.configurable]
+
+
+def preferences_get(user) -> dict[str, str]:
+    """Every configurable kind with the user's choice (default: at once)."""
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "mode"))
+    return {kind: chosen.get(kind, Delivery.IMMEDIATE) for kind in kinds_configurable()}
+
+
+def preferences_set(*, actor, modes: dict[str, str]) -> dict[str, str]:
+    """Store the user's choice for each kind in `modes`; unknown kinds or modes are refused."""
+    configurable = set(kinds_configurable())
+    errors = {}
+    for kind, mode in modes.items():
+        if kind not in configurable:
+            errors[kind] = _("This kind of notification cannot be configured.")
+        elif mode not in Delivery.values:
+            errors[kind] = _("Choose how you want to receive it.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        NotificationPreference.objects.bulk_create(
+            [NotificationPreference(user=actor, kind=kind, mode=mode) for kind, mode in modes.items()],
+            update_conflicts=True, unique_fields=["user", "kind"], update_fields=["mode"])
+    return preferences_get(actor)

@@ -1,0 +1,91 @@
+"""A notification in words: its subject and body in a given language (the recipient's for
+e-mail, the reader's for the notifications page), from the row's context alone — no queries,
+except the items a daily digest carries."""
+from datetime import date, datetime, timezone as dt_timezone
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.dateparse import parse_date, parse_datetime
+
+from .notifications import KINDS, Kind
+
+
+class _Blanks(dict):
+    """Formatting context that shows a missing value as "…" instead of failing the message."""
+
+    def __missing__(self, key):
+        return "…"
+
+
+def when_format(value: str) -> str:
+    """An ISO date or time from a context, in the active language (times in the site's zone)."""
+    if not isinstance(value, str):
+        return value
+    if len(value) == 10:
+        day = parse_date(value)
+        return formats.date_format(day, "DATE_FORMAT") if isinstance(day, date) else value
+    moment = parse_datetime(value)
+    if not isinstance(moment, datetime):
+        return value
+    if timezone.is_naive(moment):  # SQLite's JSON holds naive UTC
+        moment = moment.replace(tzinfo=dt_timezone.utc)
+    moment = timezone.localtime(moment)
+    return f"{formats.date_format(moment, 'DATETIME_FORMAT')} {moment.tzname()}"
+
+
+def context_localise(kind: Kind, context: dict, language: str) -> dict:
+    """`x_uk`/`x_hy` for `x` in that language, dates and codes in words. Call inside override()."""
+    lang = (language or "en")[:2]
+    out = dict(context)
+    if lang != "en":
+        for name in context:
+            variant = context.get(f"{name}_{lang}")
+            if variant:
+                out[name] = variant
+    for name in kind.dates:
+        if name in out:
+            out[name] = when_format(out[name])
+    for name, words in (kind.codes or {}).items():
+        if out.get(name) in words:
+            out[name] = str(words[out[name]])
+    return out
+
+
+def subject_render(kind: Kind, context: dict) -> str:
+    template = kind.subject
+    offset = context.get("offset")
+    if kind.subject_overdue and isinstance(offset, int) and offset >= 0:
+        template = kind.subject_overdue
+    return str(template) % _Blanks({k: v for k, v in context.items() if isinstance(v, str | int)})
+
+
+def notification_subject(n, language: str | None = None) -> str:
+    kind = KINDS.get(n.kind)
+    if kind is None:
+        return n.kind
+    language = language or n.language
+    with translation.override(language):
+        return subject_render(kind, context_localise(kind, n.context, language))
+
+
+def digest_items(n, language: str) -> list[dict]:
+    """The messages a daily digest carries, each as its subject and link, in `language`."""
+    items = []
+    for item in n.items.order_by("created_at", "pk"):
+        items.append({"subject": notification_subject(item, language), "path": item.context.get("path", ""),
+                      "created_at": item.created_at})
+    return items
+
+
+def notification_render(n, language: str | None = None) -> tuple[str, str]:
+    kind = KINDS[n.kind]
+    language = language or n.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = context_localise(kind, n.context, language)
+        if n.kind == "daily_digest":
+            context["items"] = digest_items(n, language)
+            context["count"] = len(context["items"])
+        subject = subject_render(kind, context)
+        body = render_to_string(kind.template, {**context, "site_url": settings.SITE_URL, "subject": subject})
+    return subject, body

@@ -1,0 +1,49 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import PreferencesForm
+from .models import Notification
+from .preferences import preferences_get, preferences_set
+
+
+@login_required
+def notification_list(request):
+    return render(request, "workers/notifications.html", selectors.notifications_page(request.user))
+
+
+@login_required
+@require_POST
+def notification_read(request, pk):
+    try:
+        n = services.notification_read(actor=request.user, notification_id=pk)
+    except Notification.DoesNotExist:
+        raise Http404
+    path = n.context.get("path", "") if isinstance(n.context, dict) else ""
+    if request.POST.get("open") and path and url_has_allowed_host_and_scheme(path, allowed_hosts={request.get_host()}):
+        return redirect(path)
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def notifications_read_all(request):
+    count = services.notifications_read_all(actor=request.user)
+    if count:
+        messages.success(request, _("All notifications are marked read."))
+    return redirect("notifications")
+
+
+@login_required
+def notification_preferences(request):
+    form = PreferencesForm(request.POST or None, preferences=preferences_get(request.user))
+    if request.method == "POST" and form.is_valid():
+        preferences_set(actor=request.user, modes=form.cleaned_data)
+        messages.success(request, _("Your notification preferences are saved."))
+        return redirect("notification_preferences")
+    return render(request, "workers/preferences.html", {"form": form})
