@@ -62,7 +62,8 @@ def _award_date(grant: Grant) -> date:
 
 
 def _months(start: date, end: date) -> int:
-    return max(1, (end.year - start.year) * 12 + end.month - start.month + (1 if end.day >= start.day else 0))
+    """Duration in whole months, both days included (2026-01-01 to 2026-12-31 is 12)."""
+    return max(1, round(Decimal((end - start).days + 1) * 12 / Decimal("365.25")))
 
 
 def _number(value: Decimal):

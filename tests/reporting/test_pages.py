@@ -1,0 +1,206 @@
+"""Pages and API of grantee reports, PDFs of an application and a grant, dashboards: who sees
+what (404 for other organisations and other programmes), autosave, and constant query counts."""
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+from rest_framework.test import APIClient
+
+from accounts.models import ProgrammeRole
+from applications.models import ApplicationState, Review
+from reporting.dashboard import dashboard_sections
+from reporting.donor_dashboard import donor_section
+from reporting.figures import programme_figures
+from reporting.manager_dashboard import manager_counts, manager_section
+from reporting.models import GranteeReportState, ReportDocument, ReportKind
+from tests.factories import application_in_state
+
+from .builders import make_grant
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def private_storage(settings, tmp_path):
+    settings.PRIVATE_STORAGE_ROOT = tmp_path
+
+
+@pytest.fixture
+def report(grant):
+    return grant.reports.get(kind=ReportKind.INTERIM)
+
+
+def form_data(report, **narrative):
+    data = {"version": report.version, "narrative_summary": "Підсумок", "narrative_activities": "Activities",
+            "narrative_results": "Results"}
+    for line in report.grant.budget_lines.all():
+        data[f"spent_{line.pk}"] = "1000"
+    data.update({f"narrative_{k}": v for k, v in narrative.items()})
+    return data
+
+
+def test_grantee_fills_in_autosaves_and_submits_through_the_page(report, grantee, manager, client):
+    client.force_login(grantee)
+    page = client.get(reverse("report_detail", args=[report.pk]))
+    assert page.status_code == 200 and "data-autosave" in page.content.decode()
+    saved = client.post(reverse("report_save", args=[report.pk]), form_data(report), HTTP_ACCEPT="application/json")
+    assert saved.status_code == 200 and saved.json()["version"] == 2
+    stale = client.post(reverse("report_save", args=[report.pk]), form_data(report, summary="old tab"),
+                        HTTP_ACCEPT="application/json")
+    assert stale.status_code == 409 and stale.json()["version"] == 2
+    report.refresh_from_db()
+    response = client.post(reverse("report_save", args=[report.pk]), {**form_data(report), "action": "submit"})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.state == GranteeReportState.SUBMITTED and report.narrative["summary"] == "Підсумок"
+    # the grantee cannot decide; the manager can
+    assert client.post(reverse("report_approve", args=[report.pk]), {}).status_code == 403
+    client.force_login(manager)
+    page = client.get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert "Approve" in page and "Ineligible costs" in page
+    assert client.post(reverse("report_approve", args=[report.pk]), {"approve-comment": "Good."}).status_code == 302
+    report.refresh_from_db()
+    assert report.state == GranteeReportState.APPROVED and report.manager_comment == "Good."
+
+
+def test_other_organisations_and_donors_get_404(report, outsider, other_donor, donor_user, client):
+    for user in (outsider, other_donor, donor_user):
+        client.force_login(user)
+        for name in ("report_detail", "report_save"):
+            method = client.get if name == "report_detail" else client.post
+            assert method(reverse(name, args=[report.pk])).status_code == 404, (user, name)
+    client.force_login(outsider)
+    assert client.get(reverse("grant_reports", args=[report.grant_id])).status_code == 404
+    assert client.get(reverse("grant_summary_pdf", args=[report.grant_id])).status_code == 404
+    client.force_login(other_donor)
+    assert client.get(reverse("grant_summary_pdf", args=[report.grant_id])).status_code == 404
+
+
+def test_supporting_documents_are_sniffed_and_served_only_to_those_who_see_the_report(report, grantee, outsider, manager,
+                                                                                    client):
+    client.force_login(grantee)
+    fake = io.BytesIO(b"MZ\x90\x00 this is a program")
+    fake.name = "receipts.pdf"
+    response = client.post(reverse("report_document_add", args=[report.pk]), {"file": fake})
+    assert response.status_code == 400 and not ReportDocument.objects.exists()
+    real = io.BytesIO(PDF)
+    real.name = "Квитанції.pdf"
+    assert client.post(reverse("report_document_add", args=[report.pk]), {"file": real}).status_code == 302
+    document = ReportDocument.objects.get()
+    assert document.content_type == "application/pdf" and document.original_name == "Квитанції.pdf"
+    url = reverse("report_document_download", args=[document.pk])
+    assert b"".join(client.get(url).streaming_content) == PDF
+    client.force_login(manager)
+    assert client.get(url).status_code == 200
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+
+
+def test_grant_summary_pdf(grant, grantee, donor_user, client):
+    for user in (grantee, donor_user):  # the grantee reads Ukrainian, the donor English
+        client.force_login(user)
+        response = client.get(reverse("grant_summary_pdf", args=[grant.pk]))
+        assert response.status_code == 200
+        text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+        assert grant.number in text and "Відкриті закупівлі в громадах" in text and "40 000.00" in text.replace("\u202f", " ")
+    assert "Interim report" in text
+
+
+def test_application_pdf_is_blind_for_reviewers_of_a_blind_call(call, grantee_org, grantee, make_user, grant_role,
+                                                                 manager, outsider, client):
+    type(call).objects.filter(pk=call.pk).update(blind_review=True)
+    app = application_in_state(call, grantee_org, grantee, state=ApplicationState.UNDER_REVIEW, title="Прозорі громади")
+    reviewer = grant_role(make_user("rev@example.org"), call.programme, ProgrammeRole.Role.REVIEWER)
+    review = Review.objects.create(application=app, reviewer=reviewer, due_at=timezone.now())
+    url = reverse("application_pdf", args=[app.pk])
+    client.force_login(reviewer)
+    assert client.get(url).status_code == 404  # no declaration yet: the reviewer does not see it at all
+    review.declare_no_conflict()
+    review.save()
+
+    def text_for(user):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200
+        return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+
+    blind = text_for(reviewer)
+    assert "Прозорі громади" in blind and "Центр протидії корупції" not in blind and "UA-EDR-" not in blind
+    assert "Центр протидії корупції" in text_for(grantee) and "Центр протидії корупції" in text_for(manager)
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+
+
+def test_dashboard_page_has_a_section_per_role(grant, manager, donor_user, client):
+    client.force_login(manager)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert 'id="dash-manager"' in page and "report to review" not in page
+    client.force_login(donor_user)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert 'id="dash-donor"' in page and "EU for Integrity" in page
+    assert client.get(reverse("manager_dashboard")).status_code == 404
+
+
+def _queries(fn) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def test_dashboards_run_a_constant_number_of_queries(call, grantee_org, grantee, manager, donor_user, funded_programme,
+                                                     client):
+    make_grant(call, grantee_org, grantee)
+    client.force_login(manager)
+    sections = {
+        "manager": lambda: manager_section(manager),
+        "donor": lambda: donor_section(donor_user),
+        "figures": lambda: programme_figures(funded_programme),
+        "manager page": lambda: client.get(reverse("manager_dashboard")),
+    }
+    for fn in sections.values():
+        fn()  # warm the per-user role caches
+    small = {name: _queries(fn) for name, fn in sections.items()}
+    for i in range(5):
+        grant = make_grant(call, grantee_org, grantee, number=f"EU4I-Q-{i}")
+        report = grant.reports.get(kind=ReportKind.INTERIM)
+        report.submit()
+        report.save()
+        application_in_state(call, grantee_org, grantee, state=ApplicationState.SUBMITTED)
+    assert manager_counts(manager)["reports_to_review"] == 5 and manager_counts(manager)["to_screen"] == 5
+    large = {name: _queries(fn) for name, fn in sections.items()}
+    assert large == small
+
+
+def test_api_grantee_reports(report, grantee, outsider, manager):
+    api = APIClient()
+    api.force_authenticate(outsider)
+    assert api.get(f"/api/v1/grantee-reports/{report.pk}/").status_code == 404
+    assert api.get("/api/v1/grantee-reports/").data["count"] == 0
+    api.force_authenticate(grantee)
+    detail = api.get(f"/api/v1/grantee-reports/{report.pk}/").data
+    assert detail["available_transitions"] == ["submit"] and len(detail["financials"]["lines"]) == 2
+    line = detail["financials"]["lines"][0]["budget_line"]
+    saved = api.patch(f"/api/v1/grantee-reports/{report.pk}/", {
+        "version": 1, "narrative": {"summary": "S", "activities": "A", "results": "R"},
+        "expenditures": [{"budget_line": line, "amount_spent": "500.00"}]}, format="json")
+    assert saved.status_code == 200 and saved.data["version"] == 2
+    assert api.patch(f"/api/v1/grantee-reports/{report.pk}/", {"version": 1}, format="json").status_code == 409
+    assert api.post(f"/api/v1/grantee-reports/{report.pk}/approve/").status_code == 403
+    submitted = api.post(f"/api/v1/grantee-reports/{report.pk}/submit/")
+    assert submitted.status_code == 200 and submitted.data["state"] == "submitted"
+    assert api.post(f"/api/v1/grantee-reports/{report.pk}/submit/").status_code == 409
+    api.force_authenticate(manager)
+    assert api.get(f"/api/v1/grantee-reports/{report.pk}/").data["available_transitions"] == ["approve", "request_changes"]
+    changes = api.post(f"/api/v1/grantee-reports/{report.pk}/request_changes/", {"comment": ""}, format="json")
+    assert changes.status_code == 400
+    approved = api.post(f"/api/v1/grantee-reports/{report.pk}/approve/", {"comment": "ok"}, format="json")
+    assert approved.status_code == 200 and approved.data["state"] == "approved"
+
+
+def test_dashboard_sections_are_wired(grant, manager, donor_user):
+    assert [role for role, _t, _c in dashboard_sections(manager, ["manager"])] == ["manager"]
+    assert [role for role, _t, _c in dashboard_sections(donor_user, ["donor"])] == ["donor"]
