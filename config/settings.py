@@ -189,7 +189,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # worker) stays above the longest limit, so a running task is never delivered twice.
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Tasks running when the broker connection drops are cancelled and redelivered (late acks).
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
