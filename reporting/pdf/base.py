@@ -11,7 +11,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT = "DejaVuSans"
@@ -105,25 +105,19 @@ def table(headers, rows, col_widths, numeric=(), style=None) -> Table:
     return t
 
 
-def chunked_tables(headers, rows, col_widths, numeric=(), chunk=45):
-    """A long table as a run of page-sized tables: reportlab's cost of splitting one table grows
-    with the square of its length, a run of short ones grows linearly."""
-    numeric_style = numeric_columns_style(numeric) if numeric else None
+def chunked_tables(headers, rows, col_widths, numeric=(), chunk=200):
+    """A long table as a run of RowsTable chunks: reportlab's own Table re-measures itself at
+    every page split (its cost grows with the square of its length); these split in linear time
+    and hold at most `chunk` rows each, so no single flowable gets large."""
+    headers = [str(h) for h in headers]
     batch = []
     for row in rows:
         batch.append(row)
         if len(batch) == chunk:
-            yield _chunk(headers, batch, col_widths, numeric_style)
+            yield RowsTable(headers, batch, col_widths, numeric)
             batch = []
     if batch:
-        yield _chunk(headers, batch, col_widths, numeric_style)
-
-
-def _chunk(headers, batch, col_widths, numeric_style):
-    t = Table([headers, *batch], colWidths=col_widths, repeatRows=1, style=TABLE_STYLE)
-    if numeric_style is not None:
-        t.setStyle(numeric_style)
-    return t
+        yield RowsTable(headers, batch, col_widths, numeric)
 
 
 def page_decorations(title: str):
@@ -139,3 +133,129 @@ def page_decorations(title: str):
         canvas.restoreState()
 
     return on_page
+
+
+class RowsTable(Flowable):
+    """A long table of plain strings drawn fast: one text object per piece, stripes and rules as
+    single paths, rows of one fixed height. It splits between any two rows (the header repeats)
+    at a cost proportional to the rows, where reportlab's Table re-measures itself at every
+    split. Cells are never parsed as markup; strings longer than their column are shortened."""
+
+    PAD = 3
+
+    def __init__(self, headers, rows, col_widths, numeric=(), font_size=7.5, row_height=10.5):
+        super().__init__()
+        self.headers, self.rows = list(headers), rows
+        self.col_widths, self.numeric = list(col_widths), frozenset(numeric)
+        self.font_size, self.row_height = font_size, row_height
+
+    def wrap(self, avail_width, avail_height):
+        self.width = sum(self.col_widths)
+        self.height = self.row_height * (len(self.rows) + 1)
+        return self.width, self.height
+
+    def split(self, avail_width, avail_height):
+        fit = int(avail_height // self.row_height) - 1
+        if fit < 1:
+            return []
+        if fit >= len(self.rows):
+            return [self]
+        cls = type(self)
+        args = (self.col_widths, self.numeric, self.font_size, self.row_height)
+        return [cls(self.headers, self.rows[:fit], *args), cls(self.headers, self.rows[fit:], *args)]
+
+    def draw(self):
+        canvas, rh, size, pad = self.canv, self.row_height, self.font_size, self.PAD
+        width, height = sum(self.col_widths), self.row_height * (len(self.rows) + 1)
+        canvas.saveState()
+        canvas.setFillColor(ACCENT)
+        canvas.rect(0, height - rh, width, rh, stroke=0, fill=1)
+        stripes = canvas.beginPath()
+        for i in range(1, len(self.rows), 2):
+            stripes.rect(0, height - rh * (i + 2), width, rh)
+        canvas.setFillColor(STRIPE)
+        canvas.drawPath(stripes, stroke=0, fill=1)
+        rules = canvas.beginPath()
+        for i in range(1, len(self.rows) + 1):
+            rules.moveTo(0, height - rh * i - rh)
+            rules.lineTo(width, height - rh * i - rh)
+        canvas.setStrokeColor(LINE)
+        canvas.setLineWidth(0.25)
+        canvas.drawPath(rules, stroke=1, fill=0)
+        lefts, rights = [], []
+        x = 0
+        for w in self.col_widths:
+            lefts.append(x + pad)
+            rights.append(x + w - pad)
+            x += w
+        limits = [w - 2 * pad for w in self.col_widths]
+        baseline = rh * 0.3
+        text = canvas.beginText()
+        text.setFont(FONT_BOLD, size)
+        text.setFillColor(colors.white)
+        self._row(text, self.headers, height - rh + baseline, lefts, rights, limits, FONT_BOLD)
+        text.setFont(FONT, size)
+        text.setFillColorRGB(0.11, 0.14, 0.19)
+        y = height - rh + baseline
+        for row in self.rows:
+            y -= rh
+            self._row(text, row, y, lefts, rights, limits, FONT)
+        canvas.drawText(text)
+        canvas.restoreState()
+
+    def _row(self, text, row, y, lefts, rights, limits, font):
+        size = self.font_size
+        for col, value in enumerate(row):
+            if not value:
+                continue
+            value = str(value)
+            w = _width(value, font, size)
+            if w > limits[col]:
+                value, w = _fit(value, limits[col], font, size)
+            x = rights[col] - w if col in self.numeric else lefts[col]
+            text.setTextOrigin(x, y)
+            text.textOut(value)
+
+
+_WIDTHS: dict[str, dict[int, float]] = {}
+_MEASURED: dict[tuple[str, str], float] = {}
+
+
+def _char_widths(font: str) -> dict[int, float]:
+    table = _WIDTHS.get(font)
+    if table is None:
+        face = pdfmetrics.getFont(font).face
+        table = _WIDTHS[font] = dict(face.charWidths)
+        table[-1] = face.defaultWidth
+    return table
+
+
+def _width(value: str, font: str, size: float) -> float:
+    """The width of a string in points, from the font's advance widths; repeated strings (states,
+    countries, conditions) are measured once."""
+    key = (font, value)
+    width = _MEASURED.get(key)
+    if width is None:
+        widths = _char_widths(font)
+        default = widths[-1]
+        width = sum([widths.get(ord(ch), default) for ch in value])
+        if len(_MEASURED) > 100_000:
+            _MEASURED.clear()
+        _MEASURED[key] = width
+    return width * size / 1000
+
+
+def _fit(value: str, limit: float, font: str, size: float) -> tuple[str, float]:
+    """The longest prefix that fits with an ellipsis, in one pass over the characters."""
+    widths = _char_widths(font)
+    default = widths[-1]
+    budget = limit * 1000 / size - widths.get(ord("…"), default)
+    used, end = 0.0, 0
+    for ch in value:
+        w = widths.get(ord(ch), default)
+        if used + w > budget:
+            break
+        used += w
+        end += 1
+    value = value[:end].rstrip() + "…"
+    return value, _width(value, font, size)

@@ -3,6 +3,7 @@ disbursements against the budget, five charts, report status, the portfolio of g
 tranche schedule. Built from `reporting.figures` (the numbers the donor dashboard shows)."""
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from reportlab.lib.units import mm
 from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, NextPageTemplate, PageBreak, PageTemplate, Spacer,
                                 Table, TableStyle)
@@ -16,7 +17,9 @@ from .base import (A4, FONT, FRAME_WIDTH, LINE, MARGIN, PAGE_HEIGHT, PAGE_WIDTH,
 
 GRANT_STATES = dict(GrantState.choices)
 TRANCHE_STATES = dict(TrancheState.choices)
-CONDITIONS = dict(TrancheCondition.choices)
+CONDITIONS = {TrancheCondition.SIGNATURE: gettext_lazy("signature"),
+              TrancheCondition.INTERIM_REPORT: gettext_lazy("interim report"),
+              TrancheCondition.FINAL_REPORT: gettext_lazy("final report")}
 
 
 def _date(value):
