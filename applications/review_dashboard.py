@@ -1,7 +1,26 @@
-"""Dashboard section for reviewers."""
+"""Dashboard section for reviewers: open assignments with due dates and counts per state.
+Three queries whatever the number of reviews."""
+from django.db.models import Count, Q
+from django.utils import timezone
+
 from accounts.roles import REVIEWER
 from grants.selectors import programme_list_for
 
+from .models import Review, ReviewState
+from .review_selectors import OPEN_REVIEW_STATES, REVIEWER_STATES, review_list_for_reviewer, reviews_with_overdue
+
+DASHBOARD_ROWS = 10
+
 
 def reviewer_section(user):
-    return {"programmes": list(programme_list_for(user, REVIEWER))}
+    counts = Review.objects.filter(reviewer=user, state__in=REVIEWER_STATES).aggregate(
+        waiting=Count("pk", filter=Q(state=ReviewState.ASSIGNED)),
+        in_progress=Count("pk", filter=Q(state__in=[ReviewState.ACCEPTED, ReviewState.RETURNED])),
+        submitted=Count("pk", filter=Q(state=ReviewState.SUBMITTED)),
+        overdue=Count("pk", filter=Q(state__in=OPEN_REVIEW_STATES, due_at__lt=timezone.now())),
+    )
+    return {
+        "programmes": list(programme_list_for(user, REVIEWER)),
+        "open": reviews_with_overdue(review_list_for_reviewer(user, OPEN_REVIEW_STATES)[:DASHBOARD_ROWS]),
+        **counts,
+    }

@@ -1,0 +1,71 @@
+"""The ranking page, the reviewer's dashboard section and the reviews page run the same number
+of queries for a few applications and reviews as for many."""
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from grants.models import Call, CallState
+
+from .bulk import bulk_reviewed
+
+
+def queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return len(ctx.captured_queries), response
+
+
+@pytest.fixture
+def reviewing_call(world):
+    world.call.start_review()
+    world.call.save()
+    return Call.objects.get(pk=world.call.pk)
+
+
+def test_ranking_page_queries_do_not_grow(world, reviewing_call, client):
+    client.force_login(world.manager)
+    url = reverse("review_ranking", args=[reviewing_call.pk])
+    bulk_reviewed(reviewing_call, world.orgs[0], world.applicants[0], world.reviewers[:2], 3)
+    client.get(url)  # warm the session
+    small, response = queries(client, url)
+    assert "Bulk project 0" in response.content.decode()
+    bulk_reviewed(reviewing_call, world.orgs[1], world.applicants[1], world.reviewers[:3], 120, start=3)
+    bulk_reviewed(reviewing_call, world.orgs[2], world.applicants[2], world.reviewers[:2], 10, start=200,
+                  state="under_review", review_state="accepted")
+    large, response = queries(client, url)
+    html = response.content.decode()
+    assert "Envelope cut-off" in html and "Page 1 of" in html
+    assert small == large, (small, large)
+    assert small <= 12
+
+
+def test_reviewer_dashboard_and_reviews_page_queries_do_not_grow(world, reviewing_call, client):
+    reviewer = world.reviewers[0]
+    client.force_login(reviewer)
+    bulk_reviewed(reviewing_call, world.orgs[0], world.applicants[0], [reviewer], 2, review_state="accepted",
+                  state="under_review")
+    bulk_reviewed(reviewing_call, world.orgs[0], world.applicants[0], [reviewer], 1, start=10)
+    client.get(reverse("dashboard"))
+    small = {name: queries(client, reverse(name))[0] for name in ("dashboard", "review_home")}
+    bulk_reviewed(reviewing_call, world.orgs[1], world.applicants[1], [reviewer], 40, start=100,
+                  review_state="accepted", state="under_review")
+    bulk_reviewed(reviewing_call, world.orgs[1], world.applicants[1], [reviewer], 60, start=300)
+    large = {}
+    for name in ("dashboard", "review_home"):
+        large[name], response = queries(client, reverse(name))
+        assert "Bulk project 100" in response.content.decode()
+    assert small == large, (small, large)
+
+
+def test_assignments_page_queries_do_not_grow(world, reviewing_call, client):
+    client.force_login(world.manager)
+    url = reverse("review_call_assignments", args=[reviewing_call.pk])
+    bulk_reviewed(reviewing_call, world.orgs[0], world.applicants[0], world.reviewers[:2], 2)
+    client.get(url)
+    small, _response = queries(client, url)
+    bulk_reviewed(reviewing_call, world.orgs[1], world.applicants[1], world.reviewers[:3], 80, start=10)
+    large, _response = queries(client, url)
+    assert small == large, (small, large)
+    assert CallState.REVIEWING == reviewing_call.state
