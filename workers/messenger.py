@@ -34,6 +34,15 @@ def notify_email(*, kind: str, email: str, obj, key: str, context: dict, languag
         ignore_conflicts=True,
     )
     if delivery == Delivery.IMMEDIATE:
+        _kick_on_commit()
+
+
+def _kick_on_commit() -> None:
+    """One relay per transaction, however many messages it writes."""
+    connection = transaction.get_connection()
+    # A kick registered at this savepoint level or an enclosing one runs whenever these rows commit.
+    current = set(connection.savepoint_ids)
+    if not any(func is outbox_kick and sids <= current for sids, func, *_ in connection.run_on_commit):
         transaction.on_commit(outbox_kick)
 
 

@@ -4,15 +4,20 @@ Several relays run at once (worker processes, the beat's catch-up, commit hooks)
   1. claims a batch in a short transaction: SELECT … FOR UPDATE SKIP LOCKED picks rows no other
      relay is claiming, and the same transaction moves them a lease ahead (`available_at`) and
      counts the attempt, so no other relay takes them once it commits;
-  2. sends them on one SMTP connection, holding no row lock while the mail server answers;
-  3. confirms each message (`sent_at`) as soon as the server has accepted it.
+  2. sends them on one SMTP connection, holding no row lock while the mail server answers
+     (two round trips a message when the server offers PIPELINING: workers/smtp.py);
+  3. confirms each message (`sent_at`) as soon as the server has accepted it — on PostgreSQL
+     through a companion thread with its own connection, so sending never waits for the
+     database and the confirmation follows the server's "250" by a few milliseconds.
 A failed message goes back with a back-off. A relay killed between 2 and 3 leaves its rows
-claimed: after the lease they are claimed again, so nothing is lost; the only message that can
-go out twice is the one the server accepted in the instant before the kill, before its
-confirmation was written. Every message carries a Message-ID derived from its row, so even
-that one is recognisable as a duplicate by the receiving side.
+claimed: after the lease they are claimed again, so nothing is lost; the only messages that can
+go out twice are the ones the server accepted in the last instant before the kill, before their
+confirmation was written (in practice none or one). Every message carries a Message-ID derived
+from its row, so even those are recognisable as duplicates by the receiving side.
 """
 import logging
+import queue
+import threading
 import time
 from datetime import timedelta
 from email.utils import parseaddr
@@ -20,12 +25,13 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection as db_connection
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from .models import Delivery, Notification
 from .rendering import notification_render
+from .smtp import message_send
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +84,8 @@ def notification_message(n: Notification, mail_connection, domain: str) -> Email
                  "Content-Language": n.language})
 
 
-def _confirm(n: Notification) -> None:
-    Notification.objects.filter(pk=n.pk).update(sent_at=timezone.now(), last_error="")
+def _confirm(ids: list[int]) -> None:
+    Notification.objects.filter(pk__in=ids).update(sent_at=timezone.now(), last_error="")
 
 
 def _release(n: Notification, exc: Exception) -> None:
@@ -87,24 +93,51 @@ def _release(n: Notification, exc: Exception) -> None:
                                                 last_error=f"{type(exc).__name__}: {exc}"[:2000])
 
 
-class _FastConfirm:
-    """On PostgreSQL, confirmations commit without waiting for the disk (synchronous_commit off
-    for this session while the relay runs): a confirmation lost to a database crash can only
-    mean a message sent again, never one lost; the claim and everything else stay durable."""
+class Confirmations:
+    """Marks messages sent as the server accepts them. On PostgreSQL (outside a transaction) a
+    companion thread writes the marks on its own connection, many at a time, committing without
+    waiting for the disk (synchronous_commit off: a mark lost to a database crash can only mean a
+    message sent again, never one lost); elsewhere each mark is written at once."""
 
-    def __enter__(self):
-        self.active = db_connection.vendor == "postgresql" and not db_connection.in_atomic_block
-        if self.active:
-            with db_connection.cursor() as cursor:
+    def __init__(self):
+        self.threaded = db_connection.vendor == "postgresql" and not db_connection.in_atomic_block
+        if self.threaded:
+            self.queue = queue.SimpleQueue()
+            self.thread = threading.Thread(target=self._run, name="outbox-confirmations", daemon=True)
+            self.thread.start()
+
+    def add(self, pk: int) -> None:
+        if self.threaded:
+            self.queue.put(pk)
+        else:
+            _confirm([pk])
+
+    def close(self) -> None:
+        """Return once every mark is written."""
+        if self.threaded:
+            self.queue.put(None)
+            self.thread.join()
+
+    def _run(self) -> None:
+        try:
+            with connections["default"].cursor() as cursor:
                 cursor.execute("SET synchronous_commit TO off")
-
-    def __exit__(self, *exc):
-        if self.active:
-            try:
-                with db_connection.cursor() as cursor:
-                    cursor.execute("SET synchronous_commit TO DEFAULT")
-            except Exception:  # the connection is gone; it will not be reused with the setting
-                log.warning("could not reset synchronous_commit", exc_info=True)
+            done = False
+            while not done:
+                ids = [self.queue.get()]
+                while True:
+                    try:
+                        ids.append(self.queue.get_nowait())
+                    except queue.Empty:
+                        break
+                done = None in ids
+                ids = [pk for pk in ids if pk is not None]
+                if ids:
+                    _confirm(ids)
+        except Exception:  # the rows stay claimed: sent again after the lease, never lost
+            log.exception("could not mark sent messages")
+        finally:
+            connections.close_all()  # this thread's connections only
 
 
 def outbox_send_batch(limit: int = BATCH) -> tuple[int, int]:
@@ -122,28 +155,28 @@ def outbox_send_batch(limit: int = BATCH) -> tuple[int, int]:
         for n in batch:
             _release(n, exc)
         return len(batch), 0
-    with _FastConfirm():
-        try:
-            for n in batch:
-                try:
-                    message = notification_message(n, mail, domain)
-                    mail.send_messages([message])
-                except Exception as exc:  # one bad message must not block the others
-                    log.exception("notification %s failed", n.pk)
-                    _release(n, exc)
-                    try:  # a broken connection is replaced for the rest of the batch
-                        mail.close()
-                        mail.open()
-                    except Exception:
-                        log.warning("could not reopen the mail connection", exc_info=True)
-                    continue
-                _confirm(n)
-                sent += 1
-        finally:
+    confirmations = Confirmations()
+    try:
+        for n in batch:
             try:
-                mail.close()
-            except Exception:
-                log.warning("closing the mail connection failed", exc_info=True)
+                message_send(mail, notification_message(n, mail, domain))
+            except Exception as exc:  # one bad message must not block the others
+                log.exception("notification %s failed", n.pk)
+                _release(n, exc)
+                try:  # a broken connection is replaced for the rest of the batch
+                    mail.close()
+                    mail.open()
+                except Exception:
+                    log.warning("could not reopen the mail connection", exc_info=True)
+                continue
+            confirmations.add(n.pk)
+            sent += 1
+    finally:
+        confirmations.close()
+        try:
+            mail.close()
+        except Exception:
+            log.warning("closing the mail connection failed", exc_info=True)
     return len(batch), sent
 
 

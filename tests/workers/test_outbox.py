@@ -146,3 +146,24 @@ def test_manager_digest_counts_what_waits_in_their_programmes(programme, make_us
     assert "2 submitted applications to screen for eligibility" in message.body
     assert "1 reviewed application to decide" in message.body
     assert "tranche" not in message.body
+
+
+def test_one_relay_per_transaction_however_many_messages(make_user, call, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    users = [make_user() for _ in range(5)]
+    with django_capture_on_commit_callbacks() as callbacks:
+        with transaction.atomic():
+            publish_to(users, call)
+    assert len(callbacks) == 1
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        with transaction.atomic():
+            publish_to(users[:1], call, key="2")
+            try:
+                with transaction.atomic():  # rolled back: its kick goes, the outer one stays
+                    publish_to(users[1:], call, key="2")
+                    raise RuntimeError
+            except RuntimeError:
+                pass
+    assert len(callbacks) == 1
