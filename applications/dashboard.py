@@ -1,6 +1,18 @@
-"""Dashboard section for applicants."""
+"""Dashboard section for applicants: their organisations, their applications and what waits."""
 from accounts.selectors import organisation_list_visible
+from grants.selectors import call_list_public
+
+from .models import ApplicationState
+from .selectors import application_list_mine
+
+WAITING = [ApplicationState.DRAFT, ApplicationState.CLARIFICATION_REQUESTED]
 
 
 def applicant_section(user):
-    return {"organisations": list(organisation_list_visible(user).filter(memberships__user=user))}
+    applications = list(application_list_mine(user)[:20])
+    return {
+        "organisations": list(organisation_list_visible(user).filter(memberships__user=user)),
+        "applications": applications,
+        "waiting": [a for a in applications if a.state in WAITING],
+        "open_calls": list(call_list_public().filter(state="open")[:5]),
+    }

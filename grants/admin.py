@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from .models import Call, Contribution, Criterion, Donor, Programme
+from .models import (BudgetHeading, Call, Contribution, Criterion, Donor, Programme, Question, RequiredDocument,
+                     TranchePlanItem)
 
 
 class ContributionInline(admin.TabularInline):
@@ -16,7 +17,8 @@ class DonorAdmin(admin.ModelAdmin):
 
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
-    list_display = ["code", "title", "budget", "starts_on", "ends_on"]
+    list_display = ["code", "title", "budget", "starts_on", "ends_on", "envelopes_total"]
+    readonly_fields = ["envelopes_total"]
     inlines = [ContributionInline]
 
 
@@ -25,12 +27,34 @@ class CriterionInline(admin.TabularInline):
     extra = 0
 
 
+class QuestionInline(admin.TabularInline):
+    model = Question
+    extra = 0
+
+
+class BudgetHeadingInline(admin.TabularInline):
+    model = BudgetHeading
+    extra = 0
+
+
+class RequiredDocumentInline(admin.TabularInline):
+    model = RequiredDocument
+    extra = 0
+
+
+class TranchePlanInline(admin.TabularInline):
+    model = TranchePlanItem
+    extra = 0
+
+
 @admin.register(Call)
 class CallAdmin(admin.ModelAdmin):
+    """Calls are edited on the managers' pages (audited); here they can be read and, as drafts, corrected."""
+
     list_display = ["code", "title", "programme", "state", "opens_at", "deadline", "envelope"]
     list_filter = ["state", "programme"]
-    readonly_fields = ["state"]
-    inlines = [CriterionInline]
+    readonly_fields = ["state", "awarded_total"]
+    inlines = [QuestionInline, BudgetHeadingInline, RequiredDocumentInline, CriterionInline, TranchePlanInline]
 
 
 # --- Grants, tranches, payments, amendments, exchange rates -----------------------------------

@@ -1,0 +1,93 @@
+"""Forms for applications: they parse and label; the services decide."""
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import OrganisationType
+from accounts.orgid import COUNTRY_CHOICES
+from grants.forms import TIME_ZONES, ZonedDateTimeField, zoned
+
+from . import uploads
+from .models import ApplicationState
+from .services import CHECKLIST
+
+
+class AttachmentForm(forms.Form):
+    document = forms.ChoiceField(label=_("Which document is this?"), required=False)
+    file = forms.FileField(label=_("File"), help_text=_("PDF, DOCX, XLSX, ODT, ODS, PNG or JPEG."))
+
+    def __init__(self, *args, documents=(), max_file_mb=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].choices = [("", _("Another supporting document"))] + [(str(d.pk), str(d)) for d in documents]
+        self.fields["file"].widget.attrs["accept"] = uploads.ACCEPT_ATTRIBUTE
+        if max_file_mb:
+            self.fields["file"].help_text = _("PDF, DOCX, XLSX, ODT, ODS, PNG or JPEG, at most %(mb)s MB.") % {"mb": max_file_mb}
+
+
+class EligibleForm(forms.Form):
+    comment = forms.CharField(label=_("Note for the file (optional)"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in CHECKLIST:
+            self.fields[f"check_{key}"] = forms.BooleanField(label=label, required=False)
+        self.order_fields([f"check_{key}" for key, _label in CHECKLIST] + ["comment"])
+
+    def checklist(self) -> dict:
+        return {key: bool(self.cleaned_data.get(f"check_{key}")) for key, _label in CHECKLIST}
+
+
+class IneligibleForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (the applicant will read it)"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ClarificationForm(forms.Form):
+    question = forms.CharField(label=_("What should the applicant clarify?"), widget=forms.Textarea(attrs={"rows": 3}))
+    due = ZonedDateTimeField(label=_("Answer due by"))
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONES, initial=settings.TIME_ZONE)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("due"):
+            data["due"] = zoned(data["due"], data.get("time_zone"))
+        return data
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class ExtendForm(forms.Form):
+    until = ZonedDateTimeField(label=_("New deadline for this applicant"))
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONES, initial=settings.TIME_ZONE)
+    reason = forms.CharField(label=_("Why does this applicant get more time?"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("until"):
+            data["until"] = zoned(data["until"], data.get("time_zone"))
+        return data
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Why do you withdraw the application? (optional)"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ApplicationFilterForm(forms.Form):
+    state = forms.ChoiceField(label=_("State"), required=False)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    org_type = forms.ChoiceField(label=_("Organisation type"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        any_ = [("", _("Any"))]
+        self.fields["state"].choices = any_ + list(ApplicationState.choices)
+        self.fields["country"].choices = any_ + list(COUNTRY_CHOICES)
+        self.fields["org_type"].choices = any_ + list(OrganisationType.choices)
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v}

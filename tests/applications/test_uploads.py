@@ -1,0 +1,193 @@
+"""Attachments: accepted by content only, within size limits, stored under generated names, served
+only through a permission-checked view. Every refusal leaves the draft as it was."""
+import io
+import zipfile
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from applications import services, uploads
+from applications.models import Attachment
+from audit.models import AuditEvent
+from grants.models import Call
+
+from .conftest import JPEG, PDF, PNG, office_zip, upload
+
+
+@pytest.mark.parametrize("name,data,kind", [
+    ("statute.pdf", PDF, "application/pdf"),
+    ("logo.png", PNG, "image/png"),
+    ("photo.JPG", JPEG, "image/jpeg"),
+    ("plan.docx", office_zip("docx"), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("budget.xlsx", office_zip("xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("plan.odt", office_zip("odt"), "application/vnd.oasis.opendocument.text"),
+    ("budget.ods", office_zip("ods"), "application/vnd.oasis.opendocument.spreadsheet"),
+    ("Статут організації.pdf", PDF, "application/pdf"),
+])
+def test_accepted_formats_are_recognised_by_content(applicant, draft, private_storage, name, data, kind):
+    attachment = services.attachment_upload(actor=applicant, application_id=draft.pk, uploaded=upload(name, data, "text/plain"))
+    assert attachment.content_type == kind and attachment.original_name == name and attachment.size == len(data)
+    stored = uploads.stored_path(attachment.stored_name)
+    assert stored.read_bytes() == data and stored.is_relative_to(private_storage)
+    assert name not in str(stored) and len(attachment.stored_name) == 32
+    assert AuditEvent.objects.filter(action="attachment_upload", object_id=str(draft.pk)).exists()
+
+
+def _assert_refused_and_intact(applicant, draft, private_storage, name, data, words):
+    services.application_autosave(actor=applicant, application_id=draft.pk, version=draft.version, fields={"title": "Keep me"})
+    draft.refresh_from_db()
+    before = (draft.version, draft.title, draft.updated_at)
+    with pytest.raises(ValidationError) as exc:
+        services.attachment_upload(actor=applicant, application_id=draft.pk, uploaded=upload(name, data, "application/pdf"))
+    message = " ".join(exc.value.messages)
+    assert all(w in message for w in words), message
+    draft.refresh_from_db()
+    assert (draft.version, draft.title, draft.updated_at) == before
+    assert not Attachment.objects.filter(application=draft).exists()
+    root = private_storage / "attachments"
+    assert not root.exists() or not any(p.is_file() for p in root.rglob("*"))  # nothing left on disk
+    return message
+
+
+@pytest.mark.parametrize("name,data,words", [
+    ("report.pdf", b"MZ\x90\x00" + b"\x00" * 100, ["not one of the accepted formats"]),  # a Windows program
+    ("report.pdf", b"<html><script>alert(1)</script></html>", ["not one of the accepted formats"]),
+    ("report.docx", PDF, ["named as Word (DOCX)", "content is PDF"]),  # a PDF pretending to be DOCX
+    ("macro.docx", office_zip("docm"), ["not one of the accepted formats"]),  # macro-enabled Word
+    ("archive.docx", office_zip("docx")[:40], ["damaged"]),
+    ("plain.zip", b"PK\x03\x04" + b"\x00" * 30, ["damaged"]),
+])
+def test_spoofed_types_are_refused(applicant, draft, private_storage, name, data, words):
+    _assert_refused_and_intact(applicant, draft, private_storage, name, data, words)
+
+
+def test_plain_zip_is_not_an_office_document(applicant, draft, private_storage):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    _assert_refused_and_intact(applicant, draft, private_storage, "x.docx", buffer.getvalue(), ["not one of the accepted formats"])
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd.pdf", "..\\..\\boot.pdf", "folder/statute.pdf", "bad\x00name.pdf"])
+def test_a_path_in_the_name_is_refused(applicant, draft, private_storage, name):
+    _assert_refused_and_intact(applicant, draft, private_storage, name, PDF, ["folder path"])
+
+
+def test_a_path_in_the_name_never_reaches_the_disk_through_the_page(client, applicant, draft, private_storage):
+    """Browsers and Django's parser strip directories from an uploaded name; whatever arrives, the
+    file is stored under a generated name inside the private storage."""
+    client.force_login(applicant)
+    body = upload("../../../../tmp/evil.pdf", PDF)
+    client.post(f"/applications/{draft.pk}/attachments/", {"file": body})
+    attachment = Attachment.objects.get(application=draft)
+    assert "/" not in attachment.original_name and ".." not in attachment.original_name
+    assert uploads.stored_path(attachment.stored_name).is_relative_to(private_storage)
+
+
+def test_oversize_file_is_refused(applicant, draft, private_storage):
+    Call.objects.filter(pk=draft.call_id).update(max_file_mb=1)
+    big = PDF + b"0" * (1024 * 1024)
+    _assert_refused_and_intact(applicant, draft, private_storage, "big.pdf", big, ["at most 1 MB"])
+
+
+def test_total_size_per_application_is_limited(applicant, draft, private_storage):
+    Call.objects.filter(pk=draft.call_id).update(max_file_mb=1, max_total_mb=2)
+    part = PDF + b"0" * (900 * 1024)
+    services.attachment_upload(actor=applicant, application_id=draft.pk, uploaded=upload("a.pdf", part))
+    services.attachment_upload(actor=applicant, application_id=draft.pk, uploaded=upload("b.pdf", part))
+    with pytest.raises(ValidationError) as exc:
+        services.attachment_upload(actor=applicant, application_id=draft.pk, uploaded=upload("c.pdf", part))
+    assert "at most 2 MB" in " ".join(exc.value.messages)
+    assert Attachment.objects.filter(application=draft).count() == 2
+    assert sum(1 for p in (private_storage / "attachments").rglob("*") if p.is_file()) == 2
+
+
+def test_zip_bomb_is_refused_before_anything_is_extracted(applicant, draft, private_storage, monkeypatch):
+    # 50 MB of zeros compresses to ~50 KB: a ratio of ~1000.
+    bomb = office_zip("docx", extra={"word/media/bomb.bin": b"\x00" * (50 * 1024 * 1024)})
+    assert len(bomb) < 200 * 1024
+    opened = []
+    real_open = zipfile.ZipFile.open
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, name, *a, **k: opened.append(getattr(name, "filename", name)) or real_open(self, name, *a, **k))
+    _assert_refused_and_intact(applicant, draft, private_storage, "bomb.docx", bomb, ["archive bomb"])
+    assert opened == []  # refused on the central directory alone
+
+
+def test_zip_with_lying_sizes_is_read_no_further_than_declared(applicant, draft, private_storage):
+    """A [Content_Types].xml that claims to be tiny but is not: reading stops at the declared size."""
+    data = bytearray(office_zip("docx", level=zipfile.ZIP_STORED))
+    # Corrupt the declared sizes: the archive is now damaged or the marker unreadable, never extracted in full.
+    index = data.find(b"[Content_Types].xml")
+    assert index > 0
+    with pytest.raises(ValidationError):
+        services.attachment_upload(actor=applicant, application_id=draft.pk,
+                                   uploaded=upload("x.docx", bytes(data[:index]) + b"\xff" * 8 + bytes(data[index + 8:])))
+
+
+def test_too_many_entries_are_refused(applicant, draft, private_storage):
+    many = office_zip("docx", extra={f"x/{i}.xml": "" for i in range(uploads.ZIP_MAX_ENTRIES + 1)})
+    _assert_refused_and_intact(applicant, draft, private_storage, "many.docx", many, ["too many parts"])
+
+
+def test_empty_file_is_refused(applicant, draft, private_storage):
+    _assert_refused_and_intact(applicant, draft, private_storage, "empty.pdf", b"", ["empty"])
+
+
+def test_wrong_extension_for_unknown_name_gets_the_right_one(applicant, draft):
+    attachment = services.attachment_upload(actor=applicant, application_id=draft.pk, uploaded=upload("statute", PDF))
+    assert attachment.original_name == "statute.pdf"
+    attachment = services.attachment_upload(actor=applicant, application_id=draft.pk, uploaded=upload("run.exe", PDF))
+    assert attachment.original_name == "run.exe.pdf"
+
+
+def test_only_members_upload(other_applicant, manager, draft):
+    for outsider in (other_applicant, manager):
+        with pytest.raises(PermissionDenied):
+            services.attachment_upload(actor=outsider, application_id=draft.pk, uploaded=upload("a.pdf", PDF))
+
+
+def test_download_has_safe_headers(client, applicant, draft):
+    attachment = services.attachment_upload(actor=applicant, application_id=draft.pk,
+                                            uploaded=upload('Звіт "фінал"; v2.pdf', PDF))
+    client.force_login(applicant)
+    response = client.get(f"/applications/{draft.pk}/attachments/{attachment.pk}/")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment; filename=\"")
+    assert "filename*=UTF-8''" in disposition and "%D0%97%D0%B2%D1%96%D1%82" in disposition
+    assert "\r" not in disposition and "\n" not in disposition
+    ascii_part = disposition.split('filename="')[1].split('"')[0]
+    assert '"' not in ascii_part and ";" not in ascii_part
+    assert response["Content-Type"] == "application/pdf" and response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_upload_control_characters_in_the_name_are_refused(applicant, draft, private_storage):
+    _assert_refused_and_intact(applicant, draft, private_storage, "a\r\nb.pdf", PDF, ["control characters"])
+
+
+def test_bad_upload_through_the_page_keeps_the_draft(client, applicant, draft):
+    services.application_autosave(actor=applicant, application_id=draft.pk, version=1, fields={"summary": "My long text"})
+    client.force_login(applicant)
+    response = client.post(f"/applications/{draft.pk}/attachments/", {"file": upload("virus.pdf", b"MZ" + b"\x00" * 50)},
+                           follow=True)
+    assert response.status_code == 200
+    assert "virus.pdf was not added" in response.content.decode()
+    assert "My long text" in response.content.decode()  # back on the form, text intact
+    draft.refresh_from_db()
+    assert draft.summary == "My long text" and draft.version == 2
+
+
+def test_attachment_of_another_organisation_is_404(client, applicant, other_applicant, draft):
+    attachment = services.attachment_upload(actor=applicant, application_id=draft.pk, uploaded=upload("a.pdf", PDF))
+    client.force_login(other_applicant)
+    assert client.get(f"/applications/{draft.pk}/attachments/{attachment.pk}/").status_code == 404
+    assert client.post(f"/applications/{draft.pk}/attachments/{attachment.pk}/delete/").status_code == 404
+    assert client.post(f"/applications/{draft.pk}/attachments/", {"file": upload("b.pdf", PDF)}).status_code == 404
+
+
+def test_submitted_attachments_cannot_be_removed(applicant, submitted):
+    attachment = submitted.attachments.first()
+    from audit.transitions import TransitionRefused
+
+    with pytest.raises(TransitionRefused):
+        services.attachment_delete(actor=applicant, application_id=submitted.pk, attachment_id=attachment.pk)
