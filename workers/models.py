@@ -19,8 +19,9 @@ class Delivery(models.TextChoices):
 
 class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=60)
+    # Indexed by notification_inbox (recipient, -created_at): a second index would only slow the sweep's inserts.
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                                  related_name="notifications")
+                                  related_name="notifications", db_index=False)
     email = models.EmailField(_("e-mail address"))
     language = models.CharField(max_length=8, default="en")
     object_type = models.CharField(max_length=80)
@@ -40,7 +41,8 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     # For a "digest" row: the daily digest e-mail that carried it.
-    digest = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="items")
+    digest = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="items",
+                               db_index=False)  # indexed where set (notification_digest_items)
 
     class Meta:
         ordering = ["-created_at"]
@@ -58,6 +60,7 @@ class Notification(models.Model):
             # The header's unread count and the notifications page.
             models.Index(fields=["recipient"], name="notification_unread", condition=models.Q(read_at__isnull=True)),
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(fields=["digest"], name="notification_digest_items", condition=models.Q(digest__isnull=False)),
         ]
 
     def __str__(self):
