@@ -1,5 +1,7 @@
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
@@ -49,8 +51,6 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         try:
             n = services.notification_read(actor=request.user, notification_id=int(pk))
         except (Notification.DoesNotExist, ValueError):
-            from django.http import Http404
-
             raise Http404
         return Response(self.get_serializer(n).data)
 
@@ -66,7 +66,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         """{kind: "immediate" | "digest" | "off"} for every kind the caller can configure."""
         if request.method == "PUT":
             if not isinstance(request.data, dict):
-                raise serializers.ValidationError({"non_field_errors": ["Send an object of kind: mode."]})
+                raise serializers.ValidationError({"non_field_errors": [_("Send an object mapping each kind to a mode.")]})
             try:
                 return Response(preferences_set(actor=request.user, modes={str(k): str(v) for k, v in request.data.items()}))
             except ValidationError as exc:

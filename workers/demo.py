@@ -1,5 +1,15 @@
-"""Demo data for this part of the system; called by `manage.py seed_demo`. Must be idempotent."""
+"""Demo data for this part of the system; called by `manage.py seed_demo`. Must be idempotent.
+
+Writes what the schedule would have written by now: the reminders due and the managers' daily
+summary, so the demo logins find them on their notifications page. Both are unique per
+object, person and day, so a second run adds nothing."""
 
 
 def seed(ctx) -> None:
     """`ctx`: programme, donor, calls (by code), organisations (list), users (by role), now."""
+    from .digest import manager_digest_write
+    from .reminders import reminders_sweep
+
+    now = ctx.get("now")
+    reminders_sweep(now, kick=False)
+    manager_digest_write(now)
