@@ -51,7 +51,7 @@ class ReportSaveSerializer(serializers.Serializer):
         return kwargs
 
 
-class CommentSerializer(serializers.Serializer):
+class ReportCommentSerializer(serializers.Serializer):
     comment = serializers.CharField(allow_blank=True, required=False, default="")
 
 
@@ -135,20 +135,20 @@ class GranteeReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         services.grantee_report_submit(actor=request.user, report_id=report.pk)
         return self._answer(report.pk)
 
-    @extend_schema(request=CommentSerializer, responses=GranteeReportSerializer)
+    @extend_schema(request=ReportCommentSerializer, responses=GranteeReportSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         report = self.get_object()
-        body = CommentSerializer(data=request.data)
+        body = ReportCommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.grantee_report_approve(actor=request.user, report_id=report.pk, comment=body.validated_data["comment"])
         return self._answer(report.pk)
 
-    @extend_schema(request=CommentSerializer, responses=GranteeReportSerializer)
+    @extend_schema(request=ReportCommentSerializer, responses=GranteeReportSerializer)
     @action(detail=True, methods=["post"])
     def request_changes(self, request, pk=None):
         report = self.get_object()
-        body = CommentSerializer(data=request.data)
+        body = ReportCommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.grantee_report_request_changes(actor=request.user, report_id=report.pk,
                                                 comment=body.validated_data["comment"])

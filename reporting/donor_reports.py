@@ -136,6 +136,8 @@ def donor_report_generate(*, report_id: int, builder=None) -> DonorReport:
     report.refresh_from_db()
     final_name = f"donor-report-{report.pk}.pdf"
     target = donor_reports_root() / final_name
+    for stale in target.parent.glob(f".{final_name}.*.part"):  # left by a worker killed mid-write
+        stale.unlink(missing_ok=True)
     tmp = target.with_name(f".{final_name}.{uuid.uuid4().hex}.part")
     try:
         with translation.override(report.language):

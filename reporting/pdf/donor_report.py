@@ -17,9 +17,9 @@ from .base import (A4, FONT, FRAME_WIDTH, LINE, MARGIN, PAGE_HEIGHT, PAGE_WIDTH,
 
 GRANT_STATES = dict(GrantState.choices)
 TRANCHE_STATES = dict(TrancheState.choices)
-CONDITIONS = {TrancheCondition.SIGNATURE: gettext_lazy("signature"),
-              TrancheCondition.INTERIM_REPORT: gettext_lazy("interim report"),
-              TrancheCondition.FINAL_REPORT: gettext_lazy("final report")}
+CONDITIONS = {TrancheCondition.SIGNATURE: gettext_lazy("On signature"),
+              TrancheCondition.INTERIM_REPORT: gettext_lazy("Interim report"),
+              TrancheCondition.FINAL_REPORT: gettext_lazy("Final report")}
 
 
 def _date(value):
@@ -145,7 +145,7 @@ def donor_report_story(figures: ProgrammeFigures, portfolio_rows, tranche_rows, 
 
     # --- tranches
     story += [PageBreak(), para(_("Tranches and payments"), s["h1"])]
-    widths = [30 * mm, 10 * mm, 28 * mm, 24 * mm, 24 * mm, 18 * mm, 20 * mm, FRAME_WIDTH - 154 * mm]
+    widths = [27 * mm, 8 * mm, 36 * mm, 22 * mm, 22 * mm, 18 * mm, 18 * mm, FRAME_WIDTH - 151 * mm]
     story += chunked_tables(
         [_("Grant"), "#", _("Condition"), _("Planned"), _("Due"), _("State"), _("Paid on"), _("Paid")],
         ([number, str(position), str(CONDITIONS.get(condition, condition)), fmt_money(planned),
