@@ -66,7 +66,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         """{kind: "immediate" | "digest" | "off"} for every kind the caller can configure."""
         if request.method == "PUT":
             if not isinstance(request.data, dict):
-                raise serializers.ValidationError({"non_field_errors": [_("Send an object mapping each kind to a mode.")]})
+                raise serializers.ValidationError({"non_field_errors": [_("Choose how you receive each kind of notification")]})
             try:
                 return Response(preferences_set(actor=request.user, modes={str(k): str(v) for k, v in request.data.items()}))
             except ValidationError as exc:
