@@ -204,3 +204,37 @@ def test_api_grantee_reports(report, grantee, outsider, manager):
 def test_dashboard_sections_are_wired(grant, manager, donor_user):
     assert [role for role, _t, _c in dashboard_sections(manager, ["manager"])] == ["manager"]
     assert [role for role, _t, _c in dashboard_sections(donor_user, ["donor"])] == ["donor"]
+
+
+def test_manager_counts_what_waits(call, grantee_org, grantee, manager, make_user, grant_role, other_programme):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from applications.models import ReviewState
+
+    divergent = application_in_state(call, grantee_org, grantee, state=ApplicationState.UNDER_REVIEW)
+    close = application_in_state(call, grantee_org, grantee, state=ApplicationState.UNDER_REVIEW)
+    for app, totals in ((divergent, ("8", "14")), (close, ("10", "11"))):  # threshold 3 points
+        for i, total in enumerate(totals):
+            reviewer = grant_role(make_user(f"r{app.pk}-{i}@example.org"), call.programme, ProgrammeRole.Role.REVIEWER)
+            review = Review.objects.create(application=app, reviewer=reviewer, due_at=timezone.now() + timedelta(days=3))
+            review.declare_no_conflict()
+            review.submit()
+            review.weighted_total = Decimal(total)
+            review.save()
+            assert review.state == ReviewState.SUBMITTED
+    late = Review.objects.create(application=close, reviewer=make_user("late@example.org"),
+                                 due_at=timezone.now() - timedelta(days=1))
+    application_in_state(call, grantee_org, grantee, state=ApplicationState.REVIEWED)
+    application_in_state(call, grantee_org, grantee, state=ApplicationState.SUBMITTED)
+    grant = make_grant(call, grantee_org, grantee)
+    tranche = grant.tranches.get(position=1)
+    tranche.make_due()
+    tranche.due_on = timezone.localdate() - timedelta(days=2)
+    tranche.save()
+    counts = manager_counts(manager)
+    assert (counts["to_screen"], counts["divergent"], counts["decisions_pending"], counts["tranches_to_approve"],
+            counts["reviews_overdue"], counts["tranches_overdue"], counts["reports_overdue"]) == (1, 1, 1, 1, 1, 1, 1)
+    assert late.state == ReviewState.ASSIGNED
+    other_manager = grant_role(make_user("m-other@example.org"), other_programme, ProgrammeRole.Role.MANAGER)
+    assert manager_counts(other_manager)["total"] == 0
