@@ -15,7 +15,7 @@ from grants.models import Call
 from . import review_selectors as selectors
 from . import review_services as services
 from .models import Application, ApplicationState, Review, ReviewState, Score
-from .ranking import call_ranking, cents
+from .ranking import call_ranking, cents, ranking_titles
 from .review_rules import programme_id_of
 from .visibility import application_is_manager
 
@@ -378,6 +378,7 @@ class RankingViewSet(viewsets.ViewSet):
         rubric, ranking = call_ranking(call)
         fundable = self._page(ranking.fundable, "page")
         not_fundable = self._page(ranking.not_fundable, "npage")
+        ranking_titles([*fundable["results"], *not_fundable["results"]])
         return Response({
             "call": call.pk, "state": call.state, "currency": str(call.envelope.currency),
             "envelope": _decimal(call.envelope.amount), "awarded_total": _decimal(call.awarded_total),

@@ -22,7 +22,7 @@ from audit.transitions import TransitionRefused
 from . import review_selectors as selectors
 from . import review_services as services
 from .models import ApplicationState, ReviewState
-from .ranking import call_ranking, max_weighted_total, rubric_from, weighted_total
+from .ranking import call_ranking, max_weighted_total, ranking_titles, rubric_from, weighted_total
 from .review_forms import (AssignForm, ConflictForm, ConsensusForm, DecisionForm, NoConflictForm, ReturnForm,
                            ReviewerInviteForm, ScoreForm)
 from .visibility import application_is_manager, application_is_member
@@ -350,9 +350,11 @@ def review_ranking(request, call_id):
     rubric, ranking = call_ranking(call, criteria)
     page = Paginator(ranking.fundable, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
     not_fundable = Paginator(ranking.not_fundable, RANKING_PAGE_SIZE).get_page(request.GET.get("npage"))
+    pending = ranking.pending[:RANKING_PAGE_SIZE]
+    ranking_titles([*page.object_list, *not_fundable.object_list, *pending])
     return render(request, "reviews/ranking.html", {
         "call": call, "criteria": criteria, "ranking": ranking, "page": page, "not_fundable": not_fundable,
-        "pending": ranking.pending[:RANKING_PAGE_SIZE], "pending_count": len(ranking.pending),
+        "pending": pending, "pending_count": len(ranking.pending),
         "cutoff_rank": ranking.cutoff + 1 if ranking.cutoff is not None else None,
         "currency": call.envelope.currency, "envelope": call.envelope.amount, "awarded_total": call.awarded_total,
         "flagged_count": len(ranking.flagged),

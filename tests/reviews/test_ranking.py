@@ -15,11 +15,11 @@ RUBRIC = [Rubric(1, "Relevance", D("5"), D("2"), D("3")), Rubric(2, "Design", D(
 def row(pk, reviews, state="reviewed", requested="40000", consensus=None, pending=0):
     """A ScoreRow from the reviewers' score lists, computed the way the aggregate query does."""
     totals = [weighted_total(dict(zip((1, 2, 3), r)), RUBRIC) for r in reviews]
-    sums = {c.id: (sum((D(str(r[i])) for r in reviews), D("0")), len(reviews)) for i, c in enumerate(RUBRIC)}
+    sums = tuple(sum((D(str(r[i])) for r in reviews), D("0")) for i in range(len(RUBRIC)))
     return ScoreRow(id=pk, reference=f"ADV-{pk:04d}", title=f"Project {pk}", state=state, requested=D(requested),
                     consensus=None if consensus is None else D(consensus), submitted=len(reviews), pending=pending,
                     total_sum=sum(totals, D("0")) if reviews else None, total_min=min(totals) if reviews else None,
-                    total_max=max(totals) if reviews else None, criterion_sums=sums if reviews else {})
+                    total_max=max(totals) if reviews else None, criterion_sums=sums if reviews else ())
 
 
 def evaluate(r, threshold="12", divergence="3"):

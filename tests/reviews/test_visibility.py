@@ -178,8 +178,6 @@ def test_blind_review_hides_who_applied_and_file_names(scene, client):
     assert org.registration_id not in html and f"{org.legal_name} (" not in html
 
 
-@pytest.mark.xfail(strict=True, reason="issue 3: the application's own page, download and API show attachment file "
-                                       "names to reviewers of a blind call (remove this mark once they are neutral)")
 def test_blind_review_hides_file_names_on_the_applications_own_pages(scene, client):
     world, review = scene["world"], scene["cleared"]
     Call.objects.filter(pk=world.call.pk).update(blind_review=True)
