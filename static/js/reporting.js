@@ -1,41 +1,49 @@
 // Autosave of grantee reports: progressive enhancement only, the form's buttons work without it.
 // Saves 1.5 s after the last change; the server refuses a save based on an older version (409)
-// instead of overwriting what another tab saved.
+// instead of overwriting what another tab saved. While the server cannot be reached the text
+// stays in the page and the save is tried again every 10 s. Messages come translated from the
+// page (data-* attributes of the status line).
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form[data-autosave]").forEach((form) => {
     const status = form.querySelector("[data-autosave-status]");
     const version = form.querySelector("input[name=version]");
+    const text = (key, fallback) => (status && status.dataset[key]) || fallback;
     let timer = null;
     let saving = false;
     let again = false;
-    const say = (text) => { if (status) status.textContent = text; };
-    const save = async () => {
+    const say = (message) => { if (status) status.textContent = message; };
+    const later = (delay) => { clearTimeout(timer); timer = setTimeout(save, delay); };
+    async function save() {
       if (saving) { again = true; return; }
       saving = true;
+      say(text("saving", "…"));
       const data = new FormData(form);
       data.set("action", "autosave");
       try {
         const response = await fetch(form.dataset.autosaveUrl, {
-          method: "POST", body: data, credentials: "same-origin",
+          method: "POST", body: data, credentials: "same-origin", redirect: "manual",
           headers: { "Accept": "application/json", "X-Requested-With": "fetch" },
         });
+        if (response.type === "opaqueredirect" || response.status === 403) {
+          say(text("expired", response.statusText));
+          later(10000);  // saved once the person has logged in again
+          return;
+        }
         const body = await response.json().catch(() => ({}));
         if (response.ok) {
           version.value = body.version;
-          say(body.message + " " + new Date().toLocaleTimeString(document.documentElement.lang));
+          say(text("savedAt", "") + " " + new Date().toLocaleTimeString(document.documentElement.lang));
         } else {
           say(body.message || response.statusText);
         }
       } catch (error) {
-        say(form.dataset.offlineMessage || "Not saved: no connection. Your text stays in this page.");
+        say(text("offline", ""));
+        later(10000);
       } finally {
         saving = false;
         if (again) { again = false; save(); }
       }
-    };
-    form.addEventListener("input", () => {
-      clearTimeout(timer);
-      timer = setTimeout(save, 1500);
-    });
+    }
+    form.addEventListener("input", () => later(1500));
   });
 });

@@ -70,7 +70,7 @@ def test_interim_report_autosaved_submitted_approved_and_a_donor_report(page, li
     log_in(page, base, scene["grantee"].email)
     page.goto(f"{base}/reporting/reports/{report.pk}/")
     page.get_by_label("Summary of progress").fill("Моніторинг закупівель у трьох громадах.")
-    expect(page.locator("[data-autosave-status]")).to_contain_text("Saved.", timeout=10_000)
+    expect(page.locator("[data-autosave-status]")).to_contain_text("Saved at", timeout=10_000)
     page.reload()
     expect(page.get_by_label("Summary of progress")).to_have_value("Моніторинг закупівель у трьох громадах.")
 
