@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from accounts.models import Membership
 from accounts.roles import DONOR, FINANCE, MANAGER, programme_ids
@@ -208,10 +209,11 @@ def finance_overview(user) -> dict:
     number of calls, grants and payments."""
     ids = finance_programme_ids(user)
     programmes = list(_scoped(Programme.objects.all(), ids, "pk").order_by("code")
-                      .values("pk", "code", "title", "budget", "budget_currency", "envelopes_total"))
+                      .values("pk", "code", "title", "title_uk", "title_hy", "budget", "budget_currency", "envelopes_total"))
     calls = list(
         _scoped(Call.objects.exclude(state__in=[CallState.DRAFT, CallState.CANCELLED]), ids, "programme_id")
-        .values("pk", "programme_id", "code", "title", "state", "envelope", "envelope_currency", "awarded_total")
+        .values("pk", "programme_id", "code", "title", "title_uk", "title_hy", "state", "envelope", "envelope_currency",
+                "awarded_total")
         .annotate(grant_count=Count("grants"), in_agreements=Coalesce(Sum("grants__amount_awarded"), ZERO),
                   disbursed=Coalesce(Sum("grants__paid_total"), ZERO))
         .order_by("programme_id", "code"))
@@ -230,12 +232,16 @@ def finance_overview(user) -> dict:
     from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 
     country_names = {code: str(name) for code, name in PROGRAMME_COUNTRY_CHOICES}
+    lang = (get_language() or "en")[:2]
+    for row in programmes + calls:  # the title in the reader's language, English otherwise
+        row["title"] = (lang != "en" and row.get(f"title_{lang}")) or row["title"]
     by_programme = {p["pk"]: {**p, "calls": [], "countries": [], "paid_currencies": [], "committed": Decimal("0"),
                               "in_agreements": Decimal("0"), "disbursed": Decimal("0")} for p in programmes}
     for call in calls:
         programme = by_programme.get(call["programme_id"])
         if programme is None:
             continue
+        call["state_label"] = CallState(call["state"]).label
         call["to_disburse"] = call["awarded_total"] - call["disbursed"]
         call["uncommitted"] = call["envelope"] - call["awarded_total"]
         programme["calls"].append(call)

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.roles import FINANCE, MANAGER, programme_ids
@@ -195,11 +196,12 @@ def grant_document(request, pk):
                         content_type="application/pdf")
 
 
-GRANT_ACTIONS = {
-    "suspend": (services.grant_suspend, True, _("The grant is suspended.")),
-    "resume": (services.grant_resume, False, _("The grant is active again.")),
-    "terminate": (services.grant_terminate, True, _("The grant is terminated; its remaining tranches are cancelled.")),
-    "close": (services.grant_close, False, _("The grant is closed.")),
+GRANT_ACTIONS = {  # lazy: the message is read in the language of the request that shows it
+    "suspend": (services.grant_suspend, True, gettext_lazy("The grant is suspended.")),
+    "resume": (services.grant_resume, False, gettext_lazy("The grant is active again.")),
+    "terminate": (services.grant_terminate, True,
+                  gettext_lazy("The grant is terminated; its remaining tranches are cancelled.")),
+    "close": (services.grant_close, False, gettext_lazy("The grant is closed.")),
 }
 
 
