@@ -30,7 +30,7 @@ from . import tranche_rules
 from .grant_selectors import exchange_rates_for_month, grant_eligible_spent
 from .models import (CURRENCIES, Amendment, ExchangeRate, Grant, GrantBudgetLine, GrantState, Payment, Programme,
                      Tranche, TrancheCondition, TrancheState)
-from .money import cents, conversion_rate, convert, month_start, rate_round, to_decimal
+from .money import cents, conversion_rate, convert, month_start, rate_round, scale, to_decimal
 
 AGREEMENT_MAX_BYTES = 20 * 1024 * 1024
 AGREEMENT_DIR = "agreements"
@@ -155,7 +155,7 @@ def grant_create_from_application(*, actor, application_id: int, starts_on: date
         source = list(application.budget_lines.select_related("heading").order_by("position", "pk"))
         amounts = [line.total for line in source]
         if source and sum(amounts, Decimal("0")) != awarded:
-            amounts = _scale(amounts, awarded)
+            amounts = scale(amounts, awarded)
         GrantBudgetLine.objects.bulk_create([
             GrantBudgetLine(grant=grant, heading_id=line.heading_id, position=i, description=line.description, amount=amount)
             for i, (line, amount) in enumerate(zip(source, amounts, strict=True), start=1)])
@@ -167,12 +167,6 @@ def grant_create_from_application(*, actor, application_id: int, starts_on: date
             "starts_on": starts_on, "ends_on": ends_on, "budget": [str(a) for a in amounts],
             "tranches": [{"share_pct": s, "condition": c, "planned_amount": a} for (s, c), a in zip(plan, planned, strict=True)]})
     return grant
-
-
-def _scale(amounts, total):
-    from .money import scale
-
-    return scale(amounts, total)
 
 
 def _dates_check(starts_on, ends_on, latest_end, max_months):
@@ -390,6 +384,9 @@ def grant_budget_change(*, actor, grant_id: int, amounts: dict, reason: str = ""
         _require(actor, "grants.change_grant_budget", grant)
         if grant.state not in (GrantState.ACTIVE, GrantState.SUSPENDED):
             raise TransitionRefused(_("The budget of this grant cannot change in its current state."))
+        # An amendment carries the whole budget: nothing else changes it while one waits.
+        if Amendment.objects.filter(grant=grant, state=Amendment.State.PROPOSED).exists():
+            raise ValidationError(_("An amendment is already waiting for the programme manager's decision."))
         lines = list(GrantBudgetLine.objects.filter(grant=grant).select_related("heading").order_by("position", "pk"))
         before = _line_snapshot(lines)
         lines = _amounts_for(grant, lines, amounts, descriptions)
@@ -407,8 +404,6 @@ def grant_budget_change(*, actor, grant_id: int, amounts: dict, reason: str = ""
         reason = _reason_required(reason, _("This change moves a heading beyond the %(pct)s%% flexibility limit and "
                                             "needs an amendment: say why it is needed.")
                                   % {"pct": grant.call.flexibility_pct})
-        if Amendment.objects.filter(grant=grant, state=Amendment.State.PROPOSED).exists():
-            raise ValidationError(_("An amendment is already waiting for the programme manager's decision."))
         version = (Amendment.objects.filter(grant=grant).aggregate(v=Max("version"))["v"] or 0) + 1
         amendment = Amendment.objects.create(grant=grant, version=version, reason=reason, lines=_line_snapshot(lines),
                                              proposed_by=actor)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from audit.transitions import TransitionRefused
 from grants import grant_services as gs
-from grants.models import (Amendment, ExchangeRate, Grant, GrantState, Payment, TrancheCondition, TranchePlanItem,
+from grants.models import (Amendment, ExchangeRate, Grant, GrantState, Payment, TranchePlanItem,
                            TrancheState)
 from reporting.models import ReportKind
 from workers.models import Notification
