@@ -64,6 +64,7 @@ def main():
     args = parser.parse_args()
     n = args.rows or (1000 if args.quick else 10000)
     settings.PRIVATE_STORAGE_ROOT = Path(tempfile.mkdtemp(prefix="hromada-bench-"))
+    settings.DEBUG = False  # as in production: no query log (it would slow both sides)
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = (
         "hromada_bench_import" if connection.vendor == "postgresql" else ":memory:")
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
