@@ -17,6 +17,7 @@ import json
 import os
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -44,6 +45,7 @@ from grants.models import CURRENCIES, ExchangeRate, Programme
 MAX_ROWS = 50000
 MAX_BYTES = 10 * 1024 * 1024
 PREVIEW_ROWS = 200
+PENDING_SECONDS = 24 * 3600  # a preview can be confirmed for a day
 BATCH = 2000
 LIST_SPLIT = re.compile(r"[;,|]")
 
@@ -498,6 +500,10 @@ def import_preview(*, actor, kind: str, content: bytes, filename: str, programme
     result = import_run(actor=actor, kind=kind, content=content, filename=filename, dry_run=True, programme_id=programme_id)
     token = secrets.token_urlsafe(18)
     root = imports_root()
+    stale = time.time() - PENDING_SECONDS
+    for old in root.iterdir():  # previews nobody confirmed
+        if old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
     (root / f"{token}.data").write_bytes(content)
     (root / f"{token}.json").write_text(json.dumps({"user": actor.pk, "kind": kind, "filename": os.path.basename(filename),
                                                    "programme": programme_id, "at": timezone.now().isoformat()}))

@@ -210,8 +210,8 @@ def grantee_report_save(*, actor, report_id: int, version: int, narrative: dict 
                 if exp is None:
                     Expenditure.objects.create(report=report, budget_line_id=line_id, amount_spent=amount, note=note)
                 else:
-                    if amount < exp.ineligible_amount:
-                        exp.ineligible_amount = Decimal("0")
+                    # what the manager refused can never exceed what is declared
+                    exp.ineligible_amount = min(exp.ineligible_amount, amount)
                     exp.amount_spent, exp.note = amount, note
                     exp.save(update_fields=["amount_spent", "ineligible_amount", "note"])
         if indicators:
