@@ -5,7 +5,9 @@ the state does."""
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -217,7 +219,8 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             "answers": [{"question": str(q), "answer": a} for q, a in content["answers"]],
             "budget_lines": [{"heading": str(line.heading), "description": line.description, "units": str(line.units),
                               "unit_cost": str(line.unit_cost), "total": str(line.total)} for line in content["budget_lines"]],
-            "attachments": [{"number": a["number"], "name": a["name"] or f"Attachment {a['number']}", "size": a["size"],
+            "attachments": [{"number": a["number"], "name": a["name"] or _("Attachment %(n)s") % {"n": a["number"]},
+                             "size": a["size"],
                              "url": f"/reviews/{review.pk}/attachments/{a['number']}/"} for a in content["attachments"]],
             "blind_review": content["blind"],
         }
@@ -293,7 +296,7 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def progress(self, request):
         call_id = request.query_params.get("call", "")
         if not call_id.isdigit():
-            return Response({"call": ["Give ?call=<id>."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"call": [_("Name the call: ?call=<id>.")]}, status=status.HTTP_400_BAD_REQUEST)
         call = selectors.call_get_managed(request.user, int(call_id))
         return Response([{"reviewer": p["reviewer_id"], "name": p["reviewer__full_name"] or p["reviewer__email"],
                           "waiting": p["waiting"], "in_progress": p["in_progress"], "submitted": p["submitted"],
@@ -360,6 +363,13 @@ def assessment_data(a, with_rank=True) -> dict:
     return data
 
 
+ID_PATH = [OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)]
+DECISION_OUT = inline_serializer("Decision", fields={"id": serializers.IntegerField(), "state": serializers.CharField(),
+                                                     "available_transitions": serializers.ListField(
+                                                         child=serializers.CharField())})
+
+
+@extend_schema(parameters=ID_PATH)
 class RankingViewSet(viewsets.ViewSet):
     """The ranking of a call, for the programme's managers (404 for anyone else)."""
 
@@ -422,6 +432,7 @@ class ConsensusInSerializer(serializers.Serializer):
     justification = serializers.CharField(allow_blank=True)
 
 
+@extend_schema(parameters=ID_PATH)
 class DecisionViewSet(viewsets.ViewSet):
     """The decision on an application: its aggregated assessment and the transitions award,
     put_on_reserve, reject; record_consensus before the decision."""
@@ -454,13 +465,11 @@ class DecisionViewSet(viewsets.ViewSet):
                 "assessment": assessment_data(assessment, False) if assessment else None}
         return Response(data)
 
-    @extend_schema(responses=inline_serializer("Decision", fields={"id": serializers.IntegerField(),
-                                                                    "state": serializers.CharField()}))
+    @extend_schema(responses=DECISION_OUT)
     def retrieve(self, request, pk=None):
         return self._answer(self._application(pk).pk)
 
-    @extend_schema(request=DecisionInSerializer, responses=inline_serializer("Decision", fields={
-        "id": serializers.IntegerField(), "state": serializers.CharField()}))
+    @extend_schema(request=DecisionInSerializer, responses=DECISION_OUT)
     @action(detail=True, methods=["post"])
     def award(self, request, pk=None):
         application = self._application(pk)
@@ -470,8 +479,7 @@ class DecisionViewSet(viewsets.ViewSet):
                                    amount=body.validated_data.get("amount"), note=body.validated_data["note"])
         return self._answer(application.pk)
 
-    @extend_schema(request=DecisionInSerializer, responses=inline_serializer("Decision", fields={
-        "id": serializers.IntegerField(), "state": serializers.CharField()}))
+    @extend_schema(request=DecisionInSerializer, responses=DECISION_OUT)
     @action(detail=True, methods=["post"])
     def put_on_reserve(self, request, pk=None):
         application = self._application(pk)
@@ -480,8 +488,7 @@ class DecisionViewSet(viewsets.ViewSet):
         services.application_reserve(actor=request.user, application_id=application.pk, note=body.validated_data["note"])
         return self._answer(application.pk)
 
-    @extend_schema(request=DecisionInSerializer, responses=inline_serializer("Decision", fields={
-        "id": serializers.IntegerField(), "state": serializers.CharField()}))
+    @extend_schema(request=DecisionInSerializer, responses=DECISION_OUT)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         application = self._application(pk)
@@ -490,8 +497,7 @@ class DecisionViewSet(viewsets.ViewSet):
         services.application_reject(actor=request.user, application_id=application.pk, note=body.validated_data["note"])
         return self._answer(application.pk)
 
-    @extend_schema(request=ConsensusInSerializer, responses=inline_serializer("Decision", fields={
-        "id": serializers.IntegerField(), "state": serializers.CharField()}))
+    @extend_schema(request=ConsensusInSerializer, responses=DECISION_OUT)
     @action(detail=True, methods=["post"])
     def record_consensus(self, request, pk=None):
         application = self._application(pk)

@@ -6,21 +6,22 @@ from django.utils import timezone
 from accounts.roles import REVIEWER
 from grants.selectors import programme_list_for
 
-from .models import Review, ReviewState
-from .review_selectors import OPEN_REVIEW_STATES, REVIEWER_STATES, review_list_for_reviewer, reviews_with_overdue
+from .models import ApplicationState, Review, ReviewState
+from .review_selectors import OPEN_REVIEW_STATES, REVIEWER_STATES, review_list_waiting, reviews_with_overdue
 
 DASHBOARD_ROWS = 10
 
 
 def reviewer_section(user):
+    active = Q(application__state__in=[ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED])
     counts = Review.objects.filter(reviewer=user, state__in=REVIEWER_STATES).aggregate(
-        waiting=Count("pk", filter=Q(state=ReviewState.ASSIGNED)),
-        in_progress=Count("pk", filter=Q(state__in=[ReviewState.ACCEPTED, ReviewState.RETURNED])),
+        waiting=Count("pk", filter=active & Q(state=ReviewState.ASSIGNED)),
+        in_progress=Count("pk", filter=active & Q(state__in=[ReviewState.ACCEPTED, ReviewState.RETURNED])),
         submitted=Count("pk", filter=Q(state=ReviewState.SUBMITTED)),
-        overdue=Count("pk", filter=Q(state__in=OPEN_REVIEW_STATES, due_at__lt=timezone.now())),
+        overdue=Count("pk", filter=active & Q(state__in=OPEN_REVIEW_STATES, due_at__lt=timezone.now())),
     )
     return {
         "programmes": list(programme_list_for(user, REVIEWER)),
-        "open": reviews_with_overdue(review_list_for_reviewer(user, OPEN_REVIEW_STATES)[:DASHBOARD_ROWS]),
+        "open": reviews_with_overdue(review_list_waiting(user)[:DASHBOARD_ROWS]),
         **counts,
     }

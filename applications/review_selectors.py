@@ -44,6 +44,12 @@ def review_list_for_reviewer(user, states=REVIEWER_STATES):
             .select_related("application__call").order_by("due_at", "pk"))
 
 
+def review_list_waiting(user):
+    """The user's open assignments: not submitted yet, on applications still under review."""
+    return review_list_for_reviewer(user, OPEN_REVIEW_STATES).filter(
+        application__state__in=[ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED])
+
+
 def reviews_with_overdue(reviews) -> list[Review]:
     from django.utils import timezone
 

@@ -68,7 +68,7 @@ def _act(request, fn, success, **kwargs):
 @login_required
 def review_home(request):
     """The reviewer's assignments with due dates; managers also find their calls here."""
-    open_reviews = selectors.reviews_with_overdue(selectors.review_list_for_reviewer(request.user, selectors.OPEN_REVIEW_STATES))
+    open_reviews = selectors.reviews_with_overdue(selectors.review_list_waiting(request.user))
     done = Paginator(selectors.review_list_for_reviewer(request.user, [ReviewState.SUBMITTED]).order_by("-submitted_at", "pk"),
                      LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     calls = list(selectors.call_list_managed(request.user)) if selectors.managed_programme_ids(request.user) != frozenset() else []

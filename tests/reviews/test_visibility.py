@@ -225,3 +225,43 @@ def test_a_cleared_reviewer_may_not_do_a_managers_work(scene, client):
     applicant = api_for(world.applicants[0])
     assert applicant.get(f"/api/v1/decisions/{scene['app'].pk}/").status_code == 403
     assert applicant.get(f"/api/v1/reviews/{cleared.pk}/").status_code == 404
+
+
+def test_a_manager_of_another_programme_sees_nothing(scene, client, make_user, grant_role):
+    from datetime import date
+    from decimal import Decimal
+
+    from djmoney.money import Money
+
+    from accounts.models import ProgrammeRole
+    from grants.models import Programme
+
+    other = Programme.objects.create(code="other", title="Other programme", budget=Money(Decimal("1000"), "EUR"),
+                                     starts_on=date(2024, 1, 1), ends_on=date(2025, 1, 1))
+    outsider = grant_role(make_user("outsider@other.org"), other, ProgrammeRole.Role.MANAGER)
+    client.force_login(outsider)
+    app, call = scene["app"], scene["world"].call
+    for url in (reverse("review_ranking", args=[call.pk]), reverse("review_call_assignments", args=[call.pk]),
+                reverse("review_application", args=[app.pk]), reverse("review_feedback", args=[app.pk])):
+        assert client.get(url).status_code == 404, url
+    api = api_for(outsider)
+    for url in (f"/api/v1/rankings/{call.pk}/", f"/api/v1/decisions/{app.pk}/", f"/api/v1/reviews/{scene['cleared'].pk}/"):
+        assert api.get(url).status_code == 404, url
+    assert api.post(f"/api/v1/decisions/{app.pk}/reject/", {}, format="json").status_code == 404
+    assert api.post("/api/v1/assignments/auto/", {"call": call.pk}, format="json").status_code == 403
+    assert api.get("/api/v1/reviews/").json()["count"] == 0
+
+
+def test_a_withdrawn_application_leaves_the_reviewers_open_list(scene, client):
+    world = scene["world"]
+    from applications.models import Application
+
+    app = Application.objects.get(pk=scene["app"].pk)
+    app.withdraw()
+    app.save()
+    client.force_login(world.reviewers[0])
+    assert scene["app"].title not in client.get(reverse("review_home")).content.decode()
+    assert "0 waiting for your declaration" in client.get(reverse("dashboard")).content.decode()
+    response = client.post(reverse("review_declare", args=[scene["assigned"].pk]), {"confirm": "on"})
+    assert response.status_code == 302
+    assert Review.objects.get(pk=scene["assigned"].pk).state == "assigned"   # refused: no longer under review
