@@ -15,6 +15,10 @@ def application_get_visible(user, pk) -> Application:
             .get(pk=pk))
 
 
+def application_list_visible_exists(user, pk) -> bool:
+    return application_list_visible(user).filter(pk=pk).exists()
+
+
 def application_list_mine(user):
     """The applications of the organisations the user belongs to."""
     if not getattr(user, "is_authenticated", False):

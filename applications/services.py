@@ -356,8 +356,10 @@ def application_autosave(*, actor, application_id: int, version: int | None, fie
     conflict: nothing of the other member's text is overwritten and the caller gets it back.
     """
     base = base or {}
+    fields = fields or {}
     with transaction.atomic():
-        app = Application.objects.select_for_update().select_related("call").get(pk=application_id)
+        # Lock the application's row only (not the call's: every draft of a call is saved at once).
+        app = Application.objects.select_for_update(of=("self",)).select_related("call").get(pk=application_id)
         if not actor.has_perm(EDIT, app):
             raise PermissionDenied(_("Only members of the applicant organisation can edit this application."))
         if app.state != ApplicationState.DRAFT:
@@ -365,11 +367,17 @@ def application_autosave(*, actor, application_id: int, version: int | None, fie
         if timezone.now() >= application_deadline(app):
             raise TransitionRefused(_("The deadline has passed; the application can no longer be changed. "
                                       "Your text is still in this page."))
-        questions = list(Question.objects.filter(call_id=app.call_id))
-        headings = {h.pk: h for h in BudgetHeading.objects.filter(call_id=app.call_id)}
+        # Only what this save needs: the call's question ids when a question is answered for the
+        # first time, its headings when the budget is saved.
+        answered = {question_field(key) for key in (app.answers or {})}
+        new_questions = {n for n in fields if n.startswith("q") and n not in answered}
+        question_ids = answered | ({question_field(pk) for pk in Question.objects.filter(call_id=app.call_id)
+                                    .values_list("pk", flat=True)} if new_questions else set())
+        headings = ({h.pk: h for h in BudgetHeading.objects.filter(call_id=app.call_id)} if "budget" in fields else {})
         lines = list(BudgetLine.objects.filter(application=app).order_by("position"))
-        current = application_values(app, questions, lines)
-        question_ids = {question_field(q.pk) for q in questions}
+        current = application_values(app, [], lines)
+        current.update({question_field(key): value for key, value in (app.answers or {}).items()})
+        current.update({name: "" for name in new_questions if name in question_ids})
         errors, conflicts, applied, changes = {}, {}, [], {}
         for name, raw in (fields or {}).items():
             if name not in current and name not in SCALAR_FIELDS:
@@ -568,11 +576,12 @@ def application_submit(*, actor, application_id: int) -> Application:
             raise Application.DoesNotExist
 
         def prepare(app):
-            # The call's row lock orders the reference sequence.
-            call = Call.objects.select_for_update().select_related("programme").get(pk=app.call_id)
-            deadline = application_deadline(app, call)
+            # Everything is read and checked before the call's row is locked: that lock (which
+            # orders the reference sequence) is held until commit, so it is taken last.
+            call = Call.objects.get(pk=app.call_id)
             if call.state not in (CallState.OPEN, CallState.CLOSED) or db_now < call.opens_at:
                 raise TransitionRefused(_("This call is not open for applications."))
+            deadline = application_deadline(app, call)
             if db_now >= deadline:
                 raise TransitionRefused(_("The deadline (%(deadline)s) has passed; the application was not submitted.")
                                         % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M:%S %Z")})
@@ -587,6 +596,9 @@ def application_submit(*, actor, application_id: int) -> Application:
                                                        lines=lines, documents=documents, attachments=attachments)
             if problems:
                 raise ValidationError(problems)
+            locked = Call.objects.select_for_update().only("pk", "state", "deadline").get(pk=call.pk)
+            if locked.state != call.state or locked.deadline != call.deadline:
+                raise TransitionRefused(_("The call changed while the application was being submitted; try again."))
             app.reference = _reference_next(call)
             app.submitted_at = db_now
             content = application_content(app, call=call, organisation=organisation, questions=questions,
@@ -726,7 +738,7 @@ def application_deadline_extend(*, actor, application_id: int, until, reason: st
     """Give one applicant more time (e.g. a documented outage on their side). Audited."""
     reason = (reason or "").strip()
     with transaction.atomic():
-        app = Application.objects.select_for_update().select_related("call").get(pk=application_id)
+        app = Application.objects.select_for_update(of=("self",)).select_related("call").get(pk=application_id)
         if not actor.has_perm(SCREEN, app):
             raise PermissionDenied(_("Only the programme's managers can extend a deadline."))
         if app.state != ApplicationState.DRAFT:

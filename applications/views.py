@@ -239,11 +239,10 @@ def _json_login_required(view):
 @require_POST
 def application_autosave(request, pk):
     """JSON: {"version": n, "fields": {name: value}, "base": {name: hash}} -> what was saved, what
-    conflicts (with the stored value), the new version and every field's hash."""
-    try:
-        app = selectors.application_get_visible(request.user, pk)
-    except Application.DoesNotExist:
-        return JsonResponse({"detail": _("Not found.")}, status=404)
+    conflicts (with the stored value), the new version and every field's hash.
+
+    The hottest path of the site (every open form, every few seconds): the service's row lock
+    and membership check come first; visibility is asked only to tell 404 from 403."""
     try:
         payload = json.loads(request.body or b"{}")
         fields, base = payload.get("fields") or {}, payload.get("base") or {}
@@ -251,11 +250,17 @@ def application_autosave(request, pk):
         if not isinstance(fields, dict) or not isinstance(base, dict):
             raise ValueError
     except (ValueError, AttributeError):
+        if not selectors.application_list_visible_exists(request.user, pk):
+            return JsonResponse({"detail": _("Not found.")}, status=404)
         return JsonResponse({"detail": _("The request could not be read.")}, status=400)
     try:
-        result = services.application_autosave(actor=request.user, application_id=app.pk, version=version,
+        result = services.application_autosave(actor=request.user, application_id=pk, version=version,
                                                fields=fields, base=base)
+    except Application.DoesNotExist:
+        return JsonResponse({"detail": _("Not found.")}, status=404)
     except PermissionDenied:
+        if not selectors.application_list_visible_exists(request.user, pk):
+            return JsonResponse({"detail": _("Not found.")}, status=404)
         return JsonResponse({"detail": _("Only members of the applicant organisation can edit this application.")},
                             status=403)
     except TransitionRefused as exc:

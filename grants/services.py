@@ -228,7 +228,7 @@ def call_create(*, actor, programme_id: int, envelope_amount, **fields) -> Call:
 def call_update(*, actor, call_id: int, envelope_amount=None, **fields) -> Call:
     """Change a draft call. Published calls keep the terms applicants read."""
     with transaction.atomic():
-        call = Call.objects.select_for_update().select_related("programme").get(pk=call_id)
+        call = Call.objects.select_for_update(of=("self",)).select_related("programme").get(pk=call_id)
         if not actor.has_perm("grants.manage_call", call):
             raise PermissionDenied(_("You do not manage this call's programme."))
         if call.state != CallState.DRAFT:

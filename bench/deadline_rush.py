@@ -1,0 +1,515 @@
+"""Benchmark: the last minute before a call's deadline, on gunicorn and PostgreSQL.
+
+(1) Rush. 200 applicant organisations, each with two members, in the last minute before the
+    deadline: one member autosaves the draft every 2 s (as the browser does: JSON with the
+    version and field hashes), uploads a 1 MB PDF a few seconds before submitting, and submits;
+    for every fourth organisation the second member presses "Submit" at the same instant. A few
+    more organisations submit 1-3 s after the deadline. Afterwards the database is checked:
+      lost       = an organisation that submitted before the deadline without a submitted
+                   application, or whose last acknowledged autosave is not in the frozen content;
+      duplicated = an application submitted (audited, referenced) more than once, or two
+                   applications of one organisation;
+      late       = an application accepted at or after the deadline (by the database clock),
+                   or a late organisation's application not left a draft.
+    All three must be 0. p50/p95/p99 of autosave and submit latency (goals: autosave p99 under
+    100 ms, submit p99 under 1 s).
+(2) Capacity. Autosaves per second with 16 connections in a closed loop, and its ratio to the
+    machine's write limit measured in the same run: one-row INSERT + COMMIT in a loop over one
+    connection (goal: at least 0.25x).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hromada .venv/bin/python bench/deadline_rush.py [--quick]
+
+Runs in a database of its own (created and dropped here), a private redis-server as the broker
+(the outbox kick is a real enqueue; no worker consumes it) and gunicorn started here; nothing of
+the development data is touched. `--quick`: 30 organisations over 15 s. One figure per line, the
+headline last.
+"""
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+
+HOST = "127.0.0.1"
+PDF_HEAD = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n"
+FILLER = ("Our organisation monitors public procurement in the regions and publishes what it finds. "
+          "Журналісти та юристи перевіряють договори, а громади отримують зрозумілі звіти. ")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = (len(values) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def database_url() -> str:
+    db = settings.DATABASES["default"]
+    return f"postgres://{quote(db['USER'] or 'postgres')}:{quote(db.get('PASSWORD') or '')}@{db['HOST'] or '127.0.0.1'}:" \
+           f"{db['PORT'] or 5432}/{db['NAME']}"
+
+
+# --- the world ---------------------------------------------------------------------------------
+
+def build(n_orgs: int, n_late: int, n_capacity: int):
+    """A programme, the rush call and a capacity call (far deadline), organisations with two
+    members each, a complete draft per organisation except the last answer and the document."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.middleware.csrf import _get_new_csrf_string
+    from djmoney.money import Money
+
+    from accounts.models import Membership, Organisation, ProgrammeRole, User
+    from applications import services
+    from grants.models import CallState, Programme
+    from tests.factories import call_full
+
+    programme = Programme.objects.create(code="rush", title="Rush programme", budget=Money(Decimal("900000000"), "EUR"),
+                                         starts_on=timezone_today(), ends_on=timezone_today() + timedelta(days=3650),
+                                         countries=["UA"])
+    rush = call_full(programme, code="rush-2026", envelope="400000000", state=CallState.OPEN)
+    capacity = call_full(programme, code="capacity-2026", envelope="400000000", state=CallState.OPEN)
+    manager = User.objects.create_user(email="manager@rush.example", password=None)
+    ProgrammeRole.objects.create(user=manager, programme=programme, role=ProgrammeRole.Role.MANAGER)
+    total = n_orgs + n_late + n_capacity
+    users = User.objects.bulk_create([User(email=f"m{i}-{k}@rush.example", password="!", full_name=f"Member {i}-{k}")
+                                      for i in range(total) for k in (1, 2)])
+    orgs = Organisation.objects.bulk_create([Organisation(legal_name=f"Rush CSO {i}", country="UA", org_type="ngo",
+                                                          registration_id=f"UA-EDR-{50000000 + i}") for i in range(total)])
+    Membership.objects.bulk_create([Membership(organisation=orgs[i], user=users[2 * i + k], role="owner" if k == 0 else "member")
+                                    for i in range(total) for k in (0, 1)])
+    headings = list(rush.budget_headings.order_by("position"))
+    clients = []
+    for i, org in enumerate(orgs):
+        call = capacity if i >= n_orgs + n_late else rush
+        first, second = users[2 * i], users[2 * i + 1]
+        app, _ = services.application_start(actor=first, call_id=call.pk, organisation_id=org.pk)
+        call_headings = headings if call is rush else list(capacity.budget_headings.order_by("position"))
+        questions = list(call.questions.order_by("position"))
+        fields = {"title": f"Project {i}", "summary": "What we will do.", "requested_amount": "40000",
+                  "cofinancing_amount": "2500", "duration_months": "12",
+                  services.question_field(questions[0].pk): FILLER * 3,
+                  "budget": [{"heading": call_headings[0].pk, "description": "Staff", "units": "12", "unit_cost": "2500"},
+                             {"heading": call_headings[1].pk, "description": "Trips", "units": "10", "unit_cost": "1000"},
+                             {"heading": call_headings[3].pk, "description": "Indirect", "units": "1", "unit_cost": "2500"}]}
+        result = services.application_autosave(actor=first, application_id=app.pk, version=app.version, fields=fields)
+        cookies = []
+        for user in (first, second):
+            session = SessionStore()
+            session[SESSION_KEY] = str(user.pk)
+            session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            session.create()
+            token = _get_new_csrf_string()
+            cookies.append((f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={token}", token))
+        clients.append({"index": i, "app": app.pk, "org": org.pk, "version": result.version, "hashes": result.hashes,
+                        "field": services.question_field(questions[1].pk), "document": call.required_documents.first().pk,
+                        "cookies": cookies, "late": n_orgs <= i < n_orgs + n_late, "capacity": i >= n_orgs + n_late})
+    return rush, capacity, clients
+
+
+def timezone_today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def db_now():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement_timestamp()")
+        return cursor.fetchone()[0]
+
+
+# --- HTTP clients ------------------------------------------------------------------------------
+
+class Client:
+    def __init__(self, port, cookie, token):
+        self.port, self.cookie, self.token = port, cookie, token
+        self.conn = None
+
+    def request(self, method, path, body=b"", headers=None):
+        headers = {"Cookie": self.cookie, "X-CSRFToken": self.token, "Host": f"{HOST}:{self.port}", **(headers or {})}
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
+            try:
+                started = time.perf_counter()
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                return response.status, dict(response.getheaders()), data, time.perf_counter() - started
+            except (ConnectionError, http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = None
+                if attempt:
+                    raise
+        raise RuntimeError("unreachable")
+
+    def autosave(self, state, text):
+        base = {state["field"]: state["hashes"][state["field"]]} if state["field"] in state["hashes"] else {}
+        body = json.dumps({"version": state["version"], "fields": {state["field"]: text}, "base": base}).encode()
+        status, _h, data, seconds = self.request("POST", f"/applications/{state['app']}/autosave/", body,
+                                                 {"Content-Type": "application/json"})
+        if status == 200:
+            result = json.loads(data)
+            state["version"] = result["version"]
+            state["hashes"].update(result["hashes"])
+            if state["field"] in result["applied"]:
+                state["acknowledged"] = text
+            if result["conflicts"]:
+                state["conflicts"] = state.get("conflicts", 0) + 1
+        return status, seconds
+
+    def upload(self, state, data: bytes):
+        boundary = uuid.uuid4().hex
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrfmiddlewaretoken\"\r\n\r\n{self.token}\r\n"
+                f"--{boundary}\r\nContent-Disposition: form-data; name=\"document\"\r\n\r\n{state['document']}\r\n"
+                f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"statute.pdf\"\r\n"
+                f"Content-Type: application/pdf\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        status, _h, _d, seconds = self.request("POST", f"/applications/{state['app']}/attachments/", body,
+                                               {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        return status, seconds
+
+    def submit(self, state):
+        body = f"csrfmiddlewaretoken={self.token}".encode()
+        status, headers, _d, seconds = self.request("POST", f"/applications/{state['app']}/submit/", body,
+                                                    {"Content-Type": "application/x-www-form-urlencoded"})
+        accepted = status == 302 and headers.get("Location", "").endswith("/receipt/")
+        return accepted, status, seconds
+
+
+def sleep_until(moment):
+    delay = moment - time.time()
+    if delay > 0:
+        time.sleep(delay)
+
+
+def rush(port, clients, deadline, window, pdf):
+    """Every organisation's day: autosave every 2 s, upload, submit (twice at once for some)."""
+    lat = {"autosave": [], "submit": [], "upload": []}
+    records, errors, lock = [], [], threading.Lock()
+    start = deadline - window
+
+    def organisation(state):
+        rng = random.Random(state["index"])
+        first, second = (Client(port, *c) for c in state["cookies"])
+        state["submit_at"] = (deadline + rng.uniform(1.0, 3.0) if state["late"]
+                              else deadline - rng.uniform(3.0, max(3.5, window - 8.0)))
+        double = not state["late"] and state["index"] % 4 == 0
+        try:
+            sleep_until(start + rng.uniform(0, 2.0))
+            k = 0
+            while time.time() < state["submit_at"] - 4.0:
+                k += 1
+                status, seconds = first.autosave(state, f"Version {k} of organisation {state['index']}. " + FILLER * 4)
+                with lock:
+                    lat["autosave"].append(seconds)
+                    if status != 200:
+                        errors.append(f"autosave {status}")
+                sleep_until(time.time() + 2.0 - seconds)
+            status, seconds = first.upload(state, pdf)
+            with lock:
+                lat["upload"].append(seconds)
+                if status != 302:
+                    errors.append(f"upload {status}")
+            status, seconds = first.autosave(state, f"Final text of organisation {state['index']}. " + FILLER * 4)
+            with lock:
+                lat["autosave"].append(seconds)
+            sleep_until(state["submit_at"])
+            outcomes = []
+            if double:
+                barrier = threading.Barrier(2)
+
+                def press(client):
+                    barrier.wait()
+                    sent = time.time()
+                    accepted, code, secs = client.submit(state)
+                    outcomes.append((sent, accepted, code, secs))
+
+                threads = [threading.Thread(target=press, args=(c,)) for c in (first, second)]
+                [t.start() for t in threads]
+                [t.join() for t in threads]
+            else:
+                sent = time.time()
+                accepted, code, secs = first.submit(state)
+                outcomes.append((sent, accepted, code, secs))
+            with lock:
+                for sent, accepted, code, secs in outcomes:
+                    lat["submit"].append(secs)
+                    records.append({"org": state["org"], "app": state["app"], "sent": sent, "accepted": accepted,
+                                    "status": code, "late": state["late"], "text": state.get("acknowledged")})
+        except Exception as exc:  # a failed client is counted, never hidden
+            with lock:
+                errors.append(f"client {state['index']}: {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=organisation, args=(state,), daemon=True) for state in clients]
+    [t.start() for t in threads]
+    [t.join(timeout=window + 120) for t in threads]
+    return lat, records, errors
+
+
+def capacity(port, clients, seconds):
+    """Closed loop: each connection autosaves again as soon as the previous save answered."""
+    counts, latencies, lock = [0] * len(clients), [], threading.Lock()
+    stop = time.time() + seconds
+
+    def loop(n, state):
+        client = Client(port, *state["cookies"][0])
+        k = 0
+        while time.time() < stop:
+            k += 1
+            status, secs = client.autosave(state, f"Closed loop {k}. " + FILLER * 2)
+            if status == 200:
+                counts[n] += 1
+                with lock:
+                    latencies.append(secs)
+
+    threads = [threading.Thread(target=loop, args=(n, s)) for n, s in enumerate(clients)]
+    started = time.perf_counter()
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    return sum(counts) / (time.perf_counter() - started), latencies
+
+
+def write_limit(seconds) -> float:
+    """One-row INSERT + COMMIT in a loop over one connection: what this database commits per second."""
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    with psycopg.connect(host=db["HOST"] or HOST, port=db["PORT"] or 5432, user=db["USER"] or "postgres",
+                         password=db.get("PASSWORD") or None, dbname=db["NAME"], autocommit=False) as conn:
+        with conn.cursor() as cur:
+            cur.execute("CREATE TABLE bench_write_limit (id bigserial PRIMARY KEY, v integer)")
+            conn.commit()
+            n, stop = 0, time.perf_counter() + seconds
+            started = time.perf_counter()
+            while time.perf_counter() < stop:
+                cur.execute("INSERT INTO bench_write_limit (v) VALUES (%s)", (n,))
+                conn.commit()
+                n += 1
+            return n / (time.perf_counter() - started)
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+def start_redis(workdir: Path):
+    port = free_port()
+    process = subprocess.Popen(["redis-server", "--bind", HOST, "--port", str(port), "--save", "", "--appendonly", "no",
+                                "--dir", str(workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return process, f"redis://{HOST}:{port}/0"
+
+
+def start_gunicorn(port, env, log, workers, threads):
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi:application", "--bind", f"{HOST}:{port}",
+         "--worker-class", "gthread", "--workers", str(workers), "--threads", str(threads), "--backlog", "2048",
+         "--keep-alive", "75", "--timeout", "120", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"gunicorn exited:\n{log.read_text()}")
+        if time.time() > deadline - 1:
+            stop(process)
+            sys.exit(f"gunicorn did not answer:\n{log.read_text()}")
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/", headers={"Host": f"{HOST}:{port}"})
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop(process)
+    sys.exit(f"gunicorn did not answer:\n{log.read_text()}")
+
+
+def stop(process):
+    if process is not None and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="30 organisations over 15 s, short capacity runs")
+    parser.add_argument("--clients", type=int, help="organisations in the rush (default 200; 30 with --quick)")
+    parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 2)), help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    args = parser.parse_args()
+    n_orgs = args.clients or (30 if args.quick else 200)
+    n_late = max(3, n_orgs // 10)
+    n_capacity = 16
+    window = 15.0 if args.quick else 60.0
+    capacity_seconds = 5.0 if args.quick else 20.0
+    limit_seconds = 3.0 if args.quick else 10.0
+    if connection.vendor != "postgresql":
+        sys.exit("bench/deadline_rush.py needs PostgreSQL: set DATABASE_URL=postgres://…")
+    if not shutil.which("redis-server"):
+        sys.exit("bench/deadline_rush.py needs redis-server (the broker the outbox kick enqueues to)")
+
+    tmp = Path(tempfile.mkdtemp(prefix="hromada-bench-rush-"))
+    # Sessions are signed and tied to the password hash with the secret key: the server and this
+    # process (which opens the members' sessions) share one.
+    settings.SECRET_KEY = uuid.uuid4().hex * 2
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PRIVATE_STORAGE_ROOT = tmp / "private"
+    import workers.messenger
+
+    workers.messenger.outbox_kick = lambda *a, **k: None  # the set-up's own messages are not under test
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "hromada_bench_deadline_rush"
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    redis_process = gunicorn = None
+    try:
+        started = time.perf_counter()
+        rush_call, _capacity_call, clients = build(n_orgs, n_late, n_capacity)
+        build_seconds = time.perf_counter() - started
+        redis_process, broker = start_redis(tmp)
+        port = free_port()
+        env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "false", "SECRET_KEY": settings.SECRET_KEY,
+               "ALLOWED_HOSTS": HOST, "SECURE_SSL_REDIRECT": "false", "PRIVATE_STORAGE_ROOT": str(tmp / "private"),
+               "REDIS_URL": broker, "CELERY_BROKER_URL": broker, "EMAIL_URL": "dummymail://", "LOG_LEVEL": "WARNING",
+               "MFA_REQUIRED_FOR_MONEY_ROLES": "false", "DJANGO_SETTINGS_MODULE": "config.settings",
+               "STATIC_ROOT": str(tmp / "static")}
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+        gunicorn = start_gunicorn(port, env, tmp / "gunicorn.log", args.workers, args.threads)
+        connections.close_all()
+
+        rush_clients = [c for c in clients if not c["capacity"]]
+        # Warm-up: every client's connection and every server thread's database connection.
+        warm = threading.Semaphore(32)
+
+        def warm_up(state):
+            with warm:
+                Client(port, *state["cookies"][0]).autosave(state, "Warm-up. " + FILLER)
+
+        threads = [threading.Thread(target=warm_up, args=(s,)) for s in clients]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+
+        from grants.models import Call
+
+        lead = 3.0
+        deadline_db = db_now() + timedelta(seconds=window + lead)
+        Call.objects.filter(pk=rush_call.pk).update(deadline=deadline_db)
+        deadline = time.time() + window + lead  # the same instant on this machine's clock
+        connections.close_all()
+        pdf = PDF_HEAD + os.urandom(1024 * 1024 - len(PDF_HEAD) - 6) + b"\n%%EOF"
+        load_before = os.getloadavg()[0]
+        lat, records, errors = rush(port, rush_clients, deadline, window, pdf)
+        load_after = os.getloadavg()[0]
+
+        # --- what the database says
+        from django.db.models import Count
+
+        from applications.models import Application, ApplicationState
+        from audit.models import AuditEvent
+
+        apps = {a.pk: a for a in Application.objects.filter(call=rush_call)}
+        on_time_orgs = {r["org"] for r in records if not r["late"] and r["sent"] < deadline}
+        submitted_orgs = {a.organisation_id for a in apps.values() if a.reference}
+        lost = len(on_time_orgs - submitted_orgs)
+        text_lost_orgs = len({r["org"] for r in records if not r["late"] and r["text"]
+                              and apps[r["app"]].submitted_content
+                              and r["text"] not in [a["answer"] for a in apps[r["app"]].submitted_content["answers"]]})
+        audits = dict(AuditEvent.objects.filter(action="submit", object_type="applications.application")
+                      .values_list("object_id").annotate(n=Count("pk")).values_list("object_id", "n"))
+        duplicated = sum(1 for n in audits.values() if n > 1)
+        duplicated += (Application.objects.filter(call=rush_call).values("organisation_id").annotate(n=Count("pk"))
+                       .filter(n__gt=1).count())
+        references = [a.reference for a in apps.values() if a.reference]
+        duplicated += len(references) - len(set(references))
+        late_accepted = sum(1 for a in apps.values() if a.submitted_at and a.submitted_at >= deadline_db)
+        late_orgs = {c["org"] for c in rush_clients if c["late"]}
+        late_accepted += sum(1 for a in apps.values() if a.organisation_id in late_orgs and a.state != ApplicationState.DRAFT)
+        accepted_responses = sum(1 for r in records if r["accepted"] and not r["late"])
+        double_pressed = sum(1 for c in rush_clients if not c["late"] and c["index"] % 4 == 0)
+
+        # --- capacity and the write limit, in the same run
+        cap_clients = [c for c in clients if c["capacity"]]
+        rate, cap_latencies = capacity(port, cap_clients, capacity_seconds)
+        limit = write_limit(limit_seconds)
+        ratio = rate / limit
+
+        ms = lambda values, p: percentile(values, p) * 1000  # noqa: E731
+        print(f"organisations in the rush: {n_orgs} (+{n_late} submitting after the deadline), window {window:.0f} s")
+        print(f"set-up: {build_seconds:.1f} s; gunicorn {args.workers} workers x {args.threads} threads on {os.cpu_count()} CPUs")
+        print(f"machine load average before / after the rush: {load_before:.1f} / {load_after:.1f} "
+              f"(other processes share these CPUs)")
+        print(f"autosaves: {len(lat['autosave'])}")
+        print(f"autosave p50: {ms(lat['autosave'], 50):.1f} ms")
+        print(f"autosave p95: {ms(lat['autosave'], 95):.1f} ms")
+        print(f"autosave p99: {ms(lat['autosave'], 99):.1f} ms")
+        print(f"upload (1 MB) p50: {ms(lat['upload'], 50):.1f} ms")
+        print(f"upload (1 MB) p99: {ms(lat['upload'], 99):.1f} ms")
+        print(f"submit presses: {len(lat['submit'])} ({double_pressed} organisations pressed twice at once)")
+        print(f"submit p50: {ms(lat['submit'], 50):.1f} ms")
+        print(f"submit p95: {ms(lat['submit'], 95):.1f} ms")
+        print(f"submit p99: {ms(lat['submit'], 99):.1f} ms")
+        print(f"submissions accepted before the deadline: {len(submitted_orgs)} of {len(on_time_orgs)}")
+        print(f"receipts shown to on-time presses: {accepted_responses}")
+        print(f"late submissions refused: {len(late_orgs) - sum(1 for a in apps.values() if a.organisation_id in late_orgs and a.reference)} of {len(late_orgs)}")
+        print(f"client errors: {len(errors)}")
+        for error in errors[:5]:
+            print(f"  {error}")
+        print(f"lost submissions: {lost}")
+        print(f"lost autosaved text: {text_lost_orgs}")
+        print(f"duplicated submissions: {duplicated}")
+        print(f"late submissions accepted: {late_accepted}")
+        print(f"capacity (16 connections, closed loop): {rate:.0f} autosaves/s, p99 {ms(cap_latencies, 99):.1f} ms")
+        print(f"write limit (one-row INSERT+COMMIT, one connection): {limit:.0f}/s")
+        print(f"capacity ratio: {ratio:.2f}x the write limit")
+        ok = (lost == 0 and text_lost_orgs == 0 and duplicated == 0 and late_accepted == 0 and not errors
+              and ms(lat["autosave"], 99) < 100 and ms(lat["submit"], 99) < 1000 and ratio >= 0.25)
+        print(f"deadline rush: {lost + text_lost_orgs} lost, {duplicated} duplicated, {late_accepted} late-accepted; "
+              f"autosave p99 {ms(lat['autosave'], 99):.0f} ms, submit p99 {ms(lat['submit'], 99):.0f} ms; "
+              f"capacity {rate:.0f}/s = {ratio:.2f}x the write limit ({limit:.0f}/s)")
+        return 0 if ok else 1
+    finally:
+        stop(gunicorn)
+        if redis_process is not None and redis_process.poll() is None:
+            redis_process.terminate()
+            redis_process.wait(10)
+        connections.close_all()
+        connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
