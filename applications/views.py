@@ -98,11 +98,13 @@ def application_detail(request, pk):
         "app": app, "call": app.call, **roles, **parts, "content": content, "show_identity": show_identity,
         "deadline": services.application_deadline(app),
         "transitions": services.application_available_transitions(request.user, app),
-        "history": selectors.application_history(app) if (roles["is_member"] or roles["is_manager"]) else [],
+        "history": _history(app) if (roles["is_member"] or roles["is_manager"]) else [],
         "screening": selectors.application_last_screening(app) if roles["is_manager"] else None,
         "checklist_items": services.checklist_items(),
+        "can_upload": roles["is_member"] and app.state in services.ATTACHABLE_STATES,
     }
     if context["screening"] is not None:
+        context["screening"].label = _event_label(context["screening"].action)
         ticked = (context["screening"].data or {}).get("checklist") or {}
         context["screening_rows"] = [(label, ticked.get(key)) for key, label in context["checklist_items"] if key in ticked]
     if roles["is_manager"]:
@@ -115,6 +117,20 @@ def application_detail(request, pk):
     if not content:
         context["summary"] = _budget_context(app, parts)
     return render(request, "applications/application_detail.html", context)
+
+
+def _event_label(action: str) -> str:
+    labels = {"submit": _("Submitted"), "withdraw": _("Withdrawn"), "mark_eligible": _("Marked eligible"),
+              "mark_ineligible": _("Marked ineligible"), "request_clarification": _("Clarification requested"),
+              "answer_clarification": _("Clarification answered"), "deadline_extend": _("Deadline extended")}
+    return labels.get(action, action)
+
+
+def _history(app):
+    events = list(selectors.application_history(app))
+    for event in events:
+        event.label = _event_label(event.action)
+    return events
 
 
 def _auto_checks(app, parts):
