@@ -226,6 +226,11 @@
       else message = lastSaved ? `${text("saved")} · ${text("savedAt")} ${lastSaved.toLocaleTimeString()}` : text("saved");
       statusEl.textContent = restoredNotice ? `${text("restored")} ${message}` : message;
       statusEl.dataset.state = kind || (dirty.size ? "unsaved" : "saved");
+      // Screen readers hear only what needs attention, once, not every save.
+      const problem = ["offline", "expired", "stopped"].includes(kind) || Object.keys(conflicts).length || restoredNotice;
+      const alertEl = document.getElementById("autosave-alert");
+      const alertText = problem ? statusEl.textContent : "";
+      if (alertEl && alertEl.textContent !== alertText) alertEl.textContent = alertText;
     }
 
     // --- the copy in this browser -------------------------------------------------------------
