@@ -160,6 +160,8 @@ def test_dashboards_run_a_constant_number_of_queries(call, grantee_org, grantee,
         "donor": lambda: donor_section(donor_user),
         "figures": lambda: programme_figures(funded_programme),
         "manager page": lambda: client.get(reverse("manager_dashboard")),
+        "donor dashboard page": lambda: client.get(reverse("donor_dashboard", args=[funded_programme.pk])),
+        "report list": lambda: client.get(reverse("report_list")),
     }
     for fn in sections.values():
         fn()  # warm the per-user role caches
