@@ -135,4 +135,7 @@ CHARTS = {
 def chart_svg(name: str, figures: ProgrammeFigures) -> str:
     from reportlab.graphics import renderSVG
 
-    return renderSVG.drawToString(CHARTS[name](figures))
+    svg = renderSVG.drawToString(CHARTS[name](figures))
+    # reportlab names the registered fonts; browsers know the family
+    return (svg.replace(f"font-family: {FONT_BOLD}", "font-family: 'DejaVu Sans', sans-serif; font-weight: bold")
+            .replace(f"font-family: {FONT}", "font-family: 'DejaVu Sans', sans-serif"))
