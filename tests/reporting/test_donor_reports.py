@@ -191,6 +191,10 @@ def test_api_request_and_follow(portfolio, donor_user, other_donor, funded_progr
     assert detail["state"] == "ready" and detail["download_url"].endswith("/download/")
     api.force_authenticate(other_donor)
     assert api.get(f"/api/v1/donor-reports/{created.data['id']}/").status_code == 404
+    refused = api.post("/api/v1/donor-reports/", {"programme": funded_programme.pk, "period_start": "2020-01-01",
+                                                  "period_end": "2030-12-31"}, format="json")
+    assert refused.status_code == 400 and "programme" in refused.data
+    assert DonorReport.objects.count() == 1
 
 
 def test_the_chart_images_and_the_dashboard_show_the_same_numbers(portfolio, donor_user, funded_programme, client):
