@@ -48,7 +48,7 @@ def build(n_apps: int, n_grants: int, tranches_per_grant: int = 3):
     before the rows are written (as tests/factories.py does, without a query per row)."""
     from accounts.models import Organisation, ProgrammeRole, User
     from applications.models import Application, ApplicationState
-    from grants.models import (Call, CallState, Contribution, Donor, Grant, Payment, Programme, Tranche,
+    from grants.models import (Call, Contribution, Donor, Grant, Payment, Programme, Tranche,
                                TrancheCondition)
     from reporting.models import GranteeReport, ReportKind
 
@@ -121,8 +121,8 @@ def build(n_apps: int, n_grants: int, tranches_per_grant: int = 3):
     for i, grant in enumerate(grants):
         shares = [Decimal("40"), Decimal("40"), Decimal("20")][:tranches_per_grant]
         paid = Decimal("0")
-        for position, (share, condition) in enumerate(zip(shares, [TrancheCondition.SIGNATURE, TrancheCondition.INTERIM_REPORT,
-                                                                   TrancheCondition.FINAL_REPORT]), start=1):
+        conditions = [TrancheCondition.SIGNATURE, TrancheCondition.INTERIM_REPORT, TrancheCondition.FINAL_REPORT]
+        for position, (share, condition) in enumerate(zip(shares, conditions[:len(shares)], strict=True), start=1):
             planned = (grant.amount_awarded * share / 100).quantize(Decimal("0.01"))
             tranche = Tranche(grant=grant, position=position, share_pct=share, condition=condition, planned_amount=planned)
             if position == 1 or (position == 2 and i % 2 == 0):

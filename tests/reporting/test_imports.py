@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from openpyxl import Workbook
 
@@ -108,9 +108,9 @@ def test_a_preview_token_belongs_to_its_user(manager, make_user, grant_role, fun
     other_manager = grant_role(make_user("m2@example.org"), funded_programme, ProgrammeRole.Role.MANAGER)
     token, _result = imports.import_preview(actor=manager, kind="organisations", content=csv_bytes(ORGS_CSV),
                                             filename="o.csv")
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="no longer available"):
         imports.import_confirm(actor=other_manager, token=token)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="no longer available"):
         imports.import_confirm(actor=manager, token="../../etc/passwd")
     assert not Organisation.objects.exists()
 
