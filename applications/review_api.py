@@ -234,6 +234,10 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 # --- assignments ------------------------------------------------------------------------------
 
 class AssignmentSerializer(ReviewSerializer):
+    # The review's state (assigned, accepted, conflicted, submitted, returned); one enum in the
+    # schema, named after Review.
+    state = serializers.CharField(read_only=True)
+
     class Meta(ReviewSerializer.Meta):
         fields = ["id", "application", "application_title", "call", "reviewer", "state", "due_at", "assigned_at",
                   "declared_at", "conflict_reason", "available_transitions"]
