@@ -107,7 +107,7 @@ def review_application_content(review):
         "budget_lines": list(application.budget_lines.all()),
         "attachments": [
             {"number": i, "name": None if blind else a.original_name, "size": a.size, "content_type": a.content_type}
-            for i, a in enumerate(application.attachments.all(), start=1)
+            for i, a in enumerate(sorted(application.attachments.all(), key=lambda a: (a.uploaded_at, a.pk)), start=1)
         ],
     }
 

@@ -207,9 +207,10 @@ def main():
         print(f"ratio to the raw GROUP BY (medians): {page_median / raw_median:.2f}x")
         print(f"ratio to the raw GROUP BY (best of {REPEAT}): {ratio:.2f}x")
         met = page_best < GOAL_SECONDS and ratio <= GOAL_RATIO
+        verdict = ("met" if met else "NOT met") if n >= 10000 else "judged on the full run (10,000 applications)"
         print(f"ranking page of {n:,} applications and {n_reviews:,} reviews: {page_best:.3f} s in {n_queries} queries "
               f"(best of {REPEAT}; median {page_median:.3f} s), {ratio:.2f}x the raw SQL GROUP BY ({raw_best:.3f} s, same "
-              f"run); goals < {GOAL_SECONDS} s and <= {GOAL_RATIO}x: {'met' if met else 'NOT met'}")
+              f"run); goals < {GOAL_SECONDS} s and <= {GOAL_RATIO}x: {verdict}")
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
 
