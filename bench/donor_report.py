@@ -4,7 +4,8 @@ A programme with 10,000 applications, 2,000 grants and 6,000 tranches (a report 
 pages with 5 charts) is generated through the same service the Celery task calls
 (`reporting.donor_reports.donor_report_generate`: the figures, the portfolio and tranche tables
 in page-sized chunks, the temporary file moved into place). Prints the seconds, pages per second
-and peak memory, one figure per line, the headline last. Goals: under 3 s and under 200 MB.
+and peak memory (best of three runs after a warm-up; memory traced in a run of its own), one
+figure per line, the headline last. Goals: under 3 s and under 200 MB.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hromada .venv/bin/python bench/donor_report.py [--quick]
 
@@ -37,6 +38,7 @@ from djmoney.money import Money  # noqa: E402
 
 GOAL_SECONDS = 3.0
 GOAL_MB = 200.0
+ROUNDS = 3
 UA = ["Центр протидії корупції", "Трансперенсі Інтернешнл Україна", "Інститут масової інформації", "Громадський контроль"]
 AM = ["Հակակոռուպցիոն կենտրոն", "Ինֆորմացիայի ազատության կենտրոն", "Քաղաքացիական նախաձեռնություն"]
 OTHER = [("GE", "Institute for Development of Freedom of Information"), ("MD", "Centrul de Investigații Jurnalistice"),
@@ -178,7 +180,8 @@ def main():
         build_seconds = time.perf_counter() - started
         settings.DEBUG = False  # as in production: no query log
         generate(programme, requester)  # warm-up: fonts, imports, query plans
-        report, seconds = generate(programme, requester)
+        runs = [generate(programme, requester) for _round in range(ROUNDS)]
+        report, seconds = min(runs, key=lambda run: run[1])  # the machine's other work only adds time
         settings.DEBUG = True  # a run of its own to count the queries
         reset_queries()
         generate(programme, requester)
@@ -202,6 +205,7 @@ def main():
         print(f"queries: {queries}")
         print(f"pages: {report.pages}")
         print(f"file size: {size / 1024:.0f} KB")
+        print(f"rounds: {ROUNDS} (best time)")
         print(f"seconds: {seconds:.2f} (goal < {GOAL_SECONDS:.0f} s: {seconds / GOAL_SECONDS:.2f}x of the limit)")
         print(f"pages per second: {report.pages / seconds:.0f}")
         print(f"peak Python memory while generating (tracemalloc): {peak_mb:.1f} MB "

@@ -191,3 +191,17 @@ def test_pages_preview_then_confirm(manager, client):
 def test_import_pages_answer_404_to_those_who_may_not_import(name, user_fixture, status, client, request):
     client.force_login(request.getfixturevalue(user_fixture))
     assert client.get(reverse(name)).status_code == status
+
+
+def test_an_organisation_registered_between_preview_and_confirm_is_skipped(manager, make_user, make_org):
+    token, preview = imports.import_preview(actor=manager, kind="organisations", content=csv_bytes(ORGS_CSV),
+                                            filename="o.csv")
+    assert imports.import_summary(preview)["new"] == 3
+    make_org(make_user("meanwhile@example.org"), country="GE", legal_name="Registered meanwhile",
+             registration_id="GE-NAPR-204470530")
+    result = imports.import_confirm(actor=manager, token=token)
+    assert imports.import_summary(result) == {"new": 2, "update": 0, "skip": 1, "invalid": 0, "total": 3}
+    assert Organisation.objects.get(registration_id="GE-NAPR-204470530").legal_name == "Registered meanwhile"
+    assert AuditEvent.objects.get(action="organisations_import").data["count"] == 2
+    with pytest.raises(ValidationError):  # a token is used once
+        imports.import_confirm(actor=manager, token=token)
