@@ -374,8 +374,12 @@ def application_autosave(*, actor, application_id: int, version: int | None, fie
         question_ids = answered | ({question_field(pk) for pk in Question.objects.filter(call_id=app.call_id)
                                     .values_list("pk", flat=True)} if new_questions else set())
         headings = ({h.pk: h for h in BudgetHeading.objects.filter(call_id=app.call_id)} if "budget" in fields else {})
-        lines = list(BudgetLine.objects.filter(application=app).order_by("position"))
+        # The budget table is read when it is saved or when the caller compares its copy of it.
+        with_budget = "budget" in fields or "budget" in base
+        lines = list(BudgetLine.objects.filter(application=app).order_by("position")) if with_budget else []
         current = application_values(app, [], lines)
+        if not with_budget:
+            del current["budget"]
         current.update({question_field(key): value for key, value in (app.answers or {}).items()})
         current.update({name: "" for name in new_questions if name in question_ids})
         errors, conflicts, applied, changes = {}, {}, [], {}

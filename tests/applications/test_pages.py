@@ -304,3 +304,19 @@ def test_upload_via_page_and_download(client, applicant, colleague, draft):
     client.force_login(colleague)  # another member of the organisation
     assert client.get(f"/applications/{draft.pk}/attachments/{attachment.pk}/").status_code == 200
     assert Membership.objects.filter(user=colleague).exists()
+
+
+def test_autosave_reports_another_members_budget_only_when_asked(client, applicant, colleague, draft):
+    values = services.application_values(draft, list(draft.call.questions.all()), [])
+    base = services.application_hashes(values)
+    heading = draft.call.budget_headings.first()
+    services.application_autosave(actor=colleague, application_id=draft.pk, version=1, fields={"budget": [
+        {"heading": heading.pk, "description": "Printing", "units": "1", "unit_cost": "500"}]})
+    client.force_login(applicant)
+    quick = client.post(f"/applications/{draft.pk}/autosave/", json.dumps(
+        {"version": 2, "fields": {"title": "A"}, "base": {"title": base["title"]}}), content_type="application/json").json()
+    assert "budget" not in quick["updates"] and "budget" not in quick["hashes"]
+    full = client.post(f"/applications/{draft.pk}/autosave/", json.dumps(
+        {"version": quick["version"], "fields": {"title": "B"}, "base": {**base, "title": quick["hashes"]["title"]}}),
+        content_type="application/json").json()
+    assert full["updates"]["budget"][0]["description"] == "Printing"
