@@ -172,6 +172,13 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Hromada <no-reply@hromada.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Open data ------------------------------------------------------------------------------
+# The 360Giving prefix registered for the publisher (Identifiers read 360G-<prefix>-<grant>),
+# the IATI reporting organisation (defaults to the programme's funder) and the publisher's name.
+HROMADA_360G_PREFIX = env.str("OPENDATA_360G_PREFIX", default="hromada")
+HROMADA_IATI_REPORTING_ORG = env.str("OPENDATA_IATI_REPORTING_ORG", default="")
+HROMADA_PUBLISHER_NAME = env.str("OPENDATA_PUBLISHER_NAME", default="")
+
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

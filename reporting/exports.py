@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.roles import DONOR, FINANCE, MANAGER, organisation_roles, programme_ids
 from applications.models import Application, ApplicationState, Review
-from applications.visibility import application_visibility_q
+from applications.visibility import CLEARED_REVIEW_STATES, application_visibility_q
 from grants.models import Grant, GrantState, Tranche, TrancheCondition, TrancheState
 
 from .models import ExportJob, GranteeReport, GranteeReportState, ReportKind
@@ -110,7 +110,10 @@ def _application_row(viewer, r):
 def _reviews(user, filters):
     qs = Review.objects.all()
     if not user.is_superuser:
-        qs = qs.filter(Q(application__call__programme_id__in=list(programme_ids(user, MANAGER))) | Q(reviewer=user))
+        # A reviewer exports only their own reviews of applications they may see (declared no
+        # conflict): an assigned-but-undeclared or conflicted one must not even learn the reference.
+        qs = qs.filter(Q(application__call__programme_id__in=list(programme_ids(user, MANAGER)))
+                       | Q(reviewer=user, state__in=CLEARED_REVIEW_STATES))
     qs = _filter(qs, filters, "application__call__programme_id", "application__call_id")
     return qs.order_by("application__reference", "application_id", "reviewer__email", "scores__criterion__position").values_list(
         "application__reference", "application__call__code", "application__call__programme_id",

@@ -29,7 +29,7 @@ ACTIVITY_STATUS = {GrantState.DRAFT: "1", GrantState.ACTIVE: "2", GrantState.SUS
 
 def publisher_prefix() -> str:
     """The 360Giving prefix assigned to the publisher (settings.HROMADA_360G_PREFIX)."""
-    return getattr(settings, "HROMADA_360G_PREFIX", "hromada")
+    return settings.HROMADA_360G_PREFIX
 
 
 def public_calls():
@@ -113,7 +113,7 @@ def package_360(call: Call, base_url: str = "") -> dict:
         "version": SCHEMA_VERSION,
         "title": f"{call.programme.title}: {call.title}",
         "issued": timezone.localdate().isoformat(),
-        "publisher": {"name": getattr(settings, "HROMADA_PUBLISHER_NAME", call.programme.title)},
+        "publisher": {"name": settings.HROMADA_PUBLISHER_NAME or call.programme.title},
         "license": "https://creativecommons.org/licenses/by/4.0/",
     }
     if base_url:
@@ -179,7 +179,7 @@ def _money(value: Decimal) -> str:
 def iati_activities(call: Call) -> bytes:
     """IATI 2.03 activity XML: one activity per grant, with its commitment and disbursements."""
     funders = _funders(call)
-    reporting_ref = getattr(settings, "HROMADA_IATI_REPORTING_ORG", "") or (funders[0]["id"] if funders else publisher_prefix())
+    reporting_ref = settings.HROMADA_IATI_REPORTING_ORG or (funders[0]["id"] if funders else publisher_prefix())
     reporting_name = funders[0]["name"] if funders else call.programme.title
     now = timezone.now().replace(microsecond=0).isoformat()
     root = etree.Element("iati-activities", version=IATI_VERSION, **{"generated-datetime": now})

@@ -145,3 +145,21 @@ def test_exports_run_a_constant_number_of_queries(call, grantee_org, grantee, ma
     for i in range(6):
         make_grant(call, grantee_org, grantee, number=f"EU4I-X-{i}")
     assert count() == small
+
+
+@pytest.mark.parametrize("declaration", ["none", "conflict"])
+def test_an_undeclared_or_conflicted_reviewer_exports_nothing_of_the_application(
+        call, grantee_org, grantee, make_user, grant_role, declaration):
+    from django.utils import timezone
+
+    from applications.models import Review
+
+    app = application_in_state(call, grantee_org, grantee, state=ApplicationState.UNDER_REVIEW)
+    reviewer = grant_role(make_user("rev2@example.org"), call.programme, ProgrammeRole.Role.REVIEWER)
+    review = Review.objects.create(application=app, reviewer=reviewer, due_at=timezone.now())
+    if declaration == "conflict":
+        review.declare_conflict()
+        review.save()
+    for kind in ("applications", "reviews"):
+        rows = read_csv(exports.export_render(reviewer, kind, "csv"))[1:]
+        assert rows == [], (kind, rows)
