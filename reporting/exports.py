@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import DONOR, FINANCE, MANAGER, organisation_roles, programme_ids
@@ -194,7 +195,7 @@ def _reports(user, filters):
 
 def _report_headers():
     return [_("Grant"), _("Grantee"), _("Report"), _("Period from"), _("Period to"), _("Due on"), _("State"),
-            _("Submitted at"), _("Timeliness"), _("Decided at"), _("Spent"), _("Ineligible"), _("Currency")]
+            _("Submitted at"), _("Timeliness"), _("Decided at"), _("Spent"), pgettext("costs", "Ineligible"), _("Currency")]
 
 
 def _report_row(viewer, r):
