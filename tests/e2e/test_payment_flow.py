@@ -114,7 +114,7 @@ def test_signature_to_first_payment(page, live_server, scene):
     expect(page.locator("#rates")).to_contain_text("44.951200")
 
     # 4. … and the payment, in hryvnias: 719,219.20 UAH / 44.9512 = 16,000.00 EUR.
-    page.get_by_role("link", name="Finance", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Finance").click()
     page.get_by_role("link", name="Record the payment").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Payment of tranche 1 of {grant.number}")
     page.get_by_label(re.compile(r"^Amount paid")).fill("719219.20")
