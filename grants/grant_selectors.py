@@ -310,3 +310,12 @@ def tranche_available_transitions(tranche, user) -> list[str]:
 
 def amendment_available_transitions(amendment, user) -> list[str]:
     return _available(amendment, user, AMENDMENT_TRANSITIONS)
+
+
+def exchange_rates_used(months) -> set[tuple]:
+    """(month, currency) pairs whose rate a recorded payment used: those rates may not change."""
+    used = set()
+    for month, paid_currency, grant_currency in (Payment.objects.filter(rate_month__in=list(months))
+                                                 .values_list("rate_month", "currency", "grant__currency")):
+        used.update({(month, paid_currency), (month, grant_currency)})
+    return used

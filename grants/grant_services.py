@@ -27,7 +27,7 @@ from audit.transitions import TransitionRefused, transition_run
 from workers.messenger import notify_user
 
 from . import tranche_rules
-from .grant_selectors import exchange_rates_for_month, grant_eligible_spent
+from .grant_selectors import exchange_rates_for_month, exchange_rates_used, grant_eligible_spent
 from .models import (CURRENCIES, Amendment, ExchangeRate, Grant, GrantBudgetLine, GrantState, Payment, Programme,
                      Tranche, TrancheCondition, TrancheState)
 from .money import cents, conversion_rate, convert, month_start, rate_round, scale, to_decimal
@@ -713,9 +713,7 @@ def exchange_rate_record(*, actor, month: date, currency: str, rate, base: str =
                 return obj
             if existing.rate == rate:
                 return existing
-            used = Payment.objects.filter(rate_month=month).filter(currency=currency).exists() or \
-                Payment.objects.filter(rate_month=month, grant__currency=currency).exists()
-            if used:
+            if (month, currency) in exchange_rates_used([month]):
                 raise ValidationError({"rate": _("Payments already used the %(currency)s rate of %(month)s; it can no "
                                                  "longer change.") % {"currency": currency, "month": month.strftime("%m/%Y")}})
             before = existing.rate

@@ -44,6 +44,7 @@ from accounts.orgid import REGISTRIES, orgid_validate
 from accounts.roles import roles_forget
 from applications.models import ReviewerProfile
 from audit.services import audit_record
+from grants.grant_selectors import exchange_rates_used
 from grants.models import CURRENCIES, ExchangeRate, Programme
 
 MAX_ROWS = 50000
@@ -389,6 +390,7 @@ class ExchangeRateImport(SetwiseResource):
             if month:
                 months.add(month)
         self.existing = {(r.month, r.base, r.currency): r for r in ExchangeRate.objects.filter(month__in=months)}
+        self.used = exchange_rates_used(months)
 
     @staticmethod
     def _month(value):
@@ -425,6 +427,9 @@ class ExchangeRateImport(SetwiseResource):
         current = self.existing.get(key)
         if current is not None and current.rate == rate:
             return RowResult.IMPORT_TYPE_SKIP, (f"{month:%Y-%m}", base, currency), None
+        if current is not None and (month, currency) in self.used:
+            raise ValidationError({"rate": [_("Payments already used the %(currency)s rate of %(month)s; it can no "
+                                              "longer change.") % {"currency": currency, "month": month.strftime("%m/%Y")}]})
         import_type = RowResult.IMPORT_TYPE_NEW if current is None else RowResult.IMPORT_TYPE_UPDATE
         return import_type, (f"{month:%Y-%m}", base, currency), {"key": key, "rate": rate, "current": current}
 

@@ -205,3 +205,19 @@ def test_an_organisation_registered_between_preview_and_confirm_is_skipped(manag
     assert AuditEvent.objects.get(action="organisations_import").data["count"] == 2
     with pytest.raises(ValidationError):  # a token is used once
         imports.import_confirm(actor=manager, token=token)
+
+
+def test_an_import_cannot_change_a_rate_a_payment_used(finance, manager, call, grantee_org, grantee):
+    from grants.models import Payment
+
+    from .builders import make_grant, pay_tranche
+
+    ExchangeRate.objects.create(month=date(2026, 3, 1), currency="UAH", rate=Decimal("44.000000"))
+    tranche = pay_tranche(make_grant(call, grantee_org, grantee).tranches.get(position=1), manager, finance,
+                          paid_on=date(2026, 3, 10))
+    Payment.objects.filter(tranche=tranche).update(currency="UAH", rate_month=date(2026, 3, 1))
+    text = "month,currency,rate\n2026-03,UAH,45.5\n2026-04,UAH,45.5\n"
+    _token, preview = imports.import_preview(actor=finance, kind="exchange_rates", content=csv_bytes(text), filename="r.csv")
+    errors = {row["number"]: dict(row["messages"]) for row in imports.import_errors(preview)}
+    assert list(errors) == [1] and "rate" in errors[1]
+    assert ExchangeRate.objects.get(currency="UAH", month=date(2026, 3, 1)).rate == Decimal("44.000000")

@@ -127,6 +127,10 @@ class Command(BaseCommand):
         for email, _name, _lang, role, is_admin in USERS:
             label = "admin" if is_admin else (ROLE_LABELS[role] if role else "applicant")
             self.stdout.write(f"  {label:<20} {email}")
+        from grants.grant_demo import GRANTEE_EMAIL
+
+        if User.objects.filter(email=GRANTEE_EMAIL).exists():
+            self.stdout.write(f"  {'grantee':<20} {GRANTEE_EMAIL}  (an applicant whose grant is signed and partly paid)")
 
     def _call(self, programme, manager, code, fields):
         call = Call.objects.filter(programme=programme, code=code).first()
