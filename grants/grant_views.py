@@ -103,6 +103,7 @@ def grant_detail(request, pk):
         "can_change_budget": (user.has_perm("grants.change_grant_budget", grant)
                               and grant.state in (GrantState.ACTIVE, GrantState.SUSPENDED)),
         "can_see_history": can_manage or user.has_perm("grants.pay_tranche", grant) or user.is_superuser,
+        "can_see_reports": user.has_perm("reporting.view_report", grant),
         "reason_form": ReasonForm(),
     })
     return render(request, "grants/grant_detail.html", context)
