@@ -347,6 +347,72 @@ class SaveResult:
     saved_at: datetime
 
 
+def _autosave_plan(actor, app, fields: dict, base: dict, version):
+    """What a save would change, field by field, against the stored draft `app`."""
+    if not actor.has_perm(EDIT, app):
+        raise PermissionDenied(_("Only members of the applicant organisation can edit this application."))
+    if app.state != ApplicationState.DRAFT:
+        raise TransitionRefused(_("This application is no longer a draft and cannot be changed."))
+    if timezone.now() >= application_deadline(app):
+        raise TransitionRefused(_("The deadline has passed; the application can no longer be changed. "
+                                  "Your text is still in this page."))
+    # Only what this save needs: the call's question ids when a question is answered for the
+    # first time, its headings when the budget is saved, the budget table when it is saved or
+    # when the caller compares its copy of it.
+    answered = {question_field(key) for key in (app.answers or {})}
+    new_questions = {n for n in fields if n.startswith("q") and n not in answered}
+    question_ids = answered | ({question_field(pk) for pk in Question.objects.filter(call_id=app.call_id)
+                                .values_list("pk", flat=True)} if new_questions else set())
+    headings = ({h.pk: h for h in BudgetHeading.objects.filter(call_id=app.call_id)} if "budget" in fields else {})
+    with_budget = "budget" in fields or "budget" in base
+    lines = list(BudgetLine.objects.filter(application=app).order_by("position")) if with_budget else []
+    current = application_values(app, [], lines)
+    if not with_budget:
+        del current["budget"]
+    current.update({question_field(key): value for key, value in (app.answers or {}).items()})
+    current.update({name: "" for name in new_questions if name in question_ids})
+    errors, conflicts, applied, changes = {}, {}, [], {}
+    for name, raw in fields.items():
+        if name not in current and name not in SCALAR_FIELDS:
+            errors.setdefault(name, []).append(_("Unknown field."))
+            continue
+        new = _parse_field(name, raw, headings=headings, question_ids=question_ids, errors=errors)
+        if new is None:
+            continue
+        stored = current.get(name)
+        if new == stored:
+            applied.append(name)
+            continue
+        based_on_current = (base[name] == value_hash(stored)) if name in base else (version == app.version)
+        if not based_on_current:
+            conflicts[name] = stored
+            continue
+        changes[name] = new
+        applied.append(name)
+    return current, errors, conflicts, applied, changes
+
+
+def _row_values(app, changes: dict) -> dict:
+    """The application's columns a save writes (the budget table is written apart)."""
+    values, answers = {}, None
+    for name, value in changes.items():
+        if name in ("title", "summary"):
+            values[name] = value
+        elif name in ("requested_amount", "cofinancing_amount"):
+            values[name] = Decimal(value) if value else (Decimal("0") if name == "cofinancing_amount" else None)
+        elif name == "duration_months":
+            values[name] = int(value) if value else None
+        elif name != "budget":
+            answers = answers if answers is not None else dict(app.answers or {})
+            answers[name[1:]] = value
+    if answers is not None:
+        values["answers"] = answers
+    return values
+
+
+AUTOSAVE_ATTEMPTS = 8
+
+
 def application_autosave(*, actor, application_id: int, version: int | None, fields: dict,
                          base: dict | None = None) -> SaveResult:
     """Save the fields of a draft the member changed.
@@ -354,80 +420,50 @@ def application_autosave(*, actor, application_id: int, version: int | None, fie
     A field is written when the value it was edited from is still the stored one (its hash is in
     `base`), or, without a hash, when the whole draft is still at `version`. Otherwise it is a
     conflict: nothing of the other member's text is overwritten and the caller gets it back.
+
+    Text is written with one compare-and-set UPDATE on the draft's version (no transaction, no
+    row lock held while the request is parsed); when another save got in between, the save is
+    judged again against what that one stored. A budget table is written under the row lock.
     """
     base = base or {}
     fields = fields or {}
-    with transaction.atomic():
-        # Lock the application's row only (not the call's: every draft of a call is saved at once).
-        app = Application.objects.select_for_update(of=("self",)).select_related("call").get(pk=application_id)
-        if not actor.has_perm(EDIT, app):
-            raise PermissionDenied(_("Only members of the applicant organisation can edit this application."))
-        if app.state != ApplicationState.DRAFT:
-            raise TransitionRefused(_("This application is no longer a draft and cannot be changed."))
-        if timezone.now() >= application_deadline(app):
-            raise TransitionRefused(_("The deadline has passed; the application can no longer be changed. "
-                                      "Your text is still in this page."))
-        # Only what this save needs: the call's question ids when a question is answered for the
-        # first time, its headings when the budget is saved.
-        answered = {question_field(key) for key in (app.answers or {})}
-        new_questions = {n for n in fields if n.startswith("q") and n not in answered}
-        question_ids = answered | ({question_field(pk) for pk in Question.objects.filter(call_id=app.call_id)
-                                    .values_list("pk", flat=True)} if new_questions else set())
-        headings = ({h.pk: h for h in BudgetHeading.objects.filter(call_id=app.call_id)} if "budget" in fields else {})
-        # The budget table is read when it is saved or when the caller compares its copy of it.
-        with_budget = "budget" in fields or "budget" in base
-        lines = list(BudgetLine.objects.filter(application=app).order_by("position")) if with_budget else []
-        current = application_values(app, [], lines)
-        if not with_budget:
-            del current["budget"]
-        current.update({question_field(key): value for key, value in (app.answers or {}).items()})
-        current.update({name: "" for name in new_questions if name in question_ids})
-        errors, conflicts, applied, changes = {}, {}, [], {}
-        for name, raw in (fields or {}).items():
-            if name not in current and name not in SCALAR_FIELDS:
-                errors.setdefault(name, []).append(_("Unknown field."))
-                continue
-            new = _parse_field(name, raw, headings=headings, question_ids=question_ids, errors=errors)
-            if new is None:
-                continue
-            stored = current.get(name)
-            if new == stored:
-                applied.append(name)
-                continue
-            based_on_current = (base[name] == value_hash(stored)) if name in base else (version == app.version)
-            if not based_on_current:
-                conflicts[name] = stored
-                continue
-            changes[name] = new
-            applied.append(name)
-        if changes:
-            update = ["version", "updated_at"]
-            answers = dict(app.answers or {})
-            for name, value in changes.items():
-                if name in ("title", "summary"):
-                    setattr(app, name, value)
-                    update.append(name)
-                elif name in ("requested_amount", "cofinancing_amount"):
-                    setattr(app, name, Decimal(value) if value else (Decimal("0") if name == "cofinancing_amount" else None))
-                    update.append(name)
-                elif name == "duration_months":
-                    app.duration_months = int(value) if value else None
-                    update.append(name)
-                elif name == "budget":
-                    BudgetLine.objects.filter(application=app).delete()
-                    BudgetLine.objects.bulk_create([
-                        BudgetLine(application=app, heading_id=row["heading"], position=i, description=row["description"],
-                                   units=Decimal(row["units"]), unit_cost=Decimal(row["unit_cost"]),
-                                   total=money(Decimal(row["units"]) * Decimal(row["unit_cost"])))
-                        for i, row in enumerate(value, start=1)])
-                else:
-                    answers[name[1:]] = value
-                current[name] = value
-            if any(n in question_ids for n in changes):
-                app.answers = answers
-                update.append("answers")
-            app.version += 1
-            app.save(update_fields=list(dict.fromkeys(update)))
+    for _attempt in range(AUTOSAVE_ATTEMPTS):
+        if "budget" in fields:
+            with transaction.atomic():
+                app = Application.objects.select_for_update(of=("self",)).select_related("call").get(pk=application_id)
+                current, errors, conflicts, applied, changes = _autosave_plan(actor, app, fields, base, version)
+                if changes:
+                    if "budget" in changes:
+                        BudgetLine.objects.filter(application=app).delete()
+                        BudgetLine.objects.bulk_create([
+                            BudgetLine(application=app, heading_id=row["heading"], position=i,
+                                       description=row["description"], units=Decimal(row["units"]),
+                                       unit_cost=Decimal(row["unit_cost"]),
+                                       total=money(Decimal(row["units"]) * Decimal(row["unit_cost"])))
+                            for i, row in enumerate(changes["budget"], start=1)])
+                    for name, value in _row_values(app, changes).items():
+                        setattr(app, name, value)
+                    app.version += 1
+                    app.save(update_fields=["version", "updated_at", *_row_values(app, changes)])
+                    current.update(changes)
+            break
+        app = Application.objects.select_related("call").get(pk=application_id)
+        current, errors, conflicts, applied, changes = _autosave_plan(actor, app, fields, base, version)
+        if not changes:
+            break
+        values = _row_values(app, changes)
+        now = timezone.now()
+        written = (Application.objects.filter(pk=app.pk, version=app.version, state=ApplicationState.DRAFT)
+                   .update(version=app.version + 1, updated_at=now, **values))
+        if written:
+            for name, value in values.items():
+                setattr(app, name, value)
+            app.version, app.updated_at = app.version + 1, now
+            current.update(changes)
+            break
+    else:
+        raise TransitionRefused(_("The draft is being changed by others right now; your text is kept in this page. "
+                                  "Try again in a moment."))
     return SaveResult(application=app, version=app.version, applied=applied, conflicts=conflicts, errors=errors,
                       hashes=application_hashes(current), values=current, saved_at=app.updated_at)
 

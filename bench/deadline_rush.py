@@ -25,6 +25,7 @@ the development data is touched. `--quick`: 30 organisations over 15 s. One figu
 headline last.
 """
 import argparse
+import asyncio
 import http.client
 import json
 import os
@@ -36,7 +37,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from datetime import timedelta
@@ -84,7 +84,7 @@ def database_url() -> str:
 
 # --- the world ---------------------------------------------------------------------------------
 
-def build(n_orgs: int, n_late: int, n_capacity: int):
+def build(n_orgs: int, n_late: int, n_capacity: int, n_warm: int = 8):
     """A programme, the rush call and a capacity call (far deadline), organisations with two
     members each, a complete draft per organisation except the last answer and the document."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -104,7 +104,7 @@ def build(n_orgs: int, n_late: int, n_capacity: int):
     capacity = call_full(programme, code="capacity-2026", envelope="400000000", state=CallState.OPEN)
     manager = User.objects.create_user(email="manager@rush.example", password=None)
     ProgrammeRole.objects.create(user=manager, programme=programme, role=ProgrammeRole.Role.MANAGER)
-    total = n_orgs + n_late + n_capacity
+    total = n_orgs + n_late + n_capacity + n_warm
     users = User.objects.bulk_create([User(email=f"m{i}-{k}@rush.example", password="!", full_name=f"Member {i}-{k}")
                                       for i in range(total) for k in (1, 2)])
     orgs = Organisation.objects.bulk_create([Organisation(legal_name=f"Rush CSO {i}", country="UA", org_type="ngo",
@@ -115,6 +115,8 @@ def build(n_orgs: int, n_late: int, n_capacity: int):
     clients = []
     for i, org in enumerate(orgs):
         call = capacity if i >= n_orgs + n_late else rush
+        if i >= n_orgs + n_late + n_capacity:
+            call = capacity
         first, second = users[2 * i], users[2 * i + 1]
         app, _ = services.application_start(actor=first, call_id=call.pk, organisation_id=org.pk)
         call_headings = headings if call is rush else list(capacity.budget_headings.order_by("position"))
@@ -137,7 +139,9 @@ def build(n_orgs: int, n_late: int, n_capacity: int):
             cookies.append((f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={token}", token))
         clients.append({"index": i, "app": app.pk, "org": org.pk, "version": result.version, "hashes": result.hashes,
                         "field": services.question_field(questions[1].pk), "document": call.required_documents.first().pk,
-                        "cookies": cookies, "late": n_orgs <= i < n_orgs + n_late, "capacity": i >= n_orgs + n_late})
+                        "cookies": cookies, "late": n_orgs <= i < n_orgs + n_late,
+                        "capacity": n_orgs + n_late <= i < n_orgs + n_late + n_capacity,
+                        "warm": i >= n_orgs + n_late + n_capacity})
     return rush, capacity, clients
 
 
@@ -156,33 +160,72 @@ def db_now():
 # --- HTTP clients ------------------------------------------------------------------------------
 
 class Client:
+    """One keep-alive HTTP/1.1 connection, driven by asyncio: a single event loop runs every
+    client, so the latencies measured are the server's, not those of 200 Python threads
+    queueing for one interpreter lock."""
+
     def __init__(self, port, cookie, token):
         self.port, self.cookie, self.token = port, cookie, token
-        self.conn = None
+        self.reader = self.writer = None
 
-    def request(self, method, path, body=b"", headers=None):
-        headers = {"Cookie": self.cookie, "X-CSRFToken": self.token, "Host": f"{HOST}:{self.port}", **(headers or {})}
+    async def _connect(self):
+        self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+
+    async def _read_response(self):
+        status_line = await self.reader.readline()
+        if not status_line:
+            raise ConnectionError("closed")
+        status = int(status_line.split()[1])
+        headers = {}
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _sep, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body = b""
+            while True:
+                size = int((await self.reader.readline()).strip() or b"0", 16)
+                if size == 0:
+                    await self.reader.readline()
+                    break
+                body += await self.reader.readexactly(size)
+                await self.reader.readline()
+        else:
+            body = await self.reader.readexactly(int(headers.get("content-length", "0")))
+        if headers.get("connection", "").lower() == "close":
+            self.writer.close()
+            self.reader = self.writer = None
+        return status, headers, body
+
+    async def request(self, method, path, body=b"", headers=None):
+        headers = {"Host": f"{HOST}:{self.port}", "Cookie": self.cookie, "X-CSRFToken": self.token,
+                   "Content-Length": str(len(body)), **(headers or {})}
+        raw = f"{method} {path} HTTP/1.1\r\n".encode() + "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode() \
+            + b"\r\n" + body
         for attempt in range(2):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
             try:
+                if self.writer is None:
+                    await self._connect()
                 started = time.perf_counter()
-                self.conn.request(method, path, body=body, headers=headers)
-                response = self.conn.getresponse()
-                data = response.read()
-                return response.status, dict(response.getheaders()), data, time.perf_counter() - started
-            except (ConnectionError, http.client.HTTPException, OSError):
-                self.conn.close()
-                self.conn = None
+                self.writer.write(raw)
+                await self.writer.drain()
+                status, response_headers, data = await self._read_response()
+                return status, response_headers, data, time.perf_counter() - started
+            except (ConnectionError, asyncio.IncompleteReadError, OSError):
+                if self.writer is not None:
+                    self.writer.close()
+                self.reader = self.writer = None
                 if attempt:
                     raise
         raise RuntimeError("unreachable")
 
-    def autosave(self, state, text):
+    async def autosave(self, state, text):
         base = {state["field"]: state["hashes"][state["field"]]} if state["field"] in state["hashes"] else {}
         body = json.dumps({"version": state["version"], "fields": {state["field"]: text}, "base": base}).encode()
-        status, _h, data, seconds = self.request("POST", f"/applications/{state['app']}/autosave/", body,
-                                                 {"Content-Type": "application/json"})
+        status, _h, data, seconds = await self.request("POST", f"/applications/{state['app']}/autosave/", body,
+                                                       {"Content-Type": "application/json"})
         if status == 200:
             result = json.loads(data)
             state["version"] = result["version"]
@@ -193,115 +236,119 @@ class Client:
                 state["conflicts"] = state.get("conflicts", 0) + 1
         return status, seconds
 
-    def upload(self, state, data: bytes):
+    async def upload(self, state, data: bytes):
         boundary = uuid.uuid4().hex
         body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrfmiddlewaretoken\"\r\n\r\n{self.token}\r\n"
                 f"--{boundary}\r\nContent-Disposition: form-data; name=\"document\"\r\n\r\n{state['document']}\r\n"
                 f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"statute.pdf\"\r\n"
                 f"Content-Type: application/pdf\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
-        status, _h, _d, seconds = self.request("POST", f"/applications/{state['app']}/attachments/", body,
-                                               {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        status, _h, _d, seconds = await self.request("POST", f"/applications/{state['app']}/attachments/", body,
+                                                     {"Content-Type": f"multipart/form-data; boundary={boundary}"})
         return status, seconds
 
-    def submit(self, state):
+    async def submit(self, state):
         body = f"csrfmiddlewaretoken={self.token}".encode()
-        status, headers, _d, seconds = self.request("POST", f"/applications/{state['app']}/submit/", body,
-                                                    {"Content-Type": "application/x-www-form-urlencoded"})
-        accepted = status == 302 and headers.get("Location", "").endswith("/receipt/")
+        status, headers, _d, seconds = await self.request("POST", f"/applications/{state['app']}/submit/", body,
+                                                          {"Content-Type": "application/x-www-form-urlencoded"})
+        accepted = status == 302 and headers.get("location", "").endswith("/receipt/")
         return accepted, status, seconds
 
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
 
-def sleep_until(moment):
+
+async def sleep_until(moment):
     delay = moment - time.time()
     if delay > 0:
-        time.sleep(delay)
+        await asyncio.sleep(delay)
 
 
-def rush(port, clients, deadline, window, pdf):
+async def rush(port, clients, deadline, window, pdf):
     """Every organisation's day: autosave every 2 s, upload, submit (twice at once for some)."""
     lat = {"autosave": [], "submit": [], "upload": []}
-    records, errors, lock = [], [], threading.Lock()
+    records, errors = [], []
     start = deadline - window
 
-    def organisation(state):
+    async def organisation(state):
         rng = random.Random(state["index"])
         first, second = (Client(port, *c) for c in state["cookies"])
         state["submit_at"] = (deadline + rng.uniform(1.0, 3.0) if state["late"]
                               else deadline - rng.uniform(3.0, max(3.5, window - 8.0)))
         double = not state["late"] and state["index"] % 4 == 0
         try:
-            sleep_until(start + rng.uniform(0, 2.0))
+            await sleep_until(start + rng.uniform(0, 2.0))
             k = 0
             while time.time() < state["submit_at"] - 4.0:
                 k += 1
-                status, seconds = first.autosave(state, f"Version {k} of organisation {state['index']}. " + FILLER * 4)
-                with lock:
-                    lat["autosave"].append(seconds)
-                    if status != 200:
-                        errors.append(f"autosave {status}")
-                sleep_until(time.time() + 2.0 - seconds)
-            status, seconds = first.upload(state, pdf)
-            with lock:
-                lat["upload"].append(seconds)
-                if status != 302:
-                    errors.append(f"upload {status}")
-            status, seconds = first.autosave(state, f"Final text of organisation {state['index']}. " + FILLER * 4)
-            with lock:
+                began = time.time()
+                status, seconds = await first.autosave(state, f"Version {k} of organisation {state['index']}. " + FILLER * 4)
                 lat["autosave"].append(seconds)
-            sleep_until(state["submit_at"])
-            outcomes = []
-            if double:
-                barrier = threading.Barrier(2)
-
-                def press(client):
-                    barrier.wait()
-                    sent = time.time()
-                    accepted, code, secs = client.submit(state)
-                    outcomes.append((sent, accepted, code, secs))
-
-                threads = [threading.Thread(target=press, args=(c,)) for c in (first, second)]
-                [t.start() for t in threads]
-                [t.join() for t in threads]
-            else:
-                sent = time.time()
-                accepted, code, secs = first.submit(state)
-                outcomes.append((sent, accepted, code, secs))
-            with lock:
-                for sent, accepted, code, secs in outcomes:
-                    lat["submit"].append(secs)
-                    records.append({"org": state["org"], "app": state["app"], "sent": sent, "accepted": accepted,
-                                    "status": code, "late": state["late"], "text": state.get("acknowledged")})
+                if status != 200:
+                    errors.append(f"autosave {status}")
+                await sleep_until(began + 2.0)
+            status, seconds = await first.upload(state, pdf)
+            lat["upload"].append(seconds)
+            if status != 302:
+                errors.append(f"upload {status}")
+            status, seconds = await first.autosave(state, f"Final text of organisation {state['index']}. " + FILLER * 4)
+            lat["autosave"].append(seconds)
+            await sleep_until(state["submit_at"])
+            pressers = (first, second) if double else (first,)
+            sent = time.time()
+            outcomes = await asyncio.gather(*(c.submit(state) for c in pressers))
+            for accepted, code, secs in outcomes:
+                lat["submit"].append(secs)
+                records.append({"org": state["org"], "app": state["app"], "sent": sent, "accepted": accepted,
+                                "status": code, "late": state["late"], "text": state.get("acknowledged")})
         except Exception as exc:  # a failed client is counted, never hidden
-            with lock:
-                errors.append(f"client {state['index']}: {type(exc).__name__}: {exc}")
+            errors.append(f"client {state['index']}: {type(exc).__name__}: {exc}")
+        finally:
+            first.close()
+            second.close()
 
-    threads = [threading.Thread(target=organisation, args=(state,), daemon=True) for state in clients]
-    [t.start() for t in threads]
-    [t.join(timeout=window + 120) for t in threads]
+    await asyncio.gather(*(organisation(state) for state in clients))
     return lat, records, errors
 
 
-def capacity(port, clients, seconds):
+async def capacity(port, clients, seconds):
     """Closed loop: each connection autosaves again as soon as the previous save answered."""
-    counts, latencies, lock = [0] * len(clients), [], threading.Lock()
-    stop = time.time() + seconds
+    counts, latencies = [0] * len(clients), []
+    stop_at = time.time() + seconds
 
-    def loop(n, state):
+    async def loop(n, state):
         client = Client(port, *state["cookies"][0])
         k = 0
-        while time.time() < stop:
+        while time.time() < stop_at:
             k += 1
-            status, secs = client.autosave(state, f"Closed loop {k}. " + FILLER * 2)
+            status, secs = await client.autosave(state, f"Closed loop {k}. " + FILLER * 2)
             if status == 200:
                 counts[n] += 1
-                with lock:
-                    latencies.append(secs)
+                latencies.append(secs)
+        client.close()
 
-    threads = [threading.Thread(target=loop, args=(n, s)) for n, s in enumerate(clients)]
     started = time.perf_counter()
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    await asyncio.gather(*(loop(n, s) for n, s in enumerate(clients)))
     return sum(counts) / (time.perf_counter() - started), latencies
+
+
+async def warm_up(port, clients, pdf):
+    """Every client's first save, 32 at a time (the server's threads open their database
+    connections), then a few uploads and submissions of applications outside the rush (each
+    worker's first enqueue to the broker, first multipart parse): a server that has been up."""
+    gate = asyncio.Semaphore(32)
+
+    async def one(state):
+        async with gate:
+            client = Client(port, *state["cookies"][0])
+            await client.autosave(state, "Warm-up. " + FILLER)
+            if state.get("warm"):
+                await client.upload(state, pdf)
+                await client.submit(state)
+            client.close()
+
+    await asyncio.gather(*(one(s) for s in clients if not s.get("warm")))
+    await asyncio.gather(*(one(s) for s in clients if s.get("warm")))
 
 
 def write_limit(seconds) -> float:
@@ -411,17 +458,9 @@ def main():
         gunicorn = start_gunicorn(port, env, tmp / "gunicorn.log", args.workers, args.threads)
         connections.close_all()
 
-        rush_clients = [c for c in clients if not c["capacity"]]
-        # Warm-up: every client's connection and every server thread's database connection.
-        warm = threading.Semaphore(32)
-
-        def warm_up(state):
-            with warm:
-                Client(port, *state["cookies"][0]).autosave(state, "Warm-up. " + FILLER)
-
-        threads = [threading.Thread(target=warm_up, args=(s,)) for s in clients]
-        [t.start() for t in threads]
-        [t.join() for t in threads]
+        rush_clients = [c for c in clients if not c["capacity"] and not c["warm"]]
+        pdf = PDF_HEAD + os.urandom(1024 * 1024 - len(PDF_HEAD) - 6) + b"\n%%EOF"
+        asyncio.run(warm_up(port, clients, pdf))
 
         from grants.models import Call
 
@@ -430,9 +469,8 @@ def main():
         Call.objects.filter(pk=rush_call.pk).update(deadline=deadline_db)
         deadline = time.time() + window + lead  # the same instant on this machine's clock
         connections.close_all()
-        pdf = PDF_HEAD + os.urandom(1024 * 1024 - len(PDF_HEAD) - 6) + b"\n%%EOF"
         load_before = os.getloadavg()[0]
-        lat, records, errors = rush(port, rush_clients, deadline, window, pdf)
+        lat, records, errors = asyncio.run(rush(port, rush_clients, deadline, window, pdf))
         load_after = os.getloadavg()[0]
 
         # --- what the database says
@@ -463,7 +501,7 @@ def main():
 
         # --- capacity and the write limit, in the same run
         cap_clients = [c for c in clients if c["capacity"]]
-        rate, cap_latencies = capacity(port, cap_clients, capacity_seconds)
+        rate, cap_latencies = asyncio.run(capacity(port, cap_clients, capacity_seconds))
         limit = write_limit(limit_seconds)
         ratio = rate / limit
 
