@@ -10,7 +10,9 @@ document.addEventListener("DOMContentLoaded", () => {
     const when = new Date(el.getAttribute("datetime"));
     if (!isNaN(when)) {
       el.title = el.textContent;
-      el.textContent = when.toLocaleString(document.documentElement.lang, { dateStyle: "long", timeStyle: "short", timeZoneName: "short" });
+      el.textContent = when.toLocaleString(document.documentElement.lang, {
+        year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+      });
     }
   });
 });
