@@ -473,39 +473,34 @@ class DecisionViewSet(viewsets.ViewSet):
     def retrieve(self, request, pk=None):
         return self._answer(self._application(pk).pk)
 
+    def _decide(self, request, pk, serializer_class, run):
+        """Parse the body, run one decision service, answer with the application's decision view."""
+        application = self._application(pk)
+        body = serializer_class(data=request.data)
+        body.is_valid(raise_exception=True)
+        run(application.pk, body.validated_data)
+        return self._answer(application.pk)
+
     @extend_schema(request=DecisionInSerializer, responses=DECISION_OUT)
     @action(detail=True, methods=["post"])
     def award(self, request, pk=None):
-        application = self._application(pk)
-        body = DecisionInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.application_award(actor=request.user, application_id=application.pk,
-                                   amount=body.validated_data.get("amount"), note=body.validated_data["note"])
-        return self._answer(application.pk)
+        return self._decide(request, pk, DecisionInSerializer, lambda app_id, data: services.application_award(
+            actor=request.user, application_id=app_id, amount=data.get("amount"), note=data["note"]))
 
     @extend_schema(request=DecisionInSerializer, responses=DECISION_OUT)
     @action(detail=True, methods=["post"])
     def put_on_reserve(self, request, pk=None):
-        application = self._application(pk)
-        body = DecisionInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.application_reserve(actor=request.user, application_id=application.pk, note=body.validated_data["note"])
-        return self._answer(application.pk)
+        return self._decide(request, pk, DecisionInSerializer, lambda app_id, data: services.application_reserve(
+            actor=request.user, application_id=app_id, note=data["note"]))
 
     @extend_schema(request=DecisionInSerializer, responses=DECISION_OUT)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        application = self._application(pk)
-        body = DecisionInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.application_reject(actor=request.user, application_id=application.pk, note=body.validated_data["note"])
-        return self._answer(application.pk)
+        return self._decide(request, pk, DecisionInSerializer, lambda app_id, data: services.application_reject(
+            actor=request.user, application_id=app_id, note=data["note"]))
 
     @extend_schema(request=ConsensusInSerializer, responses=DECISION_OUT)
     @action(detail=True, methods=["post"])
     def record_consensus(self, request, pk=None):
-        application = self._application(pk)
-        body = ConsensusInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.consensus_record(actor=request.user, application_id=application.pk, **body.validated_data)
-        return self._answer(application.pk)
+        return self._decide(request, pk, ConsensusInSerializer, lambda app_id, data: services.consensus_record(
+            actor=request.user, application_id=app_id, **data))
