@@ -9,17 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
+from audit.web import form_errors_add
+
 from . import selectors, services
 from .forms import InviteForm, LanguageForm, OrganisationForm, registry_examples
 from .models import Invitation, Organisation
-
-
-def form_errors_from(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @login_required
@@ -35,7 +29,7 @@ def organisation_create(request):
         try:
             org = services.organisation_register(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            form_errors_from(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("%(name)s is registered and you are its owner.") % {"name": org.legal_name})
             return redirect("organisation_detail", pk=org.pk)
@@ -61,7 +55,7 @@ def organisation_detail(request, pk):
             try:
                 services.member_invite(actor=request.user, organisation=org, email=form.cleaned_data["email"])
             except ValidationError as exc:
-                form_errors_from(form, exc)
+                form_errors_add(form, exc)
             else:
                 messages.success(request, _("Invitation sent to %(email)s.") % form.cleaned_data)
                 return redirect("organisation_detail", pk=org.pk)
@@ -85,7 +79,7 @@ def organisation_edit(request, pk):
         try:
             services.organisation_update(actor=request.user, organisation=org, **form.cleaned_data)
         except ValidationError as exc:
-            form_errors_from(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("organisation_detail", pk=org.pk)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import REVIEWER, programme_ids
 from audit.transitions import TransitionRefused
+from audit.web import form_errors_add
 
 from . import review_selectors as selectors
 from . import review_services as services
@@ -29,14 +30,6 @@ from .visibility import application_is_manager, application_is_member
 
 RANKING_PAGE_SIZE = 50
 LIST_PAGE_SIZE = 25
-
-
-def _errors_to_form(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _message_from(exc) -> str:
@@ -101,7 +94,7 @@ def review_detail(request, pk):
             try:
                 fn(actor=request.user, review_id=review.pk, **form.service_kwargs())
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                form_errors_add(form, exc)
                 if submitting:
                     messages.error(request, _("Your draft is saved, but the review cannot be submitted yet: see below."))
             except TransitionRefused as exc:
@@ -190,7 +183,7 @@ def reviewer_pool(request):
                                             languages=form.cleaned_data["languages"],
                                             countries=form.cleaned_data["countries"])
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("%(email)s is in the reviewer pool and has been sent an invitation.") % {"email": user.email})
             return redirect("reviewer_pool")

@@ -16,20 +16,13 @@ from django.views.decorators.http import require_POST
 from accounts.roles import FINANCE, MANAGER, programme_ids
 from applications.models import Application
 from audit.transitions import TransitionRefused
+from audit.web import form_errors_add
 
 from . import grant_selectors as selectors
 from . import grant_services as services
 from .grant_forms import (BudgetForm, ExchangeRateForm, GrantCreateForm, GrantTermsForm, PaymentForm, ReasonForm,
                           SignForm)
 from .models import Amendment, Grant, GrantState, Tranche, TrancheState
-
-
-def _errors_to(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _visible_grant(request, pk) -> Grant:
@@ -72,7 +65,7 @@ def grant_create(request, application_id):
             grant = services.grant_create_from_application(actor=request.user, application_id=application.pk,
                                                            **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to(form, exc)
+            form_errors_add(form, exc)
         except TransitionRefused as exc:
             form.add_error(None, exc.message)
         else:
@@ -126,12 +119,12 @@ def grant_edit(request, pk):
         try:
             services.grant_terms_update(actor=request.user, grant_id=grant.pk, **terms.cleaned_data)
         except ValidationError as exc:
-            _errors_to(terms, exc)
+            form_errors_add(terms, exc)
         else:
             try:
                 services.grant_budget_update(actor=request.user, grant_id=grant.pk, amounts=budget.amounts())
             except ValidationError as exc:
-                _errors_to(budget, exc)
+                form_errors_add(budget, exc)
             else:
                 messages.success(request, _("The draft agreement is saved."))
                 return redirect("grant_detail", pk=grant.pk)
@@ -151,7 +144,7 @@ def grant_budget_change(request, pk):
             result = services.grant_budget_change(actor=request.user, grant_id=grant.pk, amounts=form.amounts(),
                                                   reason=form.cleaned_data.get("reason", ""))
         except ValidationError as exc:
-            _errors_to(form, exc)
+            form_errors_add(form, exc)
         except TransitionRefused as exc:
             form.add_error(None, exc.message)
         else:
@@ -178,7 +171,7 @@ def grant_sign(request, pk):
             services.grant_sign(actor=request.user, grant_id=grant.pk, document=form.cleaned_data["document"],
                                 signed_on=form.cleaned_data.get("signed_on"))
         except ValidationError as exc:
-            _errors_to(form, exc)
+            form_errors_add(form, exc)
         except TransitionRefused as exc:
             form.add_error(None, exc.message)
         else:
@@ -290,7 +283,7 @@ def payment_create(request, pk):
         try:
             services.payment_record(actor=request.user, tranche_id=tranche.pk, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to(form, exc)
+            form_errors_add(form, exc)
         except (TransitionRefused, PermissionDenied) as exc:
             form.add_error(None, str(getattr(exc, "message", exc)))
         else:
@@ -330,7 +323,7 @@ def exchange_rates(request):
             try:
                 rate = services.exchange_rate_record(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _errors_to(form, exc)
+                form_errors_add(form, exc)
             else:
                 messages.success(request, _("Recorded: %(rate)s.") % {"rate": rate})
                 return redirect("exchange_rates")

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
 from accounts.roles import MANAGER, programme_ids
-from accounts.views import form_errors_from
 from audit.transitions import TransitionRefused
+from audit.web import form_errors_add
 
 from . import selectors, services
 from .forms import CallForm, CancelForm, ContributionFormSet, OverallThresholdForm, ProgrammeForm, template_formsets
@@ -102,7 +102,7 @@ def programme_create(request):
             programme = services.programme_create(actor=request.user, contributions=_contributions(formset),
                                                   **form.cleaned_data)
         except ValidationError as exc:
-            form_errors_from(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("The programme %(code)s was created.") % {"code": programme.code})
             return redirect("manage_calls")
@@ -124,7 +124,7 @@ def programme_edit(request, pk):
             services.programme_update(actor=request.user, programme_id=programme.pk,
                                       contributions=_contributions(formset), **fields)
         except ValidationError as exc:
-            form_errors_from(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("manage_calls")
@@ -143,7 +143,7 @@ def call_create(request, programme_pk):
         try:
             call = services.call_create(actor=request.user, programme_id=programme.pk, **form.service_fields())
         except ValidationError as exc:
-            form_errors_from(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("The call was created as a draft. Now add its questions, budget headings, "
                                         "documents, rubric and tranche plan."))
@@ -190,7 +190,7 @@ def call_edit(request, pk):
         try:
             services.call_update(actor=request.user, call_id=call.pk, **form.service_fields())
         except ValidationError as exc:
-            form_errors_from(form, exc)
+            form_errors_add(form, exc)
         except TransitionRefused as exc:
             messages.error(request, exc.message)
         else:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import MANAGER, organisation_roles, programme_ids
 from applications.models import ApplicationState
 from applications.visibility import application_list_visible
+from audit.web import form_errors_add
 from grants.models import Call, Grant, Programme
 
 from . import exports, imports, opendata, selectors
@@ -155,8 +156,7 @@ def import_view(request, kind):
                 token, result = imports.import_preview(actor=user, kind=kind, content=upload.read(), filename=upload.name,
                                                        programme_id=programme.pk if programme else None)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                form_errors_add(form, exc)
             except PermissionDenied:
                 form.add_error("programme", _("You may not import reviewers for this programme."))
             else:

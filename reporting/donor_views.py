@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import DONOR, MANAGER
 from audit.transitions import TransitionRefused
+from audit.web import form_errors_add
 from grants.models import Programme
 from grants.selectors import programme_list_for
 
@@ -49,8 +50,7 @@ def donor_report_list(request):
                                                         period_start=data["period_start"], period_end=data["period_end"],
                                                         language=data["language"])
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("The report is being generated. This page shows its progress."))
             return redirect("donor_report_detail", pk=report.pk)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.transitions import TransitionRefused
+from audit.web import form_errors_add
 from grants.models import Grant
 
 from . import report_services as services
@@ -30,14 +31,6 @@ def _grant(request, pk) -> Grant:
         return selectors.grant_get_visible(request.user, pk)
     except Grant.DoesNotExist:
         raise Http404
-
-
-def _errors_to(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @login_required
@@ -72,7 +65,7 @@ def grant_reports(request, grant_id):
                     services.indicator_add(actor=request.user, grant_id=grant.pk, **form.cleaned_data)
                     messages.success(request, _("The indicator is added."))
             except ValidationError as exc:
-                _errors_to(form, exc)
+                form_errors_add(form, exc)
             else:
                 return redirect("grant_reports", grant_id=grant.pk)
     return render(request, "reporting/grant_reports.html", {
@@ -149,7 +142,7 @@ def report_save(request, pk):
             messages.error(request, exc.message)
             return redirect("report_detail", pk=report.pk)
         except ValidationError as exc:
-            _errors_to(form, exc)
+            form_errors_add(form, exc)
         else:
             if _wants_json(request):
                 return JsonResponse({"version": report.version, "message": _("Saved.")})
@@ -194,7 +187,7 @@ def report_decide(request, pk, decision):
         except TransitionRefused as exc:
             messages.error(request, exc.message)
         except ValidationError as exc:
-            _errors_to(form, exc)
+            form_errors_add(form, exc)
             return render(request, "reporting/report_detail.html", _report_context(request, report, decision=form), status=400)
         else:
             return redirect("report_detail", pk=report.pk)
@@ -216,7 +209,7 @@ def report_ineligible(request, pk):
         except TransitionRefused as exc:
             messages.error(request, exc.message)
         except ValidationError as exc:
-            _errors_to(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("Ineligible costs are recorded."))
             return redirect("report_detail", pk=report.pk)
@@ -236,7 +229,7 @@ def report_move(request, pk):
         except TransitionRefused as exc:
             messages.error(request, exc.message)
         except ValidationError as exc:
-            _errors_to(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("The report's dates are changed."))
             return redirect("report_detail", pk=report.pk)
@@ -254,7 +247,7 @@ def report_document_add(request, pk):
         except TransitionRefused as exc:
             messages.error(request, exc.message)
         except ValidationError as exc:
-            _errors_to(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("The document is attached."))
             return redirect("report_detail", pk=report.pk)
