@@ -9,25 +9,13 @@ import pytest
 from djmoney.money import Money
 from playwright.sync_api import expect
 
+from .session import log_in, log_out
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Dnipro-river-apply-2026"
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
        b"trailer<</Root 1 0 R>>\n%%EOF\n")
-
-
-def log_in(page, base, email):
-    page.goto(f"{base}/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form[action='/accounts/login/'] button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
-
-
-def log_out(page):
-    with page.expect_navigation():
-        page.locator("form[action='/accounts/logout/'] button[type=submit]").click()
 
 
 def saved(page):
@@ -71,7 +59,7 @@ def test_apply_reload_upload_submit_and_screen(page, live_server, scene):
     headings = list(call.budget_headings.order_by("position"))
 
     # 1. The member finds the open call on the home page and reads it.
-    log_in(page, base, scene["applicant"].email)
+    log_in(page, base, scene["applicant"].email, PASSWORD)
     page.goto(base + "/")
     page.get_by_role("link", name="Advocacy grants for integrity reforms").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Advocacy grants for integrity reforms")
@@ -156,7 +144,7 @@ def test_apply_reload_upload_submit_and_screen(page, live_server, scene):
     log_out(page)
 
     # 7. The programme manager screens it.
-    log_in(page, base, scene["manager"].email)
+    log_in(page, base, scene["manager"].email, PASSWORD)
     page.goto(f"{base}/manage/calls/{call.pk}/applications/")
     with page.expect_navigation():
         page.get_by_role("link", name=app.reference).click()

@@ -9,25 +9,13 @@ import pytest
 from djmoney.money import Money
 from playwright.sync_api import expect
 
+from .session import log_in, log_out
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Kazbegi-payments-2026"
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
        b"trailer<</Root 1 0 R>>\n%%EOF\n")
-
-
-def log_in(page, base, email):
-    page.goto(f"{base}/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form[action='/accounts/login/'] button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
-
-
-def log_out(page):
-    with page.expect_navigation():
-        page.locator("form[action='/accounts/logout/'] button[type=submit]").click()
 
 
 @pytest.fixture
@@ -77,7 +65,7 @@ def test_signature_to_first_payment(page, live_server, scene):
     month = date.today().strftime("%Y-%m")
 
     # 1. The manager opens the draft agreement and records the signature.
-    log_in(page, base, scene["manager"].email)
+    log_in(page, base, scene["manager"].email, PASSWORD)
     page.goto(f"{base}/grants/")
     page.get_by_role("link", name=grant.number).click()
     expect(page.locator("#grant-state")).to_have_text("Draft")
@@ -101,7 +89,7 @@ def test_signature_to_first_payment(page, live_server, scene):
     log_out(page)
 
     # 3. The finance officer records the month's hryvnia rate…
-    log_in(page, base, scene["finance"].email)
+    log_in(page, base, scene["finance"].email, PASSWORD)
     section = page.locator("section", has=page.locator("#dash-finance"))
     expect(section).to_contain_text("1 approved and unpaid")
     section.get_by_role("link", name="Exchange rates").click()
@@ -129,7 +117,7 @@ def test_signature_to_first_payment(page, live_server, scene):
     log_out(page)
 
     # 5. The grantee sees the schedule, what was paid and when.
-    log_in(page, base, scene["grantee"].email)
+    log_in(page, base, scene["grantee"].email, PASSWORD)
     page.goto(f"{base}/grants/{grant.pk}/")
     expect(page.locator("#tranche-1")).to_contain_text("Paid")
     expect(page.locator("#tranche-1")).to_contain_text(date.today().strftime("%Y"))

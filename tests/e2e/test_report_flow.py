@@ -1,30 +1,17 @@
 """A grantee report and a donor report, in the browser: the grantee types the interim report
 (autosaved while typing, still there after a reload) and submits it; the programme manager
 approves it; the donor asks for a donor report, watches it finish and downloads the PDF."""
-import re
 from decimal import Decimal
 
 import pytest
 from djmoney.money import Money
 from playwright.sync_api import expect
 
+from .session import log_in, log_out
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Sevan-reports-2026"
-
-
-def log_in(page, base, email):
-    page.goto(f"{base}/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form[action='/accounts/login/'] button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
-
-
-def log_out(page):
-    with page.expect_navigation():
-        page.locator("form[action='/accounts/logout/'] button[type=submit]").click()
 
 
 @pytest.fixture
@@ -67,7 +54,7 @@ def test_interim_report_autosaved_submitted_approved_and_a_donor_report(page, li
     report = GranteeReport.objects.get(grant=grant, kind=ReportKind.INTERIM)
 
     # 1. The grantee types; autosave keeps it without pressing anything.
-    log_in(page, base, scene["grantee"].email)
+    log_in(page, base, scene["grantee"].email, PASSWORD)
     page.goto(f"{base}/reporting/reports/{report.pk}/")
     page.get_by_label("Summary of progress").fill("Моніторинг закупівель у трьох громадах.")
     expect(page.locator("[data-autosave-status]")).to_contain_text("Saved at", timeout=10_000)
@@ -87,7 +74,7 @@ def test_interim_report_autosaved_submitted_approved_and_a_donor_report(page, li
     log_out(page)
 
     # 3. The manager reads it and approves.
-    log_in(page, base, scene["manager"].email)
+    log_in(page, base, scene["manager"].email, PASSWORD)
     expect(page.locator("#dash-manager").locator("..")).to_contain_text("1 report to review")
     page.goto(f"{base}/reporting/reports/{report.pk}/")
     expect(page.get_by_role("cell", name="12000.00").first).to_be_visible()
@@ -98,7 +85,7 @@ def test_interim_report_autosaved_submitted_approved_and_a_donor_report(page, li
     log_out(page)
 
     # 4. The donor asks for a donor report and downloads it once it is ready.
-    log_in(page, base, scene["donor"].email)
+    log_in(page, base, scene["donor"].email, PASSWORD)
     page.goto(f"{base}/reporting/donor-reports/")
     page.get_by_label("Period from").fill("2020-05-01")
     page.get_by_label("Period to").fill("2030-08-30")

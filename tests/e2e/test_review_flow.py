@@ -8,24 +8,12 @@ import pytest
 from djmoney.money import Money
 from playwright.sync_api import expect
 
+from .session import log_in, log_out
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Sevan-Lake-review-2026"
 COMMENT = "The action answers a real need in the regions and its indicators are measurable and realistic."
-
-
-def log_in(page, base, email):
-    page.goto(f"{base}/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form[action='/accounts/login/'] button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
-
-
-def log_out(page):
-    with page.expect_navigation():
-        page.locator("form[action='/accounts/logout/'] button[type=submit]").click()
 
 
 @pytest.fixture
@@ -66,7 +54,7 @@ def test_reviewer_scores_and_manager_awards(page, live_server, scene):
 
     base = live_server.url
     # 1. The reviewer finds the assignment on the dashboard: only the title before the declaration.
-    log_in(page, base, scene["reviewer"].email)
+    log_in(page, base, scene["reviewer"].email, PASSWORD)
     section = page.locator("section", has=page.locator("#dash-reviewer"))
     expect(section).to_contain_text("1 waiting for your declaration")
     section.get_by_role("link", name="Open budgets in Chernihiv").click()
@@ -110,7 +98,7 @@ def test_reviewer_scores_and_manager_awards(page, live_server, scene):
     log_out(page)
 
     # 4. The manager opens the ranking and awards.
-    log_in(page, base, scene["manager"].email)
+    log_in(page, base, scene["manager"].email, PASSWORD)
     page.goto(f"{base}/reviews/calls/{scene['call'].pk}/ranking/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ranking")
     row = page.locator("table.ranking tbody tr[data-application]").first
