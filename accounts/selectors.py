@@ -1,4 +1,4 @@
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from .models import Invitation, Membership, Organisation
 from .roles import MANAGER, programme_ids
@@ -22,11 +22,3 @@ def organisation_members(organisation):
 
 def invitation_list_open(organisation):
     return Invitation.objects.filter(organisation=organisation, accepted_at__isnull=True).order_by("-created_at")
-
-
-def user_has_organisation(user) -> bool:
-    return Membership.objects.filter(user=user).exists()
-
-
-def organisation_search_q(term: str) -> Q:
-    return Q(legal_name__icontains=term) | Q(registration_id__icontains=term)

@@ -4,6 +4,7 @@ The queryset is `application_list_visible`: an application the caller may not se
 A visible one the caller's role may not change answers 403; a transition the state forbids, 409.
 Each object carries `state` and `available_transitions`."""
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -162,12 +163,12 @@ def _fields_from(data: dict) -> dict:
     return fields
 
 
-def _save_response(result, ok_status=status.HTTP_200_OK):
+def _save_response(result):
     if result.errors:
         raise serializers.ValidationError(result.errors)
     if result.conflicts:
-        return Response({"detail": "Another member changed these fields since the version you edited; nothing of "
-                                   "theirs was overwritten. Fetch the application and apply your change again.",
+        return Response({"detail": _("Another member changed these fields since the version you edited; nothing of "
+                                     "theirs was overwritten. Fetch the application and apply your change again."),
                          "version": result.version, "applied": result.applied, "conflicts": result.conflicts},
                         status=status.HTTP_409_CONFLICT)
     return None

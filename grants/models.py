@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
-from djmoney.models.fields import CurrencyField, MoneyField
+from djmoney.models.fields import MoneyField
 
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 

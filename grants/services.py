@@ -91,13 +91,6 @@ def calls_open_close(now=None) -> tuple[int, int]:
     return opened, closed
 
 
-def criterion_add(*, actor, call: Call, **fields) -> Criterion:
-    with transaction.atomic():
-        criterion = Criterion.objects.create(call=call, position=call.criteria.count() + 1, **fields)
-        audit_record(actor=actor, action="criterion_add", obj=call, data={"criterion": criterion.name})
-    return criterion
-
-
 # --- programmes and calls as a programme manager edits them ---------------------------------
 
 PROGRAMME_FIELDS = ["title", "title_uk", "title_hy", "description", "starts_on", "ends_on", "countries"]
