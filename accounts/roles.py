@@ -1,4 +1,9 @@
-"""Which roles a user holds, read once per request and cached on the user object."""
+"""Which roles a user holds, read once per request and cached on the user object.
+
+Both reads run on nearly every request of a logged-in user, so they are written out in SQL
+rather than built by the ORM each time (see config.hotpath)."""
+from config import hotpath
+
 from .models import Membership, ProgrammeRole
 
 MANAGER = ProgrammeRole.Role.MANAGER
@@ -11,7 +16,7 @@ def _programme_roles(user) -> dict[str, frozenset[int]]:
     cached = getattr(user, "_hromada_programme_roles", None)
     if cached is None:
         cached = {role: set() for role in ProgrammeRole.Role.values}
-        for role, programme_id in ProgrammeRole.objects.filter(user=user).values_list("role", "programme_id"):
+        for role, programme_id in hotpath.values_list(ProgrammeRole, ("role", "programme"), user=user.pk):
             cached[role].add(programme_id)
         cached = {role: frozenset(ids) for role, ids in cached.items()}
         user._hromada_programme_roles = cached
@@ -29,7 +34,7 @@ def programme_ids(user, *roles: str) -> frozenset[int]:
 def organisation_roles(user) -> dict[int, str]:
     cached = getattr(user, "_hromada_org_roles", None)
     if cached is None:
-        cached = dict(Membership.objects.filter(user=user).values_list("organisation_id", "role"))
+        cached = dict(hotpath.values_list(Membership, ("organisation", "role"), user=user.pk))
         user._hromada_org_roles = cached
     return cached
 

@@ -88,7 +88,7 @@ def build(n_orgs: int, n_late: int, n_capacity: int, n_warm: int = 8):
     """A programme, the rush call and a capacity call (far deadline), organisations with two
     members each, a complete draft per organisation except the last answer and the document."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    from accounts.sessions import SessionStore
     from django.middleware.csrf import _get_new_csrf_string
     from djmoney.money import Money
 
@@ -132,7 +132,7 @@ def build(n_orgs: int, n_late: int, n_capacity: int, n_warm: int = 8):
         for user in (first, second):
             session = SessionStore()
             session[SESSION_KEY] = str(user.pk)
-            session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            session[BACKEND_SESSION_KEY] = "accounts.backends.ModelBackend"
             session[HASH_SESSION_KEY] = user.get_session_auth_hash()
             session.create()
             token = _get_new_csrf_string()
