@@ -9,6 +9,7 @@ model instance read here is the one `Model.objects.get()` would return. Everythi
 ORM; `bench/deadline_rush.py` measures what this buys.
 """
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from django.db import connections, router
 
@@ -17,22 +18,27 @@ def _quoted(connection, name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-@lru_cache(maxsize=None)
-def _converters(alias: str, vendor: str, fields: tuple) -> tuple:
-    connection = connections[alias]
-    out = []
-    for field in fields:
-        column = field.get_col(field.model._meta.db_table)
-        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        out.append((tuple(found), column))
-    return tuple(out)
+# Converters are bound to a connection (each thread has its own), so they are kept per connection.
+_CONVERTERS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _converters(connection, fields: tuple) -> tuple:
+    known = _CONVERTERS.setdefault(connection, {})
+    if fields not in known:
+        out = []
+        for field in fields:
+            column = field.get_col(field.model._meta.db_table)
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            out.append((tuple(found), column))
+        known[fields] = tuple(out)
+    return known[fields]
 
 
 def row_convert(alias: str, fields: tuple, row) -> list:
     """The values of `row` (one per field of `fields`, in order) as the ORM would return them."""
     connection = connections[alias]
     values = list(row)
-    for i, (found, column) in enumerate(_converters(alias, connection.vendor, fields)):
+    for i, (found, column) in enumerate(_converters(connection, fields)):
         for converter in found:
             values[i] = converter(values[i], column, connection)
     return values
@@ -48,6 +54,12 @@ def _fields(model, names: tuple | None) -> tuple:
         return tuple(model._meta.concrete_fields)
     picked = {model._meta.get_field(name) for name in names} | {model._meta.pk}
     return tuple(f for f in model._meta.concrete_fields if f in picked)  # in the order from_db expects
+
+
+@lru_cache(maxsize=None)
+def _joined_fields(model, joined: tuple) -> tuple:
+    return tuple((name, tuple(model._meta.get_field(name).related_model._meta.get_field(n) for n in names))
+                 for name, names in joined)
 
 
 @lru_cache(maxsize=None)
@@ -78,8 +90,8 @@ def instance_get_joined(model, pk, *, fields=None, joined=None) -> tuple:
     alias = router.db_for_read(model)
     connection = connections[alias]
     own = _fields(model, tuple(fields) if fields is not None else None)
-    other = tuple((name, _fields(model._meta.get_field(name).related_model, tuple(names)))
-                  for name, names in (joined or {}).items())
+    other = _joined_fields(model, tuple((name, tuple(names)) for name, names in (joined or {}).items()))
+    pk = model._meta.pk.get_db_prep_value(pk, connection)  # "abc" -> ValueError, as with the ORM
     with connection.cursor() as cursor:
         cursor.execute(_select_sql(alias, connection.vendor, model, own, other), [pk])
         row = cursor.fetchone()
