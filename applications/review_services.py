@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from grants.models import Call, CallState, Programme
 from workers.messenger import notify_user
 
 from .models import Application, ApplicationState, Recommendation, Review, ReviewerProfile, ReviewState, Score
-from .ranking import (Rubric, assess, call_score_rows, cents, max_weighted_total, rubric_from, score_is_valid,
+from .ranking import (assess, call_score_rows, cents, max_weighted_total, rubric_from, score_is_valid,
                       weighted_total)
 
 OPEN_CALL_STATES = [CallState.OPEN, CallState.CLOSED, CallState.REVIEWING]

@@ -375,7 +375,7 @@ def application_submit(request, pk):
                 messages.info(request, _("Another member of your organisation has just submitted this application."))
                 return redirect("application_receipt", pk=app.pk)
             messages.error(request, exc.message)
-        except ValidationError as exc:
+        except ValidationError:
             messages.error(request, _("The application is not complete yet."))
         else:
             messages.success(request, _("Your application was submitted."))

@@ -16,3 +16,20 @@ def log_in(page, base, email, password):
 def log_out(page):
     with page.expect_navigation():
         page.locator("form[action='/accounts/logout/'] button[type=submit]").click()
+
+
+def people_create(programme, password, rows) -> dict:
+    """Users who can log in at once (verified e-mail), each with their role in `programme`:
+    rows of (key, email, full name, role or None) -> {key: user}."""
+    from allauth.account.models import EmailAddress
+
+    from accounts.models import ProgrammeRole, User
+
+    people = {}
+    for key, email, name, role in rows:
+        user = User.objects.create_user(email=email, password=password, full_name=name)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        if role:
+            ProgrammeRole.objects.create(user=user, programme=programme, role=role)
+        people[key] = user
+    return people

@@ -9,7 +9,7 @@ import pytest
 from djmoney.money import Money
 from playwright.sync_api import expect
 
-from .session import log_in, log_out
+from .session import log_in, log_out, people_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -24,23 +24,17 @@ def saved(page):
 
 @pytest.fixture
 def scene(db, settings, tmp_path):
-    from allauth.account.models import EmailAddress
-
-    from accounts.models import Membership, Organisation, ProgrammeRole, User
+    from accounts.models import Membership, Organisation, ProgrammeRole
     from grants.models import Programme
     from tests.factories import call_full
 
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
     programme = Programme.objects.create(code="eu4i", title="EU for Integrity", budget=Money(Decimal("2500000"), "EUR"),
                                          starts_on=date(2020, 5, 1), ends_on=date(2028, 8, 30), countries=["UA", "AM"])
-    people = {}
-    for key, email, name, role in [("manager", "maria@eu4i.org", "Maria Ionescu", ProgrammeRole.Role.MANAGER),
-                                   ("applicant", "olena@cso.org.ua", "Olena Kovalenko", None)]:
-        user = User.objects.create_user(email=email, password=PASSWORD, full_name=name)
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-        if role:
-            ProgrammeRole.objects.create(user=user, programme=programme, role=role)
-        people[key] = user
+    people = people_create(programme, PASSWORD, [
+        ("manager", "maria@eu4i.org", "Maria Ionescu", ProgrammeRole.Role.MANAGER),
+        ("applicant", "olena@cso.org.ua", "Olena Kovalenko", None),
+    ])
     call = call_full(programme, code="adv-2026", title="Advocacy grants for integrity reforms")
     org = Organisation.objects.create(legal_name="Centre for Civic Control", country="UA", org_type="ngo",
                                       registration_id="UA-EDR-35960913")

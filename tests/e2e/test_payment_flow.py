@@ -9,7 +9,7 @@ import pytest
 from djmoney.money import Money
 from playwright.sync_api import expect
 
-from .session import log_in, log_out
+from .session import log_in, log_out, people_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -20,10 +20,9 @@ PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pa
 
 @pytest.fixture
 def scene(db, settings, tmp_path):
-    from allauth.account.models import EmailAddress
     from django.db.models import F
 
-    from accounts.models import Membership, Organisation, ProgrammeRole, User
+    from accounts.models import Membership, Organisation, ProgrammeRole
     from applications.models import ApplicationState
     from grants.grant_services import grant_create_from_application
     from grants.models import Call, CallState, Programme
@@ -32,15 +31,11 @@ def scene(db, settings, tmp_path):
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
     programme = Programme.objects.create(code="eu4i", title="EU for Integrity", budget=Money(Decimal("2500000"), "EUR"),
                                          starts_on=date(2020, 5, 1), ends_on=date(2024, 8, 30), countries=["UA", "GE"])
-    people = {}
-    for key, email, name, role in [("manager", "maria@eu4i.org", "Maria Ionescu", ProgrammeRole.Role.MANAGER),
-                                   ("finance", "nino@eu4i.org", "Nino Beridze", ProgrammeRole.Role.FINANCE),
-                                   ("grantee", "olena@cso.org.ua", "Olena Kovalenko", None)]:
-        user = User.objects.create_user(email=email, password=PASSWORD, full_name=name)
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-        if role:
-            ProgrammeRole.objects.create(user=user, programme=programme, role=role)
-        people[key] = user
+    people = people_create(programme, PASSWORD, [
+        ("manager", "maria@eu4i.org", "Maria Ionescu", ProgrammeRole.Role.MANAGER),
+        ("finance", "nino@eu4i.org", "Nino Beridze", ProgrammeRole.Role.FINANCE),
+        ("grantee", "olena@cso.org.ua", "Olena Kovalenko", None),
+    ])
     call = call_full(programme, code="adv", state=CallState.DECIDED, envelope="500000")
     org = Organisation.objects.create(legal_name="Centre for Civic Control", country="UA", org_type="ngo",
                                       registration_id="UA-EDR-35960913")

@@ -7,7 +7,7 @@ import pytest
 from djmoney.money import Money
 from playwright.sync_api import expect
 
-from .session import log_in, log_out
+from .session import log_in, log_out, people_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -18,9 +18,8 @@ PASSWORD = "Sevan-reports-2026"
 def scene(db, settings, tmp_path):
     from datetime import date
 
-    from allauth.account.models import EmailAddress
 
-    from accounts.models import Membership, Organisation, ProgrammeRole, User
+    from accounts.models import Membership, Organisation, ProgrammeRole
     from grants.models import CallState, Contribution, Donor, Programme
     from tests.factories import call_full
     from tests.reporting.builders import make_grant
@@ -30,15 +29,11 @@ def scene(db, settings, tmp_path):
                                          starts_on=date(2020, 5, 1), ends_on=date(2030, 8, 30), countries=["UA", "AM"])
     Contribution.objects.create(donor=Donor.objects.create(name="European Union", identifier="XI-IATI-EC_NEAR"),
                                 programme=programme, amount=Money(Decimal("2500000"), "EUR"))
-    people = {}
-    for key, email, role in [("manager", "maria@eu4i.org", ProgrammeRole.Role.MANAGER),
-                             ("donor", "pierre@ec.europa.example", ProgrammeRole.Role.DONOR),
-                             ("grantee", "olena@cso.org.ua", None)]:
-        user = User.objects.create_user(email=email, password=PASSWORD, full_name=email.split("@")[0])
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-        if role:
-            ProgrammeRole.objects.create(user=user, programme=programme, role=role)
-        people[key] = user
+    people = people_create(programme, PASSWORD, [
+        ("manager", "maria@eu4i.org", "maria", ProgrammeRole.Role.MANAGER),
+        ("donor", "pierre@ec.europa.example", "pierre", ProgrammeRole.Role.DONOR),
+        ("grantee", "olena@cso.org.ua", "olena", None),
+    ])
     org = Organisation.objects.create(legal_name="Центр протидії корупції", country="UA", org_type="ngo",
                                       registration_id="UA-EDR-35960913")
     Membership.objects.create(organisation=org, user=people["grantee"], role="owner")

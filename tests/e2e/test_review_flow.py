@@ -8,7 +8,7 @@ import pytest
 from djmoney.money import Money
 from playwright.sync_api import expect
 
-from .session import log_in, log_out
+from .session import log_in, log_out, people_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -18,9 +18,7 @@ COMMENT = "The action answers a real need in the regions and its indicators are 
 
 @pytest.fixture
 def scene(db):
-    from allauth.account.models import EmailAddress
-
-    from accounts.models import Membership, Organisation, ProgrammeRole, User
+    from accounts.models import Membership, Organisation, ProgrammeRole
     from applications.models import ApplicationState
     from applications.review_services import review_assign
     from grants.models import CallState, Programme
@@ -28,15 +26,11 @@ def scene(db):
 
     programme = Programme.objects.create(code="eu4i", title="EU for Integrity", budget=Money(Decimal("2500000"), "EUR"),
                                          starts_on=date(2020, 5, 1), ends_on=date(2024, 8, 30), countries=["UA", "AM"])
-    people = {}
-    for key, email, name, role in [("manager", "maria@eu4i.org", "Maria Ionescu", ProgrammeRole.Role.MANAGER),
-                                   ("reviewer", "armen@experts.am", "Armen Petrosyan", ProgrammeRole.Role.REVIEWER),
-                                   ("applicant", "olena@cso.org.ua", "Olena Kovalenko", None)]:
-        user = User.objects.create_user(email=email, password=PASSWORD, full_name=name)
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-        if role:
-            ProgrammeRole.objects.create(user=user, programme=programme, role=role)
-        people[key] = user
+    people = people_create(programme, PASSWORD, [
+        ("manager", "maria@eu4i.org", "Maria Ionescu", ProgrammeRole.Role.MANAGER),
+        ("reviewer", "armen@experts.am", "Armen Petrosyan", ProgrammeRole.Role.REVIEWER),
+        ("applicant", "olena@cso.org.ua", "Olena Kovalenko", None),
+    ])
     call = call_full(programme, code="adv", state=CallState.CLOSED, envelope="100000", reviewers_per_application=1,
                      overall_threshold=Decimal("12"))
     org = Organisation.objects.create(legal_name="Centre for Civic Control", country="UA", org_type="ngo",
