@@ -27,8 +27,8 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Membership, Organisation
 from accounts.roles import MANAGER
 from audit.services import audit_record
-from config import hotpath
 from audit.transitions import TransitionRefused, transition_run
+from config import hotpath
 from grants.models import BudgetHeading, Call, CallState, HeadingKind, Question, RequiredDocument
 from workers.messenger import notify_user
 
