@@ -39,6 +39,31 @@ def organisation_roles(user) -> dict[int, str]:
     return cached
 
 
+def roles_select_sql(connection, user_id_sql: str) -> str:
+    """Two columns for a SELECT that reads a user (accounts/sessions.py): their memberships and
+    their programme roles, each as "id:role,id:role" text that `roles_remember` reads back."""
+    quote = connection.ops.quote_name
+    columns = []
+    for model, id_field in ((Membership, "organisation"), (ProgrammeRole, "programme")):
+        meta = model._meta
+        pair = f"CAST(r.{quote(meta.get_field(id_field).column)} AS TEXT) || ':' || r.{quote(meta.get_field('role').column)}"
+        joined = f"string_agg({pair}, ',')" if connection.vendor == "postgresql" else f"group_concat({pair}, ',')"
+        columns.append(f"(SELECT {joined} FROM {quote(meta.db_table)} r "
+                       f"WHERE r.{quote(meta.get_field('user').column)} = {user_id_sql})")
+    return ", ".join(columns)
+
+
+def roles_remember(user, memberships: str | None, programme_roles: str | None) -> None:
+    """Cache on `user` the roles read by `roles_select_sql`, as `organisation_roles` and
+    `programme_ids` would have read them (role values hold no ',' or ':')."""
+    pairs = lambda text: [item.split(":", 1) for item in text.split(",")] if text else []  # noqa: E731
+    user._hromada_org_roles = {int(org_id): role for org_id, role in pairs(memberships)}
+    held = {role: set() for role in ProgrammeRole.Role.values}
+    for programme_id, role in pairs(programme_roles):
+        held[role].add(int(programme_id))
+    user._hromada_programme_roles = {role: frozenset(ids) for role, ids in held.items()}
+
+
 def roles_forget(user) -> None:
     for attr in ("_hromada_programme_roles", "_hromada_org_roles"):
         if hasattr(user, attr):

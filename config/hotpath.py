@@ -56,6 +56,11 @@ def _fields(model, names: tuple | None) -> tuple:
     return tuple(f for f in model._meta.concrete_fields if f in picked)  # in the order from_db expects
 
 
+def model_fields(model, names=None) -> tuple:
+    """The concrete fields `only(*names)` would load (all by default), in the order `from_db` expects."""
+    return _fields(model, tuple(names) if names is not None else None)
+
+
 @lru_cache(maxsize=None)
 def _joined_fields(model, joined: tuple) -> tuple:
     return tuple((name, tuple(model._meta.get_field(name).related_model._meta.get_field(n) for n in names))

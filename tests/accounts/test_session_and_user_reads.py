@@ -11,14 +11,13 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth import backends as django_backends
 from django.contrib.sessions.backends import db as django_db_sessions
-from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import backends as hot_backends
 from accounts import sessions as hot_sessions
-from accounts.models import User
+from accounts.models import User, UserSession
 from applications import services
 from applications.models import Application
 from tests.factories import call_full
@@ -53,7 +52,7 @@ def session_key_of(client) -> str:
 
 
 def expire(client) -> None:
-    assert Session.objects.filter(session_key=session_key_of(client)).update(
+    assert UserSession.objects.filter(session_key=session_key_of(client)).update(
         expire_date=timezone.now() - timedelta(seconds=1)) == 1
 
 
@@ -123,11 +122,22 @@ def test_unknown_or_garbled_session_cookie_is_anonymous(logged_in, draft, cookie
     assert dashboard_user(logged_in)[0].status_code == 200  # the real session is untouched
 
 
+class DjangoStore(django_db_sessions.SessionStore):
+    """Django's own database session store, on the same table."""
+
+    @classmethod
+    def get_model_class(cls):
+        return UserSession
+
+
+DjangoStore.__qualname__ = "SessionStore"  # session data is signed with the store's class name as salt
+
+
 def make_session(expire_in: timedelta) -> str:
-    store = django_db_sessions.SessionStore()
+    store = DjangoStore()
     store["hello"] = "Привіт"
     store.create()
-    Session.objects.filter(session_key=store.session_key).update(expire_date=timezone.now() + expire_in)
+    UserSession.objects.filter(session_key=store.session_key).update(expire_date=timezone.now() + expire_in)
     return store.session_key
 
 
@@ -135,7 +145,7 @@ def make_session(expire_in: timedelta) -> str:
 def test_session_load_equals_djangos_database_sessions(db, state):
     key = {"valid": lambda: make_session(timedelta(hours=1)), "expired": lambda: make_session(timedelta(seconds=-1)),
            "unknown": lambda: "abcdefgh12345678abcdefgh12345678", "none": lambda: None}[state]()
-    ours, django_s = hot_sessions.SessionStore(key), django_db_sessions.SessionStore(key)
+    ours, django_s = hot_sessions.SessionStore(key), DjangoStore(key)
 
     assert ours.load() == django_s.load() == ({"hello": "Привіт"} if state == "valid" else {})
     assert ours.session_key == django_s.session_key == (key if state == "valid" else None)
@@ -144,7 +154,7 @@ def test_session_load_equals_djangos_database_sessions(db, state):
 def test_logging_out_makes_the_old_session_cookie_anonymous_even_replayed(logged_in):
     old_key = session_key_of(logged_in)
     assert logged_in.post(reverse("account_logout")).status_code == 302
-    assert not Session.objects.filter(session_key=old_key).exists()
+    assert not UserSession.objects.filter(session_key=old_key).exists()
     assert sends_to_login(dashboard_user(logged_in)[0])
 
     replay = Client()
@@ -183,7 +193,7 @@ def test_password_change_ends_every_existing_session(user, logged_in):
     for browser in (laptop, phone):
         response, request_user = dashboard_user(browser)
         assert sends_to_login(response) and not request_user.is_authenticated
-    assert not Session.objects.filter(session_key=phone_key).exists()  # flushed, as Django does
+    assert not UserSession.objects.filter(session_key=phone_key).exists()  # flushed, as Django does
 
 
 def test_session_with_a_wrong_auth_hash_is_anonymous(logged_in):
@@ -237,3 +247,81 @@ def test_login_with_a_wrong_password_stays_anonymous(client, user):
     assert client.post(reverse("account_login"), {"login": user.email, "password": "wrong-password"}).status_code == 200
     assert SESSION_KEY not in client.session
     assert sends_to_login(dashboard_user(client)[0])
+
+
+# --- the session read with its user and their roles ------------------------------------------
+
+def test_the_session_row_names_its_user_from_login_to_logout(client, user):
+    client.get(reverse("account_login"))  # an anonymous visitor's session, if the page made one
+    assert not UserSession.objects.exclude(user=None).exists()
+
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    key = session_key_of(client)
+    assert UserSession.objects.get(session_key=key).user_id == user.pk
+
+    client.post(reverse("account_logout"))
+    assert not UserSession.objects.filter(user=user).exists()
+
+
+def test_deleting_a_user_deletes_their_sessions(user, logged_in):
+    phone = Client()
+    phone.force_login(user)
+    assert UserSession.objects.filter(user=user).count() == 2
+    User.objects.get(pk=user.pk).delete()
+    assert not UserSession.objects.filter(user_id=user.pk).exists()
+    assert sends_to_login(dashboard_user(logged_in)[0])
+
+
+def test_an_autosave_reads_session_user_and_roles_in_one_statement(logged_in, user, draft):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = autosave(logged_in, draft, title="One read for who I am")
+    assert response.status_code == 200, response.content
+    sql = [q["sql"] for q in queries.captured_queries]
+    # the session with its user and roles, the draft, the compare-and-set write
+    assert len(sql) == 3, sql
+    assert UserSession._meta.db_table in sql[0] and User._meta.db_table in sql[0]
+    assert not any("accounts_membership" in s for s in sql[1:]), sql
+
+
+def test_roles_read_with_the_session_equal_the_roles_read_on_their_own(user, logged_in, make_org, programme, grant_role):
+    from grants.models import Programme
+
+    from accounts import roles
+
+    make_org(user, country="UA")
+    other_org = make_org(user, country="GE")
+    other = Programme.objects.create(code="eu4i-2", title="Second", budget=programme.budget, starts_on=programme.starts_on,
+                                     ends_on=programme.ends_on, countries=["UA"])
+    grant_role(user, programme, "manager")
+    grant_role(user, other, "reviewer")
+    grant_role(user, programme, "donor")
+
+    request_user = dashboard_user(logged_in)[1]
+    assert request_user._hromada_org_roles  # cached by the session read, no query of their own
+    fresh = User.objects.get(pk=user.pk)
+    assert roles.organisation_roles(request_user) == roles.organisation_roles(fresh)
+    assert roles.organisation_roles(fresh)[other_org.pk] == "owner"
+    for role in ("manager", "reviewer", "donor", "finance"):
+        assert roles.programme_ids(request_user, role) == roles.programme_ids(fresh, role), role
+    assert roles.programme_ids(request_user, "manager") == {programme.pk}
+
+
+def test_a_membership_ended_between_requests_is_seen_on_the_next(user, logged_in, draft):
+    from accounts.models import Membership
+
+    assert autosave(logged_in, draft, title="Still a member").status_code == 200
+    Membership.objects.filter(user=user).delete()
+    assert autosave(logged_in, draft, title="No longer a member").status_code == 404
+    assert Application.objects.get(pk=draft.pk).title == "Still a member"
+
+
+def test_the_user_column_never_decides_who_is_logged_in(user, logged_in, make_user):
+    """A session row naming another user (however it came about) is not taken: the user comes
+    from the signed session data, read on its own."""
+    mallory = make_user(email="mallory@example.org")
+    UserSession.objects.filter(session_key=session_key_of(logged_in)).update(user=mallory)
+    response, request_user = dashboard_user(logged_in)
+    assert response.status_code == 200 and request_user.pk == user.pk and request_user.email == user.email
