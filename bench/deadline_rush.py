@@ -31,6 +31,7 @@ import http.client
 import json
 import os
 import random
+import runpy
 import shutil
 import signal
 import socket
@@ -173,17 +174,17 @@ class Client:
         self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
 
     async def _read_response(self):
-        status_line = await self.reader.readline()
-        if not status_line:
-            raise ConnectionError("closed")
+        try:
+            head = await self.reader.readuntil(b"\r\n\r\n")  # one await for the whole head: the client's
+        except asyncio.IncompleteReadError as exc:             # own CPU competes with the server's
+            raise ConnectionError("closed") from exc
+        status_line, *lines = head.decode("latin-1").split("\r\n")
         status = int(status_line.split()[1])
         headers = {}
-        while True:
-            line = await self.reader.readline()
-            if line in (b"\r\n", b"\n", b""):
-                break
-            name, _sep, value = line.decode("latin-1").partition(":")
-            headers[name.strip().lower()] = value.strip()
+        for line in lines:
+            if line:
+                name, _sep, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
         if headers.get("transfer-encoding", "").lower() == "chunked":
             body = b""
             while True:
@@ -376,21 +377,45 @@ class WriteLimit:
         self.conn.close()
 
 
-def capacity_and_limit(port, cap_clients, capacity_seconds, limit_seconds, slices):
+def cpu_seconds(server_group: int) -> dict:
+    """CPU time used so far by the server (gunicorn's process group), PostgreSQL and this load
+    generator, read from /proc (Linux); empty elsewhere."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"server": 0.0, "database": 0.0, "load generator": sum(os.times()[:2])}
+    try:
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+            who = "server" if int(fields[2]) == server_group else "database" if name == "postgres" else None
+            if who:
+                used[who] += (int(fields[11]) + int(fields[12])) / tick
+    except FileNotFoundError:
+        return {}
+    return used
+
+
+def capacity_and_limit(port, cap_clients, capacity_seconds, limit_seconds, slices, server_group):
     """Capacity and the write limit, measured in alternating slices: this machine's speed changes
     from one second to the next (a shared host), so each figure sees the same mix of fast and slow
-    moments and their ratio is not an accident of which ran first."""
+    moments and their ratio is not an accident of which ran first. Also the CPU the server, the
+    database and this load generator used per autosave (they share the machine's cores)."""
     limit = WriteLimit()
     counts, latencies, ratios = [0] * len(cap_clients), [], []
     clients = [(state, Client(port, *state["cookies"][0])) for state in cap_clients]
     measured = 0.0
+    cpu = dict.fromkeys(cpu_seconds(server_group), 0.0)
 
     async def run():
         nonlocal measured
         for _ in range(slices):
-            before, started = sum(counts), time.perf_counter()
+            before, started, cpu_before = sum(counts), time.perf_counter(), cpu_seconds(server_group)
             await capacity_slice(clients, capacity_seconds / slices, counts, latencies)
             elapsed = time.perf_counter() - started
+            for who, seconds in cpu_seconds(server_group).items():
+                cpu[who] += seconds - cpu_before[who]
             measured += elapsed
             slice_rate = (sum(counts) - before) / elapsed
             ratios.append(slice_rate / limit.run(limit_seconds / slices))
@@ -399,7 +424,8 @@ def capacity_and_limit(port, cap_clients, capacity_seconds, limit_seconds, slice
 
     try:
         asyncio.run(run())
-        return sum(counts) / measured, latencies, limit.count / limit.seconds, ratios
+        per_save = {who: seconds / max(sum(counts), 1) for who, seconds in cpu.items()}
+        return sum(counts) / measured, latencies, limit.count / limit.seconds, ratios, per_save
     finally:
         limit.close()
 
@@ -451,8 +477,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="30 organisations over 15 s, short capacity runs")
     parser.add_argument("--clients", type=int, help="organisations in the rush (default 200; 30 with --quick)")
-    parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 2)), help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    served = runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))  # production's layout unless told
+    parser.add_argument("--workers", type=int, default=served["workers"], help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=served["threads"], help="threads per gunicorn worker")
     args = parser.parse_args()
     n_orgs = args.clients or (30 if args.quick else 200)
     n_late = max(3, n_orgs // 10)
@@ -536,8 +563,8 @@ def main():
 
         # --- capacity and the write limit, in the same run
         cap_clients = [c for c in clients if c["capacity"]]
-        rate, cap_latencies, limit, slice_ratios = capacity_and_limit(port, cap_clients, capacity_seconds,
-                                                                      limit_seconds, slices)
+        rate, cap_latencies, limit, slice_ratios, cpu_per_save = capacity_and_limit(
+            port, cap_clients, capacity_seconds, limit_seconds, slices, os.getpgid(gunicorn.pid))
         ratio = rate / limit
 
         ms = lambda values, p: percentile(values, p) * 1000  # noqa: E731
@@ -566,6 +593,10 @@ def main():
         print(f"duplicated submissions: {duplicated}")
         print(f"late submissions accepted: {late_accepted}")
         print(f"capacity (16 connections, closed loop): {rate:.0f} autosaves/s, p99 {ms(cap_latencies, 99):.1f} ms")
+        if cpu_per_save:
+            print("CPU per autosave in the capacity run: "
+                  + ", ".join(f"{who} {seconds * 1000:.2f} ms" for who, seconds in cpu_per_save.items())
+                  + f" ({os.cpu_count()} CPUs shared)")
         print(f"write limit (one-row INSERT+COMMIT, one connection): {limit:.0f}/s")
         print(f"capacity ratio per slice ({slices} slices, alternating with the write limit): "
               f"min {min(slice_ratios):.2f}x, median {statistics.median(slice_ratios):.2f}x, max {max(slice_ratios):.2f}x")
