@@ -21,4 +21,6 @@ app.conf.beat_schedule = {
     "reminders-sweep": {"task": "workers.tasks.reminders_sweep", "schedule": crontab(minute=5)},
     # Managers' summaries and the day's digest e-mails, in the morning of the site's time zone.
     "digest-daily": {"task": "workers.tasks.digest_daily", "schedule": crontab(hour=7, minute=0)},
+    # Expired sessions are deleted at night (they are anonymous already; this keeps the table small).
+    "sessions-clear-expired": {"task": "accounts.tasks.sessions_clear_expired", "schedule": crontab(hour=3, minute=30)},
 }

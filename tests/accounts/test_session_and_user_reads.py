@@ -325,3 +325,16 @@ def test_the_user_column_never_decides_who_is_logged_in(user, logged_in, make_us
     UserSession.objects.filter(session_key=session_key_of(logged_in)).update(user=mallory)
     response, request_user = dashboard_user(logged_in)
     assert response.status_code == 200 and request_user.pk == user.pk and request_user.email == user.email
+
+
+def test_the_nightly_task_deletes_expired_sessions_and_keeps_live_ones(user, logged_in):
+    from accounts.tasks import sessions_clear_expired
+    from workers.celery import app
+
+    live = session_key_of(logged_in)
+    gone = make_session(timedelta(seconds=-1))
+    assert sessions_clear_expired() == 1
+    assert set(UserSession.objects.values_list("session_key", flat=True)) == {live}
+    assert dashboard_user(logged_in)[0].status_code == 200
+    assert any(entry["task"] == "accounts.tasks.sessions_clear_expired" for entry in app.conf.beat_schedule.values())
+    assert gone not in UserSession.objects.values_list("session_key", flat=True)

@@ -1,0 +1,9 @@
+"""Tasks of the accounts part (idempotent, JSON arguments only)."""
+from celery import shared_task
+
+
+@shared_task(name="accounts.tasks.sessions_clear_expired", soft_time_limit=600, time_limit=660)
+def sessions_clear_expired() -> int:
+    from .sessions import sessions_clear_expired as clear
+
+    return clear()
