@@ -12,13 +12,17 @@ DONOR = ProgrammeRole.Role.DONOR
 REVIEWER = ProgrammeRole.Role.REVIEWER
 
 
+def _programme_roles_held(pairs) -> dict[str, frozenset[int]]:
+    held = {role: set() for role in ProgrammeRole.Role.values}
+    for role, programme_id in pairs:
+        held[role].add(programme_id)
+    return {role: frozenset(ids) for role, ids in held.items()}
+
+
 def _programme_roles(user) -> dict[str, frozenset[int]]:
     cached = getattr(user, "_hromada_programme_roles", None)
     if cached is None:
-        cached = {role: set() for role in ProgrammeRole.Role.values}
-        for role, programme_id in hotpath.values_list(ProgrammeRole, ("role", "programme"), user=user.pk):
-            cached[role].add(programme_id)
-        cached = {role: frozenset(ids) for role, ids in cached.items()}
+        cached = _programme_roles_held(hotpath.values_list(ProgrammeRole, ("role", "programme"), user=user.pk))
         user._hromada_programme_roles = cached
     return cached
 
@@ -58,10 +62,8 @@ def roles_remember(user, memberships: str | None, programme_roles: str | None) -
     `programme_ids` would have read them (role values hold no ',' or ':')."""
     pairs = lambda text: [item.split(":", 1) for item in text.split(",")] if text else []  # noqa: E731
     user._hromada_org_roles = {int(org_id): role for org_id, role in pairs(memberships)}
-    held = {role: set() for role in ProgrammeRole.Role.values}
-    for programme_id, role in pairs(programme_roles):
-        held[role].add(int(programme_id))
-    user._hromada_programme_roles = {role: frozenset(ids) for role, ids in held.items()}
+    user._hromada_programme_roles = _programme_roles_held((role, int(programme_id))
+                                                          for programme_id, role in pairs(programme_roles))
 
 
 def roles_forget(user) -> None:

@@ -39,6 +39,12 @@ class SessionStore(db.SessionStore):
         instance.user_id = session_user_id(data)
         return instance
 
+    @classmethod
+    def clear_expired(cls) -> int:
+        """Django's (used by `clearsessions` and the nightly task), also saying how many went."""
+        deleted, _by_model = cls.get_model_class().objects.filter(expire_date__lt=timezone.now()).delete()
+        return deleted
+
     def load(self):
         self.user_read = None
         if self.session_key is None:
@@ -84,12 +90,3 @@ def _load_sql(alias: str, vendor: str) -> str:
             f"FROM {quote(session.db_table)} s LEFT JOIN {quote(user_meta.db_table)} u "
             f"ON {user_id} = s.{quote(session.get_field('user').column)} "
             f"WHERE s.{quote('session_key')} = %s AND s.{quote('expire_date')} > %s")
-
-
-def sessions_clear_expired() -> int:
-    """Delete the sessions past their expiry (the daily beat task; Django's `clearsessions` does
-    the same): nobody can use them, and they hold who was logged in. Returns how many went."""
-    from .models import UserSession
-
-    deleted, _by_model = UserSession.objects.filter(expire_date__lt=timezone.now()).delete()
-    return deleted
