@@ -2,8 +2,8 @@ from django.core.exceptions import ValidationError
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from . import selectors, services
-from .models import Organisation
+from accounts import selectors, services
+from accounts.models import Organisation
 
 
 class OrganisationSerializer(serializers.ModelSerializer):

@@ -1,4 +1,4 @@
-from .roles import user_role_names
+from accounts.roles import user_role_names
 
 
 def roles(request):

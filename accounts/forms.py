@@ -3,8 +3,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Organisation, OrganisationType
-from .orgid import COUNTRY_CHOICES, REGISTRIES, orgid_validate
+from accounts.models import Organisation, OrganisationType
+from accounts.orgid import COUNTRY_CHOICES, REGISTRIES, orgid_validate
 
 
 class SignupExtraForm(forms.Form):

@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 
-from .backends import session_offering_user
-from .roles import FINANCE, MANAGER, programme_ids
+from accounts.backends import session_offering_user
+from accounts.roles import FINANCE, MANAGER, programme_ids
 
 
 class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):

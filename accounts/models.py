@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .orgid import COUNTRY_CHOICES
+from accounts.orgid import COUNTRY_CHOICES
 
 
 class UserManager(BaseUserManager):
@@ -174,6 +174,6 @@ class UserSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        from .sessions import SessionStore
+        from accounts.sessions import SessionStore
 
         return SessionStore

@@ -4,7 +4,7 @@ Both reads run on nearly every request of a logged-in user, so they are written 
 rather than built by the ORM each time (see config.hotpath)."""
 from config import hotpath
 
-from .models import Membership, ProgrammeRole
+from accounts.models import Membership, ProgrammeRole
 
 MANAGER = ProgrammeRole.Role.MANAGER
 FINANCE = ProgrammeRole.Role.FINANCE

@@ -1,7 +1,7 @@
 """Who may do what with organisations. The one place these answers are decided."""
 import rules
 
-from .roles import MANAGER, organisation_roles, programme_ids
+from accounts.roles import MANAGER, organisation_roles, programme_ids
 
 
 @rules.predicate

@@ -1,7 +1,7 @@
 from django.db.models import Count
 
-from .models import Invitation, Membership, Organisation
-from .roles import MANAGER, programme_ids
+from accounts.models import Invitation, Membership, Organisation
+from accounts.roles import MANAGER, programme_ids
 
 
 def organisation_list_visible(user):

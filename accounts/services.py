@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from workers.messenger import notify_email
 
-from .models import Invitation, Membership, Organisation
-from .orgid import orgid_validate
-from .roles import roles_forget
+from accounts.models import Invitation, Membership, Organisation
+from accounts.orgid import orgid_validate
+from accounts.roles import roles_forget
 
 
 def organisation_register(*, actor, legal_name: str, country: str, org_type: str, registration_id: str, website: str = "") -> Organisation:

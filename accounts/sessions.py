@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from config import hotpath
 
-from . import roles
+from accounts import roles
 
 
 def session_user_id(data: dict):
@@ -30,7 +30,7 @@ def session_user_id(data: dict):
 class SessionStore(db.SessionStore):
     @classmethod
     def get_model_class(cls):
-        from .models import UserSession
+        from accounts.models import UserSession
 
         return UserSession
 
@@ -77,7 +77,7 @@ class SessionStore(db.SessionStore):
 
 @lru_cache(maxsize=None)
 def _load_sql(alias: str, vendor: str) -> str:
-    from .models import UserSession
+    from accounts.models import UserSession
 
     connection = connections[alias]
     quote = connection.ops.quote_name

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from . import views
+from accounts import views
 
+app_name = "accounts"
 urlpatterns = [
     path("organisations/", views.organisation_list, name="organisation_list"),
     path("organisations/new/", views.organisation_create, name="organisation_create"),

@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
-from audit.web import form_errors_add
+from core.forms import form_errors_add
 
-from . import selectors, services
-from .forms import InviteForm, LanguageForm, OrganisationForm, registry_examples
-from .models import Invitation, Organisation
+from accounts import selectors, services
+from accounts.forms import InviteForm, LanguageForm, OrganisationForm, registry_examples
+from accounts.models import Invitation, Organisation
 
 
 @login_required
@@ -32,7 +32,7 @@ def organisation_create(request):
             form_errors_add(form, exc)
         else:
             messages.success(request, _("%(name)s is registered and you are its owner.") % {"name": org.legal_name})
-            return redirect("organisation_detail", pk=org.pk)
+            return redirect("accounts:organisation_detail", pk=org.pk)
     return render(request, "accounts/organisation_form.html", {"form": form, "examples": registry_examples()})
 
 
@@ -58,7 +58,7 @@ def organisation_detail(request, pk):
                 form_errors_add(form, exc)
             else:
                 messages.success(request, _("Invitation sent to %(email)s.") % form.cleaned_data)
-                return redirect("organisation_detail", pk=org.pk)
+                return redirect("accounts:organisation_detail", pk=org.pk)
     return render(request, "accounts/organisation_detail.html", {
         "organisation": org,
         "members": selectors.organisation_members(org),
@@ -82,7 +82,7 @@ def organisation_edit(request, pk):
             form_errors_add(form, exc)
         else:
             messages.success(request, _("Changes saved."))
-            return redirect("organisation_detail", pk=org.pk)
+            return redirect("accounts:organisation_detail", pk=org.pk)
     return render(request, "accounts/organisation_form.html", {"form": form, "organisation": org, "examples": registry_examples()})
 
 
@@ -98,7 +98,7 @@ def invitation_accept(request, token):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("You are now a member of %(name)s.") % {"name": invitation.organisation.legal_name})
-            return redirect("organisation_detail", pk=invitation.organisation_id)
+            return redirect("accounts:organisation_detail", pk=invitation.organisation_id)
     return render(request, "accounts/invitation_accept.html", {"invitation": invitation})
 
 
@@ -127,5 +127,5 @@ def api_token(request):
             token.delete()
         token = Token.objects.create(user=request.user)
         messages.success(request, _("A new API token was created; the old one no longer works."))
-        return redirect("api_token")
+        return redirect("accounts:api_token")
     return render(request, "accounts/api_token.html", {"token": token})

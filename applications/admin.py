@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Application, Attachment, BudgetLine
+from applications.models import Application, Attachment, BudgetLine
 
 
 class BudgetLineInline(admin.TabularInline):

@@ -11,13 +11,13 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from audit.transitions import TransitionRefused
+from core.errors import TransitionRefused
 
-from . import services
-from .models import Application, Attachment, BudgetLine
-from .selectors import application_shows_identity, attachment_display_name, attachment_neutral_name
-from .views import attachment_response
-from .visibility import application_list_visible
+from applications import services
+from applications.models import Application, Attachment, BudgetLine
+from applications.selectors import application_shows_identity, attachment_display_name, attachment_neutral_name
+from applications.views import attachment_response
+from applications.visibility import application_list_visible
 
 
 class BudgetLineSerializer(serializers.ModelSerializer):

@@ -1,9 +1,9 @@
 """Dashboard section for applicants: their organisations, their applications and what waits."""
 from accounts.selectors import organisation_list_visible
-from grants.selectors import call_list_public
+from grants.calls.selectors import call_list_public
 
-from .models import ApplicationState
-from .selectors import application_list_mine
+from applications.models import ApplicationState
+from applications.selectors import application_list_mine
 
 WAITING = [ApplicationState.DRAFT, ApplicationState.CLARIFICATION_REQUESTED]
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from .models import Application
+from applications.models import Application
 
 CALL = "advocacy-2026"
 PROJECTS = [
@@ -36,7 +36,7 @@ def _pdf(title: str) -> bytes:
 
 
 def _fill(user, app, call, *, title, summary, complete=True):
-    from . import services
+    from applications import services
 
     questions = list(call.questions.order_by("position"))
     headings = list(call.budget_headings.order_by("position"))
@@ -80,7 +80,7 @@ def seed(ctx) -> None:
     from accounts.models import Membership
     from accounts.roles import roles_forget
 
-    from . import services
+    from applications import services
 
     call = ctx["calls"].get(CALL)
     applicant, manager = ctx["users"].get("applicant"), ctx["users"].get("manager")

@@ -1,11 +1,11 @@
 """Spreadsheets of applications. Rows come only from the visibility-checked selectors and every
-cell goes through reporting.spreadsheet (formula-safe)."""
+cell goes through core.spreadsheet (formula-safe)."""
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reporting.spreadsheet import rows_to_csv, rows_to_xlsx
+from core.spreadsheet import rows_to_csv, rows_to_xlsx
 
-from .models import BudgetLine
+from applications.models import BudgetLine
 
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", rows_to_csv),

@@ -5,11 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrganisationType
 from accounts.orgid import COUNTRY_CHOICES
-from grants.forms import TIME_ZONES, ZonedDateTimeField, zoned
+from grants.calls.forms import TIME_ZONES, ZonedDateTimeField, zoned
 
-from . import uploads
-from .models import ApplicationState
-from .services import CHECKLIST
+from applications import uploads
+from applications.models import ApplicationState
+from applications.services import CHECKLIST
 
 
 class AttachmentForm(forms.Form):

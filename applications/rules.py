@@ -1,8 +1,7 @@
-"""Who may do what with applications (and, via review_rules, with reviews)."""
+"""Who may do what with applications (review permissions: applications/review/rules.py)."""
 import rules
 
-from . import review_rules  # noqa: F401  (registers the review permissions)
-from .visibility import application_can_view, application_is_manager, application_is_member
+from applications.visibility import application_can_view, application_is_manager, application_is_member
 
 
 @rules.predicate

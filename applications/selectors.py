@@ -5,8 +5,8 @@ from django.db.models import Count
 from accounts.models import Membership, OrganisationType
 from audit.models import AuditEvent
 
-from .models import Application, ApplicationState, Attachment, BudgetLine
-from .visibility import application_list_visible
+from applications.models import Application, ApplicationState, Attachment, BudgetLine
+from applications.visibility import application_list_visible
 
 
 def application_get_visible(user, pk) -> Application:
@@ -97,13 +97,13 @@ def application_last_screening(app: Application):
 
 def application_shows_identity(user, app: Application) -> bool:
     """Blind review: reviewers see neither who applies nor the names of the files they sent."""
-    from .visibility import application_is_manager, application_is_member
+    from applications.visibility import application_is_manager, application_is_member
 
     return not app.call.blind_review or application_is_member(user, app) or application_is_manager(user, app)
 
 
 def attachment_neutral_name(attachment: Attachment) -> str:
-    from .uploads import BY_CONTENT_TYPE
+    from applications.uploads import BY_CONTENT_TYPE
 
     kind = BY_CONTENT_TYPE.get(attachment.content_type)
     return f"attachment-{attachment.pk}{kind.extensions[0] if kind else ''}"

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from . import views
+from applications import views
 
+app_name = "applications"
 urlpatterns = [
     path("calls/<int:pk>/apply/", views.call_apply, name="call_apply"),
     path("applications/", views.application_list, name="application_list"),

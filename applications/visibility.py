@@ -11,7 +11,8 @@ from django.db.models import Q
 from accounts.models import Membership
 from accounts.roles import MANAGER, organisation_roles, programme_ids
 
-from .models import Application, Review, ReviewState
+from applications.models import Application
+from applications.review.models import Review, ReviewState
 
 CLEARED_REVIEW_STATES = [ReviewState.ACCEPTED, ReviewState.SUBMITTED, ReviewState.RETURNED]
 

@@ -3,7 +3,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from .models import GENESIS_HASH, AuditEvent, AuditHead
+from audit.models import GENESIS_HASH, AuditEvent, AuditHead
 
 
 def event_content(event: AuditEvent) -> dict:

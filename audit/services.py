@@ -4,8 +4,8 @@ import json
 from django.db import transaction
 from django.utils import timezone
 
-from .chain import event_hash
-from .models import AuditEvent, AuditHead
+from audit.chain import event_hash
+from audit.models import AuditEvent, AuditHead
 
 
 def object_label(obj) -> tuple[str, str]:

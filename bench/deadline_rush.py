@@ -96,7 +96,7 @@ def build(n_orgs: int, n_late: int, n_capacity: int, n_warm: int = 8):
 
     from accounts.models import Membership, Organisation, ProgrammeRole, User
     from applications import services
-    from grants.models import CallState, Programme
+    from grants.calls.models import CallState, Programme
     from tests.factories import call_full
 
     programme = Programme.objects.create(code="rush", title="Rush programme", budget=Money(Decimal("900000000"), "EUR"),
@@ -524,7 +524,7 @@ def main():
         pdf = PDF_HEAD + os.urandom(1024 * 1024 - len(PDF_HEAD) - 6) + b"\n%%EOF"
         asyncio.run(warm_up(port, clients, pdf))
 
-        from grants.models import Call
+        from grants.calls.models import Call
 
         lead = 3.0
         deadline_db = db_now() + timedelta(seconds=window + lead)

@@ -2,7 +2,7 @@
 
 A programme with 10,000 applications, 2,000 grants and 6,000 tranches (a report of about 200
 pages with 5 charts) is generated through the same service the Celery task calls
-(`reporting.donor_reports.donor_report_generate`: the figures, the portfolio and tranche tables
+(`reporting.donor.services.donor_report_generate`: the figures, the portfolio and tranche tables
 in page-sized chunks, the temporary file moved into place). Prints the seconds, pages per second
 and peak memory (best of three runs after a warm-up; memory traced in a run of its own), one
 figure per line, the headline last. Goals: under 3 s and under 200 MB.
@@ -50,9 +50,10 @@ def build(n_apps: int, n_grants: int, tranches_per_grant: int = 3):
     before the rows are written (as tests/factories.py does, without a query per row)."""
     from accounts.models import Organisation, ProgrammeRole, User
     from applications.models import Application, ApplicationState
-    from grants.models import (Call, Contribution, Donor, Grant, Payment, Programme, Tranche,
-                               TrancheCondition)
-    from reporting.models import GranteeReport, ReportKind
+    from grants.calls.models import Call, Contribution, Donor, Programme, TrancheCondition
+    from grants.agreements.models import Grant
+    from grants.disbursement.models import Payment, Tranche
+    from reporting.grantee.models import GranteeReport, ReportKind
 
     rng = random.Random(7)
     budget = Decimal(n_grants) * Decimal("50000") * 2
@@ -154,8 +155,8 @@ def build(n_apps: int, n_grants: int, tranches_per_grant: int = 3):
 
 
 def generate(programme, requester):
-    from reporting.donor_reports import donor_report_generate
-    from reporting.models import DonorReport
+    from reporting.donor.services import donor_report_generate
+    from reporting.donor.models import DonorReport
 
     report = DonorReport.objects.create(programme=programme, period_start=date(2020, 5, 1), period_end=date(2030, 8, 30),
                                         requested_by=requester, language="en")

@@ -1,6 +1,6 @@
 """Benchmark: import 10,000 organisations the way a programme manager does, on PostgreSQL.
 
-The user's path is timed end to end: `reporting.imports.import_preview` (the uploaded CSV read,
+The user's path is timed end to end: `reporting.data.imports.import_preview` (the uploaded CSV read,
 every row checked, the preview with its row-level errors built, nothing saved) then
 `import_confirm` (the same file imported for real: checked again, saved, one audit event).
 The limit is a plain `bulk_create` of the same 10,000 rows, timed in the same run; the goal is
@@ -72,8 +72,8 @@ def main():
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         from accounts.models import Organisation, ProgrammeRole, User
-        from grants.models import Programme
-        from reporting import imports
+        from grants.calls.models import Programme
+        from reporting.data import imports
 
         from datetime import date
         from decimal import Decimal

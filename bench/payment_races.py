@@ -54,7 +54,7 @@ class Harness:
         self.outcomes = [[None, None] for _ in range(rounds)]
 
     def worker(self, side):
-        from audit.transitions import TransitionRefused
+        from core.errors import TransitionRefused
 
         try:
             for i in range(self.rounds):
@@ -84,7 +84,7 @@ def build_world():
 
     from accounts.models import ProgrammeRole, User
     from accounts.services import organisation_register
-    from grants.models import Programme
+    from grants.calls.models import Programme
 
     programme = Programme.objects.create(code="bench", title="Bench programme", budget=Money(Decimal("100000000"), "EUR"),
                                          starts_on=date(2026, 1, 1), ends_on=date(2030, 12, 31), countries=["UA"])
@@ -106,7 +106,7 @@ def build_world():
 
 def call_with_plan(programme, code, signature_tranches):
     """A decided call whose plan has `signature_tranches` tranches on signature sharing 90%."""
-    from grants.models import CallState, TrancheCondition, TranchePlanItem
+    from grants.calls.models import CallState, TrancheCondition, TranchePlanItem
     from tests.factories import call_full
 
     call = call_full(programme, code=code, state=CallState.DECIDED, envelope="40000000", max_grant=Decimal("60000"))
@@ -124,8 +124,9 @@ def approved_grant_tranches(call, org, people, amount):
     """An awarded application (set-up by the model's transitions, as the review part's award
     service would leave it), its agreement signed, its signature tranches approved."""
     from applications.models import ApplicationState
-    from grants import grant_services as gs
-    from grants.models import Call, TrancheState
+    from grants.disbursement import lifecycle as disbursement_lifecycle, services as disbursement_services
+    from grants.calls.models import Call
+    from grants.disbursement.models import TrancheState
     from tests.factories import application_in_state
 
     with transaction.atomic():
@@ -134,15 +135,15 @@ def approved_grant_tranches(call, org, people, amount):
         app.awarded_amount = Decimal(amount)
         app.save()
         Call.objects.filter(pk=call.pk).update(awarded_total=F("awarded_total") + Decimal(amount))
-        grant = gs.grant_create_from_application(actor=people["manager"], application_id=app.pk)
-        grant = gs.grant_sign(actor=people["manager"], grant_id=grant.pk,
+        grant = disbursement_lifecycle.grant_create_from_application(actor=people["manager"], application_id=app.pk)
+        grant = disbursement_lifecycle.grant_sign(actor=people["manager"], grant_id=grant.pk,
                               document=SimpleUploadedFile("signed.pdf", PDF, content_type="application/pdf"))
-        return [gs.tranche_approve(actor=people["manager"], tranche_id=t.pk)
+        return [disbursement_services.tranche_approve(actor=people["manager"], tranche_id=t.pk)
                 for t in grant.tranches.filter(state=TrancheState.DUE).order_by("position")]
 
 
 def scenario_same_tranche(programme, people, org, rounds):
-    from grants import grant_services as gs
+    from grants.disbursement import lifecycle as disbursement_lifecycle, services as disbursement_services
 
     call = call_with_plan(programme, "same", SAME_TRANCHE_PER_GRANT)
     tranches = []
@@ -153,7 +154,7 @@ def scenario_same_tranche(programme, people, org, rounds):
 
     def task(side, i):
         reference = f"S-{i}" if i % 2 == 0 else f"S-{i}-{side}"
-        gs.payment_record(actor=officers[side], tranche_id=tranches[i].pk, paid_on=date.today(),
+        disbursement_services.payment_record(actor=officers[side], tranche_id=tranches[i].pk, paid_on=date.today(),
                           amount=tranches[i].due_amount, currency="EUR", bank_reference=reference)
         return "paid"
 
@@ -162,9 +163,9 @@ def scenario_same_tranche(programme, people, org, rounds):
 
 
 def scenario_overpay(programme, people, org, rounds):
-    from grants import grant_services as gs
-    from grants import tranche_rules
-    from grants.models import Tranche
+    from grants.disbursement import lifecycle as disbursement_lifecycle, services as disbursement_services
+    from grants.disbursement import conditions as tranche_rules
+    from grants.disbursement.models import Tranche
 
     call = call_with_plan(programme, "overpay", 2 * OVERPAY_PER_GRANT)
     pairs = []
@@ -182,7 +183,7 @@ def scenario_overpay(programme, people, org, rounds):
 
     def task(side, i):
         first, second, amount = pairs[i]
-        gs.payment_record(actor=officers[side], tranche_id=(first, second)[side], paid_on=date.today(), amount=amount,
+        disbursement_services.payment_record(actor=officers[side], tranche_id=(first, second)[side], paid_on=date.today(), amount=amount,
                           currency="EUR", bank_reference=f"O-{i}-{side}")
         return "paid"
 
@@ -190,7 +191,7 @@ def scenario_overpay(programme, people, org, rounds):
 
 
 def scenario_naive(programme, people, org, rounds):
-    from grants.models import Grant
+    from grants.agreements.models import Grant
 
     call = call_with_plan(programme, "naive", 2)
     grant_id = approved_grant_tranches(call, org, people, "1000")[0].grant_id
@@ -230,7 +231,8 @@ def main():
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "hromada_bench_payment_races"
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
-        from grants.models import Grant, Payment
+        from grants.agreements.models import Grant
+        from grants.disbursement.models import Payment
 
         programme, people, org = build_world()
         errors = []

@@ -64,9 +64,10 @@ def build(n_apps: int, reviews_per_app: int = 3):
     from djmoney.money import Money
 
     from accounts.models import Organisation, ProgrammeRole, User
-    from applications.models import Application, Review, Score
-    from applications.ranking import rubric_from, weighted_total
-    from grants.models import Call, Criterion, Programme
+    from applications.models import Application
+    from applications.review.models import Review, Score
+    from applications.review.ranking import rubric_from, weighted_total
+    from grants.calls.models import Call, Criterion, Programme
 
     rng = random.Random(11)
     now = timezone_now()
@@ -153,14 +154,14 @@ def main():
         from django.test import Client
         from django.urls import reverse
 
-        from applications.ranking import call_ranking, call_score_rows, rubric_from
+        from applications.review.ranking import call_ranking, call_score_rows, rubric_from
 
         started = time.perf_counter()
         call, manager, criteria, n_reviews = build(n)
         build_seconds = time.perf_counter() - started
         client = Client()
         client.force_login(manager)
-        url = reverse("review_ranking", args=[call.pk])
+        url = reverse("reviews:review_ranking", args=[call.pk])
 
         def page():
             response = client.get(url)

@@ -146,7 +146,7 @@ def build(n_items: int):
 
     from accounts.models import Membership, Organisation, User
     from applications.models import Application
-    from grants.models import Call, Programme
+    from grants.calls.models import Call, Programme
 
     now = timezone.now()
     programme = Programme.objects.create(code="bench", title="EU for Integrity (benchmark)", budget=Money(Decimal("9e9"), "EUR"),

@@ -2,14 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from grants.views import home
+from grants.calls.views import home
 from reporting.views import dashboard
 
-# Each concern keeps its own URL module; API modules are mounted together under /api/v1/.
-PAGES = ["accounts.urls", "grants.urls", "applications.urls", "applications.review_urls", "grants.grant_urls",
-         "reporting.urls", "workers.urls"]
-API = ["accounts.api_urls", "grants.api_urls", "applications.api_urls", "applications.review_api_urls",
-       "grants.grant_api_urls", "reporting.api_urls", "workers.api_urls"]
+# Each area keeps its own namespaced URL module (its `app_name`); API modules are mounted together
+# under /api/v1/, in the order of the sub-domains (see CONTRIBUTING.md).
+PAGES = ["accounts.urls", "grants.calls.urls", "applications.urls", "applications.review.urls", "grants.urls",
+         "reporting.grantee.urls", "reporting.donor.urls", "reporting.data.urls", "workers.urls"]
+API = ["accounts.api_urls", "grants.calls.api_urls", "applications.api_urls", "applications.review.api_urls",
+       "grants.api_urls", "reporting.grantee.api_urls", "reporting.donor.api_urls", "workers.api_urls"]
 
 urlpatterns = [
     path("", home, name="home"),

@@ -1,7 +1,6 @@
 from django.contrib import admin
 
-from .models import (BudgetHeading, Call, Contribution, Criterion, Donor, Programme, Question, RequiredDocument,
-                     TranchePlanItem)
+from grants.calls.models import BudgetHeading, Call, Contribution, Criterion, Donor, Programme, Question, RequiredDocument, TranchePlanItem
 
 
 class ContributionInline(admin.TabularInline):
@@ -59,7 +58,8 @@ class CallAdmin(admin.ModelAdmin):
 
 # --- Grants, tranches, payments, amendments, exchange rates -----------------------------------
 # Read-only here: they change only through the services (row locks, four eyes, audit trail).
-from .models import Amendment, ExchangeRate, Grant, GrantBudgetLine, Payment, Tranche  # noqa: E402
+from grants.agreements.models import Amendment, Grant, GrantBudgetLine
+from grants.disbursement.models import ExchangeRate, Payment, Tranche  # noqa: E402
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

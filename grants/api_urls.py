@@ -1,8 +1,13 @@
 from rest_framework.routers import SimpleRouter
 
-from .api import CallViewSet, ProgrammeViewSet
+from grants.agreements.api import AmendmentViewSet
+from grants.disbursement.api import ExchangeRateViewSet, GrantViewSet, PaymentViewSet, TrancheViewSet
 
+app_name = "api-grants"
 router = SimpleRouter()
-router.register("calls", CallViewSet, basename="call")
-router.register("programmes", ProgrammeViewSet, basename="programme")
+router.register("grants", GrantViewSet, basename="grant")
+router.register("tranches", TrancheViewSet, basename="tranche")
+router.register("payments", PaymentViewSet, basename="payment")
+router.register("amendments", AmendmentViewSet, basename="amendment")
+router.register("exchange-rates", ExchangeRateViewSet, basename="exchange-rate")
 urlpatterns = router.urls

@@ -1,16 +1,25 @@
 from django.urls import path
 
-from . import views
+from grants.agreements import views as agreements_views
+from grants.disbursement import views as disbursement_views
 
+app_name = "grants"
 urlpatterns = [
-    path("calls/<int:pk>/", views.call_detail, name="call_detail"),
-    path("manage/calls/", views.manage_calls, name="manage_calls"),
-    path("manage/programmes/new/", views.programme_create, name="programme_create"),
-    path("manage/programmes/<int:pk>/edit/", views.programme_edit, name="programme_edit"),
-    path("manage/programmes/<int:programme_pk>/calls/new/", views.call_create, name="call_create"),
-    path("manage/calls/<int:pk>/", views.call_manage, name="call_manage"),
-    path("manage/calls/<int:pk>/edit/", views.call_edit, name="call_edit"),
-    path("manage/calls/<int:pk>/template/", views.call_template, name="call_template"),
-    path("manage/calls/<int:pk>/publish/", views.call_publish, name="call_publish"),
-    path("manage/calls/<int:pk>/cancel/", views.call_cancel, name="call_cancel"),
+    path("grants/", agreements_views.grant_list, name="grant_list"),
+    path("grants/new/<int:application_id>/", disbursement_views.grant_create, name="grant_create"),
+    path("grants/<int:pk>/", disbursement_views.grant_detail, name="grant_detail"),
+    path("grants/<int:pk>/edit/", agreements_views.grant_edit, name="grant_edit"),
+    path("grants/<int:pk>/budget/", agreements_views.grant_budget_change, name="grant_budget_change"),
+    path("grants/<int:pk>/sign/", disbursement_views.grant_sign, name="grant_sign"),
+    path("grants/<int:pk>/agreement.pdf", agreements_views.grant_document, name="grant_document"),
+    path("grants/<int:pk>/check-conditions/", disbursement_views.grant_check_conditions, name="grant_check_conditions"),
+    # Explicit paths (not a catch-all): other parts hang their own pages under /grants/<pk>/.
+    *[path(f"grants/<int:pk>/{action}/", disbursement_views.grant_transition, {"action": action}, name=f"grant_{action}")
+      for action in ("suspend", "resume", "terminate", "close")],
+    *[path(f"amendments/<int:pk>/{decision}/", agreements_views.amendment_decide, {"decision": decision},
+           name=f"amendment_{decision}") for decision in ("approve", "reject")],
+    path("tranches/<int:pk>/approve/", disbursement_views.tranche_approve, name="tranche_approve"),
+    path("tranches/<int:pk>/pay/", disbursement_views.payment_create, name="payment_create"),
+    path("finance/", disbursement_views.finance_overview, name="finance_overview"),
+    path("finance/exchange-rates/", disbursement_views.exchange_rates, name="exchange_rates"),
 ]

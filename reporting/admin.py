@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import DonorReport, ExportJob, GranteeReport, Indicator
+from reporting.donor.models import DonorReport
+from reporting.data.models import ExportJob
+from reporting.grantee.models import GranteeReport, Indicator
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

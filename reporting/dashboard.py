@@ -8,10 +8,10 @@ from django.utils.module_loading import import_string
 # (role, template, provider dotted path), in display order
 SECTIONS = [
     ("applicant", "applications/dashboard_applicant.html", "applications.dashboard.applicant_section"),
-    ("reviewer", "applications/dashboard_reviewer.html", "applications.review_dashboard.reviewer_section"),
-    ("manager", "reporting/dashboard_manager.html", "reporting.manager_dashboard.manager_section"),
-    ("finance", "grants/dashboard_finance.html", "grants.dashboard.finance_section"),
-    ("donor", "reporting/dashboard_donor.html", "reporting.donor_dashboard.donor_section"),
+    ("reviewer", "applications/dashboard_reviewer.html", "applications.review.dashboard.reviewer_section"),
+    ("manager", "reporting/dashboard_manager.html", "reporting.donor.waiting.manager_section"),
+    ("finance", "grants/dashboard_finance.html", "grants.disbursement.dashboard.finance_section"),
+    ("donor", "reporting/dashboard_donor.html", "reporting.donor.dashboard.donor_section"),
 ]
 
 

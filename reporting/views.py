@@ -3,7 +3,7 @@ from django.shortcuts import render
 
 from accounts.roles import user_role_names
 
-from .dashboard import dashboard_sections
+from reporting.dashboard import dashboard_sections
 
 
 @login_required

@@ -71,7 +71,7 @@ def make_org(db):
 
 @pytest.fixture
 def programme(db):
-    from grants.models import Programme
+    from grants.calls.models import Programme
 
     return Programme.objects.create(code="eu4i", title="EU for Integrity", budget=Money(Decimal("2500000"), "EUR"),
                                     starts_on=date(2020, 5, 1), ends_on=date(2024, 8, 30), countries=["UA", "AM"])
@@ -90,7 +90,7 @@ def grant_role(db):
 
 @pytest.fixture
 def make_call(db):
-    from grants.models import Call, Criterion
+    from grants.calls.models import Call, Criterion
 
     counter = {"n": 0}
 

@@ -8,8 +8,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from applications.models import Application, ApplicationState, BudgetLine
-from grants.models import (BudgetHeading, Call, CallState, Criterion, HeadingKind, Question, RequiredDocument,
-                           TrancheCondition, TranchePlanItem)
+from grants.calls.models import BudgetHeading, Call, CallState, Criterion, HeadingKind, Question, RequiredDocument, TrancheCondition, TranchePlanItem
 
 # The transitions that lead from draft to each state.
 PATHS = {

@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Notification, NotificationPreference
+from workers.models import Notification, NotificationPreference
 
 
 @admin.register(Notification)

@@ -8,10 +8,10 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from . import selectors, services
-from .models import Notification
-from .preferences import preferences_get, preferences_set
-from .rendering import notification_subject
+from workers import selectors, services
+from workers.models import Notification
+from workers.preferences import preferences_get, preferences_set
+from workers.rendering import notification_subject
 
 
 class NotificationSerializer(serializers.ModelSerializer):

@@ -1,4 +1,4 @@
-from .selectors import notifications_unread_count
+from workers.selectors import notifications_unread_count
 
 
 class _UnreadCount:

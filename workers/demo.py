@@ -7,8 +7,8 @@ object, person and day, so a second run adds nothing."""
 
 def seed(ctx) -> None:
     """`ctx`: programme, donor, calls (by code), organisations (list), users (by role), now."""
-    from .digest import manager_digest_write
-    from .reminders import reminders_sweep
+    from workers.digest import manager_digest_write
+    from workers.reminders import reminders_sweep
 
     now = ctx.get("now")
     reminders_sweep(now, kick=False)

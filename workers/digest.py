@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
-from .models import Delivery, Notification, NotificationPreference
+from workers.models import Delivery, Notification, NotificationPreference
 
 MANAGER_DIGEST = "manager_digest"
 DAILY_DIGEST = "daily_digest"
@@ -95,7 +95,7 @@ def digest_collect(now=None) -> int:
 
 
 def digest_daily(now=None) -> dict:
-    from .messenger import outbox_kick
+    from workers.messenger import outbox_kick
 
     now = now or timezone.now()
     managers = manager_digest_write(now)

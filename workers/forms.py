@@ -1,7 +1,7 @@
 from django import forms
 
-from .models import Delivery
-from .notifications import KINDS
+from workers.models import Delivery
+from workers.notifications import KINDS
 
 
 class PreferencesForm(forms.Form):

@@ -10,8 +10,8 @@ import math
 from django.conf import settings
 from django.db import transaction
 
-from .models import Delivery, Notification, NotificationPreference
-from .notifications import KINDS
+from workers.models import Delivery, Notification, NotificationPreference
+from workers.notifications import KINDS
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ KICK_TIMEOUT = 1.0
 
 def relays_for(rows: int) -> int:
     """How many relays to start for `rows` new messages: one per batch, at most RELAY_PARALLEL."""
-    from .outbox import BATCH
+    from workers.outbox import BATCH
 
     return max(1, min(getattr(settings, "HROMADA_RELAY_PARALLEL", 1), math.ceil(rows / BATCH)))
 
@@ -64,8 +64,8 @@ def relays_for(rows: int) -> int:
 def outbox_kick(parallel: int = 1) -> bool:
     """Ask workers to relay the outbox now (`parallel` relays, each claiming its own rows); if
     the broker is down the beat's periodic relay will. False when nothing could be queued."""
-    from .celery import app
-    from .tasks import outbox_relay
+    from workers.celery import app
+    from workers.tasks import outbox_relay
 
     try:
         if app.conf.task_always_eager:  # the embedded default: one relay, in this process

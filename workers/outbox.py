@@ -29,9 +29,9 @@ from django.db import connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import Delivery, Notification
-from .rendering import notification_render
-from .smtp import message_send
+from workers.models import Delivery, Notification
+from workers.rendering import notification_render
+from workers.smtp import message_send
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def outbox_send_batch(limit: int = BATCH) -> tuple[int, int]:
 
 
 def _eager() -> bool:
-    from .celery import app
+    from workers.celery import app
 
     return bool(app.conf.task_always_eager)
 
@@ -197,7 +197,7 @@ def outbox_relay_all(seconds: float = RELAY_SECONDS) -> int:
         if claimed == 0:
             return total
         if time.monotonic() > end and not _eager():
-            from .messenger import outbox_kick
+            from workers.messenger import outbox_kick
 
             outbox_kick()
             return total

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import Delivery, NotificationPreference
-from .notifications import KINDS
+from workers.models import Delivery, NotificationPreference
+from workers.notifications import KINDS
 
 
 def kinds_configurable() -> list[str]:

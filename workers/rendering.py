@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 
-from .notifications import KINDS, Kind
+from workers.notifications import KINDS, Kind
 
 
 class _Blanks(dict):

@@ -2,8 +2,8 @@
 the notifications addressed to them."""
 from django.utils.translation import get_language
 
-from .models import Notification
-from .rendering import notification_subject
+from workers.models import Notification
+from workers.rendering import notification_subject
 
 
 def notifications_of(user):

@@ -1,7 +1,7 @@
 """Use cases of the notifications page: marking what one has read."""
 from django.utils import timezone
 
-from .models import Notification
+from workers.models import Notification
 
 
 def notification_read(*, actor, notification_id: int) -> Notification:

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from . import views
+from workers import views
 
+app_name = "notifications"
 urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),

@@ -6,10 +6,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
-from .forms import PreferencesForm
-from .models import Notification
-from .preferences import preferences_get, preferences_set
+from workers import selectors, services
+from workers.forms import PreferencesForm
+from workers.models import Notification
+from workers.preferences import preferences_get, preferences_set
 
 
 @login_required
@@ -27,7 +27,7 @@ def notification_read(request, pk):
     path = n.context.get("path", "") if isinstance(n.context, dict) else ""
     if request.POST.get("open") and path and url_has_allowed_host_and_scheme(path, allowed_hosts={request.get_host()}):
         return redirect(path)
-    return redirect("notifications")
+    return redirect("notifications:notifications")
 
 
 @login_required
@@ -36,7 +36,7 @@ def notifications_read_all(request):
     count = services.notifications_read_all(actor=request.user)
     if count:
         messages.success(request, _("All notifications are marked read."))
-    return redirect("notifications")
+    return redirect("notifications:notifications")
 
 
 @login_required
@@ -45,5 +45,5 @@ def notification_preferences(request):
     if request.method == "POST" and form.is_valid():
         preferences_set(actor=request.user, modes=form.cleaned_data)
         messages.success(request, _("Your notification preferences are saved."))
-        return redirect("notification_preferences")
+        return redirect("notifications:notification_preferences")
     return render(request, "workers/preferences.html", {"form": form})

@@ -7,7 +7,7 @@ from accounts.models import ProgrammeRole
 
 
 def test_anonymous_choice_sticks_in_a_cookie(client, db):
-    response = client.post(reverse("language_set"), {"language": "hy", "next": "/"})
+    response = client.post(reverse("accounts:language_set"), {"language": "hy", "next": "/"})
     assert response.status_code == 302 and response.cookies["django_language"].value == "hy"
     assert '<html lang="hy">' in client.get("/").content.decode()
 
@@ -15,7 +15,7 @@ def test_anonymous_choice_sticks_in_a_cookie(client, db):
 def test_logged_in_choice_is_saved_on_the_user_and_follows_them(client, make_user):
     user = make_user(language="en")
     client.force_login(user)
-    client.post(reverse("language_set"), {"language": "uk", "next": "/dashboard/"})
+    client.post(reverse("accounts:language_set"), {"language": "uk", "next": "/dashboard/"})
     user.refresh_from_db()
     assert user.language == "uk"
     other_browser = client.__class__()
@@ -24,7 +24,7 @@ def test_logged_in_choice_is_saved_on_the_user_and_follows_them(client, make_use
 
 
 def test_unknown_language_and_foreign_redirects_are_ignored(client):
-    response = client.post(reverse("language_set"), {"language": "xx", "next": "https://evil.example/"})
+    response = client.post(reverse("accounts:language_set"), {"language": "xx", "next": "https://evil.example/"})
     assert response.url == "/" and "django_language" not in response.cookies
 
 
@@ -97,8 +97,8 @@ def test_api_token_page_creates_and_replaces_a_token(client, make_user):
 
     user = make_user()
     client.force_login(user)
-    client.post(reverse("api_token"))
+    client.post(reverse("accounts:api_token"))
     first = Token.objects.get(user=user).key
-    assert first in client.get(reverse("api_token")).content.decode()
-    client.post(reverse("api_token"))
+    assert first in client.get(reverse("accounts:api_token")).content.decode()
+    client.post(reverse("accounts:api_token"))
     assert Token.objects.get(user=user).key != first

@@ -24,11 +24,11 @@ def api_for(user):
 def test_register_makes_the_creator_owner_and_is_audited(client, make_user):
     user = make_user()
     client.force_login(user)
-    response = client.post(reverse("organisation_create"), {
+    response = client.post(reverse("accounts:organisation_create"), {
         "legal_name": "Центр протидії корупції", "country": "UA", "org_type": "ngo",
         "registration_id": "ua-edr-35960913"})
     org = Organisation.objects.get()
-    assert response.status_code == 302 and response.url == reverse("organisation_detail", args=[org.pk])
+    assert response.status_code == 302 and response.url == reverse("accounts:organisation_detail", args=[org.pk])
     assert org.registration_id == "UA-EDR-35960913"
     assert Membership.objects.get(organisation=org).role == "owner"
     assert AuditEvent.objects.filter(action="organisation_register", object_id=str(org.pk)).exists()
@@ -36,7 +36,7 @@ def test_register_makes_the_creator_owner_and_is_audited(client, make_user):
 
 def test_bad_identifier_keeps_what_was_typed_and_says_why(client, make_user):
     client.force_login(make_user())
-    response = client.post(reverse("organisation_create"), {
+    response = client.post(reverse("accounts:organisation_create"), {
         "legal_name": "Transparency Georgia", "country": "GE", "org_type": "ngo", "registration_id": "UA-EDR-12345678"})
     assert response.status_code == 200 and not Organisation.objects.exists()
     html = response.content.decode()
@@ -48,7 +48,7 @@ def test_bad_identifier_keeps_what_was_typed_and_says_why(client, make_user):
 def test_duplicate_identifier_is_reported_on_the_field(client, make_user, make_org):
     make_org(make_user(), registration_id="UA-EDR-11111111")
     client.force_login(make_user())
-    response = client.post(reverse("organisation_create"), {
+    response = client.post(reverse("accounts:organisation_create"), {
         "legal_name": "Copy", "country": "UA", "org_type": "ngo", "registration_id": "UA-EDR-11111111"})
     assert "already registered" in response.content.decode()
     assert Organisation.objects.count() == 1
@@ -56,7 +56,7 @@ def test_duplicate_identifier_is_reported_on_the_field(client, make_user, make_o
 
 def test_errors_come_in_the_users_language(client, make_user):
     client.force_login(make_user(language="uk"))
-    response = client.post(reverse("organisation_create"), {
+    response = client.post(reverse("accounts:organisation_create"), {
         "legal_name": "X", "country": "UA", "org_type": "ngo", "registration_id": "123"}, HTTP_ACCEPT_LANGUAGE="uk")
     assert 'lang="uk"' in response.content.decode()
 
@@ -64,15 +64,15 @@ def test_errors_come_in_the_users_language(client, make_user):
 def test_member_of_a_cannot_see_or_change_b_in_pages(client, two_orgs):
     alice, alpha, bob, beta = two_orgs
     client.force_login(alice)
-    assert client.get(reverse("organisation_detail", args=[alpha.pk])).status_code == 200
-    for url in (reverse("organisation_detail", args=[beta.pk]), reverse("organisation_edit", args=[beta.pk])):
+    assert client.get(reverse("accounts:organisation_detail", args=[alpha.pk])).status_code == 200
+    for url in (reverse("accounts:organisation_detail", args=[beta.pk]), reverse("accounts:organisation_edit", args=[beta.pk])):
         assert client.get(url).status_code == 404
-    assert client.post(reverse("organisation_detail", args=[beta.pk]), {"email": "x@evil.org"}).status_code == 404
-    assert client.post(reverse("organisation_edit", args=[beta.pk]), {
+    assert client.post(reverse("accounts:organisation_detail", args=[beta.pk]), {"email": "x@evil.org"}).status_code == 404
+    assert client.post(reverse("accounts:organisation_edit", args=[beta.pk]), {
         "legal_name": "Hijacked", "country": "UA", "org_type": "ngo", "registration_id": beta.registration_id}).status_code == 404
     beta.refresh_from_db()
     assert beta.legal_name == "Beta" and not beta.invitations.exists()
-    listing = client.get(reverse("organisation_list")).content.decode()
+    listing = client.get(reverse("accounts:organisation_list")).content.decode()
     assert "Alpha" in listing and "Beta" not in listing
 
 
@@ -116,14 +116,14 @@ def test_invite_and_accept(client, two_orgs, make_user, django_capture_on_commit
     alice, alpha, bob, beta = two_orgs
     client.force_login(alice)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("organisation_detail", args=[alpha.pk]), {"email": "Carol@C.org"})
+        response = client.post(reverse("accounts:organisation_detail", args=[alpha.pk]), {"email": "Carol@C.org"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["carol@c.org"]
     invitation = alpha.invitations.get()
     assert f"/organisations/invitations/{invitation.token}/" in mail.outbox[0].body
     carol = make_user("carol@c.org")
     client.force_login(carol)
-    client.post(reverse("invitation_accept", args=[invitation.token]))
+    client.post(reverse("accounts:invitation_accept", args=[invitation.token]))
     assert Membership.objects.get(organisation=alpha, user=carol).role == "member"
 
 
@@ -133,7 +133,7 @@ def test_invitation_cannot_be_used_by_another_address(client, two_orgs, make_use
 
     invitation = member_invite(actor=alice, organisation=alpha, email="carol@c.org")
     client.force_login(bob)
-    client.post(reverse("invitation_accept", args=[invitation.token]))
+    client.post(reverse("accounts:invitation_accept", args=[invitation.token]))
     assert not Membership.objects.filter(organisation=alpha, user=bob).exists()
 
 
@@ -142,7 +142,7 @@ def test_plain_member_cannot_invite(client, two_orgs, make_user):
     member = make_user()
     Membership.objects.create(organisation=alpha, user=member, role="member")
     client.force_login(member)
-    assert client.post(reverse("organisation_detail", args=[alpha.pk]), {"email": "x@y.org"}).status_code == 404
+    assert client.post(reverse("accounts:organisation_detail", args=[alpha.pk]), {"email": "x@y.org"}).status_code == 404
     assert not alpha.invitations.exists()
 
 
@@ -156,9 +156,9 @@ def test_organisation_list_query_count_does_not_grow(client, make_user, make_org
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("organisation_list"))
+        client.get(reverse("accounts:organisation_list"))
     for _ in range(30):
         make_org(owner)
     with CaptureQueriesContext(connection) as many:
-        client.get(reverse("organisation_list"))
+        client.get(reverse("accounts:organisation_list"))
     assert len(many) == len(few)

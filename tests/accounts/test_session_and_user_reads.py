@@ -61,7 +61,7 @@ def sends_to_login(response) -> bool:
 
 
 def autosave(client, app, **fields):
-    return client.post(reverse("application_autosave", args=[app.pk]), content_type="application/json",
+    return client.post(reverse("applications:application_autosave", args=[app.pk]), content_type="application/json",
                        data=json.dumps({"version": app.version, "fields": fields}))
 
 
@@ -287,7 +287,7 @@ def test_an_autosave_reads_session_user_and_roles_in_one_statement(logged_in, us
 
 
 def test_roles_read_with_the_session_equal_the_roles_read_on_their_own(user, logged_in, make_org, programme, grant_role):
-    from grants.models import Programme
+    from grants.calls.models import Programme
 
     from accounts import roles
 

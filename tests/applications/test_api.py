@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from applications import services
 from applications.models import ApplicationState
 
-from .conftest import PDF, upload
+from tests.applications.conftest import PDF, upload
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_submit_lists_what_is_missing_then_409_when_submitted(api, applicant, dr
     as_user(api, applicant)
     response = api.post(f"/api/v1/applications/{draft.pk}/submit/")
     assert response.status_code == 400 and "Give the project a title." in response.json()["non_field_errors"]
-    from .conftest import fill_complete
+    from tests.applications.conftest import fill_complete
 
     fill_complete(applicant, draft)
     response = api.post(f"/api/v1/applications/{draft.pk}/submit/")

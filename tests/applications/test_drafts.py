@@ -8,8 +8,8 @@ from django.utils import timezone
 from applications import services
 from applications.models import Application, ApplicationState
 from audit.models import AuditEvent
-from audit.transitions import TransitionRefused
-from grants.models import CallState
+from core.errors import TransitionRefused
+from grants.calls.models import CallState
 from tests.factories import call_full
 
 
@@ -128,7 +128,7 @@ def test_only_members_save_and_only_drafts(manager, other_applicant, applicant, 
 
 
 def test_no_saving_after_the_deadline(applicant, draft):
-    from grants.models import Call
+    from grants.calls.models import Call
 
     Call.objects.filter(pk=draft.call_id).update(deadline=timezone.now() - timedelta(seconds=1))
     with pytest.raises(TransitionRefused):

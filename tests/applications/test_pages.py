@@ -15,7 +15,7 @@ from applications import services
 from applications.models import Application, ApplicationState
 from tests.factories import application_in_state
 
-from .conftest import PDF, upload
+from tests.applications.conftest import PDF, upload
 
 
 def test_home_lists_open_calls_and_links_their_page(client, call):
@@ -111,7 +111,7 @@ def test_submit_page_lists_what_is_missing_then_submits_and_shows_the_receipt(cl
     client.force_login(applicant)
     page = client.get(f"/applications/{draft.pk}/submit/").content.decode()
     assert "Give the project a title." in page and 'id="submit-application"' not in page
-    from .conftest import fill_complete
+    from tests.applications.conftest import fill_complete
 
     fill_complete(applicant, draft)
     page = client.get(f"/applications/{draft.pk}/submit/").content.decode()
@@ -155,7 +155,7 @@ def test_call_export_and_list_are_404_for_applicants(client, applicant, submitte
 def test_an_unassigned_or_conflicted_reviewer_gets_404(client, make_user, programme, grant_role, submitted):
     from django.utils import timezone
 
-    from applications.models import Review
+    from applications.review.models import Review
 
     reviewer = grant_role(make_user(), programme, ProgrammeRole.Role.REVIEWER)
     client.force_login(reviewer)
@@ -172,7 +172,7 @@ def test_an_unassigned_or_conflicted_reviewer_gets_404(client, make_user, progra
 def test_a_cleared_reviewer_reads_but_cannot_act(client, make_user, programme, grant_role, submitted):
     from django.utils import timezone
 
-    from applications.models import Review
+    from applications.review.models import Review
 
     reviewer = grant_role(make_user(), programme, ProgrammeRole.Role.REVIEWER)
     review = Review.objects.create(application=submitted, reviewer=reviewer, due_at=timezone.now())
@@ -266,7 +266,7 @@ def test_exports_are_formula_safe_and_hold_only_what_the_manager_may_see(client,
 
     from djmoney.money import Money
 
-    from grants.models import Programme
+    from grants.calls.models import Programme
 
     other = Programme.objects.create(code="oth", title="Other", budget=Money(Decimal("1"), "EUR"),
                                      starts_on=date(2024, 1, 1), ends_on=date(2025, 1, 1))

@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from accounts.models import ProgrammeRole
 from applications import services
-from applications.models import ApplicationState, Review, ReviewState
+from applications.models import ApplicationState
+from applications.review.models import Review, ReviewState
 from audit.models import AuditEvent
-from audit.transitions import TransitionRefused
+from core.errors import TransitionRefused
 from tests.factories import application_in_state
 from workers.models import Notification
 
@@ -43,7 +44,7 @@ def outsiders(make_user, programme, grant_role, other_applicant, applicant):
 
     from djmoney.money import Money
 
-    from grants.models import Programme
+    from grants.calls.models import Programme
 
     other = Programme.objects.create(code="other", title="Other", budget=Money(Decimal("1000"), "EUR"),
                                      starts_on=date(2024, 1, 1), ends_on=date(2025, 1, 1))

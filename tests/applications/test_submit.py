@@ -15,11 +15,11 @@ from accounts.models import Membership
 from applications import services
 from applications.models import Application, ApplicationState
 from audit.models import AuditEvent
-from audit.transitions import TransitionRefused
-from grants.models import Call, CallState
+from core.errors import TransitionRefused
+from grants.calls.models import Call, CallState
 from workers.models import Notification
 
-from .conftest import fill_complete
+from tests.applications.conftest import fill_complete
 
 
 def db_now():
@@ -137,7 +137,7 @@ def test_the_application_servers_clock_is_not_trusted(applicant, complete_draft,
 
 
 def test_an_individual_extension_lets_one_applicant_submit_after_the_call_closed(manager, applicant, complete_draft):
-    from grants.services import calls_open_close
+    from grants.calls.services import calls_open_close
 
     Call.objects.filter(pk=complete_draft.call_id).update(deadline=timezone.now() + timedelta(minutes=1))
     original = Call.objects.get(pk=complete_draft.call_id).deadline

@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from applications import services, uploads
 from applications.models import Attachment
 from audit.models import AuditEvent
-from grants.models import Call
+from grants.calls.models import Call
 
-from .conftest import JPEG, PDF, PNG, office_zip, upload
+from tests.applications.conftest import JPEG, PDF, PNG, office_zip, upload
 
 
 @pytest.mark.parametrize("name,data,kind", [
@@ -187,7 +187,7 @@ def test_attachment_of_another_organisation_is_404(client, applicant, other_appl
 
 def test_submitted_attachments_cannot_be_removed(applicant, submitted):
     attachment = submitted.attachments.first()
-    from audit.transitions import TransitionRefused
+    from core.errors import TransitionRefused
 
     with pytest.raises(TransitionRefused):
         services.attachment_delete(actor=applicant, application_id=submitted.pk, attachment_id=attachment.pk)

@@ -7,9 +7,10 @@ from django.db import connection, connections, transaction
 
 from accounts.models import ProgrammeRole
 from audit.models import AuditEvent
-from audit.transitions import TransitionRefused, transition_run
-from grants.models import Call, CallState
-from grants.services import call_cancel, call_publish
+from core.errors import TransitionRefused
+from audit.transitions import transition_run
+from grants.calls.models import Call, CallState
+from grants.calls.services import call_cancel, call_publish
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def test_manager_of_another_programme_is_refused(make_user, programme, make_call
 
     from djmoney.money import Money
 
-    from grants.models import Programme
+    from grants.calls.models import Programme
 
     other = Programme.objects.create(code="other", title="Other", budget=Money(Decimal("1000"), "EUR"),
                                      starts_on=date(2024, 1, 1), ends_on=date(2025, 1, 1))

@@ -18,9 +18,9 @@ from accounts.roles import organisation_roles, programme_ids
 from applications import services
 from applications.models import Application, ApplicationState
 from applications.services import AUTOSAVE_FIELDS
-from audit.transitions import TransitionRefused
+from core.errors import TransitionRefused
 from config import hotpath
-from grants.models import Call
+from grants.calls.models import Call
 from tests.factories import call_full
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -223,7 +223,7 @@ def test_user_without_memberships_or_roles_reads_nothing(make_user):
 
 
 def test_programme_roles_equal_the_orm(make_user, programme, grant_role):
-    from grants.models import Programme
+    from grants.calls.models import Programme
 
     person = make_user(email="manager@example.org")
     later = Programme.objects.create(code="eu4d", title="EU for Democracy", budget=programme.budget,

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import Organisation, ProgrammeRole, User
 from audit.chain import chain_verify
-from grants.models import Call, Programme
+from grants.calls.models import Call, Programme
 
 
 def table_counts():

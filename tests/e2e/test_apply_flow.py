@@ -9,7 +9,7 @@ import pytest
 from djmoney.money import Money
 from playwright.sync_api import expect
 
-from .session import log_in, log_out, people_create
+from tests.e2e.session import log_in, log_out, people_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ def saved(page):
 @pytest.fixture
 def scene(db, settings, tmp_path):
     from accounts.models import Membership, Organisation, ProgrammeRole
-    from grants.models import Programme
+    from grants.calls.models import Programme
     from tests.factories import call_full
 
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"

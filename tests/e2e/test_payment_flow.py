@@ -9,7 +9,7 @@ import pytest
 from djmoney.money import Money
 from playwright.sync_api import expect
 
-from .session import log_in, log_out, people_create
+from tests.e2e.session import log_in, log_out, people_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -24,8 +24,8 @@ def scene(db, settings, tmp_path):
 
     from accounts.models import Membership, Organisation, ProgrammeRole
     from applications.models import ApplicationState
-    from grants.grant_services import grant_create_from_application
-    from grants.models import Call, CallState, Programme
+    from grants.disbursement.lifecycle import grant_create_from_application
+    from grants.calls.models import Call, CallState, Programme
     from tests.factories import application_in_state, call_full
 
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
@@ -54,7 +54,8 @@ def scene(db, settings, tmp_path):
 
 
 def test_signature_to_first_payment(page, live_server, scene):
-    from grants.models import Grant, Payment
+    from grants.agreements.models import Grant
+    from grants.disbursement.models import Payment
 
     base, grant = live_server.url, scene["grant"]
     month = date.today().strftime("%Y-%m")

@@ -7,7 +7,7 @@ import pytest
 from djmoney.money import Money
 from playwright.sync_api import expect
 
-from .session import log_in, log_out, people_create
+from tests.e2e.session import log_in, log_out, people_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +20,7 @@ def scene(db, settings, tmp_path):
 
 
     from accounts.models import Membership, Organisation, ProgrammeRole
-    from grants.models import CallState, Contribution, Donor, Programme
+    from grants.calls.models import CallState, Contribution, Donor, Programme
     from tests.factories import call_full
     from tests.reporting.builders import make_grant
 
@@ -43,7 +43,8 @@ def scene(db, settings, tmp_path):
 
 
 def test_interim_report_autosaved_submitted_approved_and_a_donor_report(page, live_server, scene):
-    from reporting.models import DonorReport, GranteeReport, GranteeReportState, ReportKind
+    from reporting.donor.models import DonorReport
+    from reporting.grantee.models import GranteeReport, GranteeReportState, ReportKind
 
     base, grant = live_server.url, scene["grant"]
     report = GranteeReport.objects.get(grant=grant, kind=ReportKind.INTERIM)

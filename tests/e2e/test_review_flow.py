@@ -8,7 +8,7 @@ import pytest
 from djmoney.money import Money
 from playwright.sync_api import expect
 
-from .session import log_in, log_out, people_create
+from tests.e2e.session import log_in, log_out, people_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -20,8 +20,8 @@ COMMENT = "The action answers a real need in the regions and its indicators are 
 def scene(db):
     from accounts.models import Membership, Organisation, ProgrammeRole
     from applications.models import ApplicationState
-    from applications.review_services import review_assign
-    from grants.models import CallState, Programme
+    from applications.review.services import review_assign
+    from grants.calls.models import CallState, Programme
     from tests.factories import application_in_state, call_full
 
     programme = Programme.objects.create(code="eu4i", title="EU for Integrity", budget=Money(Decimal("2500000"), "EUR"),
@@ -43,8 +43,9 @@ def scene(db):
 
 
 def test_reviewer_scores_and_manager_awards(page, live_server, scene):
-    from applications.models import Application, Review
-    from grants.models import Call
+    from applications.models import Application
+    from applications.review.models import Review
+    from grants.calls.models import Call
 
     base = live_server.url
     # 1. The reviewer finds the assignment on the dashboard: only the title before the declaration.

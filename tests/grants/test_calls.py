@@ -12,9 +12,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import ProgrammeRole
 from audit.models import AuditEvent
-from audit.transitions import TransitionRefused
-from grants import services
-from grants.models import Call, CallState, Donor, HeadingKind, Programme, TrancheCondition
+from core.errors import TransitionRefused
+from grants.calls import services
+from grants.calls.models import Call, CallState, Donor, HeadingKind, Programme, TrancheCondition
 
 
 @pytest.fixture(autouse=True)

@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 
 from accounts.models import ProgrammeRole
-from grants.models import CallState
+from grants.calls.models import CallState
 from tests.factories import call_full
 
-from .helpers import award, signed_pdf
+from tests.grants_disbursement.helpers import award, signed_pdf
 
 
 @pytest.fixture(autouse=True)
@@ -55,21 +55,21 @@ def awarded(call, org, people):
 
 @pytest.fixture
 def grant(awarded, people):
-    from grants.grant_services import grant_create_from_application
+    from grants.disbursement.lifecycle import grant_create_from_application
 
     return grant_create_from_application(actor=people.manager, application_id=awarded.pk, starts_on=date(2026, 1, 1))
 
 
 @pytest.fixture
 def signed(grant, people):
-    from grants.grant_services import grant_sign
+    from grants.disbursement.lifecycle import grant_sign
 
     return grant_sign(actor=people.manager, grant_id=grant.pk, document=signed_pdf())
 
 
 @pytest.fixture
 def approved_first(signed, people):
-    from grants.grant_services import tranche_approve
+    from grants.disbursement.services import tranche_approve
 
     tranche = signed.tranches.get(position=1)
     return tranche_approve(actor=people.manager, tranche_id=tranche.pk)

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F
 
 from applications.models import ApplicationState
-from grants.models import Call
+from grants.calls.models import Call
 from tests.factories import application_in_state
 
 MINIMAL_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
@@ -32,7 +32,7 @@ def report_approve(grant, manager, kind, spent, ineligible=Decimal("0")):
     """A grantee report approved with its spending on the first budget line (set-up through
     the report's named transitions)."""
     from audit.transitions import transition_run
-    from reporting.models import Expenditure, GranteeReport
+    from reporting.grantee.models import Expenditure, GranteeReport
 
     report = GranteeReport.objects.create(grant=grant, kind=kind, due_on=date(2026, 6, 30))
     line = grant.budget_lines.order_by("position").first()

@@ -8,9 +8,11 @@ from djmoney.money import Money
 from rest_framework.test import APIClient
 
 from accounts.models import ProgrammeRole
-from grants.models import ExchangeRate, Grant, Payment, Programme
+from grants.disbursement.models import ExchangeRate, Payment
+from grants.agreements.models import Grant
+from grants.calls.models import Programme
 
-from .helpers import signed_pdf
+from tests.grants_disbursement.helpers import signed_pdf
 
 
 @pytest.fixture
@@ -140,7 +142,7 @@ def test_grant_list_has_constant_queries(api, programme, people, make_org):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from .test_views import build_portfolio
+    from tests.grants_disbursement.test_views import build_portfolio
 
     client = as_(api, people.finance)
     build_portfolio(programme, people, make_org, 2, "a")

@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import User
-from grants.models import ExchangeRate, Grant, GrantState, Payment, TrancheState
+from grants.disbursement.models import ExchangeRate, Payment, TrancheState
+from grants.agreements.models import Grant, GrantState
 
 
 @pytest.mark.django_db(transaction=True)
@@ -29,9 +30,9 @@ def test_demo_grant_signed_and_first_tranche_paid(client, settings, tmp_path):
     assert (Grant.objects.count(), Payment.objects.count(), ExchangeRate.objects.count()) == counts
     member = grant.organisation.memberships.select_related("user").first().user
     client.force_login(member)
-    page = client.get(reverse("grant_detail", args=[grant.pk])).content.decode()
+    page = client.get(reverse("grants:grant_detail", args=[grant.pk])).content.decode()
     assert grant.number in page and payment.bank_reference in page
     client.force_login(User.objects.get(email="donor@demo.hromada.org"))
-    assert client.get(reverse("grant_detail", args=[grant.pk])).status_code == 200
+    assert client.get(reverse("grants:grant_detail", args=[grant.pk])).status_code == 200
     client.force_login(User.objects.get(email="finance@demo.hromada.org"))
     assert "dash-finance" in client.get(reverse("dashboard")).content.decode()

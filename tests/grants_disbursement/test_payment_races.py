@@ -22,13 +22,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections, transaction
 from django.db.models import F, Sum
 
-from audit.transitions import TransitionRefused
-from grants import grant_services as gs
-from grants import tranche_rules
-from grants.models import Grant, Payment, Tranche, TrancheCondition, TranchePlanItem, TrancheState
+from core.errors import TransitionRefused
+from grants.disbursement import lifecycle as disbursement_lifecycle, services as disbursement_services
+from grants.disbursement import conditions as tranche_rules
+from grants.agreements.models import Grant
+from grants.disbursement.models import Payment, Tranche, TrancheState
+from grants.calls.models import TrancheCondition, TranchePlanItem
 from tests.factories import call_full
 
-from .helpers import award, signed_pdf
+from tests.grants_disbursement.helpers import award, signed_pdf
 
 ROUNDS = 1000
 OVERPAY = D("600")
@@ -47,12 +49,12 @@ def plan(call, signature_tranches):
 
 def signed_grant(call, org, people, amount="40000"):
     app = award(call, org, people.grantee, amount=amount)
-    grant = gs.grant_create_from_application(actor=people.manager, application_id=app.pk)
-    return gs.grant_sign(actor=people.manager, grant_id=grant.pk, document=signed_pdf())
+    grant = disbursement_lifecycle.grant_create_from_application(actor=people.manager, application_id=app.pk)
+    return disbursement_lifecycle.grant_sign(actor=people.manager, grant_id=grant.pk, document=signed_pdf())
 
 
 def approved_tranches(grant, people):
-    return [gs.tranche_approve(actor=people.manager, tranche_id=t.pk)
+    return [disbursement_services.tranche_approve(actor=people.manager, tranche_id=t.pk)
             for t in grant.tranches.filter(state=TrancheState.DUE).order_by("position")]
 
 
@@ -116,7 +118,7 @@ def test_two_finance_officers_paying_the_same_tranche(postgres, race_call, org, 
         tranche = tranches[i]
         # even rounds: the same bank reference (a replayed request); odd rounds: two transfers
         reference = f"R-{i}" if i % 2 == 0 else f"R-{i}-{side}"
-        gs.payment_record(actor=officers[side], tranche_id=tranche.pk, paid_on=date.today(),
+        disbursement_services.payment_record(actor=officers[side], tranche_id=tranche.pk, paid_on=date.today(),
                           amount=tranche.due_amount, currency="EUR", bank_reference=reference)
         return ("paid",)
 
@@ -164,7 +166,7 @@ def test_concurrent_payments_exceeding_what_may_be_paid(postgres, race_call, org
 
     def task(side, i):
         grant_id, first, second, amount = pairs[i]
-        gs.payment_record(actor=officers[side], tranche_id=(first, second)[side], paid_on=date.today(),
+        disbursement_services.payment_record(actor=officers[side], tranche_id=(first, second)[side], paid_on=date.today(),
                           amount=amount, currency="EUR", bank_reference=f"O-{i}-{side}")
         return ("paid",)
 

@@ -4,8 +4,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from grants import tranche_rules as tr
-from grants.money import allocate, cents, conversion_rate, convert, month_start, scale
+from grants.disbursement import conditions as tr
+from grants.disbursement.money import allocate, cents, conversion_rate, convert, month_start, scale
 
 
 # --- Rounding and conversion -----------------------------------------------------------------

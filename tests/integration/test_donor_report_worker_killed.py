@@ -43,8 +43,8 @@ def pool_children(pid: int) -> list[int]:
 
 @pytest.mark.parametrize("killed", ["whole worker", "pool process"])
 def test_a_worker_killed_while_writing_a_donor_report(killed, private_redis, start_worker, private_storage, client):
-    from reporting.donor_reports import donor_report_file, donor_report_request
-    from reporting.models import DonorReport
+    from reporting.donor.services import donor_report_file, donor_report_request
+    from reporting.donor.models import DonorReport
     from workers.models import Notification
 
     programme, requester, *_ = bench_builder()(4000, 2000)

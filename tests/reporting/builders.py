@@ -8,7 +8,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from applications.models import ApplicationState
-from grants.models import Grant, GrantBudgetLine, Payment, Tranche, TrancheState
+from grants.agreements.models import Grant, GrantBudgetLine
+from grants.disbursement.models import Payment, Tranche, TrancheState
+from reporting.grantee.services import grantee_reports_schedule
 from tests.factories import application_in_state
 
 
@@ -36,6 +38,7 @@ def make_grant(call, organisation, user, *, number=None, amount="40000", starts_
         grant.sign()
         grant.signed_at = timezone.now()
         grant.save()
+        grantee_reports_schedule(grant_id=grant.pk)  # as the signing service does
     return grant
 
 

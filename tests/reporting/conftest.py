@@ -8,10 +8,10 @@ import pytest
 from djmoney.money import Money
 
 from accounts.models import Membership, ProgrammeRole
-from grants.models import CallState, Contribution, Donor, Programme
+from grants.calls.models import CallState, Contribution, Donor, Programme
 from tests.factories import call_full
 
-from .builders import make_grant
+from tests.reporting.builders import make_grant
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import threading
 import pytest
 from django.db import connections
 
-from reporting import report_services as services
-from reporting.models import GranteeReport, ReportKind
+from reporting.grantee import services
+from reporting.grantee.models import GranteeReport, ReportKind
 
 
 @pytest.mark.postgres

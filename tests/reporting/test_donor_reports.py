@@ -9,12 +9,12 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from audit.models import AuditEvent
-from reporting import donor_reports
-from reporting.figures import programme_figures
-from reporting.models import DonorReport, DonorReportState
+from reporting.donor import services as donor_reports
+from reporting.donor.figures import programme_figures
+from reporting.donor.models import DonorReport, DonorReportState
 from workers.models import Notification
 
-from .builders import make_grant, pay_tranche
+from tests.reporting.builders import make_grant, pay_tranche
 
 INJECTION = '<font name="x"><img src="/etc/passwd"/></font> & <b>bold</b>'
 
@@ -121,7 +121,7 @@ def test_a_failure_is_kept_with_its_reason_and_can_be_retried(portfolio, donor_u
 
 
 def test_the_task_is_idempotent(portfolio, donor_user, funded_programme, django_capture_on_commit_callbacks):
-    from reporting.tasks import donor_report_generate_task
+    from reporting.donor.tasks import donor_report_generate_task
 
     report = request_report(donor_user, funded_programme, django_capture_on_commit_callbacks)
     finished_at = report.finished_at
@@ -134,7 +134,7 @@ def test_nothing_is_served_before_ready_and_only_to_the_programme(portfolio, don
                                                                    funded_programme, client):
     report = DonorReport.objects.create(programme=funded_programme, period_start=date(2024, 1, 1),
                                         period_end=date(2024, 12, 31), requested_by=donor_user)
-    url = reverse("donor_report_download", args=[report.pk])
+    url = reverse("donor:donor_report_download", args=[report.pk])
     client.force_login(donor_user)
     assert client.get(url).status_code == 404  # queued: nothing to serve
     # a file being written under the final name is not served either while the state is not READY
@@ -150,20 +150,20 @@ def test_nothing_is_served_before_ready_and_only_to_the_programme(portfolio, don
     for intruder in (other_donor, outsider):
         client.force_login(intruder)
         assert client.get(url).status_code == 404
-        assert client.get(reverse("donor_report_detail", args=[report.pk])).status_code == 404
-        assert client.get(reverse("donor_dashboard", args=[funded_programme.pk])).status_code == 404
+        assert client.get(reverse("donor:donor_report_detail", args=[report.pk])).status_code == 404
+        assert client.get(reverse("donor:donor_dashboard", args=[funded_programme.pk])).status_code == 404
 
 
 def test_request_page_progress_and_retry_button(portfolio, donor_user, funded_programme, client,
                                                 django_capture_on_commit_callbacks):
     client.force_login(donor_user)
-    page = client.get(reverse("donor_report_list"))
+    page = client.get(reverse("donor:donor_report_list"))
     assert page.status_code == 200 and "EU for Integrity" in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("donor_report_list"), {
+        response = client.post(reverse("donor:donor_report_list"), {
             "programme": funded_programme.pk, "period_start": "2020-01-01", "period_end": "2030-12-31", "language": "en"})
     report = DonorReport.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("donor_report_detail", args=[report.pk])
+    assert response.status_code == 302 and response["Location"] == reverse("donor:donor_report_detail", args=[report.pk])
     detail = client.get(response["Location"]).content.decode()
     assert "Download PDF" in detail
     partial = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
@@ -199,12 +199,12 @@ def test_api_request_and_follow(portfolio, donor_user, other_donor, funded_progr
 
 def test_the_chart_images_and_the_dashboard_show_the_same_numbers(portfolio, donor_user, funded_programme, client):
     client.force_login(donor_user)
-    page = client.get(reverse("donor_dashboard", args=[funded_programme.pk])).content.decode()
+    page = client.get(reverse("donor:donor_dashboard", args=[funded_programme.pk])).content.decode()
     assert "70\u202f000.00 EUR (2.8%)" in page and "Հակակոռուպցիոն կենտրոն" not in page  # figures, not the portfolio
-    svg = client.get(reverse("donor_chart", args=[funded_programme.pk, "funnel"]))
+    svg = client.get(reverse("donor:donor_chart", args=[funded_programme.pk, "funnel"]))
     assert svg.status_code == 200 and svg["Content-Type"].startswith("image/svg+xml")
     assert b"<svg" in svg.content
-    assert client.get(reverse("donor_chart", args=[funded_programme.pk, "nope"])).status_code == 404
+    assert client.get(reverse("donor:donor_chart", args=[funded_programme.pk, "nope"])).status_code == 404
 
 
 def test_a_pdf_builds_for_an_empty_programme(other_programme, make_user, grant_role, django_capture_on_commit_callbacks):

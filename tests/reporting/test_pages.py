@@ -11,15 +11,16 @@ from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from accounts.models import ProgrammeRole
-from applications.models import ApplicationState, Review
+from applications.models import ApplicationState
+from applications.review.models import Review
 from reporting.dashboard import dashboard_sections
-from reporting.donor_dashboard import donor_section
-from reporting.figures import programme_figures
-from reporting.manager_dashboard import manager_counts, manager_section
-from reporting.models import GranteeReportState, ReportDocument, ReportKind
+from reporting.donor.dashboard import donor_section
+from reporting.donor.figures import programme_figures
+from reporting.donor.waiting import manager_counts, manager_section
+from reporting.grantee.models import GranteeReportState, ReportDocument, ReportKind
 from tests.factories import application_in_state
 
-from .builders import make_grant
+from tests.reporting.builders import make_grant
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -45,24 +46,24 @@ def form_data(report, **narrative):
 
 def test_grantee_fills_in_autosaves_and_submits_through_the_page(report, grantee, manager, client):
     client.force_login(grantee)
-    page = client.get(reverse("report_detail", args=[report.pk]))
+    page = client.get(reverse("reports:report_detail", args=[report.pk]))
     assert page.status_code == 200 and "data-autosave" in page.content.decode()
-    saved = client.post(reverse("report_save", args=[report.pk]), form_data(report), HTTP_ACCEPT="application/json")
+    saved = client.post(reverse("reports:report_save", args=[report.pk]), form_data(report), HTTP_ACCEPT="application/json")
     assert saved.status_code == 200 and saved.json()["version"] == 2
-    stale = client.post(reverse("report_save", args=[report.pk]), form_data(report, summary="old tab"),
+    stale = client.post(reverse("reports:report_save", args=[report.pk]), form_data(report, summary="old tab"),
                         HTTP_ACCEPT="application/json")
     assert stale.status_code == 409 and stale.json()["version"] == 2
     report.refresh_from_db()
-    response = client.post(reverse("report_save", args=[report.pk]), {**form_data(report), "action": "submit"})
+    response = client.post(reverse("reports:report_save", args=[report.pk]), {**form_data(report), "action": "submit"})
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.state == GranteeReportState.SUBMITTED and report.narrative["summary"] == "Підсумок"
     # the grantee cannot decide; the manager can
-    assert client.post(reverse("report_approve", args=[report.pk]), {}).status_code == 403
+    assert client.post(reverse("reports:report_approve", args=[report.pk]), {}).status_code == 403
     client.force_login(manager)
-    page = client.get(reverse("report_detail", args=[report.pk])).content.decode()
+    page = client.get(reverse("reports:report_detail", args=[report.pk])).content.decode()
     assert "Approve" in page and "Ineligible costs" in page
-    assert client.post(reverse("report_approve", args=[report.pk]), {"approve-comment": "Good."}).status_code == 302
+    assert client.post(reverse("reports:report_approve", args=[report.pk]), {"approve-comment": "Good."}).status_code == 302
     report.refresh_from_db()
     assert report.state == GranteeReportState.APPROVED and report.manager_comment == "Good."
 
@@ -70,14 +71,14 @@ def test_grantee_fills_in_autosaves_and_submits_through_the_page(report, grantee
 def test_other_organisations_and_donors_get_404(report, outsider, other_donor, donor_user, client):
     for user in (outsider, other_donor, donor_user):
         client.force_login(user)
-        for name in ("report_detail", "report_save"):
-            method = client.get if name == "report_detail" else client.post
+        for name in ("reports:report_detail", "reports:report_save"):
+            method = client.get if name == "reports:report_detail" else client.post
             assert method(reverse(name, args=[report.pk])).status_code == 404, (user, name)
     client.force_login(outsider)
-    assert client.get(reverse("grant_reports", args=[report.grant_id])).status_code == 404
-    assert client.get(reverse("grant_summary_pdf", args=[report.grant_id])).status_code == 404
+    assert client.get(reverse("reports:grant_reports", args=[report.grant_id])).status_code == 404
+    assert client.get(reverse("data:grant_summary_pdf", args=[report.grant_id])).status_code == 404
     client.force_login(other_donor)
-    assert client.get(reverse("grant_summary_pdf", args=[report.grant_id])).status_code == 404
+    assert client.get(reverse("data:grant_summary_pdf", args=[report.grant_id])).status_code == 404
 
 
 def test_supporting_documents_are_sniffed_and_served_only_to_those_who_see_the_report(report, grantee, outsider, manager,
@@ -85,14 +86,14 @@ def test_supporting_documents_are_sniffed_and_served_only_to_those_who_see_the_r
     client.force_login(grantee)
     fake = io.BytesIO(b"MZ\x90\x00 this is a program")
     fake.name = "receipts.pdf"
-    response = client.post(reverse("report_document_add", args=[report.pk]), {"file": fake})
+    response = client.post(reverse("reports:report_document_add", args=[report.pk]), {"file": fake})
     assert response.status_code == 400 and not ReportDocument.objects.exists()
     real = io.BytesIO(PDF)
     real.name = "Квитанції.pdf"
-    assert client.post(reverse("report_document_add", args=[report.pk]), {"file": real}).status_code == 302
+    assert client.post(reverse("reports:report_document_add", args=[report.pk]), {"file": real}).status_code == 302
     document = ReportDocument.objects.get()
     assert document.content_type == "application/pdf" and document.original_name == "Квитанції.pdf"
-    url = reverse("report_document_download", args=[document.pk])
+    url = reverse("reports:report_document_download", args=[document.pk])
     assert b"".join(client.get(url).streaming_content) == PDF
     client.force_login(manager)
     assert client.get(url).status_code == 200
@@ -103,7 +104,7 @@ def test_supporting_documents_are_sniffed_and_served_only_to_those_who_see_the_r
 def test_grant_summary_pdf(grant, grantee, donor_user, client):
     for user in (grantee, donor_user):  # the grantee reads Ukrainian, the donor English
         client.force_login(user)
-        response = client.get(reverse("grant_summary_pdf", args=[grant.pk]))
+        response = client.get(reverse("data:grant_summary_pdf", args=[grant.pk]))
         assert response.status_code == 200
         text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
         assert grant.number in text and "Відкриті закупівлі в громадах" in text and "40 000.00" in text.replace("\u202f", " ")
@@ -116,7 +117,7 @@ def test_application_pdf_is_blind_for_reviewers_of_a_blind_call(call, grantee_or
     app = application_in_state(call, grantee_org, grantee, state=ApplicationState.UNDER_REVIEW, title="Прозорі громади")
     reviewer = grant_role(make_user("rev@example.org"), call.programme, ProgrammeRole.Role.REVIEWER)
     review = Review.objects.create(application=app, reviewer=reviewer, due_at=timezone.now())
-    url = reverse("application_pdf", args=[app.pk])
+    url = reverse("data:application_pdf", args=[app.pk])
     client.force_login(reviewer)
     assert client.get(url).status_code == 404  # no declaration yet: the reviewer does not see it at all
     review.declare_no_conflict()
@@ -142,7 +143,7 @@ def test_dashboard_page_has_a_section_per_role(grant, manager, donor_user, clien
     client.force_login(donor_user)
     page = client.get(reverse("dashboard")).content.decode()
     assert 'id="dash-donor"' in page and "EU for Integrity" in page
-    assert client.get(reverse("manager_dashboard")).status_code == 404
+    assert client.get(reverse("donor:manager_dashboard")).status_code == 404
 
 
 def _queries(fn) -> int:
@@ -159,9 +160,9 @@ def test_dashboards_run_a_constant_number_of_queries(call, grantee_org, grantee,
         "manager": lambda: manager_section(manager),
         "donor": lambda: donor_section(donor_user),
         "figures": lambda: programme_figures(funded_programme),
-        "manager page": lambda: client.get(reverse("manager_dashboard")),
-        "donor dashboard page": lambda: client.get(reverse("donor_dashboard", args=[funded_programme.pk])),
-        "report list": lambda: client.get(reverse("report_list")),
+        "manager page": lambda: client.get(reverse("donor:manager_dashboard")),
+        "donor dashboard page": lambda: client.get(reverse("donor:donor_dashboard", args=[funded_programme.pk])),
+        "report list": lambda: client.get(reverse("reports:report_list")),
     }
     for fn in sections.values():
         fn()  # warm the per-user role caches
@@ -212,7 +213,7 @@ def test_manager_counts_what_waits(call, grantee_org, grantee, manager, make_use
     from datetime import timedelta
     from decimal import Decimal
 
-    from applications.models import ReviewState
+    from applications.review.models import ReviewState
 
     divergent = application_in_state(call, grantee_org, grantee, state=ApplicationState.UNDER_REVIEW)
     close = application_in_state(call, grantee_org, grantee, state=ApplicationState.UNDER_REVIEW)

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from applications.models import Application, Review, Score
+from applications.models import Application
+from applications.review.models import Review, Score
 
 
 def bulk_reviewed(call, organisation, user, reviewers, n, *, start=0, state="reviewed", review_state="submitted",

@@ -8,8 +8,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import ProgrammeRole
-from applications.models import ApplicationState, Review, ReviewerProfile
-from grants.models import CallState
+from applications.models import ApplicationState
+from applications.review.models import Review, ReviewerProfile
+from grants.calls.models import CallState
 from tests.factories import application_in_state, call_full
 
 COMMENT = "A considered comment that is long enough for the rubric's minimum length of fifty."
@@ -64,7 +65,7 @@ def full_scores(criteria, values, comment=COMMENT):
 
 def score_and_submit(review, values, recommendation="fund"):
     """The reviewer declares no conflict and submits these scores (one per criterion)."""
-    from applications.review_services import review_declare_no_conflict, review_submit
+    from applications.review.services import review_declare_no_conflict, review_submit
 
     review = Review.objects.select_related("application__call", "reviewer").get(pk=review.pk)
     if review.state == "assigned":

@@ -2,10 +2,11 @@
 404 invisible, 403 role, 409 state, 400 with a message per field."""
 from decimal import Decimal
 
-from applications.models import ApplicationState, Review
+from applications.models import ApplicationState
+from applications.review.models import Review
 from audit.models import AuditEvent
 
-from .conftest import COMMENT, api_for
+from tests.reviews.conftest import COMMENT, api_for
 
 
 def test_assign_declare_score_submit_rank_and_award_through_the_api(world):

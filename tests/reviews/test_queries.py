@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from grants.models import Call, CallState
+from grants.calls.models import Call, CallState
 
-from .bulk import bulk_reviewed
+from tests.reviews.bulk import bulk_reviewed
 
 
 def queries(client, url):
@@ -26,7 +26,7 @@ def reviewing_call(world):
 
 def test_ranking_page_queries_do_not_grow(world, reviewing_call, client):
     client.force_login(world.manager)
-    url = reverse("review_ranking", args=[reviewing_call.pk])
+    url = reverse("reviews:review_ranking", args=[reviewing_call.pk])
     bulk_reviewed(reviewing_call, world.orgs[0], world.applicants[0], world.reviewers[:2], 3)
     client.get(url)  # warm the session
     small, response = queries(client, url)
@@ -48,12 +48,12 @@ def test_reviewer_dashboard_and_reviews_page_queries_do_not_grow(world, reviewin
                   state="under_review")
     bulk_reviewed(reviewing_call, world.orgs[0], world.applicants[0], [reviewer], 1, start=10)
     client.get(reverse("dashboard"))
-    small = {name: queries(client, reverse(name))[0] for name in ("dashboard", "review_home")}
+    small = {name: queries(client, reverse(name))[0] for name in ("dashboard", "reviews:review_home")}
     bulk_reviewed(reviewing_call, world.orgs[1], world.applicants[1], [reviewer], 40, start=100,
                   review_state="accepted", state="under_review")
     bulk_reviewed(reviewing_call, world.orgs[1], world.applicants[1], [reviewer], 60, start=300)
     large = {}
-    for name in ("dashboard", "review_home"):
+    for name in ("dashboard", "reviews:review_home"):
         large[name], response = queries(client, reverse(name))
         assert "Bulk project 100" in response.content.decode()
     assert small == large, (small, large)
@@ -61,7 +61,7 @@ def test_reviewer_dashboard_and_reviews_page_queries_do_not_grow(world, reviewin
 
 def test_assignments_page_queries_do_not_grow(world, reviewing_call, client):
     client.force_login(world.manager)
-    url = reverse("review_call_assignments", args=[reviewing_call.pk])
+    url = reverse("reviews:review_call_assignments", args=[reviewing_call.pk])
     bulk_reviewed(reviewing_call, world.orgs[0], world.applicants[0], world.reviewers[:2], 2)
     client.get(url)
     small, _response = queries(client, url)

@@ -9,11 +9,11 @@ from django.db import connections
 
 from accounts.models import Organisation, ProgrammeRole
 from applications.models import Application
-from applications.review_services import application_award
-from audit.transitions import TransitionRefused
-from grants.models import Call
+from applications.review.services import application_award
+from core.errors import TransitionRefused
+from grants.calls.models import Call
 
-from .bulk import bulk_reviewed
+from tests.reviews.bulk import bulk_reviewed
 
 ROUNDS = 1000
 AMOUNT = Decimal("10000")

@@ -4,8 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from applications.ranking import (Rubric, ScoreRow, assess, max_weighted_total, rank, ranking_compute, score_is_valid,
-                                  weighted_total)
+from applications.review.ranking import Rubric, ScoreRow, assess, max_weighted_total, rank, ranking_compute, score_is_valid, weighted_total
 
 # Relevance counts double (as in the EU for Integrity advocacy call).
 RUBRIC = [Rubric(1, "Relevance", D("5"), D("2"), D("3")), Rubric(2, "Design", D("5"), D("1"), D("3")),

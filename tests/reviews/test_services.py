@@ -9,15 +9,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import Membership, ProgrammeRole, User
-from applications import review_services as services
-from applications.models import Application, ApplicationState, Review, ReviewerProfile, ReviewState, Score
+from applications.review import services
+from applications.models import Application, ApplicationState
+from applications.review.models import Review, ReviewerProfile, ReviewState, Score
 from audit.models import AuditEvent
-from audit.transitions import TransitionRefused
-from grants.models import Call, CallState
+from core.errors import TransitionRefused
+from grants.calls.models import Call, CallState
 from workers.models import Notification
 from workers.outbox import outbox_relay_all
 
-from .conftest import COMMENT, full_scores, score_and_submit
+from tests.reviews.conftest import COMMENT, full_scores, score_and_submit
 
 
 def assign(world, app, *reviewers):

@@ -8,11 +8,12 @@ import re
 import pytest
 from django.urls import NoReverseMatch, reverse
 
-from applications import review_services as services
-from applications.models import Attachment, Review
-from grants.models import Call
+from applications.review import services
+from applications.models import Attachment
+from applications.review.models import Review
+from grants.calls.models import Call
 
-from .conftest import api_for, score_and_submit
+from tests.reviews.conftest import api_for, score_and_submit
 
 SECRET_SUMMARY = "Confidential plan to open municipal budgets"
 OTHER_COMMENT = "Another reviewer's private view on this application, long enough to be accepted here."
@@ -47,26 +48,26 @@ def page_urls(scene, own_review):
     """Every page of this part (and the application's own pages) about the scene's application."""
     app, call = scene["app"], scene["world"].call
     urls = [
-        ("get", reverse("review_detail", args=[own_review.pk])),
-        ("post", reverse("review_declare", args=[own_review.pk])),
-        ("get", reverse("review_attachment", args=[own_review.pk, 1])),
-        ("get", reverse("review_application", args=[app.pk])),
-        ("post", reverse("review_application_assign", args=[app.pk])),
-        ("post", reverse("review_application_consensus", args=[app.pk])),
-        ("post", reverse("review_application_decide", args=[app.pk])),
-        ("get", reverse("review_feedback", args=[app.pk])),
-        ("get", reverse("review_ranking", args=[call.pk])),
-        ("get", reverse("review_call_assignments", args=[call.pk])),
-        ("post", reverse("review_call_assign_auto", args=[call.pk])),
-        ("post", reverse("review_ranking_decide_down", args=[call.pk])),
-        ("post", reverse("review_selection_close", args=[call.pk])),
-        ("post", reverse("review_return", args=[scene["cleared"].pk])),
+        ("get", reverse("reviews:review_detail", args=[own_review.pk])),
+        ("post", reverse("reviews:review_declare", args=[own_review.pk])),
+        ("get", reverse("reviews:review_attachment", args=[own_review.pk, 1])),
+        ("get", reverse("reviews:review_application", args=[app.pk])),
+        ("post", reverse("reviews:review_application_assign", args=[app.pk])),
+        ("post", reverse("reviews:review_application_consensus", args=[app.pk])),
+        ("post", reverse("reviews:review_application_decide", args=[app.pk])),
+        ("get", reverse("reviews:review_feedback", args=[app.pk])),
+        ("get", reverse("reviews:review_ranking", args=[call.pk])),
+        ("get", reverse("reviews:review_call_assignments", args=[call.pk])),
+        ("post", reverse("reviews:review_call_assign_auto", args=[call.pk])),
+        ("post", reverse("reviews:review_ranking_decide_down", args=[call.pk])),
+        ("post", reverse("reviews:review_selection_close", args=[call.pk])),
+        ("post", reverse("reviews:review_return", args=[scene["cleared"].pk])),
     ]
     # The application's own pages (applications/urls.py), where they exist.
-    for name, args in [("application_detail", [app.pk]), ("application_receipt", [app.pk]),
-                       ("application_submitted_json", [app.pk]), ("application_export", [app.pk, "csv"]),
-                       ("application_export", [app.pk, "pdf"]),
-                       ("attachment_download", [app.pk, scene["attachment"].pk])]:
+    for name, args in [("applications:application_detail", [app.pk]), ("applications:application_receipt", [app.pk]),
+                       ("applications:application_submitted_json", [app.pk]), ("applications:application_export", [app.pk, "csv"]),
+                       ("applications:application_export", [app.pk, "pdf"]),
+                       ("applications:attachment_download", [app.pk, scene["attachment"].pk])]:
         try:
             urls.append(("get", reverse(name, args=args)))
         except NoReverseMatch:
@@ -108,7 +109,7 @@ def test_a_conflicted_or_unassigned_reviewer_gets_404_on_every_page(scene, clien
         response = getattr(client, method)(url)
         assert response.status_code == 404, f"{method.upper()} {url} answered {response.status_code}"
     # Lists, dashboard and counts do not mention it either.
-    for url in (reverse("review_home"), reverse("dashboard")):
+    for url in (reverse("reviews:review_home"), reverse("dashboard")):
         html = client.get(url).content.decode()
         assert scene["app"].title not in html and SECRET_SUMMARY not in html
     from applications.visibility import application_list_visible
@@ -134,10 +135,10 @@ def test_a_conflicted_or_unassigned_reviewer_gets_404_from_every_api_endpoint(sc
 def test_before_the_declaration_only_the_title(scene, client):
     world, review = scene["world"], scene["assigned"]
     client.force_login(world.reviewers[0])
-    html = client.get(reverse("review_detail", args=[review.pk])).content.decode()
+    html = client.get(reverse("reviews:review_detail", args=[review.pk])).content.decode()
     assert scene["app"].title in html and "no conflict of interest" in html
     assert SECRET_SUMMARY not in html and world.orgs[0].legal_name not in html and "Statute" not in html
-    for url in (reverse("review_attachment", args=[review.pk, 1]), reverse("review_feedback", args=[scene["app"].pk])):
+    for url in (reverse("reviews:review_attachment", args=[review.pk, 1]), reverse("reviews:review_feedback", args=[scene["app"].pk])):
         assert client.get(url).status_code == 404
     api = api_for(world.reviewers[0])
     data = api.get(f"/api/v1/reviews/{review.pk}/").json()
@@ -145,9 +146,9 @@ def test_before_the_declaration_only_the_title(scene, client):
     assert data["available_transitions"] == ["declare_no_conflict", "declare_conflict"]
     assert api.get(f"/api/v1/reviews/{review.pk}/application/").status_code == 404
     # Declaring opens it.
-    response = client.post(reverse("review_declare", args=[review.pk]), {"confirm": "on"})
+    response = client.post(reverse("reviews:review_declare", args=[review.pk]), {"confirm": "on"})
     assert response.status_code == 302
-    html = client.get(reverse("review_detail", args=[review.pk])).content.decode()
+    html = client.get(reverse("reviews:review_detail", args=[review.pk])).content.decode()
     assert SECRET_SUMMARY in html and world.orgs[0].legal_name in html and "Statute of Civic Watch UA.pdf" in html
     assert api.post(f"/api/v1/reviews/{review.pk}/declare_no_conflict/").status_code == 409
 
@@ -157,12 +158,12 @@ def test_blind_review_hides_who_applied_and_file_names(scene, client):
     Call.objects.filter(pk=world.call.pk).update(blind_review=True)
     org = world.orgs[0]
     client.force_login(world.reviewers[3])
-    html = client.get(reverse("review_detail", args=[review.pk])).content.decode()
+    html = client.get(reverse("reviews:review_detail", args=[review.pk])).content.decode()
     assert SECRET_SUMMARY in html
     for secret in (org.legal_name, org.registration_id, "Statute of Civic Watch", world.applicants[0].email):
         assert secret not in html
     assert "Attachment 1" in html
-    response = client.get(reverse("review_attachment", args=[review.pk, 1]))
+    response = client.get(reverse("reviews:review_attachment", args=[review.pk, 1]))
     assert response.status_code == 200
     assert re.search(r'filename="?attachment-1\.pdf', response["Content-Disposition"])
     assert "Statute" not in response["Content-Disposition"]
@@ -172,7 +173,7 @@ def test_blind_review_hides_who_applied_and_file_names(scene, client):
     assert org.legal_name not in str(data) and "Statute" not in str(data)
     # The application's own page (applications/views.py) hides the organisation too.
     try:
-        html = client.get(reverse("application_detail", args=[scene["app"].pk])).content.decode()
+        html = client.get(reverse("applications:application_detail", args=[scene["app"].pk])).content.decode()
     except NoReverseMatch:
         return
     assert org.registration_id not in html and f"{org.legal_name} (" not in html
@@ -183,8 +184,8 @@ def test_blind_review_hides_file_names_on_the_applications_own_pages(scene, clie
     Call.objects.filter(pk=world.call.pk).update(blind_review=True)
     client.force_login(world.reviewers[3])
     app, attachment = scene["app"], scene["attachment"]
-    html = client.get(reverse("application_detail", args=[app.pk])).content.decode()
-    download = client.get(reverse("attachment_download", args=[app.pk, attachment.pk]))
+    html = client.get(reverse("applications:application_detail", args=[app.pk])).content.decode()
+    download = client.get(reverse("applications:attachment_download", args=[app.pk, attachment.pk]))
     api = api_for(world.reviewers[3]).get(f"/api/v1/applications/{app.pk}/").content.decode()
     assert "Statute of Civic Watch" not in html
     assert "Statute" not in download["Content-Disposition"]
@@ -196,11 +197,11 @@ def test_other_reviewers_scores_stay_hidden(scene, client):
     other = scene["assigned"]
     score_and_submit(other, (4, 4, 4))
     Review.objects.filter(pk=other.pk)  # submitted by reviewer 1
-    from applications.models import Score
+    from applications.review.models import Score
 
     Score.objects.filter(review=other).update(comment=OTHER_COMMENT)
     client.force_login(world.reviewers[3])
-    html = client.get(reverse("review_detail", args=[scene["cleared"].pk])).content.decode()
+    html = client.get(reverse("reviews:review_detail", args=[scene["cleared"].pk])).content.decode()
     assert OTHER_COMMENT not in html and world.reviewers[0].email not in html
     api = api_for(world.reviewers[3])
     listing = api.get("/api/v1/reviews/").json()
@@ -215,8 +216,8 @@ def test_a_cleared_reviewer_may_not_do_a_managers_work(scene, client):
     cleared = scene["cleared"]
     score_and_submit(cleared, (4, 4, 4))
     client.force_login(world.reviewers[3])
-    assert client.get(reverse("review_application", args=[scene["app"].pk])).status_code == 403
-    assert client.post(reverse("review_return", args=[cleared.pk]), {"comment": "x"}).status_code == 403
+    assert client.get(reverse("reviews:review_application", args=[scene["app"].pk])).status_code == 403
+    assert client.post(reverse("reviews:review_return", args=[cleared.pk]), {"comment": "x"}).status_code == 403
     api = api_for(world.reviewers[3])
     assert api.post(f"/api/v1/reviews/{cleared.pk}/return_for_revision/", {"comment": "x"}, format="json").status_code == 403
     assert api.post(f"/api/v1/decisions/{scene['app'].pk}/award/", {}, format="json").status_code == 403
@@ -234,15 +235,15 @@ def test_a_manager_of_another_programme_sees_nothing(scene, client, make_user, g
     from djmoney.money import Money
 
     from accounts.models import ProgrammeRole
-    from grants.models import Programme
+    from grants.calls.models import Programme
 
     other = Programme.objects.create(code="other", title="Other programme", budget=Money(Decimal("1000"), "EUR"),
                                      starts_on=date(2024, 1, 1), ends_on=date(2025, 1, 1))
     outsider = grant_role(make_user("outsider@other.org"), other, ProgrammeRole.Role.MANAGER)
     client.force_login(outsider)
     app, call = scene["app"], scene["world"].call
-    for url in (reverse("review_ranking", args=[call.pk]), reverse("review_call_assignments", args=[call.pk]),
-                reverse("review_application", args=[app.pk]), reverse("review_feedback", args=[app.pk])):
+    for url in (reverse("reviews:review_ranking", args=[call.pk]), reverse("reviews:review_call_assignments", args=[call.pk]),
+                reverse("reviews:review_application", args=[app.pk]), reverse("reviews:review_feedback", args=[app.pk])):
         assert client.get(url).status_code == 404, url
     api = api_for(outsider)
     for url in (f"/api/v1/rankings/{call.pk}/", f"/api/v1/decisions/{app.pk}/", f"/api/v1/reviews/{scene['cleared'].pk}/"):
@@ -260,8 +261,8 @@ def test_a_withdrawn_application_leaves_the_reviewers_open_list(scene, client):
     app.withdraw()
     app.save()
     client.force_login(world.reviewers[0])
-    assert scene["app"].title not in client.get(reverse("review_home")).content.decode()
+    assert scene["app"].title not in client.get(reverse("reviews:review_home")).content.decode()
     assert "0 waiting for your declaration" in client.get(reverse("dashboard")).content.decode()
-    response = client.post(reverse("review_declare", args=[scene["assigned"].pk]), {"confirm": "on"})
+    response = client.post(reverse("reviews:review_declare", args=[scene["assigned"].pk]), {"confirm": "on"})
     assert response.status_code == 302
     assert Review.objects.get(pk=scene["assigned"].pk).state == "assigned"   # refused: no longer under review

@@ -5,9 +5,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from applications.models import ApplicationState, Review
-from grants.models import Grant, Tranche
-from reporting.models import GranteeReport
+from applications.models import ApplicationState
+from applications.review.models import Review
+from grants.agreements.models import Grant
+from grants.disbursement.models import Tranche
+from reporting.grantee.models import GranteeReport
 from tests.factories import application_in_state
 
 

@@ -122,7 +122,7 @@ def test_manager_digest_counts_what_waits_in_their_programmes(programme, make_us
     from djmoney.money import Money
 
     from applications.models import ApplicationState
-    from grants.models import Programme
+    from grants.calls.models import Programme
     from tests.factories import application_in_state, call_full
 
     manager = grant_role(make_user(email="manager@example.org"), programme, "manager")

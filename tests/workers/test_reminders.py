@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 
 from accounts.models import Membership, ProgrammeRole
 from applications.models import ApplicationState
-from grants.models import CallState
+from grants.calls.models import CallState
 from tests.factories import application_in_state, call_full
 from tests.workers.builders import grant_active, report_scheduled, review_assigned, tranche_approved
 from workers.models import Delivery, Notification, NotificationPreference

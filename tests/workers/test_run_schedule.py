@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from grants.models import CallState
+from grants.calls.models import CallState
 from tests.factories import call_full
 
 

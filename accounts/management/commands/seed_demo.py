@@ -14,16 +14,16 @@ from djmoney.money import Money
 
 from accounts.models import Membership, Organisation, ProgrammeRole, User
 from audit.services import audit_record
-from grants.models import Call, CallState, Contribution, Criterion, Donor, Programme
-from grants.services import call_publish, calls_open_close
+from grants.calls.models import Call, CallState, Contribution, Criterion, Donor, Programme
+from grants.calls.services import call_publish, calls_open_close
 
 DEMO_PASSWORD = "hromada-demo-2026"
 
 ROLE_LABELS = {"reviewer": "reviewer", "manager": "programme manager", "finance": "finance officer", "donor": "donor"}
 
 # Each part of the system adds its own demo data, in workflow order.
-DEMO_SEEDERS = ["grants.demo.seed", "applications.demo.seed", "applications.review_demo.seed",
-                "grants.grant_demo.seed", "reporting.demo.seed", "workers.demo.seed"]
+DEMO_SEEDERS = ["grants.calls.demo.seed", "applications.demo.seed", "applications.review.demo.seed",
+                "grants.disbursement.demo.seed", "reporting.grantee.demo.seed", "workers.demo.seed"]
 
 USERS = [
     # email, full name, language, programme role, is admin
@@ -127,7 +127,7 @@ class Command(BaseCommand):
         for email, _name, _lang, role, is_admin in USERS:
             label = "admin" if is_admin else (ROLE_LABELS[role] if role else "applicant")
             self.stdout.write(f"  {label:<20} {email}")
-        from grants.grant_demo import GRANTEE_EMAIL
+        from grants.disbursement.demo import GRANTEE_EMAIL
 
         if User.objects.filter(email=GRANTEE_EMAIL).exists():
             self.stdout.write(f"  {'grantee':<20} {GRANTEE_EMAIL}  (an applicant whose grant is signed and partly paid)")

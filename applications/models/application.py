@@ -1,0 +1,163 @@
+from decimal import Decimal
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+
+class ApplicationState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    ELIGIBLE = "eligible", _("Eligible")
+    INELIGIBLE = "ineligible", _("Ineligible")
+    CLARIFICATION_REQUESTED = "clarification_requested", _("Clarification requested")
+    UNDER_REVIEW = "under_review", _("Under review")
+    REVIEWED = "reviewed", _("Reviewed")
+    AWARDED = "awarded", _("Awarded")
+    RESERVE = "reserve", _("Reserve list")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+BEFORE_DECISION = [
+    ApplicationState.DRAFT, ApplicationState.SUBMITTED, ApplicationState.ELIGIBLE,
+    ApplicationState.CLARIFICATION_REQUESTED, ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED,
+]
+
+
+class Application(ConcurrentTransitionMixin, models.Model):
+    call = models.ForeignKey("grants.Call", on_delete=models.PROTECT, related_name="applications")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="applications")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Incremented by every autosave: a save based on an older version is refused, not lost.
+    version = models.PositiveIntegerField(default=1)
+
+    title = models.CharField(_("project title"), max_length=300, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    answers = models.JSONField(_("answers"), default=dict, blank=True, help_text="question id -> text")
+    requested_amount = models.DecimalField(_("amount requested"), max_digits=14, decimal_places=2, null=True, blank=True)
+    cofinancing_amount = models.DecimalField(_("co-financing"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    duration_months = models.PositiveSmallIntegerField(_("duration (months)"), null=True, blank=True)
+
+    state = FSMField(_("state"), default=ApplicationState.DRAFT, choices=ApplicationState.choices, protected=True)
+    reference = models.CharField(_("reference number"), max_length=40, unique=True, null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    receipt_sha256 = models.CharField(_("SHA-256 of the submitted content"), max_length=64, blank=True)
+    submitted_content = models.JSONField(_("content as submitted"), null=True, blank=True)
+    deadline_extended_to = models.DateTimeField(_("individual deadline extension"), null=True, blank=True)
+
+    ineligibility_reason = models.TextField(_("reason for ineligibility"), blank=True)
+    clarification_question = models.TextField(_("clarification requested"), blank=True)
+    clarification_due = models.DateTimeField(_("clarification due"), null=True, blank=True)
+    clarification_answer = models.TextField(_("clarification answer"), blank=True)
+
+    consensus_score = models.DecimalField(_("consensus score"), max_digits=7, decimal_places=2, null=True, blank=True)
+    consensus_justification = models.TextField(_("consensus justification"), blank=True)
+    awarded_amount = models.DecimalField(_("amount awarded"), max_digits=14, decimal_places=2, null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        indexes = [models.Index(fields=["call", "state"], name="application_call_state")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(requested_amount__isnull=True) | models.Q(requested_amount__gt=0),
+                                   name="application_requested_positive"),
+            models.CheckConstraint(condition=models.Q(awarded_amount__isnull=True) | models.Q(awarded_amount__lte=models.F("requested_amount")),
+                                   name="application_award_within_request"),
+        ]
+
+    def __str__(self):
+        return self.reference or self.title or f"#{self.pk}"
+
+    @transition(field=state, source=ApplicationState.DRAFT, target=ApplicationState.SUBMITTED)
+    def submit(self):
+        pass
+
+    @transition(field=state, source=ApplicationState.SUBMITTED, target=ApplicationState.ELIGIBLE)
+    def mark_eligible(self):
+        pass
+
+    @transition(field=state, source=ApplicationState.SUBMITTED, target=ApplicationState.INELIGIBLE)
+    def mark_ineligible(self):
+        pass
+
+    @transition(field=state, source=ApplicationState.SUBMITTED, target=ApplicationState.CLARIFICATION_REQUESTED)
+    def request_clarification(self):
+        pass
+
+    @transition(field=state, source=ApplicationState.CLARIFICATION_REQUESTED, target=ApplicationState.SUBMITTED)
+    def answer_clarification(self):
+        pass
+
+    @transition(field=state, source=ApplicationState.ELIGIBLE, target=ApplicationState.UNDER_REVIEW)
+    def start_review(self):
+        pass
+
+    @transition(field=state, source=ApplicationState.UNDER_REVIEW, target=ApplicationState.REVIEWED)
+    def complete_review(self):
+        pass
+
+    @transition(field=state, source=[ApplicationState.REVIEWED, ApplicationState.RESERVE], target=ApplicationState.AWARDED)
+    def award(self):
+        pass
+
+    @transition(field=state, source=ApplicationState.REVIEWED, target=ApplicationState.RESERVE)
+    def put_on_reserve(self):
+        pass
+
+    @transition(field=state, source=[ApplicationState.REVIEWED, ApplicationState.RESERVE], target=ApplicationState.REJECTED)
+    def reject(self):
+        pass
+
+    @transition(field=state, source=BEFORE_DECISION, target=ApplicationState.WITHDRAWN)
+    def withdraw(self):
+        pass
+
+
+class BudgetLine(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="budget_lines")
+    heading = models.ForeignKey("grants.BudgetHeading", on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=1)
+    description = models.CharField(_("description"), max_length=300)
+    units = models.DecimalField(_("units"), max_digits=12, decimal_places=2)
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=14, decimal_places=2)
+    total = models.DecimalField(_("total"), max_digits=16, decimal_places=2, editable=False)
+
+    class Meta:
+        ordering = ["application", "position"]
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(units__gte=0) & models.Q(unit_cost__gte=0), name="budget_line_not_negative"),
+        ]
+
+    def save(self, *args, **kwargs):
+        self.total = (self.units * self.unit_cost).quantize(Decimal("0.01"))
+        super().save(*args, **kwargs)
+
+
+class Attachment(models.Model):
+    """A file stored under a generated name; served only through a permission-checked view."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
+    document = models.ForeignKey("grants.RequiredDocument", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    original_name = models.CharField(_("file name"), max_length=200)
+    stored_name = models.CharField(max_length=80, unique=True, editable=False)
+    content_type = models.CharField(_("detected type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["application", "uploaded_at"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.original_name

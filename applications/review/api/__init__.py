@@ -1,0 +1,27 @@
+from applications.review.api.reviews import (  # noqa: F401
+    _is_manager_of,
+    _decimal,
+    ScoreSerializer,
+    ScoresInSerializer,
+    ReasonSerializer,
+    CommentSerializer,
+    ReviewSerializer,
+    _reviews_queryset,
+    ReviewViewSet,
+    AssignmentSerializer,
+    AssignInSerializer,
+    AutoAssignInSerializer,
+    AssignmentViewSet,
+    ReviewerSerializer,
+    ReviewerViewSet,
+)
+from applications.review.api.decisions import (  # noqa: F401
+    RANKING_PAGE_SIZE,
+    assessment_data,
+    ID_PATH,
+    DECISION_OUT,
+    RankingViewSet,
+    DecisionInSerializer,
+    ConsensusInSerializer,
+    DecisionViewSet,
+)

@@ -1,0 +1,251 @@
+"""Reads for reviews, assignments, the reviewer pool, rankings and feedback.
+
+Every read here is as strict as `visibility.py`: a reviewer reaches an application's content
+only through their own review in a cleared state (accepted, submitted, returned); before the
+declaration only the title; a conflicted review is invisible (404). Managers reach what belongs
+to the programmes they manage. Each function runs a fixed number of queries.
+"""
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+
+from accounts.models import Membership, ProgrammeRole
+from accounts.roles import MANAGER, REVIEWER, programme_ids
+from grants.calls.models import Call, Programme
+
+from applications.models import Application, ApplicationState
+from applications.review.models import Review, ReviewerProfile, ReviewState, Score
+from applications.visibility import CLEARED_REVIEW_STATES, application_list_visible
+
+OPEN_REVIEW_STATES = [ReviewState.ASSIGNED, ReviewState.ACCEPTED, ReviewState.RETURNED]
+REVIEWER_STATES = OPEN_REVIEW_STATES + [ReviewState.SUBMITTED]  # everything but conflicted
+ASSIGNABLE_STATES = [ApplicationState.ELIGIBLE, ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED]
+DECIDED_STATES = [ApplicationState.AWARDED, ApplicationState.RESERVE, ApplicationState.REJECTED]
+
+
+def managed_programme_ids(user):
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return None if user.is_superuser else programme_ids(user, MANAGER)
+
+
+def _managed(qs, user, path):
+    ids = managed_programme_ids(user)
+    if ids is None:
+        return qs
+    return qs.filter(**{f"{path}__in": ids})
+
+
+# --- the reviewer's own reviews ---------------------------------------------------------------
+
+def review_list_for_reviewer(user, states=REVIEWER_STATES):
+    """The user's own reviews (never conflicted ones), soonest due first."""
+    if not getattr(user, "is_authenticated", False):
+        return Review.objects.none()
+    return (Review.objects.filter(reviewer=user, state__in=states)
+            .select_related("application__call").order_by("due_at", "pk"))
+
+
+def review_list_waiting(user):
+    """The user's open assignments: not submitted yet, on applications still under review."""
+    return review_list_for_reviewer(user, OPEN_REVIEW_STATES).filter(
+        application__state__in=[ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED])
+
+
+def reviews_with_overdue(reviews) -> list[Review]:
+    from django.utils import timezone
+
+    now = timezone.now()
+    reviews = list(reviews)
+    for review in reviews:
+        review.overdue = review.state in OPEN_REVIEW_STATES and review.due_at < now
+    return reviews
+
+
+def review_get_for_reviewer(user, pk) -> Review:
+    """The user's own review; 404 for anyone else's and for a conflicted one."""
+    review = review_list_for_reviewer(user).select_related("application__call__programme").filter(pk=pk).first()
+    if review is None:
+        raise Http404
+    return review
+
+
+def review_is_cleared(review) -> bool:
+    return review.state in CLEARED_REVIEW_STATES
+
+
+def reviewer_counts(user) -> dict[str, int]:
+    """How many of the user's reviews are in each state (one query)."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    return dict(Review.objects.filter(reviewer=user, state__in=REVIEWER_STATES).order_by()
+                .values_list("state").annotate(n=Count("pk")))
+
+
+def application_blind_for(user, application) -> bool:
+    """True when this user must not see who applied: blind review on and the user is not a
+    member of the organisation or a manager of the programme. Pages and API of other parts
+    that show an application to a reviewer use this too."""
+    if not application.call.blind_review or not getattr(user, "is_authenticated", False):
+        return application.call.blind_review
+    if user.is_superuser or application.call.programme_id in programme_ids(user, MANAGER):
+        return False
+    return not Membership.objects.filter(user=user, organisation_id=application.organisation_id).exists()
+
+
+def review_application_content(review):
+    """What a cleared reviewer reads: the application with its answers, budget and attachments.
+    Attachments are numbered; their file names are left out under blind review."""
+    application = (Application.objects.select_related("call", "organisation")
+                   .prefetch_related("budget_lines__heading", "attachments")
+                   .get(pk=review.application_id))
+    questions = list(application.call.questions.order_by("position"))
+    answers = application.answers or {}
+    blind = application.call.blind_review
+    return {
+        "application": application,
+        "blind": blind,
+        "answers": [(q, answers.get(str(q.pk), "")) for q in questions],
+        "budget_lines": list(application.budget_lines.all()),
+        "attachments": [
+            {"number": i, "name": None if blind else a.original_name, "size": a.size, "content_type": a.content_type}
+            for i, a in enumerate(sorted(application.attachments.all(), key=lambda a: (a.uploaded_at, a.pk)), start=1)
+        ],
+    }
+
+
+def review_attachment(review, number: int):
+    """The `number`-th (from 1) attachment of the review's application, in upload order."""
+    attachments = list(review.application.attachments.order_by("uploaded_at", "pk"))
+    if not 1 <= number <= len(attachments):
+        raise Http404
+    return attachments[number - 1]
+
+
+def review_scores(review) -> dict[int, Score]:
+    return {s.criterion_id: s for s in review.scores.all()}
+
+
+# --- managers ---------------------------------------------------------------------------------
+
+def call_list_managed(user):
+    if not getattr(user, "is_authenticated", False):
+        return Call.objects.none()
+    return _managed(Call.objects.select_related("programme"), user, "programme_id").order_by("-deadline")
+
+
+def call_get_managed(user, pk) -> Call:
+    call = call_list_managed(user).filter(pk=pk).first()
+    if call is None:
+        raise Http404
+    return call
+
+
+def programme_list_managed(user):
+    if not getattr(user, "is_authenticated", False):
+        return Programme.objects.none()
+    return _managed(Programme.objects.all(), user, "pk")
+
+
+def application_get_visible(user, pk) -> Application:
+    """Through visibility.py: 404 for anyone who may not see the application."""
+    application = application_list_visible(user).select_related("call__programme", "organisation").filter(pk=pk).first()
+    if application is None:
+        raise Http404
+    return application
+
+
+def review_list_visible(user):
+    """Reviews a user may see: their own (not conflicted) and, for managers, every review in
+    the programmes they manage."""
+    if not getattr(user, "is_authenticated", False):
+        return Review.objects.none()
+    qs = Review.objects.select_related("application__call", "reviewer")
+    ids = managed_programme_ids(user)
+    if ids is None:
+        return qs
+    visible = Q(reviewer=user, state__in=REVIEWER_STATES)
+    if ids:
+        visible |= Q(application__call__programme_id__in=ids)
+    return qs.filter(visible)
+
+
+def call_assignments(call):
+    """Applications of the call that can be or have been reviewed, with their reviews
+    (reviewer included): two queries whatever the numbers."""
+    reviews = Prefetch("reviews", queryset=Review.objects.select_related("reviewer").order_by("assigned_at", "pk"))
+    return (Application.objects.filter(call=call, state__in=ASSIGNABLE_STATES + DECIDED_STATES)
+            .select_related("organisation").prefetch_related(reviews).order_by("reference", "pk"))
+
+
+def reviewer_progress(call):
+    """Per reviewer of the call: assigned (open), submitted, conflicted and overdue counts."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    rows = (Review.objects.filter(application__call=call).order_by()
+            .values("reviewer_id", "reviewer__full_name", "reviewer__email")
+            .annotate(total=Count("pk"),
+                      waiting=Count("pk", filter=Q(state=ReviewState.ASSIGNED)),
+                      in_progress=Count("pk", filter=Q(state__in=[ReviewState.ACCEPTED, ReviewState.RETURNED])),
+                      submitted=Count("pk", filter=Q(state=ReviewState.SUBMITTED)),
+                      conflicted=Count("pk", filter=Q(state=ReviewState.CONFLICTED)),
+                      overdue=Count("pk", filter=Q(state__in=OPEN_REVIEW_STATES, due_at__lt=now))))
+    return sorted(rows, key=lambda r: (r["reviewer__full_name"] or r["reviewer__email"]).lower())
+
+
+def reviewer_pool(programme_ids_):
+    """Users holding the reviewer role in these programmes, with their profile and open load."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    return (User.objects.filter(programme_roles__role=REVIEWER, programme_roles__programme_id__in=programme_ids_)
+            .distinct().select_related("reviewer_profile")
+            .annotate(open_reviews=Count("reviews", filter=Q(reviews__state__in=OPEN_REVIEW_STATES), distinct=True),
+                      done_reviews=Count("reviews", filter=Q(reviews__state=ReviewState.SUBMITTED), distinct=True))
+            .order_by("full_name", "email"))
+
+
+def reviewer_choices(call):
+    """(id, label) of the active reviewers in the call's programme."""
+    users = (reviewer_pool([call.programme_id]))
+    return [(u.pk, f"{u.get_full_name()} <{u.email}>") for u in users
+            if getattr(u, "reviewer_profile", None) is None or u.reviewer_profile.active]
+
+
+def programme_reviewer_ids(programme_id) -> set[int]:
+    return set(ProgrammeRole.objects.filter(programme_id=programme_id, role=REVIEWER).values_list("user_id", flat=True))
+
+
+def profile_for(user):
+    return ReviewerProfile.objects.filter(user=user).first()
+
+
+def application_reviews_for_manager(application):
+    return list(application.reviews.select_related("reviewer").prefetch_related("scores").order_by("assigned_at", "pk"))
+
+
+# --- feedback for applicants ------------------------------------------------------------------
+
+def application_feedback(application) -> dict:
+    """Consolidated feedback: per criterion the mean score and every reviewer's comment, without
+    reviewers' names (submitted reviews only). Two queries."""
+    criteria = list(application.call.criteria.order_by("position"))
+    scores = (Score.objects.filter(review__application=application, review__state=ReviewState.SUBMITTED)
+              .order_by("review__submitted_at", "review_id").values_list("criterion_id", "score", "comment"))
+    by_criterion = {c.pk: {"criterion": c, "scores": [], "comments": []} for c in criteria}
+    for criterion_id, score, comment in scores:
+        entry = by_criterion.get(criterion_id)
+        if entry is None:
+            continue
+        if score is not None:
+            entry["scores"].append(score)
+        if comment.strip():
+            entry["comments"].append(comment.strip())
+    from applications.review.ranking import cents
+
+    items = []
+    for c in criteria:
+        entry = by_criterion[c.pk]
+        mean = cents(sum(entry["scores"]) / len(entry["scores"])) if entry["scores"] else None
+        items.append({"criterion": c, "mean": mean, "max_score": c.max_score, "comments": entry["comments"]})
+    return {"criteria": items}

@@ -1,0 +1,47 @@
+from applications.review.services.pool import (  # noqa: F401
+    _clean_list,
+    reviewer_invite,
+    reviewer_set_active,
+)
+from applications.review.services.assignment import (  # noqa: F401
+    OPEN_CALL_STATES,
+    ASSIGNABLE,
+    IN_REVIEW,
+    _call_titles,
+    _require,
+    _call_ready_for_review,
+    _assignment_problem,
+    _assign_locked,
+    review_assign,
+    AutoAssignment,
+    reviews_assign_auto,
+)
+from applications.review.services.scoring import (  # noqa: F401
+    SCORING_STATES,
+    JUSTIFICATION_MIN_CHARS,
+    RETURN_DAYS,
+    _review_application_id,
+    review_declare_no_conflict,
+    review_declare_conflict,
+    _parse_score,
+    review_save,
+    review_problems,
+    review_submit,
+    _complete_if_done,
+    review_return,
+    application_assessment,
+    consensus_record,
+)
+from applications.review.services.decisions import (  # noqa: F401
+    DECISION_CALL_STATES,
+    DECISIONS,
+    _feedback_context,
+    _notify_decision,
+    _decide,
+    application_award,
+    application_reserve,
+    application_reject,
+    DecidedDown,
+    ranking_decide_down,
+    selection_close,
+)

@@ -1,0 +1,165 @@
+"""Use cases of independent review and selection: the only writers of reviews, scores,
+consensus scores and decisions.
+
+Lock order, everywhere: Call, then Application, then Review. State changes go through
+`transition_run`; other writes that matter call `audit_record` in their transaction; messages
+are outbox rows written in the same transaction."""
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from accounts.models import Membership, ProgrammeRole
+from accounts.roles import MANAGER, REVIEWER
+from audit.services import audit_record
+from core.errors import TransitionRefused
+from audit.transitions import transition_run
+from grants.calls.models import Call, CallState, Programme
+from workers.messenger import notify_user
+from applications.models import Application, ApplicationState
+from applications.review.models import Recommendation, Review, ReviewerProfile, ReviewState, Score
+from applications.review.ranking import assess, call_score_rows, cents, max_weighted_total, rubric_from, score_is_valid, weighted_total
+
+
+OPEN_CALL_STATES = [CallState.OPEN, CallState.CLOSED, CallState.REVIEWING]
+
+
+ASSIGNABLE = [ApplicationState.ELIGIBLE, ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED]
+
+
+IN_REVIEW = [ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED]
+
+
+def _call_titles(call) -> dict:
+    """The call's title for a message context, with the variants the relay picks by language."""
+    return {"call": call.title, "call_uk": call.title_uk, "call_hy": call.title_hy}
+
+
+def _require(condition, message):
+    if not condition:
+        raise PermissionDenied(message or _("You may not do this."))
+
+
+def _call_ready_for_review(*, actor, call: Call) -> Call:
+    if call.state not in OPEN_CALL_STATES:
+        raise TransitionRefused(_("Reviewers can be assigned only while the call is open, closed or under review."))
+    if call.state == CallState.CLOSED:
+        call = transition_run(model=Call, pk=call.pk, transition="start_review", actor=actor,
+                              permission="applications.assign_reviewers", reason="first reviewer assigned")
+    return call
+
+
+def _assignment_problem(call, organisation, reviewer_id, profile, member_ids, existing: dict) -> str | None:
+    """Why this reviewer cannot review this application, or None."""
+    if reviewer_id in member_ids:
+        return _("is a member of the applicant organisation")
+    state = existing.get(reviewer_id)
+    if state == ReviewState.CONFLICTED:
+        return _("declared a conflict of interest with this application")
+    if state is not None:
+        return _("is already assigned to this application")
+    if profile is not None and not profile.active:
+        return _("is not active in the reviewer pool")
+    if call.reviewers_not_from_applicant_country and profile is not None and organisation.country in (profile.countries or []):
+        return _("is from the applicant's country")
+    return None
+
+
+def _assign_locked(*, actor, call: Call, application: Application, reviewer, automatic: bool) -> Review:
+    """Create the review; the caller holds the application's row lock."""
+    due = timezone.now() + timedelta(days=call.review_days)
+    review = Review.objects.create(application=application, reviewer=reviewer, assigned_by=actor, due_at=due)
+    event = audit_record(actor=actor, action="review_assign", obj=review, to_state=review.state, data={
+        "application": application.pk, "reference": application.reference or "", "reviewer": reviewer.email,
+        "due_at": due.isoformat(), "automatic": automatic})
+    notify_user(kind="review_assigned", user=reviewer, obj=review, key=str(event.seq), context={
+        "application": application.title, **_call_titles(call), "due": due.isoformat(),
+        "path": reverse("reviews:review_detail", args=[review.pk])})
+    if application.state == ApplicationState.ELIGIBLE:
+        transition_run(model=Application, pk=application.pk, transition="start_review", actor=actor,
+                       permission="applications.assign_reviewers", reason="reviewer assigned")
+    return review
+
+
+def review_assign(*, actor, application_id: int, reviewer_id: int) -> Review:
+    """Assign one reviewer by hand (also to add a reviewer to a divergent application)."""
+    User = get_user_model()
+    application = Application.objects.select_related("call", "organisation").get(pk=application_id)
+    _require(actor.has_perm("applications.assign_reviewers", application), None)
+    call = _call_ready_for_review(actor=actor, call=application.call)
+    if not ProgrammeRole.objects.filter(programme_id=call.programme_id, user_id=reviewer_id, role=REVIEWER).exists():
+        raise ValidationError({"reviewer": _("This person is not in the programme's reviewer pool.")})
+    reviewer = User.objects.get(pk=reviewer_id)
+    try:
+        with transaction.atomic():
+            application = Application.objects.select_for_update().get(pk=application_id)
+            if application.state not in ASSIGNABLE:
+                raise TransitionRefused(_("Reviewers can be assigned only to eligible applications that are not decided yet."))
+            existing = dict(Review.objects.filter(application=application).values_list("reviewer_id", "state"))
+            members = set(Membership.objects.filter(organisation_id=application.organisation_id).values_list("user_id", flat=True))
+            problem = _assignment_problem(call, application.organisation, reviewer.pk,
+                                          ReviewerProfile.objects.filter(user=reviewer).first(), members, existing)
+            if problem:
+                raise ValidationError({"reviewer": _("%(reviewer)s %(problem)s.") % {"reviewer": reviewer, "problem": problem}})
+            return _assign_locked(actor=actor, call=call, application=application, reviewer=reviewer, automatic=False)
+    except IntegrityError:  # the same assignment made a moment ago
+        raise ValidationError({"reviewer": _("%(reviewer)s is already assigned to this application.") % {"reviewer": reviewer}})
+
+
+@dataclass
+class AutoAssignment:
+    created: list[Review] = field(default_factory=list)
+    short: list[tuple[Application, int]] = field(default_factory=list)   # (application, reviewers missing)
+
+
+def reviews_assign_auto(*, actor, call_id: int) -> AutoAssignment:
+    """Give every eligible application or application under review the call's number of
+    reviewers: least-loaded reviewers first, never a member of the applicant organisation,
+    never one who declared a conflict with it, optionally never one from its country."""
+    User = get_user_model()
+    call = Call.objects.get(pk=call_id)
+    _require(actor.has_perm("applications.assign_reviewers", call), None)
+    call = _call_ready_for_review(actor=actor, call=call)
+    pool = list(User.objects.filter(programme_roles__programme_id=call.programme_id, programme_roles__role=REVIEWER)
+                .select_related("reviewer_profile").order_by("pk"))
+    profiles = {u.pk: getattr(u, "reviewer_profile", None) for u in pool}
+    pool = [u for u in pool if profiles[u.pk] is None or profiles[u.pk].active]
+    load = dict(Review.objects.filter(application__call=call).exclude(state=ReviewState.CONFLICTED).order_by()
+                .values_list("reviewer_id").annotate(n=Count("pk")))
+    elsewhere = dict(Review.objects.filter(state__in=[ReviewState.ASSIGNED, ReviewState.ACCEPTED, ReviewState.RETURNED])
+                     .exclude(application__call=call).order_by().values_list("reviewer_id").annotate(n=Count("pk")))
+    applications = list(Application.objects.filter(call=call, state__in=[ApplicationState.ELIGIBLE, ApplicationState.UNDER_REVIEW])
+                        .select_related("organisation").order_by("submitted_at", "pk"))
+    members: dict[int, set[int]] = {}
+    for org_id, user_id in Membership.objects.filter(
+            organisation_id__in={a.organisation_id for a in applications}).values_list("organisation_id", "user_id"):
+        members.setdefault(org_id, set()).add(user_id)
+    result = AutoAssignment()
+    for application in applications:
+        with transaction.atomic():
+            locked = Application.objects.select_for_update().get(pk=application.pk)
+            if locked.state not in (ApplicationState.ELIGIBLE, ApplicationState.UNDER_REVIEW):
+                continue
+            existing = dict(Review.objects.filter(application=locked).values_list("reviewer_id", "state"))
+            needed = call.reviewers_per_application - sum(1 for s in existing.values() if s != ReviewState.CONFLICTED)
+            if needed <= 0:
+                continue
+            candidates = sorted(
+                (u for u in pool if _assignment_problem(call, application.organisation, u.pk, profiles[u.pk],
+                                                        members.get(application.organisation_id, set()), existing) is None),
+                key=lambda u: (load.get(u.pk, 0), elsewhere.get(u.pk, 0), u.pk))
+            for reviewer in candidates[:needed]:
+                review = _assign_locked(actor=actor, call=call, application=locked, reviewer=reviewer, automatic=True)
+                # after the first assignment the application is under review
+                locked = Application.objects.get(pk=locked.pk)
+                load[reviewer.pk] = load.get(reviewer.pk, 0) + 1
+                result.created.append(review)
+            if len(candidates) < needed:
+                result.short.append((application, needed - len(candidates)))
+    return result

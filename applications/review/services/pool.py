@@ -1,0 +1,94 @@
+"""Use cases of independent review and selection: the only writers of reviews, scores,
+consensus scores and decisions.
+
+Lock order, everywhere: Call, then Application, then Review. State changes go through
+`transition_run`; other writes that matter call `audit_record` in their transaction; messages
+are outbox rows written in the same transaction."""
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from accounts.models import Membership, ProgrammeRole
+from accounts.roles import MANAGER, REVIEWER
+from audit.services import audit_record
+from core.errors import TransitionRefused
+from audit.transitions import transition_run
+from grants.calls.models import Call, CallState, Programme
+from workers.messenger import notify_user
+from applications.models import Application, ApplicationState
+from applications.review.models import Recommendation, Review, ReviewerProfile, ReviewState, Score
+from applications.review.ranking import assess, call_score_rows, cents, max_weighted_total, rubric_from, score_is_valid, weighted_total
+from applications.review.services.assignment import _require
+
+
+def _clean_list(values) -> list[str]:
+    if isinstance(values, str):
+        values = values.split(",")
+    return [v.strip() for v in (values or []) if v and v.strip()]
+
+
+def reviewer_invite(*, actor, programme_id: int, email: str, full_name: str = "", expertise=(), languages=(),
+                    countries=()):
+    """Add a person to a programme's reviewer pool: create the account if needed (its owner
+    chooses a password from the e-mailed link), give the reviewer role, keep the profile."""
+    from allauth.account import app_settings as allauth_settings
+    from allauth.account.models import EmailAddress
+    from allauth.account.utils import user_pk_to_url_str
+
+    programme = Programme.objects.get(pk=programme_id)
+    _require(actor.has_perm("applications.manage_reviewers", programme), None)
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": _("Enter a valid e-mail address.")})
+    User = get_user_model()
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(email__iexact=email).first()
+        created = user is None
+        if created:
+            user = User.objects.create_user(email=email, password=None, full_name=(full_name or "").strip(),
+                                            language=actor.language)
+            # The link below reaches only this address, so the address counts as verified.
+            EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        elif full_name and not user.full_name:
+            User.objects.filter(pk=user.pk).update(full_name=full_name.strip())
+        ProgrammeRole.objects.get_or_create(user=user, programme=programme, role=REVIEWER)
+        ReviewerProfile.objects.update_or_create(user=user, defaults={
+            "expertise": _clean_list(expertise), "languages": _clean_list(languages),
+            "countries": [c.upper() for c in _clean_list(countries)], "active": True})
+        event = audit_record(actor=actor, action="reviewer_invite", obj=programme,
+                             data={"email": email, "account_created": created})
+        set_password_path = ""
+        if not user.has_usable_password():
+            token = allauth_settings.PASSWORD_RESET_TOKEN_GENERATOR().make_token(user)
+            set_password_path = reverse("account_reset_password_from_key",
+                                        kwargs={"uidb36": user_pk_to_url_str(user), "key": token})
+        with translation.override(user.language):
+            programme_title = programme.translated("title")
+        notify_user(kind="reviewer_invitation", user=user, obj=programme, key=str(event.seq), context={
+            "programme": programme_title, "inviter": str(actor), "path": reverse("reviews:review_home"),
+            "set_password_path": set_password_path})
+    return user
+
+
+def reviewer_set_active(*, actor, programme_id: int, user_id: int, active: bool) -> ReviewerProfile:
+    """Take a reviewer out of (or back into) automatic assignment; their reviews stay."""
+    programme = Programme.objects.get(pk=programme_id)
+    _require(actor.has_perm("applications.manage_reviewers", programme), None)
+    if not ProgrammeRole.objects.filter(programme=programme, user_id=user_id, role=REVIEWER).exists():
+        raise ValidationError({"reviewer": _("This person is not in the programme's reviewer pool.")})
+    with transaction.atomic():
+        profile, _created = ReviewerProfile.objects.select_for_update().get_or_create(user_id=user_id)
+        profile.active = active
+        profile.save(update_fields=["active"])
+        audit_record(actor=actor, action="reviewer_activate" if active else "reviewer_deactivate", obj=profile,
+                     data={"programme": programme.pk})
+    return profile

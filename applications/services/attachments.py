@@ -1,0 +1,105 @@
+"""Use cases for applications: the only code that writes them (reviews live in review services).
+
+Drafts are saved field by field with optimistic concurrency: every save names the version it
+was based on and, per field, a hash of the value it started from. A field another member
+changed in the meantime is never overwritten silently: the save reports a conflict for that
+field and keeps the other member's text; fields nobody else touched are saved.
+
+Submission compares the database clock with the deadline (the call's, or the applicant's own
+extension) inside the transaction that freezes the content, whatever the call's state says."""
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from datetime import timezone as dt_timezone
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Now
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from accounts.models import Membership, Organisation
+from accounts.roles import MANAGER
+from audit.services import audit_record
+from core.errors import TransitionRefused
+from audit.transitions import transition_run
+from config import hotpath
+from grants.calls.models import BudgetHeading, Call, CallState, HeadingKind, Question, RequiredDocument
+from workers.messenger import notify_user
+from applications import uploads
+from applications.models import Application, ApplicationState, Attachment, BudgetLine
+from applications.services.drafts import EDIT
+
+
+ATTACHABLE_STATES = [ApplicationState.DRAFT, ApplicationState.CLARIFICATION_REQUESTED]
+
+
+def attachment_upload(*, actor, application_id: int, uploaded, document_id: int | None = None) -> Attachment:
+    """Accept a file only by its content, within the call's size limits; the draft is untouched
+    whatever happens. `uploaded` is a file object with `.name` and `.size` (a Django UploadedFile)."""
+    app = Application.objects.select_related("call").get(pk=application_id)
+    if not actor.has_perm(EDIT, app):
+        raise PermissionDenied(_("Only members of the applicant organisation can add documents."))
+    if app.state not in ATTACHABLE_STATES:
+        raise TransitionRefused(_("Documents can be added only to a draft or while a clarification is requested."))
+    call = app.call
+    size = getattr(uploaded, "size", None)
+    if size is None:
+        raise ValidationError({"file": _("The file could not be read.")})
+    if size == 0:
+        raise ValidationError({"file": _("The file is empty.")})
+    if size > call.max_file_mb * 1024 * 1024:
+        raise ValidationError({"file": _("The file is %(size)s MB; each file may be at most %(max)s MB.")
+                               % {"size": round(size / 1024 / 1024, 1), "max": call.max_file_mb}})
+    if document_id not in (None, ""):
+        if not RequiredDocument.objects.filter(pk=document_id, call_id=call.pk).exists():
+            raise ValidationError({"document": _("Choose one of the call's documents.")})
+    else:
+        document_id = None
+    try:
+        kind = uploads.sniff(uploaded, size)
+        name = uploads.clean_name(getattr(uploaded, "name", ""), kind)
+    except uploads.UploadRefused as exc:
+        raise ValidationError({"file": exc.message})
+    stored_name, sha256, stored_size = uploads.store(uploaded)
+    try:
+        with transaction.atomic():
+            app = Application.objects.select_for_update().get(pk=application_id)
+            if app.state not in ATTACHABLE_STATES:
+                raise TransitionRefused(_("Documents can be added only to a draft or while a clarification is requested."))
+            used = Attachment.objects.filter(application=app).aggregate(s=Sum("size"))["s"] or 0
+            if used + stored_size > call.max_total_mb * 1024 * 1024:
+                raise ValidationError({"file": _("All documents of one application may take at most %(max)s MB; "
+                                                 "%(used)s MB are used already.")
+                                       % {"max": call.max_total_mb, "used": round(used / 1024 / 1024, 1)}})
+            attachment = Attachment.objects.create(
+                application=app, document_id=document_id, original_name=name, stored_name=stored_name,
+                content_type=kind.content_type, size=stored_size, sha256=sha256, uploaded_by=actor)
+            audit_record(actor=actor, action="attachment_upload", obj=app,
+                         data={"attachment": attachment.pk, "name": name, "sha256": sha256, "size": stored_size,
+                               "type": kind.code, "document": document_id})
+    except BaseException:
+        uploads.discard(stored_name)
+        raise
+    return attachment
+
+
+def attachment_delete(*, actor, application_id: int, attachment_id: int) -> None:
+    with transaction.atomic():
+        app = Application.objects.select_for_update().get(pk=application_id)
+        if not actor.has_perm(EDIT, app):
+            raise PermissionDenied(_("Only members of the applicant organisation can remove documents."))
+        attachment = Attachment.objects.filter(pk=attachment_id, application=app).first()
+        if attachment is None:
+            raise Attachment.DoesNotExist
+        submitted = app.submitted_at is not None and attachment.uploaded_at <= app.submitted_at
+        if app.state not in ATTACHABLE_STATES or submitted:
+            raise TransitionRefused(_("A document that was submitted cannot be removed."))
+        stored_name = attachment.stored_name
+        attachment.delete()
+        audit_record(actor=actor, action="attachment_delete", obj=app,
+                     data={"attachment": attachment_id, "name": attachment.original_name})
+        transaction.on_commit(lambda: uploads.discard(stored_name))

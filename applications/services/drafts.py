@@ -1,0 +1,410 @@
+"""Use cases for applications: the only code that writes them (reviews live in review services).
+
+Drafts are saved field by field with optimistic concurrency: every save names the version it
+was based on and, per field, a hash of the value it started from. A field another member
+changed in the meantime is never overwritten silently: the save reports a conflict for that
+field and keeps the other member's text; fields nobody else touched are saved.
+
+Submission compares the database clock with the deadline (the call's, or the applicant's own
+extension) inside the transaction that freezes the content, whatever the call's state says."""
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from datetime import timezone as dt_timezone
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Now
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from accounts.models import Membership, Organisation
+from accounts.roles import MANAGER
+from audit.services import audit_record
+from core.errors import TransitionRefused
+from audit.transitions import transition_run
+from config import hotpath
+from grants.calls.models import BudgetHeading, Call, CallState, HeadingKind, Question, RequiredDocument
+from workers.messenger import notify_user
+from applications import uploads
+from applications.models import Application, ApplicationState, Attachment, BudgetLine
+
+
+
+CENT = Decimal("0.01")
+
+
+TEXT_MAX = 100_000  # a draft keeps over-long text (the limit is checked on submission), up to this
+
+
+BUDGET_MAX_ROWS = 200
+
+
+SCALAR_FIELDS = ["title", "summary", "requested_amount", "cofinancing_amount", "duration_months"]
+
+
+EDIT = "applications.edit_application"
+
+
+SCREEN = "applications.screen_application"
+
+
+def money(value) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def question_field(question_id) -> str:
+    return f"q{question_id}"
+
+
+def _text(value) -> str:
+    return str(value or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _decimal_str(value) -> str:
+    return "" if value is None else str(money(value))
+
+
+def budget_rows(lines) -> list[dict]:
+    return [{"heading": line.heading_id, "description": line.description,
+             "units": _decimal_str(line.units), "unit_cost": _decimal_str(line.unit_cost)} for line in lines]
+
+
+def application_values(app: Application, questions, lines) -> dict:
+    """Every editable field of the draft in its canonical form (what hashes are made of)."""
+    values = {
+        "title": app.title, "summary": app.summary,
+        "requested_amount": _decimal_str(app.requested_amount),
+        "cofinancing_amount": _decimal_str(app.cofinancing_amount),
+        "duration_months": "" if app.duration_months is None else str(app.duration_months),
+        "budget": budget_rows(lines),
+    }
+    answers = app.answers or {}
+    for q in questions:
+        values[question_field(q.pk)] = answers.get(str(q.pk), "")
+    return values
+
+
+def canonical_json(value) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def value_hash(value) -> str:
+    return hashlib.sha256(canonical_json(value)).hexdigest()[:20]
+
+
+def application_hashes(values: dict) -> dict:
+    return {name: value_hash(value) for name, value in values.items()}
+
+
+def _parse_decimal(raw, name, errors, *, minimum=Decimal("0"), max_digits=14):
+    text = str(raw if raw is not None else "").strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    if text == "":
+        return ""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        errors.setdefault(name, []).append(_("Enter a number."))
+        return None
+    if not value.is_finite() or value < minimum:
+        errors.setdefault(name, []).append(_("Enter a number of at least %(min)s.") % {"min": minimum})
+        return None
+    value = money(value)
+    if len(value.as_tuple().digits) > max_digits:
+        errors.setdefault(name, []).append(_("This number is too large."))
+        return None
+    return str(value)
+
+
+def _parse_budget(raw, headings: dict, errors) -> list | None:
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw or "[]")
+        except ValueError:
+            errors.setdefault("budget", []).append(_("The budget table could not be read."))
+            return None
+    if not isinstance(raw, list) or len(raw) > BUDGET_MAX_ROWS:
+        errors.setdefault("budget", []).append(_("The budget table could not be read."))
+        return None
+    rows, problems = [], []
+    for number, row in enumerate(raw, start=1):
+        if not isinstance(row, dict):
+            problems.append(_("Row %(n)s could not be read.") % {"n": number})
+            continue
+        description = _text(row.get("description")).strip()
+        units, cost = str(row.get("units") or "").strip(), str(row.get("unit_cost") or "").strip()
+        heading = str(row.get("heading") or "").strip()
+        if not (description or units or cost):
+            continue  # an empty row
+        row_errors = {}
+        try:
+            heading_id = int(heading)
+        except ValueError:
+            heading_id = None
+        if heading_id not in headings:
+            problems.append(_("Row %(n)s: choose a budget heading.") % {"n": number})
+        if len(description) > 300:
+            problems.append(_("Row %(n)s: the description is longer than 300 characters.") % {"n": number})
+        units_value = _parse_decimal(units or "0", "units", row_errors, max_digits=12)
+        cost_value = _parse_decimal(cost or "0", "unit_cost", row_errors)
+        if row_errors:
+            problems.append(_("Row %(n)s: units and unit cost must be numbers of at least 0.") % {"n": number})
+        rows.append({"heading": heading_id, "description": description, "units": units_value or "0.00",
+                     "unit_cost": cost_value or "0.00"})
+    if problems:
+        errors.setdefault("budget", []).extend(problems)
+        return None
+    return rows
+
+
+def _parse_field(name, raw, *, headings, question_ids, errors):
+    """The canonical value of one submitted field, or None when it cannot be saved."""
+    if name in ("title", "summary") or (name.startswith("q") and name[1:].isdigit()):
+        if name.startswith("q") and name not in question_ids:
+            errors.setdefault(name, []).append(_("This question is not part of the call."))
+            return None
+        text = _text(raw)
+        limit = 300 if name == "title" else TEXT_MAX
+        if len(text) > limit:
+            errors.setdefault(name, []).append(_("At most %(n)s characters can be saved here.") % {"n": limit})
+            return None
+        return text
+    if name in ("requested_amount", "cofinancing_amount"):
+        return _parse_decimal(raw, name, errors)
+    if name == "duration_months":
+        text = str(raw if raw is not None else "").strip()
+        if text == "":
+            return ""
+        if not text.isdigit() or not 0 < int(text) <= 240:
+            errors.setdefault(name, []).append(_("Enter a whole number of months."))
+            return None
+        return str(int(text))
+    if name == "budget":
+        return _parse_budget(raw, headings, errors)
+    errors.setdefault(name, []).append(_("Unknown field."))
+    return None
+
+
+@dataclass
+class BudgetSummary:
+    direct: Decimal = Decimal("0.00")
+    indirect: Decimal = Decimal("0.00")
+    contingency: Decimal = Decimal("0.00")
+    by_heading: dict = field(default_factory=dict)
+
+    @property
+    def total(self) -> Decimal:
+        return self.direct + self.indirect + self.contingency
+
+    @property
+    def indirect_pct(self) -> Decimal | None:
+        return (self.indirect * 100 / self.direct).quantize(CENT) if self.direct else None
+
+
+def budget_summary(rows: list[dict], headings: dict) -> BudgetSummary:
+    summary = BudgetSummary()
+    for row in rows:
+        heading = headings.get(row["heading"])
+        total = money(Decimal(row["units"] or 0) * Decimal(row["unit_cost"] or 0))
+        kind = heading.kind if heading else HeadingKind.DIRECT
+        if kind == HeadingKind.INDIRECT:
+            summary.indirect += total
+        elif kind == HeadingKind.CONTINGENCY:
+            summary.contingency += total
+        else:
+            summary.direct += total
+        summary.by_heading[row["heading"]] = summary.by_heading.get(row["heading"], Decimal("0.00")) + total
+    return summary
+
+
+def application_deadline(app: Application, call: Call | None = None, *, call_deadline: datetime | None = None) -> datetime:
+    """The applicant's deadline: the call's, or the applicant's own extension when later."""
+    call_deadline = call_deadline or (call or app.call).deadline
+    if app.deadline_extended_to and app.deadline_extended_to > call_deadline:
+        return app.deadline_extended_to
+    return call_deadline
+
+
+def _members(organisation_id):
+    return [m.user for m in Membership.objects.filter(organisation_id=organisation_id).select_related("user")]
+
+
+def application_start(*, actor, call_id: int, organisation_id: int) -> tuple[Application, bool]:
+    """Start (or find) the organisation's application for an open call. Returns (application, created)."""
+    with transaction.atomic():
+        # The organisation's row serialises two members starting at the same moment.
+        organisation = Organisation.objects.select_for_update().filter(pk=organisation_id).first()
+        if organisation is None or not Membership.objects.filter(organisation=organisation, user=actor).exists():
+            raise PermissionDenied(_("Only members of the organisation can apply on its behalf."))
+        call = Call.objects.filter(pk=call_id).first()
+        if call is None or not call.is_accepting:
+            raise TransitionRefused(_("This call is not open for applications."))
+        problems = organisation_eligibility_problems(call, organisation)
+        if problems:
+            raise ValidationError(problems)
+        existing = (Application.objects.filter(call=call, organisation=organisation)
+                    .exclude(state=ApplicationState.WITHDRAWN).order_by("created_at").first())
+        if existing is not None:
+            return existing, False
+        app = Application.objects.create(call=call, organisation=organisation, created_by=actor)
+        audit_record(actor=actor, action="application_start", obj=app,
+                     data={"call": call.code, "organisation": organisation.registration_id})
+    return app, True
+
+
+@dataclass
+class SaveResult:
+    application: Application
+    version: int
+    applied: list
+    conflicts: dict  # field -> the value now stored (another member's)
+    errors: dict  # field -> [messages]
+    hashes: dict  # field -> hash of the value now stored
+    values: dict  # field -> value now stored
+    saved_at: datetime
+
+
+def _autosave_plan(actor, app, fields: dict, base: dict, version, call_deadline=None):
+    """What a save would change, field by field, against the stored draft `app`."""
+    if not actor.has_perm(EDIT, app):
+        raise PermissionDenied(_("Only members of the applicant organisation can edit this application."))
+    if app.state != ApplicationState.DRAFT:
+        raise TransitionRefused(_("This application is no longer a draft and cannot be changed."))
+    if timezone.now() >= application_deadline(app, call_deadline=call_deadline):
+        raise TransitionRefused(_("The deadline has passed; the application can no longer be changed. "
+                                  "Your text is still in this page."))
+    # Only what this save needs: the call's question ids when a question is answered for the
+    # first time, its headings when the budget is saved, the budget table when it is saved or
+    # when the caller compares its copy of it.
+    answered = {question_field(key) for key in (app.answers or {})}
+    new_questions = {n for n in fields if n.startswith("q") and n not in answered}
+    question_ids = answered | ({question_field(pk) for pk in Question.objects.filter(call_id=app.call_id)
+                                .values_list("pk", flat=True)} if new_questions else set())
+    headings = ({h.pk: h for h in BudgetHeading.objects.filter(call_id=app.call_id)} if "budget" in fields else {})
+    with_budget = "budget" in fields or "budget" in base
+    lines = list(BudgetLine.objects.filter(application=app).order_by("position")) if with_budget else []
+    current = application_values(app, [], lines)
+    if not with_budget:
+        del current["budget"]
+    current.update({question_field(key): value for key, value in (app.answers or {}).items()})
+    current.update({name: "" for name in new_questions if name in question_ids})
+    errors, conflicts, applied, changes = {}, {}, [], {}
+    for name, raw in fields.items():
+        if name not in current and name not in SCALAR_FIELDS:
+            errors.setdefault(name, []).append(_("Unknown field."))
+            continue
+        new = _parse_field(name, raw, headings=headings, question_ids=question_ids, errors=errors)
+        if new is None:
+            continue
+        stored = current.get(name)
+        if new == stored:
+            applied.append(name)
+            continue
+        based_on_current = (base[name] == value_hash(stored)) if name in base else (version == app.version)
+        if not based_on_current:
+            conflicts[name] = stored
+            continue
+        changes[name] = new
+        applied.append(name)
+    return current, errors, conflicts, applied, changes
+
+
+def _row_values(app, changes: dict) -> dict:
+    """The application's columns a save writes (the budget table is written apart)."""
+    values, answers = {}, None
+    for name, value in changes.items():
+        if name in ("title", "summary"):
+            values[name] = value
+        elif name in ("requested_amount", "cofinancing_amount"):
+            values[name] = Decimal(value) if value else (Decimal("0") if name == "cofinancing_amount" else None)
+        elif name == "duration_months":
+            values[name] = int(value) if value else None
+        elif name != "budget":
+            answers = answers if answers is not None else dict(app.answers or {})
+            answers[name[1:]] = value
+    if answers is not None:
+        values["answers"] = answers
+    return values
+
+
+AUTOSAVE_ATTEMPTS = 8
+
+
+# What a text save reads: the draft's editable fields, its state and version, and what decides
+# who may write and until when. It is the most frequent request of the site (every open form,
+# every few seconds), so this read and the write are one SQL statement each (config.hotpath).
+AUTOSAVE_FIELDS = ("call", "organisation", "version", "state", "updated_at", "deadline_extended_to", *SCALAR_FIELDS,
+                   "answers")
+
+
+def application_autosave(*, actor, application_id: int, version: int | None, fields: dict,
+                         base: dict | None = None) -> SaveResult:
+    """Save the fields of a draft the member changed.
+
+    A field is written when the value it was edited from is still the stored one (its hash is in
+    `base`), or, without a hash, when the whole draft is still at `version`. Otherwise it is a
+    conflict: nothing of the other member's text is overwritten and the caller gets it back.
+
+    Text is written with one compare-and-set UPDATE on the draft's version (no transaction, no
+    row lock held while the request is parsed); when another save got in between, the save is
+    judged again against what that one stored. A budget table is written under the row lock.
+    """
+    base = base or {}
+    fields = fields or {}
+    for _attempt in range(AUTOSAVE_ATTEMPTS):
+        if "budget" in fields:
+            with transaction.atomic():
+                app = Application.objects.select_for_update(of=("self",)).select_related("call").get(pk=application_id)
+                current, errors, conflicts, applied, changes = _autosave_plan(actor, app, fields, base, version)
+                if changes:
+                    if "budget" in changes:
+                        BudgetLine.objects.filter(application=app).delete()
+                        BudgetLine.objects.bulk_create([
+                            BudgetLine(application=app, heading_id=row["heading"], position=i,
+                                       description=row["description"], units=Decimal(row["units"]),
+                                       unit_cost=Decimal(row["unit_cost"]),
+                                       total=money(Decimal(row["units"]) * Decimal(row["unit_cost"])))
+                            for i, row in enumerate(changes["budget"], start=1)])
+                    for name, value in _row_values(app, changes).items():
+                        setattr(app, name, value)
+                    app.version += 1
+                    app.save(update_fields=["version", "updated_at", *_row_values(app, changes)])
+                    current.update(changes)
+            break
+        app, joined = hotpath.instance_get_joined(Application, application_id, fields=AUTOSAVE_FIELDS,
+                                                  joined={"call": ["deadline"]})
+        if app is None:
+            raise Application.DoesNotExist
+        current, errors, conflicts, applied, changes = _autosave_plan(actor, app, fields, base, version,
+                                                                      joined["call__deadline"])
+        if not changes:
+            break
+        values = _row_values(app, changes)
+        now = timezone.now()
+        written = hotpath.row_update(Application, app.pk, where={"version": app.version, "state": ApplicationState.DRAFT},
+                                     values={"version": app.version + 1, "updated_at": now, **values})
+        if written:
+            for name, value in values.items():
+                setattr(app, name, value)
+            app.version, app.updated_at = app.version + 1, now
+            current.update(changes)
+            break
+    else:
+        raise TransitionRefused(_("The draft is being changed by others right now; your text is kept in this page. "
+                                  "Try again in a moment."))
+    return SaveResult(application=app, version=app.version, applied=applied, conflicts=conflicts, errors=errors,
+                      hashes=application_hashes(current), values=current, saved_at=app.updated_at)
+
+
+def organisation_eligibility_problems(call: Call, organisation: Organisation) -> list[str]:
+    problems = []
+    if call.eligible_countries and organisation.country not in call.eligible_countries:
+        problems.append(_("Organisations from %(country)s are not eligible for this call.")
+                        % {"country": organisation.get_country_display()})
+    if call.eligible_org_types and organisation.org_type not in call.eligible_org_types:
+        problems.append(_("Organisations of the type “%(type)s” are not eligible for this call.")
+                        % {"type": organisation.get_org_type_display()})
+    return problems

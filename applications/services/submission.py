@@ -1,0 +1,221 @@
+"""Use cases for applications: the only code that writes them (reviews live in review services).
+
+Drafts are saved field by field with optimistic concurrency: every save names the version it
+was based on and, per field, a hash of the value it started from. A field another member
+changed in the meantime is never overwritten silently: the save reports a conflict for that
+field and keeps the other member's text; fields nobody else touched are saved.
+
+Submission compares the database clock with the deadline (the call's, or the applicant's own
+extension) inside the transaction that freezes the content, whatever the call's state says."""
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from datetime import timezone as dt_timezone
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Now
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from accounts.models import Membership, Organisation
+from accounts.roles import MANAGER
+from audit.services import audit_record
+from core.errors import TransitionRefused
+from audit.transitions import transition_run
+from config import hotpath
+from grants.calls.models import BudgetHeading, Call, CallState, HeadingKind, Question, RequiredDocument
+from workers.messenger import notify_user
+from applications import uploads
+from applications.models import Application, ApplicationState, Attachment, BudgetLine
+from applications.services.drafts import EDIT, _decimal_str, _members, _text, application_deadline, budget_rows, budget_summary, canonical_json, money, organisation_eligibility_problems
+
+
+
+
+def application_submission_problems(app: Application, *, call=None, questions=None, headings=None, lines=None,
+                                    documents=None, attachments=None) -> list[str]:
+    """Everything that stops this draft from being submitted, in words the applicant can act on."""
+    call = call or app.call
+    questions = list(call.questions.all()) if questions is None else questions
+    headings = {h.pk: h for h in call.budget_headings.all()} if headings is None else headings
+    lines = list(app.budget_lines.all()) if lines is None else lines
+    documents = list(call.required_documents.all()) if documents is None else documents
+    attachments = list(app.attachments.all()) if attachments is None else attachments
+    problems = organisation_eligibility_problems(call, app.organisation)
+    if not app.title.strip():
+        problems.append(_("Give the project a title."))
+    if not app.summary.strip():
+        problems.append(_("Write a summary of the project."))
+    currency = call.envelope.currency
+    if app.requested_amount is None:
+        problems.append(_("Enter the amount requested."))
+    elif not call.min_grant <= app.requested_amount <= call.max_grant:
+        problems.append(_("The amount requested must be between %(min)s and %(max)s %(currency)s.")
+                        % {"min": call.min_grant, "max": call.max_grant, "currency": currency})
+    if app.duration_months is None:
+        problems.append(_("Enter the duration of the project in months."))
+    elif app.duration_months > call.max_duration_months:
+        problems.append(_("The project may last at most %(n)s months.") % {"n": call.max_duration_months})
+    answers = app.answers or {}
+    for q in questions:
+        text = _text(answers.get(str(q.pk), ""))
+        if q.required and not text.strip():
+            problems.append(_("Answer the question “%(q)s”.") % {"q": q})
+        elif len(text) > q.max_chars:
+            problems.append(_("The answer to “%(q)s” has %(n)s characters; the limit is %(max)s.")
+                            % {"q": q, "n": len(text), "max": q.max_chars})
+    rows = budget_rows(lines)
+    if not rows:
+        problems.append(_("Fill in the budget table."))
+    else:
+        summary = budget_summary(rows, headings)
+        if not summary.direct:
+            problems.append(_("The budget has no direct costs."))
+        elif summary.indirect > money(summary.direct * call.indirect_max_pct / 100):
+            problems.append(_("Indirect costs (%(indirect)s) are above %(pct)s%% of direct costs (at most %(max)s).")
+                            % {"indirect": summary.indirect, "pct": call.indirect_max_pct,
+                               "max": money(summary.direct * call.indirect_max_pct / 100)})
+        if app.requested_amount is not None:
+            expected = money(app.requested_amount + (app.cofinancing_amount or 0))
+            if summary.total != expected:
+                problems.append(_("The budget total (%(total)s) must equal the amount requested plus co-financing (%(expected)s).")
+                                % {"total": summary.total, "expected": expected})
+            if summary.total and call.cofinancing_min_pct:
+                minimum = money(summary.total * call.cofinancing_min_pct / 100)
+                if (app.cofinancing_amount or 0) < minimum:
+                    problems.append(_("Co-financing must be at least %(pct)s%% of the total budget (%(min)s %(currency)s).")
+                                    % {"pct": call.cofinancing_min_pct, "min": minimum, "currency": currency})
+    attached = {a.document_id for a in attachments}
+    for doc in documents:
+        if doc.required and doc.pk not in attached:
+            problems.append(_("Attach the document “%(doc)s”.") % {"doc": doc})
+    return problems
+
+
+def reference_prefix(call: Call) -> str:
+    code = re.sub(r"[^A-Z0-9]+", "-", call.code.upper()).strip("-")[:24] or "CALL"
+    if not re.search(r"(19|20)\d\d$", code):
+        code = f"{code}-{timezone.localtime(call.deadline).year}"
+    return code
+
+
+def _reference_next(call: Call) -> str:
+    """Under the call's row lock: the next number of this call's sequence, unique everywhere."""
+    prefix = reference_prefix(call)
+    number = Application.objects.filter(call=call, reference__startswith=prefix + "-").count() + 1
+    while Application.objects.filter(reference=f"{prefix}-{number:04d}").exists():
+        number += 1
+    return f"{prefix}-{number:04d}"
+
+
+def application_content(app: Application, *, call, organisation, questions, headings, lines, attachments) -> dict:
+    """The content as submitted: what the receipt's SHA-256 is computed over."""
+    rows = budget_rows(lines)
+    summary = budget_summary(rows, headings)
+    return {
+        "reference": app.reference,
+        "submitted_at": app.submitted_at.astimezone(dt_timezone.utc).isoformat(),
+        "call": {"id": call.pk, "code": call.code, "title": call.title, "deadline": call.deadline.isoformat(),
+                 "currency": str(call.envelope.currency)},
+        "organisation": {"id": organisation.pk, "legal_name": organisation.legal_name,
+                         "registration_id": organisation.registration_id, "country": organisation.country,
+                         "org_type": organisation.org_type},
+        "title": app.title,
+        "summary": _text(app.summary),
+        "requested_amount": _decimal_str(app.requested_amount),
+        "cofinancing_amount": _decimal_str(app.cofinancing_amount),
+        "duration_months": app.duration_months,
+        "answers": [{"question_id": q.pk, "question": q.text, "max_chars": q.max_chars,
+                     "answer": _text((app.answers or {}).get(str(q.pk), ""))} for q in questions],
+        "budget": [{**row, "heading_name": headings[row["heading"]].name, "kind": headings[row["heading"]].kind,
+                    "total": str(money(Decimal(row["units"]) * Decimal(row["unit_cost"])))}
+                   for row in rows if row["heading"] in headings],
+        "budget_totals": {"direct": str(summary.direct), "indirect": str(summary.indirect),
+                          "contingency": str(summary.contingency), "total": str(summary.total)},
+        "attachments": [{"id": a.pk, "name": a.original_name, "type": a.content_type, "size": a.size,
+                         "sha256": a.sha256, "document_id": a.document_id} for a in attachments],
+    }
+
+
+def content_sha256(content: dict) -> str:
+    return hashlib.sha256(canonical_json(content)).hexdigest()
+
+
+def _message_context(app, call, extra: dict) -> dict:
+    """A notification's context: plain values, the call's title in every language (the relay
+    picks the recipient's), times as ISO strings (shown in the recipient's language)."""
+    return {"call": call.title, "call_uk": call.title_uk, "call_hy": call.title_hy, "title": app.title,
+            "reference": app.reference or "", "application": app.reference or app.title or f"#{app.pk}",
+            "path": f"/applications/{app.pk}/", **extra}
+
+
+def _recipients_context(app, call, extra: dict) -> list[tuple]:
+    context = _message_context(app, call, extra)
+    return [(user, context) for user in _members(app.organisation_id)]
+
+
+def application_submit(*, actor, application_id: int) -> Application:
+    """Freeze a complete draft, give it a reference and a receipt. Refused after the deadline by
+    the database clock, read as the first statement of the transaction (before any lock wait)."""
+    audit_data = {}
+    with transaction.atomic():
+        db_now = (Application.objects.filter(pk=application_id).annotate(db_now=Now())
+                  .values_list("db_now", flat=True).first())
+        if db_now is None:
+            raise Application.DoesNotExist
+
+        def prepare(app):
+            # Everything is read and checked before the call's row is locked: that lock (which
+            # orders the reference sequence) is held until commit, so it is taken last.
+            call = Call.objects.get(pk=app.call_id)
+            if call.state not in (CallState.OPEN, CallState.CLOSED) or db_now < call.opens_at:
+                raise TransitionRefused(_("This call is not open for applications."))
+            deadline = application_deadline(app, call)
+            if db_now >= deadline:
+                raise TransitionRefused(_("The deadline (%(deadline)s) has passed; the application was not submitted.")
+                                        % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M:%S %Z")})
+            organisation = Organisation.objects.get(pk=app.organisation_id)
+            app.organisation = organisation
+            questions = list(Question.objects.filter(call=call).order_by("position"))
+            headings = {h.pk: h for h in BudgetHeading.objects.filter(call=call)}
+            lines = list(BudgetLine.objects.filter(application=app).order_by("position"))
+            documents = list(RequiredDocument.objects.filter(call=call))
+            attachments = list(Attachment.objects.filter(application=app).order_by("uploaded_at", "pk"))
+            problems = application_submission_problems(app, call=call, questions=questions, headings=headings,
+                                                       lines=lines, documents=documents, attachments=attachments)
+            if problems:
+                raise ValidationError(problems)
+            locked = Call.objects.select_for_update().only("pk", "state", "deadline").get(pk=call.pk)
+            if locked.state != call.state or locked.deadline != call.deadline:
+                raise TransitionRefused(_("The call changed while the application was being submitted; try again."))
+            app.reference = _reference_next(call)
+            app.submitted_at = db_now
+            content = application_content(app, call=call, organisation=organisation, questions=questions,
+                                          headings=headings, lines=lines, attachments=attachments)
+            app.submitted_content = content
+            app.receipt_sha256 = content_sha256(content)
+            audit_data.update(reference=app.reference, sha256=app.receipt_sha256, submitted_at=db_now.isoformat(),
+                              deadline=deadline.isoformat())
+            app._call = call
+
+        def effects(app, event):
+            for user, context in _recipients_context(app, app._call, {
+                    "submitted_at": app.submitted_at.isoformat(), "sha256": app.receipt_sha256,
+                    "submitted_by": str(actor)}):
+                notify_user(kind="application_submitted", user=user, obj=app, key=str(event.seq), context=context)
+
+        return transition_run(model=Application, pk=application_id, transition="submit", actor=actor, permission=EDIT,
+                              prepare=prepare, effects=effects, data=audit_data)
+
+
+def application_withdraw(*, actor, application_id: int, reason: str = "") -> Application:
+    def effects(app, event):
+        for user, context in _recipients_context(app, app.call, {"withdrawn_by": str(actor), "reason": reason or ""}):
+            notify_user(kind="application_withdrawn", user=user, obj=app, key=str(event.seq), context=context)
+
+    return transition_run(model=Application, pk=application_id, transition="withdraw", actor=actor, permission=EDIT,
+                          reason=(reason or "").strip(), effects=effects)

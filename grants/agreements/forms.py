@@ -1,0 +1,60 @@
+"""Forms for grant agreements, budgets, signature, tranches, payments and exchange rates.
+
+Forms only parse; the services decide and their ValidationErrors land on the fields."""
+from decimal import Decimal
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from grants.calls.models import CURRENCIES
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class MonthInput(forms.DateInput):
+    input_type = "month"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
+
+
+def _amount_field(label, **kwargs):
+    return forms.DecimalField(label=label, max_digits=14, decimal_places=2, min_value=Decimal("0"),
+                              widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}), **kwargs)
+
+
+class GrantTermsForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("The grant cannot end before it starts."))
+        return data
+
+
+class BudgetForm(forms.Form):
+    """One amount per approved budget line (`line_<id>`), and why, for a change after signature."""
+
+    reason = forms.CharField(label=_("Why the budget changes"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Required when a heading moves beyond the flexibility limit: the change then "
+                                         "becomes an amendment for the programme manager to approve."))
+
+    def __init__(self, *args, lines=(), with_reason=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line in self.lines:
+            self.fields[f"line_{line.pk}"] = _amount_field(f"{line.heading} — {line.description}", initial=line.amount)
+        if not with_reason:
+            del self.fields["reason"]
+        else:
+            self.order_fields([f"line_{line.pk}" for line in self.lines] + ["reason"])
+
+    def amounts(self) -> dict:
+        return {line.pk: self.cleaned_data[f"line_{line.pk}"] for line in self.lines}

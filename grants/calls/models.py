@@ -1,0 +1,288 @@
+from decimal import Decimal
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from djmoney.models.fields import MoneyField
+from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
+
+
+CURRENCIES = ["EUR", "USD", "UAH", "AMD", "GEL", "MDL", "AZN"]
+
+
+class Translated:
+    """`<field>`, `<field>_uk`, `<field>_hy`: the text in the active language, English otherwise."""
+
+    def translated(self, field: str) -> str:
+        lang = (get_language() or "en")[:2]
+        return (lang != "en" and getattr(self, f"{field}_{lang}", "")) or getattr(self, field)
+
+
+class Donor(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    identifier = models.CharField(_("organisation identifier"), max_length=60, blank=True,
+                                  help_text=_("org-id form, e.g. XI-IATI-EC_NEAR"))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("donor")
+        verbose_name_plural = _("donors")
+
+    def __str__(self):
+        return self.name
+
+
+class Programme(Translated, models.Model):
+    code = models.SlugField(_("code"), max_length=12, unique=True, help_text=_("short prefix used in grant numbers, e.g. EU4I"))
+    title = models.CharField(_("title"), max_length=200)
+    title_uk = models.CharField(_("title (Ukrainian)"), max_length=200, blank=True)
+    title_hy = models.CharField(_("title (Armenian)"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    budget = MoneyField(_("budget"), max_digits=14, decimal_places=2, default_currency="EUR", currency_choices=[(c, c) for c in CURRENCIES])
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    countries = models.JSONField(_("countries"), default=list, help_text=_("ISO codes, e.g. [\"UA\", \"AM\"]"))
+    donors = models.ManyToManyField(Donor, through="Contribution", related_name="programmes")
+    # Sum of the envelopes of published calls, kept by call_publish/call_cancel under the
+    # programme's row lock; the database refuses a value above the budget.
+    envelopes_total = models.DecimalField(_("envelopes of published calls"), max_digits=14, decimal_places=2,
+                                          default=Decimal("0"), editable=False)
+
+    class Meta:
+        ordering = ["-starts_on", "code"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(budget__gte=0), name="programme_budget_not_negative"),
+            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="programme_period_ordered"),
+            models.CheckConstraint(condition=models.Q(envelopes_total__lte=models.F("budget")), name="programme_envelopes_within_budget"),
+        ]
+
+    def __str__(self):
+        return self.translated("title")
+
+    def country_names(self):
+        names = dict(PROGRAMME_COUNTRY_CHOICES)
+        return [str(names.get(c, c)) for c in self.countries]
+
+
+class Contribution(models.Model):
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="contributions")
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="contributions")
+    amount = MoneyField(_("amount"), max_digits=14, decimal_places=2, default_currency="EUR")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["donor", "programme"], name="contribution_unique")]
+        verbose_name = _("donor contribution")
+        verbose_name_plural = _("donor contributions")
+
+    def __str__(self):
+        return f"{self.donor}: {self.amount}"
+
+
+class CallState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+    REVIEWING = "reviewing", _("Under review")
+    DECIDED = "decided", _("Decided")
+    ARCHIVED = "archived", _("Archived")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Call(Translated, ConcurrentTransitionMixin, models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="calls")
+    code = models.SlugField(_("code"), max_length=30)
+    title = models.CharField(_("title"), max_length=200)
+    title_uk = models.CharField(_("title (Ukrainian)"), max_length=200, blank=True)
+    title_hy = models.CharField(_("title (Armenian)"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_uk = models.TextField(_("description (Ukrainian)"), blank=True)
+    description_hy = models.TextField(_("description (Armenian)"), blank=True)
+    envelope = MoneyField(_("envelope"), max_digits=14, decimal_places=2, default_currency="EUR")
+    min_grant = models.DecimalField(_("minimum grant"), max_digits=14, decimal_places=2)
+    max_grant = models.DecimalField(_("maximum grant"), max_digits=14, decimal_places=2)
+    cofinancing_min_pct = models.DecimalField(_("minimum co-financing (%)"), max_digits=5, decimal_places=2, default=Decimal("0"),
+                                              validators=[MinValueValidator(0), MaxValueValidator(100)])
+    max_duration_months = models.PositiveSmallIntegerField(_("maximum duration (months)"), default=12)
+    eligible_countries = models.JSONField(_("eligible countries"), default=list)
+    eligible_org_types = models.JSONField(_("eligible organisation types"), default=list)
+    opens_at = models.DateTimeField(_("opens at"))
+    deadline = models.DateTimeField(_("deadline"))
+    reviewers_per_application = models.PositiveSmallIntegerField(_("reviewers per application"), default=2,
+                                                                 validators=[MinValueValidator(1)])
+    divergence_threshold = models.DecimalField(_("divergence threshold (points)"), max_digits=5, decimal_places=2, default=Decimal("3"))
+    overall_threshold = models.DecimalField(_("overall threshold"), max_digits=6, decimal_places=2, default=Decimal("10"))
+    blind_review = models.BooleanField(_("blind review"), default=False)
+    flexibility_pct = models.DecimalField(_("budget flexibility between headings (%)"), max_digits=5, decimal_places=2, default=Decimal("25"))
+    # xgettext:no-python-format
+    indirect_max_pct = models.DecimalField(_("indirect costs at most (% of direct costs)"), max_digits=5, decimal_places=2, default=Decimal("7"))
+    review_comment_min_chars = models.PositiveSmallIntegerField(_("minimum length of a reviewer's comment"), default=50)
+    review_days = models.PositiveSmallIntegerField(_("days reviewers have to score"), default=14)
+    reviewers_not_from_applicant_country = models.BooleanField(_("reviewers never from the applicant's country"), default=False)
+    max_file_mb = models.PositiveSmallIntegerField(_("largest attachment (MB)"), default=10)
+    max_total_mb = models.PositiveSmallIntegerField(_("all attachments of one application (MB)"), default=40)
+    # Ledger counter kept by the award service under the call's row lock; the database refuses
+    # a value above the envelope whatever the code does.
+    awarded_total = models.DecimalField(_("awarded so far"), max_digits=14, decimal_places=2, default=Decimal("0"), editable=False)
+    state = FSMField(_("state"), default=CallState.DRAFT, choices=CallState.choices, protected=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["deadline"]
+        verbose_name = _("call for proposals")
+        verbose_name_plural = _("calls for proposals")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "code"], name="call_code_unique"),
+            models.CheckConstraint(condition=models.Q(deadline__gt=models.F("opens_at")), name="call_deadline_after_opening"),
+            models.CheckConstraint(condition=models.Q(max_grant__gte=models.F("min_grant")), name="call_grant_range_ordered"),
+            models.CheckConstraint(condition=models.Q(awarded_total__gte=0) & models.Q(awarded_total__lte=models.F("envelope")),
+                                   name="call_awards_within_envelope"),
+        ]
+
+    def __str__(self):
+        return self.translated("title")
+
+    @property
+    def is_accepting(self) -> bool:
+        """The clock decides, not only the state: a submission after the deadline is refused."""
+        now = timezone.now()
+        return self.state == CallState.OPEN and self.opens_at <= now < self.deadline
+
+    @transition(field=state, source=CallState.DRAFT, target=CallState.PUBLISHED)
+    def publish(self):
+        pass
+
+    @transition(field=state, source=CallState.PUBLISHED, target=CallState.OPEN)
+    def open(self):
+        pass
+
+    @transition(field=state, source=CallState.OPEN, target=CallState.CLOSED)
+    def close(self):
+        pass
+
+    @transition(field=state, source=CallState.CLOSED, target=CallState.REVIEWING)
+    def start_review(self):
+        pass
+
+    @transition(field=state, source=CallState.REVIEWING, target=CallState.DECIDED)
+    def decide(self):
+        pass
+
+    @transition(field=state, source=CallState.DECIDED, target=CallState.ARCHIVED)
+    def archive(self):
+        pass
+
+    @transition(field=state, source=[CallState.DRAFT, CallState.PUBLISHED, CallState.OPEN], target=CallState.CANCELLED)
+    def cancel(self):
+        pass
+
+
+class Criterion(Translated, models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    name = models.CharField(_("name"), max_length=200)
+    name_uk = models.CharField(_("name (Ukrainian)"), max_length=200, blank=True)
+    name_hy = models.CharField(_("name (Armenian)"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    max_score = models.DecimalField(_("maximum score"), max_digits=4, decimal_places=1, default=Decimal("5"))
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=Decimal("1"))
+    minimum = models.DecimalField(_("minimum (threshold)"), max_digits=4, decimal_places=1, default=Decimal("0"))
+    eliminatory = models.BooleanField(_("eliminatory"), default=False)
+
+    class Meta:
+        ordering = ["call", "position"]
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        constraints = [models.UniqueConstraint(fields=["call", "position"], name="criterion_position_unique")]
+
+    def __str__(self):
+        return self.translated("name")
+
+
+class HeadingKind(models.TextChoices):
+    DIRECT = "direct", _("Direct costs")
+    INDIRECT = "indirect", _("Indirect costs")
+    CONTINGENCY = "contingency", _("Contingency reserve")
+
+
+class BudgetHeading(Translated, models.Model):
+    """A heading of the call's budget template (staff, travel, equipment, indirect…)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="budget_headings")
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    name = models.CharField(_("name"), max_length=120)
+    name_uk = models.CharField(_("name (Ukrainian)"), max_length=120, blank=True)
+    name_hy = models.CharField(_("name (Armenian)"), max_length=120, blank=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=HeadingKind.choices, default=HeadingKind.DIRECT)
+
+    class Meta:
+        ordering = ["call", "position"]
+        verbose_name = _("budget heading")
+        verbose_name_plural = _("budget headings")
+        constraints = [models.UniqueConstraint(fields=["call", "position"], name="heading_position_unique")]
+
+    def __str__(self):
+        return self.translated("name")
+
+
+class Question(Translated, models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    text = models.CharField(_("question"), max_length=500)
+    text_uk = models.CharField(_("question (Ukrainian)"), max_length=500, blank=True)
+    text_hy = models.CharField(_("question (Armenian)"), max_length=500, blank=True)
+    help_text = models.TextField(_("guidance"), blank=True)
+    max_chars = models.PositiveIntegerField(_("character limit"), default=3000)
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        ordering = ["call", "position"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [models.UniqueConstraint(fields=["call", "position"], name="question_position_unique")]
+
+    def __str__(self):
+        return self.translated("text")
+
+
+class RequiredDocument(Translated, models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="required_documents")
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    name = models.CharField(_("document"), max_length=200)
+    name_uk = models.CharField(_("document (Ukrainian)"), max_length=200, blank=True)
+    name_hy = models.CharField(_("document (Armenian)"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        ordering = ["call", "position"]
+        verbose_name = _("required document")
+        verbose_name_plural = _("required documents")
+
+    def __str__(self):
+        return self.translated("name")
+
+
+class TrancheCondition(models.TextChoices):
+    SIGNATURE = "signature", _("On signature")
+    INTERIM_REPORT = "interim_report", _("After the interim report is approved")
+    FINAL_REPORT = "final_report", _("After the final report is approved")
+
+
+class TranchePlanItem(models.Model):
+    """The call's tranche template, e.g. 40% on signature, 40% on interim report, 20% balance."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="tranche_plan")
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    share_pct = models.DecimalField(_("share (%)"), max_digits=5, decimal_places=2,
+                                    validators=[MinValueValidator(0), MaxValueValidator(100)])
+    condition = models.CharField(_("release condition"), max_length=20, choices=TrancheCondition.choices)
+
+    class Meta:
+        ordering = ["call", "position"]
+        verbose_name = _("tranche plan item")
+        verbose_name_plural = _("tranche plan")

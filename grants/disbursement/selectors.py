@@ -1,0 +1,236 @@
+"""Reads for grants, tranches, payments and exchange rates: pages, API and exports alike.
+
+Who sees a grant is decided here once (`grant_visibility_q`), the same rule as the
+`grants.view_grant` permission: members of the grantee organisation, managers, finance
+officers and donors of the grant's programme, admins. Anyone else gets a 404."""
+from decimal import Decimal
+from django.db.models import Count, DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import get_language
+from accounts.models import Membership
+from accounts.roles import DONOR, FINANCE, MANAGER, programme_ids
+from applications.models import Application, ApplicationState
+from audit.models import AuditEvent
+from grants.agreements.models import Amendment, Grant, GrantBudgetLine
+from grants.calls.models import Call, CallState, Programme
+from grants.disbursement.models import ExchangeRate, Payment, Tranche, TrancheState
+from grants.agreements.selectors import ZERO, _available, grant_budget_table, grant_visibility_q
+
+
+OPEN_TRANCHE_STATES = [TrancheState.DUE, TrancheState.APPROVED]
+
+
+def tranche_list_visible(user):
+    return (Tranche.objects.filter(grant_visibility_q(user, "grant__"))
+            .select_related("grant", "grant__call", "grant__organisation", "approved_by", "payment")
+            .order_by("grant__number", "position"))
+
+
+def payment_list_visible(user):
+    return (Payment.objects.filter(grant_visibility_q(user, "grant__"))
+            .select_related("grant", "grant__call", "tranche", "recorded_by").order_by("-paid_on", "-id"))
+
+
+def grant_eligible_spent(grant_id) -> Decimal:
+    """Spending of the grant's approved reports: declared minus what the manager found ineligible."""
+    from reporting.grantee.models import Expenditure, GranteeReportState
+
+    total = (Expenditure.objects.filter(report__grant_id=grant_id, report__state=GranteeReportState.APPROVED)
+             .aggregate(total=Coalesce(Sum(F("amount_spent") - F("ineligible_amount")), ZERO))["total"])
+    return total or Decimal("0")
+
+
+def grant_detail(grant) -> dict:
+    """Everything the grant page shows, in a fixed number of queries."""
+    from reporting.grantee.models import GranteeReport
+
+    tranches = list(Tranche.objects.filter(grant=grant).select_related("approved_by", "payment", "payment__recorded_by")
+                    .order_by("position"))
+    payments = list(Payment.objects.filter(grant=grant).select_related("tranche", "recorded_by").order_by("paid_on", "id"))
+    versions = list(Amendment.objects.filter(grant=grant).select_related("proposed_by", "decided_by").order_by("-version"))
+    history = list(AuditEvent.objects.filter(
+        Q(object_type="grants.grant", object_id=str(grant.pk))
+        | Q(object_type="grants.tranche", object_id__in=[str(t.pk) for t in tranches])
+        | Q(object_type="grants.payment", object_id__in=[str(p.pk) for p in payments])
+        | Q(object_type="grants.amendment", object_id__in=[str(v.pk) for v in versions])
+    ).order_by("-seq")[:100])
+    reports = list(GranteeReport.objects.filter(grant=grant).order_by("due_on"))
+    today = timezone.localdate()
+    for tranche in tranches:
+        tranche.is_overdue = tranche.state in OPEN_TRANCHE_STATES and tranche.due_on is not None and tranche.due_on < today
+    return {
+        "budget": grant_budget_table(grant),
+        "tranches": tranches,
+        "payments": payments,
+        "versions": versions,
+        "pending_amendment": next((v for v in versions if v.state == Amendment.State.PROPOSED), None),
+        "history": history,
+        "reports": reports,
+        "remaining": grant.amount_awarded - grant.paid_total,
+        "eligible_spent": grant_eligible_spent(grant.pk),
+        "due_now": sum((t.due_amount or 0 for t in tranches if t.state in OPEN_TRANCHE_STATES), Decimal("0")),
+    }
+
+
+def applications_awaiting_agreement(user):
+    """Awarded applications of the user's programmes with no grant agreement yet."""
+    qs = Application.objects.filter(state=ApplicationState.AWARDED, awarded_amount__isnull=False, grant__isnull=True)
+    if not user.is_superuser:
+        qs = qs.filter(call__programme_id__in=programme_ids(user, MANAGER))
+    return qs.select_related("organisation", "call", "call__programme").order_by("call__code", "reference", "pk")
+
+
+def exchange_rate_list(*, currency: str = "", limit: int = 240):
+    qs = ExchangeRate.objects.select_related("recorded_by").order_by("-month", "currency")
+    if currency:
+        qs = qs.filter(currency=currency)
+    return qs[:limit]
+
+
+def exchange_rates_for_month(month, base: str = "EUR") -> dict[str, Decimal]:
+    return dict(ExchangeRate.objects.filter(month=month, base=base).values_list("currency", "rate"))
+
+
+def finance_programme_ids(user) -> list[int] | None:
+    """Programmes whose money the user follows (None: all, for admins)."""
+    if user.is_superuser:
+        return None
+    return sorted(programme_ids(user, FINANCE, MANAGER, DONOR))
+
+
+def _scoped(qs, ids, field):
+    return qs if ids is None else qs.filter(**{f"{field}__in": ids})
+
+
+def tranches_waiting(user, *, limit: int = 20) -> dict:
+    """Tranches due (to approve), approved and unpaid (to pay) and overdue, for the programmes
+    the user manages or finances. Three queries whatever the number of tranches."""
+    if user.is_superuser:
+        ids = None
+    else:
+        ids = sorted(programme_ids(user, FINANCE, MANAGER))
+    today = timezone.localdate()
+    base = _scoped(Tranche.objects.all(), ids, "grant__call__programme_id")
+    overdue_q = Q(state__in=OPEN_TRANCHE_STATES, due_on__lt=today)
+    counts = base.aggregate(
+        due=Count("pk", filter=Q(state=TrancheState.DUE)),
+        approved=Count("pk", filter=Q(state=TrancheState.APPROVED)),
+        overdue=Count("pk", filter=overdue_q),
+        due_total=Coalesce(Sum("due_amount", filter=Q(state=TrancheState.DUE)), ZERO),
+        approved_total=Coalesce(Sum("due_amount", filter=Q(state=TrancheState.APPROVED)), ZERO),
+    )
+    rows = list(base.filter(state__in=OPEN_TRANCHE_STATES)
+                .select_related("grant", "grant__organisation", "grant__call", "approved_by")
+                .order_by("due_on", "grant__number", "position")[:limit])
+    for tranche in rows:
+        tranche.is_overdue = tranche.due_on is not None and tranche.due_on < today
+    return {"counts": counts, "rows": rows, "more": max(0, counts["due"] + counts["approved"] - len(rows)),
+            "today": today}
+
+
+def finance_overview(user) -> dict:
+    """Per programme and call: budget, envelopes, committed (awarded), in agreements, disbursed,
+    remaining; by country and currency; payments by paid currency. Five queries whatever the
+    number of calls, grants and payments."""
+    ids = finance_programme_ids(user)
+    programmes = list(_scoped(Programme.objects.all(), ids, "pk").order_by("code")
+                      .values("pk", "code", "title", "title_uk", "title_hy", "budget", "budget_currency", "envelopes_total"))
+    calls = list(
+        _scoped(Call.objects.exclude(state__in=[CallState.DRAFT, CallState.CANCELLED]), ids, "programme_id")
+        .values("pk", "programme_id", "code", "title", "title_uk", "title_hy", "state", "envelope", "envelope_currency",
+                "awarded_total")
+        .annotate(grant_count=Count("grants"), in_agreements=Coalesce(Sum("grants__amount_awarded"), ZERO),
+                  disbursed=Coalesce(Sum("grants__paid_total"), ZERO))
+        .order_by("programme_id", "code"))
+    by_country = list(
+        _scoped(Grant.objects.all(), ids, "call__programme_id")
+        .values("call__programme_id", "organisation__country", "currency")
+        .annotate(grants=Count("pk"), committed=Coalesce(Sum("amount_awarded"), ZERO),
+                  disbursed=Coalesce(Sum("paid_total"), ZERO))
+        .order_by("call__programme_id", "organisation__country", "currency"))
+    by_paid_currency = list(
+        _scoped(Payment.objects.all(), ids, "grant__call__programme_id")
+        .values("grant__call__programme_id", "currency", "grant__currency")
+        .annotate(payments=Count("pk"), paid=Coalesce(Sum("amount"), ZERO),
+                  converted=Coalesce(Sum("amount_programme_currency"), ZERO))
+        .order_by("grant__call__programme_id", "currency"))
+    from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
+
+    country_names = {code: str(name) for code, name in PROGRAMME_COUNTRY_CHOICES}
+    lang = (get_language() or "en")[:2]
+    for row in programmes + calls:  # the title in the reader's language, English otherwise
+        row["title"] = (lang != "en" and row.get(f"title_{lang}")) or row["title"]
+    by_programme = {p["pk"]: {**p, "calls": [], "countries": [], "paid_currencies": [], "committed": Decimal("0"),
+                              "in_agreements": Decimal("0"), "disbursed": Decimal("0")} for p in programmes}
+    for call in calls:
+        programme = by_programme.get(call["programme_id"])
+        if programme is None:
+            continue
+        call["state_label"] = CallState(call["state"]).label
+        call["to_disburse"] = call["awarded_total"] - call["disbursed"]
+        call["uncommitted"] = call["envelope"] - call["awarded_total"]
+        programme["calls"].append(call)
+        programme["committed"] += call["awarded_total"]
+        programme["in_agreements"] += call["in_agreements"]
+        programme["disbursed"] += call["disbursed"]
+    for row in by_country:
+        programme = by_programme.get(row["call__programme_id"])
+        if programme is not None:
+            row["country_name"] = country_names.get(row["organisation__country"], row["organisation__country"])
+            row["to_disburse"] = row["committed"] - row["disbursed"]
+            programme["countries"].append(row)
+    for row in by_paid_currency:
+        programme = by_programme.get(row["grant__call__programme_id"])
+        if programme is not None:
+            programme["paid_currencies"].append(row)
+    for programme in by_programme.values():
+        programme["uncommitted"] = programme["budget"] - programme["committed"]
+        programme["to_disburse"] = programme["committed"] - programme["disbursed"]
+        programme["unallocated"] = programme["budget"] - programme["envelopes_total"]
+        programme["disbursed_pct"] = (programme["disbursed"] * 100 / programme["committed"]).quantize(Decimal("0.1")) \
+            if programme["committed"] else Decimal("0")
+    return {"programmes": list(by_programme.values())}
+
+
+GRANT_TRANSITIONS = {"sign": "grants.manage_grant", "suspend": "grants.manage_grant", "resume": "grants.manage_grant",
+                     "terminate": "grants.manage_grant", "close": "grants.manage_grant"}
+
+
+TRANCHE_TRANSITIONS = {"approve": "grants.approve_tranche", "pay": "grants.pay_tranche"}  # make_due, cancel: the system's
+
+
+def grant_available_transitions(grant, user) -> list[str]:
+    names = _available(grant, user, GRANT_TRANSITIONS)
+    if "close" in names:
+        # Closing needs the balance settled (paid or cancelled, which only follows the approved
+        # final report on an active grant) and no approved tranche left unpaid. Uses the
+        # prefetched tranches when the caller prefetched them.
+        tranches = list(grant.tranches.all())
+        settled = all(t.state in (TrancheState.PAID, TrancheState.CANCELLED) for t in tranches
+                      if t.condition == "final_report")
+        if not settled or any(t.state == TrancheState.APPROVED for t in tranches):
+            names.remove("close")
+    return names
+
+
+def tranche_available_transitions(tranche, user) -> list[str]:
+    from grants.agreements.models import GrantState
+
+    names = _available(tranche, user, TRANCHE_TRANSITIONS)
+    grant_state = tranche.grant.state
+    if "approve" in names and grant_state != GrantState.ACTIVE:
+        names.remove("approve")
+    if "pay" in names and (tranche.approved_by_id == user.pk
+                           or grant_state not in (GrantState.ACTIVE, GrantState.TERMINATED)):
+        names.remove("pay")  # four eyes: the approver never pays
+    return names
+
+
+def exchange_rates_used(months) -> set[tuple]:
+    """(month, currency) pairs whose rate a recorded payment used: those rates may not change."""
+    used = set()
+    for month, paid_currency, grant_currency in (Payment.objects.filter(rate_month__in=list(months))
+                                                 .values_list("rate_month", "currency", "grant__currency")):
+        used.update({(month, paid_currency), (month, grant_currency)})
+    return used

@@ -1,8 +1,0 @@
-from celery import shared_task
-
-from .services import calls_open_close as _calls_open_close
-
-
-@shared_task(name="grants.tasks.calls_open_close")
-def calls_open_close() -> list[int]:
-    return list(_calls_open_close())

@@ -1,0 +1,239 @@
+"""Exports, imports, open data and the PDFs of one application or grant."""
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.roles import MANAGER, organisation_roles, programme_ids
+from applications.models import ApplicationState
+from applications.visibility import application_list_visible
+from core.forms import form_errors_add
+from grants.calls.models import Call, Programme
+from grants.agreements.models import Grant
+
+from reporting.data.resources import PREVIEW_ROWS
+from reporting.data import exports, imports, opendata
+from reporting.grantee import selectors
+from reporting.data.forms import ImportForm
+from reporting.data.models import ExportJob
+from reporting.donor.pdf.documents import application_pdf, grant_summary_pdf
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- PDFs of one application and one grant ----------------------------------------------------------
+
+@login_required
+def application_pdf_view(request, pk):
+    application = (application_list_visible(request.user).select_related("call", "call__programme", "organisation")
+                   .exclude(state=ApplicationState.DRAFT).filter(pk=pk).first())
+    if application is None:
+        raise Http404
+    user = request.user
+    sees_identity = (user.is_superuser or application.organisation_id in organisation_roles(user)
+                     or application.call.programme_id in programme_ids(user, MANAGER))
+    blind = application.call.blind_review and not sees_identity
+    return _pdf(application_pdf(application, blind=blind), f"{application.reference or application.pk}.pdf")
+
+
+@login_required
+def grant_summary_pdf_view(request, pk):
+    try:
+        grant = selectors.grant_get_visible(request.user, pk)
+    except Grant.DoesNotExist:
+        raise Http404
+    if not request.user.has_perm("reporting.view_grant_summary", grant):
+        raise Http404
+    return _pdf(grant_summary_pdf(grant), f"{grant.number}.pdf")
+
+
+# --- exports ---------------------------------------------------------------------------------------
+
+def _filters(request) -> dict:
+    return {key: request.GET.get(key) for key in ("programme", "call") if request.GET.get(key)}
+
+
+@login_required
+def export_list(request):
+    user = request.user
+    programmes = Programme.objects.all() if user.is_superuser else Programme.objects.filter(pk__in=list(programme_ids(user)))
+    return render(request, "reporting/export_list.html", {
+        "kinds": [(key, spec.label) for key, spec in exports.EXPORTS.items()], "programmes": programmes,
+        "filters": _filters(request), "jobs": ExportJob.objects.filter(user=user)[:20],
+        "background_rows": exports.BACKGROUND_ROWS})
+
+
+@login_required
+def export_download(request, kind, file_format):
+    filters = _filters(request)
+    try:
+        exports.export_check(kind, file_format, filters)
+    except ValidationError:
+        raise Http404
+    total = exports.export_count(request.user, kind, filters)
+    if total > exports.BACKGROUND_ROWS:
+        job = exports.export_job_request(actor=request.user, kind=kind, file_format=file_format, filters=filters,
+                                         rows_total=total)
+        messages.info(request, _("This export has %(n)s rows: it is prepared in the background.") % {"n": total})
+        return redirect("data:export_job", pk=job.pk)
+    content = exports.export_render(request.user, kind, file_format, filters)
+    response = HttpResponse(content, content_type=exports.FORMATS[file_format])
+    response["Content-Disposition"] = f'attachment; filename="{exports.export_filename(kind, file_format)}"'
+    return response
+
+
+@login_required
+def export_job(request, pk):
+    job = ExportJob.objects.filter(pk=pk, user=request.user).first()
+    if job is None:
+        raise Http404
+    template = "reporting/_export_job_status.html" if request.htmx else "reporting/export_job.html"
+    return render(request, template, {
+        "job": job, "label": exports.EXPORTS[job.kind].label if job.kind in exports.EXPORTS else job.kind,
+        "in_progress": job.state in (ExportJob.State.QUEUED, ExportJob.State.RUNNING),
+        "percent": int(job.rows_done * 100 / job.rows_total) if job.rows_total else 0})
+
+
+@login_required
+def export_job_download(request, pk):
+    try:
+        job, path = exports.export_job_file(request.user, pk)
+    except ExportJob.DoesNotExist:
+        raise Http404
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=exports.export_filename(job.kind, job.file_format),
+                        content_type=exports.FORMATS[job.file_format])
+
+
+# --- imports ------------------------------------------------------------------------------------------
+
+def _import_programmes(user):
+    if user.is_superuser:
+        return Programme.objects.all()
+    return Programme.objects.filter(pk__in=list(programme_ids(user, MANAGER)))
+
+
+def import_view(request, kind):
+    """Upload → preview (row errors, nothing saved) → confirm."""
+    spec = imports.IMPORTERS[kind]
+    user = request.user
+    allowed = (user.has_perm("reporting.import_reviewers_any") if spec.needs_programme else user.has_perm(spec.permission))
+    if not allowed:
+        raise Http404
+    programmes = _import_programmes(user) if spec.needs_programme else None
+    form = ImportForm(programmes=programmes)
+    context = {"kind": kind, "spec": spec, "columns": spec.resource.columns, "form": form,
+               "url_name": f"data:import_{kind}"}
+    if request.method == "POST" and request.POST.get("action") == "confirm":
+        token = request.POST.get("token", "")
+        try:
+            result = imports.import_confirm(actor=user, token=token)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(f"data:import_{kind}")
+        except PermissionDenied:
+            raise Http404
+        summary = imports.import_summary(result)
+        if result.has_validation_errors() or result.has_errors():
+            context.update(result=result, summary=summary, errors=imports.import_errors(result), token=token, stale=True)
+            return render(request, "reporting/import.html", context, status=400)
+        messages.success(request, _("Imported: %(new)s new, %(update)s updated, %(skip)s unchanged.") % summary)
+        return redirect(f"data:import_{kind}")
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES, programmes=programmes)
+        context["form"] = form
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            programme = form.cleaned_data.get("programme")
+            try:
+                token, result = imports.import_preview(actor=user, kind=kind, content=upload.read(), filename=upload.name,
+                                                       programme_id=programme.pk if programme else None)
+            except ValidationError as exc:
+                form_errors_add(form, exc)
+            except PermissionDenied:
+                form.add_error("programme", _("You may not import reviewers for this programme."))
+            else:
+                preview = [(n, row) for n, row in enumerate(result.rows[:PREVIEW_ROWS], start=1)]
+                context.update(result=result, summary=imports.import_summary(result), errors=imports.import_errors(result),
+                               token=token, preview=preview, headers=[key for key, _l, _r in spec.resource.columns])
+                return render(request, "reporting/import.html", context)
+        return render(request, "reporting/import.html", context, status=400)
+    return render(request, "reporting/import.html", context)
+
+
+@login_required
+def import_organisations(request):
+    return import_view(request, "organisations")
+
+
+@login_required
+def import_reviewers(request):
+    return import_view(request, "reviewers")
+
+
+@login_required
+def import_exchange_rates(request):
+    return import_view(request, "exchange_rates")
+
+
+@login_required
+def import_example(request, kind):
+    if kind not in imports.IMPORTERS:
+        raise Http404
+    response = HttpResponse(imports.import_example_file(kind), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="hromada-{kind}-example.csv"'
+    return response
+
+
+# --- open data (public) ----------------------------------------------------------------------------------
+
+def opendata_index(request):
+    calls = list(opendata.public_calls())
+    return render(request, "reporting/opendata_index.html", {"calls": calls})
+
+
+def _public_call(programme_code, call_code) -> Call:
+    try:
+        return opendata.public_call(programme_code, call_code)
+    except Call.DoesNotExist:
+        raise Http404
+
+
+def _open(response):
+    response["Access-Control-Allow-Origin"] = "*"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def opendata_360_json(request, programme_code, call_code):
+    call = _public_call(programme_code, call_code)
+    url = request.build_absolute_uri(reverse("data:opendata_index"))
+    body = json.dumps(opendata.package_360(call, base_url=url), ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)
+    response = HttpResponse(body.encode("utf-8"), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="360giving-{programme_code}-{call_code}.json"'
+    return _open(response)
+
+
+def opendata_360_csv(request, programme_code, call_code):
+    call = _public_call(programme_code, call_code)
+    response = HttpResponse(opendata.csv_360(call), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="360giving-{programme_code}-{call_code}.csv"'
+    return _open(response)
+
+
+def opendata_iati(request, programme_code, call_code):
+    call = _public_call(programme_code, call_code)
+    response = HttpResponse(opendata.iati_activities(call), content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="iati-{programme_code}-{call_code}.xml"'
+    return _open(response)
+

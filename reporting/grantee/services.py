@@ -1,0 +1,413 @@
+"""Use cases for grantee reports: the only code that writes reports, expenditure, indicator
+values and supporting documents.
+
+Schedule: every grant gets an interim report due at the middle of its period and a final
+report due 60 days after it ends (`grantee_reports_schedule`, idempotent; run when the grant is
+signed). A manager can add or move reports. The grantee fills a report in (autosaved, with
+optimistic concurrency on `version`), attaches documents and submits; the manager marks costs
+ineligible, then approves or asks for changes. Once an approval commits, the grants workflow's
+`grants.disbursement.services.tranche_conditions_check` runs, so the next tranche becomes due when its
+report is approved (and the balance when the final report is, which also lets the grant close).
+"""
+import logging
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, ProgrammeRole
+from audit.services import audit_record
+from core.errors import TransitionRefused
+from audit.transitions import transition_run
+from grants.agreements.models import Grant, GrantBudgetLine
+from workers.messenger import notify_user
+
+from reporting.grantee.documents import document_store
+from reporting.grantee.models import Expenditure, GranteeReport, GranteeReportState, Indicator, IndicatorValue, ReportDocument, ReportKind
+from reporting.grantee.selectors import EDITABLE_STATES, NARRATIVE_MAX_CHARS, NARRATIVE_SECTIONS, money, report_financials
+
+log = logging.getLogger(__name__)
+FINAL_REPORT_DAYS = 60
+MAX_DOCUMENTS = 20
+
+
+class StaleVersion(Exception):
+    """The report changed since the caller loaded it (HTTP 409): reload, nothing is lost."""
+
+    def __init__(self, current_version: int):
+        super().__init__(_("This report was changed elsewhere (version %(v)s). Reload it before saving again.")
+                         % {"v": current_version})
+        self.current_version = current_version
+        self.message = str(self)
+
+
+def _report_path(report_id) -> str:
+    return f"/reporting/reports/{report_id}/"
+
+
+def _lock_report(report_id) -> GranteeReport:
+    return (GranteeReport.objects.select_for_update(of=("self",))
+            .select_related("grant", "grant__call", "grant__organisation").get(pk=report_id))
+
+
+def _check(actor, perm, obj):
+    if not actor.has_perm(perm, obj):
+        raise PermissionDenied(_("You may not do this."))
+
+
+def _editable(report):
+    if report.state not in EDITABLE_STATES:
+        raise TransitionRefused(_("This report was submitted; it can be changed only when the manager asks for changes."))
+
+
+# --- schedule --------------------------------------------------------------------------------
+
+def report_schedule_dates(starts_on: date, ends_on: date) -> list[dict]:
+    """Interim at the middle of the period (covering its first half); final within 60 days of
+    the end (covering the rest)."""
+    middle = starts_on + (ends_on - starts_on) / 2
+    return [
+        {"kind": ReportKind.INTERIM, "period_start": starts_on, "period_end": middle, "due_on": middle},
+        {"kind": ReportKind.FINAL, "period_start": middle + timedelta(days=1), "period_end": ends_on,
+         "due_on": ends_on + timedelta(days=FINAL_REPORT_DAYS)},
+    ]
+
+
+def grantee_reports_schedule(*, grant_id: int, actor=None) -> list[GranteeReport]:
+    """Create the grant's reporting schedule once; later calls return the existing reports."""
+    with transaction.atomic():
+        grant = Grant.objects.select_for_update().get(pk=grant_id)
+        existing = list(GranteeReport.objects.filter(grant_id=grant_id).order_by("due_on", "pk"))
+        if existing:
+            return existing
+        reports = [GranteeReport.objects.create(grant=grant, **dates)
+                   for dates in report_schedule_dates(grant.starts_on, grant.ends_on)]
+        audit_record(actor=actor, action="grantee_reports_schedule", obj=grant,
+                     data={"reports": [{"id": r.pk, "kind": r.kind, "due_on": r.due_on} for r in reports]})
+    return reports
+
+
+def _dates_check(due_on, period_start, period_end):
+    errors = {}
+    if due_on is None:
+        errors["due_on"] = _("Enter the date the report is due.")
+    if period_start and period_end and period_end < period_start:
+        errors["period_end"] = _("The period ends before it starts.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def grantee_report_add(*, actor, grant_id: int, kind: str, due_on: date, period_start: date | None = None,
+                       period_end: date | None = None) -> GranteeReport:
+    if kind not in ReportKind.values:
+        raise ValidationError({"kind": _("Choose interim or final.")})
+    _dates_check(due_on, period_start, period_end)
+    with transaction.atomic():
+        grant = Grant.objects.select_for_update().select_related("call").get(pk=grant_id)
+        _check(actor, "reporting.review_report", grant)
+        if kind == ReportKind.FINAL and GranteeReport.objects.filter(grant=grant, kind=ReportKind.FINAL).exists():
+            raise ValidationError({"kind": _("This grant already has a final report; move it instead.")})
+        report = GranteeReport.objects.create(grant=grant, kind=kind, due_on=due_on, period_start=period_start,
+                                              period_end=period_end)
+        audit_record(actor=actor, action="grantee_report_add", obj=report,
+                     data={"grant": grant.number, "kind": kind, "due_on": due_on})
+    return report
+
+
+def grantee_report_move(*, actor, report_id: int, due_on: date, period_start: date | None = None,
+                        period_end: date | None = None, reason: str = "") -> GranteeReport:
+    _dates_check(due_on, period_start, period_end)
+    with transaction.atomic():
+        report = _lock_report(report_id)
+        _check(actor, "reporting.review_report", report)
+        _editable(report)
+        before = {"due_on": report.due_on, "period_start": report.period_start, "period_end": report.period_end}
+        report.due_on = due_on
+        report.period_start = period_start or report.period_start
+        report.period_end = period_end or report.period_end
+        report.save(update_fields=["due_on", "period_start", "period_end"])
+        audit_record(actor=actor, action="grantee_report_move", obj=report, reason=reason,
+                     data={"before": before, "after": {"due_on": report.due_on, "period_start": report.period_start,
+                                                       "period_end": report.period_end}})
+    return report
+
+
+# --- indicators (the grant's logframe) --------------------------------------------------------
+
+def _decimal(value, field_name, *, allow_none=False, minimum=None):
+    if value in (None, "") and allow_none:
+        return None
+    try:
+        number = Decimal(str(value).strip().replace(" ", "").replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field_name: _("Enter a number.")})
+    if not number.is_finite():
+        raise ValidationError({field_name: _("Enter a number.")})
+    if minimum is not None and number < minimum:
+        raise ValidationError({field_name: _("Enter a number of at least %(min)s.") % {"min": minimum}})
+    return number.quantize(Decimal("0.01"))
+
+
+def indicator_add(*, actor, grant_id: int, name: str, target, baseline=0, unit: str = "") -> Indicator:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Name the indicator.")})
+    target, baseline = _decimal(target, "target"), _decimal(baseline or 0, "baseline")
+    with transaction.atomic():
+        grant = Grant.objects.select_for_update().select_related("call").get(pk=grant_id)
+        _check(actor, "reporting.review_report", grant)
+        position = (grant.indicators.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+        indicator = Indicator.objects.create(grant=grant, position=position, name=name[:300], unit=(unit or "")[:60],
+                                             baseline=baseline, target=target)
+        audit_record(actor=actor, action="indicator_add", obj=grant,
+                     data={"indicator": indicator.pk, "name": indicator.name, "baseline": baseline, "target": target})
+    return indicator
+
+
+# --- filling a report in -----------------------------------------------------------------------
+
+def grantee_report_save(*, actor, report_id: int, version: int, narrative: dict | None = None,
+                        expenditures: dict | None = None, indicators: dict | None = None) -> GranteeReport:
+    """Autosave. `expenditures`: {budget_line_id: {"amount_spent": …, "note": …}};
+    `indicators`: {indicator_id: {"actual": …, "comment": …}}. Refused (StaleVersion) when
+    `version` is not the current one, so two tabs never overwrite each other silently."""
+    with transaction.atomic():
+        report = _lock_report(report_id)
+        _check(actor, "reporting.edit_report", report)
+        _editable(report)
+        if int(version) != report.version:
+            raise StaleVersion(report.version)
+        errors = {}
+        if narrative is not None:
+            allowed = {key for key, _label, _req in NARRATIVE_SECTIONS[report.kind]}
+            cleaned = dict(report.narrative or {})
+            for key, text in narrative.items():
+                if key not in allowed:
+                    continue
+                text = (text or "").replace("\r\n", "\n")
+                if len(text) > NARRATIVE_MAX_CHARS:
+                    errors[f"narrative_{key}"] = _("At most %(n)s characters.") % {"n": NARRATIVE_MAX_CHARS}
+                cleaned[key] = text
+            report.narrative = cleaned
+        if expenditures:
+            line_ids = set(GrantBudgetLine.objects.filter(grant_id=report.grant_id).values_list("pk", flat=True))
+            existing = {e.budget_line_id: e for e in Expenditure.objects.filter(report=report)}
+            for line_id, values in expenditures.items():
+                line_id = int(line_id)
+                if line_id not in line_ids:
+                    raise ValidationError({"expenditures": _("This budget line does not belong to the grant.")})
+                try:
+                    amount = _decimal(values.get("amount_spent") or 0, f"spent_{line_id}", minimum=0)
+                except ValidationError as exc:
+                    errors.update(exc.message_dict)
+                    continue
+                note = (values.get("note") or "")[:2000]
+                exp = existing.get(line_id)
+                if exp is None:
+                    Expenditure.objects.create(report=report, budget_line_id=line_id, amount_spent=amount, note=note)
+                else:
+                    # what the manager refused can never exceed what is declared
+                    exp.ineligible_amount = min(exp.ineligible_amount, amount)
+                    exp.amount_spent, exp.note = amount, note
+                    exp.save(update_fields=["amount_spent", "ineligible_amount", "note"])
+        if indicators:
+            ind_ids = set(Indicator.objects.filter(grant_id=report.grant_id).values_list("pk", flat=True))
+            for ind_id, values in indicators.items():
+                ind_id = int(ind_id)
+                if ind_id not in ind_ids:
+                    raise ValidationError({"indicators": _("This indicator does not belong to the grant.")})
+                try:
+                    actual = _decimal(values.get("actual"), f"actual_{ind_id}", allow_none=True)
+                except ValidationError as exc:
+                    errors.update(exc.message_dict)
+                    continue
+                IndicatorValue.objects.update_or_create(report=report, indicator_id=ind_id, defaults={
+                    "actual": actual, "comment": (values.get("comment") or "")[:2000]})
+        if errors:
+            raise ValidationError(errors)
+        report.version = F("version") + 1
+        report.save(update_fields=["narrative", "version"])
+        report.refresh_from_db(fields=["version"])
+    return report
+
+
+def report_document_add(*, actor, report_id: int, uploaded) -> ReportDocument:
+    with transaction.atomic():
+        report = _lock_report(report_id)
+        _check(actor, "reporting.edit_report", report)
+        _editable(report)
+        if report.documents.count() >= MAX_DOCUMENTS:
+            raise ValidationError({"file": _("A report can have at most %(n)s documents.") % {"n": MAX_DOCUMENTS}})
+        fields = document_store(uploaded)
+        document = ReportDocument.objects.create(report=report, uploaded_by=actor, **fields)
+        audit_record(actor=actor, action="report_document_add", obj=report,
+                     data={"document": document.pk, "name": document.original_name, "sha256": document.sha256,
+                           "size": document.size, "content_type": document.content_type})
+    return document
+
+
+def report_document_remove(*, actor, document_id: int) -> None:
+    with transaction.atomic():
+        document = ReportDocument.objects.select_related("report").get(pk=document_id)
+        report = _lock_report(document.report_id)
+        _check(actor, "reporting.edit_report", report)
+        _editable(report)
+        audit_record(actor=actor, action="report_document_remove", obj=report,
+                     data={"document": document.pk, "name": document.original_name, "sha256": document.sha256})
+        document.delete()
+
+
+# --- transitions --------------------------------------------------------------------------------
+
+def _members(organisation_id):
+    return [m.user for m in Membership.objects.filter(organisation_id=organisation_id).select_related("user")]
+
+
+def _managers(programme_id):
+    return [r.user for r in ProgrammeRole.objects.filter(programme_id=programme_id, role=ProgrammeRole.Role.MANAGER)
+            .select_related("user")]
+
+
+def _submit_problems(report) -> list[str]:
+    problems = []
+    narrative = report.narrative or {}
+    for key, label, required in NARRATIVE_SECTIONS[report.kind]:
+        if required and not (narrative.get(key) or "").strip():
+            problems.append(_("Fill in “%(section)s”.") % {"section": label})
+    filled = set(IndicatorValue.objects.filter(report=report, actual__isnull=False).values_list("indicator_id", flat=True))
+    missing = Indicator.objects.filter(grant_id=report.grant_id).exclude(pk__in=filled).values_list("name", flat=True)
+    for name in missing:
+        problems.append(_("Enter the actual value of the indicator “%(name)s”.") % {"name": name})
+    return problems
+
+
+def grantee_report_submit(*, actor, report_id: int) -> GranteeReport:
+    data = {}  # filled in under the lock, recorded in the audit event
+
+    def prepare(report):
+        problems = _submit_problems(report)
+        if problems:
+            raise ValidationError(problems)
+        lines = GrantBudgetLine.objects.filter(grant_id=report.grant_id).exclude(expenditures__report=report)
+        Expenditure.objects.bulk_create([Expenditure(report=report, budget_line=bl) for bl in lines])
+        report.submitted_at = timezone.now()
+        financials = report_financials(report)
+        data.update(spent=financials.spent_total, cumulative=financials.cumulative_total, flags=financials.flags)
+
+    def effects(report, event):
+        grant = Grant.objects.select_related("call", "organisation").get(pk=report.grant_id)
+        for manager in _managers(grant.call.programme_id):
+            notify_user(kind="grantee_report_submitted", user=manager, obj=report, key=str(event.seq),
+                        context={"grant": grant.number, "title": grant.title, "organisation": grant.organisation.legal_name,
+                                 "path": _report_path(report.pk)})
+
+    return transition_run(model=GranteeReport, pk=report_id, transition="submit", actor=actor,
+                          permission="reporting.edit_report", prepare=prepare, effects=effects, data=data)
+
+
+def tranche_conditions_check(*, grant_id: int, actor):
+    """The grants workflow's check (its tranches become due when their conditions are met)."""
+    try:
+        from grants.disbursement.services import tranche_conditions_check as check
+    except ImportError as exc:  # the grants part has not delivered it
+        if getattr(exc, "name", None) not in (None, "grants.disbursement.services"):
+            raise
+        raise ImproperlyConfigured(
+            "grants.disbursement.services.tranche_conditions_check(grant_id=..., actor=...) is missing: approving a grantee "
+            "report must let the grants workflow make the next tranche due.") from exc
+    return check(grant_id=grant_id, actor=actor)
+
+
+def _tranches_after_approval(grant_id: int, actor) -> None:
+    """Once the approval has committed (so this transaction's lock on the report is released
+    before the grants workflow locks the grant), let the grant's tranches become due. The check
+    is idempotent; if it fails the approval stands and the grant page's "check conditions" (or
+    the next payment) runs it again."""
+    try:
+        tranche_conditions_check(grant_id=grant_id, actor=actor)
+    except ImproperlyConfigured:
+        raise
+    except Exception:
+        log.exception("tranche conditions of grant %s could not be checked after a report approval", grant_id)
+
+
+def grantee_report_approve(*, actor, report_id: int, comment: str = "") -> GranteeReport:
+    data = {}
+
+    def prepare(report):
+        report.decided_by = actor
+        report.decided_at = timezone.now()
+        report.manager_comment = (comment or "").strip()
+        financials = report_financials(report)
+        data.update(eligible=financials.eligible_total, ineligible=financials.ineligible_total, flags=financials.flags)
+
+    def effects(report, event):
+        grant = report.grant
+        for member in _members(grant.organisation_id):
+            notify_user(kind="grantee_report_approved", user=member, obj=report, key=str(event.seq),
+                        context={"grant": grant.number, "title": grant.title, "comment": report.manager_comment,
+                                 "path": _report_path(report.pk)})
+
+    grant_id = GranteeReport.objects.values_list("grant_id", flat=True).get(pk=report_id)
+    return transition_run(model=GranteeReport, pk=report_id, transition="approve", actor=actor,
+                          permission="reporting.review_report", prepare=prepare, effects=effects, reason=comment, data=data,
+                          after_commit=[lambda: _tranches_after_approval(grant_id, actor)])
+
+
+def grantee_report_request_changes(*, actor, report_id: int, comment: str) -> GranteeReport:
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": _("Say what the grantee should change.")})
+
+    def prepare(report):
+        report.decided_by = actor
+        report.decided_at = timezone.now()
+        report.manager_comment = comment
+
+    def effects(report, event):
+        grant = report.grant
+        for member in _members(grant.organisation_id):
+            notify_user(kind="grantee_report_changes_requested", user=member, obj=report, key=str(event.seq),
+                        context={"grant": grant.number, "title": grant.title, "comment": comment,
+                                 "path": _report_path(report.pk)})
+
+    return transition_run(model=GranteeReport, pk=report_id, transition="request_changes", actor=actor,
+                          permission="reporting.review_report", prepare=prepare, effects=effects, reason=comment)
+
+
+def expenditure_ineligible_set(*, actor, report_id: int, amounts: dict, reason: str = "") -> GranteeReport:
+    """The manager marks costs ineligible while reviewing: {budget_line_id: amount}."""
+    with transaction.atomic():
+        report = _lock_report(report_id)
+        _check(actor, "reporting.review_report", report)
+        if report.state != GranteeReportState.SUBMITTED:
+            raise TransitionRefused(_("Costs can be marked ineligible only while the report waits for review."))
+        existing = {e.budget_line_id: e for e in Expenditure.objects.filter(report=report)}
+        changes, errors = [], {}
+        for line_id, value in amounts.items():
+            exp = existing.get(int(line_id))
+            if exp is None:
+                raise ValidationError({"amounts": _("This budget line is not in the report.")})
+            try:
+                amount = _decimal(value or 0, f"ineligible_{line_id}", minimum=0)
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
+                continue
+            if amount > exp.amount_spent:
+                errors[f"ineligible_{line_id}"] = _("At most the amount spent (%(spent)s).") % {"spent": exp.amount_spent}
+                continue
+            if amount != exp.ineligible_amount:
+                changes.append({"budget_line": exp.budget_line_id, "before": exp.ineligible_amount, "after": amount})
+                exp.ineligible_amount = amount
+                exp.save(update_fields=["ineligible_amount"])
+        if errors:
+            raise ValidationError(errors)
+        if changes:
+            audit_record(actor=actor, action="expenditure_ineligible_set", obj=report, reason=reason,
+                         data={"changes": changes, "ineligible_total": money(sum(e.ineligible_amount for e in existing.values()))})
+    return report
+
