@@ -22,3 +22,8 @@ def organisation_members(organisation):
 
 def invitation_list_open(organisation):
     return Invitation.objects.filter(organisation=organisation, accepted_at__isnull=True).order_by("-created_at")
+
+
+def organisation_member_users(organisation_id) -> list:
+    """The people of an organisation (every role), e.g. to notify them."""
+    return [m.user for m in Membership.objects.filter(organisation_id=organisation_id).select_related("user")]

@@ -1,58 +1,81 @@
-"""The one transition pattern every workflow uses.
+"""The parts every state change is made of. A service composes them top to bottom, inside its
+own transaction, like this:
 
-A service calls `transition_run`: lock the row, check the actor's permission, run the
-django-fsm transition, save, write the audit event and register side effects to run after
-commit. Nothing else changes a state field."""
+    with transaction.atomic():
+        grant = lock(Grant, grant_id)                                   # the row, locked
+        check(actor, grant, "suspend", permission="grants.manage_grant")  # role, then state
+        grant.suspended_reason = reason                                 # what the service sets
+        transition(grant, "suspend", actor=actor, reason=reason)        # run, save, audit event
+        notify_user(...)                                                # outbox rows
+    return grant
+
+Nothing else changes a state field: the fields are django-fsm `protected` and every transition
+leaves an AuditEvent with the state it left and the state it reached.
+"""
 from collections.abc import Callable, Iterable
+from typing import TypeVar
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
+from django_fsm import FSMFieldMixin, TransitionNotAllowed, can_proceed, has_transition_perm
+
+from audit.models import AuditEvent
 from audit.services import audit_record
 from core.errors import TransitionRefused
 
 
-def transition_run(
-    *,
-    model,
-    pk,
-    transition: str,
-    actor,
-    permission: str | None = None,
-    reason: str = "",
-    data: dict | None = None,
-    kwargs: dict | None = None,
-    prepare: Callable | None = None,
-    after_commit: Iterable[Callable] = (),
-    effects: Callable | None = None,
-):
-    """Run `transition` on the locked row `pk` of `model` for `actor`.
+M = TypeVar("M", bound=models.Model)
 
-    `prepare(obj)` may set fields and raise ValidationError before the transition;
-    `effects(obj, event)` runs inside the transaction (outbox rows);
-    `after_commit` callables run once the transaction commits.
-    """
+
+def lock(model: type[M], pk) -> M:
+    """The row `pk` of `model`, locked until the transaction ends (DoesNotExist if there is none)."""
+    return model.objects.select_for_update().get(pk=pk)  # type: ignore[attr-defined]
+
+
+def check(actor, obj: models.Model, name: str, *, permission: str | None = None) -> None:
+    """May `actor` run transition `name` on `obj` now? PermissionDenied when the role forbids it
+    (the object permission first, then the transition's own), TransitionRefused when the state does."""
+    if permission and not actor.has_perm(permission, obj):
+        raise PermissionDenied(_("You may not do this."))
+    method = getattr(obj, name)
+    if not can_proceed(method):
+        raise TransitionRefused()
+    if not has_transition_perm(method, actor):
+        raise PermissionDenied(_("You may not do this."))
+
+
+def state_field(obj: models.Model) -> str:
+    """The name of the model's state field (each workflow model has exactly one)."""
+    return next(f.name for f in obj._meta.concrete_fields if isinstance(f, FSMFieldMixin))
+
+
+def transition(obj: models.Model, name: str, *, actor, reason: str = "", data: dict | None = None,
+               **kwargs) -> AuditEvent:
+    """Run transition `name` (its keyword arguments in `kwargs`) on a locked and checked `obj`,
+    save it and write the audit event, which is returned."""
+    field = state_field(obj)
+    from_state = getattr(obj, field)
+    try:
+        getattr(obj, name)(**kwargs)
+    except TransitionNotAllowed as exc:
+        raise TransitionRefused() from exc
+    obj.save()
+    return audit_record(actor=actor, action=name, obj=obj, from_state=from_state, to_state=getattr(obj, field),
+                        reason=reason, data=data)
+
+
+def transition_run(*, model, pk, transition: str, actor, permission: str | None = None, reason: str = "",
+                   data: dict | None = None, kwargs: dict | None = None, prepare: Callable | None = None,
+                   after_commit: Iterable[Callable] = (), effects: Callable | None = None):
+    """Deprecated: the services are being rewritten to compose the parts above."""
     with transaction.atomic():
-        obj = model.objects.select_for_update().get(pk=pk)
-        if permission and not actor.has_perm(permission, obj):
-            raise PermissionDenied(_("You may not do this."))
-        method = getattr(obj, transition)
-        if not can_proceed(method):
-            raise TransitionRefused()
-        if not has_transition_perm(method, actor):
-            raise PermissionDenied(_("You may not do this."))
+        obj = lock(model, pk)
+        check(actor, obj, transition, permission=permission)
         if prepare:
             prepare(obj)
-        field = method._django_fsm.field
-        field_name = field if isinstance(field, str) else field.name
-        from_state = getattr(obj, field_name)
-        try:
-            method(**(kwargs or {}))
-        except TransitionNotAllowed as exc:
-            raise TransitionRefused() from exc
-        obj.save()
-        event = audit_record(actor=actor, action=transition, obj=obj, from_state=from_state,
-                             to_state=getattr(obj, field_name), reason=reason, data=data)
+        event = globals()["transition"](obj, transition, actor=actor, reason=reason, data=data, **(kwargs or {}))
         if effects:
             effects(obj, event)
         for fn in after_commit:

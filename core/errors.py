@@ -1,19 +1,16 @@
-"""The one transition pattern every workflow uses.
+"""Errors every part raises and every page and API maps the same way.
 
-A service calls `transition_run`: lock the row, check the actor's permission, run the
-django-fsm transition, save, write the audit event and register side effects to run after
-commit. Nothing else changes a state field."""
-from collections.abc import Callable, Iterable
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+- `TransitionRefused`: the object's state does not allow this now (API 409, a message on a page).
+- Django's `PermissionDenied`: the role does not allow it (403).
+- Django's `ValidationError`: the input is wrong; it names the field (400 / the form shows it).
+- `Http404` / `DoesNotExist`: the caller may not see the object at all (404).
+"""
 from django.utils.translation import gettext_lazy as _
-from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
-from audit.services import audit_record
 
 
 class TransitionRefused(Exception):
     """The object's state does not allow this transition now (HTTP 409)."""
 
     def __init__(self, message=None):
-        super().__init__(message or _("This action is not possible in the current state."))
         self.message = message or _("This action is not possible in the current state.")
+        super().__init__(self.message)

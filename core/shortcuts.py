@@ -1,0 +1,32 @@
+"""Small reads every part needs: an object the user may see (or 404), and the programme an
+object belongs to."""
+from django.db.models import QuerySet
+from django.http import Http404
+
+
+def get_visible_or_404(queryset: QuerySet, pk):
+    """The object `pk` of `queryset` (already narrowed to what the user may see), or 404: an object
+    the user may not see does not exist for them."""
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def programme_id_of(obj) -> int | None:
+    """The programme `obj` belongs to: a Programme itself, or anything that reaches one through
+    `programme_id` (Call, DonorReport), `call` (Application, Grant), `application` (Review),
+    `grant` (Tranche, Payment, Amendment, GranteeReport) or `review`. None for anything else:
+    an unrelated object's own id is never taken for a programme's."""
+    if obj is None:
+        return None
+    if obj._meta.label == "grants.Programme":
+        return obj.pk
+    for attr in ("programme_id",):
+        if hasattr(obj, attr):
+            return getattr(obj, attr)
+    for attr in ("call", "application", "grant", "review"):
+        related = getattr(obj, attr, None)
+        if related is not None:
+            return programme_id_of(related)
+    return None
