@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "grants",
     "applications",
     "reporting",
+    "config",  # the demo seeder (manage.py seed_demo) that calls every part's own
     "workers",
 ]
 

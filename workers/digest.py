@@ -11,6 +11,8 @@ arrives after the day's digest went out waits for the next day's.
 """
 from collections import defaultdict
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
@@ -32,10 +34,7 @@ MANAGER_QUEUES = [
 def manager_digest_write(now=None) -> int:
     """One summary per manager with anything waiting, in a constant number of queries.
     Returns the number of managers with something waiting (today's rows are written once)."""
-    from django.apps import apps
-
-    from accounts.models import ProgrammeRole, User
-
+    ProgrammeRole, User = apps.get_model("accounts", "ProgrammeRole"), get_user_model()
     now = now or timezone.now()
     waiting = defaultdict(lambda: defaultdict(int))  # programme id -> name -> count
     for name, label, state, programme in MANAGER_QUEUES:

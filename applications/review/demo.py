@@ -25,7 +25,7 @@ COMMENT = ("The proposal addresses a clear need and explains how the results wil
 def _pool(ctx):
     from allauth.account.models import EmailAddress
 
-    from accounts.management.commands.seed_demo import DEMO_PASSWORD
+    from accounts.demo import DEMO_PASSWORD
     from accounts.models import ProgrammeRole, User
 
     programme = ctx["programme"]

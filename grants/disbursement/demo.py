@@ -42,7 +42,7 @@ def _agreement_pdf(grant) -> bytes:
 def _grantee_contact(organisation):
     from allauth.account.models import EmailAddress
 
-    from accounts.management.commands.seed_demo import DEMO_PASSWORD
+    from accounts.demo import DEMO_PASSWORD
     from accounts.models import Membership, User
 
     user = User.objects.filter(email=GRANTEE_EMAIL).first()

@@ -12,12 +12,14 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from djmoney.money import Money
 
+from accounts.demo import DEMO_PASSWORD
 from accounts.models import Membership, Organisation, ProgrammeRole, User
 from audit.services import audit_record
 from grants.calls.models import Call, CallState, Contribution, Criterion, Donor, Programme
 from grants.calls.services import call_publish, calls_open_close
+from grants.disbursement.demo import GRANTEE_EMAIL
 
-DEMO_PASSWORD = "hromada-demo-2026"
+
 
 ROLE_LABELS = {"reviewer": "reviewer", "manager": "programme manager", "finance": "finance officer", "donor": "donor"}
 
@@ -127,8 +129,6 @@ class Command(BaseCommand):
         for email, _name, _lang, role, is_admin in USERS:
             label = "admin" if is_admin else (ROLE_LABELS[role] if role else "applicant")
             self.stdout.write(f"  {label:<20} {email}")
-        from grants.disbursement.demo import GRANTEE_EMAIL
-
         if User.objects.filter(email=GRANTEE_EMAIL).exists():
             self.stdout.write(f"  {'grantee':<20} {GRANTEE_EMAIL}  (an applicant whose grant is signed and partly paid)")
 
