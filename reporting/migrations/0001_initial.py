@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('grants', '0002_amendment_budgetheading_exchangerate_grant_and_more'),
+        ('grants', '0002_grant_agreements_and_disbursement'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
