@@ -7,9 +7,15 @@ was asked for a clarification."""
 import io
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
 
+from accounts.models import Membership, User
+from accounts.roles import roles_forget
+from applications import services
 from applications.models import Application
 
 CALL = "advocacy-2026"
@@ -22,9 +28,6 @@ PROJECTS = [
 
 
 def _pdf(title: str) -> bytes:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4)
     page.setTitle(title)
@@ -36,8 +39,6 @@ def _pdf(title: str) -> bytes:
 
 
 def _fill(user, app, call, *, title, summary, complete=True):
-    from applications import services
-
     questions = list(call.questions.order_by("position"))
     headings = list(call.budget_headings.order_by("position"))
     direct = [h for h in headings if h.kind == "direct"]
@@ -62,10 +63,6 @@ def _fill(user, app, call, *, title, summary, complete=True):
 
 
 def _contact(org, index):
-    from allauth.account.models import EmailAddress
-
-    from accounts.models import Membership, User
-
     email = f"cso{index}@demo.hromada.org"
     user = User.objects.filter(email=email).first()
     if user is None:
@@ -77,11 +74,6 @@ def _contact(org, index):
 
 def seed(ctx) -> None:
     """`ctx`: programme, donor, calls (by code), organisations (list), users (by role), now."""
-    from accounts.models import Membership
-    from accounts.roles import roles_forget
-
-    from applications import services
-
     call = ctx["calls"].get(CALL)
     applicant, manager = ctx["users"].get("applicant"), ctx["users"].get("manager")
     if call is None or applicant is None or manager is None:

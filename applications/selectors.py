@@ -3,16 +3,22 @@
 from django.db.models import Count
 
 from accounts.models import Membership, OrganisationType
+from accounts.orgid import COUNTRY_CHOICES
 from audit.models import AuditEvent
 
 from applications.models import Application, ApplicationState, Attachment, BudgetLine
-from applications.visibility import application_list_visible
+from applications.uploads import BY_CONTENT_TYPE
+from applications.visibility import application_is_manager, application_is_member, application_list_visible
+
+
+def application_list_visible_with_call(user):
+    """The applications the user may see, each with its call, programme and organisation."""
+    return application_list_visible(user).select_related("call", "call__programme", "organisation")
 
 
 def application_get_visible(user, pk) -> Application:
     """The application if the user may see it; Application.DoesNotExist (404) otherwise."""
-    return (application_list_visible(user).select_related("call", "call__programme", "organisation")
-            .get(pk=pk))
+    return application_list_visible_with_call(user).get(pk=pk)
 
 
 def application_list_visible_exists(user, pk) -> bool:
@@ -46,8 +52,6 @@ def application_counts_for_call(user, call) -> dict:
     by_state = {row["state"]: row["n"] for row in base.order_by().values("state").annotate(n=Count("pk"))}
     by_country = {row["organisation__country"]: row["n"]
                   for row in base.order_by().values("organisation__country").annotate(n=Count("pk"))}
-    from accounts.orgid import COUNTRY_CHOICES
-
     names = dict(COUNTRY_CHOICES)
     return {
         "states": [(value, labels[value], by_state[value]) for value in ApplicationState.values if value in by_state],
@@ -73,9 +77,9 @@ def application_detail_parts(app: Application) -> dict:
     }
 
 
-def attachment_get_visible(user, application_pk, attachment_pk) -> Attachment:
-    app = application_get_visible(user, application_pk)
-    return Attachment.objects.select_related("application").get(pk=attachment_pk, application=app)
+def attachment_list_of(app: Application):
+    """The attachments of an application the caller already may see."""
+    return Attachment.objects.filter(application=app)
 
 
 SCREENING_ACTIONS = ["mark_eligible", "mark_ineligible", "request_clarification", "answer_clarification",
@@ -97,14 +101,10 @@ def application_last_screening(app: Application):
 
 def application_shows_identity(user, app: Application) -> bool:
     """Blind review: reviewers see neither who applies nor the names of the files they sent."""
-    from applications.visibility import application_is_manager, application_is_member
-
     return not app.call.blind_review or application_is_member(user, app) or application_is_manager(user, app)
 
 
 def attachment_neutral_name(attachment: Attachment) -> str:
-    from applications.uploads import BY_CONTENT_TYPE
-
     kind = BY_CONTENT_TYPE.get(attachment.content_type)
     return f"attachment-{attachment.pk}{kind.extensions[0] if kind else ''}"
 

@@ -11,8 +11,9 @@ from django.db.models import Q
 from accounts.models import Membership
 from accounts.roles import MANAGER, organisation_roles, programme_ids
 
-from applications.models import Application
-from applications.review.models import Review, ReviewState
+# Through the models package (which gathers every model of the app for Django), not
+# applications.review: applying sits below review.
+from applications.models import Application, Review, ReviewState
 
 CLEARED_REVIEW_STATES = [ReviewState.ACCEPTED, ReviewState.SUBMITTED, ReviewState.RETURNED]
 

@@ -7,10 +7,14 @@ eligible application there is nothing to assign and the pool is all that is seed
 """
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
 
+from accounts.demo import DEMO_PASSWORD
+from accounts.models import ProgrammeRole, User
 from applications.models import Application, ApplicationState
 from applications.review.models import Recommendation, Review, ReviewerProfile, ReviewState
+from applications.review.services import review_declare_no_conflict, review_submit, reviews_assign_auto
 
 COLLEAGUES = [
     # email, full name, language, expertise, languages, countries
@@ -23,11 +27,6 @@ COMMENT = ("The proposal addresses a clear need and explains how the results wil
 
 
 def _pool(ctx):
-    from allauth.account.models import EmailAddress
-
-    from accounts.demo import DEMO_PASSWORD
-    from accounts.models import ProgrammeRole, User
-
     programme = ctx["programme"]
     reviewer = ctx["users"].get("reviewer")
     if reviewer is not None:
@@ -45,8 +44,6 @@ def _pool(ctx):
 
 def seed(ctx) -> None:
     """`ctx`: programme, donor, calls (by code), organisations (list), users (by role), now."""
-    from applications.review.services import review_declare_no_conflict, review_submit, reviews_assign_auto
-
     _pool(ctx)
     manager, reviewer = ctx["users"].get("manager"), ctx["users"].get("reviewer")
     if manager is None or reviewer is None:

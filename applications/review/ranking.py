@@ -18,20 +18,17 @@ query that feeds them. The rules (DESIGN.md, EU PRAG / Horizon Europe practice):
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import connections
 from django.db.models import Count, Field, Max, Min, Q, Sum
 from django.utils.translation import gettext as _
 
-CENT = Decimal("0.01")
+from core.money import cents
+from applications.models import Application
+
 HALF = Decimal("0.5")
 ZERO = Decimal("0")
-
-
-def cents(value: Decimal | None) -> Decimal | None:
-    return None if value is None else Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
 
 @dataclass(frozen=True)
 class Rubric:
@@ -236,8 +233,6 @@ def call_score_rows(call, rubric: list[Rubric], application_ids=None, *, titles:
     not opened yet from its single row without scores: joining the scores counts no review twice.
     Titles are left out unless asked for: a page fetches those of the rows it shows.
     """
-    from applications.models import Application
-
     # psycopg already returns numeric as Decimal and counts as int: a plain output field spares
     # Django's per-value converters (a third of the time on 10,000 rows). Other databases
     # (SQLite returns floats) keep the converters that make Decimals of them.
@@ -274,8 +269,6 @@ def call_score_rows(call, rubric: list[Rubric], application_ids=None, *, titles:
 
 def ranking_titles(assessments) -> None:
     """Fill in the titles of the rows about to be shown (one query)."""
-    from applications.models import Application
-
     rows = [a.row for a in assessments]
     titles = dict(Application.objects.filter(pk__in=[r.id for r in rows]).values_list("id", "title"))
     for r in rows:

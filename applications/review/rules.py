@@ -8,30 +8,19 @@ import rules
 
 from accounts.roles import MANAGER, programme_ids
 from accounts.rules import is_admin
+from core import shortcuts
+from applications.models import Application
+from applications.review.models import Review
 
 
 def programme_id_of(obj) -> int | None:
-    """The programme of a Call, Application, Review or Programme (one query at most)."""
-    from grants.calls.models import Call, Programme
-
-    from applications.models import Application
-    from applications.review.models import Review
-
-    if obj is None:
-        return None
-    if isinstance(obj, Programme):
-        return obj.pk
-    if isinstance(obj, Call):
-        return obj.programme_id
-    if isinstance(obj, Application):
-        if "call" in obj._state.fields_cache:
-            return obj.call.programme_id
-        return Call.objects.values_list("programme_id", flat=True).get(pk=obj.call_id)
-    if isinstance(obj, Review):
-        if "application" in obj._state.fields_cache:
-            return programme_id_of(obj.application)
+    """The programme of a Programme, Call, Application or Review (None for anything unrelated),
+    at most one query, none when the rows on the way are loaded (as in every list). A review
+    whose application is not loaded asks for the programme alone rather than loading the
+    application and then its call, as the shared `core.shortcuts.programme_id_of` would."""
+    if isinstance(obj, Review) and not Review.application.is_cached(obj):
         return Application.objects.values_list("call__programme_id", flat=True).get(pk=obj.application_id)
-    return None
+    return shortcuts.programme_id_of(obj)
 
 
 @rules.predicate

@@ -5,11 +5,15 @@ only through their own review in a cleared state (accepted, submitted, returned)
 declaration only the title; a conflicted review is invisible (404). Managers reach what belongs
 to the programmes they manage. Each function runs a fixed number of queries.
 """
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import Membership, ProgrammeRole
 from accounts.roles import MANAGER, REVIEWER, programme_ids
+from core.money import cents
+from core.shortcuts import get_visible_or_404
 from grants.calls.models import Call, Programme
 
 from applications.models import Application, ApplicationState
@@ -52,8 +56,6 @@ def review_list_waiting(user):
 
 
 def reviews_with_overdue(reviews) -> list[Review]:
-    from django.utils import timezone
-
     now = timezone.now()
     reviews = list(reviews)
     for review in reviews:
@@ -63,10 +65,7 @@ def reviews_with_overdue(reviews) -> list[Review]:
 
 def review_get_for_reviewer(user, pk) -> Review:
     """The user's own review; 404 for anyone else's and for a conflicted one."""
-    review = review_list_for_reviewer(user).select_related("application__call__programme").filter(pk=pk).first()
-    if review is None:
-        raise Http404
-    return review
+    return get_visible_or_404(review_list_for_reviewer(user).select_related("application__call__programme"), pk)
 
 
 def review_is_cleared(review) -> bool:
@@ -134,10 +133,7 @@ def call_list_managed(user):
 
 
 def call_get_managed(user, pk) -> Call:
-    call = call_list_managed(user).filter(pk=pk).first()
-    if call is None:
-        raise Http404
-    return call
+    return get_visible_or_404(call_list_managed(user), pk)
 
 
 def programme_list_managed(user):
@@ -148,10 +144,7 @@ def programme_list_managed(user):
 
 def application_get_visible(user, pk) -> Application:
     """Through visibility.py: 404 for anyone who may not see the application."""
-    application = application_list_visible(user).select_related("call__programme", "organisation").filter(pk=pk).first()
-    if application is None:
-        raise Http404
-    return application
+    return get_visible_or_404(application_list_visible(user).select_related("call__programme", "organisation"), pk)
 
 
 def review_list_visible(user):
@@ -179,8 +172,6 @@ def call_assignments(call):
 
 def reviewer_progress(call):
     """Per reviewer of the call: assigned (open), submitted, conflicted and overdue counts."""
-    from django.utils import timezone
-
     now = timezone.now()
     rows = (Review.objects.filter(application__call=call).order_by()
             .values("reviewer_id", "reviewer__full_name", "reviewer__email")
@@ -195,8 +186,6 @@ def reviewer_progress(call):
 
 def reviewer_pool(programme_ids_):
     """Users holding the reviewer role in these programmes, with their profile and open load."""
-    from django.contrib.auth import get_user_model
-
     User = get_user_model()
     return (User.objects.filter(programme_roles__role=REVIEWER, programme_roles__programme_id__in=programme_ids_)
             .distinct().select_related("reviewer_profile")
@@ -241,8 +230,6 @@ def application_feedback(application) -> dict:
             entry["scores"].append(score)
         if comment.strip():
             entry["comments"].append(comment.strip())
-    from applications.review.ranking import cents
-
     items = []
     for c in criteria:
         entry = by_criterion[c.pk]

@@ -18,24 +18,20 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import REVIEWER, programme_ids
 from core.errors import TransitionRefused
-from core.forms import form_errors_add
+from core.forms import error_text, form_errors_add, form_run, message_run
+from core.shortcuts import get_visible_or_404
 
-from applications.review import selectors
-from applications.review import services
 from applications.models import ApplicationState
+from applications.uploads import content_disposition, stored_path
+from applications.visibility import application_is_manager, application_is_member
+from applications.review import selectors, services
+from applications.review.forms import (AssignForm, ConflictForm, ConsensusForm, DecisionForm, NoConflictForm,
+                                       ReturnForm, ReviewerInviteForm, ScoreForm)
 from applications.review.models import ReviewState
 from applications.review.ranking import call_ranking, max_weighted_total, ranking_titles, rubric_from, weighted_total
-from applications.review.forms import AssignForm, ConflictForm, ConsensusForm, DecisionForm, NoConflictForm, ReturnForm, ReviewerInviteForm, ScoreForm
-from applications.visibility import application_is_manager, application_is_member
 
 RANKING_PAGE_SIZE = 50
 LIST_PAGE_SIZE = 25
-
-
-def _message_from(exc) -> str:
-    if isinstance(exc, TransitionRefused):
-        return str(exc.message)
-    return " ".join(exc.messages)
 
 
 def _next_or(request, default):
@@ -46,13 +42,10 @@ def _next_or(request, default):
 
 
 def _act(request, fn, success, **kwargs):
-    """Run a service for a one-button form; say what happened and go back."""
-    try:
-        result = fn(actor=request.user, **kwargs)
-    except (ValidationError, TransitionRefused) as exc:
-        messages.error(request, _message_from(exc))
-        return None
-    messages.success(request, success)
+    """Run a service for a one-button form and say what happened: its result, or None when refused."""
+    done, result = message_run(request, fn, actor=request.user, **kwargs)
+    if done:
+        messages.success(request, success)
     return result
 
 
@@ -98,7 +91,7 @@ def review_detail(request, pk):
                 if submitting:
                     messages.error(request, _("Your draft is saved, but the review cannot be submitted yet: see below."))
             except TransitionRefused as exc:
-                messages.error(request, _message_from(exc))
+                messages.error(request, error_text(exc))
                 return redirect("reviews:review_detail", pk=review.pk)
             else:
                 if submitting:
@@ -145,8 +138,6 @@ def review_declare(request, pk):
 @login_required
 def review_attachment_download(request, pk, number):
     """An attachment of the reviewed application; under blind review its name is neutral."""
-    from applications.uploads import content_disposition, stored_path
-
     review = selectors.review_get_for_reviewer(request.user, pk)
     if not selectors.review_is_cleared(review):
         raise Http404
@@ -176,15 +167,11 @@ def reviewer_pool(request):
         raise Http404
     form = ReviewerInviteForm(request.POST or None, programmes=programmes)
     if request.method == "POST" and form.is_valid():
-        try:
-            user = services.reviewer_invite(actor=request.user, programme_id=form.cleaned_data["programme"],
-                                            email=form.cleaned_data["email"], full_name=form.cleaned_data["full_name"],
-                                            expertise=form.cleaned_data["expertise"],
-                                            languages=form.cleaned_data["languages"],
-                                            countries=form.cleaned_data["countries"])
-        except ValidationError as exc:
-            form_errors_add(form, exc)
-        else:
+        invited, user = form_run(form, services.reviewer_invite, actor=request.user,
+                                 programme_id=form.cleaned_data["programme"], email=form.cleaned_data["email"],
+                                 full_name=form.cleaned_data["full_name"], expertise=form.cleaned_data["expertise"],
+                                 languages=form.cleaned_data["languages"], countries=form.cleaned_data["countries"])
+        if invited:
             messages.success(request, _("%(email)s is in the reviewer pool and has been sent an invitation.") % {"email": user.email})
             return redirect("reviews:reviewer_pool")
     return render(request, "reviews/pool.html", {
@@ -220,11 +207,8 @@ def review_call_assignments(request, call_id):
 @require_POST
 def review_call_assign_auto(request, call_id):
     call = selectors.call_get_managed(request.user, call_id)
-    try:
-        result = services.reviews_assign_auto(actor=request.user, call_id=call.pk)
-    except (ValidationError, TransitionRefused) as exc:
-        messages.error(request, _message_from(exc))
-    else:
+    assigned, result = message_run(request, services.reviews_assign_auto, actor=request.user, call_id=call.pk)
+    if assigned:
         messages.success(request, _("%(n)s assignment(s) made.") % {"n": len(result.created)})
         if result.short:
             messages.error(request, _("Not enough eligible reviewers for %(n)s application(s): %(list)s. Invite more "
@@ -318,9 +302,7 @@ def review_application_decide(request, pk):
 @login_required
 @require_POST
 def review_return(request, pk):
-    review = selectors.review_list_visible(request.user).filter(pk=pk).first()
-    if review is None:
-        raise Http404
+    review = get_visible_or_404(selectors.review_list_visible(request.user), pk)
     if not request.user.has_perm("applications.return_review", review):
         raise PermissionDenied
     form = ReturnForm(request.POST)
@@ -359,11 +341,8 @@ def review_ranking(request, call_id):
 @require_POST
 def review_ranking_decide_down(request, call_id):
     call = selectors.call_get_managed(request.user, call_id)
-    try:
-        done = services.ranking_decide_down(actor=request.user, call_id=call.pk)
-    except (ValidationError, TransitionRefused) as exc:
-        messages.error(request, _message_from(exc))
-    else:
+    decided, done = message_run(request, services.ranking_decide_down, actor=request.user, call_id=call.pk)
+    if decided:
         messages.success(request, _("Decided down the ranking: %(a)s awarded, %(r)s on the reserve list, %(j)s rejected.")
                          % {"a": len(done.awarded), "r": len(done.reserved), "j": len(done.rejected)})
     return redirect("reviews:review_ranking", call_id=call.pk)

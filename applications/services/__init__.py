@@ -1,11 +1,9 @@
 from applications.services.drafts import (  # noqa: F401
-    CENT,
     TEXT_MAX,
     BUDGET_MAX_ROWS,
     SCALAR_FIELDS,
     EDIT,
     SCREEN,
-    money,
     question_field,
     _text,
     _decimal_str,
@@ -20,7 +18,6 @@ from applications.services.drafts import (  # noqa: F401
     BudgetSummary,
     budget_summary,
     application_deadline,
-    _members,
     application_start,
     SaveResult,
     _autosave_plan,
@@ -49,7 +46,6 @@ from applications.services.submission import (  # noqa: F401
 from applications.services.screening import (  # noqa: F401
     CHECKLIST,
     checklist_items,
-    _precheck,
     _checklist_clean,
     application_mark_eligible,
     application_mark_ineligible,

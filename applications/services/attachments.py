@@ -1,36 +1,15 @@
-"""Use cases for applications: the only code that writes them (reviews live in review services).
-
-Drafts are saved field by field with optimistic concurrency: every save names the version it
-was based on and, per field, a hash of the value it started from. A field another member
-changed in the meantime is never overwritten silently: the save reports a conflict for that
-field and keeps the other member's text; fields nobody else touched are saved.
-
-Submission compares the database clock with the deadline (the call's, or the applicant's own
-extension) inside the transaction that freezes the content, whatever the call's state says."""
-import hashlib
-import json
-import re
-from dataclasses import dataclass, field
-from datetime import datetime
-from datetime import timezone as dt_timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+"""Documents attached to an application: uploaded while a draft or a clarification is open,
+removed only if they were not part of a submission. A file is judged by its content."""
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
-from django.db.models.functions import Now
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from accounts.models import Membership, Organisation
-from accounts.roles import MANAGER
+
 from audit.services import audit_record
 from core.errors import TransitionRefused
-from audit.transitions import transition_run
-from config import hotpath
-from grants.calls.models import BudgetHeading, Call, CallState, HeadingKind, Question, RequiredDocument
-from workers.messenger import notify_user
+from grants.calls.models import RequiredDocument
 from applications import uploads
-from applications.models import Application, ApplicationState, Attachment, BudgetLine
+from applications.models import Application, ApplicationState, Attachment
 from applications.services.drafts import EDIT
 
 

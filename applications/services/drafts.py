@@ -1,40 +1,27 @@
-"""Use cases for applications: the only code that writes them (reviews live in review services).
+"""Drafts: starting an application, reading its fields in canonical form, and saving them.
 
 Drafts are saved field by field with optimistic concurrency: every save names the version it
 was based on and, per field, a hash of the value it started from. A field another member
 changed in the meantime is never overwritten silently: the save reports a conflict for that
-field and keeps the other member's text; fields nobody else touched are saved.
-
-Submission compares the database clock with the deadline (the call's, or the applicant's own
-extension) inside the transaction that freezes the content, whatever the call's state says."""
+field and keeps the other member's text; fields nobody else touched are saved."""
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from datetime import timezone as dt_timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
-from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+
 from accounts.models import Membership, Organisation
-from accounts.roles import MANAGER
 from audit.services import audit_record
-from core.errors import TransitionRefused
-from audit.transitions import transition_run
 from config import hotpath
-from grants.calls.models import BudgetHeading, Call, CallState, HeadingKind, Question, RequiredDocument
-from workers.messenger import notify_user
-from applications import uploads
-from applications.models import Application, ApplicationState, Attachment, BudgetLine
-
-
-
-CENT = Decimal("0.01")
+from core.errors import TransitionRefused
+from core.money import CENT, cents
+from grants.calls.models import BudgetHeading, Call, HeadingKind, Question
+from applications.models import Application, ApplicationState, BudgetLine
 
 
 TEXT_MAX = 100_000  # a draft keeps over-long text (the limit is checked on submission), up to this
@@ -52,8 +39,9 @@ EDIT = "applications.edit_application"
 SCREEN = "applications.screen_application"
 
 
-def money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+# application_autosave (whose database access is rewritten apart) still calls the shared
+# rounding by this name.
+money = cents
 
 
 def question_field(question_id) -> str:
@@ -65,7 +53,7 @@ def _text(value) -> str:
 
 
 def _decimal_str(value) -> str:
-    return "" if value is None else str(money(value))
+    return "" if value is None else str(cents(value))
 
 
 def budget_rows(lines) -> list[dict]:
@@ -112,7 +100,7 @@ def _parse_decimal(raw, name, errors, *, minimum=Decimal("0"), max_digits=14):
     if not value.is_finite() or value < minimum:
         errors.setdefault(name, []).append(_("Enter a number of at least %(min)s.") % {"min": minimum})
         return None
-    value = money(value)
+    value = cents(value)
     if len(value.as_tuple().digits) > max_digits:
         errors.setdefault(name, []).append(_("This number is too large."))
         return None
@@ -208,7 +196,7 @@ def budget_summary(rows: list[dict], headings: dict) -> BudgetSummary:
     summary = BudgetSummary()
     for row in rows:
         heading = headings.get(row["heading"])
-        total = money(Decimal(row["units"] or 0) * Decimal(row["unit_cost"] or 0))
+        total = cents(Decimal(row["units"] or 0) * Decimal(row["unit_cost"] or 0))
         kind = heading.kind if heading else HeadingKind.DIRECT
         if kind == HeadingKind.INDIRECT:
             summary.indirect += total
@@ -226,10 +214,6 @@ def application_deadline(app: Application, call: Call | None = None, *, call_dea
     if app.deadline_extended_to and app.deadline_extended_to > call_deadline:
         return app.deadline_extended_to
     return call_deadline
-
-
-def _members(organisation_id):
-    return [m.user for m in Membership.objects.filter(organisation_id=organisation_id).select_related("user")]
 
 
 def application_start(*, actor, call_id: int, organisation_id: int) -> tuple[Application, bool]:

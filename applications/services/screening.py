@@ -1,36 +1,20 @@
-"""Use cases for applications: the only code that writes them (reviews live in review services).
-
-Drafts are saved field by field with optimistic concurrency: every save names the version it
-was based on and, per field, a hash of the value it started from. A field another member
-changed in the meantime is never overwritten silently: the save reports a conflict for that
-field and keeps the other member's text; fields nobody else touched are saved.
-
-Submission compares the database clock with the deadline (the call's, or the applicant's own
-extension) inside the transaction that freezes the content, whatever the call's state says."""
-import hashlib
-import json
-import re
-from dataclasses import dataclass, field
-from datetime import datetime
-from datetime import timezone as dt_timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+"""Administrative screening of submitted applications: eligible, ineligible, a clarification
+asked and answered, and one applicant's deadline extended. Each use case locks the application,
+checks the role (403) and the state (409) once under the lock, then judges the input (400)."""
+import rules
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
-from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from accounts.models import Membership, Organisation
+
+from accounts.models import ProgrammeRole
 from accounts.roles import MANAGER
 from audit.services import audit_record
+from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
-from audit.transitions import transition_run
-from config import hotpath
-from grants.calls.models import BudgetHeading, Call, CallState, HeadingKind, Question, RequiredDocument
 from workers.messenger import notify_user
-from applications import uploads
-from applications.models import Application, ApplicationState, Attachment, BudgetLine
+from applications.models import Application, ApplicationState
 from applications.services.drafts import EDIT, SCREEN, TEXT_MAX, _text
 from applications.services.submission import _message_context, _recipients_context
 
@@ -50,108 +34,84 @@ def checklist_items():
     return [(key, str(label)) for key, label in CHECKLIST]
 
 
-def _precheck(actor, application_id: int, permission: str, transition: str) -> None:
-    """Role first (403), then state (409), before the input is judged (400); the transition
-    checks both again under the row lock."""
-    from django_fsm import can_proceed
-
-    app = Application.objects.select_related("call").get(pk=application_id)
-    if not actor.has_perm(permission, app):
-        raise PermissionDenied(_("You may not do this."))
-    if not can_proceed(getattr(app, transition)):
-        raise TransitionRefused()
-
-
 def _checklist_clean(checklist) -> dict:
     checklist = checklist or {}
     return {key: bool(checklist.get(key)) for key, _label in CHECKLIST}
 
 
 def application_mark_eligible(*, actor, application_id: int, checklist: dict, comment: str = "") -> Application:
-    _precheck(actor, application_id, SCREEN, "mark_eligible")
     ticked = _checklist_clean(checklist)
-    missing = [label for key, label in checklist_items() if not ticked[key]]
-    if missing:
-        raise ValidationError({"checklist": [_("Not yet checked: %(item)s") % {"item": label} for label in missing]})
-
-    def effects(app, event):
+    with transaction.atomic():
+        app = lock(Application, application_id)
+        check(actor, app, "mark_eligible", permission=SCREEN)
+        missing = [label for key, label in checklist_items() if not ticked[key]]
+        if missing:
+            raise ValidationError({"checklist": [_("Not yet checked: %(item)s") % {"item": label}
+                                                 for label in missing]})
+        event = transition(app, "mark_eligible", actor=actor, reason=(comment or "").strip(),
+                           data={"checklist": ticked})
         for user, context in _recipients_context(app, app.call, {}):
             notify_user(kind="application_eligible", user=user, obj=app, key=str(event.seq), context=context)
-
-    return transition_run(model=Application, pk=application_id, transition="mark_eligible", actor=actor,
-                          permission=SCREEN, reason=(comment or "").strip(), data={"checklist": ticked}, effects=effects)
+    return app
 
 
 def application_mark_ineligible(*, actor, application_id: int, reason: str, checklist: dict | None = None) -> Application:
-    _precheck(actor, application_id, SCREEN, "mark_ineligible")
     reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the application is ineligible; the applicant will read it.")})
-
-    def prepare(app):
+    with transaction.atomic():
+        app = lock(Application, application_id)
+        check(actor, app, "mark_ineligible", permission=SCREEN)
+        if not reason:
+            raise ValidationError({"reason": _("Say why the application is ineligible; the applicant will read it.")})
         app.ineligibility_reason = reason
-
-    def effects(app, event):
+        event = transition(app, "mark_ineligible", actor=actor, reason=reason,
+                           data={"checklist": _checklist_clean(checklist)})
         for user, context in _recipients_context(app, app.call, {"reason": reason}):
             notify_user(kind="application_ineligible", user=user, obj=app, key=str(event.seq), context=context)
-
-    return transition_run(model=Application, pk=application_id, transition="mark_ineligible", actor=actor,
-                          permission=SCREEN, reason=reason, data={"checklist": _checklist_clean(checklist)},
-                          prepare=prepare, effects=effects)
+    return app
 
 
 def application_request_clarification(*, actor, application_id: int, question: str, due,
                                       checklist: dict | None = None) -> Application:
-    _precheck(actor, application_id, SCREEN, "request_clarification")
     question = (question or "").strip()
-    errors = {}
-    if not question:
-        errors["question"] = _("Write the question the applicant should answer.")
-    if due is None or due <= timezone.now():
-        errors["due"] = _("Give a due date in the future.")
-    if errors:
-        raise ValidationError(errors)
-
-    def prepare(app):
+    with transaction.atomic():
+        app = lock(Application, application_id)
+        check(actor, app, "request_clarification", permission=SCREEN)
+        errors = {}
+        if not question:
+            errors["question"] = _("Write the question the applicant should answer.")
+        if due is None or due <= timezone.now():
+            errors["due"] = _("Give a due date in the future.")
+        if errors:
+            raise ValidationError(errors)
         app.clarification_question = question
         app.clarification_due = due
         app.clarification_answer = ""
-
-    def effects(app, event):
+        event = transition(app, "request_clarification", actor=actor, reason=question,
+                           data={"due": due.isoformat(), "checklist": _checklist_clean(checklist)})
         for user, context in _recipients_context(app, app.call, {"question": question, "due": due.isoformat()}):
             notify_user(kind="application_clarification_requested", user=user, obj=app, key=str(event.seq),
                         context=context)
-
-    return transition_run(model=Application, pk=application_id, transition="request_clarification", actor=actor,
-                          permission=SCREEN, reason=question,
-                          data={"due": due.isoformat(), "checklist": _checklist_clean(checklist)},
-                          prepare=prepare, effects=effects)
+    return app
 
 
 def application_answer_clarification(*, actor, application_id: int, answer: str) -> Application:
-    _precheck(actor, application_id, EDIT, "answer_clarification")
     answer = _text(answer).strip()
-    if not answer:
-        raise ValidationError({"answer": _("Write your answer.")})
-    if len(answer) > TEXT_MAX:
-        raise ValidationError({"answer": _("At most %(n)s characters can be saved here.") % {"n": TEXT_MAX}})
-    data = {}
-
-    def prepare(app):
+    with transaction.atomic():
+        app = lock(Application, application_id)
+        check(actor, app, "answer_clarification", permission=EDIT)
+        if not answer:
+            raise ValidationError({"answer": _("Write your answer.")})
+        if len(answer) > TEXT_MAX:
+            raise ValidationError({"answer": _("At most %(n)s characters can be saved here.") % {"n": TEXT_MAX}})
         app.clarification_answer = answer
-        data["late"] = bool(app.clarification_due and timezone.now() > app.clarification_due)
-
-    def effects(app, event):
-        from accounts.models import ProgrammeRole
-
+        late = bool(app.clarification_due and timezone.now() > app.clarification_due)
+        event = transition(app, "answer_clarification", actor=actor, data={"late": late})
         managers = ProgrammeRole.objects.filter(programme_id=app.call.programme_id, role=MANAGER).select_related("user")
         context = _message_context(app, app.call, {"organisation": app.organisation.legal_name})
         for role in managers:
             notify_user(kind="application_clarification_answered", user=role.user, obj=app, key=str(event.seq),
                         context=context)
-
-    return transition_run(model=Application, pk=application_id, transition="answer_clarification", actor=actor,
-                          permission=EDIT, data=data, prepare=prepare, effects=effects)
+    return app
 
 
 def application_deadline_extend(*, actor, application_id: int, until, reason: str) -> Application:
@@ -190,8 +150,6 @@ TRANSITION_PERMISSIONS = {
 
 
 def application_available_transitions(user, app: Application) -> list[str]:
-    import rules
-
     names = []
     for t in app.get_available_state_transitions():
         perm = TRANSITION_PERMISSIONS.get(t.name) or f"applications.{t.name}_application"

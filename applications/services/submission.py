@@ -1,39 +1,29 @@
-"""Use cases for applications: the only code that writes them (reviews live in review services).
-
-Drafts are saved field by field with optimistic concurrency: every save names the version it
-was based on and, per field, a hash of the value it started from. A field another member
-changed in the meantime is never overwritten silently: the save reports a conflict for that
-field and keeps the other member's text; fields nobody else touched are saved.
+"""Submission and withdrawal of applications.
 
 Submission compares the database clock with the deadline (the call's, or the applicant's own
 extension) inside the transaction that freezes the content, whatever the call's state says."""
 import hashlib
-import json
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from datetime import timezone as dt_timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from django.core.exceptions import PermissionDenied, ValidationError
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from accounts.models import Membership, Organisation
-from accounts.roles import MANAGER
-from audit.services import audit_record
+
+from accounts.models import Organisation
+from accounts.selectors import organisation_member_users
+from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
-from audit.transitions import transition_run
-from config import hotpath
-from grants.calls.models import BudgetHeading, Call, CallState, HeadingKind, Question, RequiredDocument
+from core.money import cents
+from grants.calls.models import BudgetHeading, Call, CallState, Question, RequiredDocument
 from workers.messenger import notify_user
-from applications import uploads
-from applications.models import Application, ApplicationState, Attachment, BudgetLine
-from applications.services.drafts import EDIT, _decimal_str, _members, _text, application_deadline, budget_rows, budget_summary, canonical_json, money, organisation_eligibility_problems
-
-
+from applications.models import Application, Attachment, BudgetLine
+from applications.services.drafts import (EDIT, _decimal_str, _text, application_deadline, budget_rows, budget_summary,
+                                          canonical_json, organisation_eligibility_problems)
 
 
 def application_submission_problems(app: Application, *, call=None, questions=None, headings=None, lines=None,
@@ -75,17 +65,17 @@ def application_submission_problems(app: Application, *, call=None, questions=No
         summary = budget_summary(rows, headings)
         if not summary.direct:
             problems.append(_("The budget has no direct costs."))
-        elif summary.indirect > money(summary.direct * call.indirect_max_pct / 100):
+        elif summary.indirect > cents(summary.direct * call.indirect_max_pct / 100):
             problems.append(_("Indirect costs (%(indirect)s) are above %(pct)s%% of direct costs (at most %(max)s).")
                             % {"indirect": summary.indirect, "pct": call.indirect_max_pct,
-                               "max": money(summary.direct * call.indirect_max_pct / 100)})
+                               "max": cents(summary.direct * call.indirect_max_pct / 100)})
         if app.requested_amount is not None:
-            expected = money(app.requested_amount + (app.cofinancing_amount or 0))
+            expected = cents(app.requested_amount + (app.cofinancing_amount or 0))
             if summary.total != expected:
                 problems.append(_("The budget total (%(total)s) must equal the amount requested plus co-financing (%(expected)s).")
                                 % {"total": summary.total, "expected": expected})
             if summary.total and call.cofinancing_min_pct:
-                minimum = money(summary.total * call.cofinancing_min_pct / 100)
+                minimum = cents(summary.total * call.cofinancing_min_pct / 100)
                 if (app.cofinancing_amount or 0) < minimum:
                     problems.append(_("Co-financing must be at least %(pct)s%% of the total budget (%(min)s %(currency)s).")
                                     % {"pct": call.cofinancing_min_pct, "min": minimum, "currency": currency})
@@ -132,7 +122,7 @@ def application_content(app: Application, *, call, organisation, questions, head
         "answers": [{"question_id": q.pk, "question": q.text, "max_chars": q.max_chars,
                      "answer": _text((app.answers or {}).get(str(q.pk), ""))} for q in questions],
         "budget": [{**row, "heading_name": headings[row["heading"]].name, "kind": headings[row["heading"]].kind,
-                    "total": str(money(Decimal(row["units"]) * Decimal(row["unit_cost"])))}
+                    "total": str(cents(Decimal(row["units"]) * Decimal(row["unit_cost"])))}
                    for row in rows if row["heading"] in headings],
         "budget_totals": {"direct": str(summary.direct), "indirect": str(summary.indirect),
                           "contingency": str(summary.contingency), "total": str(summary.total)},
@@ -154,68 +144,83 @@ def _message_context(app, call, extra: dict) -> dict:
 
 
 def _recipients_context(app, call, extra: dict) -> list[tuple]:
+    """(member, context) for every member of the applicant organisation."""
     context = _message_context(app, call, extra)
-    return [(user, context) for user in _members(app.organisation_id)]
+    return [(user, context) for user in organisation_member_users(app.organisation_id)]
+
+
+def _database_now(application_id: int) -> datetime:
+    """The database's clock, read as the transaction's first statement (before any lock wait).
+    Application.DoesNotExist when there is no such application."""
+    db_now = (Application.objects.filter(pk=application_id).annotate(db_now=Now())
+              .values_list("db_now", flat=True).first())
+    if db_now is None:
+        raise Application.DoesNotExist
+    return db_now
+
+
+def _submission_deadline(app: Application, call: Call, db_now: datetime) -> datetime:
+    """The applicant's deadline; TransitionRefused when the call does not take the application now."""
+    if call.state not in (CallState.OPEN, CallState.CLOSED) or db_now < call.opens_at:
+        raise TransitionRefused(_("This call is not open for applications."))
+    deadline = application_deadline(app, call)
+    if db_now >= deadline:
+        raise TransitionRefused(_("The deadline (%(deadline)s) has passed; the application was not submitted.")
+                                % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M:%S %Z")})
+    return deadline
+
+
+def _call_lock_unchanged(call: Call) -> None:
+    """Lock the call's row (it orders the reference sequence until commit); TransitionRefused when
+    its state or deadline changed since `call` was read."""
+    locked = Call.objects.select_for_update().only("pk", "state", "deadline").get(pk=call.pk)
+    if locked.state != call.state or locked.deadline != call.deadline:
+        raise TransitionRefused(_("The call changed while the application was being submitted; try again."))
 
 
 def application_submit(*, actor, application_id: int) -> Application:
     """Freeze a complete draft, give it a reference and a receipt. Refused after the deadline by
     the database clock, read as the first statement of the transaction (before any lock wait)."""
-    audit_data = {}
     with transaction.atomic():
-        db_now = (Application.objects.filter(pk=application_id).annotate(db_now=Now())
-                  .values_list("db_now", flat=True).first())
-        if db_now is None:
-            raise Application.DoesNotExist
-
-        def prepare(app):
-            # Everything is read and checked before the call's row is locked: that lock (which
-            # orders the reference sequence) is held until commit, so it is taken last.
-            call = Call.objects.get(pk=app.call_id)
-            if call.state not in (CallState.OPEN, CallState.CLOSED) or db_now < call.opens_at:
-                raise TransitionRefused(_("This call is not open for applications."))
-            deadline = application_deadline(app, call)
-            if db_now >= deadline:
-                raise TransitionRefused(_("The deadline (%(deadline)s) has passed; the application was not submitted.")
-                                        % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M:%S %Z")})
-            organisation = Organisation.objects.get(pk=app.organisation_id)
-            app.organisation = organisation
-            questions = list(Question.objects.filter(call=call).order_by("position"))
-            headings = {h.pk: h for h in BudgetHeading.objects.filter(call=call)}
-            lines = list(BudgetLine.objects.filter(application=app).order_by("position"))
-            documents = list(RequiredDocument.objects.filter(call=call))
-            attachments = list(Attachment.objects.filter(application=app).order_by("uploaded_at", "pk"))
-            problems = application_submission_problems(app, call=call, questions=questions, headings=headings,
-                                                       lines=lines, documents=documents, attachments=attachments)
-            if problems:
-                raise ValidationError(problems)
-            locked = Call.objects.select_for_update().only("pk", "state", "deadline").get(pk=call.pk)
-            if locked.state != call.state or locked.deadline != call.deadline:
-                raise TransitionRefused(_("The call changed while the application was being submitted; try again."))
-            app.reference = _reference_next(call)
-            app.submitted_at = db_now
-            content = application_content(app, call=call, organisation=organisation, questions=questions,
-                                          headings=headings, lines=lines, attachments=attachments)
-            app.submitted_content = content
-            app.receipt_sha256 = content_sha256(content)
-            audit_data.update(reference=app.reference, sha256=app.receipt_sha256, submitted_at=db_now.isoformat(),
-                              deadline=deadline.isoformat())
-            app._call = call
-
-        def effects(app, event):
-            for user, context in _recipients_context(app, app._call, {
-                    "submitted_at": app.submitted_at.isoformat(), "sha256": app.receipt_sha256,
-                    "submitted_by": str(actor)}):
-                notify_user(kind="application_submitted", user=user, obj=app, key=str(event.seq), context=context)
-
-        return transition_run(model=Application, pk=application_id, transition="submit", actor=actor, permission=EDIT,
-                              prepare=prepare, effects=effects, data=audit_data)
+        db_now = _database_now(application_id)
+        app = lock(Application, application_id)
+        check(actor, app, "submit", permission=EDIT)
+        # Everything is read and checked before the call's row is locked: that lock (which
+        # orders the reference sequence) is held until commit, so it is taken last.
+        call = Call.objects.get(pk=app.call_id)
+        deadline = _submission_deadline(app, call, db_now)
+        organisation = Organisation.objects.get(pk=app.organisation_id)
+        app.organisation = organisation
+        questions = list(Question.objects.filter(call=call).order_by("position"))
+        headings = {h.pk: h for h in BudgetHeading.objects.filter(call=call)}
+        lines = list(BudgetLine.objects.filter(application=app).order_by("position"))
+        documents = list(RequiredDocument.objects.filter(call=call))
+        attachments = list(Attachment.objects.filter(application=app).order_by("uploaded_at", "pk"))
+        problems = application_submission_problems(app, call=call, questions=questions, headings=headings,
+                                                   lines=lines, documents=documents, attachments=attachments)
+        if problems:
+            raise ValidationError(problems)
+        _call_lock_unchanged(call)
+        app.reference = _reference_next(call)
+        app.submitted_at = db_now
+        app.submitted_content = application_content(app, call=call, organisation=organisation, questions=questions,
+                                                    headings=headings, lines=lines, attachments=attachments)
+        app.receipt_sha256 = content_sha256(app.submitted_content)
+        event = transition(app, "submit", actor=actor, data={
+            "reference": app.reference, "sha256": app.receipt_sha256, "submitted_at": db_now.isoformat(),
+            "deadline": deadline.isoformat()})
+        for user, context in _recipients_context(app, call, {
+                "submitted_at": app.submitted_at.isoformat(), "sha256": app.receipt_sha256,
+                "submitted_by": str(actor)}):
+            notify_user(kind="application_submitted", user=user, obj=app, key=str(event.seq), context=context)
+    return app
 
 
 def application_withdraw(*, actor, application_id: int, reason: str = "") -> Application:
-    def effects(app, event):
+    with transaction.atomic():
+        app = lock(Application, application_id)
+        check(actor, app, "withdraw", permission=EDIT)
+        event = transition(app, "withdraw", actor=actor, reason=(reason or "").strip())
         for user, context in _recipients_context(app, app.call, {"withdrawn_by": str(actor), "reason": reason or ""}):
             notify_user(kind="application_withdrawn", user=user, obj=app, key=str(event.seq), context=context)
-
-    return transition_run(model=Application, pk=application_id, transition="withdraw", actor=actor, permission=EDIT,
-                          reason=(reason or "").strip(), effects=effects)
+    return app

@@ -2,23 +2,25 @@
 visibility selectors: what a user may not see answers 404; what they may see but not do, 403."""
 import json
 from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+
 from accounts.models import Membership
 from core.errors import TransitionRefused
+from core.forms import message_run
+from core.money import cents
+from core.shortcuts import get_visible_or_404
 from grants.calls import selectors as call_selectors
-from grants.calls.models import Call
 from applications import exports, selectors, services, uploads
-from applications.forms import (AnswerForm, ApplicationFilterForm, AttachmentForm, ClarificationForm, EligibleForm, ExtendForm,
-                    IneligibleForm, WithdrawForm)
+from applications.forms import (AnswerForm, AttachmentForm, ClarificationForm, EligibleForm, ExtendForm, IneligibleForm,
+                                WithdrawForm)
 from applications.models import Application, ApplicationState, Attachment
 from applications.visibility import application_is_cleared_reviewer, application_is_manager, application_is_member
 
@@ -27,14 +29,12 @@ EDIT, SCREEN = services.EDIT, services.SCREEN
 
 
 def _visible(request, pk) -> Application:
-    try:
-        return selectors.application_get_visible(request.user, pk)
-    except Application.DoesNotExist:
-        raise Http404
+    return get_visible_or_404(selectors.application_list_visible_with_call(request.user), pk)
 
 
 def _report(request, exc):
-    """Turn a refused service call into messages on the page."""
+    """Turn a refused service call into messages on the page, one per message of a ValidationError
+    (a checklist or a list of problems reads better as a list than as one line)."""
     if isinstance(exc, TransitionRefused):
         messages.error(request, exc.message)
     elif isinstance(exc, ValidationError):
@@ -45,10 +45,7 @@ def _report(request, exc):
 @login_required
 @require_POST
 def call_apply(request, pk):
-    try:
-        call = call_selectors.call_get_visible(request.user, pk)
-    except Call.DoesNotExist:
-        raise Http404
+    call = get_visible_or_404(call_selectors.call_list_visible(request.user), pk)
     organisation_id = request.POST.get("organisation")
     if not organisation_id:
         orgs = list(Membership.objects.filter(user=request.user).values_list("organisation_id", flat=True)[:2])
@@ -150,7 +147,7 @@ def _budget_context(app, parts):
     cof = app.cofinancing_amount or Decimal("0")
     return {
         "direct": summary.direct, "indirect": summary.indirect, "contingency": summary.contingency, "total": total,
-        "indirect_pct": summary.indirect_pct, "indirect_max": services.money(summary.direct * call.indirect_max_pct / 100),
+        "indirect_pct": summary.indirect_pct, "indirect_max": cents(summary.direct * call.indirect_max_pct / 100),
         "cofinancing_pct": (cof * 100 / total).quantize(Decimal("0.01")) if total else None,
         "requested_plus_cofinancing": (app.requested_amount or Decimal("0")) + cof,
     }
@@ -200,11 +197,9 @@ def application_edit(request, pk):
     conflicts, errors, posted_rows = {}, {}, None
     if request.method == "POST":
         fields, base, version = _posted_fields(request, parts["questions"])
-        try:
-            result = services.application_autosave(actor=request.user, application_id=app.pk, version=version,
-                                                   fields=fields, base=base)
-        except TransitionRefused as exc:
-            messages.error(request, exc.message)
+        saved, result = message_run(request, services.application_autosave, actor=request.user, application_id=app.pk,
+                                    version=version, fields=fields, base=base)
+        if not saved:
             return redirect("applications:application_detail", pk=app.pk)
         if not result.conflicts and not result.errors:
             messages.success(request, _("Draft saved."))
@@ -318,12 +313,11 @@ def attachment_delete(request, pk, attachment_pk):
     if not request.user.has_perm(EDIT, app):
         raise PermissionDenied
     try:
-        services.attachment_delete(actor=request.user, application_id=app.pk, attachment_id=attachment_pk)
+        deleted, _result = message_run(request, services.attachment_delete, actor=request.user, application_id=app.pk,
+                                       attachment_id=attachment_pk)
     except Attachment.DoesNotExist:
         raise Http404
-    except TransitionRefused as exc:
-        messages.error(request, exc.message)
-    else:
+    if deleted:
         messages.success(request, _("The document was removed."))
     return redirect("applications:application_edit" if app.state == ApplicationState.DRAFT else "applications:application_detail", pk=app.pk)
 
@@ -345,11 +339,9 @@ def attachment_response(attachment: Attachment, filename: str | None = None) -> 
 @login_required
 @require_GET
 def attachment_download(request, pk, attachment_pk):
-    try:
-        attachment = selectors.attachment_get_visible(request.user, pk, attachment_pk)
-    except (Application.DoesNotExist, Attachment.DoesNotExist):
-        raise Http404
-    return attachment_response(attachment, selectors.attachment_display_name(request.user, attachment))
+    app = _visible(request, pk)
+    attachment = get_visible_or_404(selectors.attachment_list_of(app), attachment_pk)
+    return attachment_response(attachment, selectors.attachment_display_name(request.user, attachment, app))
 
 
 @login_required
@@ -424,11 +416,9 @@ def application_withdraw(request, pk):
         raise PermissionDenied
     form = WithdrawForm(request.POST or None, prefix="wd")
     if request.method == "POST" and form.is_valid():
-        try:
-            services.application_withdraw(actor=request.user, application_id=app.pk, reason=form.cleaned_data["reason"])
-        except TransitionRefused as exc:
-            messages.error(request, exc.message)
-        else:
+        withdrawn, _app = message_run(request, services.application_withdraw, actor=request.user, application_id=app.pk,
+                                      reason=form.cleaned_data["reason"])
+        if withdrawn:
             messages.success(request, _("The application was withdrawn."))
         return redirect("applications:application_detail", pk=app.pk)
     return render(request, "applications/application_withdraw.html", {"app": app, "call": app.call, "form": form})
@@ -442,12 +432,9 @@ def application_answer(request, pk):
         raise PermissionDenied
     form = AnswerForm(request.POST, prefix="an")
     if form.is_valid():
-        try:
-            services.application_answer_clarification(actor=request.user, application_id=app.pk,
-                                                      answer=form.cleaned_data["answer"])
-        except (TransitionRefused, ValidationError) as exc:
-            _report(request, exc)
-        else:
+        answered, _app = message_run(request, services.application_answer_clarification, actor=request.user,
+                                     application_id=app.pk, answer=form.cleaned_data["answer"])
+        if answered:
             messages.success(request, _("Your answer was sent; the application is back with the programme team."))
     else:
         messages.error(request, _("Write your answer."))

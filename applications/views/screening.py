@@ -1,26 +1,21 @@
-"""Pages for applicants and programme managers. Every application is fetched through the
+"""Pages for programme managers: screening one application, extending one applicant's deadline,
+and a call's applications (a list and a spreadsheet). Applications are fetched through the
 visibility selectors: what a user may not see answers 404; what they may see but not do, 403."""
-import json
-from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
-from accounts.models import Membership
+from django.views.decorators.http import require_POST
+
 from core.errors import TransitionRefused
 from grants.calls import selectors as call_selectors
 from grants.calls.models import Call
 from applications import exports, selectors, services, uploads
-from applications.forms import (AnswerForm, ApplicationFilterForm, AttachmentForm, ClarificationForm, EligibleForm, ExtendForm,
-                    IneligibleForm, WithdrawForm)
-from applications.models import Application, ApplicationState, Attachment
-from applications.visibility import application_is_cleared_reviewer, application_is_manager, application_is_member
+from applications.forms import ApplicationFilterForm, ClarificationForm, EligibleForm, ExtendForm, IneligibleForm
 from applications.views.drafts import SCREEN, _report, _visible
 
 
@@ -83,6 +78,8 @@ def application_extend(request, pk):
 
 
 def _managed_call(request, pk) -> Call:
+    # grants.calls offers this one call (DoesNotExist) but no plain queryset of the calls a user
+    # manages for get_visible_or_404 (call_list_managed adds application counts).
     try:
         return call_selectors.call_get_managed(request.user, pk)
     except Call.DoesNotExist:

@@ -3,23 +3,17 @@ the reviewer pool, rankings and decisions. Same selectors and services as the pa
 404 when the caller may not see the object, 403 when their role forbids the act, 409 when
 the state does."""
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
-from django.http import Http404
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from grants.calls.models import Call
-from applications.review import selectors
-from applications.review import services
+
 from applications.models import Application, ApplicationState
-from applications.review.models import Review, ReviewState, Score
-from applications.review.ranking import call_ranking, cents, ranking_titles
-from applications.review.rules import programme_id_of
-from applications.visibility import application_is_manager
+from applications.review import selectors, services
 from applications.review.api.reviews import _decimal
+from applications.review.ranking import call_ranking, ranking_titles
+from applications.visibility import application_is_manager
 
 
 RANKING_PAGE_SIZE = 50

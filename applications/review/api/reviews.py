@@ -2,23 +2,22 @@
 the reviewer pool, rankings and decisions. Same selectors and services as the pages:
 404 when the caller may not see the object, 403 when their role forbids the act, 409 when
 the state does."""
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+
+from core.money import cents
 from grants.calls.models import Call
-from applications.review import selectors
-from applications.review import services
-from applications.models import Application, ApplicationState
+from applications.models import ApplicationState
+from applications.review import selectors, services
 from applications.review.models import Review, ReviewState, Score
-from applications.review.ranking import call_ranking, cents, ranking_titles
 from applications.review.rules import programme_id_of
-from applications.visibility import application_is_manager
 
 
 def _is_manager_of(user, obj) -> bool:
@@ -324,8 +323,6 @@ class ReviewerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = ReviewerSerializer
 
     def get_queryset(self):
-        from django.contrib.auth import get_user_model
-
         if getattr(self, "swagger_fake_view", False):
             return get_user_model().objects.none()
         return selectors.reviewer_pool(selectors.programme_list_managed(self.request.user).values("pk"))

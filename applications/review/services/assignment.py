@@ -1,30 +1,28 @@
-"""Use cases of independent review and selection: the only writers of reviews, scores,
-consensus scores and decisions.
+"""Assigning reviewers, by hand or automatically: never a member of the applicant organisation,
+never one who declared a conflict with it, optionally never one from its country.
 
-Lock order, everywhere: Call, then Application, then Review. State changes go through
-`transition_run`; other writes that matter call `audit_record` in their transaction; messages
-are outbox rows written in the same transaction."""
+Lock order, everywhere in review: Call, then Application, then Review. Messages are outbox rows
+written in the same transaction."""
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
 from accounts.models import Membership, ProgrammeRole
-from accounts.roles import MANAGER, REVIEWER
+from accounts.roles import REVIEWER
 from audit.services import audit_record
+from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
-from audit.transitions import transition_run
-from grants.calls.models import Call, CallState, Programme
+from grants.calls.models import Call, CallState
 from workers.messenger import notify_user
 from applications.models import Application, ApplicationState
-from applications.review.models import Recommendation, Review, ReviewerProfile, ReviewState, Score
-from applications.review.ranking import assess, call_score_rows, cents, max_weighted_total, rubric_from, score_is_valid, weighted_total
+from applications.review.models import Review, ReviewerProfile, ReviewState
 
 
 OPEN_CALL_STATES = [CallState.OPEN, CallState.CLOSED, CallState.REVIEWING]
@@ -50,8 +48,10 @@ def _call_ready_for_review(*, actor, call: Call) -> Call:
     if call.state not in OPEN_CALL_STATES:
         raise TransitionRefused(_("Reviewers can be assigned only while the call is open, closed or under review."))
     if call.state == CallState.CLOSED:
-        call = transition_run(model=Call, pk=call.pk, transition="start_review", actor=actor,
-                              permission="applications.assign_reviewers", reason="first reviewer assigned")
+        with transaction.atomic():
+            call = lock(Call, call.pk)
+            check(actor, call, "start_review", permission="applications.assign_reviewers")
+            transition(call, "start_review", actor=actor, reason="first reviewer assigned")
     return call
 
 
@@ -72,7 +72,8 @@ def _assignment_problem(call, organisation, reviewer_id, profile, member_ids, ex
 
 
 def _assign_locked(*, actor, call: Call, application: Application, reviewer, automatic: bool) -> Review:
-    """Create the review; the caller holds the application's row lock."""
+    """Create the review; the caller holds the application's row lock (`application` is that row,
+    read under the lock). The first review puts an eligible application under review."""
     due = timezone.now() + timedelta(days=call.review_days)
     review = Review.objects.create(application=application, reviewer=reviewer, assigned_by=actor, due_at=due)
     event = audit_record(actor=actor, action="review_assign", obj=review, to_state=review.state, data={
@@ -82,8 +83,8 @@ def _assign_locked(*, actor, call: Call, application: Application, reviewer, aut
         "application": application.title, **_call_titles(call), "due": due.isoformat(),
         "path": reverse("reviews:review_detail", args=[review.pk])})
     if application.state == ApplicationState.ELIGIBLE:
-        transition_run(model=Application, pk=application.pk, transition="start_review", actor=actor,
-                       permission="applications.assign_reviewers", reason="reviewer assigned")
+        check(actor, application, "start_review", permission="applications.assign_reviewers")
+        transition(application, "start_review", actor=actor, reason="reviewer assigned")
     return review
 
 
@@ -156,8 +157,6 @@ def reviews_assign_auto(*, actor, call_id: int) -> AutoAssignment:
                 key=lambda u: (load.get(u.pk, 0), elsewhere.get(u.pk, 0), u.pk))
             for reviewer in candidates[:needed]:
                 review = _assign_locked(actor=actor, call=call, application=locked, reviewer=reviewer, automatic=True)
-                # after the first assignment the application is under review
-                locked = Application.objects.get(pk=locked.pk)
                 load[reviewer.pk] = load.get(reviewer.pk, 0) + 1
                 result.created.append(review)
             if len(candidates) < needed:

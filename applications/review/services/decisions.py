@@ -1,30 +1,27 @@
-"""Use cases of independent review and selection: the only writers of reviews, scores,
-consensus scores and decisions.
+"""Selection: the decision on each reviewed application (award within the envelope, reserve
+list, rejection), decisions down the ranking, and closing the selection.
 
-Lock order, everywhere: Call, then Application, then Review. State changes go through
-`transition_run`; other writes that matter call `audit_record` in their transaction; messages
-are outbox rows written in the same transaction."""
+Lock order, everywhere in review: Call, then Application, then Review. Messages are outbox rows
+written in the same transaction."""
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import validate_email
+
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from accounts.models import Membership, ProgrammeRole
-from accounts.roles import MANAGER, REVIEWER
-from audit.services import audit_record
+
+from accounts.selectors import organisation_member_users
+from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
-from audit.transitions import transition_run
-from grants.calls.models import Call, CallState, Programme
+from core.money import cents
+from grants.calls.models import Call, CallState
 from workers.messenger import notify_user
 from applications.models import Application, ApplicationState
-from applications.review.models import Recommendation, Review, ReviewerProfile, ReviewState, Score
-from applications.review.ranking import assess, call_score_rows, cents, max_weighted_total, rubric_from, score_is_valid, weighted_total
+from applications.review.ranking import call_ranking
+from applications.review.selectors import application_feedback
 from applications.review.services.assignment import IN_REVIEW, _call_titles, _require
 from applications.review.services.scoring import application_assessment
 
@@ -37,8 +34,6 @@ DECISIONS = {"award": ApplicationState.AWARDED, "put_on_reserve": ApplicationSta
 
 
 def _feedback_context(application, call, language, score) -> list[dict]:
-    from applications.review.selectors import application_feedback
-
     with translation.override(language or "en"):
         return [{"name": item["criterion"].translated("name"), "mean": str(item["mean"]) if item["mean"] is not None else "",
                  "max": str(item["max_score"]), "comments": item["comments"]}
@@ -46,78 +41,86 @@ def _feedback_context(application, call, language, score) -> list[dict]:
 
 
 def _notify_decision(application, call, event, note, score):
-    members = Membership.objects.filter(organisation_id=application.organisation_id).select_related("user")
-    for membership in members:
-        user = membership.user
+    for user in organisation_member_users(application.organisation_id):
         notify_user(kind="application_decided", user=user, obj=application, key=str(event.seq), context={
             "application": application.title, "reference": application.reference or "",
             **_call_titles(call), "decision": application.state,
             "amount": str(application.awarded_amount or ""), "currency": str(call.envelope.currency),
-            "note": note, "score": str(cents(score)) if score is not None else "",
+            "note": note, "score": "" if score is None else str(cents(score)),
             "threshold": str(call.overall_threshold),
             "criteria": _feedback_context(application, call, user.language, score),
             "path": reverse("reviews:review_feedback", args=[application.pk])})
 
 
-def _decide(*, actor, application_id: int, transition: str, amount=None, note: str = "") -> Application:
+def _fundable_check(call, assessment) -> None:
+    """ValidationError unless the ranking's rules fund the application: a submitted review, every
+    minimum met, no divergence left without a consensus, no review still pending."""
+    if assessment is None or not assessment.row.submitted:
+        raise ValidationError(_("No review of this application has been submitted."))
+    if not assessment.fundable:
+        raise ValidationError(_("This application is not fundable: %(reasons)s.") % {
+            "reasons": "; ".join(assessment.reasons)})
+    if assessment.needs_attention:
+        raise ValidationError(_("The reviewers' totals diverge by %(divergence)s points (threshold %(threshold)s): "
+                                "add a reviewer or record a consensus score first.") % {
+            "divergence": cents(assessment.divergence), "threshold": call.divergence_threshold})
+    if assessment.row.pending:
+        raise ValidationError(_("%(n)s review(s) of this application are not submitted yet.") % {
+            "n": assessment.row.pending})
+
+
+def _award_amount(application, call, amount) -> Decimal:
+    """What to award: `amount` (default: the amount requested), more than 0, at most the amount
+    requested and at most what is left of the envelope; ValidationError naming `amount` otherwise."""
+    requested = application.requested_amount or Decimal("0")
+    try:
+        award = cents(Decimal(str(amount))) if amount not in (None, "") else requested
+    except InvalidOperation:
+        raise ValidationError({"amount": _("Enter an amount.")})
+    if award <= 0 or award > requested:
+        raise ValidationError({"amount": _("The amount must be more than 0 and at most the %(requested)s requested.")
+                               % {"requested": requested}})
+    remaining = call.envelope.amount - call.awarded_total
+    if award > remaining:
+        raise ValidationError({"amount": _(
+            "Only %(remaining)s %(currency)s of the envelope is left, so %(amount)s %(currency)s cannot be "
+            "awarded. Award a smaller amount or put the application on the reserve list.") % {
+            "remaining": remaining, "amount": award, "currency": call.envelope.currency}})
+    return award
+
+
+def _decide(*, actor, application_id: int, decision: str, amount=None, note: str = "") -> Application:
+    """Take `decision` (award, put_on_reserve or reject) on a reviewed application."""
     note = (note or "").strip()
     call_id = Application.objects.values_list("call_id", flat=True).get(pk=application_id)
     try:
         with transaction.atomic():
             # The call's row is the lock that keeps awards within the envelope.
-            call = Call.objects.select_for_update().get(pk=call_id)
-            application = Application.objects.select_for_update().get(pk=application_id)
+            call = lock(Call, call_id)
+            application = lock(Application, application_id)
             _require(actor.has_perm("applications.decide_application", application), None)
             if call.state not in DECISION_CALL_STATES:
                 raise TransitionRefused(_("Decisions are taken once the call is closed and its applications reviewed."))
             _rubric, assessment = application_assessment(application, call)
-            if transition == "award" and application.state == ApplicationState.AWARDED:
+            if decision == "award" and application.state == ApplicationState.AWARDED:
                 raise TransitionRefused(_("This application was awarded meanwhile (%(amount)s %(currency)s).") % {
                     "amount": application.awarded_amount, "currency": call.envelope.currency})
-            if transition in ("award", "put_on_reserve") and application.state in (ApplicationState.REVIEWED, ApplicationState.RESERVE):
-                if assessment is None or not assessment.row.submitted:
-                    raise ValidationError(_("No review of this application has been submitted."))
-                if not assessment.fundable:
-                    raise ValidationError(_("This application is not fundable: %(reasons)s.") % {
-                        "reasons": "; ".join(assessment.reasons)})
-                if assessment.needs_attention:
-                    raise ValidationError(_("The reviewers' totals diverge by %(divergence)s points (threshold %(threshold)s): "
-                                            "add a reviewer or record a consensus score first.") % {
-                        "divergence": cents(assessment.divergence), "threshold": call.divergence_threshold})
-                if assessment.row.pending:
-                    raise ValidationError(_("%(n)s review(s) of this application are not submitted yet.") % {
-                        "n": assessment.row.pending})
-            data = {"score": cents(assessment.score) if assessment and assessment.score is not None else None}
+            if decision in ("award", "put_on_reserve") and application.state in (ApplicationState.REVIEWED,
+                                                                                 ApplicationState.RESERVE):
+                _fundable_check(call, assessment)
+            score = assessment.score if assessment else None
+            data = {"score": None if score is None else cents(score)}
             award = None
-            if transition == "award":
-                requested = application.requested_amount or Decimal("0")
-                try:
-                    award = cents(Decimal(str(amount))) if amount not in (None, "") else requested
-                except InvalidOperation:
-                    raise ValidationError({"amount": _("Enter an amount.")})
-                if award <= 0 or award > requested:
-                    raise ValidationError({"amount": _("The amount must be more than 0 and at most the %(requested)s requested.")
-                                           % {"requested": requested}})
-                remaining = call.envelope.amount - call.awarded_total
-                if award > remaining:
-                    raise ValidationError({"amount": _(
-                        "Only %(remaining)s %(currency)s of the envelope is left, so %(amount)s %(currency)s cannot be "
-                        "awarded. Award a smaller amount or put the application on the reserve list.") % {
-                        "remaining": remaining, "amount": award, "currency": call.envelope.currency}})
+            if decision == "award":
+                award = _award_amount(application, call, amount)
                 data.update(amount=award, awarded_total=call.awarded_total + award, envelope=call.envelope.amount)
-
-            def prepare(app):
-                app.decided_at = timezone.now()
-                app.decision_note = note
-                if award is not None:
-                    app.awarded_amount = award
-
-            def effects(app, event):
-                _notify_decision(app, call, event, note, assessment.score if assessment else None)
-
-            application = transition_run(model=Application, pk=application_id, transition=transition, actor=actor,
-                                         permission="applications.decide_application", reason=note, data=data,
-                                         prepare=prepare, effects=effects)
+            check(actor, application, decision)  # the role is checked above; this is the state
+            application.decided_at = timezone.now()
+            application.decision_note = note
+            if award is not None:
+                application.awarded_amount = award
+            event = transition(application, decision, actor=actor, reason=note, data=data)
+            _notify_decision(application, call, event, note, score)
             if award is not None:
                 Call.objects.filter(pk=call.pk).update(awarded_total=F("awarded_total") + award)
     except IntegrityError:
@@ -128,15 +131,15 @@ def _decide(*, actor, application_id: int, transition: str, amount=None, note: s
 
 def application_award(*, actor, application_id: int, amount=None, note: str = "") -> Application:
     """Award a grant of `amount` (default: the amount requested; never more) within the envelope."""
-    return _decide(actor=actor, application_id=application_id, transition="award", amount=amount, note=note)
+    return _decide(actor=actor, application_id=application_id, decision="award", amount=amount, note=note)
 
 
 def application_reserve(*, actor, application_id: int, note: str = "") -> Application:
-    return _decide(actor=actor, application_id=application_id, transition="put_on_reserve", note=note)
+    return _decide(actor=actor, application_id=application_id, decision="put_on_reserve", note=note)
 
 
 def application_reject(*, actor, application_id: int, note: str = "") -> Application:
-    return _decide(actor=actor, application_id=application_id, transition="reject", note=note)
+    return _decide(actor=actor, application_id=application_id, decision="reject", note=note)
 
 
 @dataclass
@@ -150,8 +153,6 @@ def ranking_decide_down(*, actor, call_id: int) -> DecidedDown:
     """Decide the reviewed applications down the ranking: award in rank order while the
     envelope lasts, put the other fundable ones on the reserve list, reject the ones that are
     not fundable (their reasons as the note). Each decision is its own locked transaction."""
-    from applications.review.ranking import call_ranking
-
     call = Call.objects.get(pk=call_id)
     _require(actor.has_perm("applications.decide_application", call), None)
     if call.state != CallState.REVIEWING:
@@ -195,10 +196,11 @@ def ranking_decide_down(*, actor, call_id: int) -> DecidedDown:
 
 def selection_close(*, actor, call_id: int) -> Call:
     """Close the selection (call: reviewing -> decided) once every application is decided."""
-    def prepare(call):
+    with transaction.atomic():
+        call = lock(Call, call_id)
+        check(actor, call, "decide", permission="applications.decide_application")
         left = Application.objects.filter(call=call, state__in=IN_REVIEW + [ApplicationState.ELIGIBLE]).count()
         if left:
             raise ValidationError(_("%(n)s application(s) are not decided yet.") % {"n": left})
-
-    return transition_run(model=Call, pk=call_id, transition="decide", actor=actor,
-                          permission="applications.decide_application", prepare=prepare)
+        transition(call, "decide", actor=actor)
+    return call

@@ -1,30 +1,22 @@
-"""Use cases of independent review and selection: the only writers of reviews, scores,
-consensus scores and decisions.
-
-Lock order, everywhere: Call, then Application, then Review. State changes go through
-`transition_run`; other writes that matter call `audit_record` in their transaction; messages
-are outbox rows written in the same transaction."""
-from dataclasses import dataclass, field
-from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+"""A programme's reviewer pool: invitations (the account created if needed) and taking a
+reviewer out of automatic assignment or back in."""
+from allauth.account import app_settings as allauth_settings
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
-from accounts.models import Membership, ProgrammeRole
-from accounts.roles import MANAGER, REVIEWER
+
+from accounts.models import ProgrammeRole
+from accounts.roles import REVIEWER
 from audit.services import audit_record
-from core.errors import TransitionRefused
-from audit.transitions import transition_run
-from grants.calls.models import Call, CallState, Programme
+from grants.calls.models import Programme
 from workers.messenger import notify_user
-from applications.models import Application, ApplicationState
-from applications.review.models import Recommendation, Review, ReviewerProfile, ReviewState, Score
-from applications.review.ranking import assess, call_score_rows, cents, max_weighted_total, rubric_from, score_is_valid, weighted_total
+from applications.review.models import ReviewerProfile
 from applications.review.services.assignment import _require
 
 
@@ -38,10 +30,6 @@ def reviewer_invite(*, actor, programme_id: int, email: str, full_name: str = ""
                     countries=()):
     """Add a person to a programme's reviewer pool: create the account if needed (its owner
     chooses a password from the e-mailed link), give the reviewer role, keep the profile."""
-    from allauth.account import app_settings as allauth_settings
-    from allauth.account.models import EmailAddress
-    from allauth.account.utils import user_pk_to_url_str
-
     programme = Programme.objects.get(pk=programme_id)
     _require(actor.has_perm("applications.manage_reviewers", programme), None)
     email = (email or "").strip().lower()

@@ -1,30 +1,29 @@
-"""Use cases of independent review and selection: the only writers of reviews, scores,
-consensus scores and decisions.
+"""The reviewer's part: the declaration of (no) conflict of interest, the score sheet, the
+submission, and the manager's return of a review and consensus score.
 
-Lock order, everywhere: Call, then Application, then Review. State changes go through
-`transition_run`; other writes that matter call `audit_record` in their transaction; messages
-are outbox rows written in the same transaction."""
-from dataclasses import dataclass, field
+Lock order, everywhere in review: Call, then Application, then Review. Messages are outbox rows
+written in the same transaction."""
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from accounts.models import Membership, ProgrammeRole
-from accounts.roles import MANAGER, REVIEWER
+
+from accounts.roles import MANAGER
 from audit.services import audit_record
+from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
-from audit.transitions import transition_run
-from grants.calls.models import Call, CallState, Programme
+from core.money import cents
+from grants.calls.models import Call, Criterion
 from workers.messenger import notify_user
 from applications.models import Application, ApplicationState
-from applications.review.models import Recommendation, Review, ReviewerProfile, ReviewState, Score
-from applications.review.ranking import assess, call_score_rows, cents, max_weighted_total, rubric_from, score_is_valid, weighted_total
+from applications.review.models import Recommendation, Review, ReviewState, Score
+from applications.review.ranking import (assess, call_score_rows, max_weighted_total, rubric_from, score_is_valid,
+                                         weighted_total)
 from applications.review.services.assignment import IN_REVIEW, _call_titles, _require
 
 
@@ -44,18 +43,17 @@ def _review_application_id(review_id) -> int:
 def review_declare_no_conflict(*, actor, review_id: int) -> Review:
     """The reviewer signs that they have no conflict of interest; only now do they see the
     application. An empty score sheet is prepared for every criterion."""
-    def prepare(review):
-        state = Application.objects.values_list("state", flat=True).get(pk=review.application_id)
+    with transaction.atomic():
+        review = lock(Review, review_id)
+        check(actor, review, "declare_no_conflict", permission="applications.declare_review")
+        state, call_id = Application.objects.values_list("state", "call_id").get(pk=review.application_id)
         if state not in IN_REVIEW:
             raise TransitionRefused(_("This application is no longer under review."))
         review.declared_at = timezone.now()
-
-    def effects(review, event):
-        criteria = Application.objects.get(pk=review.application_id).call.criteria.values_list("pk", flat=True)
+        transition(review, "declare_no_conflict", actor=actor)
+        criteria = Criterion.objects.filter(call_id=call_id).values_list("pk", flat=True)
         Score.objects.bulk_create([Score(review=review, criterion_id=pk) for pk in criteria], ignore_conflicts=True)
-
-    return transition_run(model=Review, pk=review_id, transition="declare_no_conflict", actor=actor,
-                          permission="applications.declare_review", prepare=prepare, effects=effects)
+    return review
 
 
 def review_declare_conflict(*, actor, review_id: int, reason: str) -> Review:
@@ -65,26 +63,21 @@ def review_declare_conflict(*, actor, review_id: int, reason: str) -> Review:
         raise ValidationError({"reason": _("Describe the conflict of interest.")})
     application_id = _review_application_id(review_id)
     with transaction.atomic():
-        Application.objects.select_for_update().filter(pk=application_id).first()
-
-        def prepare(review):
-            review.declared_at = timezone.now()
-            review.conflict_reason = reason
-
-        def effects(review, event):
-            application = Application.objects.select_related("call").get(pk=review.application_id)
-            managers = get_user_model().objects.filter(
-                programme_roles__programme_id=application.call.programme_id, programme_roles__role=MANAGER).distinct()
-            for manager in managers:
-                notify_user(kind="review_conflict_declared", user=manager, obj=review, key=str(event.seq), context={
-                    "reviewer": str(actor), "application": application.reference or application.title,
-                    **_call_titles(application.call), "reason": reason,
-                    "path": reverse("reviews:review_call_assignments", args=[application.call_id])})
-
-        review = transition_run(model=Review, pk=review_id, transition="declare_conflict", actor=actor,
-                                permission="applications.declare_review", reason=reason, prepare=prepare,
-                                effects=effects)
-        _complete_if_done(actor=actor, application_id=application_id)
+        application = lock(Application, application_id)
+        review = lock(Review, review_id)
+        check(actor, review, "declare_conflict", permission="applications.declare_review")
+        review.declared_at = timezone.now()
+        review.conflict_reason = reason
+        event = transition(review, "declare_conflict", actor=actor, reason=reason)
+        call = application.call
+        managers = get_user_model().objects.filter(
+            programme_roles__programme_id=call.programme_id, programme_roles__role=MANAGER).distinct()
+        for manager in managers:
+            notify_user(kind="review_conflict_declared", user=manager, obj=review, key=str(event.seq), context={
+                "reviewer": str(actor), "application": application.reference or application.title,
+                **_call_titles(call), "reason": reason,
+                "path": reverse("reviews:review_call_assignments", args=[application.call_id])})
+        _complete_if_done(actor=actor, application=application)
     return review
 
 
@@ -169,37 +162,32 @@ def review_submit(*, actor, review_id: int, scores: dict | None = None, recommen
     application_id = _review_application_id(review_id)
     with transaction.atomic():
         application = Application.objects.select_for_update().select_related("call").get(pk=application_id)
-        review = Review.objects.select_for_update().get(pk=review_id)
-        _require(actor.has_perm("applications.score_review", review), None)
+        review = lock(Review, review_id)
+        check(actor, review, "submit", permission="applications.score_review")
         criteria = list(application.call.criteria.order_by("position"))
-        rubric = rubric_from(criteria)
         current = {s.criterion_id: s for s in review.scores.all()}
-        if review.state in SCORING_STATES:
-            errors = review_problems(review, application.call, criteria, current)
-            if errors:
-                raise ValidationError(errors)
-        total = weighted_total({cid: s.score for cid, s in current.items()}, rubric)
-
-        def prepare(r):
-            r.weighted_total = total
-            r.submitted_at = timezone.now()
-
-        review = transition_run(model=Review, pk=review_id, transition="submit", actor=actor,
-                                permission="applications.score_review", prepare=prepare, data={
-                                    "weighted_total": total, "recommendation": review.recommendation,
-                                    "scores": {str(cid): s.score for cid, s in current.items()}})
-        _complete_if_done(actor=actor, application_id=application_id)
+        errors = review_problems(review, application.call, criteria, current)
+        if errors:
+            raise ValidationError(errors)
+        total = weighted_total({cid: s.score for cid, s in current.items()}, rubric_from(criteria))
+        review.weighted_total = total
+        review.submitted_at = timezone.now()
+        transition(review, "submit", actor=actor, data={
+            "weighted_total": total, "recommendation": review.recommendation,
+            "scores": {str(cid): s.score for cid, s in current.items()}})
+        _complete_if_done(actor=actor, application=application)
     return review
 
 
-def _complete_if_done(*, actor, application_id: int) -> None:
-    """Inside the caller's transaction, with the application locked."""
-    application = Application.objects.select_for_update().get(pk=application_id)
-    states = list(Review.objects.filter(application_id=application_id).exclude(state=ReviewState.CONFLICTED)
+def _complete_if_done(*, actor, application: Application) -> None:
+    """Inside the caller's transaction, with `application` read under its row lock: reviewed once
+    every review that is not conflicted is submitted."""
+    states = list(Review.objects.filter(application_id=application.pk).exclude(state=ReviewState.CONFLICTED)
                   .values_list("state", flat=True))
     if application.state == ApplicationState.UNDER_REVIEW and states and all(s == ReviewState.SUBMITTED for s in states):
-        transition_run(model=Application, pk=application_id, transition="complete_review", actor=actor,
-                       reason="all reviews submitted", data={"reviews": len(states)})
+        check(actor, application, "complete_review")
+        transition(application, "complete_review", actor=actor, reason="all reviews submitted",
+                   data={"reviews": len(states)})
 
 
 def review_return(*, actor, review_id: int, comment: str) -> Review:
@@ -207,24 +195,20 @@ def review_return(*, actor, review_id: int, comment: str) -> Review:
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": _("Say what the reviewer should revise.")})
-
-    def prepare(review):
+    with transaction.atomic():
+        review = lock(Review, review_id)
+        check(actor, review, "return_for_revision", permission="applications.return_review")
         application = Application.objects.select_related("call").get(pk=review.application_id)
         if application.state not in IN_REVIEW:
             raise TransitionRefused(_("The application is decided; its reviews can no longer be returned."))
         review.returned_comment = comment
         review.due_at = max(review.due_at, timezone.now() + timedelta(days=RETURN_DAYS))
-
-    def effects(review, event):
-        application = Application.objects.select_related("call").get(pk=review.application_id)
-        reviewer = review.reviewer
-        notify_user(kind="review_returned", user=reviewer, obj=review, key=str(event.seq), context={
+        event = transition(review, "return_for_revision", actor=actor, reason=comment)
+        notify_user(kind="review_returned", user=review.reviewer, obj=review, key=str(event.seq), context={
             "application": application.title, **_call_titles(application.call),
             "comment": comment, "due": review.due_at.isoformat(),
             "path": reverse("reviews:review_detail", args=[review.pk])})
-
-    return transition_run(model=Review, pk=review_id, transition="return_for_revision", actor=actor,
-                          permission="applications.return_review", reason=comment, prepare=prepare, effects=effects)
+    return review
 
 
 def application_assessment(application, call=None):
@@ -261,7 +245,8 @@ def consensus_record(*, actor, application_id: int, score, justification: str) -
         application.consensus_justification = justification
         application.save(update_fields=["consensus_score", "consensus_justification"])
         _rubric, assessment = application_assessment(application, call)
+        mean = assessment.mean_total if assessment else None
         audit_record(actor=actor, action="consensus_record", obj=application, reason=justification, data={
             "score": application.consensus_score, "previous": previous,
-            "reviewers_mean": cents(assessment.mean_total) if assessment and assessment.mean_total is not None else None})
+            "reviewers_mean": None if mean is None else cents(mean)})
     return application
