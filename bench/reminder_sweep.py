@@ -225,7 +225,7 @@ def main():
     from django.db import connection
 
     from workers.celery import app
-    from workers.messenger import outbox_kick, relays_for
+    from workers.outbox import outbox_kick, relays_for
     from workers.models import Notification
     from workers.reminders import reminders_sweep
     from workers.tasks import noop

@@ -5,11 +5,12 @@ summary, so the demo logins find them on their notifications page. Both are uniq
 object, person and day, so a second run adds nothing."""
 
 
+from workers.digest import manager_digest_write
+from workers.reminders import reminders_sweep
+
+
 def seed(ctx) -> None:
     """`ctx`: programme, donor, calls (by code), organisations (list), users (by role), now."""
-    from workers.digest import manager_digest_write
-    from workers.reminders import reminders_sweep
-
     now = ctx.get("now")
     reminders_sweep(now, kick=False)
     manager_digest_write(now)

@@ -18,6 +18,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from workers.models import Delivery, Notification, NotificationPreference
+from workers.outbox import outbox_kick
 
 MANAGER_DIGEST = "manager_digest"
 DAILY_DIGEST = "daily_digest"
@@ -94,7 +95,6 @@ def digest_collect(now=None) -> int:
 
 
 def digest_daily(now=None) -> dict:
-    from workers.messenger import outbox_kick
 
     now = now or timezone.now()
     managers = manager_digest_write(now)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from workers.models import Delivery, Notification, NotificationPreference
+from workers.outbox import outbox_kick
 from workers.notifications import KINDS
 
 log = logging.getLogger(__name__)
@@ -48,38 +49,3 @@ def _kick_on_commit() -> None:
 
 def notify_user(*, kind: str, user, obj, key: str, context: dict) -> None:
     notify_email(kind=kind, email=user.email, obj=obj, key=key, context=context, language=user.language, recipient=user)
-
-
-# How long a commit hook (inside a user's request) may wait on a dead or silent broker.
-KICK_TIMEOUT = 1.0
-
-
-def relays_for(rows: int) -> int:
-    """How many relays to start for `rows` new messages: one per batch, at most RELAY_PARALLEL."""
-    from workers.outbox import BATCH
-
-    return max(1, min(getattr(settings, "HROMADA_RELAY_PARALLEL", 1), math.ceil(rows / BATCH)))
-
-
-def outbox_kick(parallel: int = 1) -> bool:
-    """Ask workers to relay the outbox now (`parallel` relays, each claiming its own rows); if
-    the broker is down the beat's periodic relay will. False when nothing could be queued."""
-    from workers.celery import app
-    from workers.tasks import outbox_relay
-
-    try:
-        if app.conf.task_always_eager:  # the embedded default: one relay, in this process
-            outbox_relay.apply(throw=True)
-            return True
-        # One attempt on its own connection with short timeouts. The pooled default retries for
-        # seconds on a refused connection and waits forever on a broker that accepts but never
-        # answers, all inside the user's request.
-        with app.connection_for_write(connect_timeout=KICK_TIMEOUT, transport_options={
-                "max_retries": 0, "socket_connect_timeout": KICK_TIMEOUT, "socket_timeout": KICK_TIMEOUT}) as conn:
-            producer = app.amqp.Producer(conn)
-            for _ in range(max(1, parallel)):
-                outbox_relay.apply_async(producer=producer, retry=False)
-        return True
-    except Exception:  # broker unreachable: the row is safe, the periodic relay picks it up
-        log.warning("outbox relay could not be queued; the periodic relay will send it", exc_info=True)
-        return False

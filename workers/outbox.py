@@ -16,6 +16,7 @@ confirmation was written (in practice none or one). Every message carries a Mess
 from its row, so even those are recognisable as duplicates by the receiving side.
 """
 import logging
+import math
 import queue
 import threading
 import time
@@ -29,6 +30,7 @@ from django.db import connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from workers.celery import app
 from workers.models import Delivery, Notification
 from workers.rendering import notification_render
 from workers.smtp import message_send
@@ -181,8 +183,6 @@ def outbox_send_batch(limit: int = BATCH) -> tuple[int, int]:
 
 
 def _eager() -> bool:
-    from workers.celery import app
-
     return bool(app.conf.task_always_eager)
 
 
@@ -197,7 +197,37 @@ def outbox_relay_all(seconds: float = RELAY_SECONDS) -> int:
         if claimed == 0:
             return total
         if time.monotonic() > end and not _eager():
-            from workers.messenger import outbox_kick
-
             outbox_kick()
             return total
+
+
+RELAY_TASK = "workers.tasks.outbox_relay"
+# How long a commit hook (inside a user's request) may wait on a dead or silent broker.
+KICK_TIMEOUT = 1.0
+
+
+def relays_for(rows: int) -> int:
+    """How many relays to start for `rows` new messages: one per batch, at most RELAY_PARALLEL."""
+    return max(1, min(getattr(settings, "HROMADA_RELAY_PARALLEL", 1), math.ceil(rows / BATCH)))
+
+
+def outbox_kick(parallel: int = 1) -> bool:
+    """Ask workers to relay the outbox now (`parallel` relays, each claiming its own rows); if
+    the broker is down the beat's periodic relay will. False when nothing could be queued."""
+    try:
+        if app.conf.task_always_eager:  # the embedded default: one relay, in this process
+            outbox_relay_all()
+            return True
+        # One attempt on its own connection with short timeouts. The pooled default retries for
+        # seconds on a refused connection and waits forever on a broker that accepts but never
+        # answers, all inside the user's request.
+        with app.connection_for_write(connect_timeout=KICK_TIMEOUT, transport_options={
+                "max_retries": 0, "socket_connect_timeout": KICK_TIMEOUT, "socket_timeout": KICK_TIMEOUT}) as conn:
+            producer = app.amqp.Producer(conn)
+            for _ in range(max(1, parallel)):
+                # By name: the task module imports this one (workers/tasks.py wraps outbox_relay_all).
+                app.send_task(RELAY_TASK, producer=producer, retry=False)
+        return True
+    except Exception:  # broker unreachable: the row is safe, the periodic relay picks it up
+        log.warning("outbox relay could not be queued; the periodic relay will send it", exc_info=True)
+        return False

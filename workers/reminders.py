@@ -21,7 +21,8 @@ from django.db.models import (Case, CharField, DateTimeField, F, OuterRef, Q, Su
 from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, NullIf, TruncDate
 from django.utils import timezone
 
-from workers.models import Delivery, NotificationPreference
+from workers.models import Delivery, Notification, NotificationPreference
+from workers.outbox import outbox_kick, relays_for
 
 CATCH_UP_DAYS = 30
 
@@ -166,8 +167,6 @@ COLUMNS = ["kind", "object_type", "recipient_id", "email", "language", "object_i
 
 def outbox_insert_select(*, kind: str, object_type: str, rows, now) -> int:
     """INSERT the outbox rows `rows` (reminder_queryset) describes; those already there are skipped."""
-    from workers.models import Notification
-
     inner_sql, inner_params = rows.query.sql_with_params()
     q = connection.ops.quote_name
     sql = (f"INSERT INTO {q(Notification._meta.db_table)} ({', '.join(q(c) for c in COLUMNS)}) "
@@ -183,7 +182,6 @@ SWEEP_LOCK = 0x68726D64  # "hrmd": one sweep at a time on PostgreSQL (two would 
 
 def reminders_sweep(now=None, *, kick: bool = True) -> dict[str, int]:
     """Write every reminder due now. Returns rows written per "kind:offset" (0 for a repeat)."""
-    from workers.messenger import outbox_kick, relays_for
 
     now = now or timezone.now()
     written = {}

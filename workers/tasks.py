@@ -2,7 +2,9 @@
 lost — does no harm), takes only JSON arguments and calls a service."""
 from celery import shared_task
 
+from workers.digest import digest_daily as run
 from workers.outbox import outbox_relay_all
+from workers.reminders import reminders_sweep as sweep
 
 
 # The relay sends for at most RELAY_SECONDS, then hands over to a fresh task: far below these limits.
@@ -13,15 +15,11 @@ def outbox_relay() -> int:
 
 @shared_task(name="workers.tasks.reminders_sweep", soft_time_limit=600, time_limit=660)
 def reminders_sweep() -> int:
-    from workers.reminders import reminders_sweep as sweep
-
     return sum(sweep().values())
 
 
 @shared_task(name="workers.tasks.digest_daily", soft_time_limit=600, time_limit=660)
 def digest_daily() -> dict:
-    from workers.digest import digest_daily as run
-
     return run()
 
 
