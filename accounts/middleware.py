@@ -1,29 +1,10 @@
+from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.contrib import auth
-from django.contrib.auth import middleware as auth_middleware
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
-from django.utils.functional import SimpleLazyObject
 
-from accounts.backends import session_offering_user
 from accounts.roles import FINANCE, MANAGER, programme_ids
-
-
-class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
-    """Django's, with `request.user` decided by Django's `auth.get_user` while the backend may take
-    the user the session was read with (accounts.sessions): one read instead of two."""
-
-    def process_request(self, request):
-        super().process_request(request)
-        request.user = SimpleLazyObject(lambda: user_of(request))
-
-
-def user_of(request):
-    if not hasattr(request, "_cached_user"):
-        with session_offering_user(request.session):
-            request._cached_user = auth.get_user(request)
-    return request._cached_user
 
 
 class UserLanguageMiddleware:
@@ -62,6 +43,4 @@ class MfaRequiredMiddleware:
             return False  # the API authenticates by token; tokens are issued only after enrolment
         if not programme_ids(user, MANAGER, FINANCE):
             return False
-        from allauth.mfa.models import Authenticator
-
         return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

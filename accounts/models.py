@@ -3,7 +3,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -156,24 +155,3 @@ class ProgrammeRole(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()} — {self.programme}"
-
-
-class UserSession(AbstractBaseSession):
-    """Django's database session with the logged-in user's id in a column of its own, so that one
-    statement reads the session, the user and their roles on each request (accounts/sessions.py),
-    and a deleted user's sessions go with them."""
-
-    # No database constraint: a session saved while its user is being deleted must not fail the
-    # request; the read then finds no user and the visitor is anonymous.
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
-                             db_constraint=False, related_name="+")
-
-    class Meta(AbstractBaseSession.Meta):
-        verbose_name = _("session")
-        verbose_name_plural = _("sessions")
-
-    @classmethod
-    def get_session_store_class(cls):
-        from accounts.sessions import SessionStore
-
-        return SessionStore

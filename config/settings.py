@@ -5,6 +5,8 @@ production sets DEBUG=false, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL,
 """
 from pathlib import Path
 
+import os
+
 import environ
 from django.utils.translation import gettext_lazy as _
 
@@ -56,7 +58,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "accounts.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -116,8 +118,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "accounts.backends.ModelBackend",
-    "accounts.backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -189,8 +191,16 @@ HROMADA_360G_PREFIX = env.str("OPENDATA_360G_PREFIX", default="hromada")
 HROMADA_IATI_REPORTING_ORG = env.str("OPENDATA_IATI_REPORTING_ORG", default="")
 HROMADA_PUBLISHER_NAME = env.str("OPENDATA_PUBLISHER_NAME", default="")
 
-# --- Celery ---------------------------------------------------------------------------------
+# --- Cache (sessions read from it) -----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis when there is one (shared by every web node), the process's memory on the embedded
+# default. Keys are prefixed so the broker's keys and other test runs sharing a Redis stay apart.
+CACHES = {"default": {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+    "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="hromada") + os.environ.get("PYTEST_XDIST_WORKER", ""),
+} if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 # No broker configured: the same task code runs in-process (the embedded default).
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -239,7 +249,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security -------------------------------------------------------------------------------
-SESSION_ENGINE = "accounts.sessions"  # Django's database sessions with a user column, read with the user
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # read from the cache, kept in the database
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

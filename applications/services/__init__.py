@@ -23,7 +23,6 @@ from applications.services.drafts import (  # noqa: F401
     _autosave_plan,
     _row_values,
     AUTOSAVE_ATTEMPTS,
-    AUTOSAVE_FIELDS,
     application_autosave,
     organisation_eligibility_problems,
 )

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation
 from audit.services import audit_record
-from config import hotpath
 from core.errors import TransitionRefused
 from core.money import CENT, cents
 from grants.calls.models import BudgetHeading, Call, HeadingKind, Question
@@ -317,11 +316,6 @@ def _row_values(app, changes: dict) -> dict:
 AUTOSAVE_ATTEMPTS = 8
 
 
-# What a text save reads: the draft's editable fields, its state and version, and what decides
-# who may write and until when. It is the most frequent request of the site (every open form,
-# every few seconds), so this read and the write are one SQL statement each (config.hotpath).
-AUTOSAVE_FIELDS = ("call", "organisation", "version", "state", "updated_at", "deadline_extended_to", *SCALAR_FIELDS,
-                   "answers")
 
 
 def application_autosave(*, actor, application_id: int, version: int | None, fields: dict,
@@ -358,18 +352,15 @@ def application_autosave(*, actor, application_id: int, version: int | None, fie
                     app.save(update_fields=["version", "updated_at", *_row_values(app, changes)])
                     current.update(changes)
             break
-        app, joined = hotpath.instance_get_joined(Application, application_id, fields=AUTOSAVE_FIELDS,
-                                                  joined={"call": ["deadline"]})
-        if app is None:
-            raise Application.DoesNotExist
+        app = Application.objects.select_related("call").get(pk=application_id)
         current, errors, conflicts, applied, changes = _autosave_plan(actor, app, fields, base, version,
-                                                                      joined["call__deadline"])
+                                                                      app.call.deadline)
         if not changes:
             break
         values = _row_values(app, changes)
         now = timezone.now()
-        written = hotpath.row_update(Application, app.pk, where={"version": app.version, "state": ApplicationState.DRAFT},
-                                     values={"version": app.version + 1, "updated_at": now, **values})
+        written = (Application.objects.filter(pk=app.pk, version=app.version, state=ApplicationState.DRAFT)
+                   .update(version=app.version + 1, updated_at=now, **values))
         if written:
             for name, value in values.items():
                 setattr(app, name, value)

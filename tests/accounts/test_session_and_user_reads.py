@@ -1,29 +1,24 @@
-"""The session and the logged-in user are read with SQL written once (accounts.sessions,
-accounts.backends, config.hotpath) instead of ORM queries: who is logged in, and who is not,
-must be exactly what Django's database sessions and authentication backends decide."""
+"""Who is logged in, and who is not, is what Django's own sessions (cached_db: the cache, then the
+database) and authentication backends decide; these are the cases a user would notice."""
 import json
 from datetime import timedelta
 
 import pytest
-from allauth.account import auth_backends as allauth_backends
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.auth import backends as django_backends
-from django.contrib.sessions.backends import db as django_db_sessions
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.cached_db import SessionStore
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import backends as hot_backends
-from accounts import sessions as hot_sessions
-from accounts.models import User, UserSession
+from accounts.models import User
 from applications import services
 from applications.models import Application
 from tests.factories import call_full
 
 PASSWORD = "correct-horse-battery"  # what tests/conftest.py make_user sets
-HOT_BACKENDS = ("accounts.backends.ModelBackend", "accounts.backends.AuthenticationBackend")
 
 
 @pytest.fixture
@@ -52,8 +47,12 @@ def session_key_of(client) -> str:
 
 
 def expire(client) -> None:
-    assert UserSession.objects.filter(session_key=session_key_of(client)).update(
-        expire_date=timezone.now() - timedelta(seconds=1)) == 1
+    """The session's time is up: its row says so and its cached copy is gone, as the cache's own
+    timeout (the session's age) would have it."""
+    key = session_key_of(client)
+    assert Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1)) == 1
+    store = SessionStore(session_key=key)
+    store._cache.delete(store.cache_key)
 
 
 def sends_to_login(response) -> bool:
@@ -73,17 +72,6 @@ def assert_session_expired_json(response):
 def dashboard_user(client):
     response = client.get(reverse("dashboard"))
     return response, response.wsgi_request.user
-
-
-# --- the session -----------------------------------------------------------------------------
-
-def test_sessions_and_users_are_read_by_the_hot_path(logged_in, user):
-    assert settings.SESSION_ENGINE == "accounts.sessions"
-    assert isinstance(logged_in.session, hot_sessions.SessionStore)
-    assert logged_in.session[BACKEND_SESSION_KEY] in HOT_BACKENDS
-    assert set(HOT_BACKENDS) <= set(settings.AUTHENTICATION_BACKENDS)
-    assert not {"django.contrib.auth.backends.ModelBackend",
-                "allauth.account.auth_backends.AuthenticationBackend"} & set(settings.AUTHENTICATION_BACKENDS)
 
 
 def test_logged_in_client_opens_a_page_that_needs_login(logged_in, user):
@@ -122,39 +110,18 @@ def test_unknown_or_garbled_session_cookie_is_anonymous(logged_in, draft, cookie
     assert dashboard_user(logged_in)[0].status_code == 200  # the real session is untouched
 
 
-class DjangoStore(django_db_sessions.SessionStore):
-    """Django's own database session store, on the same table."""
-
-    @classmethod
-    def get_model_class(cls):
-        return UserSession
-
-
-DjangoStore.__qualname__ = "SessionStore"  # session data is signed with the store's class name as salt
-
-
 def make_session(expire_in: timedelta) -> str:
-    store = DjangoStore()
+    store = SessionStore()
     store["hello"] = "Привіт"
     store.create()
-    UserSession.objects.filter(session_key=store.session_key).update(expire_date=timezone.now() + expire_in)
+    Session.objects.filter(session_key=store.session_key).update(expire_date=timezone.now() + expire_in)
     return store.session_key
-
-
-@pytest.mark.parametrize("state", ["valid", "expired", "unknown", "none"])
-def test_session_load_equals_djangos_database_sessions(db, state):
-    key = {"valid": lambda: make_session(timedelta(hours=1)), "expired": lambda: make_session(timedelta(seconds=-1)),
-           "unknown": lambda: "abcdefgh12345678abcdefgh12345678", "none": lambda: None}[state]()
-    ours, django_s = hot_sessions.SessionStore(key), DjangoStore(key)
-
-    assert ours.load() == django_s.load() == ({"hello": "Привіт"} if state == "valid" else {})
-    assert ours.session_key == django_s.session_key == (key if state == "valid" else None)
 
 
 def test_logging_out_makes_the_old_session_cookie_anonymous_even_replayed(logged_in):
     old_key = session_key_of(logged_in)
     assert logged_in.post(reverse("account_logout")).status_code == 302
-    assert not UserSession.objects.filter(session_key=old_key).exists()
+    assert not Session.objects.filter(session_key=old_key).exists()
     assert sends_to_login(dashboard_user(logged_in)[0])
 
     replay = Client()
@@ -193,7 +160,7 @@ def test_password_change_ends_every_existing_session(user, logged_in):
     for browser in (laptop, phone):
         response, request_user = dashboard_user(browser)
         assert sends_to_login(response) and not request_user.is_authenticated
-    assert not UserSession.objects.filter(session_key=phone_key).exists()  # flushed, as Django does
+    assert not Session.objects.filter(session_key=phone_key).exists()  # flushed, as Django does
 
 
 def test_session_with_a_wrong_auth_hash_is_anonymous(logged_in):
@@ -211,29 +178,11 @@ def test_changing_a_users_other_fields_keeps_them_logged_in(logged_in, user):
     assert response.status_code == 200 and request_user.full_name == "Олена Коваленко"
 
 
-@pytest.mark.parametrize("ours, theirs", [(hot_backends.ModelBackend, django_backends.ModelBackend),
-                                          (hot_backends.AuthenticationBackend, allauth_backends.AuthenticationBackend)],
-                         ids=["django", "allauth"])
-def test_backends_get_user_agrees_with_the_backends_they_replace(make_user, ours, theirs):
-    active, inactive = make_user(email="active@example.org"), make_user(email="inactive@example.org", is_active=False)
-    User.objects.filter(pk=active.pk).update(last_login=timezone.now())
-    missing = User.objects.order_by("-pk").first().pk + 1000
-
-    for user_id in (active.pk, inactive.pk, missing):
-        hot, orm = ours().get_user(user_id), theirs().get_user(user_id)
-        assert (hot is None) == (orm is None), user_id
-        if orm is not None:
-            assert {f.attname: getattr(hot, f.attname) for f in User._meta.concrete_fields} == \
-                   {f.attname: getattr(orm, f.attname) for f in User._meta.concrete_fields}
-    assert ours().get_user(active.pk) is not None and ours().get_user(inactive.pk) is None
-
-
-def test_login_through_the_form_stores_a_hot_path_backend_and_the_next_request_is_logged_in(client, user):
+def test_login_through_the_form_and_the_next_request_is_logged_in(client, user):
     response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
     assert response.status_code == 302, response.content.decode()[:2000]
 
     session = client.session
-    assert session[BACKEND_SESSION_KEY] in HOT_BACKENDS
     assert int(session[SESSION_KEY]) == user.pk
 
     response, request_user = dashboard_user(client)
@@ -249,44 +198,7 @@ def test_login_with_a_wrong_password_stays_anonymous(client, user):
     assert sends_to_login(dashboard_user(client)[0])
 
 
-# --- the session read with its user and their roles ------------------------------------------
-
-def test_the_session_row_names_its_user_from_login_to_logout(client, user):
-    client.get(reverse("account_login"))  # an anonymous visitor's session, if the page made one
-    assert not UserSession.objects.exclude(user=None).exists()
-
-    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
-    key = session_key_of(client)
-    assert UserSession.objects.get(session_key=key).user_id == user.pk
-
-    client.post(reverse("account_logout"))
-    assert not UserSession.objects.filter(user=user).exists()
-
-
-def test_deleting_a_user_deletes_their_sessions(user, logged_in):
-    phone = Client()
-    phone.force_login(user)
-    assert UserSession.objects.filter(user=user).count() == 2
-    User.objects.get(pk=user.pk).delete()
-    assert not UserSession.objects.filter(user_id=user.pk).exists()
-    assert sends_to_login(dashboard_user(logged_in)[0])
-
-
-def test_an_autosave_reads_session_user_and_roles_in_one_statement(logged_in, user, draft):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        response = autosave(logged_in, draft, title="One read for who I am")
-    assert response.status_code == 200, response.content
-    sql = [q["sql"] for q in queries.captured_queries]
-    # the session with its user and roles, the draft, the compare-and-set write
-    assert len(sql) == 3, sql
-    assert UserSession._meta.db_table in sql[0] and User._meta.db_table in sql[0]
-    assert not any("accounts_membership" in s for s in sql[1:]), sql
-
-
-def test_roles_read_with_the_session_equal_the_roles_read_on_their_own(user, logged_in, make_org, programme, grant_role):
+def test_roles_of_the_logged_in_user_are_the_roles_read_on_their_own(user, logged_in, make_org, programme, grant_role):
     from grants.calls.models import Programme
 
     from accounts import roles
@@ -300,7 +212,6 @@ def test_roles_read_with_the_session_equal_the_roles_read_on_their_own(user, log
     grant_role(user, programme, "donor")
 
     request_user = dashboard_user(logged_in)[1]
-    assert request_user._hromada_org_roles  # cached by the session read, no query of their own
     fresh = User.objects.get(pk=user.pk)
     assert roles.organisation_roles(request_user) == roles.organisation_roles(fresh)
     assert roles.organisation_roles(fresh)[other_org.pk] == "owner"
@@ -318,15 +229,6 @@ def test_a_membership_ended_between_requests_is_seen_on_the_next(user, logged_in
     assert Application.objects.get(pk=draft.pk).title == "Still a member"
 
 
-def test_the_user_column_never_decides_who_is_logged_in(user, logged_in, make_user):
-    """A session row naming another user (however it came about) is not taken: the user comes
-    from the signed session data, read on its own."""
-    mallory = make_user(email="mallory@example.org")
-    UserSession.objects.filter(session_key=session_key_of(logged_in)).update(user=mallory)
-    response, request_user = dashboard_user(logged_in)
-    assert response.status_code == 200 and request_user.pk == user.pk and request_user.email == user.email
-
-
 def test_the_nightly_task_deletes_expired_sessions_and_keeps_live_ones(user, logged_in):
     from accounts.tasks import sessions_clear_expired
     from workers.celery import app
@@ -334,7 +236,7 @@ def test_the_nightly_task_deletes_expired_sessions_and_keeps_live_ones(user, log
     live = session_key_of(logged_in)
     gone = make_session(timedelta(seconds=-1))
     assert sessions_clear_expired() == 1
-    assert set(UserSession.objects.values_list("session_key", flat=True)) == {live}
+    assert set(Session.objects.values_list("session_key", flat=True)) == {live}
     assert dashboard_user(logged_in)[0].status_code == 200
     assert any(entry["task"] == "accounts.tasks.sessions_clear_expired" for entry in app.conf.beat_schedule.values())
-    assert gone not in UserSession.objects.values_list("session_key", flat=True)
+    assert gone not in Session.objects.values_list("session_key", flat=True)
