@@ -13,6 +13,14 @@ from djmoney.money import Money
 REQUIRE_SERVICES = os.environ.get("HROMADA_REQUIRE_SERVICES") == "1"
 
 
+def pytest_configure(config):
+    """Test passwords are hashed with MD5: PBKDF2 at a million rounds (production's) costs 0.65 s
+    per user, and the suite makes thousands. In-process live servers share this setting."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def service_missing(reason: str):
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason} (CI requires it)")

@@ -314,6 +314,11 @@ def _row_values(app, changes: dict) -> dict:
 
 
 AUTOSAVE_ATTEMPTS = 8
+# What a text save reads: the draft's editable fields, its state and version, and what decides who
+# may write and until when. It is the most frequent request of the site (every open form, every
+# few seconds), so it reads only these (and the call's deadline), not the whole draft and call.
+AUTOSAVE_FIELDS = ("call", "organisation", "version", "state", "updated_at", "deadline_extended_to", *SCALAR_FIELDS,
+                   "answers")
 
 
 
@@ -352,7 +357,8 @@ def application_autosave(*, actor, application_id: int, version: int | None, fie
                     app.save(update_fields=["version", "updated_at", *_row_values(app, changes)])
                     current.update(changes)
             break
-        app = Application.objects.select_related("call").get(pk=application_id)
+        app = (Application.objects.select_related("call").only(*AUTOSAVE_FIELDS, "call__deadline")
+               .get(pk=application_id))
         current, errors, conflicts, applied, changes = _autosave_plan(actor, app, fields, base, version,
                                                                       app.call.deadline)
         if not changes:

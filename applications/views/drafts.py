@@ -204,8 +204,9 @@ def application_edit(request, pk):
         if not result.conflicts and not result.errors:
             messages.success(request, _("Draft saved."))
             return redirect("applications:application_edit", pk=app.pk)
-        # Show the person their own text again, with the other member's next to it.
-        app = result.application
+        # Show the person their own text again, with the other member's next to it (the draft as
+        # stored now, read whole: the save read only what it compares).
+        app = _visible(request, app.pk)
         conflicts = {name: {"theirs": _display(value)} for name, value in result.conflicts.items()}
         errors, hashes = result.errors, result.hashes
         values = {**result.values, **{k: v for k, v in fields.items() if k in conflicts or k in errors}}
