@@ -17,11 +17,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from accounts.models import Membership, ProgrammeRole
+from accounts.models import ProgrammeRole
+from accounts.selectors import organisation_member_users
 from applications.models import Application, ApplicationState
 from audit.services import audit_record
 from core.errors import TransitionRefused
-from audit.transitions import transition_run
+from audit.transitions import check, lock, transition
 from workers.messenger import notify_user
 from grants.disbursement import conditions as tranche_rules
 from grants.disbursement.selectors import exchange_rates_for_month, exchange_rates_used, grant_eligible_spent
@@ -43,19 +44,15 @@ def add_months(day: date, months: int) -> date:
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _grant_path(grant) -> str:
+def grant_path(grant) -> str:
     return f"/grants/{grant.pk}/"
 
 
-def _members(organisation_id):
-    return [m.user for m in Membership.objects.filter(organisation_id=organisation_id).select_related("user")]
-
-
-def _programme_people(programme_id, role):
+def programme_people(programme_id, role):
     return [r.user for r in ProgrammeRole.objects.filter(programme_id=programme_id, role=role).select_related("user")]
 
 
-def _notify(kind, users, obj, key, context):
+def notify_people(kind, users, obj, key, context):
     seen = set()
     for user in users:
         if user.pk in seen or not user.email:
@@ -64,19 +61,19 @@ def _notify(kind, users, obj, key, context):
         notify_user(kind=kind, user=user, obj=obj, key=key, context=context)
 
 
-def _lock_grant(grant_id) -> Grant:
+def grant_lock(grant_id) -> Grant:
     try:
         return Grant.objects.select_for_update().get(pk=grant_id)
     except Grant.DoesNotExist:
         raise ValidationError(_("This grant does not exist."))
 
 
-def _require(actor, permission, obj):
+def require_perm(actor, permission, obj):
     if not actor.has_perm(permission, obj):
         raise PermissionDenied(_("You may not do this."))
 
 
-def _amount(value, field_name, *, positive=True) -> Decimal:
+def amount_parse(value, field_name, *, positive=True) -> Decimal:
     try:
         amount = to_decimal(value)
     except (InvalidOperation, TypeError, ValueError):
@@ -90,12 +87,12 @@ def _amount(value, field_name, *, positive=True) -> Decimal:
     return amount
 
 
-def _line_snapshot(lines) -> list[dict]:
+def line_snapshot(lines) -> list[dict]:
     return [{"line": line.pk, "heading": line.heading_id, "heading_name": str(line.heading), "position": line.position,
              "description": line.description, "amount": str(line.amount)} for line in lines]
 
 
-def _dates_check(starts_on, ends_on, latest_end, max_months):
+def dates_check(starts_on, ends_on, latest_end, max_months):
     if ends_on < starts_on:
         raise ValidationError({"ends_on": _("The grant cannot end before it starts.")})
     if ends_on > latest_end:
@@ -106,14 +103,14 @@ def _dates_check(starts_on, ends_on, latest_end, max_months):
 def grant_terms_update(*, actor, grant_id: int, title: str, starts_on: date, ends_on: date) -> Grant:
     """Title and dates of a draft agreement."""
     with transaction.atomic():
-        grant = _lock_grant(grant_id)
-        _require(actor, "grants.manage_grant", grant)
+        grant = grant_lock(grant_id)
+        require_perm(actor, "grants.manage_grant", grant)
         if grant.state != GrantState.DRAFT:
             raise TransitionRefused(_("Only a draft agreement can be changed this way."))
         if not (title or "").strip():
             raise ValidationError({"title": _("The agreement needs a title.")})
         call = grant.call
-        _dates_check(starts_on, ends_on, add_months(starts_on, call.max_duration_months) - timedelta(days=1),
+        dates_check(starts_on, ends_on, add_months(starts_on, call.max_duration_months) - timedelta(days=1),
                      call.max_duration_months)
         before = {"title": grant.title, "starts_on": grant.starts_on, "ends_on": grant.ends_on}
         Grant.objects.filter(pk=grant.pk).update(title=title.strip(), starts_on=starts_on, ends_on=ends_on)
@@ -129,7 +126,7 @@ def _amounts_for(grant, lines, amounts: dict, descriptions: dict | None):
     if unknown:
         raise ValidationError(_("These budget lines are not part of this grant: %(ids)s.")
                               % {"ids": ", ".join(str(i) for i in sorted(unknown))})
-    new = {line.pk: _amount(amounts.get(line.pk, line.amount), f"line_{line.pk}", positive=False) for line in lines}
+    new = {line.pk: amount_parse(amounts.get(line.pk, line.amount), f"line_{line.pk}", positive=False) for line in lines}
     total = sum(new.values(), Decimal("0"))
     if lines and total != grant.amount_awarded:
         raise ValidationError(_("The budget adds up to %(total)s %(currency)s; it must equal the amount awarded, "
@@ -145,16 +142,16 @@ def _amounts_for(grant, lines, amounts: dict, descriptions: dict | None):
 def grant_budget_update(*, actor, grant_id: int, amounts: dict, descriptions: dict | None = None) -> Grant:
     """Edit the approved budget of a draft agreement (before signature, no flexibility limit)."""
     with transaction.atomic():
-        grant = _lock_grant(grant_id)
-        _require(actor, "grants.manage_grant", grant)
+        grant = grant_lock(grant_id)
+        require_perm(actor, "grants.manage_grant", grant)
         if grant.state != GrantState.DRAFT:
             raise TransitionRefused(_("After signature the budget changes through the flexibility rule or an amendment."))
         lines = list(GrantBudgetLine.objects.filter(grant=grant).select_related("heading").order_by("position", "pk"))
-        before = _line_snapshot(lines)
+        before = line_snapshot(lines)
         lines = _amounts_for(grant, lines, amounts, descriptions)
         GrantBudgetLine.objects.bulk_update(lines, ["amount", "description"])
         audit_record(actor=actor, action="grant_budget_update", obj=grant,
-                     data={"before": before, "after": _line_snapshot(lines)})
+                     data={"before": before, "after": line_snapshot(lines)})
     return grant
 
 
@@ -182,7 +179,7 @@ def agreement_path(grant):
     return settings.PRIVATE_STORAGE_ROOT / grant.signed_document if grant.signed_document else None
 
 
-def _decided(amendment, actor):
+def amendment_decided(amendment, actor):
     amendment.decided_by = actor if getattr(actor, "is_authenticated", False) else None
     amendment.decided_at = timezone.now()
 
@@ -200,15 +197,15 @@ def grant_budget_change(*, actor, grant_id: int, amounts: dict, reason: str = ""
     (each heading at most ±limit% cumulatively against the approved version) it applies at once
     and is audited; beyond it, it becomes an amendment the manager approves or rejects."""
     with transaction.atomic():
-        grant = _lock_grant(grant_id)
-        _require(actor, "grants.change_grant_budget", grant)
+        grant = grant_lock(grant_id)
+        require_perm(actor, "grants.change_grant_budget", grant)
         if grant.state not in (GrantState.ACTIVE, GrantState.SUSPENDED):
             raise TransitionRefused(_("The budget of this grant cannot change in its current state."))
         # An amendment carries the whole budget: nothing else changes it while one waits.
         if Amendment.objects.filter(grant=grant, state=Amendment.State.PROPOSED).exists():
             raise ValidationError(_("An amendment is already waiting for the programme manager's decision."))
         lines = list(GrantBudgetLine.objects.filter(grant=grant).select_related("heading").order_by("position", "pk"))
-        before = _line_snapshot(lines)
+        before = line_snapshot(lines)
         lines = _amounts_for(grant, lines, amounts, descriptions)
         from grants.agreements.selectors import grant_approved_version, version_heading_totals
 
@@ -219,72 +216,68 @@ def grant_budget_change(*, actor, grant_id: int, amounts: dict, reason: str = ""
         if not breaches:
             GrantBudgetLine.objects.bulk_update(lines, ["amount", "description"])
             audit_record(actor=actor, action="budget_change", obj=grant, reason=reason or "", data={
-                "before": before, "after": _line_snapshot(lines), "limit_pct": grant.call.flexibility_pct})
+                "before": before, "after": line_snapshot(lines), "limit_pct": grant.call.flexibility_pct})
             return BudgetChange(applied=True)
-        reason = _reason_required(reason, _("This change moves a heading beyond the %(pct)s%% flexibility limit and "
+        reason = reason_required(reason, _("This change moves a heading beyond the %(pct)s%% flexibility limit and "
                                             "needs an amendment: say why it is needed.")
                                   % {"pct": grant.call.flexibility_pct})
         version = (Amendment.objects.filter(grant=grant).aggregate(v=Max("version"))["v"] or 0) + 1
-        amendment = Amendment.objects.create(grant=grant, version=version, reason=reason, lines=_line_snapshot(lines),
+        amendment = Amendment.objects.create(grant=grant, version=version, reason=reason, lines=line_snapshot(lines),
                                              proposed_by=actor)
         event = audit_record(actor=actor, action="amendment_propose", obj=amendment, to_state=amendment.state,
                              reason=reason, data={"grant": grant.number, "version": version, "lines": amendment.lines,
                                                   "breaches": [{"heading": b.heading, "approved": b.approved,
                                                                 "proposed": b.proposed, "change_pct": b.change_pct}
                                                                for b in breaches]})
-        _notify("amendment_proposed", _programme_people(grant.call.programme_id, ProgrammeRole.Role.MANAGER), amendment,
-                str(event.seq), {"grant": grant.number, "version": version, "path": _grant_path(grant)})
+        notify_people("amendment_proposed", programme_people(grant.call.programme_id, ProgrammeRole.Role.MANAGER), amendment,
+                str(event.seq), {"grant": grant.number, "version": version, "path": grant_path(grant)})
         return BudgetChange(applied=False, amendment=amendment, breaches=breaches)
 
 
-def _amendment_decide(*, actor, amendment_id, transition, reason):
+def _amendment_decide(*, actor, amendment_id, decision, reason):
     amendment_grant = Amendment.objects.filter(pk=amendment_id).values_list("grant_id", flat=True).first()
     if amendment_grant is None:
         raise ValidationError(_("This amendment does not exist."))
     with transaction.atomic():
-        grant = _lock_grant(amendment_grant)
-
-        def prepare(amendment):
-            if transition == "approve" and grant.state not in (GrantState.ACTIVE, GrantState.SUSPENDED):
-                raise TransitionRefused(_("The grant is no longer running; its budget cannot change."))
-            _decided(amendment, actor)
-
-        def effects(amendment, event):
-            if transition == "approve":
-                lines = {line.pk: line for line in GrantBudgetLine.objects.filter(grant=grant)}
-                changed = []
-                for row in amendment.lines:
-                    line = lines.get(row["line"])
-                    if line is None:
-                        raise ValidationError(_("The amendment names a budget line that no longer exists."))
-                    line.amount, line.description = Decimal(row["amount"]), row["description"]
-                    changed.append(line)
-                if sum((line.amount for line in lines.values()), Decimal("0")) != grant.amount_awarded:
-                    raise ValidationError(_("The amended budget does not add up to the amount awarded."))
-                GrantBudgetLine.objects.bulk_update(changed, ["amount", "description"])
-            recipients = _members(grant.organisation_id)
-            if amendment.proposed_by_id and amendment.proposed_by not in recipients:
-                recipients.append(amendment.proposed_by)
-            _notify("amendment_decided", recipients, amendment, str(event.seq), {
-                "grant": grant.number, "version": amendment.version, "decision": amendment.get_state_display(),
-                "comment": reason, "path": _grant_path(grant)})
-
-        return transition_run(model=Amendment, pk=amendment_id, transition=transition, actor=actor,
-                              permission="grants.decide_amendment", reason=reason, prepare=prepare, effects=effects,
-                              data={"grant": grant.number})
+        grant = grant_lock(amendment_grant)
+        amendment = lock(Amendment, amendment_id)
+        check(actor, amendment, decision, permission="grants.decide_amendment")
+        if decision == "approve" and grant.state not in (GrantState.ACTIVE, GrantState.SUSPENDED):
+            raise TransitionRefused(_("The grant is no longer running; its budget cannot change."))
+        amendment_decided(amendment, actor)
+        event = transition(amendment, decision, actor=actor, reason=reason, data={"grant": grant.number})
+        if decision == "approve":
+            lines = {line.pk: line for line in GrantBudgetLine.objects.filter(grant=grant)}
+            changed = []
+            for row in amendment.lines:
+                line = lines.get(row["line"])
+                if line is None:
+                    raise ValidationError(_("The amendment names a budget line that no longer exists."))
+                line.amount, line.description = Decimal(row["amount"]), row["description"]
+                changed.append(line)
+            if sum((line.amount for line in lines.values()), Decimal("0")) != grant.amount_awarded:
+                raise ValidationError(_("The amended budget does not add up to the amount awarded."))
+            GrantBudgetLine.objects.bulk_update(changed, ["amount", "description"])
+        recipients = organisation_member_users(grant.organisation_id)
+        if amendment.proposed_by_id and amendment.proposed_by not in recipients:
+            recipients.append(amendment.proposed_by)
+        notify_people("amendment_decided", recipients, amendment, str(event.seq), {
+            "grant": grant.number, "version": amendment.version, "decision": amendment.get_state_display(),
+            "comment": reason, "path": grant_path(grant)})
+    return amendment
 
 
 def amendment_approve(*, actor, amendment_id: int, reason: str = "") -> Amendment:
     """The amended budget replaces the current one and becomes the new approved version."""
-    return _amendment_decide(actor=actor, amendment_id=amendment_id, transition="approve", reason=reason)
+    return _amendment_decide(actor=actor, amendment_id=amendment_id, decision="approve", reason=reason)
 
 
 def amendment_reject(*, actor, amendment_id: int, reason: str) -> Amendment:
-    reason = _reason_required(reason, _("Say why the amendment is rejected."))
-    return _amendment_decide(actor=actor, amendment_id=amendment_id, transition="reject", reason=reason)
+    reason = reason_required(reason, _("Say why the amendment is rejected."))
+    return _amendment_decide(actor=actor, amendment_id=amendment_id, decision="reject", reason=reason)
 
 
-def _reason_required(reason, what):
+def reason_required(reason, what):
     if not (reason or "").strip():
         raise ValidationError({"reason": what})
     return reason.strip()

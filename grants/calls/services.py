@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from djmoney.money import Money
 
 from audit.services import audit_record
+from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
-from audit.transitions import transition_run
 
 from grants.calls.models import CURRENCIES, BudgetHeading, Call, CallState, Contribution, Criterion, HeadingKind, Programme, Question, RequiredDocument, TrancheCondition, TranchePlanItem
 
@@ -52,30 +52,37 @@ COUNTED_STATES = [s for s in CallState.values if s not in (CallState.DRAFT, Call
 
 
 def call_publish(*, actor, call_id: int) -> Call:
-    def check_and_commit_envelope(call):
+    with transaction.atomic():
+        call = lock(Call, call_id)
+        check(actor, call, "publish", permission="grants.manage_call")
         # The programme row is the lock that keeps envelopes within its budget.
         programme = Programme.objects.select_for_update().get(pk=call.programme_id)
         problems = call_publish_problems(call, programme)
         if problems:
             raise ValidationError(problems)
         Programme.objects.filter(pk=programme.pk).update(envelopes_total=F("envelopes_total") + call.envelope.amount)
-
-    return transition_run(model=Call, pk=call_id, transition="publish", actor=actor,
-                          permission="grants.manage_call", prepare=check_and_commit_envelope,
-                          data={"envelope": str(Call.objects.values_list("envelope", flat=True).get(pk=call_id))})
+        transition(call, "publish", actor=actor, data={"envelope": str(call.envelope.amount)})
+    return call
 
 
 def call_cancel(*, actor, call_id: int, reason: str) -> Call:
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the call is cancelled.")})
-
-    def release_envelope(call):
-        if call.state in COUNTED_STATES:
+    with transaction.atomic():
+        call = lock(Call, call_id)
+        check(actor, call, "cancel", permission="grants.manage_call")
+        if call.state in COUNTED_STATES:  # its envelope goes back to the programme
             Programme.objects.select_for_update().filter(pk=call.programme_id).update(
                 envelopes_total=F("envelopes_total") - call.envelope.amount)
+        transition(call, "cancel", actor=actor, reason=reason)
+    return call
 
-    return transition_run(model=Call, pk=call_id, transition="cancel", actor=actor,
-                          permission="grants.manage_call", reason=reason, prepare=release_envelope)
+
+def _scheduled(call_id: int, name: str) -> None:
+    with transaction.atomic():
+        call = lock(Call, call_id)
+        check(SYSTEM, call, name)
+        transition(call, name, actor=SYSTEM, reason="schedule")
 
 
 def calls_open_close(now=None) -> tuple[int, int]:
@@ -83,10 +90,10 @@ def calls_open_close(now=None) -> tuple[int, int]:
     now = now or timezone.now()
     opened = closed = 0
     for pk in Call.objects.filter(state=CallState.PUBLISHED, opens_at__lte=now, deadline__gt=now).values_list("pk", flat=True):
-        transition_run(model=Call, pk=pk, transition="open", actor=SYSTEM, reason="schedule")
+        _scheduled(pk, "open")
         opened += 1
     for pk in Call.objects.filter(state=CallState.OPEN, deadline__lte=now).values_list("pk", flat=True):
-        transition_run(model=Call, pk=pk, transition="close", actor=SYSTEM, reason="schedule")
+        _scheduled(pk, "close")
         closed += 1
     return opened, closed
 

@@ -10,10 +10,23 @@ tranche approved by the manager and paid by the finance officer in hryvnias at t
 import io
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from accounts.demo import DEMO_PASSWORD
+from accounts.models import Membership, User
+from applications.models import Application, ApplicationState, BudgetLine
+from audit.transitions import check, lock, transition
+from grants.agreements.models import Grant, GrantState
+from grants.calls.models import Call
+from grants.disbursement import lifecycle as disbursement_lifecycle
+from grants.disbursement import services as disbursement_services
+from grants.disbursement.models import ExchangeRate, Payment, TrancheState
 
 GRANTEE_EMAIL = "grantee@demo.hromada.org"
 GRANTEE_NAME = "Nino Kapanadze"
@@ -25,8 +38,6 @@ RATES = {"UAH": Decimal("44.951200"), "AMD": Decimal("420.500000"), "GEL": Decim
 
 
 def _agreement_pdf(grant) -> bytes:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
 
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4)
@@ -40,11 +51,6 @@ def _agreement_pdf(grant) -> bytes:
 
 
 def _grantee_contact(organisation):
-    from allauth.account.models import EmailAddress
-
-    from accounts.demo import DEMO_PASSWORD
-    from accounts.models import Membership, User
-
     user = User.objects.filter(email=GRANTEE_EMAIL).first()
     if user is None:
         user = User.objects.create_user(email=GRANTEE_EMAIL, password=DEMO_PASSWORD, full_name=GRANTEE_NAME, language="en")
@@ -55,11 +61,6 @@ def _grantee_contact(organisation):
 
 def _awarded_application(ctx):
     """An awarded application of the demo programme, made here if the earlier demos made none."""
-    from accounts.models import Membership
-    from applications.models import Application, ApplicationState, BudgetLine
-    from audit.transitions import transition_run
-    from grants.calls.models import Call
-
     programme, manager = ctx["programme"], ctx["users"]["manager"]
     existing = Application.objects.filter(call__programme=programme, state=ApplicationState.AWARDED,
                                           awarded_amount__isnull=False).order_by("pk").first()
@@ -92,33 +93,29 @@ def _awarded_application(ctx):
                 BudgetLine.objects.create(application=app, heading=headings[min(position - 1, len(headings) - 1)],
                                           position=position, description=description, units=units, unit_cost=unit_cost)
 
-        def submitted(a):
-            a.reference = f"{call.code.upper()}-AWD-{a.pk:04d}"
-            a.submitted_at = timezone.now()
-
-        def awarded(a):
-            a.awarded_amount = min(AWARDED, a.requested_amount)
-            a.decided_at = timezone.now()
-            a.decision_note = "Awarded with a reduced amount (demo)."
-            locked = Call.objects.select_for_update().get(pk=call.pk)  # the envelope's ledger
-            if locked.awarded_total + a.awarded_amount > locked.envelope.amount:
-                raise ValueError("the demo award does not fit the call's envelope")
-            Call.objects.filter(pk=call.pk).update(awarded_total=F("awarded_total") + a.awarded_amount)
-
-        steps = [("submit", submitted), ("mark_eligible", None), ("start_review", None), ("complete_review", None),
-                 ("award", awarded)]
-        for name, prepare in steps:
-            transition_run(model=Application, pk=app.pk, transition=name, actor=manager if name != "submit" else contact,
-                           reason="seed_demo", prepare=prepare)
+        # The application's path to an award, step by step as the services take it.
+        steps = ["submit", "mark_eligible", "start_review", "complete_review", "award"]
+        for name in steps:
+            actor = contact if name == "submit" else manager
+            app = lock(Application, app.pk)
+            check(actor, app, name)
+            if name == "submit":
+                app.reference = f"{call.code.upper()}-AWD-{app.pk:04d}"
+                app.submitted_at = timezone.now()
+            if name == "award":
+                app.awarded_amount = min(AWARDED, app.requested_amount)
+                app.decided_at = timezone.now()
+                app.decision_note = "Awarded with a reduced amount (demo)."
+                locked = Call.objects.select_for_update().get(pk=call.pk)  # the envelope's ledger
+                if locked.awarded_total + app.awarded_amount > locked.envelope.amount:
+                    raise ValueError("the demo award does not fit the call's envelope")
+                Call.objects.filter(pk=call.pk).update(awarded_total=F("awarded_total") + app.awarded_amount)
+            transition(app, name, actor=actor, reason="seed_demo")
     return Application.objects.get(pk=app.pk)
 
 
 def seed(ctx) -> None:
     """`ctx`: programme, donor, calls (by code), organisations (list), users (by role), now."""
-    from applications.models import Application, ApplicationState
-    from grants.disbursement import lifecycle as disbursement_lifecycle, services as disbursement_services
-    from grants.disbursement.models import ExchangeRate, Payment, TrancheState
-    from grants.agreements.models import Grant, GrantState
 
     manager, finance = ctx["users"].get("manager"), ctx["users"].get("finance")
     if manager is None or finance is None:

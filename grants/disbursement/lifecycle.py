@@ -1,37 +1,31 @@
-"""Use cases for grant agreements, budgets, tranches, payments and exchange rates.
-
-The only writers of these models. Every state change goes through `transition_run`; every
-money movement writes an audit event; notifications are outbox rows in the same transaction.
-
-Lock order, everywhere: the Grant row, then its Tranche rows, then (inside `audit_record`) the
-audit head. A payment holds the grant's lock from its first read to its commit, so two finance
-officers can never both see the same room under the award."""
-import calendar
-import uuid
-from dataclasses import dataclass, field
+"""The signed grant's life, from the awarded application to closure. Each step moves money or
+waits on it: creating the agreement fixes its tranche plan, signing makes the signature tranches
+due and schedules the grantee's reports, terminating and closing cancel what is still open. So
+these use cases sit above agreements, grantee reports and tranches (docs/architecture.md)."""
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from accounts.models import Membership, ProgrammeRole
+
+from accounts.selectors import organisation_member_users
 from applications.models import Application, ApplicationState
 from audit.services import audit_record
+from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
-from audit.transitions import transition_run
-from workers.messenger import notify_user
+from grants.agreements.models import Amendment, Grant, GrantBudgetLine
+from grants.agreements.services import (add_months, agreement_store, amendment_decided, dates_check, grant_path,
+                                        line_snapshot, notify_people, reason_required, require_perm)
+from grants.calls.models import Programme, TrancheCondition
 from grants.disbursement import conditions as tranche_rules
-from grants.disbursement.selectors import exchange_rates_for_month, exchange_rates_used, grant_eligible_spent
-from grants.calls.models import CURRENCIES, Programme, TrancheCondition
-from grants.agreements.models import Amendment, Grant, GrantBudgetLine, GrantState
-from grants.disbursement.models import ExchangeRate, Payment, Tranche, TrancheState
-from grants.disbursement.money import cents, conversion_rate, convert, month_start, rate_round, scale, to_decimal
+from grants.disbursement.models import Tranche, TrancheState
+from grants.disbursement.money import scale
+from grants.disbursement.services import tranches_evaluate
+from reporting.grantee.models import GranteeReport, GranteeReportState, ReportKind
 from reporting.grantee.services import grantee_reports_schedule
-from grants.agreements.services import _dates_check, _decided, _grant_path, _line_snapshot, _members, _notify, _reason_required, _require, add_months, agreement_store
-from grants.disbursement.services import _tranches_evaluate
 
 
 def _call_plan(call) -> list[tuple[Decimal, str]]:
@@ -61,7 +55,7 @@ def grant_create_from_application(*, actor, application_id: int, starts_on: date
     except Application.DoesNotExist:
         raise ValidationError(_("This application does not exist."))
     call = application.call
-    _require(actor, "grants.create_grant", call)
+    require_perm(actor, "grants.create_grant", call)
     with transaction.atomic():
         programme = Programme.objects.select_for_update().get(pk=call.programme_id)  # the sequence's lock
         application = Application.objects.select_for_update().get(pk=application_id)
@@ -80,7 +74,7 @@ def grant_create_from_application(*, actor, application_id: int, starts_on: date
         months = min(application.duration_months or call.max_duration_months, call.max_duration_months)
         latest_end = add_months(starts_on, call.max_duration_months) - timedelta(days=1)
         ends_on = ends_on or (add_months(starts_on, months) - timedelta(days=1))
-        _dates_check(starts_on, ends_on, latest_end, call.max_duration_months)
+        dates_check(starts_on, ends_on, latest_end, call.max_duration_months)
         grant = Grant.objects.create(
             application=application, call=call, organisation=application.organisation,
             number=grant_number_next(programme=programme, country=application.organisation.country,
@@ -105,80 +99,82 @@ def grant_create_from_application(*, actor, application_id: int, starts_on: date
 
 
 def grant_sign(*, actor, grant_id: int, document, signed_on: date | None = None) -> Grant:
-    """Record the signature: the signed PDF is kept, the budget as signed becomes version 1,
-    and the tranches paid on signature become due."""
+    """Record the signature: the signed PDF is kept, the budget as signed becomes version 1, the
+    tranches paid on signature become due and the grantee's reports are scheduled."""
     if signed_on and signed_on > timezone.localdate():
         raise ValidationError({"signed_on": _("The signature date cannot be in the future.")})
     stored = agreement_store(document)
     signed_at = timezone.now()
     if signed_on and signed_on != timezone.localdate():
         signed_at = timezone.make_aware(datetime.combine(signed_on, time(12, 0)))
-
-    def prepare(grant):
-        lines = list(GrantBudgetLine.objects.filter(grant=grant))
-        if lines and sum((line.amount for line in lines), Decimal("0")) != grant.amount_awarded:
-            raise ValidationError(_("The budget does not add up to the amount awarded; correct it before signing."))
-        grant.signed_at = signed_at
-        grant.signed_document = stored
-
-    def effects(grant, event):
-        lines = list(GrantBudgetLine.objects.filter(grant=grant).select_related("heading").order_by("position", "pk"))
-        version = Amendment.objects.create(grant=grant, version=1, reason=_("Budget as signed"),
-                                           lines=_line_snapshot(lines), proposed_by=actor)
-        transition_run(model=Amendment, pk=version.pk, transition="approve", actor=actor, reason="signature",
-                       prepare=lambda a: _decided(a, actor))
-        _tranches_evaluate(grant, actor)
-        grantee_reports_schedule(grant_id=grant.pk, actor=actor)
-        _notify("grant_signed", _members(grant.organisation_id), grant, str(event.seq), {
-            "grant": grant.number, "title": grant.title, "amount": str(grant.amount_awarded), "currency": grant.currency,
-            "path": _grant_path(grant)})
-
     try:
-        return transition_run(model=Grant, pk=grant_id, transition="sign", actor=actor, permission="grants.manage_grant",
-                              prepare=prepare, effects=effects,
-                              data={"document": stored, "signed_at": signed_at.isoformat()})
+        with transaction.atomic():
+            grant = lock(Grant, grant_id)
+            check(actor, grant, "sign", permission="grants.manage_grant")
+            lines = list(GrantBudgetLine.objects.filter(grant=grant).select_related("heading").order_by("position", "pk"))
+            if lines and sum((line.amount for line in lines), Decimal("0")) != grant.amount_awarded:
+                raise ValidationError(_("The budget does not add up to the amount awarded; correct it before signing."))
+            grant.signed_at = signed_at
+            grant.signed_document = stored
+            event = transition(grant, "sign", actor=actor, data={"document": stored, "signed_at": signed_at.isoformat()})
+            version = Amendment.objects.create(grant=grant, version=1, reason=_("Budget as signed"),
+                                               lines=line_snapshot(lines), proposed_by=actor)
+            amendment_decided(version, actor)
+            transition(version, "approve", actor=actor, reason="signature")
+            tranches_evaluate(grant, actor)
+            grantee_reports_schedule(grant_id=grant.pk, actor=actor)
+            notify_people("grant_signed", organisation_member_users(grant.organisation_id), grant, str(event.seq), {
+                "grant": grant.number, "title": grant.title, "amount": str(grant.amount_awarded),
+                "currency": grant.currency, "path": grant_path(grant)})
     except BaseException:
         (settings.PRIVATE_STORAGE_ROOT / stored).unlink(missing_ok=True)
         raise
-
-
+    return grant
 
 
 def grant_suspend(*, actor, grant_id: int, reason: str) -> Grant:
-    reason = _reason_required(reason, _("Say why the grant is suspended."))
-    return transition_run(model=Grant, pk=grant_id, transition="suspend", actor=actor, permission="grants.manage_grant",
-                          reason=reason)
+    reason = reason_required(reason, _("Say why the grant is suspended."))
+    with transaction.atomic():
+        grant = lock(Grant, grant_id)
+        check(actor, grant, "suspend", permission="grants.manage_grant")
+        transition(grant, "suspend", actor=actor, reason=reason)
+    return grant
 
 
 def grant_resume(*, actor, grant_id: int, reason: str = "") -> Grant:
-    return transition_run(model=Grant, pk=grant_id, transition="resume", actor=actor, permission="grants.manage_grant",
-                          reason=reason, effects=lambda grant, event: _tranches_evaluate(grant, actor))
+    """The grant runs again; tranches whose condition was met meanwhile become due."""
+    with transaction.atomic():
+        grant = lock(Grant, grant_id)
+        check(actor, grant, "resume", permission="grants.manage_grant")
+        transition(grant, "resume", actor=actor, reason=reason)
+        tranches_evaluate(grant, actor)
+    return grant
 
 
-def _cancel_open_tranches(grant, actor, reason, *, keep_final=False):
+def _open_tranches_cancel(grant, actor, reason) -> list[int]:
+    """Cancel the grant's planned and due tranches (approved ones may still be paid), saying why."""
     cancelled = []
     for tranche in Tranche.objects.select_for_update().filter(
             grant=grant, state__in=[TrancheState.PLANNED, TrancheState.DUE]).order_by("position"):
-        if keep_final and tranche.condition == TrancheCondition.FINAL_REPORT:
-            continue
-        transition_run(model=Tranche, pk=tranche.pk, transition="cancel", actor=actor, reason=reason,
-                       prepare=lambda t: setattr(t, "due_reason", reason))
+        check(actor, tranche, "cancel")
+        tranche.due_reason = reason
+        transition(tranche, "cancel", actor=actor, reason=reason)
         cancelled.append(tranche.position)
     return cancelled
 
 
 def grant_terminate(*, actor, grant_id: int, reason: str) -> Grant:
     """End the grant early: every planned or due tranche is cancelled (approved ones may still be paid)."""
-    reason = _reason_required(reason, _("Say why the grant is terminated."))
-    return transition_run(
-        model=Grant, pk=grant_id, transition="terminate", actor=actor, permission="grants.manage_grant", reason=reason,
-        effects=lambda grant, event: _cancel_open_tranches(grant, actor, _("Cancelled: the grant was terminated (%(reason)s).")
-                                                           % {"reason": reason}))
+    reason = reason_required(reason, _("Say why the grant is terminated."))
+    with transaction.atomic():
+        grant = lock(Grant, grant_id)
+        check(actor, grant, "terminate", permission="grants.manage_grant")
+        transition(grant, "terminate", actor=actor, reason=reason)
+        _open_tranches_cancel(grant, actor, _("Cancelled: the grant was terminated (%(reason)s).") % {"reason": reason})
+    return grant
 
 
 def grant_close_problems(grant) -> list[str]:
-    from reporting.grantee.models import GranteeReport, GranteeReportState, ReportKind
-
     problems = []
     if not GranteeReport.objects.filter(grant=grant, kind=ReportKind.FINAL, state=GranteeReportState.APPROVED).exists():
         problems.append(_("The final report is not approved yet."))
@@ -192,12 +188,12 @@ def grant_close_problems(grant) -> list[str]:
 
 
 def grant_close(*, actor, grant_id: int, reason: str = "") -> Grant:
-    def prepare(grant):
+    with transaction.atomic():
+        grant = lock(Grant, grant_id)
+        check(actor, grant, "close", permission="grants.manage_grant")
         problems = grant_close_problems(grant)
         if problems:
             raise ValidationError(problems)
-
-    return transition_run(
-        model=Grant, pk=grant_id, transition="close", actor=actor, permission="grants.manage_grant", reason=reason,
-        prepare=prepare,
-        effects=lambda grant, event: _cancel_open_tranches(grant, actor, _("Cancelled: the grant was closed.")))
+        transition(grant, "close", actor=actor, reason=reason)
+        _open_tranches_cancel(grant, actor, _("Cancelled: the grant was closed."))
+    return grant

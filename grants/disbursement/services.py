@@ -1,41 +1,38 @@
-"""Use cases for grant agreements, budgets, tranches, payments and exchange rates.
-
-The only writers of these models. Every state change goes through `transition_run`; every
-money movement writes an audit event; notifications are outbox rows in the same transaction.
+"""Use cases of the signed grant's money: tranches become due when their conditions are met,
+managers approve them, finance officers record payments (never the approver: four eyes), and
+monthly exchange rates.
 
 Lock order, everywhere: the Grant row, then its Tranche rows, then (inside `audit_record`) the
 audit head. A payment holds the grant's lock from its first read to its commit, so two finance
 officers can never both see the same room under the award."""
-import calendar
-import uuid
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from django.conf import settings
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from accounts.models import Membership, ProgrammeRole
-from applications.models import Application, ApplicationState
+
+from accounts.models import ProgrammeRole
+from accounts.selectors import organisation_member_users
 from audit.services import audit_record
+from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
-from audit.transitions import transition_run
-from workers.messenger import notify_user
+from grants.agreements.models import Grant, GrantState
+from grants.agreements.services import amount_parse, grant_lock, grant_path, notify_people, programme_people, require_perm
+from grants.calls.models import CURRENCIES, TrancheCondition
 from grants.disbursement import conditions as tranche_rules
-from grants.disbursement.selectors import exchange_rates_for_month, exchange_rates_used, grant_eligible_spent
-from grants.calls.models import CURRENCIES, Programme, TrancheCondition
-from grants.agreements.models import Amendment, Grant, GrantBudgetLine, GrantState
 from grants.disbursement.models import ExchangeRate, Payment, Tranche, TrancheState
-from grants.disbursement.money import cents, conversion_rate, convert, month_start, rate_round, scale, to_decimal
-from grants.agreements.services import _amount, _grant_path, _lock_grant, _members, _notify, _programme_people, _require
+from grants.disbursement.money import cents, conversion_rate, convert, month_start, rate_round, to_decimal
+from grants.disbursement.selectors import exchange_rates_for_month, exchange_rates_used, grant_eligible_spent
+from reporting.grantee.models import GranteeReport, GranteeReportState, ReportKind
 
 
 PAYABLE_GRANT_STATES = [GrantState.ACTIVE, GrantState.TERMINATED]  # a terminated grant still settles approved tranches
 
 
-def _tranches_evaluate(grant, actor) -> list[Tranche]:
+def tranches_evaluate(grant, actor) -> list[Tranche]:
     """Make due every planned tranche whose condition is met (the grant row is locked by the caller).
 
     Signature tranches are due once signed. An interim tranche waits for its interim report
@@ -44,8 +41,6 @@ def _tranches_evaluate(grant, actor) -> list[Tranche]:
     waits for the approved final report and settled earlier tranches; the balance cap sets it.
     A tranche whose amount comes to nothing is cancelled, with the reason.
     """
-    from reporting.grantee.models import GranteeReport, GranteeReportState, ReportKind
-
     if grant.state != GrantState.ACTIVE:
         return []
     tranches = list(Tranche.objects.select_for_update().filter(grant=grant).order_by("position"))
@@ -83,24 +78,22 @@ def _tranches_evaluate(grant, actor) -> list[Tranche]:
                 decision = tranche_rules.balance_due(awarded=grant.amount_awarded, paid=paid_total, committed_other=0,
                                                      eligible_spent=spent)
 
-        def prepare(t, decision=decision):
-            t.due_amount = decision.amount
-            t.due_reason = decision.reason
-            t.due_on = today + timedelta(days=tranche_rules.PAYMENT_TERM_DAYS) if decision.amount > 0 else None
-
+        tranche.due_amount = decision.amount
+        tranche.due_reason = decision.reason
+        tranche.due_on = today + timedelta(days=tranche_rules.PAYMENT_TERM_DAYS) if decision.amount > 0 else None
         if decision.amount > 0:
-            tranches[index] = transition_run(
-                model=Tranche, pk=tranche.pk, transition="make_due", actor=actor, reason=decision.reason, prepare=prepare,
-                data={"grant": grant.number, "due_amount": decision.amount, "planned_amount": tranche.planned_amount},
-                effects=lambda t, event: _notify(
-                    "tranche_due", _programme_people(grant.call.programme_id, ProgrammeRole.Role.MANAGER), t, str(event.seq),
-                    {"grant": grant.number, "tranche": t.position, "amount": str(t.due_amount), "currency": grant.currency,
-                     "reason": t.due_reason, "path": _grant_path(grant)}))
-            made.append(tranches[index])
+            check(actor, tranche, "make_due")
+            event = transition(tranche, "make_due", actor=actor, reason=decision.reason, data={
+                "grant": grant.number, "due_amount": decision.amount, "planned_amount": tranche.planned_amount})
+            notify_people("tranche_due", programme_people(grant.call.programme_id, ProgrammeRole.Role.MANAGER), tranche,
+                          str(event.seq), {"grant": grant.number, "tranche": tranche.position,
+                                           "amount": str(tranche.due_amount), "currency": grant.currency,
+                                           "reason": tranche.due_reason, "path": grant_path(grant)})
+            made.append(tranche)
         else:  # nothing to pay now: the tranche is cancelled and says why
-            tranches[index] = transition_run(model=Tranche, pk=tranche.pk, transition="cancel", actor=actor,
-                                             reason=decision.reason, prepare=prepare,
-                                             data={"grant": grant.number, "due_amount": "0"})
+            check(actor, tranche, "cancel")
+            transition(tranche, "cancel", actor=actor, reason=decision.reason,
+                       data={"grant": grant.number, "due_amount": "0"})
     return made
 
 
@@ -113,8 +106,8 @@ def tranche_conditions_check(*, grant_id: int, actor) -> list[Tranche]:
     so that your locks are not held while this one takes the grant's.
     """
     with transaction.atomic():
-        grant = _lock_grant(grant_id)
-        return _tranches_evaluate(grant, actor)
+        grant = grant_lock(grant_id)
+        return tranches_evaluate(grant, actor)
 
 
 def tranche_approve(*, actor, tranche_id: int, reason: str = "") -> Tranche:
@@ -123,23 +116,20 @@ def tranche_approve(*, actor, tranche_id: int, reason: str = "") -> Tranche:
     if grant_id is None:
         raise ValidationError(_("This tranche does not exist."))
     with transaction.atomic():
-        grant = _lock_grant(grant_id)
-
-        def prepare(tranche):
-            if grant.state != GrantState.ACTIVE:
-                raise TransitionRefused(_("Tranches of a grant that is not active cannot be approved."))
-            tranche.approved_by = actor
-            tranche.approved_at = timezone.now()
-
-        def effects(tranche, event):
-            _notify("tranche_approved", _programme_people(grant.call.programme_id, ProgrammeRole.Role.FINANCE), tranche,
-                    str(event.seq), {"grant": grant.number, "tranche": tranche.position, "amount": str(tranche.due_amount),
-                                     "currency": grant.currency, "path": _grant_path(grant)})
-
-        return transition_run(model=Tranche, pk=tranche_id, transition="approve", actor=actor,
-                              permission="grants.approve_tranche", reason=reason, prepare=prepare, effects=effects,
-                              data={"grant": grant.number, "due_amount": Tranche.objects.values_list(
-                                  "due_amount", flat=True).get(pk=tranche_id)})
+        grant = grant_lock(grant_id)
+        tranche = lock(Tranche, tranche_id)
+        check(actor, tranche, "approve", permission="grants.approve_tranche")
+        if grant.state != GrantState.ACTIVE:
+            raise TransitionRefused(_("Tranches of a grant that is not active cannot be approved."))
+        tranche.approved_by = actor
+        tranche.approved_at = timezone.now()
+        event = transition(tranche, "approve", actor=actor, reason=reason,
+                           data={"grant": grant.number, "due_amount": tranche.due_amount})
+        notify_people("tranche_approved", programme_people(grant.call.programme_id, ProgrammeRole.Role.FINANCE), tranche,
+                      str(event.seq), {"grant": grant.number, "tranche": tranche.position,
+                                       "amount": str(tranche.due_amount), "currency": grant.currency,
+                                       "path": grant_path(grant)})
+    return tranche
 
 
 def payment_conversion(*, paid_on: date, amount: Decimal, currency: str, grant_currency: str):
@@ -178,7 +168,7 @@ def payment_record(*, actor, tranche_id: int, paid_on: date, amount, currency: s
     bank_reference = (bank_reference or "").strip()
     if not bank_reference:
         raise ValidationError({"bank_reference": _("Enter the bank's reference of the transfer.")})
-    amount = _amount(amount, "amount")
+    amount = amount_parse(amount, "amount")
     currency = (currency or "").upper()
     if currency not in CURRENCIES:
         raise ValidationError({"currency": _("Choose one of %(list)s.") % {"list": ", ".join(CURRENCIES)}})
@@ -187,45 +177,44 @@ def payment_record(*, actor, tranche_id: int, paid_on: date, amount, currency: s
     tranche = Tranche.objects.select_related("grant__call").filter(pk=tranche_id).first()
     if tranche is None:
         raise ValidationError(_("This tranche does not exist."))
-    _require(actor, "grants.pay_tranche", tranche)
+    require_perm(actor, "grants.pay_tranche", tranche)
     grant_id = tranche.grant_id
     try:
         with transaction.atomic():
-            grant = _lock_grant(grant_id)
+            grant = grant_lock(grant_id)
             if Payment.objects.filter(bank_reference=bank_reference).exists():
                 raise _already_recorded(bank_reference)
             rate, rate_month, converted = payment_conversion(paid_on=paid_on, amount=amount, currency=currency,
                                                              grant_currency=grant.currency)
 
-            def prepare(tranche):
-                if tranche.approved_by_id == actor.pk:
-                    raise PermissionDenied(_("You approved this tranche, so someone else must record its payment "
-                                             "(four-eyes rule)."))
-                if grant.state not in PAYABLE_GRANT_STATES:
-                    raise TransitionRefused(_("Payments are not possible while the grant is %(state)s.")
-                                            % {"state": grant.get_state_display().lower()})
-                if converted > tranche.due_amount:
-                    raise ValidationError({"amount": _(
-                        "%(converted)s %(grant_currency)s is more than the %(due)s %(grant_currency)s approved for this "
-                        "tranche.") % {"converted": converted, "due": tranche.due_amount, "grant_currency": grant.currency}})
-                after = grant.paid_total + converted
-                if after > grant.amount_awarded:
-                    raise ValidationError({"amount": _(
-                        "This payment would bring the total paid to %(after)s %(currency)s, above the %(awarded)s awarded."
-                    ) % {"after": after, "awarded": grant.amount_awarded, "currency": grant.currency}})
-                if (tranche.condition != TrancheCondition.FINAL_REPORT
-                        and after > tranche_rules.prefinancing_cap(grant.amount_awarded)):
-                    raise ValidationError({"amount": _(
-                        "Before the final report at most 90%% of the grant (%(cap)s %(currency)s) may be paid; this "
-                        "payment would bring it to %(after)s.") % {
-                        "cap": cents(tranche_rules.prefinancing_cap(grant.amount_awarded)), "after": after,
-                        "currency": grant.currency}})
-
+            tranche = lock(Tranche, tranche_id)
+            check(actor, tranche, "pay", permission="grants.pay_tranche")
+            if tranche.approved_by_id == actor.pk:
+                raise PermissionDenied(_("You approved this tranche, so someone else must record its payment "
+                                         "(four-eyes rule)."))
+            if grant.state not in PAYABLE_GRANT_STATES:
+                raise TransitionRefused(_("Payments are not possible while the grant is %(state)s.")
+                                        % {"state": grant.get_state_display().lower()})
+            if converted > tranche.due_amount:
+                raise ValidationError({"amount": _(
+                    "%(converted)s %(grant_currency)s is more than the %(due)s %(grant_currency)s approved for this "
+                    "tranche.") % {"converted": converted, "due": tranche.due_amount, "grant_currency": grant.currency}})
+            after = grant.paid_total + converted
+            if after > grant.amount_awarded:
+                raise ValidationError({"amount": _(
+                    "This payment would bring the total paid to %(after)s %(currency)s, above the %(awarded)s awarded."
+                ) % {"after": after, "awarded": grant.amount_awarded, "currency": grant.currency}})
+            if (tranche.condition != TrancheCondition.FINAL_REPORT
+                    and after > tranche_rules.prefinancing_cap(grant.amount_awarded)):
+                raise ValidationError({"amount": _(
+                    "Before the final report at most 90%% of the grant (%(cap)s %(currency)s) may be paid; this "
+                    "payment would bring it to %(after)s.") % {
+                    "cap": cents(tranche_rules.prefinancing_cap(grant.amount_awarded)), "after": after,
+                    "currency": grant.currency}})
             data = {"grant": grant.number, "amount": amount, "currency": currency, "exchange_rate": rate,
                     "rate_month": rate_month, "amount_grant_currency": converted, "grant_currency": grant.currency,
                     "bank_reference": bank_reference, "paid_on": paid_on}
-            tranche = transition_run(model=Tranche, pk=tranche_id, transition="pay", actor=actor,
-                                     permission="grants.pay_tranche", prepare=prepare, data=data)
+            transition(tranche, "pay", actor=actor, data=data)
             payment = Payment.objects.create(
                 tranche=tranche, grant=grant, paid_on=paid_on, amount=amount, currency=currency, exchange_rate=rate,
                 rate_month=rate_month, amount_programme_currency=converted, bank_reference=bank_reference,
@@ -234,12 +223,12 @@ def payment_record(*, actor, tranche_id: int, paid_on: date, amount, currency: s
             event = audit_record(actor=actor, action="payment_record", obj=payment, data={
                 **data, "tranche": tranche.position, "paid_total_before": grant.paid_total,
                 "paid_total_after": grant.paid_total + converted})
-            _notify("payment_recorded", _members(grant.organisation_id), payment, str(event.seq), {
+            notify_people("payment_recorded", organisation_member_users(grant.organisation_id), payment, str(event.seq), {
                 "grant": grant.number, "tranche": tranche.position, "amount": str(amount), "currency": currency,
                 "converted": str(converted), "grant_currency": grant.currency, "paid_on": paid_on.isoformat(),
-                "path": _grant_path(grant)})
+                "path": grant_path(grant)})
             grant.paid_total += converted
-            _tranches_evaluate(grant, actor)  # an interim report approved earlier may now release the next tranche
+            tranches_evaluate(grant, actor)  # an interim report approved earlier may now release the next tranche
     except IntegrityError as exc:  # the database's own guards, should a check above ever be bypassed
         text = str(exc).lower()
         if "bank_reference" in text:
