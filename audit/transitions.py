@@ -12,11 +12,9 @@ own transaction, like this:
 Nothing else changes a state field: the fields are django-fsm `protected` and every transition
 leaves an AuditEvent with the state it left and the state it reached.
 """
-from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMFieldMixin, TransitionNotAllowed, can_proceed, has_transition_perm
@@ -65,19 +63,3 @@ def transition(obj: models.Model, name: str, *, actor, reason: str = "", data: d
     return audit_record(actor=actor, action=name, obj=obj, from_state=from_state, to_state=getattr(obj, field),
                         reason=reason, data=data)
 
-
-def transition_run(*, model, pk, transition: str, actor, permission: str | None = None, reason: str = "",
-                   data: dict | None = None, kwargs: dict | None = None, prepare: Callable | None = None,
-                   after_commit: Iterable[Callable] = (), effects: Callable | None = None):
-    """Deprecated: the services are being rewritten to compose the parts above."""
-    with transaction.atomic():
-        obj = lock(model, pk)
-        check(actor, obj, transition, permission=permission)
-        if prepare:
-            prepare(obj)
-        event = globals()["transition"](obj, transition, actor=actor, reason=reason, data=data, **(kwargs or {}))
-        if effects:
-            effects(obj, event)
-        for fn in after_commit:
-            transaction.on_commit(fn)
-    return obj

@@ -1,11 +1,9 @@
-"""Use cases for grant agreements, budgets, tranches, payments and exchange rates.
+"""Use cases of grant agreements: terms, the budget as agreed, budget changes within the
+flexibility limit and amendments beyond it. The only writers of these models; every change
+writes an audit event and notifications are outbox rows in the same transaction.
 
-The only writers of these models. Every state change goes through `transition_run`; every
-money movement writes an audit event; notifications are outbox rows in the same transaction.
-
-Lock order, everywhere: the Grant row, then its Tranche rows, then (inside `audit_record`) the
-audit head. A payment holds the grant's lock from its first read to its commit, so two finance
-officers can never both see the same room under the award."""
+Lock order, everywhere: the Grant row, then its other rows, then (inside `audit_record`) the
+audit head."""
 import calendar
 import uuid
 from dataclasses import dataclass, field

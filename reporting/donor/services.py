@@ -17,14 +17,17 @@ from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.roles import DONOR, MANAGER, programme_ids
 from audit.services import audit_record
+from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
-from audit.transitions import transition_run
 from grants.calls.models import Programme
+from workers.celery import enqueue
 from workers.messenger import notify_user
 
 from reporting.donor.figures import programme_figures, programme_portfolio_rows, programme_tranche_rows
 from reporting.donor.models import DonorReport, DonorReportState
+from reporting.donor.pdf.report import donor_report_build
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -51,8 +54,7 @@ def _period_label(report) -> str:
 
 
 def _enqueue(report_id: int) -> None:
-    from reporting.donor.tasks import donor_report_generate_task
-    from workers.celery import enqueue
+    from reporting.donor.tasks import donor_report_generate_task  # the task module imports this one
 
     if not enqueue(donor_report_generate_task, report_id):
         donor_report_fail(report_id=report_id, error=_("The task queue could not be reached. Try again in a moment."))
@@ -84,30 +86,31 @@ def donor_report_request(*, actor, programme_id: int, period_start: date, period
 
 
 def donor_report_retry(*, actor, report_id: int) -> DonorReport:
-    def prepare(report):
+    with transaction.atomic():
+        report = lock(DonorReport, report_id)
+        check(actor, report, "retry", permission="reporting.request_donor_report")
         report.error = ""
         report.progress = 0
-
-    report = transition_run(model=DonorReport, pk=report_id, transition="retry", actor=actor,
-                            permission="reporting.request_donor_report", prepare=prepare)
+        transition(report, "retry", actor=actor)
     transaction.on_commit(lambda: _enqueue(report.pk))
     return report
 
 
 def donor_report_fail(*, report_id: int, error: str) -> DonorReport | None:
-    def prepare(report):
-        report.error = error[:4000]
-        report.finished_at = timezone.now()
-
-    def effects(report, event):
-        notify_user(kind="donor_report_failed", user=report.requested_by, obj=report, key=str(event.seq),
-                    context={"programme": str(report.programme), "period": _period_label(report), "path": _path(report.pk)})
-
+    """Record why generation failed and tell the person who asked; None if it is no longer running."""
     try:
-        return transition_run(model=DonorReport, pk=report_id, transition="fail", actor=None, prepare=prepare,
-                              effects=effects, reason=error[:500])
+        with transaction.atomic():
+            report = lock(DonorReport, report_id)
+            check(None, report, "fail")
+            report.error = error[:4000]
+            report.finished_at = timezone.now()
+            event = transition(report, "fail", actor=None, reason=error[:500])
+            notify_user(kind="donor_report_failed", user=report.requested_by, obj=report, key=str(event.seq),
+                        context={"programme": str(report.programme), "period": _period_label(report),
+                                 "path": _path(report.pk)})
     except TransitionRefused:
         return None
+    return report
 
 
 def _progress_set(report_id: int, pct: int) -> None:
@@ -125,14 +128,15 @@ def donor_report_generate(*, report_id: int, builder=None) -> DonorReport:
         donor_report_fail(report_id=report_id, error=_("Generation was interrupted %(n)s times.") % {"n": report.attempts})
         return DonorReport.objects.get(pk=report_id)
 
-    def start(obj):
-        obj.started_at = timezone.now()
-        obj.attempts += 1
-        obj.progress = 0
-        obj.error = ""
-
     try:
-        transition_run(model=DonorReport, pk=report_id, transition="start", actor=None, prepare=start)
+        with transaction.atomic():
+            started = lock(DonorReport, report_id)
+            check(None, started, "start")
+            started.started_at = timezone.now()
+            started.attempts += 1
+            started.progress = 0
+            started.error = ""
+            transition(started, "start", actor=None)
     except TransitionRefused:
         return DonorReport.objects.get(pk=report_id)
     report.refresh_from_db()
@@ -148,9 +152,7 @@ def donor_report_generate(*, report_id: int, builder=None) -> DonorReport:
             title = _("Donor report: %(programme)s") % {"programme": str(programme)}
             subtitle = _("Period %(start)s – %(end)s") % {"start": formats.date_format(report.period_start, "SHORT_DATE_FORMAT"),
                                                            "end": formats.date_format(report.period_end, "SHORT_DATE_FORMAT")}
-            build = builder
-            if build is None:
-                from reporting.donor.pdf.report import donor_report_build as build
+            build = builder or donor_report_build
             with open(tmp, "wb") as out:
                 pages = build(out, figures, programme_portfolio_rows(programme, report.period_end).iterator(chunk_size=2000),
                               programme_tranche_rows(programme, report.period_end).iterator(chunk_size=2000),
@@ -165,26 +167,23 @@ def donor_report_generate(*, report_id: int, builder=None) -> DonorReport:
         donor_report_fail(report_id=report_id, error=f"{type(exc).__name__}: {exc}")
         return DonorReport.objects.get(pk=report_id)
 
-    def finish(obj):
-        obj.stored_name = final_name
-        obj.pages = pages
-        obj.progress = 100
-        obj.finished_at = timezone.now()
-
-    def effects(obj, event):
-        notify_user(kind="donor_report_ready", user=obj.requested_by, obj=obj, key=str(event.seq),
-                    context={"programme": str(programme), "period": _period_label(obj), "path": _path(obj.pk)})
-
     try:
-        return transition_run(model=DonorReport, pk=report_id, transition="finish", actor=None, prepare=finish,
-                              effects=effects, data={"pages": pages, "file": final_name})
+        with transaction.atomic():
+            report = lock(DonorReport, report_id)
+            check(None, report, "finish")
+            report.stored_name = final_name
+            report.pages = pages
+            report.progress = 100
+            report.finished_at = timezone.now()
+            event = transition(report, "finish", actor=None, data={"pages": pages, "file": final_name})
+            notify_user(kind="donor_report_ready", user=report.requested_by, obj=report, key=str(event.seq),
+                        context={"programme": str(programme), "period": _period_label(report), "path": _path(report.pk)})
     except TransitionRefused:  # another worker finished it first: same file, same content
         return DonorReport.objects.get(pk=report_id)
+    return report
 
 
 def donor_report_list_for(user, programme_id: int | None = None):
-    from accounts.roles import DONOR, MANAGER, programme_ids
-
     qs = DonorReport.objects.select_related("programme", "requested_by")
     if not user.is_superuser:
         qs = qs.filter(programme_id__in=list(programme_ids(user, DONOR, MANAGER)))

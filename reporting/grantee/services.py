@@ -5,29 +5,31 @@ Schedule: every grant gets an interim report due at the middle of its period and
 report due 60 days after it ends (`grantee_reports_schedule`, idempotent; run when the grant is
 signed). A manager can add or move reports. The grantee fills a report in (autosaved, with
 optimistic concurrency on `version`), attaches documents and submits; the manager marks costs
-ineligible, then approves or asks for changes. Once an approval commits, the grants workflow's
-`grants.disbursement.services.tranche_conditions_check` runs, so the next tranche becomes due when its
-report is approved (and the balance when the final report is, which also lets the grant close).
+ineligible, then approves or asks for changes. Once an approval commits it sends
+`report_approved` (reporting/grantee/signals.py): disbursement then releases the next tranche (and
+the balance after the final report, which also lets the grant close).
 """
 import logging
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, ProgrammeRole
+from accounts.models import ProgrammeRole
+from accounts.selectors import organisation_member_users
 from audit.services import audit_record
 from core.errors import TransitionRefused
-from audit.transitions import transition_run
+from audit.transitions import check, lock, transition
 from grants.agreements.models import Grant, GrantBudgetLine
 from workers.messenger import notify_user
 
 from reporting.grantee.documents import document_store
 from reporting.grantee.models import Expenditure, GranteeReport, GranteeReportState, Indicator, IndicatorValue, ReportDocument, ReportKind
+from reporting.grantee.signals import report_approved
 from reporting.grantee.selectors import EDITABLE_STATES, NARRATIVE_MAX_CHARS, NARRATIVE_SECTIONS, money, report_financials
 
 log = logging.getLogger(__name__)
@@ -263,10 +265,6 @@ def report_document_remove(*, actor, document_id: int) -> None:
 
 # --- transitions --------------------------------------------------------------------------------
 
-def _members(organisation_id):
-    return [m.user for m in Membership.objects.filter(organisation_id=organisation_id).select_related("user")]
-
-
 def _managers(programme_id):
     return [r.user for r in ProgrammeRole.objects.filter(programme_id=programme_id, role=ProgrammeRole.Role.MANAGER)
             .select_related("user")]
@@ -286,9 +284,9 @@ def _submit_problems(report) -> list[str]:
 
 
 def grantee_report_submit(*, actor, report_id: int) -> GranteeReport:
-    data = {}  # filled in under the lock, recorded in the audit event
-
-    def prepare(report):
+    with transaction.atomic():
+        report = lock(GranteeReport, report_id)
+        check(actor, report, "submit", permission="reporting.edit_report")
         problems = _submit_problems(report)
         if problems:
             raise ValidationError(problems)
@@ -296,87 +294,52 @@ def grantee_report_submit(*, actor, report_id: int) -> GranteeReport:
         Expenditure.objects.bulk_create([Expenditure(report=report, budget_line=bl) for bl in lines])
         report.submitted_at = timezone.now()
         financials = report_financials(report)
-        data.update(spent=financials.spent_total, cumulative=financials.cumulative_total, flags=financials.flags)
-
-    def effects(report, event):
+        event = transition(report, "submit", actor=actor, data={
+            "spent": financials.spent_total, "cumulative": financials.cumulative_total, "flags": financials.flags})
         grant = Grant.objects.select_related("call", "organisation").get(pk=report.grant_id)
         for manager in _managers(grant.call.programme_id):
             notify_user(kind="grantee_report_submitted", user=manager, obj=report, key=str(event.seq),
                         context={"grant": grant.number, "title": grant.title, "organisation": grant.organisation.legal_name,
                                  "path": _report_path(report.pk)})
-
-    return transition_run(model=GranteeReport, pk=report_id, transition="submit", actor=actor,
-                          permission="reporting.edit_report", prepare=prepare, effects=effects, data=data)
-
-
-def tranche_conditions_check(*, grant_id: int, actor):
-    """The grants workflow's check (its tranches become due when their conditions are met)."""
-    try:
-        from grants.disbursement.services import tranche_conditions_check as check
-    except ImportError as exc:  # the grants part has not delivered it
-        if getattr(exc, "name", None) not in (None, "grants.disbursement.services"):
-            raise
-        raise ImproperlyConfigured(
-            "grants.disbursement.services.tranche_conditions_check(grant_id=..., actor=...) is missing: approving a grantee "
-            "report must let the grants workflow make the next tranche due.") from exc
-    return check(grant_id=grant_id, actor=actor)
-
-
-def _tranches_after_approval(grant_id: int, actor) -> None:
-    """Once the approval has committed (so this transaction's lock on the report is released
-    before the grants workflow locks the grant), let the grant's tranches become due. The check
-    is idempotent; if it fails the approval stands and the grant page's "check conditions" (or
-    the next payment) runs it again."""
-    try:
-        tranche_conditions_check(grant_id=grant_id, actor=actor)
-    except ImproperlyConfigured:
-        raise
-    except Exception:
-        log.exception("tranche conditions of grant %s could not be checked after a report approval", grant_id)
+    return report
 
 
 def grantee_report_approve(*, actor, report_id: int, comment: str = "") -> GranteeReport:
-    data = {}
-
-    def prepare(report):
+    with transaction.atomic():
+        report = lock(GranteeReport, report_id)
+        check(actor, report, "approve", permission="reporting.review_report")
         report.decided_by = actor
         report.decided_at = timezone.now()
         report.manager_comment = (comment or "").strip()
         financials = report_financials(report)
-        data.update(eligible=financials.eligible_total, ineligible=financials.ineligible_total, flags=financials.flags)
-
-    def effects(report, event):
+        event = transition(report, "approve", actor=actor, reason=comment, data={
+            "eligible": financials.eligible_total, "ineligible": financials.ineligible_total, "flags": financials.flags})
         grant = report.grant
-        for member in _members(grant.organisation_id):
+        for member in organisation_member_users(grant.organisation_id):
             notify_user(kind="grantee_report_approved", user=member, obj=report, key=str(event.seq),
                         context={"grant": grant.number, "title": grant.title, "comment": report.manager_comment,
                                  "path": _report_path(report.pk)})
-
-    grant_id = GranteeReport.objects.values_list("grant_id", flat=True).get(pk=report_id)
-    return transition_run(model=GranteeReport, pk=report_id, transition="approve", actor=actor,
-                          permission="reporting.review_report", prepare=prepare, effects=effects, reason=comment, data=data,
-                          after_commit=[lambda: _tranches_after_approval(grant_id, actor)])
+        transaction.on_commit(lambda: report_approved.send(sender=GranteeReport, grant_id=grant.pk, actor=actor))
+    return report
 
 
 def grantee_report_request_changes(*, actor, report_id: int, comment: str) -> GranteeReport:
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": _("Say what the grantee should change.")})
-
-    def prepare(report):
+    with transaction.atomic():
+        report = lock(GranteeReport, report_id)
+        check(actor, report, "request_changes", permission="reporting.review_report")
         report.decided_by = actor
         report.decided_at = timezone.now()
         report.manager_comment = comment
-
-    def effects(report, event):
+        event = transition(report, "request_changes", actor=actor, reason=comment)
         grant = report.grant
-        for member in _members(grant.organisation_id):
+        for member in organisation_member_users(grant.organisation_id):
             notify_user(kind="grantee_report_changes_requested", user=member, obj=report, key=str(event.seq),
                         context={"grant": grant.number, "title": grant.title, "comment": comment,
                                  "path": _report_path(report.pk)})
-
-    return transition_run(model=GranteeReport, pk=report_id, transition="request_changes", actor=actor,
-                          permission="reporting.review_report", prepare=prepare, effects=effects, reason=comment)
+    return report
 
 
 def expenditure_ineligible_set(*, actor, report_id: int, amounts: dict, reason: str = "") -> GranteeReport:

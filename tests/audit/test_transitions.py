@@ -8,7 +8,7 @@ from django.db import connection, connections, transaction
 from accounts.models import ProgrammeRole
 from audit.models import AuditEvent
 from core.errors import TransitionRefused
-from audit.transitions import transition_run
+from audit.transitions import check, lock, transition
 from grants.calls.models import Call, CallState
 from grants.calls.services import call_cancel, call_publish
 
@@ -101,16 +101,22 @@ def test_side_effects_run_after_commit_and_never_on_rollback(make_user, programm
     class Boom(Exception):
         pass
 
+    def publish(after_commit):
+        with transaction.atomic():
+            locked = lock(Call, call.pk)
+            check(manager, locked, "publish")
+            transition(locked, "publish", actor=manager)
+            transaction.on_commit(after_commit)
+
     with pytest.raises(Boom), transaction.atomic():
-        transition_run(model=Call, pk=call.pk, transition="publish", actor=manager,
-                       after_commit=[lambda: ran.append("rolled back")])
+        publish(lambda: ran.append("rolled back"))
         raise Boom
     assert ran == [] and Call.objects.get(pk=call.pk).state == CallState.DRAFT
 
     def effect():
         ran.append(Call.objects.get(pk=call.pk).state)  # sees committed state
 
-    transition_run(model=Call, pk=call.pk, transition="publish", actor=manager, after_commit=[effect])
+    publish(effect)
     assert ran == [CallState.PUBLISHED]
 
 

@@ -31,14 +31,14 @@ def award(call, organisation, user, amount="40000", requested="40000", **fields)
 def report_approve(grant, manager, kind, spent, ineligible=Decimal("0")):
     """A grantee report approved with its spending on the first budget line (set-up through
     the report's named transitions)."""
-    from audit.transitions import transition_run
+    from audit.transitions import transition
     from reporting.grantee.models import Expenditure, GranteeReport
 
     report = GranteeReport.objects.create(grant=grant, kind=kind, due_on=date(2026, 6, 30))
     line = grant.budget_lines.order_by("position").first()
     Expenditure.objects.create(report=report, budget_line=line, amount_spent=Decimal(spent),
                                ineligible_amount=Decimal(ineligible))
-    transition_run(model=GranteeReport, pk=report.pk, transition="submit", actor=manager)
-    transition_run(model=GranteeReport, pk=report.pk, transition="approve", actor=manager)
+    transition(report, "submit", actor=manager)
+    transition(report, "approve", actor=manager)
     return report
 
