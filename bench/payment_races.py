@@ -143,7 +143,7 @@ def approved_grant_tranches(call, org, people, amount):
 
 
 def scenario_same_tranche(programme, people, org, rounds):
-    from grants.disbursement import lifecycle as disbursement_lifecycle, services as disbursement_services
+    from grants.disbursement import services as disbursement_services
 
     call = call_with_plan(programme, "same", SAME_TRANCHE_PER_GRANT)
     tranches = []
@@ -163,7 +163,7 @@ def scenario_same_tranche(programme, people, org, rounds):
 
 
 def scenario_overpay(programme, people, org, rounds):
-    from grants.disbursement import lifecycle as disbursement_lifecycle, services as disbursement_services
+    from grants.disbursement import services as disbursement_services
     from grants.disbursement import conditions as tranche_rules
     from grants.disbursement.models import Tranche
 

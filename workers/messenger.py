@@ -5,9 +5,7 @@ The row is unique per kind, object, recipient and key, so writing it again is ha
 reaches the person follows their preference for the kind (at once, in the daily digest, or only
 in the app), decided here for every sender."""
 import logging
-import math
 
-from django.conf import settings
 from django.db import transaction
 
 from workers.models import Delivery, Notification, NotificationPreference

@@ -5,15 +5,12 @@ may not see answers 404. A visible one the caller's role may not change answers 
 transition the state forbids, 409. Each object with a state carries `state` and
 `available_transitions` (what this caller may run now)."""
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, parsers, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.response import Response
-from applications.visibility import application_list_visible
 from grants.agreements import selectors
 from grants.agreements import services
-from grants.agreements.models import Amendment, Grant, GrantBudgetLine
-from grants.disbursement.models import ExchangeRate, Payment, Tranche
+from grants.agreements.models import Amendment, GrantBudgetLine
 
 
 class GrantReasonSerializer(serializers.Serializer):

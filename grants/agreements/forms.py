@@ -3,9 +3,18 @@
 Forms only parse; the services decide and their ValidationErrors land on the fields."""
 from decimal import Decimal
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from grants.calls.models import CURRENCIES
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, required=False, label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = required
+        if label:
+            self.fields["reason"].label = label
+
 
 
 class DateInput(forms.DateInput):

@@ -4,17 +4,21 @@ Who sees a grant is decided here once (`grant_visibility_q`), the same rule as t
 `grants.view_grant` permission: members of the grantee organisation, managers, finance
 officers and donors of the grant's programme, admins. Anyone else gets a 404."""
 from decimal import Decimal
-from django.db.models import Count, DecimalField, F, Q, Sum, Value
-from django.db.models.functions import Coalesce
-from django.utils import timezone
-from django.utils.translation import get_language
+from django.db.models import DecimalField, Q, Value
 from accounts.models import Membership
 from accounts.roles import DONOR, FINANCE, MANAGER, programme_ids
 from applications.models import Application, ApplicationState
-from audit.models import AuditEvent
+from grants.agreements.budget import heading_moves
 from grants.agreements.models import Amendment, Grant, GrantBudgetLine
-from grants.calls.models import Call, CallState, Programme
-from grants.disbursement.models import ExchangeRate, Payment, Tranche, TrancheState
+
+
+def applications_awaiting_agreement(user):
+    """Awarded applications of the user's programmes with no grant agreement yet."""
+    qs = Application.objects.filter(state=ApplicationState.AWARDED, awarded_amount__isnull=False, grant__isnull=True)
+    if not user.is_superuser:
+        qs = qs.filter(call__programme_id__in=programme_ids(user, MANAGER))
+    return qs.select_related("organisation", "call", "call__programme").order_by("call__code", "reference", "pk")
+
 
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=16, decimal_places=2))
@@ -64,8 +68,6 @@ def version_heading_totals(version: Amendment | None) -> dict[int, Decimal]:
 
 def grant_budget_table(grant, lines=None) -> dict:
     """Lines and per-heading totals, with each heading's move against the approved version."""
-    from grants.disbursement.conditions import heading_moves
-
     lines = list(lines if lines is not None else grant_budget_lines(grant))
     current: dict[int, Decimal] = {}
     names: dict[int, str] = {}

@@ -7,27 +7,24 @@ audit head."""
 import calendar
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from accounts.models import ProgrammeRole
 from accounts.selectors import organisation_member_users
-from applications.models import Application, ApplicationState
 from audit.services import audit_record
 from core.errors import TransitionRefused
 from audit.transitions import check, lock, transition
 from workers.messenger import notify_user
-from grants.disbursement import conditions as tranche_rules
-from grants.disbursement.selectors import exchange_rates_for_month, exchange_rates_used, grant_eligible_spent
-from grants.calls.models import CURRENCIES, Programme, TrancheCondition
+from grants.agreements import budget
+from grants.agreements.selectors import grant_approved_version, version_heading_totals
 from grants.agreements.models import Amendment, Grant, GrantBudgetLine, GrantState
-from grants.disbursement.models import ExchangeRate, Payment, Tranche, TrancheState
-from grants.disbursement.money import cents, conversion_rate, convert, month_start, rate_round, scale, to_decimal
+from core.money import cents, to_decimal
 
 
 AGREEMENT_MAX_BYTES = 20 * 1024 * 1024
@@ -205,11 +202,9 @@ def grant_budget_change(*, actor, grant_id: int, amounts: dict, reason: str = ""
         lines = list(GrantBudgetLine.objects.filter(grant=grant).select_related("heading").order_by("position", "pk"))
         before = line_snapshot(lines)
         lines = _amounts_for(grant, lines, amounts, descriptions)
-        from grants.agreements.selectors import grant_approved_version, version_heading_totals
-
         approved = version_heading_totals(grant_approved_version(grant))
-        proposed = tranche_rules.heading_totals((line.heading_id, line.amount) for line in lines)
-        breaches = tranche_rules.flexibility_breaches(approved=approved, proposed=proposed,
+        proposed = budget.heading_totals((line.heading_id, line.amount) for line in lines)
+        breaches = budget.flexibility_breaches(approved=approved, proposed=proposed,
                                                       limit_pct=grant.call.flexibility_pct)
         if not breaches:
             GrantBudgetLine.objects.bulk_update(lines, ["amount", "description"])

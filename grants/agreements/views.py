@@ -9,19 +9,14 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from accounts.roles import FINANCE, MANAGER, programme_ids
-from applications.models import Application
+from accounts.roles import MANAGER, programme_ids
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
 from grants.agreements import selectors as agreements_selectors
-from grants.disbursement import selectors as disbursement_selectors
 from grants.agreements import services
-from grants.agreements.forms import BudgetForm, GrantTermsForm
-from grants.disbursement.forms import ExchangeRateForm, GrantCreateForm, PaymentForm, ReasonForm, SignForm
+from grants.agreements.forms import BudgetForm, GrantTermsForm, ReasonForm
 from grants.agreements.models import Amendment, Grant, GrantState
-from grants.disbursement.models import Tranche, TrancheState
 
 
 def _visible_grant(request, pk) -> Grant:
@@ -38,7 +33,7 @@ def grant_list(request):
     if state in GrantState.values:
         grants = grants.filter(state=state)
     page = Paginator(grants, 50).get_page(request.GET.get("page"))
-    awaiting = list(disbursement_selectors.applications_awaiting_agreement(request.user)[:50]) if (
+    awaiting = list(agreements_selectors.applications_awaiting_agreement(request.user)[:50]) if (
         request.user.is_superuser or programme_ids(request.user, MANAGER)) else []
     return render(request, "grants/grant_list.html", {
         "page": page, "grants": page.object_list, "state": state, "states": GrantState.choices, "awaiting": awaiting})

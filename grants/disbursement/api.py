@@ -14,7 +14,7 @@ from grants.agreements import selectors as agreements_selectors
 from grants.disbursement import selectors as disbursement_selectors
 from grants.agreements import services as agreements_services
 from grants.disbursement import lifecycle as disbursement_lifecycle, services as disbursement_services
-from grants.agreements.models import Amendment, Grant, GrantBudgetLine
+from grants.agreements.models import Grant
 from grants.disbursement.models import ExchangeRate, Payment, Tranche
 from grants.agreements.api import AmendmentSerializer, GrantBudgetChangeSerializer, GrantBudgetLineSerializer, GrantReasonSerializer
 

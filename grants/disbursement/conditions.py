@@ -14,7 +14,7 @@ EU practice (PRAG general conditions, art. 15), defaults a call may change:
 - money moves between budget headings without an amendment while no heading changes by more
   than the flexibility limit (25%, or an older 15%), cumulatively against the approved budget.
 """
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -158,50 +158,3 @@ def balance_due(*, awarded, paid, committed_other, eligible_spent) -> DueDecisio
         "Final report approved. Eligible spending (%(eligible)s) covers the rest of the award: %(amount)s is due "
         "(%(awarded)s awarded, %(paid)s paid, %(committed)s owed on other tranches)."
     ) % figures)
-
-
-# --- Budget flexibility ----------------------------------------------------------------------
-
-def heading_totals(lines: Iterable[tuple]) -> dict:
-    """{heading: total} from (heading, amount) pairs."""
-    totals: dict = {}
-    for heading, amount in lines:
-        totals[heading] = totals.get(heading, Decimal("0")) + to_decimal(amount)
-    return totals
-
-
-@dataclass(frozen=True)
-class HeadingMove:
-    heading: object
-    approved: Decimal
-    proposed: Decimal
-    change_pct: Decimal | None  # None: the heading had nothing approved (any increase is a breach)
-
-    @property
-    def change(self) -> Decimal:
-        return self.proposed - self.approved
-
-
-def heading_moves(*, approved: dict, proposed: dict) -> list[HeadingMove]:
-    """Each heading's change against the approved budget, in percent of the approved amount."""
-    moves = []
-    for heading in list(approved) + [h for h in proposed if h not in approved]:
-        before = to_decimal(approved.get(heading, 0))
-        after = to_decimal(proposed.get(heading, 0))
-        pct = (abs(after - before) * HUNDRED / before).quantize(Decimal("0.01")) if before else (
-            Decimal("0") if after == before else None)
-        moves.append(HeadingMove(heading, before, after, pct))
-    return moves
-
-
-def flexibility_breaches(*, approved: dict, proposed: dict, limit_pct) -> list[HeadingMove]:
-    """Headings that move by more than `limit_pct` percent, cumulatively against the approved
-    budget (the agreement as signed or the last approved amendment). Exactly the limit is allowed."""
-    limit = to_decimal(limit_pct)
-    breaches = []
-    for move in heading_moves(approved=approved, proposed=proposed):
-        if move.change_pct is None:
-            breaches.append(move)
-        elif move.approved and abs(move.proposed - move.approved) * HUNDRED > limit * move.approved:
-            breaches.append(move)
-    return breaches

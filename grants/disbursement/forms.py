@@ -24,14 +24,6 @@ class SignForm(forms.Form):
                                 help_text=_("Leave empty for today."))
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-
-    def __init__(self, *args, required=False, label=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["reason"].required = required
-        if label:
-            self.fields["reason"].label = label
 
 
 class PaymentForm(forms.Form):

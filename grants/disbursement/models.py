@@ -1,12 +1,7 @@
 from decimal import Decimal
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
-from djmoney.models.fields import MoneyField
-from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from grants.agreements.models import Grant
 from grants.calls.models import TrancheCondition
 

@@ -4,15 +4,14 @@ Who sees a grant is decided here once (`grant_visibility_q`), the same rule as t
 `grants.view_grant` permission: members of the grantee organisation, managers, finance
 officers and donors of the grant's programme, admins. Anyone else gets a 404."""
 from decimal import Decimal
-from django.db.models import Count, DecimalField, F, Q, Sum, Value
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
-from accounts.models import Membership
 from accounts.roles import DONOR, FINANCE, MANAGER, programme_ids
 from applications.models import Application, ApplicationState
 from audit.models import AuditEvent
-from grants.agreements.models import Amendment, Grant, GrantBudgetLine
+from grants.agreements.models import Amendment, Grant
 from grants.calls.models import Call, CallState, Programme
 from grants.disbursement.models import ExchangeRate, Payment, Tranche, TrancheState
 from grants.agreements.selectors import ZERO, _available, grant_budget_table, grant_visibility_q
@@ -73,12 +72,6 @@ def grant_detail(grant) -> dict:
     }
 
 
-def applications_awaiting_agreement(user):
-    """Awarded applications of the user's programmes with no grant agreement yet."""
-    qs = Application.objects.filter(state=ApplicationState.AWARDED, awarded_amount__isnull=False, grant__isnull=True)
-    if not user.is_superuser:
-        qs = qs.filter(call__programme_id__in=programme_ids(user, MANAGER))
-    return qs.select_related("organisation", "call", "call__programme").order_by("call__code", "reference", "pk")
 
 
 def exchange_rate_list(*, currency: str = "", limit: int = 240):

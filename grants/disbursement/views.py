@@ -5,8 +5,7 @@ action their role does not allow is a 403; an action the state no longer allows 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,9 +17,9 @@ from core.forms import form_errors_add
 from grants.agreements import selectors as agreements_selectors
 from grants.disbursement import selectors as disbursement_selectors
 from grants.disbursement import lifecycle as disbursement_lifecycle, services as disbursement_services
-from grants.agreements.forms import BudgetForm, GrantTermsForm
-from grants.disbursement.forms import ExchangeRateForm, GrantCreateForm, PaymentForm, ReasonForm, SignForm
-from grants.agreements.models import Amendment, Grant, GrantState
+from grants.agreements.forms import ReasonForm
+from grants.disbursement.forms import ExchangeRateForm, GrantCreateForm, PaymentForm, SignForm
+from grants.agreements.models import GrantState
 from grants.disbursement.models import Tranche, TrancheState
 from grants.agreements.views import _visible_grant
 

@@ -1,9 +1,5 @@
 from django import forms
-from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from reporting.grantee.models import ReportKind
-from reporting.grantee.selectors import NARRATIVE_MAX_CHARS
 
 
 class ImportForm(forms.Form):

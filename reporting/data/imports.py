@@ -21,29 +21,16 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export import resources
 from import_export.formats.base_formats import XLSX
 from import_export.results import Result, RowResult
 from tablib import Dataset
-from accounts.models import Organisation, OrganisationType, ProgrammeRole
-from accounts.orgid import REGISTRIES, orgid_validate
-from accounts.roles import roles_forget
-from applications.review.models import ReviewerProfile
-from audit.services import audit_record
-from grants.disbursement.selectors import exchange_rates_used
-from grants.calls.models import CURRENCIES, Programme
-from grants.disbursement.models import ExchangeRate
+from grants.calls.models import Programme
 from reporting.data.resources import ExchangeRateImport, MAX_ROWS, OrganisationImport, ReviewerImport
 
 

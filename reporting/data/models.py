@@ -1,8 +1,6 @@
-from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 
 class ExportJob(models.Model):

@@ -2,7 +2,6 @@
 
 Tasks take ids (JSON arguments), reload what they need and call the service, which is
 idempotent, so a redelivered task (acks_late) does no harm."""
-import logging
 from celery import shared_task
 
 

@@ -9,10 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from grants.calls.models import Programme
 from reporting.donor import services as donor_reports
-from reporting.grantee import services
-from reporting.grantee import selectors
 from reporting.donor.models import DonorReport, DonorReportState
-from reporting.grantee.models import GranteeReport, GranteeReportState
 
 
 class DonorReportSerializer(serializers.ModelSerializer):

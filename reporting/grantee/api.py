@@ -1,17 +1,12 @@
 """API of grantee reports and donor reports. Same selectors and services as the pages: 404 when
 the caller may not see the object, 403 when the role forbids the act, 409 when the state does
 (or when an autosave is based on an older version)."""
-from django.urls import reverse
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from grants.calls.models import Programme
-from reporting.donor import services as donor_reports
 from reporting.grantee import services
 from reporting.grantee import selectors
-from reporting.donor.models import DonorReport, DonorReportState
 from reporting.grantee.models import GranteeReport, GranteeReportState
 
 

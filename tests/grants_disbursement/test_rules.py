@@ -4,6 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from grants.agreements import budget
 from grants.disbursement import conditions as tr
 from grants.disbursement.money import allocate, cents, conversion_rate, convert, month_start, scale
 
@@ -151,27 +152,27 @@ APPROVED = {"staff": D("30000"), "travel": D("10000")}
 
 def test_moves_within_25_percent_need_no_amendment():
     # travel +2,500 (25% of 10,000 exactly), staff −2,500 (8.33%)
-    assert tr.flexibility_breaches(approved=APPROVED, proposed={"staff": D("27500"), "travel": D("12500")},
+    assert budget.flexibility_breaches(approved=APPROVED, proposed={"staff": D("27500"), "travel": D("12500")},
                                    limit_pct=D("25")) == []
 
 
 def test_moves_beyond_25_percent_need_an_amendment():
     # travel +2,500.01 → 25.0001% > 25%
-    breaches = tr.flexibility_breaches(approved=APPROVED, proposed={"staff": D("27499.99"), "travel": D("12500.01")},
+    breaches = budget.flexibility_breaches(approved=APPROVED, proposed={"staff": D("27499.99"), "travel": D("12500.01")},
                                        limit_pct=D("25"))
     assert [b.heading for b in breaches] == ["travel"]
 
 
 def test_flexibility_is_cumulative_against_the_approved_budget():
     # first move travel 10,000 → 12,000 (+20%), then 12,000 → 13,000: +30% against 10,000 although +8.3% step
-    assert tr.flexibility_breaches(approved=APPROVED, proposed={"staff": D("28000"), "travel": D("12000")}, limit_pct=25) == []
-    breaches = tr.flexibility_breaches(approved=APPROVED, proposed={"staff": D("27000"), "travel": D("13000")}, limit_pct=25)
+    assert budget.flexibility_breaches(approved=APPROVED, proposed={"staff": D("28000"), "travel": D("12000")}, limit_pct=25) == []
+    breaches = budget.flexibility_breaches(approved=APPROVED, proposed={"staff": D("27000"), "travel": D("13000")}, limit_pct=25)
     assert [(b.heading, b.change_pct) for b in breaches] == [("travel", D("30.00"))]
 
 
 def test_older_15_percent_rule_and_new_headings():
-    assert [b.heading for b in tr.flexibility_breaches(
+    assert [b.heading for b in budget.flexibility_breaches(
         approved=APPROVED, proposed={"staff": D("28000"), "travel": D("12000")}, limit_pct=15)] == ["travel"]
-    breaches = tr.flexibility_breaches(approved=APPROVED, proposed={"staff": D("29000"), "travel": D("10000"),
+    breaches = budget.flexibility_breaches(approved=APPROVED, proposed={"staff": D("29000"), "travel": D("10000"),
                                                                     "equipment": D("1000")}, limit_pct=25)
     assert [b.heading for b in breaches] == ["equipment"]

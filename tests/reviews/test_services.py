@@ -18,7 +18,7 @@ from grants.calls.models import Call, CallState
 from workers.models import Notification
 from workers.outbox import outbox_relay_all
 
-from tests.reviews.conftest import COMMENT, full_scores, score_and_submit
+from tests.reviews.conftest import COMMENT, score_and_submit
 
 
 def assign(world, app, *reviewers):
