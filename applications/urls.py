@@ -1,9 +1,13 @@
 from django.urls import path
 
 from applications import views
+from applications.views import calls
 
 app_name = "applications"
 urlpatterns = [
+    # a call's pages seen from applying (applications/views/calls.py)
+    path("calls/<int:pk>/", calls.call_detail, name="call_detail"),
+    path("manage/calls/<int:pk>/", calls.call_manage, name="call_manage"),
     path("calls/<int:pk>/apply/", views.call_apply, name="call_apply"),
     path("applications/", views.application_list, name="application_list"),
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),

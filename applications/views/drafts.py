@@ -52,15 +52,15 @@ def call_apply(request, pk):
         organisation_id = orgs[0] if len(orgs) == 1 else None
     if not organisation_id or not str(organisation_id).isdigit():
         messages.error(request, _("Choose the organisation that applies."))
-        return redirect("calls:call_detail", pk=call.pk)
+        return redirect("applications:call_detail", pk=call.pk)
     try:
         app, created = services.application_start(actor=request.user, call_id=call.pk, organisation_id=int(organisation_id))
     except PermissionDenied:
         messages.error(request, _("Only members of the organisation can apply on its behalf."))
-        return redirect("calls:call_detail", pk=call.pk)
+        return redirect("applications:call_detail", pk=call.pk)
     except (TransitionRefused, ValidationError) as exc:
         _report(request, exc)
-        return redirect("calls:call_detail", pk=call.pk)
+        return redirect("applications:call_detail", pk=call.pk)
     if not created:
         messages.info(request, _("Your organisation already has an application for this call; here it is."))
     return redirect("applications:application_edit", pk=app.pk)

@@ -4,12 +4,10 @@ from grants.calls import views
 
 app_name = "calls"
 urlpatterns = [
-    path("calls/<int:pk>/", views.call_detail, name="call_detail"),
     path("manage/calls/", views.manage_calls, name="manage_calls"),
     path("manage/programmes/new/", views.programme_create, name="programme_create"),
     path("manage/programmes/<int:pk>/edit/", views.programme_edit, name="programme_edit"),
     path("manage/programmes/<int:programme_pk>/calls/new/", views.call_create, name="call_create"),
-    path("manage/calls/<int:pk>/", views.call_manage, name="call_manage"),
     path("manage/calls/<int:pk>/edit/", views.call_edit, name="call_edit"),
     path("manage/calls/<int:pk>/template/", views.call_template, name="call_template"),
     path("manage/calls/<int:pk>/publish/", views.call_publish, name="call_publish"),

@@ -3,11 +3,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Membership
 from accounts.roles import MANAGER, programme_ids
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
@@ -21,51 +19,12 @@ def home(request):
     return render(request, "grants/home.html", {"calls": selectors.call_list_public()})
 
 
-def _applicant_organisations(user, call):
-    """The user's organisations with what stops each of them from applying (empty when eligible)."""
-    if not user.is_authenticated:
-        return []
-    from applications.models import Application, ApplicationState
-    from applications.services import organisation_eligibility_problems
-
-    memberships = Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__legal_name")
-    existing = dict(Application.objects.filter(call=call, organisation__memberships__user=user)
-                    .exclude(state=ApplicationState.WITHDRAWN).values_list("organisation_id", "pk"))
-    return [{"organisation": m.organisation, "problems": organisation_eligibility_problems(call, m.organisation),
-             "application_id": existing.get(m.organisation_id)} for m in memberships]
 
 
-def call_detail(request, pk):
-    """The public page of a call: every rule, question and document, the deadline and time left."""
-    try:
-        call = selectors.call_get_visible(request.user, pk)
-    except Call.DoesNotExist:
-        raise Http404
-    parts = selectors.call_template(call)
-    return render(request, "grants/call_detail.html", {
-        "call": call, "description": call.translated("description"), **parts,
-        "tranche_total": sum(t.share_pct for t in parts["tranche_plan"]),
-        "rubric_max": sum(c.max_score * c.weight for c in parts["criteria"]),
-        "country_names": _country_names(call.eligible_countries),
-        "org_type_names": _org_type_names(call.eligible_org_types),
-        "organisations": _applicant_organisations(request.user, call),
-        "can_manage": request.user.has_perm("grants.manage_call", call),
-        "now": timezone.now(),
-    })
 
 
-def _country_names(codes):
-    from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
-
-    names = dict(PROGRAMME_COUNTRY_CHOICES)
-    return [str(names.get(c, c)) for c in codes]
 
 
-def _org_type_names(codes):
-    from accounts.models import OrganisationType
-
-    names = dict(OrganisationType.choices)
-    return [str(names.get(c, c)) for c in codes]
 
 
 # --- programme managers -----------------------------------------------------------------------
@@ -158,25 +117,6 @@ def _managed_call(request, pk) -> Call:
         raise Http404
 
 
-@login_required
-def call_manage(request, pk):
-    call = _managed_call(request, pk)
-    parts = selectors.call_template(call)
-    from applications.selectors import application_counts_for_call
-
-    return render(request, "grants/call_manage.html", {
-        "call": call, **parts,
-        "problems": services.call_publish_problems(call) if call.state == "draft" else [],
-        "warnings": services.call_template_warnings(call) if call.state == "draft" else [],
-        "counts": application_counts_for_call(request.user, call),
-        "cancel_form": CancelForm(),
-        "tranche_total": sum(t.share_pct for t in parts["tranche_plan"]),
-        "rubric_max": sum(c.max_score * c.weight for c in parts["criteria"]),
-        "country_names": _country_names(call.eligible_countries),
-        "org_type_names": _org_type_names(call.eligible_org_types),
-        "programme_left": call.programme.budget.amount - call.programme.envelopes_total,
-        "awarded": call.awarded_total,
-    })
 
 
 @login_required
@@ -184,7 +124,7 @@ def call_edit(request, pk):
     call = _managed_call(request, pk)
     if call.state != "draft":
         messages.error(request, _("Only a draft call can be changed."))
-        return redirect("calls:call_manage", pk=call.pk)
+        return redirect("applications:call_manage", pk=call.pk)
     form = CallForm(request.POST or None, instance=Call.objects.get(pk=call.pk), programme=call.programme)
     if request.method == "POST" and form.is_valid():
         try:
@@ -195,7 +135,7 @@ def call_edit(request, pk):
             messages.error(request, exc.message)
         else:
             messages.success(request, _("Changes saved."))
-            return redirect("calls:call_manage", pk=call.pk)
+            return redirect("applications:call_manage", pk=call.pk)
     return render(request, "grants/call_form.html", {"form": form, "programme": call.programme, "call": call})
 
 
@@ -204,7 +144,7 @@ def call_template(request, pk):
     call = _managed_call(request, pk)
     if call.state != "draft":
         messages.error(request, _("Only a draft call's template can be changed."))
-        return redirect("calls:call_manage", pk=call.pk)
+        return redirect("applications:call_manage", pk=call.pk)
     parts = selectors.call_template(call)
     data = request.POST if request.method == "POST" else None
     formsets = template_formsets(call, parts, data)
@@ -222,7 +162,7 @@ def call_template(request, pk):
                 errors = [exc.message]
             else:
                 messages.success(request, _("The call's template was saved."))
-                return redirect("calls:call_manage", pk=call.pk)
+                return redirect("applications:call_manage", pk=call.pk)
         else:
             errors = [_("Some rows need attention; see the messages next to them.")]
     return render(request, "grants/call_template.html", {"call": call, "formsets": formsets, "threshold": threshold,
@@ -245,7 +185,7 @@ def call_publish(request, pk):
     else:
         services.calls_open_close()
         messages.success(request, _("The call is published. It opens for applications at its opening time."))
-    return redirect("calls:call_manage", pk=call.pk)
+    return redirect("applications:call_manage", pk=call.pk)
 
 
 @login_required
@@ -255,7 +195,7 @@ def call_cancel(request, pk):
     form = CancelForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why the call is cancelled."))
-        return redirect("calls:call_manage", pk=call.pk)
+        return redirect("applications:call_manage", pk=call.pk)
     try:
         services.call_cancel(actor=request.user, call_id=call.pk, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
@@ -265,4 +205,4 @@ def call_cancel(request, pk):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The call was cancelled."))
-    return redirect("calls:call_manage", pk=call.pk)
+    return redirect("applications:call_manage", pk=call.pk)
