@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import date, datetime
 from decimal import Decimal
+from openpyxl import Workbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -38,7 +39,6 @@ def rows_to_csv(headers, rows) -> bytes:
 
 
 def rows_to_xlsx(headers, rows, sheet_title="Export") -> bytes:
-    from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31])

@@ -8,10 +8,10 @@ import rules
 
 from accounts.roles import DONOR, FINANCE, MANAGER, organisation_roles, programme_ids
 from accounts.rules import is_admin
+from grants.agreements.models import Grant
 
 
 def _grant(obj):
-    from grants.agreements.models import Grant
 
     if obj is None:
         return None

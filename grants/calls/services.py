@@ -13,6 +13,9 @@ from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
 
 from grants.calls.models import CURRENCIES, BudgetHeading, Call, CallState, Contribution, Criterion, HeadingKind, Programme, Question, RequiredDocument, TrancheCondition, TranchePlanItem
+from accounts.models import OrganisationType
+from accounts.models import ProgrammeRole
+from accounts.roles import MANAGER, programme_ids, roles_forget
 
 SYSTEM = None  # scheduled transitions are recorded with no human actor
 
@@ -126,8 +129,6 @@ def _programme_check(fields: dict) -> None:
 
 def programme_create(*, actor, code: str, budget_amount, currency: str, contributions=(), **fields) -> Programme:
     """A new programme; a programme manager who creates it manages it."""
-    from accounts.models import ProgrammeRole
-    from accounts.roles import MANAGER, programme_ids, roles_forget
 
     if not (actor.is_superuser or programme_ids(actor, MANAGER)):
         raise PermissionDenied(_("Only programme managers and administrators can create programmes."))
@@ -181,7 +182,6 @@ def programme_update(*, actor, programme_id: int, budget_amount=None, contributi
 
 def _call_check(fields: dict, programme: Programme) -> None:
     """Field rules a call must meet to be saved (publishing checks the budget and rubric)."""
-    from accounts.models import OrganisationType
 
     errors = {}
     if fields.get("min_grant") is not None and fields.get("max_grant") is not None and fields["max_grant"] < fields["min_grant"]:

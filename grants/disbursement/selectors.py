@@ -9,12 +9,15 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 from accounts.roles import DONOR, FINANCE, MANAGER, programme_ids
-from applications.models import Application, ApplicationState
 from audit.models import AuditEvent
 from grants.agreements.models import Amendment, Grant
 from grants.calls.models import Call, CallState, Programme
 from grants.disbursement.models import ExchangeRate, Payment, Tranche, TrancheState
 from grants.agreements.selectors import ZERO, _available, grant_budget_table, grant_visibility_q
+from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
+from grants.agreements.models import GrantState
+from reporting.grantee.models import Expenditure, GranteeReportState
+from reporting.grantee.models import GranteeReport
 
 
 OPEN_TRANCHE_STATES = [TrancheState.DUE, TrancheState.APPROVED]
@@ -33,7 +36,6 @@ def payment_list_visible(user):
 
 def grant_eligible_spent(grant_id) -> Decimal:
     """Spending of the grant's approved reports: declared minus what the manager found ineligible."""
-    from reporting.grantee.models import Expenditure, GranteeReportState
 
     total = (Expenditure.objects.filter(report__grant_id=grant_id, report__state=GranteeReportState.APPROVED)
              .aggregate(total=Coalesce(Sum(F("amount_spent") - F("ineligible_amount")), ZERO))["total"])
@@ -42,7 +44,6 @@ def grant_eligible_spent(grant_id) -> Decimal:
 
 def grant_detail(grant) -> dict:
     """Everything the grant page shows, in a fixed number of queries."""
-    from reporting.grantee.models import GranteeReport
 
     tranches = list(Tranche.objects.filter(grant=grant).select_related("approved_by", "payment", "payment__recorded_by")
                     .order_by("position"))
@@ -148,7 +149,6 @@ def finance_overview(user) -> dict:
         .annotate(payments=Count("pk"), paid=Coalesce(Sum("amount"), ZERO),
                   converted=Coalesce(Sum("amount_programme_currency"), ZERO))
         .order_by("grant__call__programme_id", "currency"))
-    from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 
     country_names = {code: str(name) for code, name in PROGRAMME_COUNTRY_CHOICES}
     lang = (get_language() or "en")[:2]
@@ -208,7 +208,6 @@ def grant_available_transitions(grant, user) -> list[str]:
 
 
 def tranche_available_transitions(tranche, user) -> list[str]:
-    from grants.agreements.models import GrantState
 
     names = _available(tranche, user, TRANCHE_TRANSITIONS)
     grant_state = tranche.grant.state

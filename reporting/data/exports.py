@@ -34,6 +34,9 @@ from reporting.data.models import ExportJob
 from reporting.grantee.models import GranteeReport, GranteeReportState, ReportKind
 from reporting.grantee.selectors import grant_visibility_q, report_visibility_q
 from core.spreadsheet import rows_to_csv, rows_to_xlsx
+from django.utils import translation
+from workers.celery import enqueue
+from workers.messenger import notify_user
 
 log = logging.getLogger(__name__)
 BACKGROUND_ROWS = 5000
@@ -275,8 +278,7 @@ def exports_root() -> Path:
 
 def export_job_request(*, actor, kind: str, file_format: str, filters: dict | None = None, rows_total: int = 0) -> ExportJob:
     _check(kind, file_format, filters)
-    from workers.celery import enqueue
-    from reporting.data.tasks import export_run_task
+    from reporting.data.tasks import export_run_task  # the task module imports this one
 
     job = ExportJob.objects.create(user=actor, kind=kind, file_format=file_format,
                                    params={k: str(v) for k, v in (filters or {}).items() if v not in (None, "")},
@@ -303,7 +305,6 @@ def export_job_run(*, job_id: int) -> ExportJob:
     target = exports_root() / final
     tmp = target.with_name(f".{final}.part")
     try:
-        from django.utils import translation
 
         with translation.override(job.user.language):
             data = export_render(job.user, job.kind, job.file_format, job.params,
@@ -321,7 +322,6 @@ def export_job_run(*, job_id: int) -> ExportJob:
         return ExportJob.objects.get(pk=job.pk)
     ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.READY, stored_name=final, finished_at=timezone.now(),
                                                rows_done=job.rows_total)
-    from workers.messenger import notify_user
 
     with transaction.atomic():
         notify_user(kind="export_ready", user=job.user, obj=job, key="ready",

@@ -19,6 +19,7 @@ from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from grants.calls.models import Call, CallState, Contribution
 from grants.agreements.models import Grant, GrantState
 from grants.disbursement.models import Payment
+from core.spreadsheet import cell_safe
 
 PUBLIC_CALL_STATES = [CallState.DECIDED, CallState.ARCHIVED]
 COUNTRY_NAMES = dict(PROGRAMME_COUNTRY_CHOICES)
@@ -152,7 +153,6 @@ CSV_COLUMNS = [
 def csv_360(call: Call) -> bytes:
     """360Giving's flat (spreadsheet) form, column titles as the standard names them. Text cells
     that a spreadsheet would run as a formula get a leading apostrophe."""
-    from core.spreadsheet import cell_safe
 
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -1,12 +1,10 @@
-"""Background work of the reporting part: donor reports and large exports.
-
-Tasks take ids (JSON arguments), reload what they need and call the service, which is
-idempotent, so a redelivered task (acks_late) does no harm."""
+"""Background work of exports. A task takes ids (JSON arguments), reloads what it needs and calls
+the service, which is idempotent, so a redelivered task (acks_late) does no harm."""
 from celery import shared_task
+
+from reporting.data import exports
 
 
 @shared_task(name="reporting.data.tasks.export_run")
 def export_run_task(job_id: int) -> str:
-    from reporting.data.exports import export_job_run
-
-    return export_job_run(job_id=int(job_id)).state
+    return exports.export_job_run(job_id=int(job_id)).state

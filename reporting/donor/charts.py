@@ -14,6 +14,7 @@ from reportlab.lib import colors
 
 from reporting.donor.figures import FUNNEL_STAGES, ProgrammeFigures
 from reporting.donor.pdf.base import FONT, FONT_BOLD, fonts_register, shorten
+from reportlab.graphics import renderSVG
 
 PALETTE = [colors.HexColor(c) for c in ("#0b5cad", "#f0b400", "#1f7a3a", "#b00020", "#6b4fa0", "#2a9fb5", "#d9782d",
                                         "#5b6675")]
@@ -133,7 +134,6 @@ CHARTS = {
 
 
 def chart_svg(name: str, figures: ProgrammeFigures) -> str:
-    from reportlab.graphics import renderSVG
 
     svg = renderSVG.drawToString(CHARTS[name](figures))
     # reportlab names the registered fonts; browsers know the family

@@ -3,17 +3,18 @@ its name or the browser's word) and where it is kept (private storage, generated
 only through a permission-checked view).
 
 The check is `applications.uploads.sniff`, so that application attachments and report documents
-accept the same files; the small check below stands in where that module is absent.
+accept the same files.
 """
 import hashlib
 import os
 import uuid
-import zipfile
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from applications.uploads import UploadRefused, sniff
 
 MAX_DOCUMENT_MB = 10
 ALLOWED = {
@@ -33,53 +34,14 @@ def documents_root() -> Path:
     return root
 
 
-def _sniff_zip(fileobj) -> str | None:
-    try:
-        with zipfile.ZipFile(fileobj) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names:
-                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
-                return mimetype if mimetype in ALLOWED else None
-            if "[Content_Types].xml" in names:
-                if any(n.startswith("word/") for n in names):
-                    return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                if any(n.startswith("xl/") for n in names):
-                    return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return None
-    return None
 
 
-def document_sniff(fileobj, name: str = "") -> str | None:
-    """The detected content type of an upload when it is one we accept, else None."""
-    fileobj.seek(0)
-    head = fileobj.read(8)
-    fileobj.seek(0)
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"PK\x03\x04"):
-        detected = _sniff_zip(fileobj)
-        fileobj.seek(0)
-        return detected
-    return None
 
 
 def document_kind(uploaded) -> str:
     """The content type of an accepted upload; ValidationError saying why otherwise. Uses the
     applications' own check (applications.uploads.sniff: magic bytes, archive-bomb limits) so
     that both kinds of upload accept the same files."""
-    try:
-        from applications.uploads import UploadRefused, sniff
-    except ImportError:
-        content_type = document_sniff(uploaded, uploaded.name)
-        if content_type is None:
-            raise ValidationError({"file": _("This kind of file is not accepted. Upload a PDF, an image (PNG, JPEG) or "
-                                             "an office document.")})
-        return content_type
     try:
         kind = sniff(uploaded, uploaded.size)
     except UploadRefused as exc:
