@@ -16,7 +16,9 @@ class OrganisationSerializer(serializers.ModelSerializer):
         extra_kwargs = {"registration_id": {"validators": []}}
 
 
-class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class OrganisationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """Organisations visible to the caller: their own; all for programme managers and admins.
     Creating one makes the caller its owner."""
 
@@ -34,6 +36,8 @@ class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         try:
             org = services.organisation_register(actor=request.user, **serializer.validated_data)
         except ValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"registration_id": exc.messages})
+            raise serializers.ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else {"registration_id": exc.messages}
+            )
         org = self.get_queryset().get(pk=org.pk)
         return Response(self.get_serializer(org).data, status=status.HTTP_201_CREATED)

@@ -25,8 +25,10 @@ class OrganisationForm(forms.ModelForm):
         model = Organisation
         fields = ["legal_name", "country", "org_type", "registration_id", "website"]
         help_texts = {
-            "registration_id": _("In org-id form: UA-EDR-12345678 (Ukraine), AM-SRALE-… (Armenia), "
-                                 "GE-NAPR-… (Georgia), MD-IDNO-… (Moldova), AZ-IVI-… (Azerbaijan)."),
+            "registration_id": _(
+                "In org-id form: UA-EDR-12345678 (Ukraine), AM-SRALE-… (Armenia), "
+                "GE-NAPR-… (Georgia), MD-IDNO-… (Moldova), AZ-IVI-… (Azerbaijan)."
+            ),
         }
 
     def __init__(self, *args, **kwargs):

@@ -16,7 +16,12 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.language and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.language
+            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+        ):
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
         return self.get_response(request)

@@ -1,4 +1,5 @@
 """Organisation identifiers in org-id.guide form: <registry prefix>-<number in that registry>."""
+
 import re
 
 from django.core.exceptions import ValidationError
@@ -36,11 +37,13 @@ def orgid_validate(country: str, value: str) -> str:
     if not value.startswith(prefix + "-"):
         raise ValidationError(
             _("For this country the identifier starts with %(prefix)s- followed by %(what)s, e.g. %(example)s."),
-            code="prefix", params={"prefix": prefix, "what": what, "example": example},
+            code="prefix",
+            params={"prefix": prefix, "what": what, "example": example},
         )
-    if not re.fullmatch(pattern, value[len(prefix) + 1:]):
+    if not re.fullmatch(pattern, value[len(prefix) + 1 :]):
         raise ValidationError(
             _("After %(prefix)s- enter %(what)s, e.g. %(example)s."),
-            code="number", params={"prefix": prefix, "what": what, "example": example},
+            code="number",
+            params={"prefix": prefix, "what": what, "example": example},
         )
     return value

@@ -1,5 +1,6 @@
 """Which roles a user holds, read once per request and kept on the user object (Django gives
 each request its own user instance, so a role changed between requests is seen on the next)."""
+
 from accounts.models import Membership, ProgrammeRole
 
 MANAGER = ProgrammeRole.Role.MANAGER

@@ -1,4 +1,5 @@
 """Who may do what with organisations. The one place these answers are decided."""
+
 import rules
 
 from accounts.roles import MANAGER, organisation_roles, programme_ids
@@ -11,12 +12,20 @@ def is_admin(user):
 
 @rules.predicate
 def is_org_member(user, organisation):
-    return getattr(user, "is_authenticated", False) and organisation is not None and organisation.pk in organisation_roles(user)
+    return (
+        getattr(user, "is_authenticated", False)
+        and organisation is not None
+        and organisation.pk in organisation_roles(user)
+    )
 
 
 @rules.predicate
 def is_org_owner(user, organisation):
-    return getattr(user, "is_authenticated", False) and organisation is not None and organisation_roles(user).get(organisation.pk) == "owner"
+    return (
+        getattr(user, "is_authenticated", False)
+        and organisation is not None
+        and organisation_roles(user).get(organisation.pk) == "owner"
+    )
 
 
 @rules.predicate

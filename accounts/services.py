@@ -1,19 +1,21 @@
 """Use cases for accounts and organisations: the only code that writes these tables."""
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.services import audit_record
-from workers.messenger import notify_email
-
 from accounts.models import Invitation, Membership, Organisation
 from accounts.orgid import orgid_validate
 from accounts.roles import roles_forget
+from audit.services import audit_record
+from workers.messenger import notify_email
 
 
-def organisation_register(*, actor, legal_name: str, country: str, org_type: str, registration_id: str, website: str = "") -> Organisation:
+def organisation_register(
+    *, actor, legal_name: str, country: str, org_type: str, registration_id: str, website: str = ""
+) -> Organisation:
     registration_id = orgid_validate(country, registration_id)
     legal_name = (legal_name or "").strip()
     if not legal_name:
@@ -21,12 +23,19 @@ def organisation_register(*, actor, legal_name: str, country: str, org_type: str
     try:
         with transaction.atomic():
             org = Organisation.objects.create(
-                legal_name=legal_name, country=country, org_type=org_type,
-                registration_id=registration_id, website=website,
+                legal_name=legal_name,
+                country=country,
+                org_type=org_type,
+                registration_id=registration_id,
+                website=website,
             )
             Membership.objects.create(organisation=org, user=actor, role=Membership.Role.OWNER)
-            audit_record(actor=actor, action="organisation_register", obj=org,
-                         data={"legal_name": legal_name, "registration_id": registration_id})
+            audit_record(
+                actor=actor,
+                action="organisation_register",
+                obj=org,
+                data={"legal_name": legal_name, "registration_id": registration_id},
+            )
     except IntegrityError:
         raise ValidationError({"registration_id": _("An organisation with this identifier is already registered.")})
     roles_forget(actor)
@@ -37,8 +46,9 @@ def organisation_update(*, actor, organisation: Organisation, **fields) -> Organ
     if not actor.has_perm("accounts.change_organisation", organisation):
         raise PermissionDenied
     if "registration_id" in fields or "country" in fields:
-        fields["registration_id"] = orgid_validate(fields.get("country", organisation.country),
-                                                   fields.get("registration_id", organisation.registration_id))
+        fields["registration_id"] = orgid_validate(
+            fields.get("country", organisation.country), fields.get("registration_id", organisation.registration_id)
+        )
     with transaction.atomic():
         org = Organisation.objects.select_for_update().get(pk=organisation.pk)
         changed = {k: v for k, v in fields.items() if getattr(org, k) != v}
@@ -62,10 +72,18 @@ def member_invite(*, actor, organisation: Organisation, email: str) -> Invitatio
     with transaction.atomic():
         invitation = Invitation.objects.create(organisation=organisation, email=email, invited_by=actor)
         event = audit_record(actor=actor, action="member_invite", obj=organisation, data={"email": email})
-        notify_email(kind="organisation_invitation", email=email, obj=invitation, key=str(event.seq),
-                     context={"organisation": organisation.legal_name, "inviter": str(actor),
-                              "path": f"/organisations/invitations/{invitation.token}/"},
-                     language=actor.language)
+        notify_email(
+            kind="organisation_invitation",
+            email=email,
+            obj=invitation,
+            key=str(event.seq),
+            context={
+                "organisation": organisation.legal_name,
+                "inviter": str(actor),
+                "path": f"/organisations/invitations/{invitation.token}/",
+            },
+            language=actor.language,
+        )
     return invitation
 
 
@@ -75,10 +93,13 @@ def invitation_accept(*, actor, token: str) -> Membership:
         if invitation is None or not invitation.is_open:
             raise ValidationError(_("This invitation is no longer valid. Ask the organisation for a new one."))
         if invitation.email.lower() != actor.email.lower():
-            raise ValidationError(_("This invitation was sent to another e-mail address. Log in with %(email)s to accept it.")
-                                  % {"email": invitation.email})
+            raise ValidationError(
+                _("This invitation was sent to another e-mail address. Log in with %(email)s to accept it.")
+                % {"email": invitation.email}
+            )
         membership, _created = Membership.objects.get_or_create(
-            organisation=invitation.organisation, user=actor, defaults={"role": Membership.Role.MEMBER})
+            organisation=invitation.organisation, user=actor, defaults={"role": Membership.Role.MEMBER}
+        )
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = actor
         invitation.save(update_fields=["accepted_at", "accepted_by"])

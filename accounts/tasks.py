@@ -1,4 +1,5 @@
 """Tasks of the accounts part (idempotent, JSON arguments only)."""
+
 from importlib import import_module
 
 from celery import shared_task

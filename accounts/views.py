@@ -9,11 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
-from core.forms import form_errors_add
-
 from accounts import selectors, services
 from accounts.forms import InviteForm, LanguageForm, OrganisationForm, registry_examples
 from accounts.models import Invitation, Organisation
+from core.forms import form_errors_add
 
 
 @login_required
@@ -59,14 +58,18 @@ def organisation_detail(request, pk):
             else:
                 messages.success(request, _("Invitation sent to %(email)s.") % form.cleaned_data)
                 return redirect("accounts:organisation_detail", pk=org.pk)
-    return render(request, "accounts/organisation_detail.html", {
-        "organisation": org,
-        "members": selectors.organisation_members(org),
-        "invitations": selectors.invitation_list_open(org) if can_invite else [],
-        "can_invite": can_invite,
-        "can_change": request.user.has_perm("accounts.change_organisation", org),
-        "form": form,
-    })
+    return render(
+        request,
+        "accounts/organisation_detail.html",
+        {
+            "organisation": org,
+            "members": selectors.organisation_members(org),
+            "invitations": selectors.invitation_list_open(org) if can_invite else [],
+            "can_invite": can_invite,
+            "can_change": request.user.has_perm("accounts.change_organisation", org),
+            "form": form,
+        },
+    )
 
 
 @login_required
@@ -83,7 +86,9 @@ def organisation_edit(request, pk):
         else:
             messages.success(request, _("Changes saved."))
             return redirect("accounts:organisation_detail", pk=org.pk)
-    return render(request, "accounts/organisation_form.html", {"form": form, "organisation": org, "examples": registry_examples()})
+    return render(
+        request, "accounts/organisation_form.html", {"form": form, "organisation": org, "examples": registry_examples()}
+    )
 
 
 @login_required
@@ -97,7 +102,9 @@ def invitation_accept(request, token):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("You are now a member of %(name)s.") % {"name": invitation.organisation.legal_name})
+            messages.success(
+                request, _("You are now a member of %(name)s.") % {"name": invitation.organisation.legal_name}
+            )
             return redirect("accounts:organisation_detail", pk=invitation.organisation_id)
     return render(request, "accounts/invitation_accept.html", {"invitation": invitation})
 
@@ -106,15 +113,21 @@ def invitation_accept(request, token):
 def language_set(request):
     form = LanguageForm(request.POST)
     next_url = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     response = HttpResponseRedirect(next_url)
     if form.is_valid():
         language = form.cleaned_data["language"]
         services.user_language_set(user=request.user, language=language)
         response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
-            secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False), samesite="Lax", httponly=False,
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False),
+            samesite="Lax",
+            httponly=False,
         )
     return response
 

@@ -3,6 +3,7 @@
 The queryset is `application_list_visible`: an application the caller may not see answers 404.
 A visible one the caller's role may not change answers 403; a transition the state forbids, 409.
 Each object carries `state` and `available_transitions`."""
+
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -11,13 +12,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from core.errors import TransitionRefused
-
 from applications import services
 from applications.models import Application, Attachment, BudgetLine
 from applications.selectors import application_shows_identity, attachment_display_name, attachment_neutral_name
 from applications.views import attachment_response
 from applications.visibility import application_list_visible
+from core.errors import TransitionRefused
 
 
 class BudgetLineSerializer(serializers.ModelSerializer):
@@ -46,15 +46,37 @@ class ApplicationSerializer(serializers.ModelSerializer):
     budget_lines = BudgetLineSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
     field_hashes = serializers.SerializerMethodField(
-        help_text="Hash of each editable field's stored value; send the ones you edited from as `base` to merge per field.")
+        help_text="Hash of each editable field's stored value; send the ones you edited from as `base` to merge per field."
+    )
 
     class Meta:
         model = Application
         fields = [
-            "id", "call", "organisation", "state", "available_transitions", "version", "title", "summary", "answers",
-            "requested_amount", "cofinancing_amount", "duration_months", "budget_lines", "attachments", "reference",
-            "submitted_at", "receipt_sha256", "deadline", "deadline_extended_to", "ineligibility_reason",
-            "clarification_question", "clarification_due", "clarification_answer", "created_at", "updated_at",
+            "id",
+            "call",
+            "organisation",
+            "state",
+            "available_transitions",
+            "version",
+            "title",
+            "summary",
+            "answers",
+            "requested_amount",
+            "cofinancing_amount",
+            "duration_months",
+            "budget_lines",
+            "attachments",
+            "reference",
+            "submitted_at",
+            "receipt_sha256",
+            "deadline",
+            "deadline_extended_to",
+            "ineligibility_reason",
+            "clarification_question",
+            "clarification_due",
+            "clarification_answer",
+            "created_at",
+            "updated_at",
             "field_hashes",
         ]
         read_only_fields = fields
@@ -94,10 +116,14 @@ class ApplicationUpdateSerializer(serializers.Serializer):
     requested_amount = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     cofinancing_amount = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     duration_months = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    answers = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False,
-                                    help_text="question id -> answer")
-    base = serializers.DictField(child=serializers.CharField(), required=False,
-                                 help_text="field -> hash of the value you edited from (see field_hashes)")
+    answers = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), required=False, help_text="question id -> answer"
+    )
+    base = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="field -> hash of the value you edited from (see field_hashes)",
+    )
 
 
 class BudgetLinesSerializer(serializers.Serializer):
@@ -123,9 +149,10 @@ class WithdrawSerializer(serializers.Serializer):
 
 
 class EligibleSerializer(serializers.Serializer):
-    checklist = serializers.DictField(child=serializers.BooleanField(),
-                                      help_text="every item of the administrative checklist: " +
-                                      ", ".join(k for k, _l in services.CHECKLIST))
+    checklist = serializers.DictField(
+        child=serializers.BooleanField(),
+        help_text="every item of the administrative checklist: " + ", ".join(k for k, _l in services.CHECKLIST),
+    )
     comment = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -156,8 +183,11 @@ class ConflictSerializer(serializers.Serializer):
 
 
 def _fields_from(data: dict) -> dict:
-    fields = {k: data[k] for k in ("title", "summary", "requested_amount", "cofinancing_amount", "duration_months")
-              if k in data}
+    fields = {
+        k: data[k]
+        for k in ("title", "summary", "requested_amount", "cofinancing_amount", "duration_months")
+        if k in data
+    }
     for question_id, answer in (data.get("answers") or {}).items():
         fields[services.question_field(question_id)] = answer
     return fields
@@ -167,15 +197,28 @@ def _save_response(result):
     if result.errors:
         raise serializers.ValidationError(result.errors)
     if result.conflicts:
-        return Response({"detail": _("Another member changed these fields since the version you edited; nothing of "
-                                     "theirs was overwritten. Fetch the application and apply your change again."),
-                         "version": result.version, "applied": result.applied, "conflicts": result.conflicts},
-                        status=status.HTTP_409_CONFLICT)
+        return Response(
+            {
+                "detail": _(
+                    "Another member changed these fields since the version you edited; nothing of "
+                    "theirs was overwritten. Fetch the application and apply your change again."
+                ),
+                "version": result.version,
+                "applied": result.applied,
+                "conflicts": result.conflicts,
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
     return None
 
 
-class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                         mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class ApplicationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Applications the caller may see (members of the applicant organisation, the programme's
     managers, cleared reviewers). Drafts are changed with optimistic concurrency: send the
     `version` you read; a field someone else changed since answers 409 and is not overwritten."""
@@ -185,8 +228,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Application.objects.none()
-        qs = (application_list_visible(self.request.user).select_related("call", "call__programme", "organisation")
-              .prefetch_related("budget_lines", "attachments").order_by("-created_at", "pk"))
+        qs = (
+            application_list_visible(self.request.user)
+            .select_related("call", "call__programme", "organisation")
+            .prefetch_related("budget_lines", "attachments")
+            .order_by("-created_at", "pk")
+        )
         params = self.request.query_params
         if params.get("call", "").isdigit():
             qs = qs.filter(call_id=int(params["call"]))
@@ -197,25 +244,35 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     def _fresh(self, pk):
         return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
 
-    @extend_schema(request=ApplicationCreateSerializer, responses={201: ApplicationSerializer, 200: ApplicationSerializer})
+    @extend_schema(
+        request=ApplicationCreateSerializer, responses={201: ApplicationSerializer, 200: ApplicationSerializer}
+    )
     def create(self, request, *args, **kwargs):
         data = ApplicationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        app, created = services.application_start(actor=request.user, call_id=data.validated_data["call"],
-                                                  organisation_id=data.validated_data["organisation"])
-        return Response(self.get_serializer(self.get_queryset().get(pk=app.pk)).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        app, created = services.application_start(
+            actor=request.user, call_id=data.validated_data["call"], organisation_id=data.validated_data["organisation"]
+        )
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=app.pk)).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
-    @extend_schema(request=ApplicationUpdateSerializer,
-                   responses={200: ApplicationSerializer, 409: OpenApiResponse(ConflictSerializer)})
+    @extend_schema(
+        request=ApplicationUpdateSerializer,
+        responses={200: ApplicationSerializer, 409: OpenApiResponse(ConflictSerializer)},
+    )
     def update(self, request, *args, **kwargs):
         app = self.get_object()
         data = ApplicationUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.application_autosave(actor=request.user, application_id=app.pk,
-                                               version=data.validated_data["version"],
-                                               fields=_fields_from(data.validated_data),
-                                               base=data.validated_data.get("base"))
+        result = services.application_autosave(
+            actor=request.user,
+            application_id=app.pk,
+            version=data.validated_data["version"],
+            fields=_fields_from(data.validated_data),
+            base=data.validated_data.get("base"),
+        )
         return _save_response(result) or self._fresh(app.pk)
 
     @extend_schema(methods=["get"], responses=BudgetLineSerializer(many=True))
@@ -229,9 +286,13 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
             data = BudgetLinesSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             base = {"budget": data.validated_data["base"]} if data.validated_data.get("base") else None
-            result = services.application_autosave(actor=request.user, application_id=app.pk,
-                                                   version=data.validated_data["version"],
-                                                   fields={"budget": data.validated_data["lines"]}, base=base)
+            result = services.application_autosave(
+                actor=request.user,
+                application_id=app.pk,
+                version=data.validated_data["version"],
+                fields={"budget": data.validated_data["lines"]},
+                base=base,
+            )
             refused = _save_response(result)
             if refused:
                 return refused
@@ -241,29 +302,42 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
             rows = services.budget_rows(app.budget_lines.order_by("position"))
             base = {"budget": services.value_hash(rows)}
             rows.append({k: str(v) for k, v in data.validated_data.items()})
-            result = services.application_autosave(actor=request.user, application_id=app.pk, version=None,
-                                                   fields={"budget": rows}, base=base)
+            result = services.application_autosave(
+                actor=request.user, application_id=app.pk, version=None, fields={"budget": rows}, base=base
+            )
             refused = _save_response(result)
             if refused:
                 return refused
         lines = BudgetLine.objects.filter(application_id=app.pk).order_by("position")
-        return Response(BudgetLineSerializer(lines, many=True).data,
-                        status=status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK)
+        return Response(
+            BudgetLineSerializer(lines, many=True).data,
+            status=status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK,
+        )
 
     @extend_schema(methods=["get"], responses=AttachmentSerializer(many=True))
-    @extend_schema(methods=["post"], request={"multipart/form-data": AttachmentUploadSerializer},
-                   responses={201: AttachmentSerializer})
-    @action(detail=True, methods=["get", "post"], parser_classes=[parsers.MultiPartParser, parsers.FormParser],
-            url_path="attachments")
+    @extend_schema(
+        methods=["post"],
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[parsers.MultiPartParser, parsers.FormParser],
+        url_path="attachments",
+    )
     def attachments(self, request, pk=None):
         """GET the attachments; POST uploads one (multipart: `file`, optional `document`)."""
         app = self.get_object()
         if request.method == "POST":
             data = AttachmentUploadSerializer(data=request.data)
             data.is_valid(raise_exception=True)
-            attachment = services.attachment_upload(actor=request.user, application_id=app.pk,
-                                                    uploaded=data.validated_data["file"],
-                                                    document_id=data.validated_data.get("document"))
+            attachment = services.attachment_upload(
+                actor=request.user,
+                application_id=app.pk,
+                uploaded=data.validated_data["file"],
+                document_id=data.validated_data.get("document"),
+            )
             return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
         data = AttachmentSerializer(app.attachments.order_by("uploaded_at", "pk"), many=True).data
         if not application_shows_identity(request.user, app):
@@ -307,7 +381,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         except TransitionRefused:
             app = Application.objects.only("reference").get(pk=pk)
             if app.reference:
-                raise TransitionRefused("This application was already submitted (%s)." % app.reference)
+                raise TransitionRefused(f"This application was already submitted ({app.reference}).")
             raise
 
     @extend_schema(request=WithdrawSerializer, responses=ApplicationSerializer)

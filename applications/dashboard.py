@@ -1,9 +1,9 @@
 """Dashboard section for applicants: their organisations, their applications and what waits."""
-from accounts.selectors import organisation_list_visible
-from grants.calls.selectors import call_list_public
 
+from accounts.selectors import organisation_list_visible
 from applications.models import ApplicationState
 from applications.selectors import application_list_mine
+from grants.calls.selectors import call_list_public
 
 WAITING = [ApplicationState.DRAFT, ApplicationState.CLARIFICATION_REQUESTED]
 

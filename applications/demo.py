@@ -4,6 +4,7 @@ In the open advocacy call: the demo applicant's organisation has a draft in prog
 organisations (each with a demo contact person) have submitted complete applications through the
 same services a user goes through, two of which the demo manager found eligible and one of which
 was asked for a clarification."""
+
 import io
 from datetime import timedelta
 
@@ -20,7 +21,10 @@ from applications.models import Application
 
 CALL = "advocacy-2026"
 PROJECTS = [
-    ("Open beneficial ownership for public contracts", "Linking the beneficial-ownership register to procurement data."),
+    (
+        "Open beneficial ownership for public contracts",
+        "Linking the beneficial-ownership register to procurement data.",
+    ),
     ("Asset declarations that citizens can read", "Making officials' asset declarations searchable and comparable."),
     ("Whistle-blower protection in local government", "Model rules and training for 20 municipalities."),
     ("Integrity pacts for reconstruction projects", "Civil monitors in the procurement of three large projects."),
@@ -43,22 +47,52 @@ def _fill(user, app, call, *, title, summary, complete=True):
     headings = list(call.budget_headings.order_by("position"))
     direct = [h for h in headings if h.kind == "direct"]
     indirect = [h for h in headings if h.kind == "indirect"]
-    fields = {"title": title, "summary": summary, "requested_amount": "40000", "cofinancing_amount": "2500",
-              "duration_months": "12"}
+    fields = {
+        "title": title,
+        "summary": summary,
+        "requested_amount": "40000",
+        "cofinancing_amount": "2500",
+        "duration_months": "12",
+    }
     for q in questions if complete else questions[:1]:
         fields[services.question_field(q.pk)] = f"{summary} " + "We have done this kind of work since 2015. " * 3
     if direct and indirect:
-        rows = [{"heading": direct[0].pk, "description": "Project lead and two researchers", "units": "12", "unit_cost": "2000"},
-                {"heading": direct[min(1, len(direct) - 1)].pk, "description": "Regional workshops", "units": "10", "unit_cost": "1000"},
-                {"heading": direct[min(2, len(direct) - 1)].pk, "description": "Laptops and data hosting", "units": "2", "unit_cost": "3000"}]
+        rows = [
+            {
+                "heading": direct[0].pk,
+                "description": "Project lead and two researchers",
+                "units": "12",
+                "unit_cost": "2000",
+            },
+            {
+                "heading": direct[min(1, len(direct) - 1)].pk,
+                "description": "Regional workshops",
+                "units": "10",
+                "unit_cost": "1000",
+            },
+            {
+                "heading": direct[min(2, len(direct) - 1)].pk,
+                "description": "Laptops and data hosting",
+                "units": "2",
+                "unit_cost": "3000",
+            },
+        ]
         if complete:
-            rows.append({"heading": indirect[0].pk, "description": "Office and administration (6.25%)", "units": "1", "unit_cost": "2500"})
+            rows.append(
+                {
+                    "heading": indirect[0].pk,
+                    "description": "Office and administration (6.25%)",
+                    "units": "1",
+                    "unit_cost": "2500",
+                }
+            )
         fields["budget"] = rows
     services.application_autosave(actor=user, application_id=app.pk, version=app.version, fields=fields)
     if complete:
         for doc in call.required_documents.filter(required=True):
-            upload = SimpleUploadedFile(f"{doc.name}.pdf", _pdf(f"{doc.name} — {app.organisation.legal_name}"),
-                                        content_type="application/pdf")
+            upload = SimpleUploadedFile(
+                f"{doc.name}.pdf", _pdf(f"{doc.name} — {app.organisation.legal_name}"), content_type="application/pdf"
+            )
             services.attachment_upload(actor=user, application_id=app.pk, uploaded=upload, document_id=doc.pk)
 
 
@@ -66,7 +100,9 @@ def _contact(org, index):
     email = f"cso{index}@demo.hromada.org"
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(email=email, password=None, full_name=f"{org.legal_name} (contact)", language="en")
+        user = User.objects.create_user(
+            email=email, password=None, full_name=f"{org.legal_name} (contact)", language="en"
+        )
         EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     Membership.objects.get_or_create(organisation=org, user=user, defaults={"role": Membership.Role.OWNER})
     return user
@@ -85,10 +121,21 @@ def seed(ctx) -> None:
     mine = next((o for o in ctx["organisations"] if o.pk in own), None)
     if mine is not None and not Application.objects.filter(call=call, organisation=mine).exists():
         app, _created = services.application_start(actor=applicant, call_id=call.pk, organisation_id=mine.pk)
-        _fill(applicant, app, call, title="Тендери без корупції: громадський моніторинг",
-              summary="Громадський моніторинг закупівель у п'яти областях.", complete=False)
-    others = [o for o in ctx["organisations"] if o.pk not in own and o.org_type in (call.eligible_org_types or [o.org_type])
-              and o.country in (call.eligible_countries or [o.country])][:len(PROJECTS)]
+        _fill(
+            applicant,
+            app,
+            call,
+            title="Тендери без корупції: громадський моніторинг",
+            summary="Громадський моніторинг закупівель у п'яти областях.",
+            complete=False,
+        )
+    others = [
+        o
+        for o in ctx["organisations"]
+        if o.pk not in own
+        and o.org_type in (call.eligible_org_types or [o.org_type])
+        and o.country in (call.eligible_countries or [o.country])
+    ][: len(PROJECTS)]
     for index, (org, (title, summary)) in enumerate(zip(others, PROJECTS), start=1):
         if Application.objects.filter(call=call, organisation=org).exists():
             continue
@@ -102,5 +149,8 @@ def seed(ctx) -> None:
             services.application_mark_eligible(actor=manager, application_id=app.pk, checklist=checklist)
         elif index == 3:
             services.application_request_clarification(
-                actor=manager, application_id=app.pk, due=timezone.now() + timedelta(days=7),
-                question="Please attach the annual financial statement signed by the accountant as well.")
+                actor=manager,
+                application_id=app.pk,
+                due=timezone.now() + timedelta(days=7),
+                question="Please attach the annual financial statement signed by the accountant as well.",
+            )

@@ -1,11 +1,11 @@
 """Spreadsheets of applications. Rows come only from the visibility-checked selectors and every
 cell goes through core.spreadsheet (formula-safe)."""
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.spreadsheet import rows_to_csv, rows_to_xlsx
-
 from applications.models import BudgetLine
+from core.spreadsheet import rows_to_csv, rows_to_xlsx
 
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", rows_to_csv),
@@ -15,20 +15,44 @@ FORMATS = {
 
 def call_applications_table(applications, call) -> tuple[list, list]:
     """One row per application (the queryset is already limited to what the user may see)."""
-    headers = [_("Reference"), _("State"), _("Organisation"), _("Registration identifier"), _("Country"),
-               _("Organisation type"), _("Project title"), _("Amount requested"), _("Co-financing"), _("Currency"),
-               _("Duration (months)"), _("Submitted at"), _("Individual deadline"), _("Reason for ineligibility")]
+    headers = [
+        _("Reference"),
+        _("State"),
+        _("Organisation"),
+        _("Registration identifier"),
+        _("Country"),
+        _("Organisation type"),
+        _("Project title"),
+        _("Amount requested"),
+        _("Co-financing"),
+        _("Currency"),
+        _("Duration (months)"),
+        _("Submitted at"),
+        _("Individual deadline"),
+        _("Reason for ineligibility"),
+    ]
     currency = str(call.envelope.currency)
     rows = []
     for app in applications:
         org = app.organisation
-        rows.append([
-            app.reference or "", app.get_state_display(), org.legal_name, org.registration_id, org.get_country_display(),
-            org.get_org_type_display(), app.title, app.requested_amount, app.cofinancing_amount, currency,
-            app.duration_months, timezone.localtime(app.submitted_at).replace(tzinfo=None) if app.submitted_at else None,
-            timezone.localtime(app.deadline_extended_to).replace(tzinfo=None) if app.deadline_extended_to else None,
-            app.ineligibility_reason,
-        ])
+        rows.append(
+            [
+                app.reference or "",
+                app.get_state_display(),
+                org.legal_name,
+                org.registration_id,
+                org.get_country_display(),
+                org.get_org_type_display(),
+                app.title,
+                app.requested_amount,
+                app.cofinancing_amount,
+                currency,
+                app.duration_months,
+                timezone.localtime(app.submitted_at).replace(tzinfo=None) if app.submitted_at else None,
+                timezone.localtime(app.deadline_extended_to).replace(tzinfo=None) if app.deadline_extended_to else None,
+                app.ineligibility_reason,
+            ]
+        )
     return headers, rows
 
 
@@ -36,21 +60,37 @@ def application_table(app, questions) -> tuple[list, list]:
     """One application as a two-column sheet: its fields, answers and budget lines."""
     content = app.submitted_content or {}
     headers = [_("Field"), _("Value")]
-    rows = [[_("Reference"), app.reference or ""], [_("State"), app.get_state_display()],
-            [_("Organisation"), app.organisation.legal_name], [_("Project title"), app.title],
-            [_("Summary"), app.summary], [_("Amount requested"), app.requested_amount],
-            [_("Co-financing"), app.cofinancing_amount], [_("Duration (months)"), app.duration_months]]
+    rows = [
+        [_("Reference"), app.reference or ""],
+        [_("State"), app.get_state_display()],
+        [_("Organisation"), app.organisation.legal_name],
+        [_("Project title"), app.title],
+        [_("Summary"), app.summary],
+        [_("Amount requested"), app.requested_amount],
+        [_("Co-financing"), app.cofinancing_amount],
+        [_("Duration (months)"), app.duration_months],
+    ]
     if content:
         rows.append([_("SHA-256 of the submitted content"), app.receipt_sha256])
         for answer in content.get("answers", []):
             rows.append([answer["question"], answer["answer"]])
         for line in content.get("budget", []):
-            rows.append([f'{_("Budget")}: {line["heading_name"]}', f'{line["description"]}: {line["units"]} × {line["unit_cost"]} = {line["total"]}'])
+            rows.append(
+                [
+                    f"{_('Budget')}: {line['heading_name']}",
+                    f"{line['description']}: {line['units']} × {line['unit_cost']} = {line['total']}",
+                ]
+            )
     else:
         for q in questions:
             rows.append([q.text, (app.answers or {}).get(str(q.pk), "")])
         for line in BudgetLine.objects.filter(application=app).select_related("heading").order_by("position"):
-            rows.append([f'{_("Budget")}: {line.heading.name}', f"{line.description}: {line.units} × {line.unit_cost} = {line.total}"])
+            rows.append(
+                [
+                    f"{_('Budget')}: {line.heading.name}",
+                    f"{line.description}: {line.units} × {line.unit_cost} = {line.total}",
+                ]
+            )
     return headers, rows
 
 

@@ -1,15 +1,15 @@
 """Forms for applications: they parse and label; the services decide."""
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrganisationType
 from accounts.orgid import COUNTRY_CHOICES
-from grants.calls.forms import TIME_ZONES, ZonedDateTimeField, zoned
-
 from applications import uploads
 from applications.models import ApplicationState
 from applications.services import CHECKLIST
+from grants.calls.forms import TIME_ZONES, ZonedDateTimeField, zoned
 
 
 class AttachmentForm(forms.Form):
@@ -18,15 +18,20 @@ class AttachmentForm(forms.Form):
 
     def __init__(self, *args, documents=(), max_file_mb=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["document"].choices = [("", _("Another supporting document"))] + [(str(d.pk), str(d)) for d in documents]
+        self.fields["document"].choices = [("", _("Another supporting document"))] + [
+            (str(d.pk), str(d)) for d in documents
+        ]
         self.fields["file"].widget.attrs["accept"] = uploads.ACCEPT_ATTRIBUTE
         if max_file_mb:
-            self.fields["file"].help_text = _("PDF, DOCX, XLSX, ODT, ODS, PNG or JPEG, at most %(mb)s MB.") % {"mb": max_file_mb}
+            self.fields["file"].help_text = _("PDF, DOCX, XLSX, ODT, ODS, PNG or JPEG, at most %(mb)s MB.") % {
+                "mb": max_file_mb
+            }
 
 
 class EligibleForm(forms.Form):
-    comment = forms.CharField(label=_("Note for the file (optional)"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_("Note for the file (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,7 +66,9 @@ class AnswerForm(forms.Form):
 class ExtendForm(forms.Form):
     until = ZonedDateTimeField(label=_("New deadline for this applicant"))
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONES, initial=settings.TIME_ZONE)
-    reason = forms.CharField(label=_("Why does this applicant get more time?"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Why does this applicant get more time?"), widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def clean(self):
         data = super().clean()
@@ -71,8 +78,11 @@ class ExtendForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label=_("Why do you withdraw the application? (optional)"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Why do you withdraw the application? (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class ApplicationFilterForm(forms.Form):

@@ -1,4 +1,5 @@
 """Who may do what with applications (review permissions: applications/review/rules.py)."""
+
 import rules
 
 from applications.visibility import application_can_view, application_is_manager, application_is_member

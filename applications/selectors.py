@@ -1,14 +1,14 @@
 """Reads for the application pages, API and exports. Every read starts from
 `visibility.application_list_visible`, so what one user may not see does not exist for them."""
+
 from django.db.models import Count
 
 from accounts.models import Membership, OrganisationType
 from accounts.orgid import COUNTRY_CHOICES
-from audit.models import AuditEvent
-
 from applications.models import Application, ApplicationState, Attachment, BudgetLine
 from applications.uploads import BY_CONTENT_TYPE
 from applications.visibility import application_is_manager, application_is_member, application_list_visible
+from audit.models import AuditEvent
 
 
 def application_list_visible_with_call(user):
@@ -29,8 +29,11 @@ def application_list_mine(user):
     """The applications of the organisations the user belongs to."""
     if not getattr(user, "is_authenticated", False):
         return Application.objects.none()
-    return (Application.objects.filter(organisation__in=Membership.objects.filter(user=user).values("organisation_id"))
-            .select_related("call", "organisation").order_by("-updated_at"))
+    return (
+        Application.objects.filter(organisation__in=Membership.objects.filter(user=user).values("organisation_id"))
+        .select_related("call", "organisation")
+        .order_by("-updated_at")
+    )
 
 
 def application_list_for_call(user, call, *, state="", country="", org_type=""):
@@ -50,12 +53,16 @@ def application_counts_for_call(user, call) -> dict:
     base = application_list_visible(user).filter(call=call)
     labels = dict(ApplicationState.choices)
     by_state = {row["state"]: row["n"] for row in base.order_by().values("state").annotate(n=Count("pk"))}
-    by_country = {row["organisation__country"]: row["n"]
-                  for row in base.order_by().values("organisation__country").annotate(n=Count("pk"))}
+    by_country = {
+        row["organisation__country"]: row["n"]
+        for row in base.order_by().values("organisation__country").annotate(n=Count("pk"))
+    }
     names = dict(COUNTRY_CHOICES)
     return {
         "states": [(value, labels[value], by_state[value]) for value in ApplicationState.values if value in by_state],
-        "countries": sorted(((code, names.get(code, code), n) for code, n in by_country.items()), key=lambda r: str(r[1])),
+        "countries": sorted(
+            ((code, names.get(code, code), n) for code, n in by_country.items()), key=lambda r: str(r[1])
+        ),
         "total": sum(by_state.values()),
     }
 
@@ -72,8 +79,11 @@ def application_detail_parts(app: Application) -> dict:
         "headings": list(call.budget_headings.order_by("position")),
         "lines": list(BudgetLine.objects.filter(application=app).select_related("heading").order_by("position")),
         "documents": list(call.required_documents.order_by("position")),
-        "attachments": list(Attachment.objects.filter(application=app).select_related("document", "uploaded_by")
-                            .order_by("uploaded_at", "pk")),
+        "attachments": list(
+            Attachment.objects.filter(application=app)
+            .select_related("document", "uploaded_by")
+            .order_by("uploaded_at", "pk")
+        ),
     }
 
 
@@ -82,21 +92,40 @@ def attachment_list_of(app: Application):
     return Attachment.objects.filter(application=app)
 
 
-SCREENING_ACTIONS = ["mark_eligible", "mark_ineligible", "request_clarification", "answer_clarification",
-                     "deadline_extend", "submit", "withdraw"]
+SCREENING_ACTIONS = [
+    "mark_eligible",
+    "mark_ineligible",
+    "request_clarification",
+    "answer_clarification",
+    "deadline_extend",
+    "submit",
+    "withdraw",
+]
 
 
 def application_history(app: Application):
     """The application's audit events worth showing on its page, oldest first."""
-    return (AuditEvent.objects.filter(object_type="applications.application", object_id=str(app.pk),
-                                      action__in=SCREENING_ACTIONS).select_related("actor").order_by("seq"))
+    return (
+        AuditEvent.objects.filter(
+            object_type="applications.application", object_id=str(app.pk), action__in=SCREENING_ACTIONS
+        )
+        .select_related("actor")
+        .order_by("seq")
+    )
 
 
 def application_last_screening(app: Application):
     """The latest screening event (its data holds the checklist as ticked), or None."""
-    return (AuditEvent.objects.filter(object_type="applications.application", object_id=str(app.pk),
-                                       action__in=["mark_eligible", "mark_ineligible", "request_clarification"])
-             .select_related("actor").order_by("-seq").first())
+    return (
+        AuditEvent.objects.filter(
+            object_type="applications.application",
+            object_id=str(app.pk),
+            action__in=["mark_eligible", "mark_ineligible", "request_clarification"],
+        )
+        .select_related("actor")
+        .order_by("-seq")
+        .first()
+    )
 
 
 def application_shows_identity(user, app: Application) -> bool:

@@ -10,6 +10,7 @@ its declared size.
 Files are stored under generated names in settings.PRIVATE_STORAGE_ROOT and served only through
 a permission-checked view (`content_disposition` builds a safe header for it).
 """
+
 import hashlib
 import os
 import re
@@ -44,8 +45,12 @@ class FileKind:
 
 KINDS = {
     PDF: FileKind(PDF, "PDF", "application/pdf", (".pdf",)),
-    DOCX: FileKind(DOCX, "Word (DOCX)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",)),
-    XLSX: FileKind(XLSX, "Excel (XLSX)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)),
+    DOCX: FileKind(
+        DOCX, "Word (DOCX)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",)
+    ),
+    XLSX: FileKind(
+        XLSX, "Excel (XLSX)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)
+    ),
     ODT: FileKind(ODT, "OpenDocument text (ODT)", "application/vnd.oasis.opendocument.text", (".odt",)),
     ODS: FileKind(ODS, "OpenDocument spreadsheet (ODS)", "application/vnd.oasis.opendocument.spreadsheet", (".ods",)),
     PNG: FileKind(PNG, "PNG", "image/png", (".png",)),
@@ -74,8 +79,13 @@ class UploadRefused(Exception):
 
 
 def _refuse_not_allowed():
-    raise UploadRefused(_("This file's content is not one of the accepted formats (%(formats)s). "
-                          "Whatever its name says, it was not accepted.") % {"formats": ALLOWED_LABEL})
+    raise UploadRefused(
+        _(
+            "This file's content is not one of the accepted formats (%(formats)s). "
+            "Whatever its name says, it was not accepted."
+        )
+        % {"formats": ALLOWED_LABEL}
+    )
 
 
 def _zip_kind(fileobj, size: int) -> str:
@@ -88,8 +98,11 @@ def _zip_kind(fileobj, size: int) -> str:
         if len(infos) > ZIP_MAX_ENTRIES:
             raise UploadRefused(_("This archive has too many parts (%(n)s) to be a real document.") % {"n": len(infos)})
         total = sum(i.file_size for i in infos)
-        if total > ZIP_MAX_TOTAL_UNCOMPRESSED or total > ZIP_MAX_RATIO * max(size, 1) or any(
-                i.file_size > ZIP_MAX_ENTRY_RATIO * max(i.compress_size, 1) for i in infos):
+        if (
+            total > ZIP_MAX_TOTAL_UNCOMPRESSED
+            or total > ZIP_MAX_RATIO * max(size, 1)
+            or any(i.file_size > ZIP_MAX_ENTRY_RATIO * max(i.compress_size, 1) for i in infos)
+        ):
             raise UploadRefused(_("This file expands to far more than its size (an archive bomb) and was refused."))
         names = {i.filename: i for i in infos}
         if any(i.flag_bits & 0x1 for i in infos):
@@ -142,7 +155,9 @@ def clean_name(name: str, kind: FileKind) -> str:
     extension gets the right one."""
     name = unicodedata.normalize("NFC", name or "").strip()
     if "/" in name or "\\" in name or name in {".", ".."} or name.startswith("..") or _UNSAFE_NAME.search(name):
-        raise UploadRefused(_("The file name must not contain a folder path or control characters; rename the file and try again."))
+        raise UploadRefused(
+            _("The file name must not contain a folder path or control characters; rename the file and try again.")
+        )
     if not name:
         name = "document"
     stem, ext = os.path.splitext(name)
@@ -150,9 +165,13 @@ def clean_name(name: str, kind: FileKind) -> str:
     if ext not in kind.extensions:
         claimed = next((k for k in KINDS.values() if ext in k.extensions), None)
         if claimed is not None:
-            raise UploadRefused(_("The file is named as %(claimed)s but its content is %(actual)s; "
-                                  "it was not accepted. Upload the original file.")
-                                % {"claimed": claimed.label, "actual": kind.label})
+            raise UploadRefused(
+                _(
+                    "The file is named as %(claimed)s but its content is %(actual)s; "
+                    "it was not accepted. Upload the original file."
+                )
+                % {"claimed": claimed.label, "actual": kind.label}
+            )
         name = name + kind.extensions[0]
     if len(name) > 200:
         stem, ext = os.path.splitext(name)

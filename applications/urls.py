@@ -14,8 +14,14 @@ urlpatterns = [
     path("applications/<int:pk>/edit/", views.application_edit, name="application_edit"),
     path("applications/<int:pk>/autosave/", views.application_autosave, name="application_autosave"),
     path("applications/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
-    path("applications/<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment_download"),
-    path("applications/<int:pk>/attachments/<int:attachment_pk>/delete/", views.attachment_delete, name="attachment_delete"),
+    path(
+        "applications/<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment_download"
+    ),
+    path(
+        "applications/<int:pk>/attachments/<int:attachment_pk>/delete/",
+        views.attachment_delete,
+        name="attachment_delete",
+    ),
     path("applications/<int:pk>/submit/", views.application_submit, name="application_submit"),
     path("applications/<int:pk>/receipt/", views.application_receipt, name="application_receipt"),
     path("applications/<int:pk>/submitted.json", views.application_submitted_json, name="application_submitted_json"),
@@ -25,6 +31,9 @@ urlpatterns = [
     path("applications/<int:pk>/screen/<str:action>/", views.application_screen, name="application_screen"),
     path("applications/<int:pk>/extend/", views.application_extend, name="application_extend"),
     path("manage/calls/<int:pk>/applications/", views.call_applications, name="call_applications"),
-    path("manage/calls/<int:pk>/applications/export.<str:fmt>", views.call_applications_export,
-         name="call_applications_export"),
+    path(
+        "manage/calls/<int:pk>/applications/export.<str:fmt>",
+        views.call_applications_export,
+        name="call_applications_export",
+    ),
 ]

@@ -6,6 +6,7 @@ exports, search, counts and PDFs alike.
 - a reviewer only while assigned AND after declaring no conflict (review accepted, submitted
   or returned); an unassigned or conflicted reviewer does not see it at all (404).
 """
+
 from django.db.models import Q
 
 from accounts.models import Membership
@@ -49,5 +50,8 @@ def application_is_cleared_reviewer(user, application) -> bool:
 def application_can_view(user, application) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    return (application_is_member(user, application) or application_is_manager(user, application)
-            or application_is_cleared_reviewer(user, application))
+    return (
+        application_is_member(user, application)
+        or application_is_manager(user, application)
+        or application_is_cleared_reviewer(user, application)
+    )

@@ -1,4 +1,5 @@
 """Hashing and verification of the audit chain."""
+
 import hashlib
 import json
 from dataclasses import dataclass
@@ -49,7 +50,9 @@ def chain_verify(batch_size: int = 5000) -> ChainReport:
                 problem = f"sequence number out of order (expected {expected_seq})"
             return ChainReport(False, count, event.seq, problem)
         if event.prev_hash != expected_prev:
-            return ChainReport(False, count, event.seq, "link to the previous event is broken (inserted, deleted or reordered)")
+            return ChainReport(
+                False, count, event.seq, "link to the previous event is broken (inserted, deleted or reordered)"
+            )
         if event_hash(event.prev_hash, event) != event.hash:
             return ChainReport(False, count, event.seq, "content does not match its hash (edited)")
         expected_prev = event.hash
@@ -58,6 +61,10 @@ def chain_verify(batch_size: int = 5000) -> ChainReport:
     head = AuditHead.objects.filter(pk=1).first()
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     if head_seq != count or head_hash != expected_prev:
-        return ChainReport(False, count, count + 1 if head_seq > count else head_seq,
-                           f"the chain ends at event {count} but the head records event {head_seq}")
+        return ChainReport(
+            False,
+            count,
+            count + 1 if head_seq > count else head_seq,
+            f"the chain ends at event {count} but the head records event {head_seq}",
+        )
     return ChainReport(True, count)

@@ -1,4 +1,5 @@
 """The audit trail: an append-only, hash-chained record of every state change and money movement."""
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -10,8 +11,13 @@ class AuditEvent(models.Model):
     seq = models.BigIntegerField(_("sequence"), unique=True, editable=False)
     created_at = models.DateTimeField(_("when"), editable=False)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("who"), null=True, blank=True,
-        on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
     )
     actor_label = models.CharField(_("who (as recorded)"), max_length=254, blank=True)
     action = models.CharField(_("what"), max_length=80)

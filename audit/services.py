@@ -1,4 +1,5 @@
 """Writing audit events. Called inside the transaction of the change it records."""
+
 import json
 
 from django.db import transaction
@@ -12,8 +13,18 @@ def object_label(obj) -> tuple[str, str]:
     return obj._meta.label_lower, str(obj.pk)
 
 
-def audit_record(*, actor, action: str, obj=None, object_type: str = "", object_id: str = "",
-                 from_state: str = "", to_state: str = "", reason: str = "", data: dict | None = None) -> AuditEvent:
+def audit_record(
+    *,
+    actor,
+    action: str,
+    obj=None,
+    object_type: str = "",
+    object_id: str = "",
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    data: dict | None = None,
+) -> AuditEvent:
     if obj is not None:
         object_type, object_id = object_label(obj)
     if not transaction.get_connection().in_atomic_block:

@@ -12,6 +12,7 @@ own transaction, like this:
 Nothing else changes a state field: the fields are django-fsm `protected` and every transition
 leaves an AuditEvent with the state it left and the state it reached.
 """
+
 from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied
@@ -22,7 +23,6 @@ from django_fsm import FSMFieldMixin, TransitionNotAllowed, can_proceed, has_tra
 from audit.models import AuditEvent
 from audit.services import audit_record
 from core.errors import TransitionRefused
-
 
 M = TypeVar("M", bound=models.Model)
 
@@ -49,8 +49,9 @@ def state_field(obj: models.Model) -> str:
     return next(f.name for f in obj._meta.concrete_fields if isinstance(f, FSMFieldMixin))
 
 
-def transition(obj: models.Model, name: str, *, actor, reason: str = "", data: dict | None = None,
-               **kwargs) -> AuditEvent:
+def transition(
+    obj: models.Model, name: str, *, actor, reason: str = "", data: dict | None = None, **kwargs
+) -> AuditEvent:
     """Run transition `name` (its keyword arguments in `kwargs`) on a locked and checked `obj`,
     save it and write the audit event, which is returned."""
     field = state_field(obj)
@@ -60,6 +61,6 @@ def transition(obj: models.Model, name: str, *, actor, reason: str = "", data: d
     except TransitionNotAllowed as exc:
         raise TransitionRefused() from exc
     obj.save()
-    return audit_record(actor=actor, action=name, obj=obj, from_state=from_state, to_state=getattr(obj, field),
-                        reason=reason, data=data)
-
+    return audit_record(
+        actor=actor, action=name, obj=obj, from_state=from_state, to_state=getattr(obj, field), reason=reason, data=data
+    )

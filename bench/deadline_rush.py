@@ -25,6 +25,7 @@ Runs in a database of its own (created and dropped here), a private redis-server
 the development data is touched. `--quick`: 30 organisations over 15 s. One figure per line, the
 headline last.
 """
+
 import argparse
 import asyncio
 import http.client
@@ -54,10 +55,10 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection, connections  # noqa: E402
-
-from rush.clients import (FILLER, HOST, capacity_and_limit, percentile, rush, warm_up)
+from rush.clients import FILLER, HOST, capacity_and_limit, percentile, rush, warm_up  # noqa: E402
 
 PDF_HEAD = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n"
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -65,15 +66,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-
-
 def database_url() -> str:
     db = settings.DATABASES["default"]
-    return f"postgres://{quote(db['USER'] or 'postgres')}:{quote(db.get('PASSWORD') or '')}@{db['HOST'] or '127.0.0.1'}:" \
-           f"{db['PORT'] or 5432}/{db['NAME']}"
+    return (
+        f"postgres://{quote(db['USER'] or 'postgres')}:{quote(db.get('PASSWORD') or '')}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
 
 
 # --- the world ---------------------------------------------------------------------------------
+
 
 def build(n_orgs: int, n_late: int, n_capacity: int, n_warm: int = 8):
     """A programme, the rush call and a capacity call (far deadline), organisations with two
@@ -88,20 +90,41 @@ def build(n_orgs: int, n_late: int, n_capacity: int, n_warm: int = 8):
     from grants.calls.models import CallState, Programme
     from tests.factories import call_full
 
-    programme = Programme.objects.create(code="rush", title="Rush programme", budget=Money(Decimal("900000000"), "EUR"),
-                                         starts_on=timezone_today(), ends_on=timezone_today() + timedelta(days=3650),
-                                         countries=["UA"])
+    programme = Programme.objects.create(
+        code="rush",
+        title="Rush programme",
+        budget=Money(Decimal("900000000"), "EUR"),
+        starts_on=timezone_today(),
+        ends_on=timezone_today() + timedelta(days=3650),
+        countries=["UA"],
+    )
     rush = call_full(programme, code="rush-2026", envelope="400000000", state=CallState.OPEN)
     capacity = call_full(programme, code="capacity-2026", envelope="400000000", state=CallState.OPEN)
     manager = User.objects.create_user(email="manager@rush.example", password=None)
     ProgrammeRole.objects.create(user=manager, programme=programme, role=ProgrammeRole.Role.MANAGER)
     total = n_orgs + n_late + n_capacity + n_warm
-    users = User.objects.bulk_create([User(email=f"m{i}-{k}@rush.example", password="!", full_name=f"Member {i}-{k}")
-                                      for i in range(total) for k in (1, 2)])
-    orgs = Organisation.objects.bulk_create([Organisation(legal_name=f"Rush CSO {i}", country="UA", org_type="ngo",
-                                                          registration_id=f"UA-EDR-{50000000 + i}") for i in range(total)])
-    Membership.objects.bulk_create([Membership(organisation=orgs[i], user=users[2 * i + k], role="owner" if k == 0 else "member")
-                                    for i in range(total) for k in (0, 1)])
+    users = User.objects.bulk_create(
+        [
+            User(email=f"m{i}-{k}@rush.example", password="!", full_name=f"Member {i}-{k}")
+            for i in range(total)
+            for k in (1, 2)
+        ]
+    )
+    orgs = Organisation.objects.bulk_create(
+        [
+            Organisation(
+                legal_name=f"Rush CSO {i}", country="UA", org_type="ngo", registration_id=f"UA-EDR-{50000000 + i}"
+            )
+            for i in range(total)
+        ]
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(organisation=orgs[i], user=users[2 * i + k], role="owner" if k == 0 else "member")
+            for i in range(total)
+            for k in (0, 1)
+        ]
+    )
     headings = list(rush.budget_headings.order_by("position"))
     clients = []
     for i, org in enumerate(orgs):
@@ -112,12 +135,19 @@ def build(n_orgs: int, n_late: int, n_capacity: int, n_warm: int = 8):
         app, _ = services.application_start(actor=first, call_id=call.pk, organisation_id=org.pk)
         call_headings = headings if call is rush else list(capacity.budget_headings.order_by("position"))
         questions = list(call.questions.order_by("position"))
-        fields = {"title": f"Project {i}", "summary": "What we will do.", "requested_amount": "40000",
-                  "cofinancing_amount": "2500", "duration_months": "12",
-                  services.question_field(questions[0].pk): FILLER * 3,
-                  "budget": [{"heading": call_headings[0].pk, "description": "Staff", "units": "12", "unit_cost": "2500"},
-                             {"heading": call_headings[1].pk, "description": "Trips", "units": "10", "unit_cost": "1000"},
-                             {"heading": call_headings[3].pk, "description": "Indirect", "units": "1", "unit_cost": "2500"}]}
+        fields = {
+            "title": f"Project {i}",
+            "summary": "What we will do.",
+            "requested_amount": "40000",
+            "cofinancing_amount": "2500",
+            "duration_months": "12",
+            services.question_field(questions[0].pk): FILLER * 3,
+            "budget": [
+                {"heading": call_headings[0].pk, "description": "Staff", "units": "12", "unit_cost": "2500"},
+                {"heading": call_headings[1].pk, "description": "Trips", "units": "10", "unit_cost": "1000"},
+                {"heading": call_headings[3].pk, "description": "Indirect", "units": "1", "unit_cost": "2500"},
+            ],
+        }
         result = services.application_autosave(actor=first, application_id=app.pk, version=app.version, fields=fields)
         cookies = []
         for user in (first, second):
@@ -127,12 +157,24 @@ def build(n_orgs: int, n_late: int, n_capacity: int, n_warm: int = 8):
             session[HASH_SESSION_KEY] = user.get_session_auth_hash()
             session.create()
             token = _get_new_csrf_string()
-            cookies.append((f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={token}", token))
-        clients.append({"index": i, "app": app.pk, "org": org.pk, "version": result.version, "hashes": result.hashes,
-                        "field": services.question_field(questions[1].pk), "document": call.required_documents.first().pk,
-                        "cookies": cookies, "late": n_orgs <= i < n_orgs + n_late,
-                        "capacity": n_orgs + n_late <= i < n_orgs + n_late + n_capacity,
-                        "warm": i >= n_orgs + n_late + n_capacity})
+            cookies.append(
+                (f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={token}", token)
+            )
+        clients.append(
+            {
+                "index": i,
+                "app": app.pk,
+                "org": org.pk,
+                "version": result.version,
+                "hashes": result.hashes,
+                "field": services.question_field(questions[1].pk),
+                "document": call.required_documents.first().pk,
+                "cookies": cookies,
+                "late": n_orgs <= i < n_orgs + n_late,
+                "capacity": n_orgs + n_late <= i < n_orgs + n_late + n_capacity,
+                "warm": i >= n_orgs + n_late + n_capacity,
+            }
+        )
     return rush, capacity, clients
 
 
@@ -151,36 +193,53 @@ def db_now():
 # --- HTTP clients ------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 # --- the run -----------------------------------------------------------------------------------
+
 
 def start_redis(workdir: Path):
     port = free_port()
-    process = subprocess.Popen(["redis-server", "--bind", HOST, "--port", str(port), "--save", "", "--appendonly", "no",
-                                "--dir", str(workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--bind",
+            HOST,
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return process, f"redis://{HOST}:{port}/0"
 
 
 def start_gunicorn(port, env, log, workers, threads):
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "-c", "config/gunicorn.conf.py", "config.wsgi:application",
-         "--bind", f"{HOST}:{port}", "--workers", str(workers), "--threads", str(threads),
-         "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "-c",
+            "config/gunicorn.conf.py",
+            "config.wsgi:application",
+            "--bind",
+            f"{HOST}:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         if process.poll() is not None:
@@ -247,12 +306,25 @@ def main():
         build_seconds = time.perf_counter() - started
         redis_process, broker = start_redis(tmp)
         port = free_port()
-        env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "false", "SECRET_KEY": settings.SECRET_KEY,
-               "ALLOWED_HOSTS": HOST, "SECURE_SSL_REDIRECT": "false", "PRIVATE_STORAGE_ROOT": str(tmp / "private"),
-               "REDIS_URL": broker, "CELERY_BROKER_URL": broker, "EMAIL_URL": "dummymail://", "LOG_LEVEL": "WARNING",
-               "MFA_REQUIRED_FOR_MONEY_ROLES": "false", "DJANGO_SETTINGS_MODULE": "config.settings",
-               "STATIC_ROOT": str(tmp / "static")}
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "DEBUG": "false",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "ALLOWED_HOSTS": HOST,
+            "SECURE_SSL_REDIRECT": "false",
+            "PRIVATE_STORAGE_ROOT": str(tmp / "private"),
+            "REDIS_URL": broker,
+            "CELERY_BROKER_URL": broker,
+            "EMAIL_URL": "dummymail://",
+            "LOG_LEVEL": "WARNING",
+            "MFA_REQUIRED_FOR_MONEY_ROLES": "false",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "STATIC_ROOT": str(tmp / "static"),
+        }
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+        )
         gunicorn = start_gunicorn(port, env, tmp / "gunicorn.log", args.workers, args.threads)
         connections.close_all()
 
@@ -281,33 +353,56 @@ def main():
         on_time_orgs = {r["org"] for r in records if not r["late"] and r["sent"] < deadline}
         submitted_orgs = {a.organisation_id for a in apps.values() if a.reference}
         lost = len(on_time_orgs - submitted_orgs)
-        text_lost_orgs = len({r["org"] for r in records if not r["late"] and r["text"]
-                              and apps[r["app"]].submitted_content
-                              and r["text"] not in [a["answer"] for a in apps[r["app"]].submitted_content["answers"]]})
-        audits = dict(AuditEvent.objects.filter(action="submit", object_type="applications.application")
-                      .values_list("object_id").annotate(n=Count("pk")).values_list("object_id", "n"))
+        text_lost_orgs = len(
+            {
+                r["org"]
+                for r in records
+                if not r["late"]
+                and r["text"]
+                and apps[r["app"]].submitted_content
+                and r["text"] not in [a["answer"] for a in apps[r["app"]].submitted_content["answers"]]
+            }
+        )
+        audits = dict(
+            AuditEvent.objects.filter(action="submit", object_type="applications.application")
+            .values_list("object_id")
+            .annotate(n=Count("pk"))
+            .values_list("object_id", "n")
+        )
         duplicated = sum(1 for n in audits.values() if n > 1)
-        duplicated += (Application.objects.filter(call=rush_call).values("organisation_id").annotate(n=Count("pk"))
-                       .filter(n__gt=1).count())
+        duplicated += (
+            Application.objects.filter(call=rush_call)
+            .values("organisation_id")
+            .annotate(n=Count("pk"))
+            .filter(n__gt=1)
+            .count()
+        )
         references = [a.reference for a in apps.values() if a.reference]
         duplicated += len(references) - len(set(references))
         late_accepted = sum(1 for a in apps.values() if a.submitted_at and a.submitted_at >= deadline_db)
         late_orgs = {c["org"] for c in rush_clients if c["late"]}
-        late_accepted += sum(1 for a in apps.values() if a.organisation_id in late_orgs and a.state != ApplicationState.DRAFT)
+        late_accepted += sum(
+            1 for a in apps.values() if a.organisation_id in late_orgs and a.state != ApplicationState.DRAFT
+        )
         accepted_responses = sum(1 for r in records if r["accepted"] and not r["late"])
         double_pressed = sum(1 for c in rush_clients if not c["late"] and c["index"] % 4 == 0)
 
         # --- capacity and the write limit, in the same run
         cap_clients = [c for c in clients if c["capacity"]]
         rate, cap_latencies, limit, slice_ratios, cpu_per_save = capacity_and_limit(
-            port, cap_clients, capacity_seconds, limit_seconds, slices, os.getpgid(gunicorn.pid))
+            port, cap_clients, capacity_seconds, limit_seconds, slices, os.getpgid(gunicorn.pid)
+        )
         ratio = rate / limit
 
         ms = lambda values, p: percentile(values, p) * 1000  # noqa: E731
         print(f"organisations in the rush: {n_orgs} (+{n_late} submitting after the deadline), window {window:.0f} s")
-        print(f"set-up: {build_seconds:.1f} s; gunicorn {args.workers} workers x {args.threads} threads on {os.cpu_count()} CPUs")
-        print(f"machine load average before / after the rush: {load_before:.1f} / {load_after:.1f} "
-              f"(other processes share these CPUs)")
+        print(
+            f"set-up: {build_seconds:.1f} s; gunicorn {args.workers} workers x {args.threads} threads on {os.cpu_count()} CPUs"
+        )
+        print(
+            f"machine load average before / after the rush: {load_before:.1f} / {load_after:.1f} "
+            f"(other processes share these CPUs)"
+        )
         print(f"autosaves: {len(lat['autosave'])}")
         print(f"autosave p50: {ms(lat['autosave'], 50):.1f} ms")
         print(f"autosave p95: {ms(lat['autosave'], 95):.1f} ms")
@@ -320,7 +415,9 @@ def main():
         print(f"submit p99: {ms(lat['submit'], 99):.1f} ms")
         print(f"submissions accepted before the deadline: {len(submitted_orgs)} of {len(on_time_orgs)}")
         print(f"receipts shown to on-time presses: {accepted_responses}")
-        print(f"late submissions refused: {len(late_orgs) - sum(1 for a in apps.values() if a.organisation_id in late_orgs and a.reference)} of {len(late_orgs)}")
+        print(
+            f"late submissions refused: {len(late_orgs) - sum(1 for a in apps.values() if a.organisation_id in late_orgs and a.reference)} of {len(late_orgs)}"
+        )
         print(f"client errors: {len(errors)}")
         for error in errors[:5]:
             print(f"  {error}")
@@ -330,18 +427,32 @@ def main():
         print(f"late submissions accepted: {late_accepted}")
         print(f"capacity (16 connections, closed loop): {rate:.0f} autosaves/s, p99 {ms(cap_latencies, 99):.1f} ms")
         if cpu_per_save:
-            print("CPU per autosave in the capacity run: "
-                  + ", ".join(f"{who} {seconds * 1000:.2f} ms" for who, seconds in cpu_per_save.items())
-                  + f" ({os.cpu_count()} CPUs shared)")
+            print(
+                "CPU per autosave in the capacity run: "
+                + ", ".join(f"{who} {seconds * 1000:.2f} ms" for who, seconds in cpu_per_save.items())
+                + f" ({os.cpu_count()} CPUs shared)"
+            )
         print(f"write limit (one-row INSERT+COMMIT, one connection): {limit:.0f}/s")
-        print(f"capacity ratio per slice ({slices} slices, alternating with the write limit): "
-              f"min {min(slice_ratios):.2f}x, median {statistics.median(slice_ratios):.2f}x, max {max(slice_ratios):.2f}x")
+        print(
+            f"capacity ratio per slice ({slices} slices, alternating with the write limit): "
+            f"min {min(slice_ratios):.2f}x, median {statistics.median(slice_ratios):.2f}x, max {max(slice_ratios):.2f}x"
+        )
         print(f"capacity ratio: {ratio:.2f}x the write limit")
-        ok = (lost == 0 and text_lost_orgs == 0 and duplicated == 0 and late_accepted == 0 and not errors
-              and ms(lat["autosave"], 99) < 100 and ms(lat["submit"], 99) < 1000 and ratio >= 0.25)
-        print(f"deadline rush: {lost + text_lost_orgs} lost, {duplicated} duplicated, {late_accepted} late-accepted; "
-              f"autosave p99 {ms(lat['autosave'], 99):.0f} ms, submit p99 {ms(lat['submit'], 99):.0f} ms; "
-              f"capacity {rate:.0f}/s = {ratio:.2f}x the write limit ({limit:.0f}/s)")
+        ok = (
+            lost == 0
+            and text_lost_orgs == 0
+            and duplicated == 0
+            and late_accepted == 0
+            and not errors
+            and ms(lat["autosave"], 99) < 100
+            and ms(lat["submit"], 99) < 1000
+            and ratio >= 0.25
+        )
+        print(
+            f"deadline rush: {lost + text_lost_orgs} lost, {duplicated} duplicated, {late_accepted} late-accepted; "
+            f"autosave p99 {ms(lat['autosave'], 99):.0f} ms, submit p99 {ms(lat['submit'], 99):.0f} ms; "
+            f"capacity {rate:.0f}/s = {ratio:.2f}x the write limit ({limit:.0f}/s)"
+        )
         return 0 if ok else 1
     finally:
         stop(gunicorn)

@@ -17,6 +17,7 @@ One figure per line, the headline last.
 Runs in a database of its own (created and dropped here), never in the development data.
 10,000 rounds of each scenario; `--quick`: 300; `--rounds N` for another number.
 """
+
 import argparse
 import os
 import sys
@@ -40,8 +41,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
 from django.db.models import Count, F, Sum  # noqa: E402
 
-SAME_TRANCHE_PER_GRANT = 45   # tranches of 2% due on signature per grant (scenario 1)
-OVERPAY_PER_GRANT = 12        # rounds served by one grant in scenario 2
+SAME_TRANCHE_PER_GRANT = 45  # tranches of 2% due on signature per grant (scenario 1)
+OVERPAY_PER_GRANT = 12  # rounds served by one grant in scenario 2
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
@@ -86,8 +87,14 @@ def build_world():
     from accounts.services import organisation_register
     from grants.calls.models import Programme
 
-    programme = Programme.objects.create(code="bench", title="Bench programme", budget=Money(Decimal("100000000"), "EUR"),
-                                         starts_on=date(2026, 1, 1), ends_on=date(2030, 12, 31), countries=["UA"])
+    programme = Programme.objects.create(
+        code="bench",
+        title="Bench programme",
+        budget=Money(Decimal("100000000"), "EUR"),
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2030, 12, 31),
+        countries=["UA"],
+    )
 
     def user(email, role=None):
         u = User.objects.create_user(email=email, password="bench-password-1", full_name=email.split("@")[0])
@@ -95,12 +102,15 @@ def build_world():
             ProgrammeRole.objects.create(user=u, programme=programme, role=role)
         return u
 
-    people = {"manager": user("manager@bench.example", ProgrammeRole.Role.MANAGER),
-              "finance": user("finance@bench.example", ProgrammeRole.Role.FINANCE),
-              "finance2": user("finance2@bench.example", ProgrammeRole.Role.FINANCE),
-              "grantee": user("grantee@bench.example")}
-    org = organisation_register(actor=people["grantee"], legal_name="Bench CSO", country="UA", org_type="ngo",
-                                registration_id="UA-EDR-40000001")
+    people = {
+        "manager": user("manager@bench.example", ProgrammeRole.Role.MANAGER),
+        "finance": user("finance@bench.example", ProgrammeRole.Role.FINANCE),
+        "finance2": user("finance2@bench.example", ProgrammeRole.Role.FINANCE),
+        "grantee": user("grantee@bench.example"),
+    }
+    org = organisation_register(
+        actor=people["grantee"], legal_name="Bench CSO", country="UA", org_type="ngo", registration_id="UA-EDR-40000001"
+    )
     return programme, people, org
 
 
@@ -113,10 +123,19 @@ def call_with_plan(programme, code, signature_tranches):
     TranchePlanItem.objects.filter(call=call).delete()
     share = Decimal("90") / signature_tranches
     TranchePlanItem.objects.bulk_create(
-        [TranchePlanItem(call=call, position=i, share_pct=share, condition=TrancheCondition.SIGNATURE)
-         for i in range(1, signature_tranches + 1)]
-        + [TranchePlanItem(call=call, position=signature_tranches + 1, share_pct=Decimal("10"),
-                           condition=TrancheCondition.FINAL_REPORT)])
+        [
+            TranchePlanItem(call=call, position=i, share_pct=share, condition=TrancheCondition.SIGNATURE)
+            for i in range(1, signature_tranches + 1)
+        ]
+        + [
+            TranchePlanItem(
+                call=call,
+                position=signature_tranches + 1,
+                share_pct=Decimal("10"),
+                condition=TrancheCondition.FINAL_REPORT,
+            )
+        ]
+    )
     return call
 
 
@@ -124,8 +143,9 @@ def approved_grant_tranches(call, org, people, amount):
     """An awarded application (set-up by the model's transitions, as the review part's award
     service would leave it), its agreement signed, its signature tranches approved."""
     from applications.models import ApplicationState
-    from grants.disbursement import lifecycle as disbursement_lifecycle, services as disbursement_services
     from grants.calls.models import Call
+    from grants.disbursement import lifecycle as disbursement_lifecycle
+    from grants.disbursement import services as disbursement_services
     from grants.disbursement.models import TrancheState
     from tests.factories import application_in_state
 
@@ -136,10 +156,15 @@ def approved_grant_tranches(call, org, people, amount):
         app.save()
         Call.objects.filter(pk=call.pk).update(awarded_total=F("awarded_total") + Decimal(amount))
         grant = disbursement_lifecycle.grant_create_from_application(actor=people["manager"], application_id=app.pk)
-        grant = disbursement_lifecycle.grant_sign(actor=people["manager"], grant_id=grant.pk,
-                              document=SimpleUploadedFile("signed.pdf", PDF, content_type="application/pdf"))
-        return [disbursement_services.tranche_approve(actor=people["manager"], tranche_id=t.pk)
-                for t in grant.tranches.filter(state=TrancheState.DUE).order_by("position")]
+        grant = disbursement_lifecycle.grant_sign(
+            actor=people["manager"],
+            grant_id=grant.pk,
+            document=SimpleUploadedFile("signed.pdf", PDF, content_type="application/pdf"),
+        )
+        return [
+            disbursement_services.tranche_approve(actor=people["manager"], tranche_id=t.pk)
+            for t in grant.tranches.filter(state=TrancheState.DUE).order_by("position")
+        ]
 
 
 def scenario_same_tranche(programme, people, org, rounds):
@@ -154,8 +179,14 @@ def scenario_same_tranche(programme, people, org, rounds):
 
     def task(side, i):
         reference = f"S-{i}" if i % 2 == 0 else f"S-{i}-{side}"
-        disbursement_services.payment_record(actor=officers[side], tranche_id=tranches[i].pk, paid_on=date.today(),
-                          amount=tranches[i].due_amount, currency="EUR", bank_reference=reference)
+        disbursement_services.payment_record(
+            actor=officers[side],
+            tranche_id=tranches[i].pk,
+            paid_on=date.today(),
+            amount=tranches[i].due_amount,
+            currency="EUR",
+            bank_reference=reference,
+        )
         return "paid"
 
     outcomes, seconds = Harness(task, rounds).run()
@@ -163,8 +194,8 @@ def scenario_same_tranche(programme, people, org, rounds):
 
 
 def scenario_overpay(programme, people, org, rounds):
-    from grants.disbursement import services as disbursement_services
     from grants.disbursement import conditions as tranche_rules
+    from grants.disbursement import services as disbursement_services
     from grants.disbursement.models import Tranche
 
     call = call_with_plan(programme, "overpay", 2 * OVERPAY_PER_GRANT)
@@ -183,8 +214,14 @@ def scenario_overpay(programme, people, org, rounds):
 
     def task(side, i):
         first, second, amount = pairs[i]
-        disbursement_services.payment_record(actor=officers[side], tranche_id=(first, second)[side], paid_on=date.today(), amount=amount,
-                          currency="EUR", bank_reference=f"O-{i}-{side}")
+        disbursement_services.payment_record(
+            actor=officers[side],
+            tranche_id=(first, second)[side],
+            paid_on=date.today(),
+            amount=amount,
+            currency="EUR",
+            bank_reference=f"O-{i}-{side}",
+        )
         return "paid"
 
     return Harness(task, rounds).run()
@@ -252,9 +289,13 @@ def main():
         naive, _naive_seconds = scenario_naive(programme, people, org, rounds)
         naive_failures = sum(1 for a, b in naive if a == "paid" and b == "paid")
 
-        mismatched = (Grant.objects.exclude(application__call__code="naive")
-                      .annotate(paid=Sum("payments__amount_programme_currency"))
-                      .exclude(paid__isnull=True).exclude(paid_total=F("paid")).count())
+        mismatched = (
+            Grant.objects.exclude(application__call__code="naive")
+            .annotate(paid=Sum("payments__amount_programme_currency"))
+            .exclude(paid__isnull=True)
+            .exclude(paid_total=F("paid"))
+            .count()
+        )
         above = Grant.objects.filter(paid_total__gt=F("amount_awarded")).count()
 
         print(f"rounds per scenario: {rounds}")
@@ -272,8 +313,15 @@ def main():
         print(f"naive control failures (overpaid without the lock): {naive_failures} in {rounds}")
         print(f"naive control failure rate: {naive_failures / rounds:.1%}")
         print(f"{double} double payments in {rounds}")
-        ok = double == 0 and unpaid == 0 and overpayments == 0 and above == 0 and mismatched == 0 and not errors \
+        ok = (
+            double == 0
+            and unpaid == 0
+            and overpayments == 0
+            and above == 0
+            and mismatched == 0
+            and not errors
             and naive_failures > 0
+        )
         return 0 if ok else 1
     finally:
         connections.close_all()

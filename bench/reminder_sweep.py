@@ -17,6 +17,7 @@ Runs in a database of its own (created and dropped here) and on a redis-server o
 (started and stopped here; `--redis-url` to use another one), never in the development data.
 `--quick`: 5,000 items.
 """
+
 import argparse
 import asyncio
 import multiprocessing
@@ -67,7 +68,7 @@ class SinkProtocol(asyncio.Protocol):
                 end = self.buffer.find(b"\r\n.\r\n")
                 if end < 0:
                     break
-                message, self.buffer = self.buffer[:end], self.buffer[end + 5:]
+                message, self.buffer = self.buffer[:end], self.buffer[end + 5 :]
                 self.in_data = False
                 match = MESSAGE_ID.search(message)
                 self.seen.add(match.group(1) if match else uuid.uuid4().bytes)
@@ -79,7 +80,7 @@ class SinkProtocol(asyncio.Protocol):
             end = self.buffer.find(b"\r\n")
             if end < 0:
                 break
-            line, self.buffer = self.buffer[:end], self.buffer[end + 2:]
+            line, self.buffer = self.buffer[:end], self.buffer[end + 2 :]
             verb = line[:4].upper()
             if verb == b"EHLO":
                 replies.append(b"250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 10485760\r\n")
@@ -149,12 +150,26 @@ def build(n_items: int):
     from grants.calls.models import Call, Programme
 
     now = timezone.now()
-    programme = Programme.objects.create(code="bench", title="EU for Integrity (benchmark)", budget=Money(Decimal("9e9"), "EUR"),
-                                         starts_on=now.date() - timedelta(days=400), ends_on=now.date() + timedelta(days=400),
-                                         countries=["UA", "AM"])
-    call = Call(programme=programme, code="bench", title="Advocacy grants", title_uk="Гранти на адвокацію",
-                title_hy="Փաստաբանական դրամաշնորհներ", envelope=Money(Decimal("1e9"), "EUR"), min_grant=Decimal("10000"),
-                max_grant=Decimal("60000"), opens_at=now - timedelta(days=30), deadline=now + timedelta(days=3))
+    programme = Programme.objects.create(
+        code="bench",
+        title="EU for Integrity (benchmark)",
+        budget=Money(Decimal("9e9"), "EUR"),
+        starts_on=now.date() - timedelta(days=400),
+        ends_on=now.date() + timedelta(days=400),
+        countries=["UA", "AM"],
+    )
+    call = Call(
+        programme=programme,
+        code="bench",
+        title="Advocacy grants",
+        title_uk="Гранти на адвокацію",
+        title_hy="Փաստաբանական դրամաշնորհներ",
+        envelope=Money(Decimal("1e9"), "EUR"),
+        min_grant=Decimal("10000"),
+        max_grant=Decimal("60000"),
+        opens_at=now - timedelta(days=30),
+        deadline=now + timedelta(days=3),
+    )
     call.publish()
     call.open()
     call.save()
@@ -162,24 +177,66 @@ def build(n_items: int):
     password = make_password("benchmark-password")
     languages = ["en", "uk", "hy"]
     users = User.objects.bulk_create(
-        [User(email=f"applicant{i}@bench.example.org", password=password, full_name=f"Applicant {i}",
-              language=languages[i % 3]) for i in range(n_orgs)], batch_size=5000)
+        [
+            User(
+                email=f"applicant{i}@bench.example.org",
+                password=password,
+                full_name=f"Applicant {i}",
+                language=languages[i % 3],
+            )
+            for i in range(n_orgs)
+        ],
+        batch_size=5000,
+    )
     orgs = Organisation.objects.bulk_create(
-        [Organisation(legal_name=f"Civic initiative {i}", country="UA", org_type="ngo", registration_id=f"UA-EDR-{10000000 + i}")
-         for i in range(n_orgs)], batch_size=5000)
-    Membership.objects.bulk_create([Membership(organisation=o, user=u, role="owner") for o, u in zip(orgs, users)],
-                                   batch_size=5000)
+        [
+            Organisation(
+                legal_name=f"Civic initiative {i}",
+                country="UA",
+                org_type="ngo",
+                registration_id=f"UA-EDR-{10000000 + i}",
+            )
+            for i in range(n_orgs)
+        ],
+        batch_size=5000,
+    )
+    Membership.objects.bulk_create(
+        [Membership(organisation=o, user=u, role="owner") for o, u in zip(orgs, users)], batch_size=5000
+    )
     Application.objects.bulk_create(
-        [Application(call=call, organisation=orgs[i // DRAFTS_PER_ORGANISATION], created_by=users[i // DRAFTS_PER_ORGANISATION],
-                     title=f"Open budgets, project {i}") for i in range(n_items)], batch_size=5000)
+        [
+            Application(
+                call=call,
+                organisation=orgs[i // DRAFTS_PER_ORGANISATION],
+                created_by=users[i // DRAFTS_PER_ORGANISATION],
+                title=f"Open budgets, project {i}",
+            )
+            for i in range(n_items)
+        ],
+        batch_size=5000,
+    )
     return call
 
 
 def start_redis(workdir: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    process = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-                                "--appendonly", "no", "--dir", str(workdir)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     import redis
 
     client = redis.Redis(port=port)
@@ -225,8 +282,8 @@ def main():
     from django.db import connection
 
     from workers.celery import app
-    from workers.outbox import outbox_kick, relays_for
     from workers.models import Notification
+    from workers.outbox import outbox_kick, relays_for
     from workers.reminders import reminders_sweep
     from workers.tasks import noop
 
@@ -251,15 +308,43 @@ def main():
 
         log = tmp / "worker.log"
         nodename = f"bench-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
-        env = {**os.environ, "DATABASE_URL": database_url(), "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-               "REDIS_URL": broker, "CELERY_BROKER_URL": broker, "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
-               "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING",
-               "RELAY_PARALLEL": str(relays)}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+            "REDIS_URL": broker,
+            "CELERY_BROKER_URL": broker,
+            "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "PYTHONPATH": str(ROOT),
+            "LOG_LEVEL": "WARNING",
+            "RELAY_PARALLEL": str(relays),
+        }
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "workers.celery:app", "worker", "--pool=prefork",
-             f"--concurrency={args.concurrency}", "--loglevel=WARNING", "-Q", QUEUE, "-n", nodename,
-             "--without-mingle", "--without-gossip", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "workers.celery:app",
+                "worker",
+                "--pool=prefork",
+                f"--concurrency={args.concurrency}",
+                "--loglevel=WARNING",
+                "-Q",
+                QUEUE,
+                "-n",
+                nodename,
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         wait(lambda: app.control.ping(destination=[nodename], timeout=0.5), "the worker", 60, worker, log)
         client = redis.Redis.from_url(broker)
 
@@ -286,7 +371,13 @@ def main():
         wait(lambda: counters[0] >= n_items, "every reminder at the sink", 3600, worker, log)
         delivery_seconds = time.perf_counter() - started
         delivered_rate = counters[0] / delivery_seconds
-        wait(lambda: not Notification.objects.filter(sent_at__isnull=True).exists(), "every row marked sent", 60, worker, log)
+        wait(
+            lambda: not Notification.objects.filter(sent_at__isnull=True).exists(),
+            "every row marked sent",
+            60,
+            worker,
+            log,
+        )
         after_first = counters[0]
 
         # 4. A second sweep, and more relays than needed: nothing more goes out.
@@ -298,25 +389,35 @@ def main():
         wait(queue_idle, "the extra relays to finish", 120, worker, log)
         after_second, distinct = counters[0], counters[1]
         ratio = delivered_rate / noop_rate
-        ok = (sweep_seconds < SWEEP_GOAL_SECONDS and ratio >= DELIVERY_GOAL_RATIO
-              and after_first == after_second == distinct == n_items == written and written_again == 0)
+        ok = (
+            sweep_seconds < SWEEP_GOAL_SECONDS
+            and ratio >= DELIVERY_GOAL_RATIO
+            and after_first == after_second == distinct == n_items == written
+            and written_again == 0
+        )
 
         print("database: postgresql")
         print(f"worker processes: {args.concurrency}; relays in parallel: {relays}")
         print(f"due items: {n_items}")
         print(f"data built in: {build_seconds:.1f} s")
         print(f"no-op Celery tasks per second: {noop_rate:.0f} ({n_noop} tasks)")
-        print(f"sweep: {written} outbox rows in {sweep_seconds:.2f} s (goal < {SWEEP_GOAL_SECONDS:.0f} s: "
-              f"{sweep_seconds / SWEEP_GOAL_SECONDS:.2f}x of the limit)")
+        print(
+            f"sweep: {written} outbox rows in {sweep_seconds:.2f} s (goal < {SWEEP_GOAL_SECONDS:.0f} s: "
+            f"{sweep_seconds / SWEEP_GOAL_SECONDS:.2f}x of the limit)"
+        )
         print(f"e-mails delivered: {after_first} in {delivery_seconds:.1f} s")
-        print(f"e-mails delivered per second: {delivered_rate:.0f} ({ratio:.2f}x the no-op rate; goal >= {DELIVERY_GOAL_RATIO}x)")
+        print(
+            f"e-mails delivered per second: {delivered_rate:.0f} ({ratio:.2f}x the no-op rate; goal >= {DELIVERY_GOAL_RATIO}x)"
+        )
         print(f"second sweep: {written_again} rows in {sweep_again_seconds:.2f} s")
         print(f"e-mails at the sink after the first sweep: {after_first} (due items: {n_items})")
         print(f"e-mails at the sink after the second sweep and extra relays: {after_second}")
         print(f"distinct Message-IDs at the sink: {distinct}")
-        print(f"reminder sweep: {n_items} items, sweep {sweep_seconds:.2f} s (< {SWEEP_GOAL_SECONDS:.0f} s), "
-              f"delivery {delivered_rate:.0f}/s = {ratio:.2f}x no-op {noop_rate:.0f}/s (>= {DELIVERY_GOAL_RATIO}x), "
-              f"sink {after_second}/{n_items} — {'within' if ok else 'OUTSIDE'} the goals")
+        print(
+            f"reminder sweep: {n_items} items, sweep {sweep_seconds:.2f} s (< {SWEEP_GOAL_SECONDS:.0f} s), "
+            f"delivery {delivered_rate:.0f}/s = {ratio:.2f}x no-op {noop_rate:.0f}/s (>= {DELIVERY_GOAL_RATIO}x), "
+            f"sink {after_second}/{n_items} — {'within' if ok else 'OUTSIDE'} the goals"
+        )
         if not ok:
             sys.exit(1)
     finally:

@@ -2,6 +2,7 @@
 autosave, counters) get a fixed policy that lets nothing load in them or frame them: a policy
 governs documents, a JSON answer is never one, and building the page policy took a tenth of the
 Python of an autosave, the most frequent request."""
+
 from csp.middleware import CSPMiddleware as PageCSPMiddleware
 
 HEADER = "Content-Security-Policy"

@@ -5,6 +5,7 @@ threads waits on an upload or a download. Not more: in bench/deadline_rush.py 8 
 process cost about a quarter more CPU per autosave than 2 or 4 (threads queueing for the lock)
 and lowered capacity from 0.27-0.29x to 0.23-0.24x of the write limit. WEB_WORKERS and
 WEB_THREADS override both."""
+
 import os
 
 bind = os.environ.get("WEB_BIND_ADDRESS", "0.0.0.0:8000")

@@ -3,9 +3,9 @@
 Development defaults are safe to run locally (SQLite, console e-mail, tasks in-process);
 production sets DEBUG=false, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL, EMAIL_URL.
 """
-from pathlib import Path
 
 import os
+from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -98,7 +98,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 # then replaced (Django closes a connection that raised at the end of the request); the form keeps
 # the text and saves again. CONN_HEALTH_CHECKS=true trades that round trip for no failed request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DB_PREPARED_STATEMENTS", default=True):
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DB_PREPARED_STATEMENTS", default=True
+):
     # Parameters travel apart from the SQL and a statement run five times on a connection is
     # prepared once: PostgreSQL parses and plans the requests' same few queries once per connection
     # (about 60% less database CPU per autosave). Set false behind a transaction-mode pooler.
@@ -195,10 +197,15 @@ HROMADA_PUBLISHER_NAME = env.str("OPENDATA_PUBLISHER_NAME", default="")
 REDIS_URL = env.str("REDIS_URL", default="")
 # Redis when there is one (shared by every web node), the process's memory on the embedded
 # default. Keys are prefixed so the broker's keys and other test runs sharing a Redis stay apart.
-CACHES = {"default": {
-    "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-    "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="hromada") + os.environ.get("PYTEST_XDIST_WORKER", ""),
-} if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="hromada") + os.environ.get("PYTEST_XDIST_WORKER", ""),
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

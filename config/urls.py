@@ -7,10 +7,27 @@ from reporting.views import dashboard
 
 # Each area keeps its own namespaced URL module (its `app_name`); API modules are mounted together
 # under /api/v1/, in the order of the sub-domains (see CONTRIBUTING.md).
-PAGES = ["accounts.urls", "grants.calls.urls", "applications.urls", "applications.review.urls", "grants.urls",
-         "reporting.grantee.urls", "reporting.donor.urls", "reporting.data.urls", "workers.urls"]
-API = ["accounts.api_urls", "grants.calls.api_urls", "applications.api_urls", "applications.review.api_urls",
-       "grants.api_urls", "reporting.grantee.api_urls", "reporting.donor.api_urls", "workers.api_urls"]
+PAGES = [
+    "accounts.urls",
+    "grants.calls.urls",
+    "applications.urls",
+    "applications.review.urls",
+    "grants.urls",
+    "reporting.grantee.urls",
+    "reporting.donor.urls",
+    "reporting.data.urls",
+    "workers.urls",
+]
+API = [
+    "accounts.api_urls",
+    "grants.calls.api_urls",
+    "applications.api_urls",
+    "applications.review.api_urls",
+    "grants.api_urls",
+    "reporting.grantee.api_urls",
+    "reporting.donor.api_urls",
+    "workers.api_urls",
+]
 
 urlpatterns = [
     path("", home, name="home"),

@@ -1,4 +1,5 @@
 """API error mapping shared by every app: transitions refused by state answer 409."""
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
 from rest_framework.exceptions import ValidationError

@@ -5,6 +5,7 @@
 - Django's `ValidationError`: the input is wrong; it names the field (400 / the form shows it).
 - `Http404` / `DoesNotExist`: the caller may not see the object at all (404).
 """
+
 from django.utils.translation import gettext_lazy as _
 
 

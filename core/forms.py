@@ -5,6 +5,7 @@ does not allow it now) or `PermissionDenied` (the role does not). On a page with
 lands next to the field it names and the second on the form as a whole; on a page that only acts
 (a button) both become a message. `PermissionDenied` is left to Django (403).
 """
+
 from collections.abc import Callable
 from typing import Any
 

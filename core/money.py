@@ -1,4 +1,5 @@
 """Money is `Decimal` with its currency, rounded to cents half up (as accounting does); never float."""
+
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")

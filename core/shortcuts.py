@@ -1,5 +1,6 @@
 """Small reads every part needs: an object the user may see (or 404), and the programme an
 object belongs to."""
+
 from django.db.models import QuerySet
 from django.http import Http404
 

@@ -3,10 +3,12 @@
 A cell that starts with = + - @ tab or carriage return would be read as a formula (CSV
 injection); such text cells get a leading apostrophe. Numbers, dates and Decimals stay typed.
 """
+
 import csv
 import io
 from datetime import date, datetime
 from decimal import Decimal
+
 from openpyxl import Workbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -1,6 +1,18 @@
 from django.contrib import admin
 
-from grants.calls.models import BudgetHeading, Call, Contribution, Criterion, Donor, Programme, Question, RequiredDocument, TranchePlanItem
+from grants.agreements.models import Amendment, Grant, GrantBudgetLine
+from grants.calls.models import (
+    BudgetHeading,
+    Call,
+    Contribution,
+    Criterion,
+    Donor,
+    Programme,
+    Question,
+    RequiredDocument,
+    TranchePlanItem,
+)
+from grants.disbursement.models import ExchangeRate, Payment, Tranche
 
 
 class ContributionInline(admin.TabularInline):
@@ -58,8 +70,6 @@ class CallAdmin(admin.ModelAdmin):
 
 # --- Grants, tranches, payments, amendments, exchange rates -----------------------------------
 # Read-only here: they change only through the services (row locks, four eyes, audit trail).
-from grants.agreements.models import Amendment, Grant, GrantBudgetLine
-from grants.disbursement.models import ExchangeRate, Payment, Tranche  # noqa: E402
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -87,8 +97,17 @@ class TrancheInline(admin.TabularInline):
     model = Tranche
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["position", "share_pct", "condition", "planned_amount", "due_amount", "due_on", "state",
-                                "approved_by", "approved_at"]
+    fields = readonly_fields = [
+        "position",
+        "share_pct",
+        "condition",
+        "planned_amount",
+        "due_amount",
+        "due_on",
+        "state",
+        "approved_by",
+        "approved_at",
+    ]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -113,8 +132,17 @@ class TrancheAdmin(ReadOnlyAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["bank_reference", "grant", "tranche", "paid_on", "amount", "currency", "exchange_rate",
-                    "amount_programme_currency", "recorded_by"]
+    list_display = [
+        "bank_reference",
+        "grant",
+        "tranche",
+        "paid_on",
+        "amount",
+        "currency",
+        "exchange_rate",
+        "amount_programme_currency",
+        "recorded_by",
+    ]
     list_filter = ["currency"]
     search_fields = ["bank_reference", "grant__number"]
     list_select_related = ["grant", "tranche", "recorded_by"]

@@ -14,10 +14,24 @@ urlpatterns = [
     path("grants/<int:pk>/agreement.pdf", agreements_views.grant_document, name="grant_document"),
     path("grants/<int:pk>/check-conditions/", disbursement_views.grant_check_conditions, name="grant_check_conditions"),
     # Explicit paths (not a catch-all): other parts hang their own pages under /grants/<pk>/.
-    *[path(f"grants/<int:pk>/{action}/", disbursement_views.grant_transition, {"action": action}, name=f"grant_{action}")
-      for action in ("suspend", "resume", "terminate", "close")],
-    *[path(f"amendments/<int:pk>/{decision}/", agreements_views.amendment_decide, {"decision": decision},
-           name=f"amendment_{decision}") for decision in ("approve", "reject")],
+    *[
+        path(
+            f"grants/<int:pk>/{action}/",
+            disbursement_views.grant_transition,
+            {"action": action},
+            name=f"grant_{action}",
+        )
+        for action in ("suspend", "resume", "terminate", "close")
+    ],
+    *[
+        path(
+            f"amendments/<int:pk>/{decision}/",
+            agreements_views.amendment_decide,
+            {"decision": decision},
+            name=f"amendment_{decision}",
+        )
+        for decision in ("approve", "reject")
+    ],
     path("tranches/<int:pk>/approve/", disbursement_views.tranche_approve, name="tranche_approve"),
     path("tranches/<int:pk>/pay/", disbursement_views.payment_create, name="payment_create"),
     path("finance/", disbursement_views.finance_overview, name="finance_overview"),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from reporting.donor.models import DonorReport
 from reporting.data.models import ExportJob
+from reporting.donor.models import DonorReport
 from reporting.grantee.models import GranteeReport, Indicator
 
 
@@ -28,7 +28,16 @@ class GranteeReportAdmin(ReadOnlyAdmin):
 
 @admin.register(DonorReport)
 class DonorReportAdmin(ReadOnlyAdmin):
-    list_display = ["programme", "period_start", "period_end", "state", "progress", "pages", "requested_by", "requested_at"]
+    list_display = [
+        "programme",
+        "period_start",
+        "period_end",
+        "state",
+        "progress",
+        "pages",
+        "requested_by",
+        "requested_at",
+    ]
     list_filter = ["state"]
     list_select_related = ["programme", "requested_by"]
 

@@ -3,6 +3,7 @@
 A provider is `fn(user) -> dict | None` (the section's template context, None to hide it);
 it must run a constant number of queries whatever the data size.
 """
+
 from django.utils.module_loading import import_string
 
 # (role, template, provider dotted path), in display order

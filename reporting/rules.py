@@ -4,6 +4,7 @@ Objects passed to the grantee-report predicates are a GranteeReport (with `grant
 Grant; donor-report predicates take a Programme or a DonorReport. Every answer is computed from
 the roles cached on the user (accounts.roles), so a predicate costs no query.
 """
+
 import rules
 
 from accounts.roles import DONOR, FINANCE, MANAGER, organisation_roles, programme_ids
@@ -25,7 +26,11 @@ def _programme_id(obj):
 
 @rules.predicate
 def is_grantee_member(user, obj):
-    return obj is not None and getattr(user, "is_authenticated", False) and _grant(obj).organisation_id in organisation_roles(user)
+    return (
+        obj is not None
+        and getattr(user, "is_authenticated", False)
+        and _grant(obj).organisation_id in organisation_roles(user)
+    )
 
 
 @rules.predicate
@@ -68,7 +73,9 @@ rules.add_perm("reporting.view_report", is_grantee_member | manages_grant | fina
 rules.add_perm("reporting.edit_report", is_grantee_member)
 rules.add_perm("reporting.review_report", manages_grant | is_admin)
 # The grant agreement summary: everyone who may see the grant, donors included.
-rules.add_perm("reporting.view_grant_summary", is_grantee_member | manages_grant | finances_grant | funds_grant | is_admin)
+rules.add_perm(
+    "reporting.view_grant_summary", is_grantee_member | manages_grant | finances_grant | funds_grant | is_admin
+)
 
 # Donor reports and dashboards: the donors of the programme and its managers.
 rules.add_perm("reporting.view_donor_report", funds_programme_of | manages_programme_of | is_admin)

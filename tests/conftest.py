@@ -1,6 +1,7 @@
 """Shared fixtures. The suite runs on whatever DATABASE_URL names (PostgreSQL in CI) and on
 SQLite otherwise; tests that need PostgreSQL or Redis skip on a laptop without them and fail
 in CI (HROMADA_REQUIRE_SERVICES=1)."""
+
 import os
 from datetime import date, timedelta
 from decimal import Decimal
@@ -53,8 +54,9 @@ def make_user(db):
     def make(email=None, language="en", **extra):
         counter["n"] += 1
         email = email or f"user{counter['n']}@example.org"
-        return User.objects.create_user(email=email, password="correct-horse-battery", full_name=email.split("@")[0],
-                                        language=language, **extra)
+        return User.objects.create_user(
+            email=email, password="correct-horse-battery", full_name=email.split("@")[0], language=language, **extra
+        )
 
     return make
 
@@ -68,11 +70,21 @@ def make_org(db):
     def make(owner, country="UA", **fields):
         counter["n"] += 1
         number = f"{40000000 + counter['n']}"
-        defaults = {"UA": f"UA-EDR-{number}", "GE": f"GE-NAPR-4{number}", "AZ": f"AZ-IVI-14{number}",
-                    "MD": f"MD-IDNO-10036{number}", "AM": f"AM-SRALE-{number[:3]}.110.{number[3:]}"}
-        return organisation_register(actor=owner, legal_name=fields.pop("legal_name", f"Org {counter['n']}"),
-                                     country=country, org_type=fields.pop("org_type", "ngo"),
-                                     registration_id=fields.pop("registration_id", defaults[country]), **fields)
+        defaults = {
+            "UA": f"UA-EDR-{number}",
+            "GE": f"GE-NAPR-4{number}",
+            "AZ": f"AZ-IVI-14{number}",
+            "MD": f"MD-IDNO-10036{number}",
+            "AM": f"AM-SRALE-{number[:3]}.110.{number[3:]}",
+        }
+        return organisation_register(
+            actor=owner,
+            legal_name=fields.pop("legal_name", f"Org {counter['n']}"),
+            country=country,
+            org_type=fields.pop("org_type", "ngo"),
+            registration_id=fields.pop("registration_id", defaults[country]),
+            **fields,
+        )
 
     return make
 
@@ -81,8 +93,14 @@ def make_org(db):
 def programme(db):
     from grants.calls.models import Programme
 
-    return Programme.objects.create(code="eu4i", title="EU for Integrity", budget=Money(Decimal("2500000"), "EUR"),
-                                    starts_on=date(2020, 5, 1), ends_on=date(2024, 8, 30), countries=["UA", "AM"])
+    return Programme.objects.create(
+        code="eu4i",
+        title="EU for Integrity",
+        budget=Money(Decimal("2500000"), "EUR"),
+        starts_on=date(2020, 5, 1),
+        ends_on=date(2024, 8, 30),
+        countries=["UA", "AM"],
+    )
 
 
 @pytest.fixture
@@ -106,13 +124,25 @@ def make_call(db):
         counter["n"] += 1
         now = timezone.now()
         call = Call.objects.create(
-            programme=programme, code=f"call-{counter['n']}", title=fields.pop("title", f"Call {counter['n']}"),
-            envelope=Money(Decimal(envelope), programme.budget.currency), min_grant=Decimal("10000"),
-            max_grant=fields.pop("max_grant", Decimal("50000")), opens_at=fields.pop("opens_at", now - timedelta(days=1)),
-            deadline=fields.pop("deadline", now + timedelta(days=30)), **fields)
+            programme=programme,
+            code=f"call-{counter['n']}",
+            title=fields.pop("title", f"Call {counter['n']}"),
+            envelope=Money(Decimal(envelope), programme.budget.currency),
+            min_grant=Decimal("10000"),
+            max_grant=fields.pop("max_grant", Decimal("50000")),
+            opens_at=fields.pop("opens_at", now - timedelta(days=1)),
+            deadline=fields.pop("deadline", now + timedelta(days=30)),
+            **fields,
+        )
         for i, (max_score, weight, minimum) in enumerate(criteria, start=1):
-            Criterion.objects.create(call=call, position=i, name=f"Criterion {i}", max_score=Decimal(max_score),
-                                     weight=Decimal(weight), minimum=Decimal(minimum))
+            Criterion.objects.create(
+                call=call,
+                position=i,
+                name=f"Criterion {i}",
+                max_score=Decimal(max_score),
+                weight=Decimal(weight),
+                minimum=Decimal(minimum),
+            )
         return call
 
     return make

@@ -13,8 +13,23 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ["email", "object_id", "key"]
     date_hierarchy = "created_at"
     raw_id_fields = ["recipient", "digest"]
-    readonly_fields = ["kind", "recipient", "email", "language", "object_type", "object_id", "key", "context", "delivery",
-                       "created_at", "sent_at", "read_at", "attempts", "last_error", "digest"]
+    readonly_fields = [
+        "kind",
+        "recipient",
+        "email",
+        "language",
+        "object_type",
+        "object_id",
+        "key",
+        "context",
+        "delivery",
+        "created_at",
+        "sent_at",
+        "read_at",
+        "attempts",
+        "last_error",
+        "digest",
+    ]
     actions = ["retry"]
 
     def has_add_permission(self, request):
@@ -23,8 +38,9 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Send the selected unsent messages again"))
     def retry(self, request, queryset):
         n = queryset.filter(sent_at__isnull=True).update(attempts=0, available_at=timezone.now(), last_error="")
-        self.message_user(request, ngettext("%(n)d message will be sent again.", "%(n)d messages will be sent again.", n)
-                          % {"n": n})
+        self.message_user(
+            request, ngettext("%(n)d message will be sent again.", "%(n)d messages will be sent again.", n) % {"n": n}
+        )
 
 
 @admin.register(NotificationPreference)

@@ -54,8 +54,10 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             raise Http404
         return Response(self.get_serializer(n).data)
 
-    @extend_schema(request=None, responses=inline_serializer("NotificationsMarkedRead", {
-        "marked_read": serializers.IntegerField()}))
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("NotificationsMarkedRead", {"marked_read": serializers.IntegerField()}),
+    )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
         return Response({"marked_read": services.notifications_read_all(actor=request.user)})
@@ -66,10 +68,13 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         """{kind: "immediate" | "digest" | "off"} for every kind the caller can configure."""
         if request.method == "PUT":
             if not isinstance(request.data, dict):
-                raise serializers.ValidationError({"non_field_errors": [_("Choose how you receive each kind of notification")]})
+                raise serializers.ValidationError(
+                    {"non_field_errors": [_("Choose how you receive each kind of notification")]}
+                )
             try:
-                return Response(preferences_set(actor=request.user, modes={str(k): str(v) for k, v in request.data.items()}))
+                return Response(
+                    preferences_set(actor=request.user, modes={str(k): str(v) for k, v in request.data.items()})
+                )
             except ValidationError as exc:
                 raise serializers.ValidationError(exc.message_dict)
         return Response(preferences_get(request.user))
-

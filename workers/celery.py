@@ -2,6 +2,7 @@
 
 Nothing is scheduled with a long countdown or eta: reminders are found by the periodic sweep
 from the data itself (a delayed task would live in Redis for days and die with it)."""
+
 import logging
 import os
 
@@ -40,8 +41,14 @@ def enqueue(task, *args) -> bool:
         task.apply(args=args, throw=True)
         return True
     try:
-        with app.connection_for_write(connect_timeout=ENQUEUE_TIMEOUT, transport_options={
-                "max_retries": 0, "socket_connect_timeout": ENQUEUE_TIMEOUT, "socket_timeout": ENQUEUE_TIMEOUT}) as conn:
+        with app.connection_for_write(
+            connect_timeout=ENQUEUE_TIMEOUT,
+            transport_options={
+                "max_retries": 0,
+                "socket_connect_timeout": ENQUEUE_TIMEOUT,
+                "socket_timeout": ENQUEUE_TIMEOUT,
+            },
+        ) as conn:
             task.apply_async(args=args, producer=app.amqp.Producer(conn), retry=False)
         return True
     except Exception:

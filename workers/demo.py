@@ -4,7 +4,6 @@ Writes what the schedule would have written by now: the reminders due and the ma
 summary, so the demo logins find them on their notifications page. Both are unique per
 object, person and day, so a second run adds nothing."""
 
-
 from workers.digest import manager_digest_write
 from workers.reminders import reminders_sweep
 

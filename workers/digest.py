@@ -9,6 +9,7 @@
 Both are keyed by the day, so a second run the same day writes nothing new; a message that
 arrives after the day's digest went out waits for the next day's.
 """
+
 from collections import defaultdict
 
 from django.apps import apps
@@ -43,26 +44,39 @@ def manager_digest_write(now=None) -> int:
         for row in model.objects.order_by().filter(state=state).values(programme).annotate(n=Count("pk")):
             waiting[row[programme]][name] += row["n"]
     managers = {}
-    for user_id, programme_id in (ProgrammeRole.objects.filter(role=ProgrammeRole.Role.MANAGER, user__is_active=True,
-                                                               programme_id__in=list(waiting))
-                                  .values_list("user_id", "programme_id")):
+    for user_id, programme_id in ProgrammeRole.objects.filter(
+        role=ProgrammeRole.Role.MANAGER, user__is_active=True, programme_id__in=list(waiting)
+    ).values_list("user_id", "programme_id"):
         counts = managers.setdefault(user_id, defaultdict(int))
         for name, n in waiting[programme_id].items():
             counts[name] += n
     if not managers:
         return 0
     users = {u.pk: u for u in User.objects.filter(pk__in=list(managers)).only("pk", "email", "language")}
-    modes = dict(NotificationPreference.objects.filter(user_id__in=list(managers), kind=MANAGER_DIGEST)
-                 .values_list("user_id", "mode"))
+    modes = dict(
+        NotificationPreference.objects.filter(user_id__in=list(managers), kind=MANAGER_DIGEST).values_list(
+            "user_id", "mode"
+        )
+    )
     day = timezone.localdate(now).isoformat()
     rows = []
     for user_id, counts in managers.items():
         context = {name: counts.get(name, 0) for name, *_ in MANAGER_QUEUES}
         context.update(total=sum(context.values()), path="/dashboard/")
         user = users[user_id]
-        rows.append(Notification(kind=MANAGER_DIGEST, recipient_id=user_id, email=user.email.lower(),
-                                 language=user.language or "en", object_type="accounts.user", object_id=str(user_id),
-                                 key=day, context=context, delivery=modes.get(user_id, Delivery.IMMEDIATE)))
+        rows.append(
+            Notification(
+                kind=MANAGER_DIGEST,
+                recipient_id=user_id,
+                email=user.email.lower(),
+                language=user.language or "en",
+                object_type="accounts.user",
+                object_id=str(user_id),
+                key=day,
+                context=context,
+                delivery=modes.get(user_id, Delivery.IMMEDIATE),
+            )
+        )
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
@@ -77,20 +91,37 @@ def digest_collect(now=None) -> int:
         if not people:
             return 0
         Notification.objects.bulk_create(
-            [Notification(kind=DAILY_DIGEST, recipient_id=p["recipient_id"], email=p["recipient__email"].lower(),
-                          language=p["recipient__language"] or "en", object_type="accounts.user",
-                          object_id=str(p["recipient_id"]), key=day, context={"path": "/notifications/"},
-                          delivery=Delivery.IMMEDIATE, available_at=now)
-             for p in people],
-            ignore_conflicts=True)
+            [
+                Notification(
+                    kind=DAILY_DIGEST,
+                    recipient_id=p["recipient_id"],
+                    email=p["recipient__email"].lower(),
+                    language=p["recipient__language"] or "en",
+                    object_type="accounts.user",
+                    object_id=str(p["recipient_id"]),
+                    key=day,
+                    context={"path": "/notifications/"},
+                    delivery=Delivery.IMMEDIATE,
+                    available_at=now,
+                )
+                for p in people
+            ],
+            ignore_conflicts=True,
+        )
         # Today's digests no relay has taken yet, locked so none takes one while it is filled.
-        open_digests = Notification.objects.filter(kind=DAILY_DIGEST, key=day, sent_at__isnull=True, attempts=0,
-                                                   recipient_id__in=[p["recipient_id"] for p in people])
+        open_digests = Notification.objects.filter(
+            kind=DAILY_DIGEST,
+            key=day,
+            sent_at__isnull=True,
+            attempts=0,
+            recipient_id__in=[p["recipient_id"] for p in people],
+        )
         filled = list(open_digests.select_for_update().values_list("recipient_id", flat=True))
         if filled:
             waiting.filter(recipient_id__in=filled).update(
                 digest_id=Subquery(open_digests.filter(recipient_id=OuterRef("recipient_id")).values("pk")[:1]),
-                sent_at=now)
+                sent_at=now,
+            )
     return len(filled)
 
 

@@ -10,5 +10,6 @@ class PreferencesForm(forms.Form):
     def __init__(self, *args, preferences: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
         for kind, mode in preferences.items():
-            self.fields[kind] = forms.ChoiceField(label=KINDS[kind].label_text(), choices=Delivery.choices,
-                                                  initial=mode, widget=forms.Select)
+            self.fields[kind] = forms.ChoiceField(
+                label=KINDS[kind].label_text(), choices=Delivery.choices, initial=mode, widget=forms.Select
+            )

@@ -4,13 +4,14 @@ transaction; a relay sends it after commit. A broker outage delays messages, nev
 The row is unique per kind, object, recipient and key, so writing it again is harmless. How it
 reaches the person follows their preference for the kind (at once, in the daily digest, or only
 in the app), decided here for every sender."""
+
 import logging
 
 from django.db import transaction
 
 from workers.models import Delivery, Notification, NotificationPreference
-from workers.outbox import outbox_kick
 from workers.notifications import KINDS
+from workers.outbox import outbox_kick
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,19 @@ def notify_email(*, kind: str, email: str, obj, key: str, context: dict, languag
         raise ValueError(f"unknown notification kind {kind!r}")
     delivery = delivery_for(recipient, kind)
     Notification.objects.bulk_create(
-        [Notification(kind=kind, email=email.lower(), recipient=recipient, language=language or "en",
-                      object_type=obj._meta.label_lower, object_id=str(obj.pk), key=str(key), context=context,
-                      delivery=delivery)],
+        [
+            Notification(
+                kind=kind,
+                email=email.lower(),
+                recipient=recipient,
+                language=language or "en",
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                key=str(key),
+                context=context,
+                delivery=delivery,
+            )
+        ],
         ignore_conflicts=True,
     )
     if delivery == Delivery.IMMEDIATE:

@@ -3,6 +3,7 @@
 A row is unique per kind, object, recipient and key (the audit sequence of a transition, or the
 due date of a reminder), so writing it twice — a sweep run twice, two workers at once, a
 redelivered task — leaves one row, and one row is one e-mail."""
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -20,8 +21,14 @@ class Delivery(models.TextChoices):
 class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=60)
     # Indexed by notification_inbox (recipient, -created_at): a second index would only slow the sweep's inserts.
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                                  related_name="notifications", db_index=False)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
+    )
     email = models.EmailField(_("e-mail address"))
     language = models.CharField(max_length=8, default="en")
     object_type = models.CharField(max_length=80)
@@ -41,22 +48,31 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     # For a "digest" row: the daily digest e-mail that carried it.
-    digest = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="items",
-                               db_index=False)  # indexed where set (notification_digest_items)
+    digest = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="items", db_index=False
+    )  # indexed where set (notification_digest_items)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         constraints = [
-            models.UniqueConstraint(fields=["kind", "object_type", "object_id", "email", "key"], name="notification_once"),
+            models.UniqueConstraint(
+                fields=["kind", "object_type", "object_id", "email", "key"], name="notification_once"
+            ),
         ]
         indexes = [
             # What the relay claims: small, whatever the size of the history.
-            models.Index(fields=["available_at"], name="notification_to_send",
-                         condition=models.Q(sent_at__isnull=True, delivery="immediate")),
-            models.Index(fields=["recipient"], name="notification_digest_waiting",
-                         condition=models.Q(sent_at__isnull=True, delivery="digest")),
+            models.Index(
+                fields=["available_at"],
+                name="notification_to_send",
+                condition=models.Q(sent_at__isnull=True, delivery="immediate"),
+            ),
+            models.Index(
+                fields=["recipient"],
+                name="notification_digest_waiting",
+                condition=models.Q(sent_at__isnull=True, delivery="digest"),
+            ),
             # The header's unread count and the notifications page.
             models.Index(fields=["recipient"], name="notification_unread", condition=models.Q(read_at__isnull=True)),
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
@@ -72,7 +88,9 @@ class NotificationPreference(models.Model):
 
     Mode = Delivery
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
     kind = models.CharField(_("kind"), max_length=60)
     mode = models.CharField(_("delivery"), max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
 

@@ -11,11 +11,11 @@ the preferences page (always sent at once); `codes` turns a context value stored
 into words in the recipient's language. A context value `x` may come with `x_uk` / `x_hy`
 variants: the one in the recipient's language is used when it is not empty.
 """
+
 import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
-
 
 # Values a context may hold as codes, shown as words in the recipient's language.
 REPORT_KINDS = {"interim": _("interim report"), "final": _("final report")}
@@ -36,80 +36,132 @@ class Kind:
 
 
 KINDS = {
-    "organisation_invitation": Kind(_("You are invited to join %(organisation)s on Hromada"),
-                                    "workers/email/organisation_invitation.txt", configurable=False),
+    "organisation_invitation": Kind(
+        _("You are invited to join %(organisation)s on Hromada"),
+        "workers/email/organisation_invitation.txt",
+        configurable=False,
+    ),
     "call_published": Kind(_("New call for proposals: %(call)s"), "workers/email/call_published.txt"),
     # --- applications (submission receipt, eligibility, clarification, withdrawal) ---
-    "application_submitted": Kind(_("Application received: %(reference)s"), "workers/email/application_submitted.txt",
-                                  dates=("submitted_at",), configurable=False),
-    "application_withdrawn": Kind(_("Application withdrawn: %(application)s"), "workers/email/application_withdrawn.txt"),
-    "application_eligible": Kind(_("Your application %(reference)s is eligible"), "workers/email/application_eligible.txt"),
-    "application_ineligible": Kind(_("Your application %(reference)s is not eligible"),
-                                   "workers/email/application_ineligible.txt", configurable=False),
-    "application_clarification_requested": Kind(_("Please clarify your application %(reference)s by %(due)s"),
-                                                 "workers/email/application_clarification_requested.txt",
-                                                 dates=("due",), configurable=False),
-    "application_clarification_answered": Kind(_("Clarification answered: %(reference)s"),
-                                                "workers/email/application_clarification_answered.txt"),
-    "application_deadline_extended": Kind(_("Your deadline for %(call)s is extended to %(until)s"),
-                                          "workers/email/application_deadline_extended.txt", dates=("until",),
-                                          configurable=False),
+    "application_submitted": Kind(
+        _("Application received: %(reference)s"),
+        "workers/email/application_submitted.txt",
+        dates=("submitted_at",),
+        configurable=False,
+    ),
+    "application_withdrawn": Kind(
+        _("Application withdrawn: %(application)s"), "workers/email/application_withdrawn.txt"
+    ),
+    "application_eligible": Kind(
+        _("Your application %(reference)s is eligible"), "workers/email/application_eligible.txt"
+    ),
+    "application_ineligible": Kind(
+        _("Your application %(reference)s is not eligible"),
+        "workers/email/application_ineligible.txt",
+        configurable=False,
+    ),
+    "application_clarification_requested": Kind(
+        _("Please clarify your application %(reference)s by %(due)s"),
+        "workers/email/application_clarification_requested.txt",
+        dates=("due",),
+        configurable=False,
+    ),
+    "application_clarification_answered": Kind(
+        _("Clarification answered: %(reference)s"), "workers/email/application_clarification_answered.txt"
+    ),
+    "application_deadline_extended": Kind(
+        _("Your deadline for %(call)s is extended to %(until)s"),
+        "workers/email/application_deadline_extended.txt",
+        dates=("until",),
+        configurable=False,
+    ),
     # --- reviews (assignment, conflict declared, returned, decision) ---
-    "reviewer_invitation": Kind(_("You are invited to review for %(programme)s on Hromada"),
-                                "workers/email/reviewer_invitation.txt", configurable=False),
-    "review_assigned": Kind(_("Application to review: %(application)s"), "workers/email/review_assigned.txt",
-                            dates=("due",)),
-    "review_conflict_declared": Kind(_("Conflict of interest declared: %(application)s"),
-                                     "workers/email/review_conflict_declared.txt"),
-    "review_returned": Kind(_("Your review was returned for revision: %(application)s"),
-                            "workers/email/review_returned.txt", dates=("due",), configurable=False),
-    "application_decided": Kind(_("Decision on your application: %(application)s"),
-                                "workers/email/application_decided.txt", configurable=False),
+    "reviewer_invitation": Kind(
+        _("You are invited to review for %(programme)s on Hromada"),
+        "workers/email/reviewer_invitation.txt",
+        configurable=False,
+    ),
+    "review_assigned": Kind(
+        _("Application to review: %(application)s"), "workers/email/review_assigned.txt", dates=("due",)
+    ),
+    "review_conflict_declared": Kind(
+        _("Conflict of interest declared: %(application)s"), "workers/email/review_conflict_declared.txt"
+    ),
+    "review_returned": Kind(
+        _("Your review was returned for revision: %(application)s"),
+        "workers/email/review_returned.txt",
+        dates=("due",),
+        configurable=False,
+    ),
+    "application_decided": Kind(
+        _("Decision on your application: %(application)s"), "workers/email/application_decided.txt", configurable=False
+    ),
     # --- grants and payments (agreement, tranche due, payment made) ---
     "grant_signed": Kind(_("Grant agreement signed: %(grant)s"), "workers/email/grant_signed.txt"),
     "tranche_due": Kind(_("Tranche %(tranche)s of %(grant)s is due for approval"), "workers/email/tranche_due.txt"),
-    "tranche_approved": Kind(_("Tranche %(tranche)s of %(grant)s is approved for payment"),
-                             "workers/email/tranche_approved.txt"),
+    "tranche_approved": Kind(
+        _("Tranche %(tranche)s of %(grant)s is approved for payment"), "workers/email/tranche_approved.txt"
+    ),
     "payment_recorded": Kind(_("Payment made: tranche %(tranche)s of %(grant)s"), "workers/email/payment_recorded.txt"),
-    "amendment_proposed": Kind(_("Budget amendment proposed: %(grant)s, version %(version)s"),
-                               "workers/email/amendment_proposed.txt"),
-    "amendment_decided": Kind(_("Budget amendment decided: %(grant)s, version %(version)s"),
-                              "workers/email/amendment_decided.txt"),
+    "amendment_proposed": Kind(
+        _("Budget amendment proposed: %(grant)s, version %(version)s"), "workers/email/amendment_proposed.txt"
+    ),
+    "amendment_decided": Kind(
+        _("Budget amendment decided: %(grant)s, version %(version)s"), "workers/email/amendment_decided.txt"
+    ),
     # --- grantee and donor reports (approved, changes requested, donor report ready) ---
-    "grantee_report_submitted": Kind(_("Report submitted for review: %(grant)s"), "workers/email/grantee_report_submitted.txt"),
+    "grantee_report_submitted": Kind(
+        _("Report submitted for review: %(grant)s"), "workers/email/grantee_report_submitted.txt"
+    ),
     "grantee_report_approved": Kind(_("Report approved: %(grant)s"), "workers/email/grantee_report_approved.txt"),
-    "grantee_report_changes_requested": Kind(_("Changes requested to your report: %(grant)s"),
-                                             "workers/email/grantee_report_changes_requested.txt"),
+    "grantee_report_changes_requested": Kind(
+        _("Changes requested to your report: %(grant)s"), "workers/email/grantee_report_changes_requested.txt"
+    ),
     "donor_report_ready": Kind(_("Donor report ready: %(programme)s"), "workers/email/donor_report_ready.txt"),
-    "donor_report_failed": Kind(_("Donor report could not be generated: %(programme)s"), "workers/email/donor_report_failed.txt"),
+    "donor_report_failed": Kind(
+        _("Donor report could not be generated: %(programme)s"), "workers/email/donor_report_failed.txt"
+    ),
     "export_ready": Kind(_("Your export is ready: %(export)s"), "workers/email/export_ready.txt"),
     # --- reminders ---
     "reminder_application_deadline": Kind(
         _("Reminder: submit your application to %(call)s by %(deadline)s"),
         "workers/email/reminder_application_deadline.txt",
-        label=_("Reminders of a call's deadline while your application is a draft"), dates=("deadline",)),
+        label=_("Reminders of a call's deadline while your application is a draft"),
+        dates=("deadline",),
+    ),
     "reminder_clarification_due": Kind(
         _("Reminder: answer the clarification request on %(application)s by %(due)s"),
         "workers/email/reminder_clarification_due.txt",
-        label=_("Reminders to answer a clarification request"), dates=("due",)),
+        label=_("Reminders to answer a clarification request"),
+        dates=("due",),
+    ),
     "reminder_review_due": Kind(
         _("Reminder: your review of %(application)s is due on %(due)s"),
         "workers/email/reminder_review_due.txt",
         subject_overdue=_("Overdue: your review of %(application)s was due on %(due)s"),
-        label=_("Reminders of reviews due and overdue"), dates=("due",)),
+        label=_("Reminders of reviews due and overdue"),
+        dates=("due",),
+    ),
     "reminder_report_due": Kind(
         _("Reminder: the %(report)s for grant %(grant)s is due on %(due)s"),
         "workers/email/reminder_report_due.txt",
         subject_overdue=_("Overdue: the %(report)s for grant %(grant)s was due on %(due)s"),
-        label=_("Reminders of grantee reports due and overdue"), dates=("due",), codes={"report": REPORT_KINDS}),
+        label=_("Reminders of grantee reports due and overdue"),
+        dates=("due",),
+        codes={"report": REPORT_KINDS},
+    ),
     "reminder_tranche_unpaid": Kind(
         _("Tranche %(tranche)s of grant %(grant)s, approved on %(approved)s, is still unpaid"),
         "workers/email/reminder_tranche_unpaid.txt",
-        label=_("Reminders of approved tranches not yet paid"), dates=("approved",)),
+        label=_("Reminders of approved tranches not yet paid"),
+        dates=("approved",),
+    ),
     "manager_digest": Kind(
-        _("What waits for you on Hromada: %(total)s items"), "workers/email/manager_digest.txt",
-        label=_("Programme manager's daily summary of what waits for a decision")),
+        _("What waits for you on Hromada: %(total)s items"),
+        "workers/email/manager_digest.txt",
+        label=_("Programme manager's daily summary of what waits for a decision"),
+    ),
     "daily_digest": Kind(
-        _("Your Hromada digest: %(count)s notifications"), "workers/email/daily_digest.txt", configurable=False),
+        _("Your Hromada digest: %(count)s notifications"), "workers/email/daily_digest.txt", configurable=False
+    ),
 }
-

@@ -15,6 +15,7 @@ go out twice are the ones the server accepted in the last instant before the kil
 confirmation was written (in practice none or one). Every message carries a Message-ID derived
 from its row, so even those are recognisable as duplicates by the receiving side.
 """
+
 import logging
 import math
 import queue
@@ -53,8 +54,9 @@ def backoff(attempts: int) -> timedelta:
 
 def outbox_pending():
     """Rows the relay should send now."""
-    return Notification.objects.filter(sent_at__isnull=True, delivery=Delivery.IMMEDIATE,
-                                       attempts__lt=MAX_ATTEMPTS, available_at__lte=timezone.now())
+    return Notification.objects.filter(
+        sent_at__isnull=True, delivery=Delivery.IMMEDIATE, attempts__lt=MAX_ATTEMPTS, available_at__lte=timezone.now()
+    )
 
 
 def outbox_claim(limit: int = BATCH) -> list[Notification]:
@@ -67,7 +69,8 @@ def outbox_claim(limit: int = BATCH) -> list[Notification]:
         )
         if batch:
             Notification.objects.filter(pk__in=[n.pk for n in batch]).update(
-                available_at=now + LEASE, attempts=F("attempts") + 1)
+                available_at=now + LEASE, attempts=F("attempts") + 1
+            )
     for n in batch:
         n.attempts += 1
     return batch
@@ -81,9 +84,16 @@ def _message_id_domain() -> str:
 def notification_message(n: Notification, mail_connection, domain: str) -> EmailMessage:
     subject, body = notification_render(n)
     return EmailMessage(
-        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, to=[n.email], connection=mail_connection,
-        headers={"Message-ID": f"<notification-{n.pk}@{domain}>", "Auto-Submitted": "auto-generated",
-                 "Content-Language": n.language})
+        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+        body,
+        to=[n.email],
+        connection=mail_connection,
+        headers={
+            "Message-ID": f"<notification-{n.pk}@{domain}>",
+            "Auto-Submitted": "auto-generated",
+            "Content-Language": n.language,
+        },
+    )
 
 
 def _confirm(ids: list[int]) -> None:
@@ -91,8 +101,9 @@ def _confirm(ids: list[int]) -> None:
 
 
 def _release(n: Notification, exc: Exception) -> None:
-    Notification.objects.filter(pk=n.pk).update(available_at=timezone.now() + backoff(n.attempts),
-                                                last_error=f"{type(exc).__name__}: {exc}"[:2000])
+    Notification.objects.filter(pk=n.pk).update(
+        available_at=timezone.now() + backoff(n.attempts), last_error=f"{type(exc).__name__}: {exc}"[:2000]
+    )
 
 
 class Confirmations:
@@ -221,8 +232,14 @@ def outbox_kick(parallel: int = 1) -> bool:
         # One attempt on its own connection with short timeouts. The pooled default retries for
         # seconds on a refused connection and waits forever on a broker that accepts but never
         # answers, all inside the user's request.
-        with app.connection_for_write(connect_timeout=KICK_TIMEOUT, transport_options={
-                "max_retries": 0, "socket_connect_timeout": KICK_TIMEOUT, "socket_timeout": KICK_TIMEOUT}) as conn:
+        with app.connection_for_write(
+            connect_timeout=KICK_TIMEOUT,
+            transport_options={
+                "max_retries": 0,
+                "socket_connect_timeout": KICK_TIMEOUT,
+                "socket_timeout": KICK_TIMEOUT,
+            },
+        ) as conn:
             producer = app.amqp.Producer(conn)
             for _ in range(max(1, parallel)):
                 # By name: the task module imports this one (workers/tasks.py wraps outbox_relay_all).

@@ -1,6 +1,7 @@
 """Per-user, per-kind delivery preferences: at once, in the daily digest, or only in the app.
 Every sender goes through workers.messenger (one row at a time) or the reminder sweep and the
 digests (set-based), and each of them reads these rows; a kind without a row is "at once"."""
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -33,5 +34,8 @@ def preferences_set(*, actor, modes: dict[str, str]) -> dict[str, str]:
     with transaction.atomic():
         NotificationPreference.objects.bulk_create(
             [NotificationPreference(user=actor, kind=kind, mode=mode) for kind, mode in modes.items()],
-            update_conflicts=True, unique_fields=["user", "kind"], update_fields=["mode"])
+            update_conflicts=True,
+            unique_fields=["user", "kind"],
+            update_fields=["mode"],
+        )
     return preferences_get(actor)

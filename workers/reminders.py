@@ -12,12 +12,13 @@ An offset fires from its moment until the next offset's (the last "before" offse
 moment; an "after" offset for CATCH_UP_DAYS), so a sweep that did not run for a while still
 sends the reminder that applies now, and never one that no longer does.
 """
+
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.apps import apps
 from django.db import connection, transaction
-from django.db.models import (Case, CharField, DateTimeField, F, OuterRef, Q, Subquery, Value, When)
+from django.db.models import Case, CharField, DateTimeField, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, NullIf, TruncDate
 from django.utils import timezone
 
@@ -29,12 +30,12 @@ CATCH_UP_DAYS = 30
 
 @dataclass(frozen=True)
 class Reminder:
-    kind: str                # a KINDS entry; preferences are per kind
-    model: str               # "app_label.Model" of the objects that fall due
-    waiting: Q               # the objects still waiting (states…)
-    due: str | object        # the due date or time: a field path or an expression
+    kind: str  # a KINDS entry; preferences are per kind
+    model: str  # "app_label.Model" of the objects that fall due
+    waiting: Q  # the objects still waiting (states…)
+    due: str | object  # the due date or time: a field path or an expression
     offsets: tuple[int, ...]  # days from the due moment: -7 = a week before, 0 = overdue, 5 = five days after
-    recipient: str           # path from the object to the User told (all of them when it is a list)
+    recipient: str  # path from the object to the User told (all of them when it is a list)
     recipient_filter: dict = field(default_factory=dict)  # more conditions on the recipient's path (a role…)
     context: dict = field(default_factory=dict)  # name in the message -> field path or expression
     link: tuple[str, str] = ("", "")  # the object's page: prefix and suffix around an id
@@ -57,8 +58,11 @@ def offset_label(offset: int) -> str:
 
 def _deadline_of_application():
     # An individual extension moves the applicant's deadline later, never earlier.
-    return Case(When(deadline_extended_to__gt=F("call__deadline"), then=F("deadline_extended_to")),
-                default=F("call__deadline"), output_field=DateTimeField())
+    return Case(
+        When(deadline_extended_to__gt=F("call__deadline"), then=F("deadline_extended_to")),
+        default=F("call__deadline"),
+        output_field=DateTimeField(),
+    )
 
 
 def _title(prefix=""):
@@ -73,8 +77,13 @@ REMINDERS = [
         due=_deadline_of_application(),
         offsets=(-7, -1),
         recipient="organisation__memberships__user",
-        context={"call": "call__title", "call_uk": "call__title_uk", "call_hy": "call__title_hy",
-                 "application": "title", "deadline": "n_due"},
+        context={
+            "call": "call__title",
+            "call_uk": "call__title_uk",
+            "call_hy": "call__title_hy",
+            "application": "title",
+            "deadline": "n_due",
+        },
         link=("/applications/", "/"),
     ),
     Reminder(
@@ -84,8 +93,13 @@ REMINDERS = [
         due="clarification_due",
         offsets=(-2,),
         recipient="organisation__memberships__user",
-        context={"application": Coalesce(NullIf("reference", Value("")), "title"), "call": "call__title",
-                 "call_uk": "call__title_uk", "call_hy": "call__title_hy", "due": "n_due"},
+        context={
+            "application": Coalesce(NullIf("reference", Value("")), "title"),
+            "call": "call__title",
+            "call_uk": "call__title_uk",
+            "call_hy": "call__title_hy",
+            "due": "n_due",
+        },
         link=("/applications/", "/clarification/"),
     ),
     Reminder(
@@ -95,9 +109,13 @@ REMINDERS = [
         due="due_at",
         offsets=(-3, 0),
         recipient="reviewer",
-        context={"application": Coalesce(NullIf("application__reference", Value("")), "application__title"),
-                 "call": "application__call__title", "call_uk": "application__call__title_uk",
-                 "call_hy": "application__call__title_hy", "due": "n_due"},
+        context={
+            "application": Coalesce(NullIf("application__reference", Value("")), "application__title"),
+            "call": "application__call__title",
+            "call_uk": "application__call__title_uk",
+            "call_hy": "application__call__title_hy",
+            "due": "n_due",
+        },
         link=("/reviews/", "/"),
     ),
     Reminder(
@@ -119,7 +137,8 @@ REMINDERS = [
         recipient="grant__call__programme__roles__user",
         recipient_filter={"grant__call__programme__roles__role": "finance"},
         context={"tranche": "position", "grant": "grant__number", "approved": "n_due"},
-        link=("/grants/", "/"), link_id="grant_id",
+        link=("/grants/", "/"),
+        link_id="grant_id",
     ),
 ]
 
@@ -146,32 +165,58 @@ def reminder_queryset(reminder: Reminder, offset: int, until: int, now):
     context = {name: _expr(value) for name, value in reminder.context.items()}
     context["offset"] = Value(offset)
     prefix, suffix = reminder.link
-    context["path"] = Concat(Value(prefix), Cast(reminder.link_id, CharField()), Value(suffix), output_field=CharField())
-    return qs.filter(window).annotate(
-        n_recipient=F(f"{r}_id"),
-        n_email=F(f"{r}__email"),
-        n_language=F(f"{r}__language"),
-        n_object_id=Cast("pk", CharField()),
-        n_key=Concat(Cast(due_day, CharField()), Value(":" + offset_label(offset)), output_field=CharField()),
-        n_context=JSONObject(**context),
-        n_delivery=Coalesce(
-            Subquery(NotificationPreference.objects.filter(user_id=OuterRef("n_recipient"), kind=reminder.kind)
-                     .values("mode")[:1]),
-            Value(Delivery.IMMEDIATE), output_field=CharField()),
-    ).values("n_recipient", "n_email", "n_language", "n_object_id", "n_key", "n_context", "n_delivery")
+    context["path"] = Concat(
+        Value(prefix), Cast(reminder.link_id, CharField()), Value(suffix), output_field=CharField()
+    )
+    return (
+        qs.filter(window)
+        .annotate(
+            n_recipient=F(f"{r}_id"),
+            n_email=F(f"{r}__email"),
+            n_language=F(f"{r}__language"),
+            n_object_id=Cast("pk", CharField()),
+            n_key=Concat(Cast(due_day, CharField()), Value(":" + offset_label(offset)), output_field=CharField()),
+            n_context=JSONObject(**context),
+            n_delivery=Coalesce(
+                Subquery(
+                    NotificationPreference.objects.filter(user_id=OuterRef("n_recipient"), kind=reminder.kind).values(
+                        "mode"
+                    )[:1]
+                ),
+                Value(Delivery.IMMEDIATE),
+                output_field=CharField(),
+            ),
+        )
+        .values("n_recipient", "n_email", "n_language", "n_object_id", "n_key", "n_context", "n_delivery")
+    )
 
 
-COLUMNS = ["kind", "object_type", "recipient_id", "email", "language", "object_id", "key", "context", "delivery",
-           "created_at", "available_at", "attempts", "last_error"]
+COLUMNS = [
+    "kind",
+    "object_type",
+    "recipient_id",
+    "email",
+    "language",
+    "object_id",
+    "key",
+    "context",
+    "delivery",
+    "created_at",
+    "available_at",
+    "attempts",
+    "last_error",
+]
 
 
 def outbox_insert_select(*, kind: str, object_type: str, rows, now) -> int:
     """INSERT the outbox rows `rows` (reminder_queryset) describes; those already there are skipped."""
     inner_sql, inner_params = rows.query.sql_with_params()
     q = connection.ops.quote_name
-    sql = (f"INSERT INTO {q(Notification._meta.db_table)} ({', '.join(q(c) for c in COLUMNS)}) "
-           f"SELECT %s, %s, n_recipient, LOWER(n_email), n_language, n_object_id, n_key, n_context, n_delivery, "
-           f"%s, %s, 0, '' FROM ({inner_sql}) AS due WHERE true ON CONFLICT DO NOTHING")
+    sql = (
+        f"INSERT INTO {q(Notification._meta.db_table)} ({', '.join(q(c) for c in COLUMNS)}) "
+        f"SELECT %s, %s, n_recipient, LOWER(n_email), n_language, n_object_id, n_key, n_context, n_delivery, "
+        f"%s, %s, 0, '' FROM ({inner_sql}) AS due WHERE true ON CONFLICT DO NOTHING"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, (kind, object_type, now, now, *inner_params))
         return max(cursor.rowcount, 0)
@@ -194,7 +239,8 @@ def reminders_sweep(now=None, *, kick: bool = True) -> dict[str, int]:
             for offset, until in reminder.windows():
                 rows = reminder_queryset(reminder, offset, until, now)
                 written[f"{reminder.kind}:{offset_label(offset)}"] = outbox_insert_select(
-                    kind=reminder.kind, object_type=object_type, rows=rows, now=now)
+                    kind=reminder.kind, object_type=object_type, rows=rows, now=now
+                )
         total = sum(written.values())
         if kick and total:
             transaction.on_commit(lambda: outbox_kick(parallel=relays_for(total)))

@@ -1,7 +1,8 @@
 """A notification in words: its subject and body in a given language (the recipient's for
 e-mail, the reader's for the notifications page), from the row's context alone — no queries,
 except the items a daily digest carries."""
-from datetime import date, datetime, timezone as dt_timezone
+
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -29,7 +30,7 @@ def when_format(value: str) -> str:
     if not isinstance(moment, datetime):
         return value
     if timezone.is_naive(moment):  # SQLite's JSON holds naive UTC
-        moment = moment.replace(tzinfo=dt_timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     moment = timezone.localtime(moment)
     return f"{formats.date_format(moment, 'DATETIME_FORMAT')} {moment.tzname()}"
 
@@ -73,8 +74,13 @@ def digest_items(n, language: str) -> list[dict]:
     """The messages a daily digest carries, each as its subject and link, in `language`."""
     items = []
     for item in n.items.order_by("created_at", "pk"):
-        items.append({"subject": notification_subject(item, language), "path": item.context.get("path", ""),
-                      "created_at": item.created_at})
+        items.append(
+            {
+                "subject": notification_subject(item, language),
+                "path": item.context.get("path", ""),
+                "created_at": item.created_at,
+            }
+        )
     return items
 
 

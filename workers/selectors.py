@@ -1,5 +1,6 @@
 """Reads of the notifications page, its API and the header's unread count. A person sees only
 the notifications addressed to them."""
+
 from django.utils.translation import get_language
 
 from workers.models import Notification

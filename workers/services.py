@@ -1,4 +1,5 @@
 """Use cases of the notifications page: marking what one has read."""
+
 from django.utils import timezone
 
 from workers.models import Notification

@@ -6,6 +6,7 @@ mail server): MAIL, RCPT and DATA together, then the content. Without PIPELINING
 address that is not plain ASCII, smtplib's own sendmail is used. Other backends (console, file,
 memory) get the message through their send_messages.
 """
+
 import re
 import smtplib
 

@@ -1,5 +1,6 @@
 """Tasks of the workers part. Each one is idempotent (a redelivered task — late acks, a worker
 lost — does no harm), takes only JSON arguments and calls a service."""
+
 from celery import shared_task
 
 from workers.digest import digest_daily as run

@@ -8,177 +8,379 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('grants', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("grants", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Application',
+            name="Application",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('title', models.CharField(blank=True, max_length=300, verbose_name='project title')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('answers', models.JSONField(blank=True, default=dict, help_text='question id -> text', verbose_name='answers')),
-                ('requested_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='amount requested')),
-                ('cofinancing_amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, verbose_name='co-financing')),
-                ('duration_months', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='duration (months)')),
-                ('state', django_fsm.FSMField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('eligible', 'Eligible'), ('ineligible', 'Ineligible'), ('clarification_requested', 'Clarification requested'), ('under_review', 'Under review'), ('reviewed', 'Reviewed'), ('awarded', 'Awarded'), ('reserve', 'Reserve list'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], default='draft', max_length=50, protected=True, verbose_name='state')),
-                ('reference', models.CharField(blank=True, max_length=40, null=True, unique=True, verbose_name='reference number')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='submitted at')),
-                ('receipt_sha256', models.CharField(blank=True, max_length=64, verbose_name='SHA-256 of the submitted content')),
-                ('submitted_content', models.JSONField(blank=True, null=True, verbose_name='content as submitted')),
-                ('deadline_extended_to', models.DateTimeField(blank=True, null=True, verbose_name='individual deadline extension')),
-                ('ineligibility_reason', models.TextField(blank=True, verbose_name='reason for ineligibility')),
-                ('clarification_question', models.TextField(blank=True, verbose_name='clarification requested')),
-                ('clarification_due', models.DateTimeField(blank=True, null=True, verbose_name='clarification due')),
-                ('clarification_answer', models.TextField(blank=True, verbose_name='clarification answer')),
-                ('consensus_score', models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True, verbose_name='consensus score')),
-                ('consensus_justification', models.TextField(blank=True, verbose_name='consensus justification')),
-                ('awarded_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='amount awarded')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('decision_note', models.TextField(blank=True, verbose_name='decision note')),
-                ('call', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='grants.call')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='accounts.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("title", models.CharField(blank=True, max_length=300, verbose_name="project title")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                (
+                    "answers",
+                    models.JSONField(blank=True, default=dict, help_text="question id -> text", verbose_name="answers"),
+                ),
+                (
+                    "requested_amount",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="amount requested"
+                    ),
+                ),
+                (
+                    "cofinancing_amount",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=14, verbose_name="co-financing"
+                    ),
+                ),
+                (
+                    "duration_months",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="duration (months)"),
+                ),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("eligible", "Eligible"),
+                            ("ineligible", "Ineligible"),
+                            ("clarification_requested", "Clarification requested"),
+                            ("under_review", "Under review"),
+                            ("reviewed", "Reviewed"),
+                            ("awarded", "Awarded"),
+                            ("reserve", "Reserve list"),
+                            ("rejected", "Rejected"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="draft",
+                        max_length=50,
+                        protected=True,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        blank=True, max_length=40, null=True, unique=True, verbose_name="reference number"
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="submitted at")),
+                (
+                    "receipt_sha256",
+                    models.CharField(blank=True, max_length=64, verbose_name="SHA-256 of the submitted content"),
+                ),
+                ("submitted_content", models.JSONField(blank=True, null=True, verbose_name="content as submitted")),
+                (
+                    "deadline_extended_to",
+                    models.DateTimeField(blank=True, null=True, verbose_name="individual deadline extension"),
+                ),
+                ("ineligibility_reason", models.TextField(blank=True, verbose_name="reason for ineligibility")),
+                ("clarification_question", models.TextField(blank=True, verbose_name="clarification requested")),
+                ("clarification_due", models.DateTimeField(blank=True, null=True, verbose_name="clarification due")),
+                ("clarification_answer", models.TextField(blank=True, verbose_name="clarification answer")),
+                (
+                    "consensus_score",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=7, null=True, verbose_name="consensus score"
+                    ),
+                ),
+                ("consensus_justification", models.TextField(blank=True, verbose_name="consensus justification")),
+                (
+                    "awarded_amount",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="amount awarded"
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided at")),
+                ("decision_note", models.TextField(blank=True, verbose_name="decision note")),
+                (
+                    "call",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="applications", to="grants.call"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'application',
-                'verbose_name_plural': 'applications',
-                'ordering': ['-created_at'],
+                "verbose_name": "application",
+                "verbose_name_plural": "applications",
+                "ordering": ["-created_at"],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('original_name', models.CharField(max_length=200, verbose_name='file name')),
-                ('stored_name', models.CharField(editable=False, max_length=80, unique=True)),
-                ('content_type', models.CharField(max_length=100, verbose_name='detected type')),
-                ('size', models.PositiveBigIntegerField(verbose_name='size (bytes)')),
-                ('sha256', models.CharField(max_length=64)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='applications.application')),
-                ('document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='grants.requireddocument')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("original_name", models.CharField(max_length=200, verbose_name="file name")),
+                ("stored_name", models.CharField(editable=False, max_length=80, unique=True)),
+                ("content_type", models.CharField(max_length=100, verbose_name="detected type")),
+                ("size", models.PositiveBigIntegerField(verbose_name="size (bytes)")),
+                ("sha256", models.CharField(max_length=64)),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="applications.application",
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="grants.requireddocument",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attachment',
-                'verbose_name_plural': 'attachments',
-                'ordering': ['application', 'uploaded_at'],
+                "verbose_name": "attachment",
+                "verbose_name_plural": "attachments",
+                "ordering": ["application", "uploaded_at"],
             },
         ),
         migrations.CreateModel(
-            name='BudgetLine',
+            name="BudgetLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=1)),
-                ('description', models.CharField(max_length=300, verbose_name='description')),
-                ('units', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='units')),
-                ('unit_cost', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='unit cost')),
-                ('total', models.DecimalField(decimal_places=2, editable=False, max_digits=16, verbose_name='total')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='budget_lines', to='applications.application')),
-                ('heading', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grants.budgetheading')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField(default=1)),
+                ("description", models.CharField(max_length=300, verbose_name="description")),
+                ("units", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="units")),
+                ("unit_cost", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="unit cost")),
+                ("total", models.DecimalField(decimal_places=2, editable=False, max_digits=16, verbose_name="total")),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="budget_lines",
+                        to="applications.application",
+                    ),
+                ),
+                (
+                    "heading",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="grants.budgetheading"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'budget line',
-                'verbose_name_plural': 'budget lines',
-                'ordering': ['application', 'position'],
+                "verbose_name": "budget line",
+                "verbose_name_plural": "budget lines",
+                "ordering": ["application", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('assigned_at', models.DateTimeField(auto_now_add=True)),
-                ('due_at', models.DateTimeField(verbose_name='due')),
-                ('declared_at', models.DateTimeField(blank=True, null=True, verbose_name='declaration signed at')),
-                ('conflict_reason', models.TextField(blank=True, verbose_name='conflict of interest')),
-                ('recommendation', models.CharField(blank=True, choices=[('fund', 'Fund'), ('fund_with_changes', 'Fund with changes'), ('do_not_fund', 'Do not fund')], max_length=20, verbose_name='recommendation')),
-                ('overall_comment', models.TextField(blank=True, verbose_name='overall comment')),
-                ('weighted_total', models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True, verbose_name='weighted total')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('returned_comment', models.TextField(blank=True, verbose_name='why it was returned')),
-                ('state', django_fsm.FSMField(choices=[('assigned', 'Assigned'), ('accepted', 'Accepted (no conflict)'), ('conflicted', 'Conflict of interest'), ('submitted', 'Submitted'), ('returned', 'Returned for revision')], default='assigned', max_length=50, protected=True, verbose_name='state')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='applications.application')),
-                ('assigned_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("assigned_at", models.DateTimeField(auto_now_add=True)),
+                ("due_at", models.DateTimeField(verbose_name="due")),
+                ("declared_at", models.DateTimeField(blank=True, null=True, verbose_name="declaration signed at")),
+                ("conflict_reason", models.TextField(blank=True, verbose_name="conflict of interest")),
+                (
+                    "recommendation",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("fund", "Fund"),
+                            ("fund_with_changes", "Fund with changes"),
+                            ("do_not_fund", "Do not fund"),
+                        ],
+                        max_length=20,
+                        verbose_name="recommendation",
+                    ),
+                ),
+                ("overall_comment", models.TextField(blank=True, verbose_name="overall comment")),
+                (
+                    "weighted_total",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=7, null=True, verbose_name="weighted total"
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("returned_comment", models.TextField(blank=True, verbose_name="why it was returned")),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("assigned", "Assigned"),
+                            ("accepted", "Accepted (no conflict)"),
+                            ("conflicted", "Conflict of interest"),
+                            ("submitted", "Submitted"),
+                            ("returned", "Returned for revision"),
+                        ],
+                        default="assigned",
+                        max_length=50,
+                        protected=True,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="applications.application",
+                    ),
+                ),
+                (
+                    "assigned_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="reviews", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'review',
-                'verbose_name_plural': 'reviews',
-                'ordering': ['application', 'assigned_at'],
+                "verbose_name": "review",
+                "verbose_name_plural": "reviews",
+                "ordering": ["application", "assigned_at"],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='ReviewerProfile',
+            name="ReviewerProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('expertise', models.JSONField(blank=True, default=list, verbose_name='expertise areas')),
-                ('languages', models.JSONField(blank=True, default=list, verbose_name='languages')),
-                ('countries', models.JSONField(blank=True, default=list, help_text='countries the reviewer is from or works in', verbose_name='countries')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='reviewer_profile', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("expertise", models.JSONField(blank=True, default=list, verbose_name="expertise areas")),
+                ("languages", models.JSONField(blank=True, default=list, verbose_name="languages")),
+                (
+                    "countries",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="countries the reviewer is from or works in",
+                        verbose_name="countries",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviewer_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reviewer profile',
-                'verbose_name_plural': 'reviewer profiles',
+                "verbose_name": "reviewer profile",
+                "verbose_name_plural": "reviewer profiles",
             },
         ),
         migrations.CreateModel(
-            name='Score',
+            name="Score",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, verbose_name='score')),
-                ('comment', models.TextField(blank=True, verbose_name='comment')),
-                ('criterion', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grants.criterion')),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='applications.review')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "score",
+                    models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, verbose_name="score"),
+                ),
+                ("comment", models.TextField(blank=True, verbose_name="comment")),
+                (
+                    "criterion",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="grants.criterion"
+                    ),
+                ),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="scores", to="applications.review"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'score',
-                'verbose_name_plural': 'scores',
+                "verbose_name": "score",
+                "verbose_name_plural": "scores",
             },
         ),
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['call', 'state'], name='application_call_state'),
+            model_name="application",
+            index=models.Index(fields=["call", "state"], name="application_call_state"),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(('requested_amount__isnull', True), ('requested_amount__gt', 0), _connector='OR'), name='application_requested_positive'),
+            model_name="application",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("requested_amount__isnull", True), ("requested_amount__gt", 0), _connector="OR"),
+                name="application_requested_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(('awarded_amount__isnull', True), ('awarded_amount__lte', models.F('requested_amount')), _connector='OR'), name='application_award_within_request'),
+            model_name="application",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("awarded_amount__isnull", True),
+                    ("awarded_amount__lte", models.F("requested_amount")),
+                    _connector="OR",
+                ),
+                name="application_award_within_request",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='budgetline',
-            constraint=models.CheckConstraint(condition=models.Q(('units__gte', 0), ('unit_cost__gte', 0)), name='budget_line_not_negative'),
+            model_name="budgetline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("units__gte", 0), ("unit_cost__gte", 0)), name="budget_line_not_negative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='review',
-            index=models.Index(fields=['reviewer', 'state'], name='review_reviewer_state'),
+            model_name="review",
+            index=models.Index(fields=["reviewer", "state"], name="review_reviewer_state"),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.UniqueConstraint(fields=('application', 'reviewer'), name='review_once_per_reviewer'),
+            model_name="review",
+            constraint=models.UniqueConstraint(fields=("application", "reviewer"), name="review_once_per_reviewer"),
         ),
         migrations.AddConstraint(
-            model_name='score',
-            constraint=models.UniqueConstraint(fields=('review', 'criterion'), name='score_once_per_criterion'),
+            model_name="score",
+            constraint=models.UniqueConstraint(fields=("review", "criterion"), name="score_once_per_criterion"),
         ),
         migrations.AddConstraint(
-            model_name='score',
-            constraint=models.CheckConstraint(condition=models.Q(('score__isnull', True), ('score__gte', 0), _connector='OR'), name='score_not_negative'),
+            model_name="score",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__isnull", True), ("score__gte", 0), _connector="OR"),
+                name="score_not_negative",
+            ),
         ),
     ]

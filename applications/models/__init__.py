@@ -1,14 +1,14 @@
 from applications.models.application import (  # noqa: F401
-    ApplicationState,
     BEFORE_DECISION,
     Application,
-    BudgetLine,
+    ApplicationState,
     Attachment,
+    BudgetLine,
 )
 from applications.review.models import (  # noqa: F401
-    ReviewerProfile,
-    ReviewState,
     Recommendation,
     Review,
+    ReviewerProfile,
+    ReviewState,
     Score,
 )

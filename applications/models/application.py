@@ -1,4 +1,5 @@
 from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -20,8 +21,12 @@ class ApplicationState(models.TextChoices):
 
 
 BEFORE_DECISION = [
-    ApplicationState.DRAFT, ApplicationState.SUBMITTED, ApplicationState.ELIGIBLE,
-    ApplicationState.CLARIFICATION_REQUESTED, ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED,
+    ApplicationState.DRAFT,
+    ApplicationState.SUBMITTED,
+    ApplicationState.ELIGIBLE,
+    ApplicationState.CLARIFICATION_REQUESTED,
+    ApplicationState.UNDER_REVIEW,
+    ApplicationState.REVIEWED,
 ]
 
 
@@ -37,7 +42,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
     title = models.CharField(_("project title"), max_length=300, blank=True)
     summary = models.TextField(_("summary"), blank=True)
     answers = models.JSONField(_("answers"), default=dict, blank=True, help_text="question id -> text")
-    requested_amount = models.DecimalField(_("amount requested"), max_digits=14, decimal_places=2, null=True, blank=True)
+    requested_amount = models.DecimalField(
+        _("amount requested"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     cofinancing_amount = models.DecimalField(_("co-financing"), max_digits=14, decimal_places=2, default=Decimal("0"))
     duration_months = models.PositiveSmallIntegerField(_("duration (months)"), null=True, blank=True)
 
@@ -65,10 +72,15 @@ class Application(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("applications")
         indexes = [models.Index(fields=["call", "state"], name="application_call_state")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(requested_amount__isnull=True) | models.Q(requested_amount__gt=0),
-                                   name="application_requested_positive"),
-            models.CheckConstraint(condition=models.Q(awarded_amount__isnull=True) | models.Q(awarded_amount__lte=models.F("requested_amount")),
-                                   name="application_award_within_request"),
+            models.CheckConstraint(
+                condition=models.Q(requested_amount__isnull=True) | models.Q(requested_amount__gt=0),
+                name="application_requested_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(awarded_amount__isnull=True)
+                | models.Q(awarded_amount__lte=models.F("requested_amount")),
+                name="application_award_within_request",
+            ),
         ]
 
     def __str__(self):
@@ -102,7 +114,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def complete_review(self):
         pass
 
-    @transition(field=state, source=[ApplicationState.REVIEWED, ApplicationState.RESERVE], target=ApplicationState.AWARDED)
+    @transition(
+        field=state, source=[ApplicationState.REVIEWED, ApplicationState.RESERVE], target=ApplicationState.AWARDED
+    )
     def award(self):
         pass
 
@@ -110,7 +124,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def put_on_reserve(self):
         pass
 
-    @transition(field=state, source=[ApplicationState.REVIEWED, ApplicationState.RESERVE], target=ApplicationState.REJECTED)
+    @transition(
+        field=state, source=[ApplicationState.REVIEWED, ApplicationState.RESERVE], target=ApplicationState.REJECTED
+    )
     def reject(self):
         pass
 
@@ -133,7 +149,9 @@ class BudgetLine(models.Model):
         verbose_name = _("budget line")
         verbose_name_plural = _("budget lines")
         constraints = [
-            models.CheckConstraint(condition=models.Q(units__gte=0) & models.Q(unit_cost__gte=0), name="budget_line_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(units__gte=0) & models.Q(unit_cost__gte=0), name="budget_line_not_negative"
+            ),
         ]
 
     def save(self, *args, **kwargs):
@@ -145,7 +163,9 @@ class Attachment(models.Model):
     """A file stored under a generated name; served only through a permission-checked view."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
-    document = models.ForeignKey("grants.RequiredDocument", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    document = models.ForeignKey(
+        "grants.RequiredDocument", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     original_name = models.CharField(_("file name"), max_length=200)
     stored_name = models.CharField(max_length=80, unique=True, editable=False)
     content_type = models.CharField(_("detected type"), max_length=100)

@@ -1,14 +1,14 @@
 """Dashboard section for reviewers: open assignments with due dates and counts per state.
 Three queries whatever the number of reviews."""
+
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.roles import REVIEWER
-from grants.calls.selectors import programme_list_for
-
 from applications.models import ApplicationState
 from applications.review.models import Review, ReviewState
 from applications.review.selectors import OPEN_REVIEW_STATES, REVIEWER_STATES, review_list_waiting, reviews_with_overdue
+from grants.calls.selectors import programme_list_for
 
 DASHBOARD_ROWS = 10
 

@@ -1,4 +1,5 @@
 """Forms of the review pages. They only parse; the services decide."""
+
 from decimal import Decimal
 
 from django import forms
@@ -6,20 +7,23 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
-
 from applications.review.models import Recommendation
 
 
 class NoConflictForm(forms.Form):
     confirm = forms.BooleanField(
-        label=_("I declare that I have no conflict of interest with this application: no family, professional, "
-                "financial or other tie to the applicant, and no other reason that could affect my impartiality. "
-                "I will keep its content confidential."))
+        label=_(
+            "I declare that I have no conflict of interest with this application: no family, professional, "
+            "financial or other tie to the applicant, and no other reason that could affect my impartiality. "
+            "I will keep its content confidential."
+        )
+    )
 
 
 class ConflictForm(forms.Form):
-    reason = forms.CharField(label=_("Describe the conflict of interest"), widget=forms.Textarea(attrs={"rows": 3}),
-                             max_length=2000)
+    reason = forms.CharField(
+        label=_("Describe the conflict of interest"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
 
 
 class ScoreForm(forms.Form):
@@ -31,17 +35,33 @@ class ScoreForm(forms.Form):
         for c in self.criteria:
             self.fields[f"score_{c.pk}"] = forms.DecimalField(
                 label=_("Score for “%(criterion)s” (0–%(max)s)") % {"criterion": c, "max": c.max_score},
-                required=False, min_value=Decimal("0"), max_value=c.max_score, decimal_places=1, max_digits=4,
-                widget=forms.NumberInput(attrs={"step": "0.5", "min": "0", "max": str(c.max_score),
-                                                "data-weight": str(c.weight), "data-score-input": ""}))
+                required=False,
+                min_value=Decimal("0"),
+                max_value=c.max_score,
+                decimal_places=1,
+                max_digits=4,
+                widget=forms.NumberInput(
+                    attrs={
+                        "step": "0.5",
+                        "min": "0",
+                        "max": str(c.max_score),
+                        "data-weight": str(c.weight),
+                        "data-score-input": "",
+                    }
+                ),
+            )
             self.fields[f"comment_{c.pk}"] = forms.CharField(
-                label=_("Comment on “%(criterion)s”") % {"criterion": c}, required=False,
+                label=_("Comment on “%(criterion)s”") % {"criterion": c},
+                required=False,
                 help_text=_("At least %(n)s characters.") % {"n": min_chars},
-                widget=forms.Textarea(attrs={"rows": 4, "data-min-chars": str(min_chars)}))
+                widget=forms.Textarea(attrs={"rows": 4, "data-min-chars": str(min_chars)}),
+            )
         self.fields["recommendation"] = forms.ChoiceField(
-            label=_("Recommendation"), required=False, choices=[("", "—")] + list(Recommendation.choices))
-        self.fields["overall_comment"] = forms.CharField(label=_("Overall comment (optional)"), required=False,
-                                                         widget=forms.Textarea(attrs={"rows": 3}))
+            label=_("Recommendation"), required=False, choices=[("", "—")] + list(Recommendation.choices)
+        )
+        self.fields["overall_comment"] = forms.CharField(
+            label=_("Overall comment (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        )
 
     def rows(self):
         """(criterion, score field, comment field) for the template."""
@@ -50,8 +70,10 @@ class ScoreForm(forms.Form):
     def service_kwargs(self):
         data = self.cleaned_data
         return {
-            "scores": {c.pk: {"score": data.get(f"score_{c.pk}"), "comment": data.get(f"comment_{c.pk}", "")}
-                       for c in self.criteria},
+            "scores": {
+                c.pk: {"score": data.get(f"score_{c.pk}"), "comment": data.get(f"comment_{c.pk}", "")}
+                for c in self.criteria
+            },
             "recommendation": data.get("recommendation", ""),
             "overall_comment": data.get("overall_comment", ""),
         }
@@ -71,8 +93,11 @@ class ReturnForm(forms.Form):
 
 class ConsensusForm(forms.Form):
     score = forms.DecimalField(label=_("Consensus score"), min_value=Decimal("0"), decimal_places=2, max_digits=7)
-    justification = forms.CharField(label=_("Justification"), widget=forms.Textarea(attrs={"rows": 4}),
-                                    help_text=_("How the panel reached this score; it is kept in the audit trail."))
+    justification = forms.CharField(
+        label=_("Justification"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("How the panel reached this score; it is kept in the audit trail."),
+    )
 
 
 class AssignForm(forms.Form):
@@ -84,27 +109,45 @@ class AssignForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=[
-        ("award", _("Award")), ("put_on_reserve", _("Reserve list")), ("reject", _("Reject"))])
-    amount = forms.DecimalField(label=_("Amount to award"), required=False, min_value=Decimal("0.01"),
-                                decimal_places=2, max_digits=14,
-                                help_text=_("Leave empty to award the amount requested; never more."))
-    note = forms.CharField(label=_("Note to the applicant (optional)"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("award", _("Award")), ("put_on_reserve", _("Reserve list")), ("reject", _("Reject"))],
+    )
+    amount = forms.DecimalField(
+        label=_("Amount to award"),
+        required=False,
+        min_value=Decimal("0.01"),
+        decimal_places=2,
+        max_digits=14,
+        help_text=_("Leave empty to award the amount requested; never more."),
+    )
+    note = forms.CharField(
+        label=_("Note to the applicant (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReviewerInviteForm(forms.Form):
     programme = forms.TypedChoiceField(label=_("Programme"), coerce=int)
     email = forms.EmailField(label=_("E-mail address"))
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
-    expertise = forms.CharField(label=_("Expertise areas"), required=False,
-                                help_text=_("Separated by commas, e.g. open contracting, media freedom."))
-    languages = forms.MultipleChoiceField(label=_("Languages the reviewer reads"), required=False,
-                                          choices=settings.LANGUAGES + [("ru", _("Russian")), ("ka", _("Georgian")),
-                                                                        ("ro", _("Romanian")), ("az", _("Azerbaijani"))],
-                                          widget=forms.CheckboxSelectMultiple)
-    countries = forms.MultipleChoiceField(label=_("Countries the reviewer is from or works in"), required=False,
-                                          choices=PROGRAMME_COUNTRY_CHOICES, widget=forms.CheckboxSelectMultiple)
+    expertise = forms.CharField(
+        label=_("Expertise areas"),
+        required=False,
+        help_text=_("Separated by commas, e.g. open contracting, media freedom."),
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Languages the reviewer reads"),
+        required=False,
+        choices=settings.LANGUAGES
+        + [("ru", _("Russian")), ("ka", _("Georgian")), ("ro", _("Romanian")), ("az", _("Azerbaijani"))],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    countries = forms.MultipleChoiceField(
+        label=_("Countries the reviewer is from or works in"),
+        required=False,
+        choices=PROGRAMME_COUNTRY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, programmes, **kwargs):
         super().__init__(*args, **kwargs)

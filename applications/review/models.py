@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
 from applications.models.application import Application
 
 
@@ -11,7 +12,9 @@ class ReviewerProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_profile")
     expertise = models.JSONField(_("expertise areas"), default=list, blank=True)
     languages = models.JSONField(_("languages"), default=list, blank=True)
-    countries = models.JSONField(_("countries"), default=list, blank=True, help_text=_("countries the reviewer is from or works in"))
+    countries = models.JSONField(
+        _("countries"), default=list, blank=True, help_text=_("countries the reviewer is from or works in")
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -86,5 +89,7 @@ class Score(models.Model):
         verbose_name_plural = _("scores")
         constraints = [
             models.UniqueConstraint(fields=["review", "criterion"], name="score_once_per_criterion"),
-            models.CheckConstraint(condition=models.Q(score__isnull=True) | models.Q(score__gte=0), name="score_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=0), name="score_not_negative"
+            ),
         ]

@@ -15,6 +15,7 @@ query that feeds them. The rules (DESIGN.md, EU PRAG / Horizon Europe practice):
   envelope, and the first request that does not fit draws the cut-off line (strictly down the
   list: everything below it is below the line).
 """
+
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,11 +25,12 @@ from django.db import connections
 from django.db.models import Count, Field, Max, Min, Q, Sum
 from django.utils.translation import gettext as _
 
-from core.money import cents
 from applications.models import Application
+from core.money import cents
 
 HALF = Decimal("0.5")
 ZERO = Decimal("0")
+
 
 @dataclass(frozen=True)
 class Rubric:
@@ -43,8 +45,12 @@ class Rubric:
 
 
 def rubric_from(criteria) -> list[Rubric]:
-    return [Rubric(id=c.pk, name=str(c), max_score=c.max_score, weight=c.weight, minimum=c.minimum,
-                   eliminatory=c.eliminatory) for c in criteria]
+    return [
+        Rubric(
+            id=c.pk, name=str(c), max_score=c.max_score, weight=c.weight, minimum=c.minimum, eliminatory=c.eliminatory
+        )
+        for c in criteria
+    ]
 
 
 def score_is_valid(value, max_score) -> bool:
@@ -53,7 +59,11 @@ def score_is_valid(value, max_score) -> bool:
         value = Decimal(value)
     except Exception:
         return False
-    return value.is_finite() and ZERO <= value <= Decimal(max_score) and (value / HALF) == (value / HALF).to_integral_value()
+    return (
+        value.is_finite()
+        and ZERO <= value <= Decimal(max_score)
+        and (value / HALF) == (value / HALF).to_integral_value()
+    )
 
 
 def weighted_total(scores: dict[int, Decimal], rubric: list[Rubric]) -> Decimal:
@@ -76,12 +86,12 @@ class ScoreRow:
     requested: Decimal | None
     awarded: Decimal | None = None
     consensus: Decimal | None = None
-    submitted: int = 0            # submitted reviews (each scores every criterion)
-    pending: int = 0              # assigned, accepted or returned reviews (not conflicted)
+    submitted: int = 0  # submitted reviews (each scores every criterion)
+    pending: int = 0  # assigned, accepted or returned reviews (not conflicted)
     total_sum: Decimal | None = None
     total_min: Decimal | None = None
     total_max: Decimal | None = None
-    criterion_sums: tuple = ()    # per criterion, in the rubric's order: the sum of the submitted scores
+    criterion_sums: tuple = ()  # per criterion, in the rubric's order: the sum of the submitted scores
 
 
 @dataclass(slots=True)
@@ -98,7 +108,7 @@ class Assessment:
     rank: int | None = None
     running_total: Decimal | None = None
     within_envelope: bool = False
-    counted: bool = False          # undecided: its request is part of the running total
+    counted: bool = False  # undecided: its request is part of the running total
 
     @property
     def id(self):
@@ -119,20 +129,29 @@ class Assessment:
         for failure in self.failures or ():
             if failure[0] == "criterion":
                 _kind, criterion, mean, minimum, eliminatory = failure
-                out.append((_("%(criterion)s: mean %(mean)s is below the eliminatory minimum %(minimum)s")
-                            if eliminatory else _("%(criterion)s: mean %(mean)s is below the minimum %(minimum)s"))
-                           % {"criterion": criterion, "mean": cents(mean), "minimum": minimum})
+                out.append(
+                    (
+                        _("%(criterion)s: mean %(mean)s is below the eliminatory minimum %(minimum)s")
+                        if eliminatory
+                        else _("%(criterion)s: mean %(mean)s is below the minimum %(minimum)s")
+                    )
+                    % {"criterion": criterion, "mean": cents(mean), "minimum": minimum}
+                )
             else:
                 _kind, score, threshold = failure
-                out.append(_("Score %(score)s is below the overall threshold %(threshold)s")
-                           % {"score": cents(score), "threshold": threshold})
+                out.append(
+                    _("Score %(score)s is below the overall threshold %(threshold)s")
+                    % {"score": cents(score), "threshold": threshold}
+                )
         return out
 
 
 UNDECIDED = ("reviewed", "reserve")
 
 
-def assess(row: ScoreRow, rubric: list[Rubric], *, overall_threshold: Decimal, divergence_threshold: Decimal) -> Assessment:
+def assess(
+    row: ScoreRow, rubric: list[Rubric], *, overall_threshold: Decimal, divergence_threshold: Decimal
+) -> Assessment:
     n = row.submitted
     failures = None
     if n:
@@ -159,10 +178,10 @@ def assess(row: ScoreRow, rubric: list[Rubric], *, overall_threshold: Decimal, d
 class Ranking:
     fundable: list[Assessment]
     not_fundable: list[Assessment]
-    pending: list[Assessment]      # no submitted review yet, or still under review
-    available: Decimal             # envelope minus what is already awarded
-    cutoff: int | None             # index in `fundable` of the first row below the line
-    within_total: Decimal          # undecided requests above the line
+    pending: list[Assessment]  # no submitted review yet, or still under review
+    available: Decimal  # envelope minus what is already awarded
+    cutoff: int | None  # index in `fundable` of the first row below the line
+    within_total: Decimal  # undecided requests above the line
 
     @property
     def flagged(self) -> list[Assessment]:
@@ -206,15 +225,27 @@ def rank(assessments: list[Assessment], *, available: Decimal) -> Ranking:
             a.within_envelope = cutoff is None
             if a.within_envelope:
                 within = running
-    return Ranking(fundable=fundable, not_fundable=not_fundable, pending=pending, available=available,
-                   cutoff=cutoff, within_total=within)
+    return Ranking(
+        fundable=fundable,
+        not_fundable=not_fundable,
+        pending=pending,
+        available=available,
+        cutoff=cutoff,
+        within_total=within,
+    )
 
 
-def ranking_compute(rows: list[ScoreRow], rubric: list[Rubric], *, overall_threshold, divergence_threshold,
-                    available) -> Ranking:
+def ranking_compute(
+    rows: list[ScoreRow], rubric: list[Rubric], *, overall_threshold, divergence_threshold, available
+) -> Ranking:
     overall_threshold, divergence_threshold = Decimal(overall_threshold), Decimal(divergence_threshold)
-    return rank([assess(r, rubric, overall_threshold=overall_threshold, divergence_threshold=divergence_threshold)
-                 for r in rows], available=Decimal(available))
+    return rank(
+        [
+            assess(r, rubric, overall_threshold=overall_threshold, divergence_threshold=divergence_threshold)
+            for r in rows
+        ],
+        available=Decimal(available),
+    )
 
 
 # --- the one aggregate query -----------------------------------------------------------------
@@ -243,15 +274,19 @@ def call_score_rows(call, rubric: list[Rubric], application_ids=None, *, titles:
     once = Q(reviews__scores__criterion_id=first)
     annotations = {
         "n_submitted": Count("reviews__id", filter=submitted & once, **number),
-        "n_pending": Count("reviews__id", filter=Q(reviews__state__in=PENDING_REVIEW_STATES)
-                           & (once | Q(reviews__scores__id__isnull=True)), **number),
+        "n_pending": Count(
+            "reviews__id",
+            filter=Q(reviews__state__in=PENDING_REVIEW_STATES) & (once | Q(reviews__scores__id__isnull=True)),
+            **number,
+        ),
         "total_sum": Sum("reviews__weighted_total", filter=submitted & once, **number),
         "total_min": Min("reviews__weighted_total", filter=submitted, **number),
         "total_max": Max("reviews__weighted_total", filter=submitted, **number),
     }
     for c in rubric:
-        annotations[f"c{c.id}_sum"] = Sum("reviews__scores__score", filter=submitted & Q(reviews__scores__criterion_id=c.id),
-                                          **number)
+        annotations[f"c{c.id}_sum"] = Sum(
+            "reviews__scores__score", filter=submitted & Q(reviews__scores__criterion_id=c.id), **number
+        )
     fields = ["id", "reference", "state", "requested_amount", "awarded_amount", "consensus_score"]
     applications = Application.objects.filter(call_id=call.pk, state__in=RANKED_STATES)
     if application_ids is not None:
@@ -260,10 +295,36 @@ def call_score_rows(call, rubric: list[Rubric], application_ids=None, *, titles:
     k = len(rubric)
     out = []
     for values in rows.order_by():
-        (pk, reference, state, requested, awarded, consensus, n_submitted, n_pending, total_sum, total_min,
-         total_max) = values[:11]
-        out.append(ScoreRow(pk, reference, values[11 + k] if titles else "", state, requested, awarded, consensus,
-                            n_submitted, n_pending, total_sum, total_min, total_max, values[11:11 + k]))
+        (
+            pk,
+            reference,
+            state,
+            requested,
+            awarded,
+            consensus,
+            n_submitted,
+            n_pending,
+            total_sum,
+            total_min,
+            total_max,
+        ) = values[:11]
+        out.append(
+            ScoreRow(
+                pk,
+                reference,
+                values[11 + k] if titles else "",
+                state,
+                requested,
+                awarded,
+                consensus,
+                n_submitted,
+                n_pending,
+                total_sum,
+                total_min,
+                total_max,
+                values[11 : 11 + k],
+            )
+        )
     return out
 
 
@@ -295,5 +356,10 @@ def call_ranking(call, criteria=None) -> tuple[list[Rubric], Ranking]:
     available = call.envelope.amount - call.awarded_total
     with _collector_paused():
         rows = call_score_rows(call, rubric)
-        return rubric, ranking_compute(rows, rubric, overall_threshold=call.overall_threshold,
-                                       divergence_threshold=call.divergence_threshold, available=available)
+        return rubric, ranking_compute(
+            rows,
+            rubric,
+            overall_threshold=call.overall_threshold,
+            divergence_threshold=call.divergence_threshold,
+            available=available,
+        )

@@ -4,13 +4,14 @@ Seeing an application is decided in `visibility.py`; these predicates decide wha
 can see it may *do*. A reviewer acts only on their own review; programme managers (and admins)
 assign, return, record consensus and decide for the programmes they manage.
 """
+
 import rules
 
 from accounts.roles import MANAGER, programme_ids
 from accounts.rules import is_admin
-from core import shortcuts
 from applications.models import Application
 from applications.review.models import Review
+from core import shortcuts
 
 
 def programme_id_of(obj) -> int | None:

@@ -5,6 +5,7 @@ only through their own review in a cleared state (accepted, submitted, returned)
 declaration only the title; a conflicted review is invisible (404). Managers reach what belongs
 to the programmes they manage. Each function runs a fixed number of queries.
 """
+
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
@@ -12,13 +13,12 @@ from django.utils import timezone
 
 from accounts.models import Membership, ProgrammeRole
 from accounts.roles import MANAGER, REVIEWER, programme_ids
-from core.money import cents
-from core.shortcuts import get_visible_or_404
-from grants.calls.models import Call, Programme
-
 from applications.models import Application, ApplicationState
 from applications.review.models import Review, ReviewerProfile, ReviewState, Score
 from applications.visibility import CLEARED_REVIEW_STATES, application_list_visible
+from core.money import cents
+from core.shortcuts import get_visible_or_404
+from grants.calls.models import Call, Programme
 
 OPEN_REVIEW_STATES = [ReviewState.ASSIGNED, ReviewState.ACCEPTED, ReviewState.RETURNED]
 REVIEWER_STATES = OPEN_REVIEW_STATES + [ReviewState.SUBMITTED]  # everything but conflicted
@@ -41,18 +41,23 @@ def _managed(qs, user, path):
 
 # --- the reviewer's own reviews ---------------------------------------------------------------
 
+
 def review_list_for_reviewer(user, states=REVIEWER_STATES):
     """The user's own reviews (never conflicted ones), soonest due first."""
     if not getattr(user, "is_authenticated", False):
         return Review.objects.none()
-    return (Review.objects.filter(reviewer=user, state__in=states)
-            .select_related("application__call").order_by("due_at", "pk"))
+    return (
+        Review.objects.filter(reviewer=user, state__in=states)
+        .select_related("application__call")
+        .order_by("due_at", "pk")
+    )
 
 
 def review_list_waiting(user):
     """The user's open assignments: not submitted yet, on applications still under review."""
     return review_list_for_reviewer(user, OPEN_REVIEW_STATES).filter(
-        application__state__in=[ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED])
+        application__state__in=[ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED]
+    )
 
 
 def reviews_with_overdue(reviews) -> list[Review]:
@@ -76,8 +81,12 @@ def reviewer_counts(user) -> dict[str, int]:
     """How many of the user's reviews are in each state (one query)."""
     if not getattr(user, "is_authenticated", False):
         return {}
-    return dict(Review.objects.filter(reviewer=user, state__in=REVIEWER_STATES).order_by()
-                .values_list("state").annotate(n=Count("pk")))
+    return dict(
+        Review.objects.filter(reviewer=user, state__in=REVIEWER_STATES)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("pk"))
+    )
 
 
 def application_blind_for(user, application) -> bool:
@@ -94,9 +103,11 @@ def application_blind_for(user, application) -> bool:
 def review_application_content(review):
     """What a cleared reviewer reads: the application with its answers, budget and attachments.
     Attachments are numbered; their file names are left out under blind review."""
-    application = (Application.objects.select_related("call", "organisation")
-                   .prefetch_related("budget_lines__heading", "attachments")
-                   .get(pk=review.application_id))
+    application = (
+        Application.objects.select_related("call", "organisation")
+        .prefetch_related("budget_lines__heading", "attachments")
+        .get(pk=review.application_id)
+    )
     questions = list(application.call.questions.order_by("position"))
     answers = application.answers or {}
     blind = application.call.blind_review
@@ -125,6 +136,7 @@ def review_scores(review) -> dict[int, Score]:
 
 
 # --- managers ---------------------------------------------------------------------------------
+
 
 def call_list_managed(user):
     if not getattr(user, "is_authenticated", False):
@@ -166,39 +178,56 @@ def call_assignments(call):
     """Applications of the call that can be or have been reviewed, with their reviews
     (reviewer included): two queries whatever the numbers."""
     reviews = Prefetch("reviews", queryset=Review.objects.select_related("reviewer").order_by("assigned_at", "pk"))
-    return (Application.objects.filter(call=call, state__in=ASSIGNABLE_STATES + DECIDED_STATES)
-            .select_related("organisation").prefetch_related(reviews).order_by("reference", "pk"))
+    return (
+        Application.objects.filter(call=call, state__in=ASSIGNABLE_STATES + DECIDED_STATES)
+        .select_related("organisation")
+        .prefetch_related(reviews)
+        .order_by("reference", "pk")
+    )
 
 
 def reviewer_progress(call):
     """Per reviewer of the call: assigned (open), submitted, conflicted and overdue counts."""
     now = timezone.now()
-    rows = (Review.objects.filter(application__call=call).order_by()
-            .values("reviewer_id", "reviewer__full_name", "reviewer__email")
-            .annotate(total=Count("pk"),
-                      waiting=Count("pk", filter=Q(state=ReviewState.ASSIGNED)),
-                      in_progress=Count("pk", filter=Q(state__in=[ReviewState.ACCEPTED, ReviewState.RETURNED])),
-                      submitted=Count("pk", filter=Q(state=ReviewState.SUBMITTED)),
-                      conflicted=Count("pk", filter=Q(state=ReviewState.CONFLICTED)),
-                      overdue=Count("pk", filter=Q(state__in=OPEN_REVIEW_STATES, due_at__lt=now))))
+    rows = (
+        Review.objects.filter(application__call=call)
+        .order_by()
+        .values("reviewer_id", "reviewer__full_name", "reviewer__email")
+        .annotate(
+            total=Count("pk"),
+            waiting=Count("pk", filter=Q(state=ReviewState.ASSIGNED)),
+            in_progress=Count("pk", filter=Q(state__in=[ReviewState.ACCEPTED, ReviewState.RETURNED])),
+            submitted=Count("pk", filter=Q(state=ReviewState.SUBMITTED)),
+            conflicted=Count("pk", filter=Q(state=ReviewState.CONFLICTED)),
+            overdue=Count("pk", filter=Q(state__in=OPEN_REVIEW_STATES, due_at__lt=now)),
+        )
+    )
     return sorted(rows, key=lambda r: (r["reviewer__full_name"] or r["reviewer__email"]).lower())
 
 
 def reviewer_pool(programme_ids_):
     """Users holding the reviewer role in these programmes, with their profile and open load."""
     User = get_user_model()
-    return (User.objects.filter(programme_roles__role=REVIEWER, programme_roles__programme_id__in=programme_ids_)
-            .distinct().select_related("reviewer_profile")
-            .annotate(open_reviews=Count("reviews", filter=Q(reviews__state__in=OPEN_REVIEW_STATES), distinct=True),
-                      done_reviews=Count("reviews", filter=Q(reviews__state=ReviewState.SUBMITTED), distinct=True))
-            .order_by("full_name", "email"))
+    return (
+        User.objects.filter(programme_roles__role=REVIEWER, programme_roles__programme_id__in=programme_ids_)
+        .distinct()
+        .select_related("reviewer_profile")
+        .annotate(
+            open_reviews=Count("reviews", filter=Q(reviews__state__in=OPEN_REVIEW_STATES), distinct=True),
+            done_reviews=Count("reviews", filter=Q(reviews__state=ReviewState.SUBMITTED), distinct=True),
+        )
+        .order_by("full_name", "email")
+    )
 
 
 def reviewer_choices(call):
     """(id, label) of the active reviewers in the call's programme."""
-    users = (reviewer_pool([call.programme_id]))
-    return [(u.pk, f"{u.get_full_name()} <{u.email}>") for u in users
-            if getattr(u, "reviewer_profile", None) is None or u.reviewer_profile.active]
+    users = reviewer_pool([call.programme_id])
+    return [
+        (u.pk, f"{u.get_full_name()} <{u.email}>")
+        for u in users
+        if getattr(u, "reviewer_profile", None) is None or u.reviewer_profile.active
+    ]
 
 
 def programme_reviewer_ids(programme_id) -> set[int]:
@@ -215,12 +244,16 @@ def application_reviews_for_manager(application):
 
 # --- feedback for applicants ------------------------------------------------------------------
 
+
 def application_feedback(application) -> dict:
     """Consolidated feedback: per criterion the mean score and every reviewer's comment, without
     reviewers' names (submitted reviews only). Two queries."""
     criteria = list(application.call.criteria.order_by("position"))
-    scores = (Score.objects.filter(review__application=application, review__state=ReviewState.SUBMITTED)
-              .order_by("review__submitted_at", "review_id").values_list("criterion_id", "score", "comment"))
+    scores = (
+        Score.objects.filter(review__application=application, review__state=ReviewState.SUBMITTED)
+        .order_by("review__submitted_at", "review_id")
+        .values_list("criterion_id", "score", "comment")
+    )
     by_criterion = {c.pk: {"criterion": c, "scores": [], "comments": []} for c in criteria}
     for criterion_id, score, comment in scores:
         entry = by_criterion.get(criterion_id)

@@ -1,4 +1,5 @@
 """Pages of independent review and selection."""
+
 from django.urls import path
 
 from applications.review import views
@@ -15,11 +16,17 @@ urlpatterns = [
     path("reviews/calls/<int:call_id>/", views.review_call_assignments, name="review_call_assignments"),
     path("reviews/calls/<int:call_id>/assign/", views.review_call_assign_auto, name="review_call_assign_auto"),
     path("reviews/calls/<int:call_id>/ranking/", views.review_ranking, name="review_ranking"),
-    path("reviews/calls/<int:call_id>/decide-down/", views.review_ranking_decide_down, name="review_ranking_decide_down"),
+    path(
+        "reviews/calls/<int:call_id>/decide-down/", views.review_ranking_decide_down, name="review_ranking_decide_down"
+    ),
     path("reviews/calls/<int:call_id>/close/", views.review_selection_close, name="review_selection_close"),
     path("reviews/applications/<int:pk>/", views.review_application, name="review_application"),
     path("reviews/applications/<int:pk>/assign/", views.review_application_assign, name="review_application_assign"),
-    path("reviews/applications/<int:pk>/consensus/", views.review_application_consensus, name="review_application_consensus"),
+    path(
+        "reviews/applications/<int:pk>/consensus/",
+        views.review_application_consensus,
+        name="review_application_consensus",
+    ),
     path("reviews/applications/<int:pk>/decide/", views.review_application_decide, name="review_application_decide"),
     path("reviews/feedback/<int:pk>/", views.review_feedback, name="review_feedback"),
 ]

@@ -5,6 +5,7 @@ never a conflicted one: 404); managers reach calls and applications through sele
 to the programmes they manage (404 otherwise) and act through services (403 when the role
 does not allow it).
 """
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,18 +18,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import REVIEWER, programme_ids
+from applications.models import ApplicationState
+from applications.review import selectors, services
+from applications.review.forms import (
+    AssignForm,
+    ConflictForm,
+    ConsensusForm,
+    DecisionForm,
+    NoConflictForm,
+    ReturnForm,
+    ReviewerInviteForm,
+    ScoreForm,
+)
+from applications.review.models import ReviewState
+from applications.review.ranking import call_ranking, max_weighted_total, ranking_titles, rubric_from, weighted_total
+from applications.uploads import content_disposition, stored_path
+from applications.visibility import application_is_manager, application_is_member
 from core.errors import TransitionRefused
 from core.forms import error_text, form_errors_add, form_run, message_run
 from core.shortcuts import get_visible_or_404
-
-from applications.models import ApplicationState
-from applications.uploads import content_disposition, stored_path
-from applications.visibility import application_is_manager, application_is_member
-from applications.review import selectors, services
-from applications.review.forms import (AssignForm, ConflictForm, ConsensusForm, DecisionForm, NoConflictForm,
-                                       ReturnForm, ReviewerInviteForm, ScoreForm)
-from applications.review.models import ReviewState
-from applications.review.ranking import call_ranking, max_weighted_total, ranking_titles, rubric_from, weighted_total
 
 RANKING_PAGE_SIZE = 50
 LIST_PAGE_SIZE = 25
@@ -51,17 +59,30 @@ def _act(request, fn, success, **kwargs):
 
 # --- reviewers --------------------------------------------------------------------------------
 
+
 @login_required
 def review_home(request):
     """The reviewer's assignments with due dates; managers also find their calls here."""
     open_reviews = selectors.reviews_with_overdue(selectors.review_list_waiting(request.user))
-    done = Paginator(selectors.review_list_for_reviewer(request.user, [ReviewState.SUBMITTED]).order_by("-submitted_at", "pk"),
-                     LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    calls = list(selectors.call_list_managed(request.user)) if selectors.managed_programme_ids(request.user) != frozenset() else []
-    return render(request, "reviews/home.html", {
-        "open_reviews": open_reviews, "done": done, "calls": calls,
-        "is_reviewer": bool(programme_ids(request.user, REVIEWER)) or bool(open_reviews) or done.paginator.count,
-    })
+    done = Paginator(
+        selectors.review_list_for_reviewer(request.user, [ReviewState.SUBMITTED]).order_by("-submitted_at", "pk"),
+        LIST_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    calls = (
+        list(selectors.call_list_managed(request.user))
+        if selectors.managed_programme_ids(request.user) != frozenset()
+        else []
+    )
+    return render(
+        request,
+        "reviews/home.html",
+        {
+            "open_reviews": open_reviews,
+            "done": done,
+            "calls": calls,
+            "is_reviewer": bool(programme_ids(request.user, REVIEWER)) or bool(open_reviews) or done.paginator.count,
+        },
+    )
 
 
 @login_required
@@ -79,8 +100,12 @@ def review_detail(request, pk):
     scores = selectors.review_scores(review)
     form = None
     if review.state in (ReviewState.ACCEPTED, ReviewState.RETURNED):
-        form = ScoreForm(request.POST or None, criteria=criteria, min_chars=call.review_comment_min_chars,
-                         initial=ScoreForm.initial_from(review, scores))
+        form = ScoreForm(
+            request.POST or None,
+            criteria=criteria,
+            min_chars=call.review_comment_min_chars,
+            initial=ScoreForm.initial_from(review, scores),
+        )
         if request.method == "POST" and form.is_valid():
             submitting = "submit" in request.POST
             fn = services.review_submit if submitting else services.review_save
@@ -89,7 +114,9 @@ def review_detail(request, pk):
             except ValidationError as exc:
                 form_errors_add(form, exc)
                 if submitting:
-                    messages.error(request, _("Your draft is saved, but the review cannot be submitted yet: see below."))
+                    messages.error(
+                        request, _("Your draft is saved, but the review cannot be submitted yet: see below.")
+                    )
             except TransitionRefused as exc:
                 messages.error(request, error_text(exc))
                 return redirect("reviews:review_detail", pk=review.pk)
@@ -104,9 +131,13 @@ def review_detail(request, pk):
         return redirect("reviews:review_detail", pk=review.pk)
     context.update(selectors.review_application_content(review))
     rubric = rubric_from(criteria)
-    context.update(form=form, criteria=criteria, scores=[(c, scores.get(c.pk)) for c in criteria],
-                   max_total=max_weighted_total(rubric),
-                   draft_total=weighted_total({cid: s.score for cid, s in scores.items()}, rubric))
+    context.update(
+        form=form,
+        criteria=criteria,
+        scores=[(c, scores.get(c.pk)) for c in criteria],
+        max_total=max_weighted_total(rubric),
+        draft_total=weighted_total({cid: s.score for cid, s in scores.items()}, rubric),
+    )
     return render(request, "reviews/review.html", context)
 
 
@@ -117,22 +148,52 @@ def review_declare(request, pk):
     if "conflict" in request.POST:
         form = ConflictForm(request.POST)
         if form.is_valid():
-            if _act(request, services.review_declare_conflict, _("Your conflict of interest is recorded and the programme "
-                                                                   "manager is told. The assignment has ended."),
-                    review_id=review.pk, reason=form.cleaned_data["reason"]) is not None:
+            if (
+                _act(
+                    request,
+                    services.review_declare_conflict,
+                    _(
+                        "Your conflict of interest is recorded and the programme "
+                        "manager is told. The assignment has ended."
+                    ),
+                    review_id=review.pk,
+                    reason=form.cleaned_data["reason"],
+                )
+                is not None
+            ):
                 return redirect("reviews:review_home")
             return redirect("reviews:review_detail", pk=review.pk)
-        return render(request, "reviews/declare.html", {
-            "review": review, "application": review.application, "call": review.application.call,
-            "no_conflict_form": NoConflictForm(), "conflict_form": form})
+        return render(
+            request,
+            "reviews/declare.html",
+            {
+                "review": review,
+                "application": review.application,
+                "call": review.application.call,
+                "no_conflict_form": NoConflictForm(),
+                "conflict_form": form,
+            },
+        )
     form = NoConflictForm(request.POST)
     if form.is_valid():
-        _act(request, services.review_declare_no_conflict, _("Declaration signed. You can now read and score the application."),
-             review_id=review.pk)
+        _act(
+            request,
+            services.review_declare_no_conflict,
+            _("Declaration signed. You can now read and score the application."),
+            review_id=review.pk,
+        )
         return redirect("reviews:review_detail", pk=review.pk)
-    return render(request, "reviews/declare.html", {
-        "review": review, "application": review.application, "call": review.application.call,
-        "no_conflict_form": form, "conflict_form": ConflictForm()})
+    return render(
+        request,
+        "reviews/declare.html",
+        {
+            "review": review,
+            "application": review.application,
+            "call": review.application.call,
+            "no_conflict_form": form,
+            "conflict_form": ConflictForm(),
+        },
+    )
 
 
 @login_required
@@ -160,6 +221,7 @@ def review_attachment_download(request, pk, number):
 
 # --- managers: pool, assignments, one application --------------------------------------------
 
+
 @login_required
 def reviewer_pool(request):
     programmes = list(selectors.programme_list_managed(request.user))
@@ -167,15 +229,31 @@ def reviewer_pool(request):
         raise Http404
     form = ReviewerInviteForm(request.POST or None, programmes=programmes)
     if request.method == "POST" and form.is_valid():
-        invited, user = form_run(form, services.reviewer_invite, actor=request.user,
-                                 programme_id=form.cleaned_data["programme"], email=form.cleaned_data["email"],
-                                 full_name=form.cleaned_data["full_name"], expertise=form.cleaned_data["expertise"],
-                                 languages=form.cleaned_data["languages"], countries=form.cleaned_data["countries"])
+        invited, user = form_run(
+            form,
+            services.reviewer_invite,
+            actor=request.user,
+            programme_id=form.cleaned_data["programme"],
+            email=form.cleaned_data["email"],
+            full_name=form.cleaned_data["full_name"],
+            expertise=form.cleaned_data["expertise"],
+            languages=form.cleaned_data["languages"],
+            countries=form.cleaned_data["countries"],
+        )
         if invited:
-            messages.success(request, _("%(email)s is in the reviewer pool and has been sent an invitation.") % {"email": user.email})
+            messages.success(
+                request, _("%(email)s is in the reviewer pool and has been sent an invitation.") % {"email": user.email}
+            )
             return redirect("reviews:reviewer_pool")
-    return render(request, "reviews/pool.html", {
-        "form": form, "reviewers": list(selectors.reviewer_pool([p.pk for p in programmes])), "programmes": programmes})
+    return render(
+        request,
+        "reviews/pool.html",
+        {
+            "form": form,
+            "reviewers": list(selectors.reviewer_pool([p.pk for p in programmes])),
+            "programmes": programmes,
+        },
+    )
 
 
 @login_required
@@ -188,8 +266,14 @@ def reviewer_pool_active(request, user_id):
     if programme_id not in {p.pk for p in programmes}:
         raise Http404
     active = request.POST.get("active") == "1"
-    _act(request, services.reviewer_set_active, _("Reviewer pool updated."),
-         programme_id=programme_id, user_id=user_id, active=active)
+    _act(
+        request,
+        services.reviewer_set_active,
+        _("Reviewer pool updated."),
+        programme_id=programme_id,
+        user_id=user_id,
+        active=active,
+    )
     return redirect("reviews:reviewer_pool")
 
 
@@ -197,10 +281,16 @@ def reviewer_pool_active(request, user_id):
 def review_call_assignments(request, call_id):
     call = selectors.call_get_managed(request.user, call_id)
     applications = Paginator(selectors.call_assignments(call), RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "reviews/assignments.html", {
-        "call": call, "applications": applications, "progress": selectors.reviewer_progress(call),
-        "pool_size": len(selectors.programme_reviewer_ids(call.programme_id)),
-    })
+    return render(
+        request,
+        "reviews/assignments.html",
+        {
+            "call": call,
+            "applications": applications,
+            "progress": selectors.reviewer_progress(call),
+            "pool_size": len(selectors.programme_reviewer_ids(call.programme_id)),
+        },
+    )
 
 
 @login_required
@@ -211,9 +301,14 @@ def review_call_assign_auto(request, call_id):
     if assigned:
         messages.success(request, _("%(n)s assignment(s) made.") % {"n": len(result.created)})
         if result.short:
-            messages.error(request, _("Not enough eligible reviewers for %(n)s application(s): %(list)s. Invite more "
-                                      "reviewers or assign by hand.") % {
-                "n": len(result.short), "list": ", ".join(str(a) for a, _missing in result.short[:10])})
+            messages.error(
+                request,
+                _(
+                    "Not enough eligible reviewers for %(n)s application(s): %(list)s. Invite more "
+                    "reviewers or assign by hand."
+                )
+                % {"n": len(result.short), "list": ", ".join(str(a) for a, _missing in result.short[:10])},
+            )
     return redirect("reviews:review_call_assignments", call_id=call.pk)
 
 
@@ -238,17 +333,27 @@ def review_application(request, pk):
         scores = {s.criterion_id: s for s in review.scores.all()}
         row = [scores.get(c.pk) for c in criteria]
         reviews.append({"review": review, "scores": row, "pairs": list(zip(criteria, row))})
-    return render(request, "reviews/application.html", {
-        "application": application, "call": call, "assessment": assessment, "criteria": criteria, "reviews": reviews,
-        "assign_form": AssignForm(reviewers=selectors.reviewer_choices(call)),
-        "consensus_form": ConsensusForm(initial={"score": application.consensus_score,
-                                                 "justification": application.consensus_justification}),
-        "decision_form": DecisionForm(initial={"amount": application.requested_amount}),
-        "return_form": ReturnForm(), "max_total": max_weighted_total(rubric),
-        "can_decide": application.state in (ApplicationState.REVIEWED, ApplicationState.RESERVE),
-        "can_consensus": application.state in (ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED),
-        "can_assign": application.state in selectors.ASSIGNABLE_STATES,
-    })
+    return render(
+        request,
+        "reviews/application.html",
+        {
+            "application": application,
+            "call": call,
+            "assessment": assessment,
+            "criteria": criteria,
+            "reviews": reviews,
+            "assign_form": AssignForm(reviewers=selectors.reviewer_choices(call)),
+            "consensus_form": ConsensusForm(
+                initial={"score": application.consensus_score, "justification": application.consensus_justification}
+            ),
+            "decision_form": DecisionForm(initial={"amount": application.requested_amount}),
+            "return_form": ReturnForm(),
+            "max_total": max_weighted_total(rubric),
+            "can_decide": application.state in (ApplicationState.REVIEWED, ApplicationState.RESERVE),
+            "can_consensus": application.state in (ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED),
+            "can_assign": application.state in selectors.ASSIGNABLE_STATES,
+        },
+    )
 
 
 @login_required
@@ -257,8 +362,13 @@ def review_application_assign(request, pk):
     application = _managed_application(request, pk)
     form = AssignForm(request.POST, reviewers=selectors.reviewer_choices(application.call))
     if form.is_valid():
-        _act(request, services.review_assign, _("Reviewer assigned."),
-             application_id=application.pk, reviewer_id=form.cleaned_data["reviewer"])
+        _act(
+            request,
+            services.review_assign,
+            _("Reviewer assigned."),
+            application_id=application.pk,
+            reviewer_id=form.cleaned_data["reviewer"],
+        )
     else:
         messages.error(request, _("Choose a reviewer from the pool."))
     return redirect(_next_or(request, reverse("reviews:review_application", args=[application.pk])))
@@ -270,8 +380,13 @@ def review_application_consensus(request, pk):
     application = _managed_application(request, pk)
     form = ConsensusForm(request.POST)
     if form.is_valid():
-        _act(request, services.consensus_record, _("Consensus score recorded."),
-             application_id=application.pk, **form.cleaned_data)
+        _act(
+            request,
+            services.consensus_record,
+            _("Consensus score recorded."),
+            application_id=application.pk,
+            **form.cleaned_data,
+        )
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("reviews:review_application", pk=application.pk)
@@ -286,14 +401,30 @@ def review_application_decide(request, pk):
         decision = form.cleaned_data["decision"]
         note = form.cleaned_data["note"]
         if decision == "award":
-            _act(request, services.application_award, _("Grant awarded to %(app)s.") % {"app": application},
-                 application_id=application.pk, amount=form.cleaned_data["amount"], note=note)
+            _act(
+                request,
+                services.application_award,
+                _("Grant awarded to %(app)s.") % {"app": application},
+                application_id=application.pk,
+                amount=form.cleaned_data["amount"],
+                note=note,
+            )
         elif decision == "put_on_reserve":
-            _act(request, services.application_reserve, _("%(app)s is on the reserve list.") % {"app": application},
-                 application_id=application.pk, note=note)
+            _act(
+                request,
+                services.application_reserve,
+                _("%(app)s is on the reserve list.") % {"app": application},
+                application_id=application.pk,
+                note=note,
+            )
         else:
-            _act(request, services.application_reject, _("%(app)s is rejected.") % {"app": application},
-                 application_id=application.pk, note=note)
+            _act(
+                request,
+                services.application_reject,
+                _("%(app)s is rejected.") % {"app": application},
+                application_id=application.pk,
+                note=note,
+            )
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect(_next_or(request, reverse("reviews:review_application", args=[application.pk])))
@@ -307,14 +438,20 @@ def review_return(request, pk):
         raise PermissionDenied
     form = ReturnForm(request.POST)
     if form.is_valid():
-        _act(request, services.review_return, _("The review is returned to its reviewer."),
-             review_id=review.pk, comment=form.cleaned_data["comment"])
+        _act(
+            request,
+            services.review_return,
+            _("The review is returned to its reviewer."),
+            review_id=review.pk,
+            comment=form.cleaned_data["comment"],
+        )
     else:
         messages.error(request, _("Say what the reviewer should revise."))
     return redirect("reviews:review_application", pk=review.application_id)
 
 
 # --- managers: ranking and decisions ----------------------------------------------------------
+
 
 @login_required
 def review_ranking(request, call_id):
@@ -327,14 +464,26 @@ def review_ranking(request, call_id):
     not_fundable = Paginator(ranking.not_fundable, RANKING_PAGE_SIZE).get_page(request.GET.get("npage"))
     pending = ranking.pending[:RANKING_PAGE_SIZE]
     ranking_titles([*page.object_list, *not_fundable.object_list, *pending])
-    return render(request, "reviews/ranking.html", {
-        "call": call, "criteria": criteria, "ranking": ranking, "page": page, "not_fundable": not_fundable,
-        "pending": pending, "pending_count": len(ranking.pending),
-        "cutoff_rank": ranking.cutoff + 1 if ranking.cutoff is not None else None,
-        "currency": call.envelope.currency, "envelope": call.envelope.amount, "awarded_total": call.awarded_total,
-        "flagged_count": len(ranking.flagged),
-        "can_decide_down": call.state == "reviewing", "can_close": call.state == "reviewing",
-    })
+    return render(
+        request,
+        "reviews/ranking.html",
+        {
+            "call": call,
+            "criteria": criteria,
+            "ranking": ranking,
+            "page": page,
+            "not_fundable": not_fundable,
+            "pending": pending,
+            "pending_count": len(ranking.pending),
+            "cutoff_rank": ranking.cutoff + 1 if ranking.cutoff is not None else None,
+            "currency": call.envelope.currency,
+            "envelope": call.envelope.amount,
+            "awarded_total": call.awarded_total,
+            "flagged_count": len(ranking.flagged),
+            "can_decide_down": call.state == "reviewing",
+            "can_close": call.state == "reviewing",
+        },
+    )
 
 
 @login_required
@@ -343,8 +492,11 @@ def review_ranking_decide_down(request, call_id):
     call = selectors.call_get_managed(request.user, call_id)
     decided, done = message_run(request, services.ranking_decide_down, actor=request.user, call_id=call.pk)
     if decided:
-        messages.success(request, _("Decided down the ranking: %(a)s awarded, %(r)s on the reserve list, %(j)s rejected.")
-                         % {"a": len(done.awarded), "r": len(done.reserved), "j": len(done.rejected)})
+        messages.success(
+            request,
+            _("Decided down the ranking: %(a)s awarded, %(r)s on the reserve list, %(j)s rejected.")
+            % {"a": len(done.awarded), "r": len(done.reserved), "j": len(done.rejected)},
+        )
     return redirect("reviews:review_ranking", call_id=call.pk)
 
 
@@ -358,6 +510,7 @@ def review_selection_close(request, call_id):
 
 # --- applicants -------------------------------------------------------------------------------
 
+
 @login_required
 def review_feedback(request, pk):
     """Consolidated feedback for the applicant once decided: per-criterion scores and the
@@ -366,7 +519,13 @@ def review_feedback(request, pk):
     if not (application_is_member(request.user, application) or application_is_manager(request.user, application)):
         raise PermissionDenied
     decided = application.state in selectors.DECIDED_STATES
-    return render(request, "reviews/feedback.html", {
-        "application": application, "call": application.call, "decided": decided,
-        "feedback": selectors.application_feedback(application) if decided else None,
-    })
+    return render(
+        request,
+        "reviews/feedback.html",
+        {
+            "application": application,
+            "call": application.call,
+            "decided": decided,
+            "feedback": selectors.application_feedback(application) if decided else None,
+        },
+    )

@@ -1,17 +1,17 @@
 """Documents attached to an application: uploaded while a draft or a clarification is open,
 removed only if they were not part of a submission. A file is judged by its content."""
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from audit.services import audit_record
-from core.errors import TransitionRefused
-from grants.calls.models import RequiredDocument
 from applications import uploads
 from applications.models import Application, ApplicationState, Attachment
 from applications.services.drafts import EDIT
-
+from audit.services import audit_record
+from core.errors import TransitionRefused
+from grants.calls.models import RequiredDocument
 
 ATTACHABLE_STATES = [ApplicationState.DRAFT, ApplicationState.CLARIFICATION_REQUESTED]
 
@@ -31,8 +31,12 @@ def attachment_upload(*, actor, application_id: int, uploaded, document_id: int 
     if size == 0:
         raise ValidationError({"file": _("The file is empty.")})
     if size > call.max_file_mb * 1024 * 1024:
-        raise ValidationError({"file": _("The file is %(size)s MB; each file may be at most %(max)s MB.")
-                               % {"size": round(size / 1024 / 1024, 1), "max": call.max_file_mb}})
+        raise ValidationError(
+            {
+                "file": _("The file is %(size)s MB; each file may be at most %(max)s MB.")
+                % {"size": round(size / 1024 / 1024, 1), "max": call.max_file_mb}
+            }
+        )
     if document_id not in (None, ""):
         if not RequiredDocument.objects.filter(pk=document_id, call_id=call.pk).exists():
             raise ValidationError({"document": _("Choose one of the call's documents.")})
@@ -48,18 +52,43 @@ def attachment_upload(*, actor, application_id: int, uploaded, document_id: int 
         with transaction.atomic():
             app = Application.objects.select_for_update().get(pk=application_id)
             if app.state not in ATTACHABLE_STATES:
-                raise TransitionRefused(_("Documents can be added only to a draft or while a clarification is requested."))
+                raise TransitionRefused(
+                    _("Documents can be added only to a draft or while a clarification is requested.")
+                )
             used = Attachment.objects.filter(application=app).aggregate(s=Sum("size"))["s"] or 0
             if used + stored_size > call.max_total_mb * 1024 * 1024:
-                raise ValidationError({"file": _("All documents of one application may take at most %(max)s MB; "
-                                                 "%(used)s MB are used already.")
-                                       % {"max": call.max_total_mb, "used": round(used / 1024 / 1024, 1)}})
+                raise ValidationError(
+                    {
+                        "file": _(
+                            "All documents of one application may take at most %(max)s MB; "
+                            "%(used)s MB are used already."
+                        )
+                        % {"max": call.max_total_mb, "used": round(used / 1024 / 1024, 1)}
+                    }
+                )
             attachment = Attachment.objects.create(
-                application=app, document_id=document_id, original_name=name, stored_name=stored_name,
-                content_type=kind.content_type, size=stored_size, sha256=sha256, uploaded_by=actor)
-            audit_record(actor=actor, action="attachment_upload", obj=app,
-                         data={"attachment": attachment.pk, "name": name, "sha256": sha256, "size": stored_size,
-                               "type": kind.code, "document": document_id})
+                application=app,
+                document_id=document_id,
+                original_name=name,
+                stored_name=stored_name,
+                content_type=kind.content_type,
+                size=stored_size,
+                sha256=sha256,
+                uploaded_by=actor,
+            )
+            audit_record(
+                actor=actor,
+                action="attachment_upload",
+                obj=app,
+                data={
+                    "attachment": attachment.pk,
+                    "name": name,
+                    "sha256": sha256,
+                    "size": stored_size,
+                    "type": kind.code,
+                    "document": document_id,
+                },
+            )
     except BaseException:
         uploads.discard(stored_name)
         raise
@@ -79,6 +108,10 @@ def attachment_delete(*, actor, application_id: int, attachment_id: int) -> None
             raise TransitionRefused(_("A document that was submitted cannot be removed."))
         stored_name = attachment.stored_name
         attachment.delete()
-        audit_record(actor=actor, action="attachment_delete", obj=app,
-                     data={"attachment": attachment_id, "name": attachment.original_name})
+        audit_record(
+            actor=actor,
+            action="attachment_delete",
+            obj=app,
+            data={"attachment": attachment_id, "name": attachment.original_name},
+        )
         transaction.on_commit(lambda: uploads.discard(stored_name))

@@ -4,6 +4,7 @@ Drafts are saved field by field with optimistic concurrency: every save names th
 was based on and, per field, a hash of the value it started from. A field another member
 changed in the meantime is never overwritten silently: the save reports a conflict for that
 field and keeps the other member's text; fields nobody else touched are saved."""
+
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -16,12 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation
+from applications.models import Application, ApplicationState, BudgetLine
 from audit.services import audit_record
 from core.errors import TransitionRefused
 from core.money import CENT, cents
 from grants.calls.models import BudgetHeading, Call, HeadingKind, Question
-from applications.models import Application, ApplicationState, BudgetLine
-
 
 TEXT_MAX = 100_000  # a draft keeps over-long text (the limit is checked on submission), up to this
 
@@ -56,14 +56,22 @@ def _decimal_str(value) -> str:
 
 
 def budget_rows(lines) -> list[dict]:
-    return [{"heading": line.heading_id, "description": line.description,
-             "units": _decimal_str(line.units), "unit_cost": _decimal_str(line.unit_cost)} for line in lines]
+    return [
+        {
+            "heading": line.heading_id,
+            "description": line.description,
+            "units": _decimal_str(line.units),
+            "unit_cost": _decimal_str(line.unit_cost),
+        }
+        for line in lines
+    ]
 
 
 def application_values(app: Application, questions, lines) -> dict:
     """Every editable field of the draft in its canonical form (what hashes are made of)."""
     values = {
-        "title": app.title, "summary": app.summary,
+        "title": app.title,
+        "summary": app.summary,
         "requested_amount": _decimal_str(app.requested_amount),
         "cofinancing_amount": _decimal_str(app.cofinancing_amount),
         "duration_months": "" if app.duration_months is None else str(app.duration_months),
@@ -139,8 +147,14 @@ def _parse_budget(raw, headings: dict, errors) -> list | None:
         cost_value = _parse_decimal(cost or "0", "unit_cost", row_errors)
         if row_errors:
             problems.append(_("Row %(n)s: units and unit cost must be numbers of at least 0.") % {"n": number})
-        rows.append({"heading": heading_id, "description": description, "units": units_value or "0.00",
-                     "unit_cost": cost_value or "0.00"})
+        rows.append(
+            {
+                "heading": heading_id,
+                "description": description,
+                "units": units_value or "0.00",
+                "unit_cost": cost_value or "0.00",
+            }
+        )
     if problems:
         errors.setdefault("budget", []).extend(problems)
         return None
@@ -207,7 +221,9 @@ def budget_summary(rows: list[dict], headings: dict) -> BudgetSummary:
     return summary
 
 
-def application_deadline(app: Application, call: Call | None = None, *, call_deadline: datetime | None = None) -> datetime:
+def application_deadline(
+    app: Application, call: Call | None = None, *, call_deadline: datetime | None = None
+) -> datetime:
     """The applicant's deadline: the call's, or the applicant's own extension when later."""
     call_deadline = call_deadline or (call or app.call).deadline
     if app.deadline_extended_to and app.deadline_extended_to > call_deadline:
@@ -228,13 +244,21 @@ def application_start(*, actor, call_id: int, organisation_id: int) -> tuple[App
         problems = organisation_eligibility_problems(call, organisation)
         if problems:
             raise ValidationError(problems)
-        existing = (Application.objects.filter(call=call, organisation=organisation)
-                    .exclude(state=ApplicationState.WITHDRAWN).order_by("created_at").first())
+        existing = (
+            Application.objects.filter(call=call, organisation=organisation)
+            .exclude(state=ApplicationState.WITHDRAWN)
+            .order_by("created_at")
+            .first()
+        )
         if existing is not None:
             return existing, False
         app = Application.objects.create(call=call, organisation=organisation, created_by=actor)
-        audit_record(actor=actor, action="application_start", obj=app,
-                     data={"call": call.code, "organisation": organisation.registration_id})
+        audit_record(
+            actor=actor,
+            action="application_start",
+            obj=app,
+            data={"call": call.code, "organisation": organisation.registration_id},
+        )
     return app, True
 
 
@@ -257,16 +281,20 @@ def _autosave_plan(actor, app, fields: dict, base: dict, version, call_deadline=
     if app.state != ApplicationState.DRAFT:
         raise TransitionRefused(_("This application is no longer a draft and cannot be changed."))
     if timezone.now() >= application_deadline(app, call_deadline=call_deadline):
-        raise TransitionRefused(_("The deadline has passed; the application can no longer be changed. "
-                                  "Your text is still in this page."))
+        raise TransitionRefused(
+            _("The deadline has passed; the application can no longer be changed. Your text is still in this page.")
+        )
     # Only what this save needs: the call's question ids when a question is answered for the
     # first time, its headings when the budget is saved, the budget table when it is saved or
     # when the caller compares its copy of it.
     answered = {question_field(key) for key in (app.answers or {})}
     new_questions = {n for n in fields if n.startswith("q") and n not in answered}
-    question_ids = answered | ({question_field(pk) for pk in Question.objects.filter(call_id=app.call_id)
-                                .values_list("pk", flat=True)} if new_questions else set())
-    headings = ({h.pk: h for h in BudgetHeading.objects.filter(call_id=app.call_id)} if "budget" in fields else {})
+    question_ids = answered | (
+        {question_field(pk) for pk in Question.objects.filter(call_id=app.call_id).values_list("pk", flat=True)}
+        if new_questions
+        else set()
+    )
+    headings = {h.pk: h for h in BudgetHeading.objects.filter(call_id=app.call_id)} if "budget" in fields else {}
     with_budget = "budget" in fields or "budget" in base
     lines = list(BudgetLine.objects.filter(application=app).order_by("position")) if with_budget else []
     current = application_values(app, [], lines)
@@ -317,14 +345,21 @@ AUTOSAVE_ATTEMPTS = 8
 # What a text save reads: the draft's editable fields, its state and version, and what decides who
 # may write and until when. It is the most frequent request of the site (every open form, every
 # few seconds), so it reads only these (and the call's deadline), not the whole draft and call.
-AUTOSAVE_FIELDS = ("call", "organisation", "version", "state", "updated_at", "deadline_extended_to", *SCALAR_FIELDS,
-                   "answers")
+AUTOSAVE_FIELDS = (
+    "call",
+    "organisation",
+    "version",
+    "state",
+    "updated_at",
+    "deadline_extended_to",
+    *SCALAR_FIELDS,
+    "answers",
+)
 
 
-
-
-def application_autosave(*, actor, application_id: int, version: int | None, fields: dict,
-                         base: dict | None = None) -> SaveResult:
+def application_autosave(
+    *, actor, application_id: int, version: int | None, fields: dict, base: dict | None = None
+) -> SaveResult:
     """Save the fields of a draft the member changed.
 
     A field is written when the value it was edited from is still the stored one (its hash is in
@@ -345,28 +380,37 @@ def application_autosave(*, actor, application_id: int, version: int | None, fie
                 if changes:
                     if "budget" in changes:
                         BudgetLine.objects.filter(application=app).delete()
-                        BudgetLine.objects.bulk_create([
-                            BudgetLine(application=app, heading_id=row["heading"], position=i,
-                                       description=row["description"], units=Decimal(row["units"]),
-                                       unit_cost=Decimal(row["unit_cost"]),
-                                       total=money(Decimal(row["units"]) * Decimal(row["unit_cost"])))
-                            for i, row in enumerate(changes["budget"], start=1)])
+                        BudgetLine.objects.bulk_create(
+                            [
+                                BudgetLine(
+                                    application=app,
+                                    heading_id=row["heading"],
+                                    position=i,
+                                    description=row["description"],
+                                    units=Decimal(row["units"]),
+                                    unit_cost=Decimal(row["unit_cost"]),
+                                    total=money(Decimal(row["units"]) * Decimal(row["unit_cost"])),
+                                )
+                                for i, row in enumerate(changes["budget"], start=1)
+                            ]
+                        )
                     for name, value in _row_values(app, changes).items():
                         setattr(app, name, value)
                     app.version += 1
                     app.save(update_fields=["version", "updated_at", *_row_values(app, changes)])
                     current.update(changes)
             break
-        app = (Application.objects.select_related("call").only(*AUTOSAVE_FIELDS, "call__deadline")
-               .get(pk=application_id))
-        current, errors, conflicts, applied, changes = _autosave_plan(actor, app, fields, base, version,
-                                                                      app.call.deadline)
+        app = Application.objects.select_related("call").only(*AUTOSAVE_FIELDS, "call__deadline").get(pk=application_id)
+        current, errors, conflicts, applied, changes = _autosave_plan(
+            actor, app, fields, base, version, app.call.deadline
+        )
         if not changes:
             break
         values = _row_values(app, changes)
         now = timezone.now()
-        written = (Application.objects.filter(pk=app.pk, version=app.version, state=ApplicationState.DRAFT)
-                   .update(version=app.version + 1, updated_at=now, **values))
+        written = Application.objects.filter(pk=app.pk, version=app.version, state=ApplicationState.DRAFT).update(
+            version=app.version + 1, updated_at=now, **values
+        )
         if written:
             for name, value in values.items():
                 setattr(app, name, value)
@@ -374,18 +418,31 @@ def application_autosave(*, actor, application_id: int, version: int | None, fie
             current.update(changes)
             break
     else:
-        raise TransitionRefused(_("The draft is being changed by others right now; your text is kept in this page. "
-                                  "Try again in a moment."))
-    return SaveResult(application=app, version=app.version, applied=applied, conflicts=conflicts, errors=errors,
-                      hashes=application_hashes(current), values=current, saved_at=app.updated_at)
+        raise TransitionRefused(
+            _("The draft is being changed by others right now; your text is kept in this page. Try again in a moment.")
+        )
+    return SaveResult(
+        application=app,
+        version=app.version,
+        applied=applied,
+        conflicts=conflicts,
+        errors=errors,
+        hashes=application_hashes(current),
+        values=current,
+        saved_at=app.updated_at,
+    )
 
 
 def organisation_eligibility_problems(call: Call, organisation: Organisation) -> list[str]:
     problems = []
     if call.eligible_countries and organisation.country not in call.eligible_countries:
-        problems.append(_("Organisations from %(country)s are not eligible for this call.")
-                        % {"country": organisation.get_country_display()})
+        problems.append(
+            _("Organisations from %(country)s are not eligible for this call.")
+            % {"country": organisation.get_country_display()}
+        )
     if call.eligible_org_types and organisation.org_type not in call.eligible_org_types:
-        problems.append(_("Organisations of the type “%(type)s” are not eligible for this call.")
-                        % {"type": organisation.get_org_type_display()})
+        problems.append(
+            _("Organisations of the type “%(type)s” are not eligible for this call.")
+            % {"type": organisation.get_org_type_display()}
+        )
     return problems

@@ -1,6 +1,7 @@
 """Administrative screening of submitted applications: eligible, ineligible, a clarification
 asked and answered, and one applicant's deadline extended. Each use case locks the application,
 checks the role (403) and the state (409) once under the lock, then judges the input (400)."""
+
 import rules
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -10,20 +11,22 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import ProgrammeRole
 from accounts.roles import MANAGER
+from applications.models import Application, ApplicationState
+from applications.services.drafts import EDIT, SCREEN, TEXT_MAX, _text
+from applications.services.submission import _message_context, _recipients_context
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
 from workers.messenger import notify_user
-from applications.models import Application, ApplicationState
-from applications.services.drafts import EDIT, SCREEN, TEXT_MAX, _text
-from applications.services.submission import _message_context, _recipients_context
-
 
 # The administrative checklist a programme manager goes through before marking an application
 # eligible. Keys are identifiers (never translated); labels are shown in the user's language.
 CHECKLIST = [
     ("on_time", gettext_lazy("Submitted before the deadline (the system's record).")),
-    ("organisation", gettext_lazy("The organisation is of an eligible type and country, and its registration is valid.")),
+    (
+        "organisation",
+        gettext_lazy("The organisation is of an eligible type and country, and its registration is valid."),
+    ),
     ("limits", gettext_lazy("The amount requested, the duration and the co-financing are within the call's limits.")),
     ("budget", gettext_lazy("The budget is complete and consistent, with indirect costs within the cap.")),
     ("documents", gettext_lazy("Every required document is attached, complete, legible and signed where needed.")),
@@ -46,16 +49,20 @@ def application_mark_eligible(*, actor, application_id: int, checklist: dict, co
         check(actor, app, "mark_eligible", permission=SCREEN)
         missing = [label for key, label in checklist_items() if not ticked[key]]
         if missing:
-            raise ValidationError({"checklist": [_("Not yet checked: %(item)s") % {"item": label}
-                                                 for label in missing]})
-        event = transition(app, "mark_eligible", actor=actor, reason=(comment or "").strip(),
-                           data={"checklist": ticked})
+            raise ValidationError(
+                {"checklist": [_("Not yet checked: %(item)s") % {"item": label} for label in missing]}
+            )
+        event = transition(
+            app, "mark_eligible", actor=actor, reason=(comment or "").strip(), data={"checklist": ticked}
+        )
         for user, context in _recipients_context(app, app.call, {}):
             notify_user(kind="application_eligible", user=user, obj=app, key=str(event.seq), context=context)
     return app
 
 
-def application_mark_ineligible(*, actor, application_id: int, reason: str, checklist: dict | None = None) -> Application:
+def application_mark_ineligible(
+    *, actor, application_id: int, reason: str, checklist: dict | None = None
+) -> Application:
     reason = (reason or "").strip()
     with transaction.atomic():
         app = lock(Application, application_id)
@@ -63,15 +70,17 @@ def application_mark_ineligible(*, actor, application_id: int, reason: str, chec
         if not reason:
             raise ValidationError({"reason": _("Say why the application is ineligible; the applicant will read it.")})
         app.ineligibility_reason = reason
-        event = transition(app, "mark_ineligible", actor=actor, reason=reason,
-                           data={"checklist": _checklist_clean(checklist)})
+        event = transition(
+            app, "mark_ineligible", actor=actor, reason=reason, data={"checklist": _checklist_clean(checklist)}
+        )
         for user, context in _recipients_context(app, app.call, {"reason": reason}):
             notify_user(kind="application_ineligible", user=user, obj=app, key=str(event.seq), context=context)
     return app
 
 
-def application_request_clarification(*, actor, application_id: int, question: str, due,
-                                      checklist: dict | None = None) -> Application:
+def application_request_clarification(
+    *, actor, application_id: int, question: str, due, checklist: dict | None = None
+) -> Application:
     question = (question or "").strip()
     with transaction.atomic():
         app = lock(Application, application_id)
@@ -86,11 +95,17 @@ def application_request_clarification(*, actor, application_id: int, question: s
         app.clarification_question = question
         app.clarification_due = due
         app.clarification_answer = ""
-        event = transition(app, "request_clarification", actor=actor, reason=question,
-                           data={"due": due.isoformat(), "checklist": _checklist_clean(checklist)})
+        event = transition(
+            app,
+            "request_clarification",
+            actor=actor,
+            reason=question,
+            data={"due": due.isoformat(), "checklist": _checklist_clean(checklist)},
+        )
         for user, context in _recipients_context(app, app.call, {"question": question, "due": due.isoformat()}):
-            notify_user(kind="application_clarification_requested", user=user, obj=app, key=str(event.seq),
-                        context=context)
+            notify_user(
+                kind="application_clarification_requested", user=user, obj=app, key=str(event.seq), context=context
+            )
     return app
 
 
@@ -109,8 +124,9 @@ def application_answer_clarification(*, actor, application_id: int, answer: str)
         managers = ProgrammeRole.objects.filter(programme_id=app.call.programme_id, role=MANAGER).select_related("user")
         context = _message_context(app, app.call, {"organisation": app.organisation.legal_name})
         for role in managers:
-            notify_user(kind="application_clarification_answered", user=role.user, obj=app, key=str(event.seq),
-                        context=context)
+            notify_user(
+                kind="application_clarification_answered", user=role.user, obj=app, key=str(event.seq), context=context
+            )
     return app
 
 
@@ -135,8 +151,13 @@ def application_deadline_extend(*, actor, application_id: int, until, reason: st
         previous = app.deadline_extended_to
         app.deadline_extended_to = until
         app.save(update_fields=["deadline_extended_to", "updated_at"])
-        event = audit_record(actor=actor, action="deadline_extend", obj=app, reason=reason,
-                             data={"from": (previous or app.call.deadline).isoformat(), "to": until.isoformat()})
+        event = audit_record(
+            actor=actor,
+            action="deadline_extend",
+            obj=app,
+            reason=reason,
+            data={"from": (previous or app.call.deadline).isoformat(), "to": until.isoformat()},
+        )
         for user, context in _recipients_context(app, app.call, {"until": until.isoformat(), "reason": reason}):
             notify_user(kind="application_deadline_extended", user=user, obj=app, key=str(event.seq), context=context)
     return app
@@ -144,8 +165,12 @@ def application_deadline_extend(*, actor, application_id: int, until, reason: st
 
 # transition -> permission; transitions of other stages register `applications.<name>_application`.
 TRANSITION_PERMISSIONS = {
-    "submit": EDIT, "withdraw": EDIT, "answer_clarification": EDIT,
-    "mark_eligible": SCREEN, "mark_ineligible": SCREEN, "request_clarification": SCREEN,
+    "submit": EDIT,
+    "withdraw": EDIT,
+    "answer_clarification": EDIT,
+    "mark_eligible": SCREEN,
+    "mark_ineligible": SCREEN,
+    "request_clarification": SCREEN,
 }
 
 

@@ -2,10 +2,10 @@
 
 Submission compares the database clock with the deadline (the call's, or the applicant's own
 extension) inside the transaction that freezes the content, whatever the call's state says."""
+
 import hashlib
 import re
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -16,18 +16,27 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from accounts.selectors import organisation_member_users
+from applications.models import Application, Attachment, BudgetLine
+from applications.services.drafts import (
+    EDIT,
+    _decimal_str,
+    _text,
+    application_deadline,
+    budget_rows,
+    budget_summary,
+    canonical_json,
+    organisation_eligibility_problems,
+)
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
 from core.money import cents
 from grants.calls.models import BudgetHeading, Call, CallState, Question, RequiredDocument
 from workers.messenger import notify_user
-from applications.models import Application, Attachment, BudgetLine
-from applications.services.drafts import (EDIT, _decimal_str, _text, application_deadline, budget_rows, budget_summary,
-                                          canonical_json, organisation_eligibility_problems)
 
 
-def application_submission_problems(app: Application, *, call=None, questions=None, headings=None, lines=None,
-                                    documents=None, attachments=None) -> list[str]:
+def application_submission_problems(
+    app: Application, *, call=None, questions=None, headings=None, lines=None, documents=None, attachments=None
+) -> list[str]:
     """Everything that stops this draft from being submitted, in words the applicant can act on."""
     call = call or app.call
     questions = list(call.questions.all()) if questions is None else questions
@@ -44,8 +53,10 @@ def application_submission_problems(app: Application, *, call=None, questions=No
     if app.requested_amount is None:
         problems.append(_("Enter the amount requested."))
     elif not call.min_grant <= app.requested_amount <= call.max_grant:
-        problems.append(_("The amount requested must be between %(min)s and %(max)s %(currency)s.")
-                        % {"min": call.min_grant, "max": call.max_grant, "currency": currency})
+        problems.append(
+            _("The amount requested must be between %(min)s and %(max)s %(currency)s.")
+            % {"min": call.min_grant, "max": call.max_grant, "currency": currency}
+        )
     if app.duration_months is None:
         problems.append(_("Enter the duration of the project in months."))
     elif app.duration_months > call.max_duration_months:
@@ -56,8 +67,10 @@ def application_submission_problems(app: Application, *, call=None, questions=No
         if q.required and not text.strip():
             problems.append(_("Answer the question “%(q)s”.") % {"q": q})
         elif len(text) > q.max_chars:
-            problems.append(_("The answer to “%(q)s” has %(n)s characters; the limit is %(max)s.")
-                            % {"q": q, "n": len(text), "max": q.max_chars})
+            problems.append(
+                _("The answer to “%(q)s” has %(n)s characters; the limit is %(max)s.")
+                % {"q": q, "n": len(text), "max": q.max_chars}
+            )
     rows = budget_rows(lines)
     if not rows:
         problems.append(_("Fill in the budget table."))
@@ -66,19 +79,28 @@ def application_submission_problems(app: Application, *, call=None, questions=No
         if not summary.direct:
             problems.append(_("The budget has no direct costs."))
         elif summary.indirect > cents(summary.direct * call.indirect_max_pct / 100):
-            problems.append(_("Indirect costs (%(indirect)s) are above %(pct)s%% of direct costs (at most %(max)s).")
-                            % {"indirect": summary.indirect, "pct": call.indirect_max_pct,
-                               "max": cents(summary.direct * call.indirect_max_pct / 100)})
+            problems.append(
+                _("Indirect costs (%(indirect)s) are above %(pct)s%% of direct costs (at most %(max)s).")
+                % {
+                    "indirect": summary.indirect,
+                    "pct": call.indirect_max_pct,
+                    "max": cents(summary.direct * call.indirect_max_pct / 100),
+                }
+            )
         if app.requested_amount is not None:
             expected = cents(app.requested_amount + (app.cofinancing_amount or 0))
             if summary.total != expected:
-                problems.append(_("The budget total (%(total)s) must equal the amount requested plus co-financing (%(expected)s).")
-                                % {"total": summary.total, "expected": expected})
+                problems.append(
+                    _("The budget total (%(total)s) must equal the amount requested plus co-financing (%(expected)s).")
+                    % {"total": summary.total, "expected": expected}
+                )
             if summary.total and call.cofinancing_min_pct:
                 minimum = cents(summary.total * call.cofinancing_min_pct / 100)
                 if (app.cofinancing_amount or 0) < minimum:
-                    problems.append(_("Co-financing must be at least %(pct)s%% of the total budget (%(min)s %(currency)s).")
-                                    % {"pct": call.cofinancing_min_pct, "min": minimum, "currency": currency})
+                    problems.append(
+                        _("Co-financing must be at least %(pct)s%% of the total budget (%(min)s %(currency)s).")
+                        % {"pct": call.cofinancing_min_pct, "min": minimum, "currency": currency}
+                    )
     attached = {a.document_id for a in attachments}
     for doc in documents:
         if doc.required and doc.pk not in attached:
@@ -108,26 +130,62 @@ def application_content(app: Application, *, call, organisation, questions, head
     summary = budget_summary(rows, headings)
     return {
         "reference": app.reference,
-        "submitted_at": app.submitted_at.astimezone(dt_timezone.utc).isoformat(),
-        "call": {"id": call.pk, "code": call.code, "title": call.title, "deadline": call.deadline.isoformat(),
-                 "currency": str(call.envelope.currency)},
-        "organisation": {"id": organisation.pk, "legal_name": organisation.legal_name,
-                         "registration_id": organisation.registration_id, "country": organisation.country,
-                         "org_type": organisation.org_type},
+        "submitted_at": app.submitted_at.astimezone(UTC).isoformat(),
+        "call": {
+            "id": call.pk,
+            "code": call.code,
+            "title": call.title,
+            "deadline": call.deadline.isoformat(),
+            "currency": str(call.envelope.currency),
+        },
+        "organisation": {
+            "id": organisation.pk,
+            "legal_name": organisation.legal_name,
+            "registration_id": organisation.registration_id,
+            "country": organisation.country,
+            "org_type": organisation.org_type,
+        },
         "title": app.title,
         "summary": _text(app.summary),
         "requested_amount": _decimal_str(app.requested_amount),
         "cofinancing_amount": _decimal_str(app.cofinancing_amount),
         "duration_months": app.duration_months,
-        "answers": [{"question_id": q.pk, "question": q.text, "max_chars": q.max_chars,
-                     "answer": _text((app.answers or {}).get(str(q.pk), ""))} for q in questions],
-        "budget": [{**row, "heading_name": headings[row["heading"]].name, "kind": headings[row["heading"]].kind,
-                    "total": str(cents(Decimal(row["units"]) * Decimal(row["unit_cost"])))}
-                   for row in rows if row["heading"] in headings],
-        "budget_totals": {"direct": str(summary.direct), "indirect": str(summary.indirect),
-                          "contingency": str(summary.contingency), "total": str(summary.total)},
-        "attachments": [{"id": a.pk, "name": a.original_name, "type": a.content_type, "size": a.size,
-                         "sha256": a.sha256, "document_id": a.document_id} for a in attachments],
+        "answers": [
+            {
+                "question_id": q.pk,
+                "question": q.text,
+                "max_chars": q.max_chars,
+                "answer": _text((app.answers or {}).get(str(q.pk), "")),
+            }
+            for q in questions
+        ],
+        "budget": [
+            {
+                **row,
+                "heading_name": headings[row["heading"]].name,
+                "kind": headings[row["heading"]].kind,
+                "total": str(cents(Decimal(row["units"]) * Decimal(row["unit_cost"]))),
+            }
+            for row in rows
+            if row["heading"] in headings
+        ],
+        "budget_totals": {
+            "direct": str(summary.direct),
+            "indirect": str(summary.indirect),
+            "contingency": str(summary.contingency),
+            "total": str(summary.total),
+        },
+        "attachments": [
+            {
+                "id": a.pk,
+                "name": a.original_name,
+                "type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "document_id": a.document_id,
+            }
+            for a in attachments
+        ],
     }
 
 
@@ -138,9 +196,16 @@ def content_sha256(content: dict) -> str:
 def _message_context(app, call, extra: dict) -> dict:
     """A notification's context: plain values, the call's title in every language (the relay
     picks the recipient's), times as ISO strings (shown in the recipient's language)."""
-    return {"call": call.title, "call_uk": call.title_uk, "call_hy": call.title_hy, "title": app.title,
-            "reference": app.reference or "", "application": app.reference or app.title or f"#{app.pk}",
-            "path": f"/applications/{app.pk}/", **extra}
+    return {
+        "call": call.title,
+        "call_uk": call.title_uk,
+        "call_hy": call.title_hy,
+        "title": app.title,
+        "reference": app.reference or "",
+        "application": app.reference or app.title or f"#{app.pk}",
+        "path": f"/applications/{app.pk}/",
+        **extra,
+    }
 
 
 def _recipients_context(app, call, extra: dict) -> list[tuple]:
@@ -152,8 +217,9 @@ def _recipients_context(app, call, extra: dict) -> list[tuple]:
 def _database_now(application_id: int) -> datetime:
     """The database's clock, read as the transaction's first statement (before any lock wait).
     Application.DoesNotExist when there is no such application."""
-    db_now = (Application.objects.filter(pk=application_id).annotate(db_now=Now())
-              .values_list("db_now", flat=True).first())
+    db_now = (
+        Application.objects.filter(pk=application_id).annotate(db_now=Now()).values_list("db_now", flat=True).first()
+    )
     if db_now is None:
         raise Application.DoesNotExist
     return db_now
@@ -165,8 +231,10 @@ def _submission_deadline(app: Application, call: Call, db_now: datetime) -> date
         raise TransitionRefused(_("This call is not open for applications."))
     deadline = application_deadline(app, call)
     if db_now >= deadline:
-        raise TransitionRefused(_("The deadline (%(deadline)s) has passed; the application was not submitted.")
-                                % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M:%S %Z")})
+        raise TransitionRefused(
+            _("The deadline (%(deadline)s) has passed; the application was not submitted.")
+            % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M:%S %Z")}
+        )
     return deadline
 
 
@@ -196,22 +264,46 @@ def application_submit(*, actor, application_id: int) -> Application:
         lines = list(BudgetLine.objects.filter(application=app).order_by("position"))
         documents = list(RequiredDocument.objects.filter(call=call))
         attachments = list(Attachment.objects.filter(application=app).order_by("uploaded_at", "pk"))
-        problems = application_submission_problems(app, call=call, questions=questions, headings=headings,
-                                                   lines=lines, documents=documents, attachments=attachments)
+        problems = application_submission_problems(
+            app,
+            call=call,
+            questions=questions,
+            headings=headings,
+            lines=lines,
+            documents=documents,
+            attachments=attachments,
+        )
         if problems:
             raise ValidationError(problems)
         _call_lock_unchanged(call)
         app.reference = _reference_next(call)
         app.submitted_at = db_now
-        app.submitted_content = application_content(app, call=call, organisation=organisation, questions=questions,
-                                                    headings=headings, lines=lines, attachments=attachments)
+        app.submitted_content = application_content(
+            app,
+            call=call,
+            organisation=organisation,
+            questions=questions,
+            headings=headings,
+            lines=lines,
+            attachments=attachments,
+        )
         app.receipt_sha256 = content_sha256(app.submitted_content)
-        event = transition(app, "submit", actor=actor, data={
-            "reference": app.reference, "sha256": app.receipt_sha256, "submitted_at": db_now.isoformat(),
-            "deadline": deadline.isoformat()})
-        for user, context in _recipients_context(app, call, {
-                "submitted_at": app.submitted_at.isoformat(), "sha256": app.receipt_sha256,
-                "submitted_by": str(actor)}):
+        event = transition(
+            app,
+            "submit",
+            actor=actor,
+            data={
+                "reference": app.reference,
+                "sha256": app.receipt_sha256,
+                "submitted_at": db_now.isoformat(),
+                "deadline": deadline.isoformat(),
+            },
+        )
+        for user, context in _recipients_context(
+            app,
+            call,
+            {"submitted_at": app.submitted_at.isoformat(), "sha256": app.receipt_sha256, "submitted_by": str(actor)},
+        ):
             notify_user(kind="application_submitted", user=user, obj=app, key=str(event.seq), context=context)
     return app
 

@@ -1,6 +1,7 @@
 """A call's pages seen from applying: the public page of a call, with what keeps each of the
 visitor's organisations from applying, and the manager's page of a call, with its applications
 counted. They read applications, which come after calls, so they live here."""
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
@@ -38,11 +39,22 @@ def _applicant_organisations(user, call):
     """The user's organisations with what stops each of them from applying (empty when eligible)."""
     if not user.is_authenticated:
         return []
-    memberships = Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__legal_name")
-    existing = dict(Application.objects.filter(call=call, organisation__memberships__user=user)
-                    .exclude(state=ApplicationState.WITHDRAWN).values_list("organisation_id", "pk"))
-    return [{"organisation": m.organisation, "problems": organisation_eligibility_problems(call, m.organisation),
-             "application_id": existing.get(m.organisation_id)} for m in memberships]
+    memberships = (
+        Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__legal_name")
+    )
+    existing = dict(
+        Application.objects.filter(call=call, organisation__memberships__user=user)
+        .exclude(state=ApplicationState.WITHDRAWN)
+        .values_list("organisation_id", "pk")
+    )
+    return [
+        {
+            "organisation": m.organisation,
+            "problems": organisation_eligibility_problems(call, m.organisation),
+            "application_id": existing.get(m.organisation_id),
+        }
+        for m in memberships
+    ]
 
 
 def call_detail(request, pk):
@@ -52,32 +64,43 @@ def call_detail(request, pk):
     except Call.DoesNotExist:
         raise Http404
     parts = call_selectors.call_template(call)
-    return render(request, "grants/call_detail.html", {
-        "call": call, "description": call.translated("description"), **parts,
-        "tranche_total": sum(t.share_pct for t in parts["tranche_plan"]),
-        "rubric_max": sum(c.max_score * c.weight for c in parts["criteria"]),
-        "country_names": _country_names(call.eligible_countries),
-        "org_type_names": _org_type_names(call.eligible_org_types),
-        "organisations": _applicant_organisations(request.user, call),
-        "can_manage": request.user.has_perm("grants.manage_call", call),
-        "now": timezone.now(),
-    })
+    return render(
+        request,
+        "grants/call_detail.html",
+        {
+            "call": call,
+            "description": call.translated("description"),
+            **parts,
+            "tranche_total": sum(t.share_pct for t in parts["tranche_plan"]),
+            "rubric_max": sum(c.max_score * c.weight for c in parts["criteria"]),
+            "country_names": _country_names(call.eligible_countries),
+            "org_type_names": _org_type_names(call.eligible_org_types),
+            "organisations": _applicant_organisations(request.user, call),
+            "can_manage": request.user.has_perm("grants.manage_call", call),
+            "now": timezone.now(),
+        },
+    )
 
 
 @login_required
 def call_manage(request, pk):
     call = _managed_call(request, pk)
     parts = call_selectors.call_template(call)
-    return render(request, "grants/call_manage.html", {
-        "call": call, **parts,
-        "problems": call_services.call_publish_problems(call) if call.state == "draft" else [],
-        "warnings": call_services.call_template_warnings(call) if call.state == "draft" else [],
-        "counts": application_counts_for_call(request.user, call),
-        "cancel_form": CancelForm(),
-        "tranche_total": sum(t.share_pct for t in parts["tranche_plan"]),
-        "rubric_max": sum(c.max_score * c.weight for c in parts["criteria"]),
-        "country_names": _country_names(call.eligible_countries),
-        "org_type_names": _org_type_names(call.eligible_org_types),
-        "programme_left": call.programme.budget.amount - call.programme.envelopes_total,
-        "awarded": call.awarded_total,
-    })
+    return render(
+        request,
+        "grants/call_manage.html",
+        {
+            "call": call,
+            **parts,
+            "problems": call_services.call_publish_problems(call) if call.state == "draft" else [],
+            "warnings": call_services.call_template_warnings(call) if call.state == "draft" else [],
+            "counts": application_counts_for_call(request.user, call),
+            "cancel_form": CancelForm(),
+            "tranche_total": sum(t.share_pct for t in parts["tranche_plan"]),
+            "rubric_max": sum(c.max_score * c.weight for c in parts["criteria"]),
+            "country_names": _country_names(call.eligible_countries),
+            "org_type_names": _org_type_names(call.eligible_org_types),
+            "programme_left": call.programme.budget.amount - call.programme.envelopes_total,
+            "awarded": call.awarded_total,
+        },
+    )

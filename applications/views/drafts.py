@@ -1,5 +1,6 @@
 """Pages for applicants and programme managers. Every application is fetched through the
 visibility selectors: what a user may not see answers 404; what they may see but not do, 403."""
+
 import json
 from decimal import Decimal
 
@@ -13,17 +14,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Membership
+from applications import exports, selectors, services, uploads
+from applications.forms import (
+    AnswerForm,
+    AttachmentForm,
+    ClarificationForm,
+    EligibleForm,
+    ExtendForm,
+    IneligibleForm,
+    WithdrawForm,
+)
+from applications.models import Application, ApplicationState, Attachment
+from applications.visibility import application_is_cleared_reviewer, application_is_manager, application_is_member
 from core.errors import TransitionRefused
 from core.forms import message_run
 from core.money import cents
 from core.shortcuts import get_visible_or_404
 from grants.calls import selectors as call_selectors
-from applications import exports, selectors, services, uploads
-from applications.forms import (AnswerForm, AttachmentForm, ClarificationForm, EligibleForm, ExtendForm, IneligibleForm,
-                                WithdrawForm)
-from applications.models import Application, ApplicationState, Attachment
-from applications.visibility import application_is_cleared_reviewer, application_is_manager, application_is_member
-
 
 EDIT, SCREEN = services.EDIT, services.SCREEN
 
@@ -54,7 +61,9 @@ def call_apply(request, pk):
         messages.error(request, _("Choose the organisation that applies."))
         return redirect("applications:call_detail", pk=call.pk)
     try:
-        app, created = services.application_start(actor=request.user, call_id=call.pk, organisation_id=int(organisation_id))
+        app, created = services.application_start(
+            actor=request.user, call_id=call.pk, organisation_id=int(organisation_id)
+        )
     except PermissionDenied:
         messages.error(request, _("Only members of the organisation can apply on its behalf."))
         return redirect("applications:call_detail", pk=call.pk)
@@ -68,13 +77,17 @@ def call_apply(request, pk):
 
 @login_required
 def application_list(request):
-    return render(request, "applications/application_list.html",
-                  {"applications": selectors.application_list_mine(request.user)})
+    return render(
+        request, "applications/application_list.html", {"applications": selectors.application_list_mine(request.user)}
+    )
 
 
 def _roles(user, app):
-    return {"is_member": application_is_member(user, app), "is_manager": application_is_manager(user, app),
-            "is_reviewer": application_is_cleared_reviewer(user, app)}
+    return {
+        "is_member": application_is_member(user, app),
+        "is_manager": application_is_manager(user, app),
+        "is_reviewer": application_is_cleared_reviewer(user, app),
+    }
 
 
 @login_required
@@ -85,10 +98,16 @@ def application_detail(request, pk):
     content = app.submitted_content
     show_identity = selectors.application_shows_identity(request.user, app)
     for attachment in parts["attachments"]:
-        attachment.display_name = (attachment.original_name if show_identity
-                                   else selectors.attachment_neutral_name(attachment))
+        attachment.display_name = (
+            attachment.original_name if show_identity else selectors.attachment_neutral_name(attachment)
+        )
     context = {
-        "app": app, "call": app.call, **roles, **parts, "content": content, "show_identity": show_identity,
+        "app": app,
+        "call": app.call,
+        **roles,
+        **parts,
+        "content": content,
+        "show_identity": show_identity,
         "deadline": services.application_deadline(app),
         "transitions": services.application_available_transitions(request.user, app),
         "history": _history(app) if (roles["is_member"] or roles["is_manager"]) else [],
@@ -99,23 +118,38 @@ def application_detail(request, pk):
     if context["screening"] is not None:
         context["screening"].label = _event_label(context["screening"].action)
         ticked = (context["screening"].data or {}).get("checklist") or {}
-        context["screening_rows"] = [(label, ticked.get(key)) for key, label in context["checklist_items"] if key in ticked]
+        context["screening_rows"] = [
+            (label, ticked.get(key)) for key, label in context["checklist_items"] if key in ticked
+        ]
     if roles["is_manager"]:
-        context.update(eligible_form=EligibleForm(prefix="el"), ineligible_form=IneligibleForm(prefix="in"),
-                       clarification_form=ClarificationForm(prefix="cl"), extend_form=ExtendForm(prefix="ex"),
-                       auto_checks=_auto_checks(app, parts))
+        context.update(
+            eligible_form=EligibleForm(prefix="el"),
+            ineligible_form=IneligibleForm(prefix="in"),
+            clarification_form=ClarificationForm(prefix="cl"),
+            extend_form=ExtendForm(prefix="ex"),
+            auto_checks=_auto_checks(app, parts),
+        )
     if roles["is_member"]:
-        context.update(answer_form=AnswerForm(prefix="an"), withdraw_form=WithdrawForm(prefix="wd"),
-                       attachment_form=AttachmentForm(documents=parts["documents"], max_file_mb=app.call.max_file_mb))
+        context.update(
+            answer_form=AnswerForm(prefix="an"),
+            withdraw_form=WithdrawForm(prefix="wd"),
+            attachment_form=AttachmentForm(documents=parts["documents"], max_file_mb=app.call.max_file_mb),
+        )
     if not content:
         context["summary"] = _budget_context(app, parts)
     return render(request, "applications/application_detail.html", context)
 
 
 def _event_label(action: str) -> str:
-    labels = {"submit": _("Submitted"), "withdraw": _("Withdrawn"), "mark_eligible": _("Marked eligible"),
-              "mark_ineligible": _("Marked ineligible"), "request_clarification": _("Clarification requested"),
-              "answer_clarification": _("Clarification answered"), "deadline_extend": _("Deadline extended")}
+    labels = {
+        "submit": _("Submitted"),
+        "withdraw": _("Withdrawn"),
+        "mark_eligible": _("Marked eligible"),
+        "mark_ineligible": _("Marked ineligible"),
+        "request_clarification": _("Clarification requested"),
+        "answer_clarification": _("Clarification answered"),
+        "deadline_extend": _("Deadline extended"),
+    }
     return labels.get(action, action)
 
 
@@ -131,9 +165,14 @@ def _auto_checks(app, parts):
     if app.state == ApplicationState.DRAFT:
         return []
     problems = services.application_submission_problems(
-        app, call=app.call, questions=parts["questions"], headings={h.pk: h for h in parts["headings"]},
-        lines=parts["lines"], documents=parts["documents"],
-        attachments=[a for a in parts["attachments"] if not app.submitted_at or a.uploaded_at <= app.submitted_at])
+        app,
+        call=app.call,
+        questions=parts["questions"],
+        headings={h.pk: h for h in parts["headings"]},
+        lines=parts["lines"],
+        documents=parts["documents"],
+        attachments=[a for a in parts["attachments"] if not app.submitted_at or a.uploaded_at <= app.submitted_at],
+    )
     on_time = bool(app.submitted_at and app.submitted_at < services.application_deadline(app))
     return {"on_time": on_time, "problems": problems}
 
@@ -146,8 +185,12 @@ def _budget_context(app, parts):
     total = summary.total
     cof = app.cofinancing_amount or Decimal("0")
     return {
-        "direct": summary.direct, "indirect": summary.indirect, "contingency": summary.contingency, "total": total,
-        "indirect_pct": summary.indirect_pct, "indirect_max": cents(summary.direct * call.indirect_max_pct / 100),
+        "direct": summary.direct,
+        "indirect": summary.indirect,
+        "contingency": summary.contingency,
+        "total": total,
+        "indirect_pct": summary.indirect_pct,
+        "indirect_max": cents(summary.direct * call.indirect_max_pct / 100),
         "cofinancing_pct": (cof * 100 / total).quantize(Decimal("0.01")) if total else None,
         "requested_plus_cofinancing": (app.requested_amount or Decimal("0")) + cof,
     }
@@ -157,9 +200,20 @@ BUDGET_EMPTY_ROWS = 3
 
 
 def _budget_rows_for_form(app, parts, posted=None):
-    rows = posted if posted is not None else [
-        {"heading": line.heading_id, "description": line.description, "units": line.units, "unit_cost": line.unit_cost,
-         "total": line.total} for line in parts["lines"]]
+    rows = (
+        posted
+        if posted is not None
+        else [
+            {
+                "heading": line.heading_id,
+                "description": line.description,
+                "units": line.units,
+                "unit_cost": line.unit_cost,
+                "total": line.total,
+            }
+            for line in parts["lines"]
+        ]
+    )
     return rows + [{"heading": None, "description": "", "units": "", "unit_cost": "", "total": ""}] * BUDGET_EMPTY_ROWS
 
 
@@ -173,7 +227,9 @@ def _posted_fields(request, questions):
             fields[name] = post.get(name, "")
     if "budget-heading" in post:
         columns = [post.getlist(f"budget-{c}") for c in ("heading", "description", "units", "unit_cost")]
-        fields["budget"] = [dict(zip(("heading", "description", "units", "unit_cost"), values)) for values in zip(*columns)]
+        fields["budget"] = [
+            dict(zip(("heading", "description", "units", "unit_cost"), values)) for values in zip(*columns)
+        ]
     base = {key[5:]: value for key, value in post.items() if key.startswith("base_")}
     try:
         version = int(post.get("version", ""))
@@ -197,8 +253,15 @@ def application_edit(request, pk):
     conflicts, errors, posted_rows = {}, {}, None
     if request.method == "POST":
         fields, base, version = _posted_fields(request, parts["questions"])
-        saved, result = message_run(request, services.application_autosave, actor=request.user, application_id=app.pk,
-                                    version=version, fields=fields, base=base)
+        saved, result = message_run(
+            request,
+            services.application_autosave,
+            actor=request.user,
+            application_id=app.pk,
+            version=version,
+            fields=fields,
+            base=base,
+        )
         if not saved:
             return redirect("applications:application_detail", pk=app.pk)
         if not result.conflicts and not result.errors:
@@ -212,33 +275,59 @@ def application_edit(request, pk):
         values = {**result.values, **{k: v for k, v in fields.items() if k in conflicts or k in errors}}
         if "budget" in conflicts or "budget" in errors:
             posted_rows = [r for r in fields.get("budget", []) if any(r.values())]
-        messages.error(request, _("Some fields were not saved; see the messages next to them. Saving again keeps "
-                                  "your text in place of the other member's."))
-    questions = [{"q": q, "name": services.question_field(q.pk), "value": values.get(services.question_field(q.pk), ""),
-                  "conflict": conflicts.get(services.question_field(q.pk)),
-                  "errors": errors.get(services.question_field(q.pk), [])} for q in parts["questions"]]
-    return render(request, "applications/application_form.html", {
-        "app": app, "call": app.call, **parts, "values": values, "hashes": hashes, "questions_ctx": questions,
-        "conflicts": conflicts, "errors": errors, "budget_form_rows": _budget_rows_for_form(app, parts, posted_rows),
-        "summary": _budget_context(app, parts), "deadline": services.application_deadline(app),
-        "attachment_form": AttachmentForm(documents=parts["documents"], max_file_mb=app.call.max_file_mb),
-        "storage_key": f"hromada:application:{app.pk}:{request.user.pk}",
-    })
+        messages.error(
+            request,
+            _(
+                "Some fields were not saved; see the messages next to them. Saving again keeps "
+                "your text in place of the other member's."
+            ),
+        )
+    questions = [
+        {
+            "q": q,
+            "name": services.question_field(q.pk),
+            "value": values.get(services.question_field(q.pk), ""),
+            "conflict": conflicts.get(services.question_field(q.pk)),
+            "errors": errors.get(services.question_field(q.pk), []),
+        }
+        for q in parts["questions"]
+    ]
+    return render(
+        request,
+        "applications/application_form.html",
+        {
+            "app": app,
+            "call": app.call,
+            **parts,
+            "values": values,
+            "hashes": hashes,
+            "questions_ctx": questions,
+            "conflicts": conflicts,
+            "errors": errors,
+            "budget_form_rows": _budget_rows_for_form(app, parts, posted_rows),
+            "summary": _budget_context(app, parts),
+            "deadline": services.application_deadline(app),
+            "attachment_form": AttachmentForm(documents=parts["documents"], max_file_mb=app.call.max_file_mb),
+            "storage_key": f"hromada:application:{app.pk}:{request.user.pk}",
+        },
+    )
 
 
 def _display(value) -> str:
     """A stored draft value as text (budget rows one per line)."""
     if isinstance(value, list):
-        return "\n".join(f'{r.get("description", "")}: {r.get("units", "")} × {r.get("unit_cost", "")}' for r in value)
+        return "\n".join(f"{r.get('description', '')}: {r.get('units', '')} × {r.get('unit_cost', '')}" for r in value)
     return str(value)
 
 
 def _json_login_required(view):
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return JsonResponse({"detail": _("Your session has expired. Log in again; your text is kept in this browser.")},
-                                status=401)
+            return JsonResponse(
+                {"detail": _("Your session has expired. Log in again; your text is kept in this browser.")}, status=401
+            )
         return view(request, *args, **kwargs)
+
     wrapped.__name__ = view.__name__
     return wrapped
 
@@ -262,24 +351,36 @@ def application_autosave(request, pk):
             return JsonResponse({"detail": _("Not found.")}, status=404)
         return JsonResponse({"detail": _("The request could not be read.")}, status=400)
     try:
-        result = services.application_autosave(actor=request.user, application_id=pk, version=version,
-                                               fields=fields, base=base)
+        result = services.application_autosave(
+            actor=request.user, application_id=pk, version=version, fields=fields, base=base
+        )
     except Application.DoesNotExist:
         return JsonResponse({"detail": _("Not found.")}, status=404)
     except PermissionDenied:
         if not selectors.application_list_visible_exists(request.user, pk):
             return JsonResponse({"detail": _("Not found.")}, status=404)
-        return JsonResponse({"detail": _("Only members of the applicant organisation can edit this application.")},
-                            status=403)
+        return JsonResponse(
+            {"detail": _("Only members of the applicant organisation can edit this application.")}, status=403
+        )
     except TransitionRefused as exc:
         return JsonResponse({"detail": str(exc.message)}, status=409)
     sent_base = base
-    updates = {name: value for name, value in result.values.items()
-               if name not in fields and sent_base.get(name) not in (None, result.hashes[name])}
-    return JsonResponse({
-        "version": result.version, "saved_at": result.saved_at.isoformat(), "applied": result.applied,
-        "conflicts": result.conflicts, "errors": result.errors, "hashes": result.hashes, "updates": updates,
-    })
+    updates = {
+        name: value
+        for name, value in result.values.items()
+        if name not in fields and sent_base.get(name) not in (None, result.hashes[name])
+    }
+    return JsonResponse(
+        {
+            "version": result.version,
+            "saved_at": result.saved_at.isoformat(),
+            "applied": result.applied,
+            "conflicts": result.conflicts,
+            "errors": result.errors,
+            "hashes": result.hashes,
+            "updates": updates,
+        }
+    )
 
 
 @login_required
@@ -297,11 +398,18 @@ def attachment_upload(request, pk):
         return redirect(back, pk=app.pk)
     upload = form.cleaned_data["file"]
     try:
-        attachment = services.attachment_upload(actor=request.user, application_id=app.pk, uploaded=upload,
-                                                document_id=form.cleaned_data.get("document") or None)
+        attachment = services.attachment_upload(
+            actor=request.user,
+            application_id=app.pk,
+            uploaded=upload,
+            document_id=form.cleaned_data.get("document") or None,
+        )
     except (ValidationError, TransitionRefused) as exc:
-        messages.error(request, _("%(name)s was not added: %(why)s")
-                       % {"name": upload.name, "why": " ".join(exc.messages) if isinstance(exc, ValidationError) else exc.message})
+        messages.error(
+            request,
+            _("%(name)s was not added: %(why)s")
+            % {"name": upload.name, "why": " ".join(exc.messages) if isinstance(exc, ValidationError) else exc.message},
+        )
     else:
         messages.success(request, _("%(name)s was added.") % {"name": attachment.original_name})
     return redirect(back, pk=app.pk)
@@ -314,13 +422,17 @@ def attachment_delete(request, pk, attachment_pk):
     if not request.user.has_perm(EDIT, app):
         raise PermissionDenied
     try:
-        deleted, _result = message_run(request, services.attachment_delete, actor=request.user, application_id=app.pk,
-                                       attachment_id=attachment_pk)
+        deleted, _result = message_run(
+            request, services.attachment_delete, actor=request.user, application_id=app.pk, attachment_id=attachment_pk
+        )
     except Attachment.DoesNotExist:
         raise Http404
     if deleted:
         messages.success(request, _("The document was removed."))
-    return redirect("applications:application_edit" if app.state == ApplicationState.DRAFT else "applications:application_detail", pk=app.pk)
+    return redirect(
+        "applications:application_edit" if app.state == ApplicationState.DRAFT else "applications:application_detail",
+        pk=app.pk,
+    )
 
 
 def attachment_response(attachment: Attachment, filename: str | None = None) -> FileResponse:
@@ -370,8 +482,11 @@ def application_submit(request, pk):
             messages.success(request, _("Your application was submitted."))
             return redirect("applications:application_receipt", pk=app.pk)
     problems = services.application_submission_problems(app)
-    return render(request, "applications/application_submit.html", {
-        "app": app, "call": app.call, "problems": problems, "deadline": services.application_deadline(app)})
+    return render(
+        request,
+        "applications/application_submit.html",
+        {"app": app, "call": app.call, "problems": problems, "deadline": services.application_deadline(app)},
+    )
 
 
 @login_required
@@ -381,17 +496,24 @@ def application_receipt(request, pk):
         raise Http404
     if not (application_is_member(request.user, app) or application_is_manager(request.user, app)):
         raise Http404  # the receipt belongs to the applicant and the programme team
-    return render(request, "applications/application_receipt.html", {
-        "app": app, "call": app.call, "content": app.submitted_content, "show_identity": True})
+    return render(
+        request,
+        "applications/application_receipt.html",
+        {"app": app, "call": app.call, "content": app.submitted_content, "show_identity": True},
+    )
 
 
 @login_required
 def application_submitted_json(request, pk):
     """The exact bytes the receipt's SHA-256 was computed over."""
     app = _visible(request, pk)
-    if not app.submitted_content or not (application_is_member(request.user, app) or application_is_manager(request.user, app)):
+    if not app.submitted_content or not (
+        application_is_member(request.user, app) or application_is_manager(request.user, app)
+    ):
         raise Http404
-    response = HttpResponse(services.canonical_json(app.submitted_content), content_type="application/json; charset=utf-8")
+    response = HttpResponse(
+        services.canonical_json(app.submitted_content), content_type="application/json; charset=utf-8"
+    )
     response["Content-Disposition"] = uploads.content_disposition(f"{app.reference}.json")
     return response
 
@@ -417,8 +539,13 @@ def application_withdraw(request, pk):
         raise PermissionDenied
     form = WithdrawForm(request.POST or None, prefix="wd")
     if request.method == "POST" and form.is_valid():
-        withdrawn, _app = message_run(request, services.application_withdraw, actor=request.user, application_id=app.pk,
-                                      reason=form.cleaned_data["reason"])
+        withdrawn, _app = message_run(
+            request,
+            services.application_withdraw,
+            actor=request.user,
+            application_id=app.pk,
+            reason=form.cleaned_data["reason"],
+        )
         if withdrawn:
             messages.success(request, _("The application was withdrawn."))
         return redirect("applications:application_detail", pk=app.pk)
@@ -433,8 +560,13 @@ def application_answer(request, pk):
         raise PermissionDenied
     form = AnswerForm(request.POST, prefix="an")
     if form.is_valid():
-        answered, _app = message_run(request, services.application_answer_clarification, actor=request.user,
-                                     application_id=app.pk, answer=form.cleaned_data["answer"])
+        answered, _app = message_run(
+            request,
+            services.application_answer_clarification,
+            actor=request.user,
+            application_id=app.pk,
+            answer=form.cleaned_data["answer"],
+        )
         if answered:
             messages.success(request, _("Your answer was sent; the application is back with the programme team."))
     else:

@@ -1,6 +1,7 @@
 """Pages for programme managers: screening one application, extending one applicant's deadline,
 and a call's applications (a list and a spreadsheet). Applications are fetched through the
 visibility selectors: what a user may not see answers 404; what they may see but not do, 403."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,13 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.errors import TransitionRefused
-from grants.calls import selectors as call_selectors
-from grants.calls.models import Call
 from applications import exports, selectors, services, uploads
 from applications.forms import ApplicationFilterForm, ClarificationForm, EligibleForm, ExtendForm, IneligibleForm
 from applications.views.drafts import SCREEN, _report, _visible
-
+from core.errors import TransitionRefused
+from grants.calls import selectors as call_selectors
+from grants.calls.models import Call
 
 SCREEN_ACTIONS = {"eligible", "ineligible", "clarification"}
 
@@ -35,20 +35,31 @@ def application_screen(request, pk, action):
     ticked = checklist.checklist()
     try:
         if action == "eligible":
-            services.application_mark_eligible(actor=request.user, application_id=app.pk, checklist=ticked,
-                                               comment=checklist.cleaned_data.get("comment", ""))
+            services.application_mark_eligible(
+                actor=request.user,
+                application_id=app.pk,
+                checklist=ticked,
+                comment=checklist.cleaned_data.get("comment", ""),
+            )
             messages.success(request, _("The application is eligible."))
         elif action == "ineligible":
             form = IneligibleForm(request.POST, prefix="in")
             reason = form.cleaned_data["reason"] if form.is_valid() else ""
-            services.application_mark_ineligible(actor=request.user, application_id=app.pk, reason=reason, checklist=ticked)
+            services.application_mark_ineligible(
+                actor=request.user, application_id=app.pk, reason=reason, checklist=ticked
+            )
             messages.success(request, _("The application is marked ineligible; the applicant is told why."))
         else:
             form = ClarificationForm(request.POST, prefix="cl")
             if not form.is_valid():
                 raise ValidationError([e for errs in form.errors.values() for e in errs])
-            services.application_request_clarification(actor=request.user, application_id=app.pk, checklist=ticked,
-                                                       question=form.cleaned_data["question"], due=form.cleaned_data["due"])
+            services.application_request_clarification(
+                actor=request.user,
+                application_id=app.pk,
+                checklist=ticked,
+                question=form.cleaned_data["question"],
+                due=form.cleaned_data["due"],
+            )
             messages.success(request, _("The applicant was asked to clarify."))
     except (TransitionRefused, ValidationError) as exc:
         _report(request, exc)
@@ -68,8 +79,12 @@ def application_extend(request, pk):
                 messages.error(request, e)
         return redirect("applications:application_detail", pk=app.pk)
     try:
-        services.application_deadline_extend(actor=request.user, application_id=app.pk, until=form.cleaned_data["until"],
-                                             reason=form.cleaned_data["reason"])
+        services.application_deadline_extend(
+            actor=request.user,
+            application_id=app.pk,
+            until=form.cleaned_data["until"],
+            reason=form.cleaned_data["reason"],
+        )
     except (TransitionRefused, ValidationError) as exc:
         _report(request, exc)
     else:
@@ -91,13 +106,23 @@ def call_applications(request, pk):
     call = _managed_call(request, pk)
     form = ApplicationFilterForm(request.GET or None)
     filters = form.filters()
-    page = Paginator(selectors.application_list_for_call(request.user, call, **filters), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.application_list_for_call(request.user, call, **filters), 50).get_page(
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "applications/call_applications.html", {
-        "call": call, "form": form, "page": page, "counts": selectors.application_counts_for_call(request.user, call),
-        "query": query.urlencode(), "filters": filters,
-    })
+    return render(
+        request,
+        "applications/call_applications.html",
+        {
+            "call": call,
+            "form": form,
+            "page": page,
+            "counts": selectors.application_counts_for_call(request.user, call),
+            "query": query.urlencode(),
+            "filters": filters,
+        },
+    )
 
 
 @login_required
@@ -106,7 +131,9 @@ def call_applications_export(request, pk, fmt):
         raise Http404
     call = _managed_call(request, pk)
     filters = ApplicationFilterForm(request.GET or None).filters()
-    headers, rows = exports.call_applications_table(selectors.application_list_for_call(request.user, call, **filters), call)
+    headers, rows = exports.call_applications_table(
+        selectors.application_list_for_call(request.user, call, **filters), call
+    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     body, content_type = exports.render(fmt, headers, rows, call.code)
     response = HttpResponse(body, content_type=content_type)

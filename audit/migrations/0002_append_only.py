@@ -2,6 +2,7 @@
 
 TRUNCATE stays possible on PostgreSQL and DELETE on SQLite (test databases are flushed with
 them); verify_audit still notices, because the head row records how long the chain was."""
+
 from django.db import migrations
 
 PG_UP = """

@@ -1,6 +1,7 @@
 """The rush's clients: keep-alive HTTP/1.1 connections driven by one asyncio event loop (no
 thread queueing in the measurement), the capacity loop and the database's write limit measured
 beside it. Used by bench/deadline_rush.py."""
+
 import asyncio
 import json
 import os
@@ -12,8 +13,11 @@ from pathlib import Path
 from django.conf import settings
 
 HOST = "127.0.0.1"
-FILLER = ("Our organisation monitors public procurement in the regions and publishes what it finds. "
-          "Журналісти та юристи перевіряють договори, а громади отримують зрозумілі звіти. ")
+FILLER = (
+    "Our organisation monitors public procurement in the regions and publishes what it finds. "
+    "Журналісти та юристи перевіряють договори, а громади отримують зрозумілі звіти. "
+)
+
 
 def percentile(values, p):
     if not values:
@@ -39,7 +43,7 @@ class Client:
     async def _read_response(self):
         try:
             head = await self.reader.readuntil(b"\r\n\r\n")  # one await for the whole head: the client's
-        except asyncio.IncompleteReadError as exc:             # own CPU competes with the server's
+        except asyncio.IncompleteReadError as exc:  # own CPU competes with the server's
             raise ConnectionError("closed") from exc
         status_line, *lines = head.decode("latin-1").split("\r\n")
         status = int(status_line.split()[1])
@@ -65,10 +69,19 @@ class Client:
         return status, headers, body
 
     async def request(self, method, path, body=b"", headers=None):
-        headers = {"Host": f"{HOST}:{self.port}", "Cookie": self.cookie, "X-CSRFToken": self.token,
-                   "Content-Length": str(len(body)), **(headers or {})}
-        raw = f"{method} {path} HTTP/1.1\r\n".encode() + "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode() \
-            + b"\r\n" + body
+        headers = {
+            "Host": f"{HOST}:{self.port}",
+            "Cookie": self.cookie,
+            "X-CSRFToken": self.token,
+            "Content-Length": str(len(body)),
+            **(headers or {}),
+        }
+        raw = (
+            f"{method} {path} HTTP/1.1\r\n".encode()
+            + "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode()
+            + b"\r\n"
+            + body
+        )
         for attempt in range(2):
             try:
                 if self.writer is None:
@@ -89,8 +102,9 @@ class Client:
     async def autosave(self, state, text):
         base = {state["field"]: state["hashes"][state["field"]]} if state["field"] in state["hashes"] else {}
         body = json.dumps({"version": state["version"], "fields": {state["field"]: text}, "base": base}).encode()
-        status, _h, data, seconds = await self.request("POST", f"/applications/{state['app']}/autosave/", body,
-                                                       {"Content-Type": "application/json"})
+        status, _h, data, seconds = await self.request(
+            "POST", f"/applications/{state['app']}/autosave/", body, {"Content-Type": "application/json"}
+        )
         if status == 200:
             result = json.loads(data)
             state["version"] = result["version"]
@@ -103,18 +117,29 @@ class Client:
 
     async def upload(self, state, data: bytes):
         boundary = uuid.uuid4().hex
-        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrfmiddlewaretoken\"\r\n\r\n{self.token}\r\n"
-                f"--{boundary}\r\nContent-Disposition: form-data; name=\"document\"\r\n\r\n{state['document']}\r\n"
-                f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"statute.pdf\"\r\n"
-                f"Content-Type: application/pdf\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
-        status, _h, _d, seconds = await self.request("POST", f"/applications/{state['app']}/attachments/", body,
-                                                     {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n{self.token}\r\n'
+                f'--{boundary}\r\nContent-Disposition: form-data; name="document"\r\n\r\n{state["document"]}\r\n'
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="statute.pdf"\r\n'
+                f"Content-Type: application/pdf\r\n\r\n"
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        status, _h, _d, seconds = await self.request(
+            "POST",
+            f"/applications/{state['app']}/attachments/",
+            body,
+            {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
         return status, seconds
 
     async def submit(self, state):
         body = f"csrfmiddlewaretoken={self.token}".encode()
-        status, headers, _d, seconds = await self.request("POST", f"/applications/{state['app']}/submit/", body,
-                                                          {"Content-Type": "application/x-www-form-urlencoded"})
+        status, headers, _d, seconds = await self.request(
+            "POST", f"/applications/{state['app']}/submit/", body, {"Content-Type": "application/x-www-form-urlencoded"}
+        )
         accepted = status == 302 and headers.get("location", "").endswith("/receipt/")
         return accepted, status, seconds
 
@@ -138,8 +163,9 @@ async def rush(port, clients, deadline, window, pdf):
     async def organisation(state):
         rng = random.Random(state["index"])
         first, second = (Client(port, *c) for c in state["cookies"])
-        state["submit_at"] = (deadline + rng.uniform(1.0, 3.0) if state["late"]
-                              else deadline - rng.uniform(3.0, max(3.5, window - 8.0)))
+        state["submit_at"] = (
+            deadline + rng.uniform(1.0, 3.0) if state["late"] else deadline - rng.uniform(3.0, max(3.5, window - 8.0))
+        )
         double = not state["late"] and state["index"] % 4 == 0
         try:
             await sleep_until(start + rng.uniform(0, 2.0))
@@ -147,7 +173,9 @@ async def rush(port, clients, deadline, window, pdf):
             while time.time() < state["submit_at"] - 4.0:
                 k += 1
                 began = time.time()
-                status, seconds = await first.autosave(state, f"Version {k} of organisation {state['index']}. " + FILLER * 4)
+                status, seconds = await first.autosave(
+                    state, f"Version {k} of organisation {state['index']}. " + FILLER * 4
+                )
                 lat["autosave"].append(seconds)
                 if status != 200:
                     errors.append(f"autosave {status}")
@@ -164,8 +192,17 @@ async def rush(port, clients, deadline, window, pdf):
             outcomes = await asyncio.gather(*(c.submit(state) for c in pressers))
             for accepted, code, secs in outcomes:
                 lat["submit"].append(secs)
-                records.append({"org": state["org"], "app": state["app"], "sent": sent, "accepted": accepted,
-                                "status": code, "late": state["late"], "text": state.get("acknowledged")})
+                records.append(
+                    {
+                        "org": state["org"],
+                        "app": state["app"],
+                        "sent": sent,
+                        "accepted": accepted,
+                        "status": code,
+                        "late": state["late"],
+                        "text": state.get("acknowledged"),
+                    }
+                )
         except Exception as exc:  # a failed client is counted, never hidden
             errors.append(f"client {state['index']}: {type(exc).__name__}: {exc}")
         finally:
@@ -217,8 +254,14 @@ class WriteLimit:
         import psycopg
 
         db = settings.DATABASES["default"]
-        self.conn = psycopg.connect(host=db["HOST"] or HOST, port=db["PORT"] or 5432, user=db["USER"] or "postgres",
-                                    password=db.get("PASSWORD") or None, dbname=db["NAME"], autocommit=False)
+        self.conn = psycopg.connect(
+            host=db["HOST"] or HOST,
+            port=db["PORT"] or 5432,
+            user=db["USER"] or "postgres",
+            password=db.get("PASSWORD") or None,
+            dbname=db["NAME"],
+            autocommit=False,
+        )
         self.cur = self.conn.cursor()
         self.cur.execute("CREATE TABLE IF NOT EXISTS bench_write_limit (id bigserial PRIMARY KEY, v integer)")
         self.conn.commit()
@@ -251,7 +294,7 @@ def cpu_seconds(server_group: int) -> dict:
                 stat = Path(f"/proc/{pid}/stat").read_text()
             except OSError:
                 continue
-            name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+            name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
             who = "server" if int(fields[2]) == server_group else "database" if name == "postgres" else None
             if who:
                 used[who] += (int(fields[11]) + int(fields[12])) / tick

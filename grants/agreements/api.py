@@ -4,19 +4,18 @@ Querysets are the visibility selectors: a grant (or its tranche, payment, amendm
 may not see answers 404. A visible one the caller's role may not change answers 403; a
 transition the state forbids, 409. Each object with a state carries `state` and
 `available_transitions` (what this caller may run now)."""
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from grants.agreements import selectors
-from grants.agreements import services
+
+from grants.agreements import selectors, services
 from grants.agreements.models import Amendment, GrantBudgetLine
 
 
 class GrantReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
-
-
 
 
 class GrantBudgetLineSerializer(serializers.ModelSerializer):
@@ -37,8 +36,17 @@ class AmendmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Amendment
-        fields = ["id", "grant", "version", "reason", "lines", "state", "available_transitions", "proposed_at",
-                  "decided_at"]
+        fields = [
+            "id",
+            "grant",
+            "version",
+            "reason",
+            "lines",
+            "state",
+            "available_transitions",
+            "proposed_at",
+            "decided_at",
+        ]
         read_only_fields = fields
 
     def get_available_transitions(self, amendment) -> list[str]:
@@ -85,5 +93,3 @@ class AmendmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._decide(request, services.amendment_reject)
-
-

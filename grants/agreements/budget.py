@@ -3,6 +3,7 @@ amendment while each heading changes by at most the call's flexibility limit (25
 under the older rule), cumulatively against the approved budget; beyond it an amendment is needed.
 
 Pure functions (no database): the services and the tests call them with plain values."""
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -38,8 +39,11 @@ def heading_moves(*, approved: dict, proposed: dict) -> list[HeadingMove]:
     for heading in list(approved) + [h for h in proposed if h not in approved]:
         before = to_decimal(approved.get(heading, 0))
         after = to_decimal(proposed.get(heading, 0))
-        pct = (abs(after - before) * HUNDRED / before).quantize(Decimal("0.01")) if before else (
-            Decimal("0") if after == before else None)
+        pct = (
+            (abs(after - before) * HUNDRED / before).quantize(Decimal("0.01"))
+            if before
+            else (Decimal("0") if after == before else None)
+        )
         moves.append(HeadingMove(heading, before, after, pct))
     return moves
 
@@ -50,8 +54,10 @@ def flexibility_breaches(*, approved: dict, proposed: dict, limit_pct) -> list[H
     limit = to_decimal(limit_pct)
     breaches = []
     for move in heading_moves(approved=approved, proposed=proposed):
-        if move.change_pct is None:
-            breaches.append(move)
-        elif move.approved and abs(move.proposed - move.approved) * HUNDRED > limit * move.approved:
+        if (
+            move.change_pct is None
+            or move.approved
+            and abs(move.proposed - move.approved) * HUNDRED > limit * move.approved
+        ):
             breaches.append(move)
     return breaches

@@ -1,7 +1,9 @@
 """Forms for grant agreements, budgets, signature, tranches, payments and exchange rates.
 
 Forms only parse; the services decide and their ValidationErrors land on the fields."""
+
 from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +16,6 @@ class ReasonForm(forms.Form):
         self.fields["reason"].required = required
         if label:
             self.fields["reason"].label = label
-
 
 
 class DateInput(forms.DateInput):
@@ -32,8 +33,14 @@ class MonthInput(forms.DateInput):
 
 
 def _amount_field(label, **kwargs):
-    return forms.DecimalField(label=label, max_digits=14, decimal_places=2, min_value=Decimal("0"),
-                              widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}), **kwargs)
+    return forms.DecimalField(
+        label=label,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+        **kwargs,
+    )
 
 
 class GrantTermsForm(forms.Form):
@@ -51,9 +58,15 @@ class GrantTermsForm(forms.Form):
 class BudgetForm(forms.Form):
     """One amount per approved budget line (`line_<id>`), and why, for a change after signature."""
 
-    reason = forms.CharField(label=_("Why the budget changes"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text=_("Required when a heading moves beyond the flexibility limit: the change then "
-                                         "becomes an amendment for the programme manager to approve."))
+    reason = forms.CharField(
+        label=_("Why the budget changes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Required when a heading moves beyond the flexibility limit: the change then "
+            "becomes an amendment for the programme manager to approve."
+        ),
+    )
 
     def __init__(self, *args, lines=(), with_reason=True, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,7 +1,9 @@
 from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
 from grants.calls.models import BudgetHeading, Call
 
 
@@ -28,7 +30,9 @@ class Grant(ConcurrentTransitionMixin, models.Model):
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     signed_document = models.CharField(_("signed agreement (stored name)"), max_length=200, blank=True)
     # Kept by the payment service under the grant's row lock; the database refuses paid > awarded.
-    paid_total = models.DecimalField(_("paid so far"), max_digits=14, decimal_places=2, default=Decimal("0"), editable=False)
+    paid_total = models.DecimalField(
+        _("paid so far"), max_digits=14, decimal_places=2, default=Decimal("0"), editable=False
+    )
     state = FSMField(_("state"), default=GrantState.DRAFT, choices=GrantState.choices, protected=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -38,8 +42,10 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("grants")
         constraints = [
             models.CheckConstraint(condition=models.Q(amount_awarded__gt=0), name="grant_amount_positive"),
-            models.CheckConstraint(condition=models.Q(paid_total__gte=0) & models.Q(paid_total__lte=models.F("amount_awarded")),
-                                   name="grant_paid_within_awarded"),
+            models.CheckConstraint(
+                condition=models.Q(paid_total__gte=0) & models.Q(paid_total__lte=models.F("amount_awarded")),
+                name="grant_paid_within_awarded",
+            ),
             models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="grant_period_ordered"),
         ]
 

@@ -4,6 +4,7 @@ Objects: a Grant, or anything with a `grant` (Tranche, Payment, Amendment); a Ca
 `grants.create_grant`. Visibility of lists is the same rule written as a query in
 `grants/grant_selectors.py` (`grant_visibility_q`); the two are tested together.
 """
+
 import rules
 
 from accounts.roles import DONOR, FINANCE, MANAGER, organisation_roles, programme_ids
@@ -26,8 +27,11 @@ def grant_programme_id(obj):
 @rules.predicate
 def is_grantee(user, obj):
     grant = _grant(obj)
-    return (grant is not None and getattr(user, "is_authenticated", False)
-            and grant.organisation_id in organisation_roles(user))
+    return (
+        grant is not None
+        and getattr(user, "is_authenticated", False)
+        and grant.organisation_id in organisation_roles(user)
+    )
 
 
 @rules.predicate

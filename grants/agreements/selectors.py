@@ -3,8 +3,11 @@
 Who sees a grant is decided here once (`grant_visibility_q`), the same rule as the
 `grants.view_grant` permission: members of the grantee organisation, managers, finance
 officers and donors of the grant's programme, admins. Anyone else gets a 404."""
+
 from decimal import Decimal
+
 from django.db.models import DecimalField, Q, Value
+
 from accounts.models import Membership
 from accounts.roles import DONOR, FINANCE, MANAGER, programme_ids
 from applications.models import Application, ApplicationState
@@ -20,7 +23,6 @@ def applications_awaiting_agreement(user):
     return qs.select_related("organisation", "call", "call__programme").order_by("call__code", "reference", "pk")
 
 
-
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=16, decimal_places=2))
 
 
@@ -30,13 +32,17 @@ def grant_visibility_q(user, prefix: str = "") -> Q:
         return Q(pk__in=[])
     if user.is_superuser:
         return Q()
-    return (Q(**{f"{prefix}organisation_id__in": Membership.objects.filter(user=user).values("organisation_id")})
-            | Q(**{f"{prefix}call__programme_id__in": programme_ids(user, MANAGER, FINANCE, DONOR)}))
+    return Q(**{f"{prefix}organisation_id__in": Membership.objects.filter(user=user).values("organisation_id")}) | Q(
+        **{f"{prefix}call__programme_id__in": programme_ids(user, MANAGER, FINANCE, DONOR)}
+    )
 
 
 def grant_list_visible(user):
-    return (Grant.objects.filter(grant_visibility_q(user))
-            .select_related("organisation", "call", "call__programme").order_by("-created_at", "number"))
+    return (
+        Grant.objects.filter(grant_visibility_q(user))
+        .select_related("organisation", "call", "call__programme")
+        .order_by("-created_at", "number")
+    )
 
 
 def grant_get_visible(user, pk) -> Grant:
@@ -45,8 +51,11 @@ def grant_get_visible(user, pk) -> Grant:
 
 
 def amendment_list_visible(user):
-    return (Amendment.objects.filter(grant_visibility_q(user, "grant__"))
-            .select_related("grant", "grant__call", "proposed_by", "decided_by").order_by("grant_id", "version"))
+    return (
+        Amendment.objects.filter(grant_visibility_q(user, "grant__"))
+        .select_related("grant", "grant__call", "proposed_by", "decided_by")
+        .order_by("grant_id", "version")
+    )
 
 
 def grant_budget_lines(grant):
@@ -56,12 +65,12 @@ def grant_budget_lines(grant):
 def grant_approved_version(grant) -> Amendment | None:
     """The budget as last formally approved: the agreement as signed (version 1) or the last
     approved amendment. Small moves within the flexibility limit are measured against it."""
-    return (Amendment.objects.filter(grant=grant, state=Amendment.State.APPROVED).order_by("-version").first())
+    return Amendment.objects.filter(grant=grant, state=Amendment.State.APPROVED).order_by("-version").first()
 
 
 def version_heading_totals(version: Amendment | None) -> dict[int, Decimal]:
     totals: dict[int, Decimal] = {}
-    for line in (version.lines if version else []):
+    for line in version.lines if version else []:
         totals[line["heading"]] = totals.get(line["heading"], Decimal("0")) + Decimal(line["amount"])
     return totals
 
@@ -78,12 +87,23 @@ def grant_budget_table(grant, lines=None) -> dict:
     approved = version_heading_totals(version) if version else dict(current)
     headings = []
     for move in heading_moves(approved=approved, proposed=current):
-        headings.append({"heading_id": move.heading, "name": names.get(move.heading, move.heading),
-                         "approved": move.approved, "current": move.proposed, "change": move.change,
-                         "change_pct": move.change_pct,
-                         "beyond_limit": move.change_pct is None or move.change_pct > grant.call.flexibility_pct})
-    return {"lines": lines, "headings": headings, "total": sum((line.amount for line in lines), Decimal("0")),
-            "approved_version": version}
+        headings.append(
+            {
+                "heading_id": move.heading,
+                "name": names.get(move.heading, move.heading),
+                "approved": move.approved,
+                "current": move.proposed,
+                "change": move.change,
+                "change_pct": move.change_pct,
+                "beyond_limit": move.change_pct is None or move.change_pct > grant.call.flexibility_pct,
+            }
+        )
+    return {
+        "lines": lines,
+        "headings": headings,
+        "total": sum((line.amount for line in lines), Decimal("0")),
+        "approved_version": version,
+    }
 
 
 AMENDMENT_TRANSITIONS = {"approve": "grants.decide_amendment", "reject": "grants.decide_amendment"}

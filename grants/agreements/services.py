@@ -4,28 +4,30 @@ writes an audit event and notifications are outbox rows in the same transaction.
 
 Lock order, everywhere: the Grant row, then its other rows, then (inside `audit_record`) the
 audit head."""
+
 import calendar
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
 from accounts.models import ProgrammeRole
 from accounts.selectors import organisation_member_users
 from audit.services import audit_record
-from core.errors import TransitionRefused
 from audit.transitions import check, lock, transition
-from workers.messenger import notify_user
-from grants.agreements import budget
-from grants.agreements.selectors import grant_approved_version, version_heading_totals
-from grants.agreements.models import Amendment, Grant, GrantBudgetLine, GrantState
+from core.errors import TransitionRefused
 from core.money import cents, to_decimal
-
+from grants.agreements import budget
+from grants.agreements.models import Amendment, Grant, GrantBudgetLine, GrantState
+from grants.agreements.selectors import grant_approved_version, version_heading_totals
+from workers.messenger import notify_user
 
 AGREEMENT_MAX_BYTES = 20 * 1024 * 1024
 
@@ -83,16 +85,29 @@ def amount_parse(value, field_name, *, positive=True) -> Decimal:
 
 
 def line_snapshot(lines) -> list[dict]:
-    return [{"line": line.pk, "heading": line.heading_id, "heading_name": str(line.heading), "position": line.position,
-             "description": line.description, "amount": str(line.amount)} for line in lines]
+    return [
+        {
+            "line": line.pk,
+            "heading": line.heading_id,
+            "heading_name": str(line.heading),
+            "position": line.position,
+            "description": line.description,
+            "amount": str(line.amount),
+        }
+        for line in lines
+    ]
 
 
 def dates_check(starts_on, ends_on, latest_end, max_months):
     if ends_on < starts_on:
         raise ValidationError({"ends_on": _("The grant cannot end before it starts.")})
     if ends_on > latest_end:
-        raise ValidationError({"ends_on": _("The call allows at most %(months)s months: the grant must end by %(date)s.")
-                               % {"months": max_months, "date": latest_end.isoformat()}})
+        raise ValidationError(
+            {
+                "ends_on": _("The call allows at most %(months)s months: the grant must end by %(date)s.")
+                % {"months": max_months, "date": latest_end.isoformat()}
+            }
+        )
 
 
 def grant_terms_update(*, actor, grant_id: int, title: str, starts_on: date, ends_on: date) -> Grant:
@@ -105,12 +120,20 @@ def grant_terms_update(*, actor, grant_id: int, title: str, starts_on: date, end
         if not (title or "").strip():
             raise ValidationError({"title": _("The agreement needs a title.")})
         call = grant.call
-        dates_check(starts_on, ends_on, add_months(starts_on, call.max_duration_months) - timedelta(days=1),
-                     call.max_duration_months)
+        dates_check(
+            starts_on,
+            ends_on,
+            add_months(starts_on, call.max_duration_months) - timedelta(days=1),
+            call.max_duration_months,
+        )
         before = {"title": grant.title, "starts_on": grant.starts_on, "ends_on": grant.ends_on}
         Grant.objects.filter(pk=grant.pk).update(title=title.strip(), starts_on=starts_on, ends_on=ends_on)
-        audit_record(actor=actor, action="grant_terms_update", obj=grant, data={
-            "before": before, "after": {"title": title.strip(), "starts_on": starts_on, "ends_on": ends_on}})
+        audit_record(
+            actor=actor,
+            action="grant_terms_update",
+            obj=grant,
+            data={"before": before, "after": {"title": title.strip(), "starts_on": starts_on, "ends_on": ends_on}},
+        )
     return Grant.objects.get(pk=grant_id)
 
 
@@ -119,14 +142,22 @@ def _amounts_for(grant, lines, amounts: dict, descriptions: dict | None):
     known = {line.pk for line in lines}
     unknown = set(amounts) - known
     if unknown:
-        raise ValidationError(_("These budget lines are not part of this grant: %(ids)s.")
-                              % {"ids": ", ".join(str(i) for i in sorted(unknown))})
-    new = {line.pk: amount_parse(amounts.get(line.pk, line.amount), f"line_{line.pk}", positive=False) for line in lines}
+        raise ValidationError(
+            _("These budget lines are not part of this grant: %(ids)s.")
+            % {"ids": ", ".join(str(i) for i in sorted(unknown))}
+        )
+    new = {
+        line.pk: amount_parse(amounts.get(line.pk, line.amount), f"line_{line.pk}", positive=False) for line in lines
+    }
     total = sum(new.values(), Decimal("0"))
     if lines and total != grant.amount_awarded:
-        raise ValidationError(_("The budget adds up to %(total)s %(currency)s; it must equal the amount awarded, "
-                                "%(awarded)s %(currency)s.") % {"total": total, "awarded": grant.amount_awarded,
-                                                                 "currency": grant.currency})
+        raise ValidationError(
+            _(
+                "The budget adds up to %(total)s %(currency)s; it must equal the amount awarded, "
+                "%(awarded)s %(currency)s."
+            )
+            % {"total": total, "awarded": grant.amount_awarded, "currency": grant.currency}
+        )
     for line in lines:
         line.amount = new[line.pk]
         if descriptions and (descriptions.get(line.pk) or "").strip():
@@ -140,13 +171,16 @@ def grant_budget_update(*, actor, grant_id: int, amounts: dict, descriptions: di
         grant = grant_lock(grant_id)
         require_perm(actor, "grants.manage_grant", grant)
         if grant.state != GrantState.DRAFT:
-            raise TransitionRefused(_("After signature the budget changes through the flexibility rule or an amendment."))
+            raise TransitionRefused(
+                _("After signature the budget changes through the flexibility rule or an amendment.")
+            )
         lines = list(GrantBudgetLine.objects.filter(grant=grant).select_related("heading").order_by("position", "pk"))
         before = line_snapshot(lines)
         lines = _amounts_for(grant, lines, amounts, descriptions)
         GrantBudgetLine.objects.bulk_update(lines, ["amount", "description"])
-        audit_record(actor=actor, action="grant_budget_update", obj=grant,
-                     data={"before": before, "after": line_snapshot(lines)})
+        audit_record(
+            actor=actor, action="grant_budget_update", obj=grant, data={"before": before, "after": line_snapshot(lines)}
+        )
     return grant
 
 
@@ -155,7 +189,9 @@ def agreement_store(document) -> str:
     if document is None:
         raise ValidationError({"document": _("Upload the signed agreement (PDF).")})
     if document.size > AGREEMENT_MAX_BYTES:
-        raise ValidationError({"document": _("The file is larger than %(mb)s MB.") % {"mb": AGREEMENT_MAX_BYTES // (1024 * 1024)}})
+        raise ValidationError(
+            {"document": _("The file is larger than %(mb)s MB.") % {"mb": AGREEMENT_MAX_BYTES // (1024 * 1024)}}
+        )
     document.seek(0)
     head = document.read(5)
     if head != b"%PDF-":
@@ -181,13 +217,14 @@ def amendment_decided(amendment, actor):
 
 @dataclass
 class BudgetChange:
-    applied: bool                      # True: within the flexibility limit, applied at once
+    applied: bool  # True: within the flexibility limit, applied at once
     amendment: Amendment | None = None  # otherwise the amendment waiting for the manager
     breaches: list = field(default_factory=list)
 
 
-def grant_budget_change(*, actor, grant_id: int, amounts: dict, reason: str = "",
-                        descriptions: dict | None = None) -> BudgetChange:
+def grant_budget_change(
+    *, actor, grant_id: int, amounts: dict, reason: str = "", descriptions: dict | None = None
+) -> BudgetChange:
     """Move money between budget lines of a signed grant. Within the call's flexibility limit
     (each heading at most ±limit% cumulatively against the approved version) it applies at once
     and is audited; beyond it, it becomes an amendment the manager approves or rejects."""
@@ -204,26 +241,54 @@ def grant_budget_change(*, actor, grant_id: int, amounts: dict, reason: str = ""
         lines = _amounts_for(grant, lines, amounts, descriptions)
         approved = version_heading_totals(grant_approved_version(grant))
         proposed = budget.heading_totals((line.heading_id, line.amount) for line in lines)
-        breaches = budget.flexibility_breaches(approved=approved, proposed=proposed,
-                                                      limit_pct=grant.call.flexibility_pct)
+        breaches = budget.flexibility_breaches(
+            approved=approved, proposed=proposed, limit_pct=grant.call.flexibility_pct
+        )
         if not breaches:
             GrantBudgetLine.objects.bulk_update(lines, ["amount", "description"])
-            audit_record(actor=actor, action="budget_change", obj=grant, reason=reason or "", data={
-                "before": before, "after": line_snapshot(lines), "limit_pct": grant.call.flexibility_pct})
+            audit_record(
+                actor=actor,
+                action="budget_change",
+                obj=grant,
+                reason=reason or "",
+                data={"before": before, "after": line_snapshot(lines), "limit_pct": grant.call.flexibility_pct},
+            )
             return BudgetChange(applied=True)
-        reason = reason_required(reason, _("This change moves a heading beyond the %(pct)s%% flexibility limit and "
-                                            "needs an amendment: say why it is needed.")
-                                  % {"pct": grant.call.flexibility_pct})
+        reason = reason_required(
+            reason,
+            _(
+                "This change moves a heading beyond the %(pct)s%% flexibility limit and "
+                "needs an amendment: say why it is needed."
+            )
+            % {"pct": grant.call.flexibility_pct},
+        )
         version = (Amendment.objects.filter(grant=grant).aggregate(v=Max("version"))["v"] or 0) + 1
-        amendment = Amendment.objects.create(grant=grant, version=version, reason=reason, lines=line_snapshot(lines),
-                                             proposed_by=actor)
-        event = audit_record(actor=actor, action="amendment_propose", obj=amendment, to_state=amendment.state,
-                             reason=reason, data={"grant": grant.number, "version": version, "lines": amendment.lines,
-                                                  "breaches": [{"heading": b.heading, "approved": b.approved,
-                                                                "proposed": b.proposed, "change_pct": b.change_pct}
-                                                               for b in breaches]})
-        notify_people("amendment_proposed", programme_people(grant.call.programme_id, ProgrammeRole.Role.MANAGER), amendment,
-                str(event.seq), {"grant": grant.number, "version": version, "path": grant_path(grant)})
+        amendment = Amendment.objects.create(
+            grant=grant, version=version, reason=reason, lines=line_snapshot(lines), proposed_by=actor
+        )
+        event = audit_record(
+            actor=actor,
+            action="amendment_propose",
+            obj=amendment,
+            to_state=amendment.state,
+            reason=reason,
+            data={
+                "grant": grant.number,
+                "version": version,
+                "lines": amendment.lines,
+                "breaches": [
+                    {"heading": b.heading, "approved": b.approved, "proposed": b.proposed, "change_pct": b.change_pct}
+                    for b in breaches
+                ],
+            },
+        )
+        notify_people(
+            "amendment_proposed",
+            programme_people(grant.call.programme_id, ProgrammeRole.Role.MANAGER),
+            amendment,
+            str(event.seq),
+            {"grant": grant.number, "version": version, "path": grant_path(grant)},
+        )
         return BudgetChange(applied=False, amendment=amendment, breaches=breaches)
 
 
@@ -254,9 +319,19 @@ def _amendment_decide(*, actor, amendment_id, decision, reason):
         recipients = organisation_member_users(grant.organisation_id)
         if amendment.proposed_by_id and amendment.proposed_by not in recipients:
             recipients.append(amendment.proposed_by)
-        notify_people("amendment_decided", recipients, amendment, str(event.seq), {
-            "grant": grant.number, "version": amendment.version, "decision": amendment.get_state_display(),
-            "comment": reason, "path": grant_path(grant)})
+        notify_people(
+            "amendment_decided",
+            recipients,
+            amendment,
+            str(event.seq),
+            {
+                "grant": grant.number,
+                "version": amendment.version,
+                "decision": amendment.get_state_display(),
+                "comment": reason,
+                "path": grant_path(grant),
+            },
+        )
     return amendment
 
 

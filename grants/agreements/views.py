@@ -2,6 +2,7 @@
 
 Thin: parse, call a service or a selector, render. A grant the user may not see is a 404; an
 action their role does not allow is a 403; an action the state no longer allows is a message."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +11,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
 from accounts.roles import MANAGER, programme_ids
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
@@ -33,10 +35,16 @@ def grant_list(request):
     if state in GrantState.values:
         grants = grants.filter(state=state)
     page = Paginator(grants, 50).get_page(request.GET.get("page"))
-    awaiting = list(agreements_selectors.applications_awaiting_agreement(request.user)[:50]) if (
-        request.user.is_superuser or programme_ids(request.user, MANAGER)) else []
-    return render(request, "grants/grant_list.html", {
-        "page": page, "grants": page.object_list, "state": state, "states": GrantState.choices, "awaiting": awaiting})
+    awaiting = (
+        list(agreements_selectors.applications_awaiting_agreement(request.user)[:50])
+        if (request.user.is_superuser or programme_ids(request.user, MANAGER))
+        else []
+    )
+    return render(
+        request,
+        "grants/grant_list.html",
+        {"page": page, "grants": page.object_list, "state": state, "states": GrantState.choices, "awaiting": awaiting},
+    )
 
 
 @login_required
@@ -49,8 +57,11 @@ def grant_edit(request, pk):
         messages.error(request, _("After signature the budget changes through the flexibility rule or an amendment."))
         return redirect("grants:grant_detail", pk=grant.pk)
     lines = list(agreements_selectors.grant_budget_lines(grant))
-    terms = GrantTermsForm(request.POST or None, prefix="terms",
-                           initial={"title": grant.title, "starts_on": grant.starts_on, "ends_on": grant.ends_on})
+    terms = GrantTermsForm(
+        request.POST or None,
+        prefix="terms",
+        initial={"title": grant.title, "starts_on": grant.starts_on, "ends_on": grant.ends_on},
+    )
     budget = BudgetForm(request.POST or None, prefix="budget", lines=lines, with_reason=False)
     if request.method == "POST" and terms.is_valid() and budget.is_valid():
         try:
@@ -78,23 +89,38 @@ def grant_budget_change(request, pk):
     form = BudgetForm(request.POST or None, lines=lines)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.grant_budget_change(actor=request.user, grant_id=grant.pk, amounts=form.amounts(),
-                                                  reason=form.cleaned_data.get("reason", ""))
+            result = services.grant_budget_change(
+                actor=request.user,
+                grant_id=grant.pk,
+                amounts=form.amounts(),
+                reason=form.cleaned_data.get("reason", ""),
+            )
         except ValidationError as exc:
             form_errors_add(form, exc)
         except TransitionRefused as exc:
             form.add_error(None, exc.message)
         else:
             if result.applied:
-                messages.success(request, _("The budget is changed: every heading stays within the %(pct)s%% "
-                                            "flexibility limit.") % {"pct": grant.call.flexibility_pct})
+                messages.success(
+                    request,
+                    _("The budget is changed: every heading stays within the %(pct)s%% flexibility limit.")
+                    % {"pct": grant.call.flexibility_pct},
+                )
             else:
-                messages.success(request, _("The change moves a heading beyond the %(pct)s%% flexibility limit, so it "
-                                            "is now amendment version %(version)s, waiting for the programme manager.")
-                                 % {"pct": grant.call.flexibility_pct, "version": result.amendment.version})
+                messages.success(
+                    request,
+                    _(
+                        "The change moves a heading beyond the %(pct)s%% flexibility limit, so it "
+                        "is now amendment version %(version)s, waiting for the programme manager."
+                    )
+                    % {"pct": grant.call.flexibility_pct, "version": result.amendment.version},
+                )
             return redirect("grants:grant_detail", pk=grant.pk)
-    return render(request, "grants/grant_budget_change.html", {
-        "grant": grant, "form": form, "budget": agreements_selectors.grant_budget_table(grant, lines)})
+    return render(
+        request,
+        "grants/grant_budget_change.html",
+        {"grant": grant, "form": form, "budget": agreements_selectors.grant_budget_table(grant, lines)},
+    )
 
 
 @login_required
@@ -103,8 +129,9 @@ def grant_document(request, pk):
     path = services.agreement_path(grant)
     if path is None or not path.exists():
         raise Http404
-    return FileResponse(open(path, "rb"), as_attachment=True, filename=f"{grant.number}-agreement.pdf",
-                        content_type="application/pdf")
+    return FileResponse(
+        open(path, "rb"), as_attachment=True, filename=f"{grant.number}-agreement.pdf", content_type="application/pdf"
+    )
 
 
 @login_required
@@ -124,6 +151,9 @@ def amendment_decide(request, pk, decision):
     except (ValidationError, TransitionRefused) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(getattr(exc, "message", exc))])))
     else:
-        messages.success(request, _("Amendment version %(version)s is %(decision)s.") % {
-            "version": amendment.version, "decision": _("approved") if decision == "approve" else _("rejected")})
+        messages.success(
+            request,
+            _("Amendment version %(version)s is %(decision)s.")
+            % {"version": amendment.version, "decision": _("approved") if decision == "approve" else _("rejected")},
+        )
     return redirect("grants:grant_detail", pk=grant.pk)

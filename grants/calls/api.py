@@ -1,5 +1,6 @@
 """API for programmes and calls: anyone may read public calls; a programme's managers create
 and change draft calls (with their template) and publish or cancel them."""
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
@@ -8,9 +9,17 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.roles import MANAGER
-
 from grants.calls import selectors, services
-from grants.calls.models import BudgetHeading, Call, CallState, Criterion, Programme, Question, RequiredDocument, TranchePlanItem
+from grants.calls.models import (
+    BudgetHeading,
+    Call,
+    CallState,
+    Criterion,
+    Programme,
+    Question,
+    RequiredDocument,
+    TranchePlanItem,
+)
 
 CALL_TRANSITIONS = {"publish": [CallState.DRAFT], "cancel": [CallState.DRAFT, CallState.PUBLISHED, CallState.OPEN]}
 
@@ -34,8 +43,10 @@ RequiredDocumentSerializer = _row_serializer(RequiredDocument, services.TEMPLATE
 CriterionSerializer = _row_serializer(Criterion, services.TEMPLATE_PARTS["criteria"][1])
 TranchePlanItemSerializer = _row_serializer(TranchePlanItem, services.TEMPLATE_PARTS["tranche_plan"][1])
 PART_SERIALIZERS = {
-    "questions": QuestionSerializer, "budget_headings": BudgetHeadingSerializer,
-    "required_documents": RequiredDocumentSerializer, "criteria": CriterionSerializer,
+    "questions": QuestionSerializer,
+    "budget_headings": BudgetHeadingSerializer,
+    "required_documents": RequiredDocumentSerializer,
+    "criteria": CriterionSerializer,
     "tranche_plan": TranchePlanItemSerializer,
 }
 
@@ -46,8 +57,20 @@ class ProgrammeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Programme
-        fields = ["id", "code", "title", "title_uk", "title_hy", "description", "budget", "currency", "starts_on",
-                  "ends_on", "countries", "envelopes_total"]
+        fields = [
+            "id",
+            "code",
+            "title",
+            "title_uk",
+            "title_hy",
+            "description",
+            "budget",
+            "currency",
+            "starts_on",
+            "ends_on",
+            "countries",
+            "envelopes_total",
+        ]
 
 
 class CallSerializer(serializers.ModelSerializer):
@@ -67,13 +90,44 @@ class CallSerializer(serializers.ModelSerializer):
     class Meta:
         model = Call
         fields = [
-            "id", "programme", "code", "title", "title_uk", "title_hy", "description", "description_uk", "description_hy",
-            "envelope", "currency", "min_grant", "max_grant", "cofinancing_min_pct", "max_duration_months",
-            "indirect_max_pct", "flexibility_pct", "eligible_countries", "eligible_org_types", "opens_at", "deadline",
-            "reviewers_per_application", "divergence_threshold", "overall_threshold", "blind_review",
-            "review_comment_min_chars", "review_days", "reviewers_not_from_applicant_country", "max_file_mb",
-            "max_total_mb", "state", "available_transitions", "is_accepting", "questions", "budget_headings",
-            "required_documents", "criteria", "tranche_plan",
+            "id",
+            "programme",
+            "code",
+            "title",
+            "title_uk",
+            "title_hy",
+            "description",
+            "description_uk",
+            "description_hy",
+            "envelope",
+            "currency",
+            "min_grant",
+            "max_grant",
+            "cofinancing_min_pct",
+            "max_duration_months",
+            "indirect_max_pct",
+            "flexibility_pct",
+            "eligible_countries",
+            "eligible_org_types",
+            "opens_at",
+            "deadline",
+            "reviewers_per_application",
+            "divergence_threshold",
+            "overall_threshold",
+            "blind_review",
+            "review_comment_min_chars",
+            "review_days",
+            "reviewers_not_from_applicant_country",
+            "max_file_mb",
+            "max_total_mb",
+            "state",
+            "available_transitions",
+            "is_accepting",
+            "questions",
+            "budget_headings",
+            "required_documents",
+            "criteria",
+            "tranche_plan",
         ]
         validators = []  # the services decide (code unique per programme, ranges, time zones)
 
@@ -107,8 +161,13 @@ def _split(validated: dict) -> tuple[dict, dict]:
     return validated, parts
 
 
-class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
-                  viewsets.GenericViewSet):
+class CallViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Calls for proposals. Public calls can be read by anyone; drafts only by the programme's
     managers, who create and change them while they are drafts (409 otherwise) and publish or
     cancel them. Publishing is refused (400) with a message naming each problem."""
@@ -119,8 +178,11 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Call.objects.none()
-        qs = selectors.call_list_visible(self.request.user).prefetch_related(
-            "questions", "budget_headings", "required_documents", "criteria", "tranche_plan").order_by("deadline", "pk")
+        qs = (
+            selectors.call_list_visible(self.request.user)
+            .prefetch_related("questions", "budget_headings", "required_documents", "criteria", "tranche_plan")
+            .order_by("deadline", "pk")
+        )
         state = self.request.query_params.get("state")
         return qs.filter(state=state) if state else qs
 

@@ -1,4 +1,5 @@
 """Forms for programmes and calls. They parse and label; the services decide."""
+
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -10,13 +11,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrganisationType
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
-
 from grants.calls.models import CURRENCIES, Call, Donor, HeadingKind, Programme, TrancheCondition
 
 TIME_ZONES = [
-    ("Europe/Kyiv", _("Kyiv")), ("Asia/Yerevan", _("Yerevan")), ("Asia/Tbilisi", _("Tbilisi")),
-    ("Europe/Chisinau", _("Chișinău")), ("Asia/Baku", _("Baku")), ("Europe/Minsk", _("Minsk")),
-    ("Europe/Brussels", _("Brussels")), ("UTC", "UTC"),
+    ("Europe/Kyiv", _("Kyiv")),
+    ("Asia/Yerevan", _("Yerevan")),
+    ("Asia/Tbilisi", _("Tbilisi")),
+    ("Europe/Chisinau", _("Chișinău")),
+    ("Asia/Baku", _("Baku")),
+    ("Europe/Minsk", _("Minsk")),
+    ("Europe/Brussels", _("Brussels")),
+    ("UTC", "UTC"),
 ]
 
 
@@ -57,13 +62,17 @@ def zoned(value: datetime | None, zone: str) -> datetime | None:
 class ProgrammeForm(forms.ModelForm):
     budget_amount = forms.DecimalField(label=_("Budget"), max_digits=14, decimal_places=2, min_value=Decimal("0"))
     currency = forms.ChoiceField(label=_("Currency"), choices=[(c, c) for c in CURRENCIES], initial="EUR")
-    countries = forms.MultipleChoiceField(label=_("Countries"), choices=PROGRAMME_COUNTRY_CHOICES,
-                                          widget=forms.CheckboxSelectMultiple)
+    countries = forms.MultipleChoiceField(
+        label=_("Countries"), choices=PROGRAMME_COUNTRY_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
 
     class Meta:
         model = Programme
         fields = ["code", "title", "title_uk", "title_hy", "description", "starts_on", "ends_on", "countries"]
-        widgets = {"starts_on": forms.DateInput(attrs={"type": "date"}), "ends_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,7 +88,9 @@ class ProgrammeForm(forms.ModelForm):
 
 class ContributionForm(forms.Form):
     donor = forms.ModelChoiceField(label=_("Donor"), queryset=Donor.objects.all(), required=False)
-    amount = forms.DecimalField(label=_("Contribution"), max_digits=14, decimal_places=2, min_value=Decimal("0"), required=False)
+    amount = forms.DecimalField(
+        label=_("Contribution"), max_digits=14, decimal_places=2, min_value=Decimal("0"), required=False
+    )
 
     def clean(self):
         data = super().clean()
@@ -92,25 +103,60 @@ ContributionFormSet = forms.formset_factory(ContributionForm, extra=2, max_num=2
 
 
 class CallForm(forms.ModelForm):
-    envelope_amount = forms.DecimalField(label=_("Envelope"), max_digits=14, decimal_places=2, min_value=Decimal("0"),
-                                         help_text=_("The total of all grants of this call, in the programme's currency."))
-    time_zone = forms.ChoiceField(label=_("Time zone of the opening time and deadline"), choices=TIME_ZONES,
-                                  initial=settings.TIME_ZONE)
+    envelope_amount = forms.DecimalField(
+        label=_("Envelope"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        help_text=_("The total of all grants of this call, in the programme's currency."),
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone of the opening time and deadline"), choices=TIME_ZONES, initial=settings.TIME_ZONE
+    )
     opens_at = ZonedDateTimeField(label=_("Opens at"))
     deadline = ZonedDateTimeField(label=_("Deadline"), help_text=_("Submissions are refused from this minute on."))
-    eligible_countries = forms.MultipleChoiceField(label=_("Eligible countries"), choices=PROGRAMME_COUNTRY_CHOICES,
-                                                   widget=forms.CheckboxSelectMultiple, required=False)
-    eligible_org_types = forms.MultipleChoiceField(label=_("Eligible organisation types"), choices=OrganisationType.choices,
-                                                   widget=forms.CheckboxSelectMultiple, required=False)
+    eligible_countries = forms.MultipleChoiceField(
+        label=_("Eligible countries"),
+        choices=PROGRAMME_COUNTRY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    eligible_org_types = forms.MultipleChoiceField(
+        label=_("Eligible organisation types"),
+        choices=OrganisationType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
 
     class Meta:
         model = Call
         fields = [
-            "code", "title", "title_uk", "title_hy", "description", "description_uk", "description_hy",
-            "min_grant", "max_grant", "cofinancing_min_pct", "max_duration_months", "indirect_max_pct", "flexibility_pct",
-            "eligible_countries", "eligible_org_types", "opens_at", "deadline", "max_file_mb", "max_total_mb",
-            "reviewers_per_application", "divergence_threshold", "overall_threshold", "blind_review",
-            "review_comment_min_chars", "review_days", "reviewers_not_from_applicant_country",
+            "code",
+            "title",
+            "title_uk",
+            "title_hy",
+            "description",
+            "description_uk",
+            "description_hy",
+            "min_grant",
+            "max_grant",
+            "cofinancing_min_pct",
+            "max_duration_months",
+            "indirect_max_pct",
+            "flexibility_pct",
+            "eligible_countries",
+            "eligible_org_types",
+            "opens_at",
+            "deadline",
+            "max_file_mb",
+            "max_total_mb",
+            "reviewers_per_application",
+            "divergence_threshold",
+            "overall_threshold",
+            "blind_review",
+            "review_comment_min_chars",
+            "review_days",
+            "reviewers_not_from_applicant_country",
         ]
         widgets = {f: forms.Textarea(attrs={"rows": 5}) for f in ("description", "description_uk", "description_hy")}
 
@@ -132,7 +178,11 @@ class CallForm(forms.ModelForm):
                 data[name] = zoned(data[name], zone)
         if data.get("opens_at") and data.get("deadline") and data["deadline"] <= data["opens_at"]:
             self.add_error("deadline", _("The deadline must be after the opening time."))
-        if data.get("min_grant") is not None and data.get("max_grant") is not None and data["max_grant"] < data["min_grant"]:
+        if (
+            data.get("min_grant") is not None
+            and data.get("max_grant") is not None
+            and data["max_grant"] < data["min_grant"]
+        ):
             self.add_error("max_grant", _("The maximum grant must not be below the minimum grant."))
         return data
 
@@ -145,11 +195,14 @@ class CallForm(forms.ModelForm):
 
 # --- the call's template: one small formset per part ----------------------------------------
 
+
 class _RowForm(forms.Form):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def row(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items() if k not in ("DELETE", "ORDER") and not (k == "id" and v is None)}
+        return {
+            k: v for k, v in self.cleaned_data.items() if k not in ("DELETE", "ORDER") and not (k == "id" and v is None)
+        }
 
 
 class QuestionRowForm(_RowForm):
@@ -188,17 +241,29 @@ class CriterionRowForm(_RowForm):
 
 
 class TrancheRowForm(_RowForm):
-    share_pct = forms.DecimalField(label=_("Share (%)"), max_digits=5, decimal_places=2, min_value=Decimal("0"),
-                                   max_value=Decimal("100"))
+    share_pct = forms.DecimalField(
+        label=_("Share (%)"), max_digits=5, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("100")
+    )
     condition = forms.ChoiceField(label=_("Release condition"), choices=TrancheCondition.choices)
 
 
 TEMPLATE_FORMSETS = {
-    "questions": (_("Questions"), QuestionRowForm, ["text", "text_uk", "text_hy", "help_text", "max_chars", "required"]),
+    "questions": (
+        _("Questions"),
+        QuestionRowForm,
+        ["text", "text_uk", "text_hy", "help_text", "max_chars", "required"],
+    ),
     "budget_headings": (_("Budget headings"), HeadingRowForm, ["name", "name_uk", "name_hy", "kind"]),
-    "required_documents": (_("Required documents"), DocumentRowForm, ["name", "name_uk", "name_hy", "description", "required"]),
-    "criteria": (_("Rubric"), CriterionRowForm, ["name", "name_uk", "name_hy", "description", "max_score", "weight",
-                                                 "minimum", "eliminatory"]),
+    "required_documents": (
+        _("Required documents"),
+        DocumentRowForm,
+        ["name", "name_uk", "name_hy", "description", "required"],
+    ),
+    "criteria": (
+        _("Rubric"),
+        CriterionRowForm,
+        ["name", "name_uk", "name_hy", "description", "max_score", "weight", "minimum", "eliminatory"],
+    ),
     "tranche_plan": (_("Tranche plan"), TrancheRowForm, ["share_pct", "condition"]),
 }
 
@@ -215,8 +280,12 @@ def template_formsets(call: Call, parts: dict, data=None) -> dict:
 
 
 class OverallThresholdForm(forms.Form):
-    overall_threshold = forms.DecimalField(label=_("Overall threshold (weighted total a fundable application reaches)"),
-                                           max_digits=6, decimal_places=2, min_value=Decimal("0"))
+    overall_threshold = forms.DecimalField(
+        label=_("Overall threshold (weighted total a fundable application reaches)"),
+        max_digits=6,
+        decimal_places=2,
+        min_value=Decimal("0"),
+    )
 
 
 class CancelForm(forms.Form):

@@ -1,4 +1,5 @@
 from decimal import Decimal
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -6,8 +7,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from djmoney.models.fields import MoneyField
-from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 
+from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 
 CURRENCIES = ["EUR", "USD", "UAH", "AMD", "GEL", "MDL", "AZN"]
 
@@ -22,8 +23,9 @@ class Translated:
 
 class Donor(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
-    identifier = models.CharField(_("organisation identifier"), max_length=60, blank=True,
-                                  help_text=_("org-id form, e.g. XI-IATI-EC_NEAR"))
+    identifier = models.CharField(
+        _("organisation identifier"), max_length=60, blank=True, help_text=_("org-id form, e.g. XI-IATI-EC_NEAR")
+    )
 
     class Meta:
         ordering = ["name"]
@@ -35,20 +37,29 @@ class Donor(models.Model):
 
 
 class Programme(Translated, models.Model):
-    code = models.SlugField(_("code"), max_length=12, unique=True, help_text=_("short prefix used in grant numbers, e.g. EU4I"))
+    code = models.SlugField(
+        _("code"), max_length=12, unique=True, help_text=_("short prefix used in grant numbers, e.g. EU4I")
+    )
     title = models.CharField(_("title"), max_length=200)
     title_uk = models.CharField(_("title (Ukrainian)"), max_length=200, blank=True)
     title_hy = models.CharField(_("title (Armenian)"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
-    budget = MoneyField(_("budget"), max_digits=14, decimal_places=2, default_currency="EUR", currency_choices=[(c, c) for c in CURRENCIES])
+    budget = MoneyField(
+        _("budget"),
+        max_digits=14,
+        decimal_places=2,
+        default_currency="EUR",
+        currency_choices=[(c, c) for c in CURRENCIES],
+    )
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
-    countries = models.JSONField(_("countries"), default=list, help_text=_("ISO codes, e.g. [\"UA\", \"AM\"]"))
+    countries = models.JSONField(_("countries"), default=list, help_text=_('ISO codes, e.g. ["UA", "AM"]'))
     donors = models.ManyToManyField(Donor, through="Contribution", related_name="programmes")
     # Sum of the envelopes of published calls, kept by call_publish/call_cancel under the
     # programme's row lock; the database refuses a value above the budget.
-    envelopes_total = models.DecimalField(_("envelopes of published calls"), max_digits=14, decimal_places=2,
-                                          default=Decimal("0"), editable=False)
+    envelopes_total = models.DecimalField(
+        _("envelopes of published calls"), max_digits=14, decimal_places=2, default=Decimal("0"), editable=False
+    )
 
     class Meta:
         ordering = ["-starts_on", "code"]
@@ -56,8 +67,12 @@ class Programme(Translated, models.Model):
         verbose_name_plural = _("programmes")
         constraints = [
             models.CheckConstraint(condition=models.Q(budget__gte=0), name="programme_budget_not_negative"),
-            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="programme_period_ordered"),
-            models.CheckConstraint(condition=models.Q(envelopes_total__lte=models.F("budget")), name="programme_envelopes_within_budget"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="programme_period_ordered"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(envelopes_total__lte=models.F("budget")), name="programme_envelopes_within_budget"
+            ),
         ]
 
     def __str__(self):
@@ -105,29 +120,47 @@ class Call(Translated, ConcurrentTransitionMixin, models.Model):
     envelope = MoneyField(_("envelope"), max_digits=14, decimal_places=2, default_currency="EUR")
     min_grant = models.DecimalField(_("minimum grant"), max_digits=14, decimal_places=2)
     max_grant = models.DecimalField(_("maximum grant"), max_digits=14, decimal_places=2)
-    cofinancing_min_pct = models.DecimalField(_("minimum co-financing (%)"), max_digits=5, decimal_places=2, default=Decimal("0"),
-                                              validators=[MinValueValidator(0), MaxValueValidator(100)])
+    cofinancing_min_pct = models.DecimalField(
+        _("minimum co-financing (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
     max_duration_months = models.PositiveSmallIntegerField(_("maximum duration (months)"), default=12)
     eligible_countries = models.JSONField(_("eligible countries"), default=list)
     eligible_org_types = models.JSONField(_("eligible organisation types"), default=list)
     opens_at = models.DateTimeField(_("opens at"))
     deadline = models.DateTimeField(_("deadline"))
-    reviewers_per_application = models.PositiveSmallIntegerField(_("reviewers per application"), default=2,
-                                                                 validators=[MinValueValidator(1)])
-    divergence_threshold = models.DecimalField(_("divergence threshold (points)"), max_digits=5, decimal_places=2, default=Decimal("3"))
-    overall_threshold = models.DecimalField(_("overall threshold"), max_digits=6, decimal_places=2, default=Decimal("10"))
+    reviewers_per_application = models.PositiveSmallIntegerField(
+        _("reviewers per application"), default=2, validators=[MinValueValidator(1)]
+    )
+    divergence_threshold = models.DecimalField(
+        _("divergence threshold (points)"), max_digits=5, decimal_places=2, default=Decimal("3")
+    )
+    overall_threshold = models.DecimalField(
+        _("overall threshold"), max_digits=6, decimal_places=2, default=Decimal("10")
+    )
     blind_review = models.BooleanField(_("blind review"), default=False)
-    flexibility_pct = models.DecimalField(_("budget flexibility between headings (%)"), max_digits=5, decimal_places=2, default=Decimal("25"))
+    flexibility_pct = models.DecimalField(
+        _("budget flexibility between headings (%)"), max_digits=5, decimal_places=2, default=Decimal("25")
+    )
     # xgettext:no-python-format
-    indirect_max_pct = models.DecimalField(_("indirect costs at most (% of direct costs)"), max_digits=5, decimal_places=2, default=Decimal("7"))
+    indirect_max_pct = models.DecimalField(
+        _("indirect costs at most (% of direct costs)"), max_digits=5, decimal_places=2, default=Decimal("7")
+    )
     review_comment_min_chars = models.PositiveSmallIntegerField(_("minimum length of a reviewer's comment"), default=50)
     review_days = models.PositiveSmallIntegerField(_("days reviewers have to score"), default=14)
-    reviewers_not_from_applicant_country = models.BooleanField(_("reviewers never from the applicant's country"), default=False)
+    reviewers_not_from_applicant_country = models.BooleanField(
+        _("reviewers never from the applicant's country"), default=False
+    )
     max_file_mb = models.PositiveSmallIntegerField(_("largest attachment (MB)"), default=10)
     max_total_mb = models.PositiveSmallIntegerField(_("all attachments of one application (MB)"), default=40)
     # Ledger counter kept by the award service under the call's row lock; the database refuses
     # a value above the envelope whatever the code does.
-    awarded_total = models.DecimalField(_("awarded so far"), max_digits=14, decimal_places=2, default=Decimal("0"), editable=False)
+    awarded_total = models.DecimalField(
+        _("awarded so far"), max_digits=14, decimal_places=2, default=Decimal("0"), editable=False
+    )
     state = FSMField(_("state"), default=CallState.DRAFT, choices=CallState.choices, protected=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -137,10 +170,16 @@ class Call(Translated, ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("calls for proposals")
         constraints = [
             models.UniqueConstraint(fields=["programme", "code"], name="call_code_unique"),
-            models.CheckConstraint(condition=models.Q(deadline__gt=models.F("opens_at")), name="call_deadline_after_opening"),
-            models.CheckConstraint(condition=models.Q(max_grant__gte=models.F("min_grant")), name="call_grant_range_ordered"),
-            models.CheckConstraint(condition=models.Q(awarded_total__gte=0) & models.Q(awarded_total__lte=models.F("envelope")),
-                                   name="call_awards_within_envelope"),
+            models.CheckConstraint(
+                condition=models.Q(deadline__gt=models.F("opens_at")), name="call_deadline_after_opening"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_grant__gte=models.F("min_grant")), name="call_grant_range_ordered"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(awarded_total__gte=0) & models.Q(awarded_total__lte=models.F("envelope")),
+                name="call_awards_within_envelope",
+            ),
         ]
 
     def __str__(self):
@@ -278,8 +317,9 @@ class TranchePlanItem(models.Model):
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="tranche_plan")
     position = models.PositiveSmallIntegerField(_("position"), default=1)
-    share_pct = models.DecimalField(_("share (%)"), max_digits=5, decimal_places=2,
-                                    validators=[MinValueValidator(0), MaxValueValidator(100)])
+    share_pct = models.DecimalField(
+        _("share (%)"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
     condition = models.CharField(_("release condition"), max_length=20, choices=TrancheCondition.choices)
 
     class Meta:

@@ -1,4 +1,5 @@
 """Who may do what with programmes and calls."""
+
 import rules
 
 from accounts.roles import DONOR, FINANCE, MANAGER, programme_ids

@@ -2,18 +2,26 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.roles import MANAGER, programme_ids
-
 from grants.calls.models import Call, CallState, Programme
 
 # States in which a call is public: anyone may read its terms.
-PUBLIC_STATES = [CallState.PUBLISHED, CallState.OPEN, CallState.CLOSED, CallState.REVIEWING, CallState.DECIDED,
-                 CallState.ARCHIVED]
+PUBLIC_STATES = [
+    CallState.PUBLISHED,
+    CallState.OPEN,
+    CallState.CLOSED,
+    CallState.REVIEWING,
+    CallState.DECIDED,
+    CallState.ARCHIVED,
+]
 
 
 def call_list_public():
     """Calls a visitor may see: published (opening soon) and open ones, soonest deadline first."""
-    return (Call.objects.filter(state__in=[CallState.PUBLISHED, CallState.OPEN], deadline__gt=timezone.now())
-            .select_related("programme").order_by("deadline"))
+    return (
+        Call.objects.filter(state__in=[CallState.PUBLISHED, CallState.OPEN], deadline__gt=timezone.now())
+        .select_related("programme")
+        .order_by("deadline")
+    )
 
 
 def programme_list_for(user, *roles):
@@ -48,10 +56,15 @@ def call_get_managed(user, pk) -> Call:
 
 def call_list_managed(user):
     """Calls of the programmes the user manages, with their application counts (one query)."""
-    return (Call.objects.filter(programme__in=programme_list_for(user, MANAGER)).select_related("programme")
-            .annotate(application_count=Count("applications", filter=~Q(applications__state="draft")),
-                      draft_count=Count("applications", filter=Q(applications__state="draft")))
-            .order_by("programme__code", "-deadline"))
+    return (
+        Call.objects.filter(programme__in=programme_list_for(user, MANAGER))
+        .select_related("programme")
+        .annotate(
+            application_count=Count("applications", filter=~Q(applications__state="draft")),
+            draft_count=Count("applications", filter=Q(applications__state="draft")),
+        )
+        .order_by("programme__code", "-deadline")
+    )
 
 
 def call_template(call: Call) -> dict:

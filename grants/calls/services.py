@@ -1,4 +1,5 @@
 """Use cases for programmes and calls."""
+
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,14 +9,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
+from accounts.models import OrganisationType, ProgrammeRole
+from accounts.roles import MANAGER, programme_ids, roles_forget
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
-
-from grants.calls.models import CURRENCIES, BudgetHeading, Call, CallState, Contribution, Criterion, HeadingKind, Programme, Question, RequiredDocument, TrancheCondition, TranchePlanItem
-from accounts.models import OrganisationType
-from accounts.models import ProgrammeRole
-from accounts.roles import MANAGER, programme_ids, roles_forget
+from grants.calls.models import (
+    CURRENCIES,
+    BudgetHeading,
+    Call,
+    CallState,
+    Contribution,
+    Criterion,
+    HeadingKind,
+    Programme,
+    Question,
+    RequiredDocument,
+    TrancheCondition,
+    TranchePlanItem,
+)
 
 SYSTEM = None  # scheduled transitions are recorded with no human actor
 
@@ -29,19 +41,27 @@ def call_publish_problems(call: Call, programme: Programme | None = None) -> lis
     elif any(c.weight <= 0 for c in criteria):
         problems.append(_("Every criterion needs a positive weight."))
     elif call.overall_threshold > sum(c.max_score * c.weight for c in criteria):
-        problems.append(_("The overall threshold (%(threshold)s) is above the highest possible weighted score (%(max)s).")
-                        % {"threshold": call.overall_threshold, "max": sum(c.max_score * c.weight for c in criteria)})
+        problems.append(
+            _("The overall threshold (%(threshold)s) is above the highest possible weighted score (%(max)s).")
+            % {"threshold": call.overall_threshold, "max": sum(c.max_score * c.weight for c in criteria)}
+        )
     if any(c.minimum > c.max_score for c in criteria):
         problems.append(_("A criterion's minimum is above its maximum score."))
     programme = programme or call.programme
     if call.envelope.currency != programme.budget.currency:
-        problems.append(_("The envelope is in %(call)s but the programme budget is in %(programme)s.")
-                        % {"call": call.envelope.currency, "programme": programme.budget.currency})
+        problems.append(
+            _("The envelope is in %(call)s but the programme budget is in %(programme)s.")
+            % {"call": call.envelope.currency, "programme": programme.budget.currency}
+        )
     else:
         available = programme.budget.amount - programme.envelopes_total
         if call.envelope.amount > available:
-            problems.append(_("The envelope (%(envelope)s) exceeds what is left of the programme budget (%(available)s %(currency)s).")
-                            % {"envelope": call.envelope, "available": available, "currency": programme.budget.currency})
+            problems.append(
+                _(
+                    "The envelope (%(envelope)s) exceeds what is left of the programme budget (%(available)s %(currency)s)."
+                )
+                % {"envelope": call.envelope, "available": available, "currency": programme.budget.currency}
+            )
     if call.max_grant > call.envelope.amount:
         problems.append(_("The maximum grant is larger than the envelope."))
     if call.deadline <= timezone.now():
@@ -76,7 +96,8 @@ def call_cancel(*, actor, call_id: int, reason: str) -> Call:
         check(actor, call, "cancel", permission="grants.manage_call")
         if call.state in COUNTED_STATES:  # its envelope goes back to the programme
             Programme.objects.select_for_update().filter(pk=call.programme_id).update(
-                envelopes_total=F("envelopes_total") - call.envelope.amount)
+                envelopes_total=F("envelopes_total") - call.envelope.amount
+            )
         transition(call, "cancel", actor=actor, reason=reason)
     return call
 
@@ -92,7 +113,9 @@ def calls_open_close(now=None) -> tuple[int, int]:
     """Open published calls whose time has come and close open calls past their deadline."""
     now = now or timezone.now()
     opened = closed = 0
-    for pk in Call.objects.filter(state=CallState.PUBLISHED, opens_at__lte=now, deadline__gt=now).values_list("pk", flat=True):
+    for pk in Call.objects.filter(state=CallState.PUBLISHED, opens_at__lte=now, deadline__gt=now).values_list(
+        "pk", flat=True
+    ):
         _scheduled(pk, "open")
         opened += 1
     for pk in Call.objects.filter(state=CallState.OPEN, deadline__lte=now).values_list("pk", flat=True):
@@ -105,11 +128,32 @@ def calls_open_close(now=None) -> tuple[int, int]:
 
 PROGRAMME_FIELDS = ["title", "title_uk", "title_hy", "description", "starts_on", "ends_on", "countries"]
 CALL_FIELDS = [
-    "code", "title", "title_uk", "title_hy", "description", "description_uk", "description_hy",
-    "min_grant", "max_grant", "cofinancing_min_pct", "max_duration_months", "eligible_countries",
-    "eligible_org_types", "opens_at", "deadline", "reviewers_per_application", "divergence_threshold",
-    "overall_threshold", "blind_review", "flexibility_pct", "indirect_max_pct", "review_comment_min_chars",
-    "review_days", "reviewers_not_from_applicant_country", "max_file_mb", "max_total_mb",
+    "code",
+    "title",
+    "title_uk",
+    "title_hy",
+    "description",
+    "description_uk",
+    "description_hy",
+    "min_grant",
+    "max_grant",
+    "cofinancing_min_pct",
+    "max_duration_months",
+    "eligible_countries",
+    "eligible_org_types",
+    "opens_at",
+    "deadline",
+    "reviewers_per_application",
+    "divergence_threshold",
+    "overall_threshold",
+    "blind_review",
+    "flexibility_pct",
+    "indirect_max_pct",
+    "review_comment_min_chars",
+    "review_days",
+    "reviewers_not_from_applicant_country",
+    "max_file_mb",
+    "max_total_mb",
 ]
 
 
@@ -142,9 +186,17 @@ def programme_create(*, actor, code: str, budget_amount, currency: str, contribu
             Contribution.objects.create(donor=donor, programme=programme, amount=Money(amount, currency))
         if not actor.is_superuser:
             ProgrammeRole.objects.get_or_create(user=actor, programme=programme, role=MANAGER)
-        audit_record(actor=actor, action="programme_create", obj=programme,
-                     data={"code": code, "budget": str(budget_amount), "currency": currency,
-                           "contributions": [[d.name, str(a)] for d, a in contributions]})
+        audit_record(
+            actor=actor,
+            action="programme_create",
+            obj=programme,
+            data={
+                "code": code,
+                "budget": str(budget_amount),
+                "currency": currency,
+                "contributions": [[d.name, str(a)] for d, a in contributions],
+            },
+        )
     roles_forget(actor)
     return programme
 
@@ -154,7 +206,9 @@ def programme_update(*, actor, programme_id: int, budget_amount=None, contributi
         programme = Programme.objects.select_for_update().get(pk=programme_id)
         if not actor.has_perm("grants.manage_programme", programme):
             raise PermissionDenied(_("You do not manage this programme."))
-        _programme_check({**{f: getattr(programme, f) for f in PROGRAMME_FIELDS}, **fields, "budget_amount": budget_amount})
+        _programme_check(
+            {**{f: getattr(programme, f) for f in PROGRAMME_FIELDS}, **fields, "budget_amount": budget_amount}
+        )
         changed = {}
         for name, value in fields.items():
             if name in PROGRAMME_FIELDS and getattr(programme, name) != value:
@@ -162,16 +216,21 @@ def programme_update(*, actor, programme_id: int, budget_amount=None, contributi
                 changed[name] = value
         if budget_amount is not None and budget_amount != programme.budget.amount:
             if budget_amount < programme.envelopes_total:
-                raise ValidationError({"budget_amount": _("The budget cannot be below the envelopes of published calls (%(total)s).")
-                                       % {"total": programme.envelopes_total}})
+                raise ValidationError(
+                    {
+                        "budget_amount": _("The budget cannot be below the envelopes of published calls (%(total)s).")
+                        % {"total": programme.envelopes_total}
+                    }
+                )
             changed["budget"] = budget_amount
             programme.budget = Money(budget_amount, programme.budget.currency)
         programme.save()
         if contributions is not None:
             keep = []
             for donor, amount in contributions:
-                Contribution.objects.update_or_create(donor=donor, programme=programme,
-                                                      defaults={"amount": Money(amount, programme.budget.currency)})
+                Contribution.objects.update_or_create(
+                    donor=donor, programme=programme, defaults={"amount": Money(amount, programme.budget.currency)}
+                )
                 keep.append(donor.pk)
             Contribution.objects.filter(programme=programme).exclude(donor_id__in=keep).delete()
             changed["contributions"] = [[d.name, str(a)] for d, a in contributions]
@@ -184,7 +243,11 @@ def _call_check(fields: dict, programme: Programme) -> None:
     """Field rules a call must meet to be saved (publishing checks the budget and rubric)."""
 
     errors = {}
-    if fields.get("min_grant") is not None and fields.get("max_grant") is not None and fields["max_grant"] < fields["min_grant"]:
+    if (
+        fields.get("min_grant") is not None
+        and fields.get("max_grant") is not None
+        and fields["max_grant"] < fields["min_grant"]
+    ):
         errors["max_grant"] = _("The maximum grant must not be below the minimum grant.")
     if fields.get("opens_at") and fields.get("deadline") and fields["deadline"] <= fields["opens_at"]:
         errors["deadline"] = _("The deadline must be after the opening time.")
@@ -194,7 +257,9 @@ def _call_check(fields: dict, programme: Programme) -> None:
             errors[name] = _("Give the time with its time zone.")
     bad = [c for c in fields.get("eligible_countries") or [] if programme.countries and c not in programme.countries]
     if bad:
-        errors["eligible_countries"] = _("These countries are not part of the programme: %(codes)s.") % {"codes": ", ".join(bad)}
+        errors["eligible_countries"] = _("These countries are not part of the programme: %(codes)s.") % {
+            "codes": ", ".join(bad)
+        }
     bad = [t for t in fields.get("eligible_org_types") or [] if t not in OrganisationType.values]
     if bad:
         errors["eligible_org_types"] = _("Unknown organisation types: %(types)s.") % {"types": ", ".join(bad)}
@@ -219,9 +284,15 @@ def call_create(*, actor, programme_id: int, envelope_amount, **fields) -> Call:
     with transaction.atomic():
         if Call.objects.filter(programme=programme, code=fields["code"]).exists():
             raise ValidationError({"code": _("This programme already has a call with this code.")})
-        call = Call.objects.create(programme=programme, envelope=Money(envelope_amount, programme.budget.currency), **fields)
-        audit_record(actor=actor, action="call_create", obj=call,
-                     data={"code": call.code, "envelope": str(envelope_amount), "currency": programme.budget.currency})
+        call = Call.objects.create(
+            programme=programme, envelope=Money(envelope_amount, programme.budget.currency), **fields
+        )
+        audit_record(
+            actor=actor,
+            action="call_create",
+            obj=call,
+            data={"code": call.code, "envelope": str(envelope_amount), "currency": programme.budget.currency},
+        )
     return call
 
 
@@ -235,7 +306,10 @@ def call_update(*, actor, call_id: int, envelope_amount=None, **fields) -> Call:
             raise TransitionRefused(_("Only a draft call can be changed."))
         fields = {k: v for k, v in fields.items() if k in CALL_FIELDS}
         _call_check({**{f: getattr(call, f) for f in CALL_FIELDS}, **fields}, call.programme)
-        if "code" in fields and Call.objects.filter(programme=call.programme, code=fields["code"]).exclude(pk=call.pk).exists():
+        if (
+            "code" in fields
+            and Call.objects.filter(programme=call.programme, code=fields["code"]).exclude(pk=call.pk).exists()
+        ):
             raise ValidationError({"code": _("This programme already has a call with this code.")})
         changed = {k: v for k, v in fields.items() if getattr(call, k) != v}
         for name, value in changed.items():
@@ -254,7 +328,10 @@ TEMPLATE_PARTS = {
     "questions": (Question, ["text", "text_uk", "text_hy", "help_text", "max_chars", "required"]),
     "budget_headings": (BudgetHeading, ["name", "name_uk", "name_hy", "kind"]),
     "required_documents": (RequiredDocument, ["name", "name_uk", "name_hy", "description", "required"]),
-    "criteria": (Criterion, ["name", "name_uk", "name_hy", "description", "max_score", "weight", "minimum", "eliminatory"]),
+    "criteria": (
+        Criterion,
+        ["name", "name_uk", "name_hy", "description", "max_score", "weight", "minimum", "eliminatory"],
+    ),
     "tranche_plan": (TranchePlanItem, ["share_pct", "condition"]),
 }
 
@@ -284,10 +361,14 @@ def _template_problems(part: str, rows: list[dict]) -> list[str]:
         total = sum(Decimal(r.get("share_pct") or 0) for r in rows)
         if total != Decimal("100"):
             problems.append(_("The tranche shares add up to %(total)s%%, not 100%%.") % {"total": total})
-        final = sum(Decimal(r.get("share_pct") or 0) for r in rows if r.get("condition") == TrancheCondition.FINAL_REPORT)
+        final = sum(
+            Decimal(r.get("share_pct") or 0) for r in rows if r.get("condition") == TrancheCondition.FINAL_REPORT
+        )
         if final < Decimal("10"):
-            problems.append(_("At least %(final)s%% must wait for the final report (pre-financing at most %(max)s%%).")
-                            % {"final": 10, "max": 90})
+            problems.append(
+                _("At least %(final)s%% must wait for the final report (pre-financing at most %(max)s%%).")
+                % {"final": 10, "max": 90}
+            )
     return problems
 
 

@@ -9,9 +9,15 @@ from django.views.decorators.http import require_POST
 from accounts.roles import MANAGER, programme_ids
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
-
 from grants.calls import selectors, services
-from grants.calls.forms import CallForm, CancelForm, ContributionFormSet, OverallThresholdForm, ProgrammeForm, template_formsets
+from grants.calls.forms import (
+    CallForm,
+    CancelForm,
+    ContributionFormSet,
+    OverallThresholdForm,
+    ProgrammeForm,
+    template_formsets,
+)
 from grants.calls.models import Call, Programme
 
 
@@ -19,15 +25,8 @@ def home(request):
     return render(request, "grants/home.html", {"calls": selectors.call_list_public()})
 
 
-
-
-
-
-
-
-
-
 # --- programme managers -----------------------------------------------------------------------
+
 
 def _require_manager(user):
     if not (user.is_superuser or programme_ids(user, MANAGER)):
@@ -42,13 +41,17 @@ def manage_calls(request):
     by_programme = {p.pk: [] for p in programmes}
     for call in calls:
         by_programme.setdefault(call.programme_id, []).append(call)
-    return render(request, "grants/manage_calls.html", {
-        "programmes": [(p, by_programme.get(p.pk, [])) for p in programmes]})
+    return render(
+        request, "grants/manage_calls.html", {"programmes": [(p, by_programme.get(p.pk, [])) for p in programmes]}
+    )
 
 
 def _contributions(formset):
-    return [(f.cleaned_data["donor"], f.cleaned_data["amount"]) for f in formset.forms
-            if f.cleaned_data.get("donor") and not f.cleaned_data.get("DELETE")]
+    return [
+        (f.cleaned_data["donor"], f.cleaned_data["amount"])
+        for f in formset.forms
+        if f.cleaned_data.get("donor") and not f.cleaned_data.get("DELETE")
+    ]
 
 
 @login_required
@@ -58,8 +61,9 @@ def programme_create(request):
     formset = ContributionFormSet(request.POST or None, prefix="donors")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
-            programme = services.programme_create(actor=request.user, contributions=_contributions(formset),
-                                                  **form.cleaned_data)
+            programme = services.programme_create(
+                actor=request.user, contributions=_contributions(formset), **form.cleaned_data
+            )
         except ValidationError as exc:
             form_errors_add(form, exc)
         else:
@@ -80,15 +84,19 @@ def programme_edit(request, pk):
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k not in ("code", "currency")}
         try:
-            services.programme_update(actor=request.user, programme_id=programme.pk,
-                                      contributions=_contributions(formset), **fields)
+            services.programme_update(
+                actor=request.user, programme_id=programme.pk, contributions=_contributions(formset), **fields
+            )
         except ValidationError as exc:
             form_errors_add(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("calls:manage_calls")
-    return render(request, "grants/programme_form.html", {"form": form, "formset": formset, "programme": programme,
-                                                          "envelopes_total": programme.envelopes_total})
+    return render(
+        request,
+        "grants/programme_form.html",
+        {"form": form, "formset": formset, "programme": programme, "envelopes_total": programme.envelopes_total},
+    )
 
 
 @login_required
@@ -104,8 +112,13 @@ def call_create(request, programme_pk):
         except ValidationError as exc:
             form_errors_add(form, exc)
         else:
-            messages.success(request, _("The call was created as a draft. Now add its questions, budget headings, "
-                                        "documents, rubric and tranche plan."))
+            messages.success(
+                request,
+                _(
+                    "The call was created as a draft. Now add its questions, budget headings, "
+                    "documents, rubric and tranche plan."
+                ),
+            )
             return redirect("calls:call_template", pk=call.pk)
     return render(request, "grants/call_form.html", {"form": form, "programme": programme})
 
@@ -115,8 +128,6 @@ def _managed_call(request, pk) -> Call:
         return selectors.call_get_managed(request.user, pk)
     except Call.DoesNotExist:
         raise Http404
-
-
 
 
 @login_required
@@ -154,8 +165,12 @@ def call_template(request, pk):
         if all(fs.is_valid() for fs in formsets.values()) and threshold.is_valid():
             rows = {part: [f.row() for f in fs.ordered_forms] for part, fs in formsets.items()}
             try:
-                services.call_template_save(actor=request.user, call_id=call.pk,
-                                           overall_threshold=threshold.cleaned_data["overall_threshold"], **rows)
+                services.call_template_save(
+                    actor=request.user,
+                    call_id=call.pk,
+                    overall_threshold=threshold.cleaned_data["overall_threshold"],
+                    **rows,
+                )
             except ValidationError as exc:
                 errors = exc.messages
             except TransitionRefused as exc:
@@ -165,8 +180,11 @@ def call_template(request, pk):
                 return redirect("applications:call_manage", pk=call.pk)
         else:
             errors = [_("Some rows need attention; see the messages next to them.")]
-    return render(request, "grants/call_template.html", {"call": call, "formsets": formsets, "threshold": threshold,
-                                                         "errors": errors})
+    return render(
+        request,
+        "grants/call_template.html",
+        {"call": call, "formsets": formsets, "threshold": threshold, "errors": errors},
+    )
 
 
 @login_required

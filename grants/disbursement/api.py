@@ -4,19 +4,27 @@ Querysets are the visibility selectors: a grant (or its tranche, payment, amendm
 may not see answers 404. A visible one the caller's role may not change answers 403; a
 transition the state forbids, 409. Each object with a state carries `state` and
 `available_transitions` (what this caller may run now)."""
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.response import Response
+
 from applications.visibility import application_list_visible
 from grants.agreements import selectors as agreements_selectors
-from grants.disbursement import selectors as disbursement_selectors
 from grants.agreements import services as agreements_services
-from grants.disbursement import lifecycle as disbursement_lifecycle, services as disbursement_services
+from grants.agreements.api import (
+    AmendmentSerializer,
+    GrantBudgetChangeSerializer,
+    GrantBudgetLineSerializer,
+    GrantReasonSerializer,
+)
 from grants.agreements.models import Grant
+from grants.disbursement import lifecycle as disbursement_lifecycle
+from grants.disbursement import selectors as disbursement_selectors
+from grants.disbursement import services as disbursement_services
 from grants.disbursement.models import ExchangeRate, Payment, Tranche
-from grants.agreements.api import AmendmentSerializer, GrantBudgetChangeSerializer, GrantBudgetLineSerializer, GrantReasonSerializer
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -26,9 +34,22 @@ class PaymentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Payment
-        fields = ["id", "grant", "grant_number", "tranche", "tranche_position", "paid_on", "amount", "currency",
-                  "exchange_rate", "rate_month", "amount_programme_currency", "bank_reference", "recorded_by",
-                  "recorded_at"]
+        fields = [
+            "id",
+            "grant",
+            "grant_number",
+            "tranche",
+            "tranche_position",
+            "paid_on",
+            "amount",
+            "currency",
+            "exchange_rate",
+            "rate_month",
+            "amount_programme_currency",
+            "bank_reference",
+            "recorded_by",
+            "recorded_at",
+        ]
         read_only_fields = fields
 
     def get_recorded_by(self, payment) -> str:
@@ -45,9 +66,24 @@ class TrancheSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Tranche
-        fields = ["id", "grant", "grant_number", "position", "share_pct", "condition", "planned_amount", "due_amount",
-                  "currency", "due_reason", "due_on", "approved_by", "approved_at", "state", "available_transitions",
-                  "payment"]
+        fields = [
+            "id",
+            "grant",
+            "grant_number",
+            "position",
+            "share_pct",
+            "condition",
+            "planned_amount",
+            "due_amount",
+            "currency",
+            "due_reason",
+            "due_on",
+            "approved_by",
+            "approved_at",
+            "state",
+            "available_transitions",
+            "payment",
+        ]
         read_only_fields = fields
 
     def get_available_transitions(self, tranche) -> list[str]:
@@ -60,9 +96,15 @@ class TrancheSerializer(serializers.ModelSerializer):
         payment = getattr(tranche, "payment", None) if tranche.state == "paid" else None
         if payment is None:
             return None
-        return {"id": payment.pk, "paid_on": payment.paid_on, "amount": str(payment.amount), "currency": payment.currency,
-                "exchange_rate": str(payment.exchange_rate), "amount_programme_currency":
-                    str(payment.amount_programme_currency), "bank_reference": payment.bank_reference}
+        return {
+            "id": payment.pk,
+            "paid_on": payment.paid_on,
+            "amount": str(payment.amount),
+            "currency": payment.currency,
+            "exchange_rate": str(payment.exchange_rate),
+            "amount_programme_currency": str(payment.amount_programme_currency),
+            "bank_reference": payment.bank_reference,
+        }
 
 
 class GrantSerializer(serializers.ModelSerializer):
@@ -75,9 +117,26 @@ class GrantSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Grant
-        fields = ["id", "number", "title", "application", "call", "programme", "organisation", "amount_awarded",
-                  "currency", "starts_on", "ends_on", "signed_at", "paid_total", "state", "available_transitions",
-                  "budget_lines", "tranches", "created_at"]
+        fields = [
+            "id",
+            "number",
+            "title",
+            "application",
+            "call",
+            "programme",
+            "organisation",
+            "amount_awarded",
+            "currency",
+            "starts_on",
+            "ends_on",
+            "signed_at",
+            "paid_total",
+            "state",
+            "available_transitions",
+            "budget_lines",
+            "tranches",
+            "created_at",
+        ]
         read_only_fields = fields
 
     def get_available_transitions(self, grant) -> list[str]:
@@ -85,15 +144,18 @@ class GrantSerializer(serializers.ModelSerializer):
 
     def get_organisation(self, grant) -> dict:
         org = grant.organisation
-        return {"id": org.pk, "legal_name": org.legal_name, "country": org.country, "registration_id": org.registration_id}
+        return {
+            "id": org.pk,
+            "legal_name": org.legal_name,
+            "country": org.country,
+            "registration_id": org.registration_id,
+        }
 
 
 class GrantCreateSerializer(serializers.Serializer):
     application = serializers.IntegerField(help_text="An awarded application without an agreement.")
     starts_on = serializers.DateField(required=False, allow_null=True)
     ends_on = serializers.DateField(required=False, allow_null=True)
-
-
 
 
 class GrantSignSerializer(serializers.Serializer):
@@ -127,7 +189,8 @@ class GrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if getattr(self, "swagger_fake_view", False):
             return Grant.objects.none()
         qs = agreements_selectors.grant_list_visible(self.request.user).prefetch_related(
-            "budget_lines__heading", "tranches__approved_by", "tranches__payment")
+            "budget_lines__heading", "tranches__approved_by", "tranches__payment"
+        )
         params = self.request.query_params
         if params.get("state"):
             qs = qs.filter(state=params["state"])
@@ -146,8 +209,11 @@ class GrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if not application_list_visible(request.user).filter(pk=application_id).exists():
             raise serializers.ValidationError({"application": ["No such application."]})
         grant = disbursement_lifecycle.grant_create_from_application(
-            actor=request.user, application_id=application_id, starts_on=data.validated_data.get("starts_on"),
-            ends_on=data.validated_data.get("ends_on"))
+            actor=request.user,
+            application_id=application_id,
+            starts_on=data.validated_data.get("starts_on"),
+            ends_on=data.validated_data.get("ends_on"),
+        )
         return self._fresh(grant.pk, status.HTTP_201_CREATED)
 
     def _transition(self, request, service, **extra):
@@ -168,8 +234,12 @@ class GrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if not request.user.has_perm("grants.manage_grant", grant):
             raise ApiPermissionDenied()
         data.is_valid(raise_exception=True)
-        disbursement_lifecycle.grant_sign(actor=request.user, grant_id=grant.pk, document=data.validated_data["document"],
-                            signed_on=data.validated_data.get("signed_on"))
+        disbursement_lifecycle.grant_sign(
+            actor=request.user,
+            grant_id=grant.pk,
+            document=data.validated_data["document"],
+            signed_on=data.validated_data.get("signed_on"),
+        )
         return self._fresh(grant.pk)
 
     @extend_schema(request=GrantReasonSerializer, responses={200: GrantSerializer})
@@ -216,12 +286,17 @@ class GrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if grant.state == "draft":
             agreements_services.grant_budget_update(actor=request.user, grant_id=grant.pk, amounts=amounts)
         else:
-            result = agreements_services.grant_budget_change(actor=request.user, grant_id=grant.pk, amounts=amounts,
-                                                  reason=data.validated_data["reason"])
+            result = agreements_services.grant_budget_change(
+                actor=request.user, grant_id=grant.pk, amounts=amounts, reason=data.validated_data["reason"]
+            )
             amendment = result.amendment
         body = self.get_serializer(self.get_queryset().get(pk=grant.pk)).data
-        body = {**body, "amendment": AmendmentSerializer(amendment, context=self.get_serializer_context()).data
-                if amendment else None}
+        body = {
+            **body,
+            "amendment": AmendmentSerializer(amendment, context=self.get_serializer_context()).data
+            if amendment
+            else None,
+        }
         return Response(body)
 
 
@@ -251,7 +326,9 @@ class TrancheViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         tranche = self.get_object()
         data = GrantReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        disbursement_services.tranche_approve(actor=request.user, tranche_id=tranche.pk, reason=data.validated_data["reason"])
+        disbursement_services.tranche_approve(
+            actor=request.user, tranche_id=tranche.pk, reason=data.validated_data["reason"]
+        )
         return self._fresh(tranche.pk)
 
     @extend_schema(request=PaymentCreateSerializer, responses={200: TrancheSerializer})
@@ -282,8 +359,9 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return qs
 
 
-class ExchangeRateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                          viewsets.GenericViewSet):
+class ExchangeRateViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """Monthly accounting rates (1 EUR = rate units of currency). Finance officers record or
     correct one with POST (a rate a payment used no longer changes)."""
 

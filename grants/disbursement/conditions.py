@@ -14,6 +14,7 @@ EU practice (PRAG general conditions, art. 15), defaults a call may change:
 - money moves between budget headings without an amendment while no heading changes by more
   than the flexibility limit (25%, or an older 15%), cumulatively against the approved budget.
 """
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -38,6 +39,7 @@ ZERO = Decimal("0.00")
 
 # --- Tranche plans ---------------------------------------------------------------------------
 
+
 def plan_problems(plan: Sequence[tuple]) -> list[str]:
     """Why a tranche plan [(share_pct, condition), …] cannot make a grant, in words."""
     if not plan:
@@ -54,9 +56,13 @@ def plan_problems(plan: Sequence[tuple]) -> list[str]:
         problems.append(_("The last tranche, and only the last, is paid after the final report is approved."))
     prefinancing = sum(shares[:-1], Decimal("0"))
     if prefinancing > PREFINANCING_MAX_PCT:
-        problems.append(_("Pre-financing (the tranches before the final report) is %(pct)s%%; it may be at most "
-                          "%(max)s%%, so that at least %(rest)s%% waits for the final report.")
-                        % {"pct": prefinancing, "max": PREFINANCING_MAX_PCT, "rest": HUNDRED - PREFINANCING_MAX_PCT})
+        problems.append(
+            _(
+                "Pre-financing (the tranches before the final report) is %(pct)s%%; it may be at most "
+                "%(max)s%%, so that at least %(rest)s%% waits for the final report."
+            )
+            % {"pct": prefinancing, "max": PREFINANCING_MAX_PCT, "rest": HUNDRED - PREFINANCING_MAX_PCT}
+        )
     return problems
 
 
@@ -72,19 +78,24 @@ def prefinancing_cap(awarded) -> Decimal:
 
 def amounts_problems(awarded, amounts: Sequence, conditions: Sequence[str]) -> list[str]:
     """The same 90% rule on amounts (rounding must not push pre-financing over the cap)."""
-    prefinancing = sum((to_decimal(a) for a, c in zip(amounts, conditions, strict=True) if c != FINAL_REPORT), Decimal("0"))
+    prefinancing = sum(
+        (to_decimal(a) for a, c in zip(amounts, conditions, strict=True) if c != FINAL_REPORT), Decimal("0")
+    )
     if prefinancing > prefinancing_cap(awarded):
-        return [_("Pre-financing of %(amount)s would exceed 90%% of the grant (%(cap)s).")
-                % {"amount": prefinancing, "cap": cents(prefinancing_cap(awarded))}]
+        return [
+            _("Pre-financing of %(amount)s would exceed 90%% of the grant (%(cap)s).")
+            % {"amount": prefinancing, "cap": cents(prefinancing_cap(awarded))}
+        ]
     return []
 
 
 # --- Amounts due -----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class DueDecision:
-    amount: Decimal      # what becomes due (0: nothing to pay)
-    reason: str          # why, in words, shown to the grantee and the manager
+    amount: Decimal  # what becomes due (0: nothing to pay)
+    reason: str  # why, in words, shown to the grantee and the manager
 
 
 def signature_due(*, planned) -> DueDecision:
@@ -110,51 +121,92 @@ def interim_due(*, planned, payments: Sequence, spent) -> DueDecision:
     planned, spent = cents(planned), cents(spent)
     payments = [cents(p) for p in payments]
     required = interim_required(payments)
-    figures = {"planned": planned, "spent": spent, "required": required,
-               "last": payments[-1] if payments else ZERO, "earlier": sum(payments[:-1], ZERO)}
+    figures = {
+        "planned": planned,
+        "spent": spent,
+        "required": required,
+        "last": payments[-1] if payments else ZERO,
+        "earlier": sum(payments[:-1], ZERO),
+    }
     if spent >= required:
-        return DueDecision(planned, _(
-            "Interim report approved and %(spent)s spent, at least the %(required)s required (70%% of the last "
-            "payment of %(last)s plus all earlier payments, %(earlier)s): the planned %(planned)s is due in full."
-        ) % figures)
+        return DueDecision(
+            planned,
+            _(
+                "Interim report approved and %(spent)s spent, at least the %(required)s required (70%% of the last "
+                "payment of %(last)s plus all earlier payments, %(earlier)s): the planned %(planned)s is due in full."
+            )
+            % figures,
+        )
     shortfall = required - spent
     amount = max(ZERO, planned - shortfall)
     figures.update(shortfall=shortfall, amount=amount)
     if amount == 0:
-        return DueDecision(ZERO, _(
-            "Interim report approved, but only %(spent)s is spent of the %(required)s required (70%% of the last "
-            "payment of %(last)s plus all earlier payments, %(earlier)s). The shortfall of %(shortfall)s is larger "
-            "than the planned %(planned)s, so nothing is paid now; the balance after the final report settles it."
-        ) % figures)
-    return DueDecision(amount, _(
-        "Interim report approved, but only %(spent)s is spent of the %(required)s required (70%% of the last payment "
-        "of %(last)s plus all earlier payments, %(earlier)s). The planned %(planned)s is reduced by the unspent "
-        "%(shortfall)s: %(amount)s is due."
-    ) % figures)
+        return DueDecision(
+            ZERO,
+            _(
+                "Interim report approved, but only %(spent)s is spent of the %(required)s required (70%% of the last "
+                "payment of %(last)s plus all earlier payments, %(earlier)s). The shortfall of %(shortfall)s is larger "
+                "than the planned %(planned)s, so nothing is paid now; the balance after the final report settles it."
+            )
+            % figures,
+        )
+    return DueDecision(
+        amount,
+        _(
+            "Interim report approved, but only %(spent)s is spent of the %(required)s required (70%% of the last payment "
+            "of %(last)s plus all earlier payments, %(earlier)s). The planned %(planned)s is reduced by the unspent "
+            "%(shortfall)s: %(amount)s is due."
+        )
+        % figures,
+    )
 
 
 def balance_due(*, awarded, paid, committed_other, eligible_spent) -> DueDecision:
     """The balance after the final report: what is left of the award, capped at eligible
     spending minus what was paid (and what other tranches already owe)."""
-    awarded, paid, committed_other, eligible_spent = (cents(awarded), cents(paid), cents(committed_other),
-                                                      cents(eligible_spent))
+    awarded, paid, committed_other, eligible_spent = (
+        cents(awarded),
+        cents(paid),
+        cents(committed_other),
+        cents(eligible_spent),
+    )
     left = awarded - paid - committed_other
     cap = eligible_spent - paid - committed_other
     amount = max(ZERO, min(left, cap))
-    figures = {"awarded": awarded, "paid": paid, "committed": committed_other, "eligible": eligible_spent,
-               "left": left, "cap": cap, "amount": amount, "recover": -cap}
+    figures = {
+        "awarded": awarded,
+        "paid": paid,
+        "committed": committed_other,
+        "eligible": eligible_spent,
+        "left": left,
+        "cap": cap,
+        "amount": amount,
+        "recover": -cap,
+    }
     if cap < 0:
-        return DueDecision(ZERO, _(
-            "Final report approved. Eligible spending (%(eligible)s) is below what was paid (%(paid)s): no balance "
-            "is due and %(recover)s is to be recovered from the grantee."
-        ) % figures)
+        return DueDecision(
+            ZERO,
+            _(
+                "Final report approved. Eligible spending (%(eligible)s) is below what was paid (%(paid)s): no balance "
+                "is due and %(recover)s is to be recovered from the grantee."
+            )
+            % figures,
+        )
     if cap < left:
-        return DueDecision(amount, _(
-            "Final report approved. The balance is capped at eligible spending (%(eligible)s) minus what was paid "
-            "(%(paid)s) and what other tranches owe (%(committed)s): %(amount)s is due instead of the %(left)s left "
-            "of the award."
-        ) % figures)
-    return DueDecision(amount, _(
-        "Final report approved. Eligible spending (%(eligible)s) covers the rest of the award: %(amount)s is due "
-        "(%(awarded)s awarded, %(paid)s paid, %(committed)s owed on other tranches)."
-    ) % figures)
+        return DueDecision(
+            amount,
+            _(
+                "Final report approved. The balance is capped at eligible spending (%(eligible)s) minus what was paid "
+                "(%(paid)s) and what other tranches owe (%(committed)s): %(amount)s is due instead of the %(left)s left "
+                "of the award."
+            )
+            % figures,
+        )
+    return DueDecision(
+        amount,
+        _(
+            "Final report approved. Eligible spending (%(eligible)s) covers the rest of the award: %(amount)s is due "
+            "(%(awarded)s awarded, %(paid)s paid, %(committed)s owed on other tranches)."
+        )
+        % figures,
+    )

@@ -1,5 +1,6 @@
 """The finance officer's dashboard section: tranches due, approved and unpaid, overdue, and
 each programme's commitments and disbursements. A constant number of queries."""
+
 from grants.disbursement.selectors import finance_overview, tranches_waiting
 
 

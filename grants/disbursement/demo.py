@@ -7,6 +7,7 @@ transitions (each recorded in the audit trail): an organisation with no applicat
 a demo contact person who can log in as the grantee. The first grant is then signed, its first
 tranche approved by the manager and paid by the finance officer in hryvnias at the month's rate.
 """
+
 import io
 from decimal import Decimal
 
@@ -30,11 +31,19 @@ from grants.disbursement.models import ExchangeRate, Payment, TrancheState
 
 GRANTEE_EMAIL = "grantee@demo.hromada.org"
 GRANTEE_NAME = "Nino Kapanadze"
-PROJECT = ("Civic monitoring of municipal budgets",
-           "Volunteers in ten municipalities follow local budgets and publish what they find.")
+PROJECT = (
+    "Civic monitoring of municipal budgets",
+    "Volunteers in ten municipalities follow local budgets and publish what they find.",
+)
 REQUESTED, AWARDED = Decimal("45000"), Decimal("42000")  # a reduced award: the budget is scaled to it
-RATES = {"UAH": Decimal("44.951200"), "AMD": Decimal("420.500000"), "GEL": Decimal("2.915000"),
-         "MDL": Decimal("19.350000"), "AZN": Decimal("1.836000"), "USD": Decimal("1.080000")}
+RATES = {
+    "UAH": Decimal("44.951200"),
+    "AMD": Decimal("420.500000"),
+    "GEL": Decimal("2.915000"),
+    "MDL": Decimal("19.350000"),
+    "AZN": Decimal("1.836000"),
+    "USD": Decimal("1.080000"),
+}
 
 
 def _agreement_pdf(grant) -> bytes:
@@ -53,7 +62,9 @@ def _agreement_pdf(grant) -> bytes:
 def _grantee_contact(organisation):
     user = User.objects.filter(email=GRANTEE_EMAIL).first()
     if user is None:
-        user = User.objects.create_user(email=GRANTEE_EMAIL, password=DEMO_PASSWORD, full_name=GRANTEE_NAME, language="en")
+        user = User.objects.create_user(
+            email=GRANTEE_EMAIL, password=DEMO_PASSWORD, full_name=GRANTEE_NAME, language="en"
+        )
     EmailAddress.objects.get_or_create(user=user, email=GRANTEE_EMAIL, defaults={"verified": True, "primary": True})
     Membership.objects.get_or_create(organisation=organisation, user=user, defaults={"role": Membership.Role.OWNER})
     return user
@@ -62,8 +73,13 @@ def _grantee_contact(organisation):
 def _awarded_application(ctx):
     """An awarded application of the demo programme, made here if the earlier demos made none."""
     programme, manager = ctx["programme"], ctx["users"]["manager"]
-    existing = Application.objects.filter(call__programme=programme, state=ApplicationState.AWARDED,
-                                          awarded_amount__isnull=False).order_by("pk").first()
+    existing = (
+        Application.objects.filter(
+            call__programme=programme, state=ApplicationState.AWARDED, awarded_amount__isnull=False
+        )
+        .order_by("pk")
+        .first()
+    )
     if existing is not None:
         return existing
     call = ctx["calls"].get("advocacy-2026") or next(iter(ctx["calls"].values()), None)
@@ -73,25 +89,41 @@ def _awarded_application(ctx):
     taken = set(Application.objects.filter(call__programme=programme).values_list("organisation_id", flat=True))
     taken |= set(Membership.objects.filter(user=applicant).values_list("organisation_id", flat=True))
     eligible = call.eligible_countries or []
-    organisation = next((o for o in ctx["organisations"] if o.pk not in taken
-                         and (not eligible or o.country in eligible)), None)
+    organisation = next(
+        (o for o in ctx["organisations"] if o.pk not in taken and (not eligible or o.country in eligible)), None
+    )
     if organisation is None:
         return None
     contact = _grantee_contact(organisation)
     months = min(12, call.max_duration_months)
     with transaction.atomic():
         app = Application.objects.create(
-            call=call, organisation=organisation, created_by=contact, title=PROJECT[0], summary=PROJECT[1],
-            requested_amount=REQUESTED, cofinancing_amount=Decimal("2500"), duration_months=months,
-            answers={str(q.pk): PROJECT[1] + " We have monitored budgets since 2016." for q in call.questions.all()})
+            call=call,
+            organisation=organisation,
+            created_by=contact,
+            title=PROJECT[0],
+            summary=PROJECT[1],
+            requested_amount=REQUESTED,
+            cofinancing_amount=Decimal("2500"),
+            duration_months=months,
+            answers={str(q.pk): PROJECT[1] + " We have monitored budgets since 2016." for q in call.questions.all()},
+        )
         headings = list(call.budget_headings.filter(kind="direct").order_by("position"))
         if headings:
-            rows = [("Monitoring coordinator and two analysts", Decimal("12"), Decimal("2500")),
-                    ("Training of volunteers in ten municipalities", Decimal("10"), Decimal("1000")),
-                    ("Publication and data hosting", Decimal("1"), Decimal("5000"))]
+            rows = [
+                ("Monitoring coordinator and two analysts", Decimal("12"), Decimal("2500")),
+                ("Training of volunteers in ten municipalities", Decimal("10"), Decimal("1000")),
+                ("Publication and data hosting", Decimal("1"), Decimal("5000")),
+            ]
             for position, (description, units, unit_cost) in enumerate(rows, start=1):
-                BudgetLine.objects.create(application=app, heading=headings[min(position - 1, len(headings) - 1)],
-                                          position=position, description=description, units=units, unit_cost=unit_cost)
+                BudgetLine.objects.create(
+                    application=app,
+                    heading=headings[min(position - 1, len(headings) - 1)],
+                    position=position,
+                    description=description,
+                    units=units,
+                    unit_cost=unit_cost,
+                )
 
         # The application's path to an award, step by step as the services take it.
         steps = ["submit", "mark_eligible", "start_review", "complete_review", "award"]
@@ -123,8 +155,12 @@ def seed(ctx) -> None:
     showcase = _awarded_application(ctx)
     if showcase is None:
         return
-    awarded = Application.objects.filter(call__programme=ctx["programme"], state=ApplicationState.AWARDED,
-                                         awarded_amount__isnull=False, grant__isnull=True).order_by("pk")
+    awarded = Application.objects.filter(
+        call__programme=ctx["programme"],
+        state=ApplicationState.AWARDED,
+        awarded_amount__isnull=False,
+        grant__isnull=True,
+    ).order_by("pk")
     for application in awarded:
         disbursement_lifecycle.grant_create_from_application(actor=manager, application_id=application.pk)
     grant = Grant.objects.filter(application=showcase).first()
@@ -146,5 +182,11 @@ def seed(ctx) -> None:
     if first.state == TrancheState.APPROVED and not Payment.objects.filter(bank_reference=reference).exists():
         rate = ExchangeRate.objects.get(month=month, base="EUR", currency="UAH").rate
         amount = (first.due_amount * rate).quantize(Decimal("0.01"))  # the hryvnia transfer the bank made
-        disbursement_services.payment_record(actor=finance, tranche_id=first.pk, paid_on=timezone.localdate(), amount=amount,
-                                currency="UAH", bank_reference=reference)
+        disbursement_services.payment_record(
+            actor=finance,
+            tranche_id=first.pk,
+            paid_on=timezone.localdate(),
+            amount=amount,
+            currency="UAH",
+            bank_reference=reference,
+        )

@@ -2,6 +2,7 @@
 waits on it: creating the agreement fixes its tranche plan, signing makes the signature tranches
 due and schedules the grantee's reports, terminating and closing cancel what is still open. So
 these use cases sit above agreements, grantee reports and tranches (docs/architecture.md)."""
+
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -17,8 +18,17 @@ from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
 from grants.agreements.models import Amendment, Grant, GrantBudgetLine
-from grants.agreements.services import (add_months, agreement_store, amendment_decided, dates_check, grant_path,
-                                        line_snapshot, notify_people, reason_required, require_perm)
+from grants.agreements.services import (
+    add_months,
+    agreement_store,
+    amendment_decided,
+    dates_check,
+    grant_path,
+    line_snapshot,
+    notify_people,
+    reason_required,
+    require_perm,
+)
 from grants.calls.models import Programme, TrancheCondition
 from grants.disbursement import conditions as tranche_rules
 from grants.disbursement.models import Tranche, TrancheState
@@ -40,14 +50,15 @@ def grant_number_next(*, programme: Programme, country: str, year: int) -> str:
     prefix = f"{programme.code.upper()}-{year}-{country.upper()}-"
     last = 0
     for number in Grant.objects.filter(number__startswith=prefix).values_list("number", flat=True):
-        tail = number[len(prefix):]
+        tail = number[len(prefix) :]
         if tail.isdigit():
             last = max(last, int(tail))
     return f"{prefix}{last + 1:03d}"
 
 
-def grant_create_from_application(*, actor, application_id: int, starts_on: date | None = None,
-                                  ends_on: date | None = None) -> Grant:
+def grant_create_from_application(
+    *, actor, application_id: int, starts_on: date | None = None, ends_on: date | None = None
+) -> Grant:
     """Make the draft agreement of an awarded application: number, amount, currency, dates,
     approved budget (scaled to the award) and tranche plan (from the call's template)."""
     try:
@@ -76,25 +87,55 @@ def grant_create_from_application(*, actor, application_id: int, starts_on: date
         ends_on = ends_on or (add_months(starts_on, months) - timedelta(days=1))
         dates_check(starts_on, ends_on, latest_end, call.max_duration_months)
         grant = Grant.objects.create(
-            application=application, call=call, organisation=application.organisation,
-            number=grant_number_next(programme=programme, country=application.organisation.country,
-                                     year=timezone.localdate().year),
-            title=application.title or str(application), amount_awarded=awarded, currency=str(call.envelope.currency),
-            starts_on=starts_on, ends_on=ends_on)
+            application=application,
+            call=call,
+            organisation=application.organisation,
+            number=grant_number_next(
+                programme=programme, country=application.organisation.country, year=timezone.localdate().year
+            ),
+            title=application.title or str(application),
+            amount_awarded=awarded,
+            currency=str(call.envelope.currency),
+            starts_on=starts_on,
+            ends_on=ends_on,
+        )
         source = list(application.budget_lines.select_related("heading").order_by("position", "pk"))
         amounts = [line.total for line in source]
         if source and sum(amounts, Decimal("0")) != awarded:
             amounts = scale(amounts, awarded)
-        GrantBudgetLine.objects.bulk_create([
-            GrantBudgetLine(grant=grant, heading_id=line.heading_id, position=i, description=line.description, amount=amount)
-            for i, (line, amount) in enumerate(zip(source, amounts, strict=True), start=1)])
-        Tranche.objects.bulk_create([
-            Tranche(grant=grant, position=i, share_pct=share, condition=condition, planned_amount=amount)
-            for i, ((share, condition), amount) in enumerate(zip(plan, planned, strict=True), start=1)])
-        audit_record(actor=actor, action="grant_create", obj=grant, to_state=grant.state, data={
-            "application": application.pk, "number": grant.number, "amount_awarded": awarded, "currency": grant.currency,
-            "starts_on": starts_on, "ends_on": ends_on, "budget": [str(a) for a in amounts],
-            "tranches": [{"share_pct": s, "condition": c, "planned_amount": a} for (s, c), a in zip(plan, planned, strict=True)]})
+        GrantBudgetLine.objects.bulk_create(
+            [
+                GrantBudgetLine(
+                    grant=grant, heading_id=line.heading_id, position=i, description=line.description, amount=amount
+                )
+                for i, (line, amount) in enumerate(zip(source, amounts, strict=True), start=1)
+            ]
+        )
+        Tranche.objects.bulk_create(
+            [
+                Tranche(grant=grant, position=i, share_pct=share, condition=condition, planned_amount=amount)
+                for i, ((share, condition), amount) in enumerate(zip(plan, planned, strict=True), start=1)
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="grant_create",
+            obj=grant,
+            to_state=grant.state,
+            data={
+                "application": application.pk,
+                "number": grant.number,
+                "amount_awarded": awarded,
+                "currency": grant.currency,
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+                "budget": [str(a) for a in amounts],
+                "tranches": [
+                    {"share_pct": s, "condition": c, "planned_amount": a}
+                    for (s, c), a in zip(plan, planned, strict=True)
+                ],
+            },
+        )
     return grant
 
 
@@ -111,21 +152,36 @@ def grant_sign(*, actor, grant_id: int, document, signed_on: date | None = None)
         with transaction.atomic():
             grant = lock(Grant, grant_id)
             check(actor, grant, "sign", permission="grants.manage_grant")
-            lines = list(GrantBudgetLine.objects.filter(grant=grant).select_related("heading").order_by("position", "pk"))
+            lines = list(
+                GrantBudgetLine.objects.filter(grant=grant).select_related("heading").order_by("position", "pk")
+            )
             if lines and sum((line.amount for line in lines), Decimal("0")) != grant.amount_awarded:
                 raise ValidationError(_("The budget does not add up to the amount awarded; correct it before signing."))
             grant.signed_at = signed_at
             grant.signed_document = stored
-            event = transition(grant, "sign", actor=actor, data={"document": stored, "signed_at": signed_at.isoformat()})
-            version = Amendment.objects.create(grant=grant, version=1, reason=_("Budget as signed"),
-                                               lines=line_snapshot(lines), proposed_by=actor)
+            event = transition(
+                grant, "sign", actor=actor, data={"document": stored, "signed_at": signed_at.isoformat()}
+            )
+            version = Amendment.objects.create(
+                grant=grant, version=1, reason=_("Budget as signed"), lines=line_snapshot(lines), proposed_by=actor
+            )
             amendment_decided(version, actor)
             transition(version, "approve", actor=actor, reason="signature")
             tranches_evaluate(grant, actor)
             grantee_reports_schedule(grant_id=grant.pk, actor=actor)
-            notify_people("grant_signed", organisation_member_users(grant.organisation_id), grant, str(event.seq), {
-                "grant": grant.number, "title": grant.title, "amount": str(grant.amount_awarded),
-                "currency": grant.currency, "path": grant_path(grant)})
+            notify_people(
+                "grant_signed",
+                organisation_member_users(grant.organisation_id),
+                grant,
+                str(event.seq),
+                {
+                    "grant": grant.number,
+                    "title": grant.title,
+                    "amount": str(grant.amount_awarded),
+                    "currency": grant.currency,
+                    "path": grant_path(grant),
+                },
+            )
     except BaseException:
         (settings.PRIVATE_STORAGE_ROOT / stored).unlink(missing_ok=True)
         raise
@@ -154,8 +210,11 @@ def grant_resume(*, actor, grant_id: int, reason: str = "") -> Grant:
 def _open_tranches_cancel(grant, actor, reason) -> list[int]:
     """Cancel the grant's planned and due tranches (approved ones may still be paid), saying why."""
     cancelled = []
-    for tranche in Tranche.objects.select_for_update().filter(
-            grant=grant, state__in=[TrancheState.PLANNED, TrancheState.DUE]).order_by("position"):
+    for tranche in (
+        Tranche.objects.select_for_update()
+        .filter(grant=grant, state__in=[TrancheState.PLANNED, TrancheState.DUE])
+        .order_by("position")
+    ):
         check(actor, tranche, "cancel")
         tranche.due_reason = reason
         transition(tranche, "cancel", actor=actor, reason=reason)
@@ -179,8 +238,10 @@ def grant_close_problems(grant) -> list[str]:
     if not GranteeReport.objects.filter(grant=grant, kind=ReportKind.FINAL, state=GranteeReportState.APPROVED).exists():
         problems.append(_("The final report is not approved yet."))
     tranches = list(Tranche.objects.filter(grant=grant))
-    if any(t.condition == TrancheCondition.FINAL_REPORT and t.state not in (TrancheState.PAID, TrancheState.CANCELLED)
-           for t in tranches):
+    if any(
+        t.condition == TrancheCondition.FINAL_REPORT and t.state not in (TrancheState.PAID, TrancheState.CANCELLED)
+        for t in tranches
+    ):
         problems.append(_("The balance is neither paid nor cancelled."))
     if any(t.state == TrancheState.APPROVED for t in tranches):
         problems.append(_("An approved tranche is still unpaid."))

@@ -1,7 +1,9 @@
 from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
 from grants.agreements.models import Grant
 from grants.calls.models import TrancheCondition
 
@@ -88,7 +90,9 @@ class Payment(models.Model):
     currency = models.CharField(_("paid currency"), max_length=3)
     exchange_rate = models.DecimalField(_("exchange rate used"), max_digits=18, decimal_places=6, default=Decimal("1"))
     rate_month = models.DateField(_("rate of the month"), null=True, blank=True)
-    amount_programme_currency = models.DecimalField(_("amount in the grant's currency"), max_digits=14, decimal_places=2)
+    amount_programme_currency = models.DecimalField(
+        _("amount in the grant's currency"), max_digits=14, decimal_places=2
+    )
     bank_reference = models.CharField(_("bank reference"), max_length=80, unique=True)
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
@@ -99,7 +103,9 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
-            models.CheckConstraint(condition=models.Q(amount_programme_currency__gt=0), name="payment_converted_positive"),
+            models.CheckConstraint(
+                condition=models.Q(amount_programme_currency__gt=0), name="payment_converted_positive"
+            ),
         ]
 
     def __str__(self):

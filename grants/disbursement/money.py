@@ -2,6 +2,7 @@
 
 Pure functions (no database): the services and the tests call them with plain values.
 """
+
 from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -62,7 +63,9 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def conversion_rate(*, paid_currency: str, grant_currency: str, rates: dict[str, Decimal], base: str = "EUR") -> Decimal:
+def conversion_rate(
+    *, paid_currency: str, grant_currency: str, rates: dict[str, Decimal], base: str = "EUR"
+) -> Decimal:
     """Units of `paid_currency` per one unit of `grant_currency`, from monthly rates quoted
     against `base` (1 base = rates[c] units of c). Same currency: 1.
 

@@ -1,4 +1,5 @@
 """What disbursement does when something it waits on happens in a part before it."""
+
 import logging
 
 from django.dispatch import receiver

@@ -3,62 +3,79 @@
 Who sees a grant is decided here once (`grant_visibility_q`), the same rule as the
 `grants.view_grant` permission: members of the grantee organisation, managers, finance
 officers and donors of the grant's programme, admins. Anyone else gets a 404."""
+
 from decimal import Decimal
+
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
+
+from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from accounts.roles import DONOR, FINANCE, MANAGER, programme_ids
 from audit.models import AuditEvent
-from grants.agreements.models import Amendment, Grant
+from grants.agreements.models import Amendment, Grant, GrantState
+from grants.agreements.selectors import ZERO, _available, grant_budget_table, grant_visibility_q
 from grants.calls.models import Call, CallState, Programme
 from grants.disbursement.models import ExchangeRate, Payment, Tranche, TrancheState
-from grants.agreements.selectors import ZERO, _available, grant_budget_table, grant_visibility_q
-from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
-from grants.agreements.models import GrantState
-from reporting.grantee.models import Expenditure, GranteeReportState
-from reporting.grantee.models import GranteeReport
-
+from reporting.grantee.models import Expenditure, GranteeReport, GranteeReportState
 
 OPEN_TRANCHE_STATES = [TrancheState.DUE, TrancheState.APPROVED]
 
 
 def tranche_list_visible(user):
-    return (Tranche.objects.filter(grant_visibility_q(user, "grant__"))
-            .select_related("grant", "grant__call", "grant__organisation", "approved_by", "payment")
-            .order_by("grant__number", "position"))
+    return (
+        Tranche.objects.filter(grant_visibility_q(user, "grant__"))
+        .select_related("grant", "grant__call", "grant__organisation", "approved_by", "payment")
+        .order_by("grant__number", "position")
+    )
 
 
 def payment_list_visible(user):
-    return (Payment.objects.filter(grant_visibility_q(user, "grant__"))
-            .select_related("grant", "grant__call", "tranche", "recorded_by").order_by("-paid_on", "-id"))
+    return (
+        Payment.objects.filter(grant_visibility_q(user, "grant__"))
+        .select_related("grant", "grant__call", "tranche", "recorded_by")
+        .order_by("-paid_on", "-id")
+    )
 
 
 def grant_eligible_spent(grant_id) -> Decimal:
     """Spending of the grant's approved reports: declared minus what the manager found ineligible."""
 
-    total = (Expenditure.objects.filter(report__grant_id=grant_id, report__state=GranteeReportState.APPROVED)
-             .aggregate(total=Coalesce(Sum(F("amount_spent") - F("ineligible_amount")), ZERO))["total"])
+    total = Expenditure.objects.filter(report__grant_id=grant_id, report__state=GranteeReportState.APPROVED).aggregate(
+        total=Coalesce(Sum(F("amount_spent") - F("ineligible_amount")), ZERO)
+    )["total"]
     return total or Decimal("0")
 
 
 def grant_detail(grant) -> dict:
     """Everything the grant page shows, in a fixed number of queries."""
 
-    tranches = list(Tranche.objects.filter(grant=grant).select_related("approved_by", "payment", "payment__recorded_by")
-                    .order_by("position"))
-    payments = list(Payment.objects.filter(grant=grant).select_related("tranche", "recorded_by").order_by("paid_on", "id"))
-    versions = list(Amendment.objects.filter(grant=grant).select_related("proposed_by", "decided_by").order_by("-version"))
-    history = list(AuditEvent.objects.filter(
-        Q(object_type="grants.grant", object_id=str(grant.pk))
-        | Q(object_type="grants.tranche", object_id__in=[str(t.pk) for t in tranches])
-        | Q(object_type="grants.payment", object_id__in=[str(p.pk) for p in payments])
-        | Q(object_type="grants.amendment", object_id__in=[str(v.pk) for v in versions])
-    ).order_by("-seq")[:100])
+    tranches = list(
+        Tranche.objects.filter(grant=grant)
+        .select_related("approved_by", "payment", "payment__recorded_by")
+        .order_by("position")
+    )
+    payments = list(
+        Payment.objects.filter(grant=grant).select_related("tranche", "recorded_by").order_by("paid_on", "id")
+    )
+    versions = list(
+        Amendment.objects.filter(grant=grant).select_related("proposed_by", "decided_by").order_by("-version")
+    )
+    history = list(
+        AuditEvent.objects.filter(
+            Q(object_type="grants.grant", object_id=str(grant.pk))
+            | Q(object_type="grants.tranche", object_id__in=[str(t.pk) for t in tranches])
+            | Q(object_type="grants.payment", object_id__in=[str(p.pk) for p in payments])
+            | Q(object_type="grants.amendment", object_id__in=[str(v.pk) for v in versions])
+        ).order_by("-seq")[:100]
+    )
     reports = list(GranteeReport.objects.filter(grant=grant).order_by("due_on"))
     today = timezone.localdate()
     for tranche in tranches:
-        tranche.is_overdue = tranche.state in OPEN_TRANCHE_STATES and tranche.due_on is not None and tranche.due_on < today
+        tranche.is_overdue = (
+            tranche.state in OPEN_TRANCHE_STATES and tranche.due_on is not None and tranche.due_on < today
+        )
     return {
         "budget": grant_budget_table(grant),
         "tranches": tranches,
@@ -71,8 +88,6 @@ def grant_detail(grant) -> dict:
         "eligible_spent": grant_eligible_spent(grant.pk),
         "due_now": sum((t.due_amount or 0 for t in tranches if t.state in OPEN_TRANCHE_STATES), Decimal("0")),
     }
-
-
 
 
 def exchange_rate_list(*, currency: str = "", limit: int = 240):
@@ -114,13 +129,19 @@ def tranches_waiting(user, *, limit: int = 20) -> dict:
         due_total=Coalesce(Sum("due_amount", filter=Q(state=TrancheState.DUE)), ZERO),
         approved_total=Coalesce(Sum("due_amount", filter=Q(state=TrancheState.APPROVED)), ZERO),
     )
-    rows = list(base.filter(state__in=OPEN_TRANCHE_STATES)
-                .select_related("grant", "grant__organisation", "grant__call", "approved_by")
-                .order_by("due_on", "grant__number", "position")[:limit])
+    rows = list(
+        base.filter(state__in=OPEN_TRANCHE_STATES)
+        .select_related("grant", "grant__organisation", "grant__call", "approved_by")
+        .order_by("due_on", "grant__number", "position")[:limit]
+    )
     for tranche in rows:
         tranche.is_overdue = tranche.due_on is not None and tranche.due_on < today
-    return {"counts": counts, "rows": rows, "more": max(0, counts["due"] + counts["approved"] - len(rows)),
-            "today": today}
+    return {
+        "counts": counts,
+        "rows": rows,
+        "more": max(0, counts["due"] + counts["approved"] - len(rows)),
+        "today": today,
+    }
 
 
 def finance_overview(user) -> dict:
@@ -128,34 +149,69 @@ def finance_overview(user) -> dict:
     remaining; by country and currency; payments by paid currency. Five queries whatever the
     number of calls, grants and payments."""
     ids = finance_programme_ids(user)
-    programmes = list(_scoped(Programme.objects.all(), ids, "pk").order_by("code")
-                      .values("pk", "code", "title", "title_uk", "title_hy", "budget", "budget_currency", "envelopes_total"))
+    programmes = list(
+        _scoped(Programme.objects.all(), ids, "pk")
+        .order_by("code")
+        .values("pk", "code", "title", "title_uk", "title_hy", "budget", "budget_currency", "envelopes_total")
+    )
     calls = list(
         _scoped(Call.objects.exclude(state__in=[CallState.DRAFT, CallState.CANCELLED]), ids, "programme_id")
-        .values("pk", "programme_id", "code", "title", "title_uk", "title_hy", "state", "envelope", "envelope_currency",
-                "awarded_total")
-        .annotate(grant_count=Count("grants"), in_agreements=Coalesce(Sum("grants__amount_awarded"), ZERO),
-                  disbursed=Coalesce(Sum("grants__paid_total"), ZERO))
-        .order_by("programme_id", "code"))
+        .values(
+            "pk",
+            "programme_id",
+            "code",
+            "title",
+            "title_uk",
+            "title_hy",
+            "state",
+            "envelope",
+            "envelope_currency",
+            "awarded_total",
+        )
+        .annotate(
+            grant_count=Count("grants"),
+            in_agreements=Coalesce(Sum("grants__amount_awarded"), ZERO),
+            disbursed=Coalesce(Sum("grants__paid_total"), ZERO),
+        )
+        .order_by("programme_id", "code")
+    )
     by_country = list(
         _scoped(Grant.objects.all(), ids, "call__programme_id")
         .values("call__programme_id", "organisation__country", "currency")
-        .annotate(grants=Count("pk"), committed=Coalesce(Sum("amount_awarded"), ZERO),
-                  disbursed=Coalesce(Sum("paid_total"), ZERO))
-        .order_by("call__programme_id", "organisation__country", "currency"))
+        .annotate(
+            grants=Count("pk"),
+            committed=Coalesce(Sum("amount_awarded"), ZERO),
+            disbursed=Coalesce(Sum("paid_total"), ZERO),
+        )
+        .order_by("call__programme_id", "organisation__country", "currency")
+    )
     by_paid_currency = list(
         _scoped(Payment.objects.all(), ids, "grant__call__programme_id")
         .values("grant__call__programme_id", "currency", "grant__currency")
-        .annotate(payments=Count("pk"), paid=Coalesce(Sum("amount"), ZERO),
-                  converted=Coalesce(Sum("amount_programme_currency"), ZERO))
-        .order_by("grant__call__programme_id", "currency"))
+        .annotate(
+            payments=Count("pk"),
+            paid=Coalesce(Sum("amount"), ZERO),
+            converted=Coalesce(Sum("amount_programme_currency"), ZERO),
+        )
+        .order_by("grant__call__programme_id", "currency")
+    )
 
     country_names = {code: str(name) for code, name in PROGRAMME_COUNTRY_CHOICES}
     lang = (get_language() or "en")[:2]
     for row in programmes + calls:  # the title in the reader's language, English otherwise
         row["title"] = (lang != "en" and row.get(f"title_{lang}")) or row["title"]
-    by_programme = {p["pk"]: {**p, "calls": [], "countries": [], "paid_currencies": [], "committed": Decimal("0"),
-                              "in_agreements": Decimal("0"), "disbursed": Decimal("0")} for p in programmes}
+    by_programme = {
+        p["pk"]: {
+            **p,
+            "calls": [],
+            "countries": [],
+            "paid_currencies": [],
+            "committed": Decimal("0"),
+            "in_agreements": Decimal("0"),
+            "disbursed": Decimal("0"),
+        }
+        for p in programmes
+    }
     for call in calls:
         programme = by_programme.get(call["programme_id"])
         if programme is None:
@@ -181,16 +237,27 @@ def finance_overview(user) -> dict:
         programme["uncommitted"] = programme["budget"] - programme["committed"]
         programme["to_disburse"] = programme["committed"] - programme["disbursed"]
         programme["unallocated"] = programme["budget"] - programme["envelopes_total"]
-        programme["disbursed_pct"] = (programme["disbursed"] * 100 / programme["committed"]).quantize(Decimal("0.1")) \
-            if programme["committed"] else Decimal("0")
+        programme["disbursed_pct"] = (
+            (programme["disbursed"] * 100 / programme["committed"]).quantize(Decimal("0.1"))
+            if programme["committed"]
+            else Decimal("0")
+        )
     return {"programmes": list(by_programme.values())}
 
 
-GRANT_TRANSITIONS = {"sign": "grants.manage_grant", "suspend": "grants.manage_grant", "resume": "grants.manage_grant",
-                     "terminate": "grants.manage_grant", "close": "grants.manage_grant"}
+GRANT_TRANSITIONS = {
+    "sign": "grants.manage_grant",
+    "suspend": "grants.manage_grant",
+    "resume": "grants.manage_grant",
+    "terminate": "grants.manage_grant",
+    "close": "grants.manage_grant",
+}
 
 
-TRANCHE_TRANSITIONS = {"approve": "grants.approve_tranche", "pay": "grants.pay_tranche"}  # make_due, cancel: the system's
+TRANCHE_TRANSITIONS = {
+    "approve": "grants.approve_tranche",
+    "pay": "grants.pay_tranche",
+}  # make_due, cancel: the system's
 
 
 def grant_available_transitions(grant, user) -> list[str]:
@@ -200,8 +267,9 @@ def grant_available_transitions(grant, user) -> list[str]:
         # final report on an active grant) and no approved tranche left unpaid. Uses the
         # prefetched tranches when the caller prefetched them.
         tranches = list(grant.tranches.all())
-        settled = all(t.state in (TrancheState.PAID, TrancheState.CANCELLED) for t in tranches
-                      if t.condition == "final_report")
+        settled = all(
+            t.state in (TrancheState.PAID, TrancheState.CANCELLED) for t in tranches if t.condition == "final_report"
+        )
         if not settled or any(t.state == TrancheState.APPROVED for t in tranches):
             names.remove("close")
     return names
@@ -213,8 +281,9 @@ def tranche_available_transitions(tranche, user) -> list[str]:
     grant_state = tranche.grant.state
     if "approve" in names and grant_state != GrantState.ACTIVE:
         names.remove("approve")
-    if "pay" in names and (tranche.approved_by_id == user.pk
-                           or grant_state not in (GrantState.ACTIVE, GrantState.TERMINATED)):
+    if "pay" in names and (
+        tranche.approved_by_id == user.pk or grant_state not in (GrantState.ACTIVE, GrantState.TERMINATED)
+    ):
         names.remove("pay")  # four eyes: the approver never pays
     return names
 
@@ -222,7 +291,8 @@ def tranche_available_transitions(tranche, user) -> list[str]:
 def exchange_rates_used(months) -> set[tuple]:
     """(month, currency) pairs whose rate a recorded payment used: those rates may not change."""
     used = set()
-    for month, paid_currency, grant_currency in (Payment.objects.filter(rate_month__in=list(months))
-                                                 .values_list("rate_month", "currency", "grant__currency")):
+    for month, paid_currency, grant_currency in Payment.objects.filter(rate_month__in=list(months)).values_list(
+        "rate_month", "currency", "grant__currency"
+    ):
         used.update({(month, paid_currency), (month, grant_currency)})
     return used

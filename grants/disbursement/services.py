@@ -5,6 +5,7 @@ monthly exchange rates.
 Lock order, everywhere: the Grant row, then its Tranche rows, then (inside `audit_record`) the
 audit head. A payment holds the grant's lock from its first read to its commit, so two finance
 officers can never both see the same room under the award."""
+
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -20,14 +21,20 @@ from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
 from grants.agreements.models import Grant, GrantState
-from grants.agreements.services import amount_parse, grant_lock, grant_path, notify_people, programme_people, require_perm
+from grants.agreements.services import (
+    amount_parse,
+    grant_lock,
+    grant_path,
+    notify_people,
+    programme_people,
+    require_perm,
+)
 from grants.calls.models import CURRENCIES, TrancheCondition
 from grants.disbursement import conditions as tranche_rules
 from grants.disbursement.models import ExchangeRate, Payment, Tranche, TrancheState
 from grants.disbursement.money import cents, conversion_rate, convert, month_start, rate_round, to_decimal
 from grants.disbursement.selectors import exchange_rates_for_month, exchange_rates_used, grant_eligible_spent
 from reporting.grantee.models import GranteeReport, GranteeReportState, ReportKind
-
 
 PAYABLE_GRANT_STATES = [GrantState.ACTIVE, GrantState.TERMINATED]  # a terminated grant still settles approved tranches
 
@@ -46,12 +53,16 @@ def tranches_evaluate(grant, actor) -> list[Tranche]:
     tranches = list(Tranche.objects.select_for_update().filter(grant=grant).order_by("position"))
     if not any(t.state == TrancheState.PLANNED for t in tranches):
         return []
-    approved_reports = list(GranteeReport.objects.filter(grant=grant, state=GranteeReportState.APPROVED)
-                            .values_list("kind", flat=True))
+    approved_reports = list(
+        GranteeReport.objects.filter(grant=grant, state=GranteeReportState.APPROVED).values_list("kind", flat=True)
+    )
     interim_approved = sum(1 for kind in approved_reports if kind == ReportKind.INTERIM)
     final_approved = ReportKind.FINAL in approved_reports
-    payments = list(Payment.objects.filter(grant=grant).order_by("tranche__position", "paid_on", "pk")
-                    .values_list("amount_programme_currency", flat=True))
+    payments = list(
+        Payment.objects.filter(grant=grant)
+        .order_by("tranche__position", "paid_on", "pk")
+        .values_list("amount_programme_currency", flat=True)
+    )
     spent = None
     paid_total = Grant.objects.values_list("paid_total", flat=True).get(pk=grant.pk)
     today = timezone.localdate()
@@ -75,25 +86,42 @@ def tranches_evaluate(grant, actor) -> list[Tranche]:
             else:
                 if not final_approved:
                     break
-                decision = tranche_rules.balance_due(awarded=grant.amount_awarded, paid=paid_total, committed_other=0,
-                                                     eligible_spent=spent)
+                decision = tranche_rules.balance_due(
+                    awarded=grant.amount_awarded, paid=paid_total, committed_other=0, eligible_spent=spent
+                )
 
         tranche.due_amount = decision.amount
         tranche.due_reason = decision.reason
         tranche.due_on = today + timedelta(days=tranche_rules.PAYMENT_TERM_DAYS) if decision.amount > 0 else None
         if decision.amount > 0:
             check(actor, tranche, "make_due")
-            event = transition(tranche, "make_due", actor=actor, reason=decision.reason, data={
-                "grant": grant.number, "due_amount": decision.amount, "planned_amount": tranche.planned_amount})
-            notify_people("tranche_due", programme_people(grant.call.programme_id, ProgrammeRole.Role.MANAGER), tranche,
-                          str(event.seq), {"grant": grant.number, "tranche": tranche.position,
-                                           "amount": str(tranche.due_amount), "currency": grant.currency,
-                                           "reason": tranche.due_reason, "path": grant_path(grant)})
+            event = transition(
+                tranche,
+                "make_due",
+                actor=actor,
+                reason=decision.reason,
+                data={"grant": grant.number, "due_amount": decision.amount, "planned_amount": tranche.planned_amount},
+            )
+            notify_people(
+                "tranche_due",
+                programme_people(grant.call.programme_id, ProgrammeRole.Role.MANAGER),
+                tranche,
+                str(event.seq),
+                {
+                    "grant": grant.number,
+                    "tranche": tranche.position,
+                    "amount": str(tranche.due_amount),
+                    "currency": grant.currency,
+                    "reason": tranche.due_reason,
+                    "path": grant_path(grant),
+                },
+            )
             made.append(tranche)
         else:  # nothing to pay now: the tranche is cancelled and says why
             check(actor, tranche, "cancel")
-            transition(tranche, "cancel", actor=actor, reason=decision.reason,
-                       data={"grant": grant.number, "due_amount": "0"})
+            transition(
+                tranche, "cancel", actor=actor, reason=decision.reason, data={"grant": grant.number, "due_amount": "0"}
+            )
     return made
 
 
@@ -123,12 +151,26 @@ def tranche_approve(*, actor, tranche_id: int, reason: str = "") -> Tranche:
             raise TransitionRefused(_("Tranches of a grant that is not active cannot be approved."))
         tranche.approved_by = actor
         tranche.approved_at = timezone.now()
-        event = transition(tranche, "approve", actor=actor, reason=reason,
-                           data={"grant": grant.number, "due_amount": tranche.due_amount})
-        notify_people("tranche_approved", programme_people(grant.call.programme_id, ProgrammeRole.Role.FINANCE), tranche,
-                      str(event.seq), {"grant": grant.number, "tranche": tranche.position,
-                                       "amount": str(tranche.due_amount), "currency": grant.currency,
-                                       "path": grant_path(grant)})
+        event = transition(
+            tranche,
+            "approve",
+            actor=actor,
+            reason=reason,
+            data={"grant": grant.number, "due_amount": tranche.due_amount},
+        )
+        notify_people(
+            "tranche_approved",
+            programme_people(grant.call.programme_id, ProgrammeRole.Role.FINANCE),
+            tranche,
+            str(event.seq),
+            {
+                "grant": grant.number,
+                "tranche": tranche.position,
+                "amount": str(tranche.due_amount),
+                "currency": grant.currency,
+                "path": grant_path(grant),
+            },
+        )
     return tranche
 
 
@@ -141,9 +183,15 @@ def payment_conversion(*, paid_on: date, amount: Decimal, currency: str, grant_c
     try:
         rate = conversion_rate(paid_currency=currency, grant_currency=grant_currency, rates=rates)
     except KeyError as missing:
-        raise ValidationError({"currency": _(
-            "There is no exchange rate for %(currency)s in %(month)s. A finance officer records it on the exchange "
-            "rates page first.") % {"currency": missing.args[0], "month": month.strftime("%m/%Y")}})
+        raise ValidationError(
+            {
+                "currency": _(
+                    "There is no exchange rate for %(currency)s in %(month)s. A finance officer records it on the exchange "
+                    "rates page first."
+                )
+                % {"currency": missing.args[0], "month": month.strftime("%m/%Y")}
+            }
+        )
     return rate, month, convert(amount, rate)
 
 
@@ -151,10 +199,19 @@ def _already_recorded(bank_reference):
     existing = Payment.objects.filter(bank_reference=bank_reference).select_related("grant", "tranche").first()
     if existing is None:
         return ValidationError({"bank_reference": _("A payment with this bank reference is already recorded.")})
-    return ValidationError({"bank_reference": _(
-        "This payment is already recorded: bank reference %(ref)s paid tranche %(tranche)s of %(grant)s on %(date)s."
-    ) % {"ref": existing.bank_reference, "tranche": existing.tranche.position, "grant": existing.grant.number,
-         "date": existing.paid_on.isoformat()}})
+    return ValidationError(
+        {
+            "bank_reference": _(
+                "This payment is already recorded: bank reference %(ref)s paid tranche %(tranche)s of %(grant)s on %(date)s."
+            )
+            % {
+                "ref": existing.bank_reference,
+                "tranche": existing.tranche.position,
+                "grant": existing.grant.number,
+                "date": existing.paid_on.isoformat(),
+            }
+        }
+    )
 
 
 def payment_record(*, actor, tranche_id: int, paid_on: date, amount, currency: str, bank_reference: str) -> Payment:
@@ -184,49 +241,109 @@ def payment_record(*, actor, tranche_id: int, paid_on: date, amount, currency: s
             grant = grant_lock(grant_id)
             if Payment.objects.filter(bank_reference=bank_reference).exists():
                 raise _already_recorded(bank_reference)
-            rate, rate_month, converted = payment_conversion(paid_on=paid_on, amount=amount, currency=currency,
-                                                             grant_currency=grant.currency)
+            rate, rate_month, converted = payment_conversion(
+                paid_on=paid_on, amount=amount, currency=currency, grant_currency=grant.currency
+            )
 
             tranche = lock(Tranche, tranche_id)
             check(actor, tranche, "pay", permission="grants.pay_tranche")
             if tranche.approved_by_id == actor.pk:
-                raise PermissionDenied(_("You approved this tranche, so someone else must record its payment "
-                                         "(four-eyes rule)."))
+                raise PermissionDenied(
+                    _("You approved this tranche, so someone else must record its payment (four-eyes rule).")
+                )
             if grant.state not in PAYABLE_GRANT_STATES:
-                raise TransitionRefused(_("Payments are not possible while the grant is %(state)s.")
-                                        % {"state": grant.get_state_display().lower()})
+                raise TransitionRefused(
+                    _("Payments are not possible while the grant is %(state)s.")
+                    % {"state": grant.get_state_display().lower()}
+                )
             if converted > tranche.due_amount:
-                raise ValidationError({"amount": _(
-                    "%(converted)s %(grant_currency)s is more than the %(due)s %(grant_currency)s approved for this "
-                    "tranche.") % {"converted": converted, "due": tranche.due_amount, "grant_currency": grant.currency}})
+                raise ValidationError(
+                    {
+                        "amount": _(
+                            "%(converted)s %(grant_currency)s is more than the %(due)s %(grant_currency)s approved for this "
+                            "tranche."
+                        )
+                        % {"converted": converted, "due": tranche.due_amount, "grant_currency": grant.currency}
+                    }
+                )
             after = grant.paid_total + converted
             if after > grant.amount_awarded:
-                raise ValidationError({"amount": _(
-                    "This payment would bring the total paid to %(after)s %(currency)s, above the %(awarded)s awarded."
-                ) % {"after": after, "awarded": grant.amount_awarded, "currency": grant.currency}})
-            if (tranche.condition != TrancheCondition.FINAL_REPORT
-                    and after > tranche_rules.prefinancing_cap(grant.amount_awarded)):
-                raise ValidationError({"amount": _(
-                    "Before the final report at most 90%% of the grant (%(cap)s %(currency)s) may be paid; this "
-                    "payment would bring it to %(after)s.") % {
-                    "cap": cents(tranche_rules.prefinancing_cap(grant.amount_awarded)), "after": after,
-                    "currency": grant.currency}})
-            data = {"grant": grant.number, "amount": amount, "currency": currency, "exchange_rate": rate,
-                    "rate_month": rate_month, "amount_grant_currency": converted, "grant_currency": grant.currency,
-                    "bank_reference": bank_reference, "paid_on": paid_on}
+                raise ValidationError(
+                    {
+                        "amount": _(
+                            "This payment would bring the total paid to %(after)s %(currency)s, above the %(awarded)s awarded."
+                        )
+                        % {"after": after, "awarded": grant.amount_awarded, "currency": grant.currency}
+                    }
+                )
+            if tranche.condition != TrancheCondition.FINAL_REPORT and after > tranche_rules.prefinancing_cap(
+                grant.amount_awarded
+            ):
+                raise ValidationError(
+                    {
+                        "amount": _(
+                            "Before the final report at most 90%% of the grant (%(cap)s %(currency)s) may be paid; this "
+                            "payment would bring it to %(after)s."
+                        )
+                        % {
+                            "cap": cents(tranche_rules.prefinancing_cap(grant.amount_awarded)),
+                            "after": after,
+                            "currency": grant.currency,
+                        }
+                    }
+                )
+            data = {
+                "grant": grant.number,
+                "amount": amount,
+                "currency": currency,
+                "exchange_rate": rate,
+                "rate_month": rate_month,
+                "amount_grant_currency": converted,
+                "grant_currency": grant.currency,
+                "bank_reference": bank_reference,
+                "paid_on": paid_on,
+            }
             transition(tranche, "pay", actor=actor, data=data)
             payment = Payment.objects.create(
-                tranche=tranche, grant=grant, paid_on=paid_on, amount=amount, currency=currency, exchange_rate=rate,
-                rate_month=rate_month, amount_programme_currency=converted, bank_reference=bank_reference,
-                recorded_by=actor)
+                tranche=tranche,
+                grant=grant,
+                paid_on=paid_on,
+                amount=amount,
+                currency=currency,
+                exchange_rate=rate,
+                rate_month=rate_month,
+                amount_programme_currency=converted,
+                bank_reference=bank_reference,
+                recorded_by=actor,
+            )
             Grant.objects.filter(pk=grant.pk).update(paid_total=F("paid_total") + converted)
-            event = audit_record(actor=actor, action="payment_record", obj=payment, data={
-                **data, "tranche": tranche.position, "paid_total_before": grant.paid_total,
-                "paid_total_after": grant.paid_total + converted})
-            notify_people("payment_recorded", organisation_member_users(grant.organisation_id), payment, str(event.seq), {
-                "grant": grant.number, "tranche": tranche.position, "amount": str(amount), "currency": currency,
-                "converted": str(converted), "grant_currency": grant.currency, "paid_on": paid_on.isoformat(),
-                "path": grant_path(grant)})
+            event = audit_record(
+                actor=actor,
+                action="payment_record",
+                obj=payment,
+                data={
+                    **data,
+                    "tranche": tranche.position,
+                    "paid_total_before": grant.paid_total,
+                    "paid_total_after": grant.paid_total + converted,
+                },
+            )
+            notify_people(
+                "payment_recorded",
+                organisation_member_users(grant.organisation_id),
+                payment,
+                str(event.seq),
+                {
+                    "grant": grant.number,
+                    "tranche": tranche.position,
+                    "amount": str(amount),
+                    "currency": currency,
+                    "converted": str(converted),
+                    "grant_currency": grant.currency,
+                    "paid_on": paid_on.isoformat(),
+                    "path": grant_path(grant),
+                },
+            )
             grant.paid_total += converted
             tranches_evaluate(grant, actor)  # an interim report approved earlier may now release the next tranche
     except IntegrityError as exc:  # the database's own guards, should a check above ever be bypassed
@@ -236,7 +353,9 @@ def payment_record(*, actor, tranche_id: int, paid_on: date, amount, currency: s
         if "tranche_id" in text:
             raise TransitionRefused(_("This tranche is paid already.")) from exc
         if "grant_paid_within_awarded" in text:
-            raise ValidationError({"amount": _("This payment would bring the total paid above the amount awarded.")}) from exc
+            raise ValidationError(
+                {"amount": _("This payment would bring the total paid above the amount awarded.")}
+            ) from exc
         raise
     return payment
 
@@ -259,22 +378,38 @@ def exchange_rate_record(*, actor, month: date, currency: str, rate, base: str =
     month = month_start(month)
     try:
         with transaction.atomic():
-            existing = ExchangeRate.objects.select_for_update().filter(month=month, base=base, currency=currency).first()
+            existing = (
+                ExchangeRate.objects.select_for_update().filter(month=month, base=base, currency=currency).first()
+            )
             if existing is None:
-                obj = ExchangeRate.objects.create(month=month, base=base, currency=currency, rate=rate, recorded_by=actor)
-                audit_record(actor=actor, action="exchange_rate_record", obj=obj,
-                             data={"month": month, "base": base, "currency": currency, "rate": rate})
+                obj = ExchangeRate.objects.create(
+                    month=month, base=base, currency=currency, rate=rate, recorded_by=actor
+                )
+                audit_record(
+                    actor=actor,
+                    action="exchange_rate_record",
+                    obj=obj,
+                    data={"month": month, "base": base, "currency": currency, "rate": rate},
+                )
                 return obj
             if existing.rate == rate:
                 return existing
             if (month, currency) in exchange_rates_used([month]):
-                raise ValidationError({"rate": _("Payments already used the %(currency)s rate of %(month)s; it can no "
-                                                 "longer change.") % {"currency": currency, "month": month.strftime("%m/%Y")}})
+                raise ValidationError(
+                    {
+                        "rate": _("Payments already used the %(currency)s rate of %(month)s; it can no longer change.")
+                        % {"currency": currency, "month": month.strftime("%m/%Y")}
+                    }
+                )
             before = existing.rate
             existing.rate, existing.recorded_by = rate, actor
             existing.save(update_fields=["rate", "recorded_by"])
-            audit_record(actor=actor, action="exchange_rate_change", obj=existing,
-                         data={"month": month, "base": base, "currency": currency, "before": before, "rate": rate})
+            audit_record(
+                actor=actor,
+                action="exchange_rate_change",
+                obj=existing,
+                data={"month": month, "base": base, "currency": currency, "before": before, "rate": rate},
+            )
             return existing
     except IntegrityError:
         raise ValidationError({"month": _("This rate was just recorded by someone else; reload the page.")})

@@ -2,6 +2,7 @@
 
 Thin: parse, call a service or a selector, render. A grant the user may not see is a 404; an
 action their role does not allow is a 403; an action the state no longer allows is a message."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,18 +11,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+
 from accounts.roles import FINANCE, MANAGER, programme_ids
 from applications.models import Application
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
 from grants.agreements import selectors as agreements_selectors
-from grants.disbursement import selectors as disbursement_selectors
-from grants.disbursement import lifecycle as disbursement_lifecycle, services as disbursement_services
 from grants.agreements.forms import ReasonForm
-from grants.disbursement.forms import ExchangeRateForm, GrantCreateForm, PaymentForm, SignForm
 from grants.agreements.models import GrantState
-from grants.disbursement.models import Tranche, TrancheState
 from grants.agreements.views import _visible_grant
+from grants.disbursement import lifecycle as disbursement_lifecycle
+from grants.disbursement import selectors as disbursement_selectors
+from grants.disbursement import services as disbursement_services
+from grants.disbursement.forms import ExchangeRateForm, GrantCreateForm, PaymentForm, SignForm
+from grants.disbursement.models import Tranche, TrancheState
 
 
 def _visible_tranche(request, pk) -> Tranche:
@@ -39,15 +42,19 @@ def grant_create(request, application_id):
     form = GrantCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            grant = disbursement_lifecycle.grant_create_from_application(actor=request.user, application_id=application.pk,
-                                                           **form.cleaned_data)
+            grant = disbursement_lifecycle.grant_create_from_application(
+                actor=request.user, application_id=application.pk, **form.cleaned_data
+            )
         except ValidationError as exc:
             form_errors_add(form, exc)
         except TransitionRefused as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Draft agreement %(number)s is ready. Check the budget, then record the "
-                                        "signature.") % {"number": grant.number})
+            messages.success(
+                request,
+                _("Draft agreement %(number)s is ready. Check the budget, then record the signature.")
+                % {"number": grant.number},
+            )
             return redirect("grants:grant_detail", pk=grant.pk)
     return render(request, "grants/grant_create.html", {"application": application, "form": form})
 
@@ -64,16 +71,20 @@ def grant_detail(request, pk):
         version.grant = grant
         version.actions = agreements_selectors.amendment_available_transitions(version, user)
     can_manage = user.has_perm("grants.manage_grant", grant)
-    context.update({
-        "grant": grant,
-        "actions": disbursement_selectors.grant_available_transitions(grant, user),
-        "can_manage": can_manage,
-        "can_change_budget": (user.has_perm("grants.change_grant_budget", grant)
-                              and grant.state in (GrantState.ACTIVE, GrantState.SUSPENDED)),
-        "can_see_history": can_manage or user.has_perm("grants.pay_tranche", grant) or user.is_superuser,
-        "can_see_reports": user.has_perm("reporting.view_report", grant),
-        "reason_form": ReasonForm(),
-    })
+    context.update(
+        {
+            "grant": grant,
+            "actions": disbursement_selectors.grant_available_transitions(grant, user),
+            "can_manage": can_manage,
+            "can_change_budget": (
+                user.has_perm("grants.change_grant_budget", grant)
+                and grant.state in (GrantState.ACTIVE, GrantState.SUSPENDED)
+            ),
+            "can_see_history": can_manage or user.has_perm("grants.pay_tranche", grant) or user.is_superuser,
+            "can_see_reports": user.has_perm("reporting.view_report", grant),
+            "reason_form": ReasonForm(),
+        }
+    )
     return render(request, "grants/grant_detail.html", context)
 
 
@@ -85,8 +96,12 @@ def grant_sign(request, pk):
     form = SignForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            disbursement_lifecycle.grant_sign(actor=request.user, grant_id=grant.pk, document=form.cleaned_data["document"],
-                                signed_on=form.cleaned_data.get("signed_on"))
+            disbursement_lifecycle.grant_sign(
+                actor=request.user,
+                grant_id=grant.pk,
+                document=form.cleaned_data["document"],
+                signed_on=form.cleaned_data.get("signed_on"),
+            )
         except ValidationError as exc:
             form_errors_add(form, exc)
         except TransitionRefused as exc:
@@ -100,8 +115,11 @@ def grant_sign(request, pk):
 GRANT_ACTIONS = {  # lazy: the message is read in the language of the request that shows it
     "suspend": (disbursement_lifecycle.grant_suspend, True, gettext_lazy("The grant is suspended.")),
     "resume": (disbursement_lifecycle.grant_resume, False, gettext_lazy("The grant is active again.")),
-    "terminate": (disbursement_lifecycle.grant_terminate, True,
-                  gettext_lazy("The grant is terminated; its remaining tranches are cancelled.")),
+    "terminate": (
+        disbursement_lifecycle.grant_terminate,
+        True,
+        gettext_lazy("The grant is terminated; its remaining tranches are cancelled."),
+    ),
     "close": (disbursement_lifecycle.grant_close, False, gettext_lazy("The grant is closed.")),
 }
 
@@ -145,8 +163,9 @@ def grant_check_conditions(request, pk):
 def tranche_approve(request, pk):
     tranche = _visible_tranche(request, pk)
     try:
-        disbursement_services.tranche_approve(actor=request.user, tranche_id=tranche.pk,
-                                 reason=request.POST.get("reason", "").strip())
+        disbursement_services.tranche_approve(
+            actor=request.user, tranche_id=tranche.pk, reason=request.POST.get("reason", "").strip()
+        )
     except (ValidationError, TransitionRefused) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(getattr(exc, "message", exc))])))
     else:
@@ -170,12 +189,23 @@ def payment_create(request, pk):
         except (TransitionRefused, PermissionDenied) as exc:
             form.add_error(None, str(getattr(exc, "message", exc)))
         else:
-            messages.success(request, _("The payment of tranche %(position)s is recorded.") % {"position": tranche.position})
+            messages.success(
+                request, _("The payment of tranche %(position)s is recorded.") % {"position": tranche.position}
+            )
             return redirect("grants:grant_detail", pk=grant.pk)
     rates = disbursement_selectors.exchange_rate_list(limit=12)
-    return render(request, "grants/finance_payment_form.html", {
-        "tranche": tranche, "grant": grant, "form": form, "four_eyes": four_eyes, "rates": rates,
-        "payable": tranche.state == TrancheState.APPROVED})
+    return render(
+        request,
+        "grants/finance_payment_form.html",
+        {
+            "tranche": tranche,
+            "grant": grant,
+            "form": form,
+            "four_eyes": four_eyes,
+            "rates": rates,
+            "payable": tranche.state == TrancheState.APPROVED,
+        },
+    )
 
 
 @login_required
@@ -184,11 +214,15 @@ def finance_overview(request):
         raise PermissionDenied
     user = request.user
     sees_tranches = user.is_superuser or bool(programme_ids(user, FINANCE, MANAGER))
-    return render(request, "grants/finance_overview.html", {
-        **disbursement_selectors.finance_overview(user),
-        "waiting": disbursement_selectors.tranches_waiting(user, limit=100) if sees_tranches else None,
-        "can_record_rates": user.has_perm("grants.record_exchange_rate"),
-    })
+    return render(
+        request,
+        "grants/finance_overview.html",
+        {
+            **disbursement_selectors.finance_overview(user),
+            "waiting": disbursement_selectors.tranches_waiting(user, limit=100) if sees_tranches else None,
+            "can_record_rates": user.has_perm("grants.record_exchange_rate"),
+        },
+    )
 
 
 @login_required
@@ -209,6 +243,13 @@ def exchange_rates(request):
                 messages.success(request, _("Recorded: %(rate)s.") % {"rate": rate})
                 return redirect("grants:exchange_rates")
     currency = request.GET.get("currency", "")
-    return render(request, "grants/exchange_rates.html", {
-        "form": form, "rates": disbursement_selectors.exchange_rate_list(currency=currency), "currency": currency,
-        "currencies": [c for c in ExchangeRateForm.base_fields["currency"].choices]})
+    return render(
+        request,
+        "grants/exchange_rates.html",
+        {
+            "form": form,
+            "rates": disbursement_selectors.exchange_rate_list(currency=currency),
+            "currency": currency,
+            "currencies": list(ExchangeRateForm.base_fields["currency"].choices),
+        },
+    )

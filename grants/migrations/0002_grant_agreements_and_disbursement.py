@@ -12,166 +12,337 @@ from django.db import migrations, models
 # grants 0001 (calls, criteria, budget headings, required documents); ExchangeRate is here too
 # because it points at accounts.User and accounts 0001 needs grants 0001 (ProgrammeRole).
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('applications', '0001_initial'),
-        ('grants', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("applications", "0001_initial"),
+        ("grants", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Grant',
+            name="Grant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=40, unique=True, verbose_name='grant number')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('amount_awarded', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='amount awarded')),
-                ('currency', models.CharField(max_length=3, verbose_name='currency')),
-                ('starts_on', models.DateField(verbose_name='starts on')),
-                ('ends_on', models.DateField(verbose_name='ends on')),
-                ('signed_at', models.DateTimeField(blank=True, null=True, verbose_name='signed at')),
-                ('signed_document', models.CharField(blank=True, max_length=200, verbose_name='signed agreement (stored name)')),
-                ('paid_total', models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14, verbose_name='paid so far')),
-                ('state', django_fsm.FSMField(choices=[('draft', 'Draft'), ('active', 'Active'), ('suspended', 'Suspended'), ('closed', 'Closed'), ('terminated', 'Terminated')], default='draft', max_length=50, protected=True, verbose_name='state')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('application', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='grant', to='applications.application')),
-                ('call', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grants', to='grants.call')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grants', to='accounts.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=40, unique=True, verbose_name="grant number")),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("amount_awarded", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="amount awarded")),
+                ("currency", models.CharField(max_length=3, verbose_name="currency")),
+                ("starts_on", models.DateField(verbose_name="starts on")),
+                ("ends_on", models.DateField(verbose_name="ends on")),
+                ("signed_at", models.DateTimeField(blank=True, null=True, verbose_name="signed at")),
+                (
+                    "signed_document",
+                    models.CharField(blank=True, max_length=200, verbose_name="signed agreement (stored name)"),
+                ),
+                (
+                    "paid_total",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        editable=False,
+                        max_digits=14,
+                        verbose_name="paid so far",
+                    ),
+                ),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("active", "Active"),
+                            ("suspended", "Suspended"),
+                            ("closed", "Closed"),
+                            ("terminated", "Terminated"),
+                        ],
+                        default="draft",
+                        max_length=50,
+                        protected=True,
+                        verbose_name="state",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "application",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="grant", to="applications.application"
+                    ),
+                ),
+                (
+                    "call",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="grants", to="grants.call"
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="grants", to="accounts.organisation"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'grant',
-                'verbose_name_plural': 'grants',
-                'ordering': ['number'],
+                "verbose_name": "grant",
+                "verbose_name_plural": "grants",
+                "ordering": ["number"],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Amendment',
+            name="Amendment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveSmallIntegerField(verbose_name='version')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('lines', models.JSONField(default=list, verbose_name='budget lines of this version')),
-                ('state', django_fsm.FSMField(choices=[('proposed', 'Proposed'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='proposed', max_length=50, protected=True)),
-                ('proposed_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('proposed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('grant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='amendments', to='grants.grant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveSmallIntegerField(verbose_name="version")),
+                ("reason", models.TextField(verbose_name="reason")),
+                ("lines", models.JSONField(default=list, verbose_name="budget lines of this version")),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[("proposed", "Proposed"), ("approved", "Approved"), ("rejected", "Rejected")],
+                        default="proposed",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                ("proposed_at", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="amendments", to="grants.grant"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'amendment',
-                'verbose_name_plural': 'amendments',
-                'ordering': ['grant', 'version'],
+                "verbose_name": "amendment",
+                "verbose_name_plural": "amendments",
+                "ordering": ["grant", "version"],
             },
         ),
         migrations.CreateModel(
-            name='GrantBudgetLine',
+            name="GrantBudgetLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=1)),
-                ('description', models.CharField(max_length=300, verbose_name='description')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='amount')),
-                ('grant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='budget_lines', to='grants.grant')),
-                ('heading', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grants.budgetheading')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField(default=1)),
+                ("description", models.CharField(max_length=300, verbose_name="description")),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="amount")),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="budget_lines", to="grants.grant"
+                    ),
+                ),
+                (
+                    "heading",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="grants.budgetheading"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'approved budget line',
-                'verbose_name_plural': 'approved budget lines',
-                'ordering': ['grant', 'position'],
+                "verbose_name": "approved budget line",
+                "verbose_name_plural": "approved budget lines",
+                "ordering": ["grant", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Tranche',
+            name="Tranche",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(verbose_name='number')),
-                ('share_pct', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='share (%)')),
-                ('condition', models.CharField(choices=[('signature', 'On signature'), ('interim_report', 'After the interim report is approved'), ('final_report', 'After the final report is approved')], max_length=20, verbose_name='release condition')),
-                ('planned_amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='planned amount')),
-                ('due_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='amount due')),
-                ('due_reason', models.TextField(blank=True, verbose_name='how the amount due was set')),
-                ('due_on', models.DateField(blank=True, null=True, verbose_name='due on')),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('state', django_fsm.FSMField(choices=[('planned', 'Planned'), ('due', 'Due'), ('approved', 'Approved'), ('paid', 'Paid'), ('cancelled', 'Cancelled')], default='planned', max_length=50, protected=True, verbose_name='state')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('grant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tranches', to='grants.grant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField(verbose_name="number")),
+                ("share_pct", models.DecimalField(decimal_places=2, max_digits=5, verbose_name="share (%)")),
+                (
+                    "condition",
+                    models.CharField(
+                        choices=[
+                            ("signature", "On signature"),
+                            ("interim_report", "After the interim report is approved"),
+                            ("final_report", "After the final report is approved"),
+                        ],
+                        max_length=20,
+                        verbose_name="release condition",
+                    ),
+                ),
+                ("planned_amount", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="planned amount")),
+                (
+                    "due_amount",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="amount due"
+                    ),
+                ),
+                ("due_reason", models.TextField(blank=True, verbose_name="how the amount due was set")),
+                ("due_on", models.DateField(blank=True, null=True, verbose_name="due on")),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("due", "Due"),
+                            ("approved", "Approved"),
+                            ("paid", "Paid"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=50,
+                        protected=True,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="tranches", to="grants.grant"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tranche',
-                'verbose_name_plural': 'tranches',
-                'ordering': ['grant', 'position'],
+                "verbose_name": "tranche",
+                "verbose_name_plural": "tranches",
+                "ordering": ["grant", "position"],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('paid_on', models.DateField(verbose_name='paid on')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='amount paid')),
-                ('currency', models.CharField(max_length=3, verbose_name='paid currency')),
-                ('exchange_rate', models.DecimalField(decimal_places=6, default=Decimal('1'), max_digits=18, verbose_name='exchange rate used')),
-                ('rate_month', models.DateField(blank=True, null=True, verbose_name='rate of the month')),
-                ('amount_programme_currency', models.DecimalField(decimal_places=2, max_digits=14, verbose_name="amount in the grant's currency")),
-                ('bank_reference', models.CharField(max_length=80, unique=True, verbose_name='bank reference')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('grant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='grants.grant')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tranche', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='payment', to='grants.tranche')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("paid_on", models.DateField(verbose_name="paid on")),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=16, verbose_name="amount paid")),
+                ("currency", models.CharField(max_length=3, verbose_name="paid currency")),
+                (
+                    "exchange_rate",
+                    models.DecimalField(
+                        decimal_places=6, default=Decimal("1"), max_digits=18, verbose_name="exchange rate used"
+                    ),
+                ),
+                ("rate_month", models.DateField(blank=True, null=True, verbose_name="rate of the month")),
+                (
+                    "amount_programme_currency",
+                    models.DecimalField(decimal_places=2, max_digits=14, verbose_name="amount in the grant's currency"),
+                ),
+                ("bank_reference", models.CharField(max_length=80, unique=True, verbose_name="bank reference")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="payments", to="grants.grant"
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "tranche",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="payment", to="grants.tranche"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'payment',
-                'verbose_name_plural': 'payments',
-                'ordering': ['-paid_on'],
+                "verbose_name": "payment",
+                "verbose_name_plural": "payments",
+                "ordering": ["-paid_on"],
             },
         ),
         migrations.CreateModel(
-            name='ExchangeRate',
+            name="ExchangeRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='first day of the month', verbose_name='month')),
-                ('base', models.CharField(default='EUR', max_length=3, verbose_name='base currency')),
-                ('currency', models.CharField(max_length=3, verbose_name='currency')),
-                ('rate', models.DecimalField(decimal_places=6, max_digits=18, verbose_name='rate')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("month", models.DateField(help_text="first day of the month", verbose_name="month")),
+                ("base", models.CharField(default="EUR", max_length=3, verbose_name="base currency")),
+                ("currency", models.CharField(max_length=3, verbose_name="currency")),
+                ("rate", models.DecimalField(decimal_places=6, max_digits=18, verbose_name="rate")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'exchange rate',
-                'verbose_name_plural': 'exchange rates',
-                'ordering': ['-month', 'currency'],
-                'constraints': [models.UniqueConstraint(fields=('month', 'base', 'currency'), name='exchange_rate_unique'), models.CheckConstraint(condition=models.Q(('rate__gt', 0)), name='exchange_rate_positive'), models.CheckConstraint(condition=models.Q(('month__day', 1)), name='exchange_rate_month_start')],
+                "verbose_name": "exchange rate",
+                "verbose_name_plural": "exchange rates",
+                "ordering": ["-month", "currency"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("month", "base", "currency"), name="exchange_rate_unique"),
+                    models.CheckConstraint(condition=models.Q(("rate__gt", 0)), name="exchange_rate_positive"),
+                    models.CheckConstraint(condition=models.Q(("month__day", 1)), name="exchange_rate_month_start"),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_awarded__gt', 0)), name='grant_amount_positive'),
+            model_name="grant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_awarded__gt", 0)), name="grant_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.CheckConstraint(condition=models.Q(('paid_total__gte', 0), ('paid_total__lte', models.F('amount_awarded'))), name='grant_paid_within_awarded'),
+            model_name="grant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("paid_total__gte", 0), ("paid_total__lte", models.F("amount_awarded"))),
+                name="grant_paid_within_awarded",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='grant_period_ordered'),
+            model_name="grant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_on__gte", models.F("starts_on"))), name="grant_period_ordered"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='amendment',
-            constraint=models.UniqueConstraint(fields=('grant', 'version'), name='amendment_version_unique'),
+            model_name="amendment",
+            constraint=models.UniqueConstraint(fields=("grant", "version"), name="amendment_version_unique"),
         ),
         migrations.AddConstraint(
-            model_name='tranche',
-            constraint=models.UniqueConstraint(fields=('grant', 'position'), name='tranche_position_unique'),
+            model_name="tranche",
+            constraint=models.UniqueConstraint(fields=("grant", "position"), name="tranche_position_unique"),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='payment_amount_positive'),
+            model_name="payment",
+            constraint=models.CheckConstraint(condition=models.Q(("amount__gt", 0)), name="payment_amount_positive"),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_programme_currency__gt', 0)), name='payment_converted_positive'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_programme_currency__gt", 0)), name="payment_converted_positive"
+            ),
         ),
     ]

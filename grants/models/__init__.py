@@ -1,28 +1,28 @@
+from grants.agreements.models import (  # noqa: F401
+    Amendment,
+    Grant,
+    GrantBudgetLine,
+    GrantState,
+)
 from grants.calls.models import (  # noqa: F401
     CURRENCIES,
-    Translated,
-    Donor,
-    Programme,
-    Contribution,
-    CallState,
-    Call,
-    Criterion,
-    HeadingKind,
     BudgetHeading,
+    Call,
+    CallState,
+    Contribution,
+    Criterion,
+    Donor,
+    HeadingKind,
+    Programme,
     Question,
     RequiredDocument,
     TrancheCondition,
     TranchePlanItem,
-)
-from grants.agreements.models import (  # noqa: F401
-    GrantState,
-    Grant,
-    GrantBudgetLine,
-    Amendment,
+    Translated,
 )
 from grants.disbursement.models import (  # noqa: F401
     ExchangeRate,
-    TrancheState,
-    Tranche,
     Payment,
+    Tranche,
+    TrancheState,
 )

@@ -13,6 +13,7 @@ the preview → `import_confirm` (all or nothing). When the preview found no err
 importer allows it (organisations), the confirmation saves the rows the preview checked after
 re-checking, in one query, only what may have changed since (an identifier registered
 meanwhile); otherwise it imports the stored file again with every check."""
+
 import csv
 import io
 import json
@@ -22,6 +23,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.utils import timezone
@@ -30,13 +32,11 @@ from django.utils.translation import gettext_lazy
 from import_export.formats.base_formats import XLSX
 from import_export.results import Result, RowResult
 from tablib import Dataset
-from grants.calls.models import Programme
-from reporting.data.resources import ExchangeRateImport, MAX_ROWS, OrganisationImport, ReviewerImport
 
+from grants.calls.models import Programme
+from reporting.data.resources import MAX_ROWS, ExchangeRateImport, OrganisationImport, ReviewerImport
 
 MAX_BYTES = 10 * 1024 * 1024
-
-
 
 
 PENDING_SECONDS = 24 * 3600  # a preview can be confirmed for a day
@@ -52,14 +52,27 @@ class Importer:
 
 
 IMPORTERS = {
-    "organisations": Importer(gettext_lazy("Organisations"), OrganisationImport, "reporting.import_organisations",
-                              example="legal_name,country,org_type,registration_id,website\n"
-                                      "Центр протидії корупції,UA,ngo,UA-EDR-35960913,https://antac.org.ua\n"),
-    "reviewers": Importer(gettext_lazy("Reviewers"), ReviewerImport, "reporting.import_reviewers", needs_programme=True,
-                          example="email,full_name,language,expertise,languages,countries\n"
-                                  "anna@example.org,Anna Hovhannisyan,hy,public procurement;open data,hy;en;ru,AM\n"),
-    "exchange_rates": Importer(gettext_lazy("Exchange rates"), ExchangeRateImport, "reporting.import_exchange_rates",
-                               example="month,currency,rate,base\n2026-03,UAH,45.1234,EUR\n2026-03,AMD,420.15,EUR\n"),
+    "organisations": Importer(
+        gettext_lazy("Organisations"),
+        OrganisationImport,
+        "reporting.import_organisations",
+        example="legal_name,country,org_type,registration_id,website\n"
+        "Центр протидії корупції,UA,ngo,UA-EDR-35960913,https://antac.org.ua\n",
+    ),
+    "reviewers": Importer(
+        gettext_lazy("Reviewers"),
+        ReviewerImport,
+        "reporting.import_reviewers",
+        needs_programme=True,
+        example="email,full_name,language,expertise,languages,countries\n"
+        "anna@example.org,Anna Hovhannisyan,hy,public procurement;open data,hy;en;ru,AM\n",
+    ),
+    "exchange_rates": Importer(
+        gettext_lazy("Exchange rates"),
+        ExchangeRateImport,
+        "reporting.import_exchange_rates",
+        example="month,currency,rate,base\n2026-03,UAH,45.1234,EUR\n2026-03,AMD,420.15,EUR\n",
+    ),
 }
 
 
@@ -127,8 +140,9 @@ def _importer(actor, kind: str, programme_id=None):
     return spec, context
 
 
-def import_run(*, actor, kind: str, content: bytes, filename: str = "import.csv", dry_run: bool, programme_id=None,
-               keep=None) -> Result:
+def import_run(
+    *, actor, kind: str, content: bytes, filename: str = "import.csv", dry_run: bool, programme_id=None, keep=None
+) -> Result:
     spec, context = _importer(actor, kind, programme_id)
     dataset = import_dataset(content, filename)
     resource = spec.resource(**context)
@@ -141,8 +155,9 @@ def import_run(*, actor, kind: str, content: bytes, filename: str = "import.csv"
 def import_preview(*, actor, kind: str, content: bytes, filename: str, programme_id=None) -> tuple[str, Result]:
     """Check a file without saving anything; keep it under a token for `import_confirm`."""
     kept = {}
-    result = import_run(actor=actor, kind=kind, content=content, filename=filename, dry_run=True, programme_id=programme_id,
-                        keep=kept)
+    result = import_run(
+        actor=actor, kind=kind, content=content, filename=filename, dry_run=True, programme_id=programme_id, keep=kept
+    )
     token = secrets.token_urlsafe(18)
     root = imports_root()
     stale = time.time() - PENDING_SECONDS
@@ -150,10 +165,20 @@ def import_preview(*, actor, kind: str, content: bytes, filename: str, programme
         if old.stat().st_mtime < stale:
             old.unlink(missing_ok=True)
     (root / f"{token}.data").write_bytes(content)
-    (root / f"{token}.json").write_text(json.dumps({
-        "user": actor.pk, "kind": kind, "filename": os.path.basename(filename), "programme": programme_id,
-        "at": timezone.now().isoformat(), "total": result.total_rows, "skip": import_summary(result)["skip"],
-        "checked": kept.get("checked")}))
+    (root / f"{token}.json").write_text(
+        json.dumps(
+            {
+                "user": actor.pk,
+                "kind": kind,
+                "filename": os.path.basename(filename),
+                "programme": programme_id,
+                "at": timezone.now().isoformat(),
+                "total": result.total_rows,
+                "skip": import_summary(result)["skip"],
+                "checked": kept.get("checked"),
+            }
+        )
+    )
     return token, result
 
 
@@ -185,8 +210,14 @@ def import_confirm(*, actor, token: str) -> Result:
             result.totals[RowResult.IMPORT_TYPE_SKIP] = meta["skip"] + now_existing
     if result is None:
         content = (root / f"{token}.data").read_bytes()
-        result = import_run(actor=actor, kind=meta["kind"], content=content, filename=meta["filename"], dry_run=False,
-                            programme_id=meta.get("programme"))
+        result = import_run(
+            actor=actor,
+            kind=meta["kind"],
+            content=content,
+            filename=meta["filename"],
+            dry_run=False,
+            programme_id=meta.get("programme"),
+        )
     if not result.has_validation_errors() and not result.has_errors():
         for suffix in (".data", ".json"):
             (root / f"{token}{suffix}").unlink(missing_ok=True)
@@ -195,9 +226,13 @@ def import_confirm(*, actor, token: str) -> Result:
 
 def import_summary(result: Result) -> dict:
     totals = result.totals
-    return {"new": totals.get(RowResult.IMPORT_TYPE_NEW, 0), "update": totals.get(RowResult.IMPORT_TYPE_UPDATE, 0),
-            "skip": totals.get(RowResult.IMPORT_TYPE_SKIP, 0), "invalid": totals.get(RowResult.IMPORT_TYPE_INVALID, 0),
-            "total": result.total_rows}
+    return {
+        "new": totals.get(RowResult.IMPORT_TYPE_NEW, 0),
+        "update": totals.get(RowResult.IMPORT_TYPE_UPDATE, 0),
+        "skip": totals.get(RowResult.IMPORT_TYPE_SKIP, 0),
+        "invalid": totals.get(RowResult.IMPORT_TYPE_INVALID, 0),
+        "total": result.total_rows,
+    }
 
 
 def import_errors(result: Result, limit: int = 500) -> list[dict]:

@@ -5,6 +5,7 @@ Only what an award makes public goes out: grant number, title, summary, amounts,
 grantee's legal name, identifier and country, the funders. Nothing of the application's answers,
 reviews or bank details.
 """
+
 import csv
 import io
 from datetime import date
@@ -16,18 +17,23 @@ from django.utils import timezone
 from lxml import etree
 
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
-from grants.calls.models import Call, CallState, Contribution
-from grants.agreements.models import Grant, GrantState
-from grants.disbursement.models import Payment
 from core.spreadsheet import cell_safe
+from grants.agreements.models import Grant, GrantState
+from grants.calls.models import Call, CallState, Contribution
+from grants.disbursement.models import Payment
 
 PUBLIC_CALL_STATES = [CallState.DECIDED, CallState.ARCHIVED]
 COUNTRY_NAMES = dict(PROGRAMME_COUNTRY_CHOICES)
 SCHEMA_VERSION = "1.4"
 IATI_VERSION = "2.03"
 # IATI activity status: 2 implementation, 3 finalisation, 4 closed, 5 cancelled
-ACTIVITY_STATUS = {GrantState.DRAFT: "1", GrantState.ACTIVE: "2", GrantState.SUSPENDED: "2", GrantState.CLOSED: "4",
-                   GrantState.TERMINATED: "5"}
+ACTIVITY_STATUS = {
+    GrantState.DRAFT: "1",
+    GrantState.ACTIVE: "2",
+    GrantState.SUSPENDED: "2",
+    GrantState.CLOSED: "4",
+    GrantState.TERMINATED: "5",
+}
 
 
 def publisher_prefix() -> str:
@@ -36,8 +42,7 @@ def publisher_prefix() -> str:
 
 
 def public_calls():
-    return (Call.objects.filter(state__in=PUBLIC_CALL_STATES).select_related("programme")
-            .order_by("-deadline", "code"))
+    return Call.objects.filter(state__in=PUBLIC_CALL_STATES).select_related("programme").order_by("-deadline", "code")
 
 
 def public_call(programme_code: str, call_code: str) -> Call:
@@ -46,14 +51,19 @@ def public_call(programme_code: str, call_code: str) -> Call:
 
 
 def public_grants(call: Call):
-    return (Grant.objects.filter(call=call).select_related("organisation", "application")
-            .prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("paid_on", "pk")))
-            .order_by("number"))
+    return (
+        Grant.objects.filter(call=call)
+        .select_related("organisation", "application")
+        .prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("paid_on", "pk")))
+        .order_by("number")
+    )
 
 
 def _funders(call: Call) -> list[dict]:
     funders = []
-    for contribution in Contribution.objects.filter(programme_id=call.programme_id).select_related("donor").order_by("donor__name"):
+    for contribution in (
+        Contribution.objects.filter(programme_id=call.programme_id).select_related("donor").order_by("donor__name")
+    ):
         donor = contribution.donor
         funders.append({"id": donor.identifier or f"360G-{publisher_prefix()}-donor-{donor.pk}", "name": donor.name})
     return funders
@@ -96,13 +106,25 @@ def grants_360(call: Call) -> list[dict]:
             "amountAppliedFor": _number(grant.application.requested_amount or grant.amount_awarded),
             "amountDisbursed": _number(disbursed),
             "awardDate": _award_date(grant).isoformat(),
-            "plannedDates": [{"startDate": grant.starts_on.isoformat(), "endDate": grant.ends_on.isoformat(),
-                              "duration": _months(grant.starts_on, grant.ends_on)}],
-            "recipientOrganization": [{"id": org.registration_id, "name": org.legal_name,
-                                       "addressCountry": str(COUNTRY_NAMES.get(org.country, org.country))}],
+            "plannedDates": [
+                {
+                    "startDate": grant.starts_on.isoformat(),
+                    "endDate": grant.ends_on.isoformat(),
+                    "duration": _months(grant.starts_on, grant.ends_on),
+                }
+            ],
+            "recipientOrganization": [
+                {
+                    "id": org.registration_id,
+                    "name": org.legal_name,
+                    "addressCountry": str(COUNTRY_NAMES.get(org.country, org.country)),
+                }
+            ],
             "fundingOrganization": funders,
             "grantProgramme": [{"code": f"{programme.code}-{call.code}", "title": call.title}],
-            "beneficiaryLocation": [{"name": str(COUNTRY_NAMES.get(org.country, org.country)), "countryCode": org.country}],
+            "beneficiaryLocation": [
+                {"name": str(COUNTRY_NAMES.get(org.country, org.country)), "countryCode": org.country}
+            ],
             "fromOpenCall": "Yes",
             "dateModified": timezone.now().replace(microsecond=0).isoformat(),
         }
@@ -187,13 +209,17 @@ def iati_activities(call: Call) -> bytes:
     root = etree.Element("iati-activities", version=IATI_VERSION, **{"generated-datetime": now})
     for grant in public_grants(call):
         org = grant.organisation
-        activity = etree.SubElement(root, "iati-activity", **{"last-updated-datetime": now, "default-currency": grant.currency})
+        activity = etree.SubElement(
+            root, "iati-activity", **{"last-updated-datetime": now, "default-currency": grant.currency}
+        )
         activity.set(XML_LANG, "en")
         etree.SubElement(activity, "iati-identifier").text = f"{reporting_ref}-{grant.number}"
         reporting = etree.SubElement(activity, "reporting-org", ref=reporting_ref, type="40")
         etree.SubElement(reporting, "narrative").text = reporting_name
         _narrative(activity, "title", grant.title)
-        description = _narrative(activity, "description", (grant.application.summary if grant.application_id else "") or grant.title)
+        description = _narrative(
+            activity, "description", (grant.application.summary if grant.application_id else "") or grant.title
+        )
         description.set("type", "1")
         for funder in funders:
             participant = etree.SubElement(activity, "participating-org", ref=funder["id"], role="1", type="40")
@@ -207,8 +233,15 @@ def iati_activities(call: Call) -> bytes:
         award = _award_date(grant).isoformat()
         _transaction(activity, "2", award, grant.amount_awarded, grant.currency, org)
         for payment in grant.payments.all():
-            _transaction(activity, "3", payment.paid_on.isoformat(), payment.amount_programme_currency, grant.currency, org,
-                         ref=payment.bank_reference and f"{grant.number}-T{payment.tranche_id}")
+            _transaction(
+                activity,
+                "3",
+                payment.paid_on.isoformat(),
+                payment.amount_programme_currency,
+                grant.currency,
+                org,
+                ref=payment.bank_reference and f"{grant.number}-T{payment.tranche_id}",
+            )
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 

@@ -13,9 +13,11 @@ the preview → `import_confirm` (all or nothing). When the preview found no err
 importer allows it (organisations), the confirmation saves the rows the preview checked after
 re-checking, in one query, only what may have changed since (an identifier registered
 meanwhile); otherwise it imports the stored file again with every check."""
+
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -25,15 +27,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import resources
 from import_export.results import Result, RowResult
+
 from accounts.models import Organisation, OrganisationType, ProgrammeRole
 from accounts.orgid import REGISTRIES, orgid_validate
 from accounts.roles import roles_forget
 from applications.review.models import ReviewerProfile
 from audit.services import audit_record
-from grants.disbursement.selectors import exchange_rates_used
 from grants.calls.models import CURRENCIES
 from grants.disbursement.models import ExchangeRate
-
+from grants.disbursement.selectors import exchange_rates_used
 
 MAX_ROWS = 50000
 
@@ -69,8 +71,15 @@ class SetwiseResource(resources.Resource):
         if index is None:
             return result
         pairs = list(index.items())
-        rows = [{key: ((v.strip() if v.__class__ is str else _cell(v)) if (v := data_row[i]) is not None else "")
-                 if i is not None else "" for key, i in pairs} for data_row in dataset]
+        rows = [
+            {
+                key: ((v.strip() if v.__class__ is str else _cell(v)) if (v := data_row[i]) is not None else "")
+                if i is not None
+                else ""
+                for key, i in pairs
+            }
+            for data_row in dataset
+        ]
         self.load_existing(rows)
         seen = set()
         valid = []
@@ -119,9 +128,14 @@ class SetwiseResource(resources.Resource):
                 missing.append(key)
             index[key] = i
         if missing:
-            result.append_invalid_row(0, {}, ValidationError(
-                _("The file has no column %(columns)s. The first row must name the columns: %(expected)s.")
-                % {"columns": ", ".join(missing), "expected": ", ".join(k for k, _l, _r in self.columns)}))
+            result.append_invalid_row(
+                0,
+                {},
+                ValidationError(
+                    _("The file has no column %(columns)s. The first row must name the columns: %(expected)s.")
+                    % {"columns": ", ".join(missing), "expected": ", ".join(k for k, _l, _r in self.columns)}
+                ),
+            )
             return None
         return index
 
@@ -145,12 +159,19 @@ def existing_values(model, field_name: str, values) -> set:
     if connection.vendor == "postgresql":
         column = model._meta.get_field(field_name).column
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {connection.ops.quote_name(column)} FROM {connection.ops.quote_name(model._meta.db_table)} "
-                           f"WHERE {connection.ops.quote_name(column)} = ANY(%s)", [values])
+            cursor.execute(
+                f"SELECT {connection.ops.quote_name(column)} FROM {connection.ops.quote_name(model._meta.db_table)} "
+                f"WHERE {connection.ops.quote_name(column)} = ANY(%s)",
+                [values],
+            )
             return {row[0] for row in cursor.fetchall()}
     found = set()
     for start in range(0, len(values), 500):  # SQLite's limit on query parameters
-        found.update(model.objects.filter(**{f"{field_name}__in": values[start:start + 500]}).values_list(field_name, flat=True))
+        found.update(
+            model.objects.filter(**{f"{field_name}__in": values[start : start + 500]}).values_list(
+                field_name, flat=True
+            )
+        )
     return found
 
 
@@ -167,8 +188,10 @@ def _cell(value) -> str:
 ORG_TYPES = set(OrganisationType.values)
 
 
-ORGID_PATTERNS = {country: re.compile(re.escape(prefix) + "-(?:" + pattern + ")")
-                  for country, (prefix, pattern, _example, _what) in REGISTRIES.items()}
+ORGID_PATTERNS = {
+    country: re.compile(re.escape(prefix) + "-(?:" + pattern + ")")
+    for country, (prefix, pattern, _example, _what) in REGISTRIES.items()
+}
 
 
 SPACES = re.compile(r"\s+")
@@ -199,8 +222,9 @@ class OrganisationImport(SetwiseResource):
     def load_existing(self, rows):
         for r in rows:  # normalised once, used by the lookup and the checks
             r["_registration_id"] = SPACES.sub("", r["registration_id"]).upper()
-        self.existing = existing_values(Organisation, "registration_id",
-                                        {r["_registration_id"] for r in rows if r["_registration_id"]})
+        self.existing = existing_values(
+            Organisation, "registration_id", {r["_registration_id"] for r in rows if r["_registration_id"]}
+        )
 
     def clean_row(self, values):
         errors = None
@@ -254,11 +278,24 @@ class OrganisationImport(SetwiseResource):
 
     def save(self, cleaned, actor):
         created = Organisation.objects.bulk_create(
-            [Organisation(legal_name=legal_name, country=country, org_type=org_type, registration_id=registration_id,
-                          website=website) for legal_name, country, org_type, registration_id, website in cleaned],
-            batch_size=BATCH)
-        audit_record(actor=actor, action="organisations_import", object_type="accounts.organisation",
-                     data={"count": len(created), "registration_ids": [o.registration_id for o in created]})
+            [
+                Organisation(
+                    legal_name=legal_name,
+                    country=country,
+                    org_type=org_type,
+                    registration_id=registration_id,
+                    website=website,
+                )
+                for legal_name, country, org_type, registration_id, website in cleaned
+            ],
+            batch_size=BATCH,
+        )
+        audit_record(
+            actor=actor,
+            action="organisations_import",
+            object_type="accounts.organisation",
+            data={"count": len(created), "registration_ids": [o.registration_id for o in created]},
+        )
 
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
@@ -287,8 +324,13 @@ class ReviewerImport(SetwiseResource):
         users = get_user_model().objects.filter(email__in=emails)
         self.users = {u.email: u for u in users}
         self.profiles = {p.user_id: p for p in ReviewerProfile.objects.filter(user__in=list(self.users.values()))}
-        self.roles = set(ProgrammeRole.objects.filter(programme=self.context["programme"], role=ProgrammeRole.Role.REVIEWER,
-                                                      user__in=list(self.users.values())).values_list("user_id", flat=True))
+        self.roles = set(
+            ProgrammeRole.objects.filter(
+                programme=self.context["programme"],
+                role=ProgrammeRole.Role.REVIEWER,
+                user__in=list(self.users.values()),
+            ).values_list("user_id", flat=True)
+        )
 
     def clean_row(self, values):
         errors = {}
@@ -313,9 +355,19 @@ class ReviewerImport(SetwiseResource):
         import_type = RowResult.IMPORT_TYPE_NEW if user is None else RowResult.IMPORT_TYPE_UPDATE
         if user is not None and user.pk in self.roles and user.pk in self.profiles:
             import_type = RowResult.IMPORT_TYPE_SKIP
-        return import_type, email, {"email": email, "full_name": full_name, "language": language, "user": user,
-                                    "expertise": _split(values.get("expertise")),
-                                    "languages": [x.lower() for x in _split(values.get("languages"))], "countries": countries}
+        return (
+            import_type,
+            email,
+            {
+                "email": email,
+                "full_name": full_name,
+                "language": language,
+                "user": user,
+                "expertise": _split(values.get("expertise")),
+                "languages": [x.lower() for x in _split(values.get("languages"))],
+                "countries": countries,
+            },
+        )
 
     def save(self, cleaned, actor):
         User = get_user_model()
@@ -335,8 +387,14 @@ class ReviewerImport(SetwiseResource):
         for row in cleaned:
             profile = self.profiles.get(row["user"].pk)
             if profile is None:
-                profiles_new.append(ReviewerProfile(user=row["user"], expertise=row["expertise"], languages=row["languages"],
-                                                    countries=row["countries"]))
+                profiles_new.append(
+                    ReviewerProfile(
+                        user=row["user"],
+                        expertise=row["expertise"],
+                        languages=row["languages"],
+                        countries=row["countries"],
+                    )
+                )
             else:
                 profile.expertise = row["expertise"] or profile.expertise
                 profile.languages = row["languages"] or profile.languages
@@ -347,12 +405,21 @@ class ReviewerImport(SetwiseResource):
         programme = self.context["programme"]
         ProgrammeRole.objects.bulk_create(
             [ProgrammeRole(user=row["user"], programme=programme, role=ProgrammeRole.Role.REVIEWER) for row in cleaned],
-            ignore_conflicts=True, batch_size=BATCH)
+            ignore_conflicts=True,
+            batch_size=BATCH,
+        )
         for row in cleaned:
             roles_forget(row["user"])
-        audit_record(actor=actor, action="reviewers_import", obj=programme,
-                     data={"count": len(cleaned), "created": [u.email for u in new_users],
-                           "reviewers": [row["email"] for row in cleaned]})
+        audit_record(
+            actor=actor,
+            action="reviewers_import",
+            obj=programme,
+            data={
+                "count": len(cleaned),
+                "created": [u.email for u in new_users],
+                "reviewers": [row["email"] for row in cleaned],
+            },
+        )
 
 
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?")
@@ -415,8 +482,14 @@ class ExchangeRateImport(SetwiseResource):
         if current is not None and current.rate == rate:
             return RowResult.IMPORT_TYPE_SKIP, (f"{month:%Y-%m}", base, currency), None
         if current is not None and (month, currency) in self.used:
-            raise ValidationError({"rate": [_("Payments already used the %(currency)s rate of %(month)s; it can no "
-                                              "longer change.") % {"currency": currency, "month": month.strftime("%m/%Y")}]})
+            raise ValidationError(
+                {
+                    "rate": [
+                        _("Payments already used the %(currency)s rate of %(month)s; it can no longer change.")
+                        % {"currency": currency, "month": month.strftime("%m/%Y")}
+                    ]
+                }
+            )
         import_type = RowResult.IMPORT_TYPE_NEW if current is None else RowResult.IMPORT_TYPE_UPDATE
         return import_type, (f"{month:%Y-%m}", base, currency), {"key": key, "rate": rate, "current": current}
 
@@ -425,8 +498,15 @@ class ExchangeRateImport(SetwiseResource):
         for row in cleaned:
             month, base, currency = row["key"]
             current = row["current"]
-            record.append({"month": f"{month:%Y-%m}", "base": base, "currency": currency, "rate": str(row["rate"]),
-                           "before": str(current.rate) if current else None})
+            record.append(
+                {
+                    "month": f"{month:%Y-%m}",
+                    "base": base,
+                    "currency": currency,
+                    "rate": str(row["rate"]),
+                    "before": str(current.rate) if current else None,
+                }
+            )
             if current is None:
                 new.append(ExchangeRate(month=month, base=base, currency=currency, rate=row["rate"], recorded_by=actor))
             else:
@@ -435,7 +515,9 @@ class ExchangeRateImport(SetwiseResource):
                 changed.append(current)
         ExchangeRate.objects.bulk_create(new, batch_size=BATCH)
         ExchangeRate.objects.bulk_update(changed, ["rate", "recorded_by"], batch_size=BATCH)
-        audit_record(actor=actor, action="exchange_rates_import", object_type="grants.exchangerate", data={"rates": record})
+        audit_record(
+            actor=actor, action="exchange_rates_import", object_type="grants.exchangerate", data={"rates": record}
+        )
 
 
 PREVIEW_ROWS = 200

@@ -1,5 +1,6 @@
 """Background work of exports. A task takes ids (JSON arguments), reloads what it needs and calls
 the service, which is idempotent, so a redelivered task (acks_late) does no harm."""
+
 from celery import shared_task
 
 from reporting.data import exports

@@ -1,4 +1,5 @@
 """Exports, imports, the PDFs of one application or grant, and open data (public)."""
+
 from django.urls import path
 
 from reporting.data import views
@@ -17,9 +18,15 @@ urlpatterns = [
     path("reporting/imports/exchange-rates/", views.import_exchange_rates, name="import_exchange_rates"),
     path("reporting/imports/<slug:kind>/example.csv", views.import_example, name="import_example"),
     path("open-data/", views.opendata_index, name="opendata_index"),
-    path("open-data/<slug:programme_code>/<slug:call_code>/360giving.json", views.opendata_360_json,
-         name="opendata_360_json"),
-    path("open-data/<slug:programme_code>/<slug:call_code>/360giving.csv", views.opendata_360_csv,
-         name="opendata_360_csv"),
+    path(
+        "open-data/<slug:programme_code>/<slug:call_code>/360giving.json",
+        views.opendata_360_json,
+        name="opendata_360_json",
+    ),
+    path(
+        "open-data/<slug:programme_code>/<slug:call_code>/360giving.csv",
+        views.opendata_360_csv,
+        name="opendata_360_csv",
+    ),
     path("open-data/<slug:programme_code>/<slug:call_code>/iati.xml", views.opendata_iati, name="opendata_iati"),
 ]

@@ -1,4 +1,5 @@
 """Exports, imports, open data and the PDFs of one application or grant."""
+
 import json
 
 from django.contrib import messages
@@ -14,15 +15,14 @@ from accounts.roles import MANAGER, organisation_roles, programme_ids
 from applications.models import ApplicationState
 from applications.visibility import application_list_visible
 from core.forms import form_errors_add
-from grants.calls.models import Call, Programme
 from grants.agreements.models import Grant
-
-from reporting.data.resources import PREVIEW_ROWS
+from grants.calls.models import Call, Programme
 from reporting.data import exports, imports, opendata
-from reporting.grantee import selectors
 from reporting.data.forms import ImportForm
 from reporting.data.models import ExportJob
+from reporting.data.resources import PREVIEW_ROWS
 from reporting.donor.pdf.documents import application_pdf, grant_summary_pdf
+from reporting.grantee import selectors
 
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
@@ -34,15 +34,24 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 
 # --- PDFs of one application and one grant ----------------------------------------------------------
 
+
 @login_required
 def application_pdf_view(request, pk):
-    application = (application_list_visible(request.user).select_related("call", "call__programme", "organisation")
-                   .exclude(state=ApplicationState.DRAFT).filter(pk=pk).first())
+    application = (
+        application_list_visible(request.user)
+        .select_related("call", "call__programme", "organisation")
+        .exclude(state=ApplicationState.DRAFT)
+        .filter(pk=pk)
+        .first()
+    )
     if application is None:
         raise Http404
     user = request.user
-    sees_identity = (user.is_superuser or application.organisation_id in organisation_roles(user)
-                     or application.call.programme_id in programme_ids(user, MANAGER))
+    sees_identity = (
+        user.is_superuser
+        or application.organisation_id in organisation_roles(user)
+        or application.call.programme_id in programme_ids(user, MANAGER)
+    )
     blind = application.call.blind_review and not sees_identity
     return _pdf(application_pdf(application, blind=blind), f"{application.reference or application.pk}.pdf")
 
@@ -60,6 +69,7 @@ def grant_summary_pdf_view(request, pk):
 
 # --- exports ---------------------------------------------------------------------------------------
 
+
 def _filters(request) -> dict:
     return {key: request.GET.get(key) for key in ("programme", "call") if request.GET.get(key)}
 
@@ -67,11 +77,20 @@ def _filters(request) -> dict:
 @login_required
 def export_list(request):
     user = request.user
-    programmes = Programme.objects.all() if user.is_superuser else Programme.objects.filter(pk__in=list(programme_ids(user)))
-    return render(request, "reporting/export_list.html", {
-        "kinds": [(key, spec.label) for key, spec in exports.EXPORTS.items()], "programmes": programmes,
-        "filters": _filters(request), "jobs": ExportJob.objects.filter(user=user)[:20],
-        "background_rows": exports.BACKGROUND_ROWS})
+    programmes = (
+        Programme.objects.all() if user.is_superuser else Programme.objects.filter(pk__in=list(programme_ids(user)))
+    )
+    return render(
+        request,
+        "reporting/export_list.html",
+        {
+            "kinds": [(key, spec.label) for key, spec in exports.EXPORTS.items()],
+            "programmes": programmes,
+            "filters": _filters(request),
+            "jobs": ExportJob.objects.filter(user=user)[:20],
+            "background_rows": exports.BACKGROUND_ROWS,
+        },
+    )
 
 
 @login_required
@@ -83,8 +102,9 @@ def export_download(request, kind, file_format):
         raise Http404
     total = exports.export_count(request.user, kind, filters)
     if total > exports.BACKGROUND_ROWS:
-        job = exports.export_job_request(actor=request.user, kind=kind, file_format=file_format, filters=filters,
-                                         rows_total=total)
+        job = exports.export_job_request(
+            actor=request.user, kind=kind, file_format=file_format, filters=filters, rows_total=total
+        )
         messages.info(request, _("This export has %(n)s rows: it is prepared in the background.") % {"n": total})
         return redirect("data:export_job", pk=job.pk)
     content = exports.export_render(request.user, kind, file_format, filters)
@@ -99,10 +119,16 @@ def export_job(request, pk):
     if job is None:
         raise Http404
     template = "reporting/_export_job_status.html" if request.htmx else "reporting/export_job.html"
-    return render(request, template, {
-        "job": job, "label": exports.EXPORTS[job.kind].label if job.kind in exports.EXPORTS else job.kind,
-        "in_progress": job.state in (ExportJob.State.QUEUED, ExportJob.State.RUNNING),
-        "percent": int(job.rows_done * 100 / job.rows_total) if job.rows_total else 0})
+    return render(
+        request,
+        template,
+        {
+            "job": job,
+            "label": exports.EXPORTS[job.kind].label if job.kind in exports.EXPORTS else job.kind,
+            "in_progress": job.state in (ExportJob.State.QUEUED, ExportJob.State.RUNNING),
+            "percent": int(job.rows_done * 100 / job.rows_total) if job.rows_total else 0,
+        },
+    )
 
 
 @login_required
@@ -111,11 +137,16 @@ def export_job_download(request, pk):
         job, path = exports.export_job_file(request.user, pk)
     except ExportJob.DoesNotExist:
         raise Http404
-    return FileResponse(open(path, "rb"), as_attachment=True, filename=exports.export_filename(job.kind, job.file_format),
-                        content_type=exports.FORMATS[job.file_format])
+    return FileResponse(
+        open(path, "rb"),
+        as_attachment=True,
+        filename=exports.export_filename(job.kind, job.file_format),
+        content_type=exports.FORMATS[job.file_format],
+    )
 
 
 # --- imports ------------------------------------------------------------------------------------------
+
 
 def _import_programmes(user):
     if user.is_superuser:
@@ -127,13 +158,20 @@ def import_view(request, kind):
     """Upload → preview (row errors, nothing saved) → confirm."""
     spec = imports.IMPORTERS[kind]
     user = request.user
-    allowed = (user.has_perm("reporting.import_reviewers_any") if spec.needs_programme else user.has_perm(spec.permission))
+    allowed = (
+        user.has_perm("reporting.import_reviewers_any") if spec.needs_programme else user.has_perm(spec.permission)
+    )
     if not allowed:
         raise Http404
     programmes = _import_programmes(user) if spec.needs_programme else None
     form = ImportForm(programmes=programmes)
-    context = {"kind": kind, "spec": spec, "columns": spec.resource.columns, "form": form,
-               "url_name": f"data:import_{kind}"}
+    context = {
+        "kind": kind,
+        "spec": spec,
+        "columns": spec.resource.columns,
+        "form": form,
+        "url_name": f"data:import_{kind}",
+    }
     if request.method == "POST" and request.POST.get("action") == "confirm":
         token = request.POST.get("token", "")
         try:
@@ -145,7 +183,9 @@ def import_view(request, kind):
             raise Http404
         summary = imports.import_summary(result)
         if result.has_validation_errors() or result.has_errors():
-            context.update(result=result, summary=summary, errors=imports.import_errors(result), token=token, stale=True)
+            context.update(
+                result=result, summary=summary, errors=imports.import_errors(result), token=token, stale=True
+            )
             return render(request, "reporting/import.html", context, status=400)
         messages.success(request, _("Imported: %(new)s new, %(update)s updated, %(skip)s unchanged.") % summary)
         return redirect(f"data:import_{kind}")
@@ -156,16 +196,27 @@ def import_view(request, kind):
             upload = form.cleaned_data["file"]
             programme = form.cleaned_data.get("programme")
             try:
-                token, result = imports.import_preview(actor=user, kind=kind, content=upload.read(), filename=upload.name,
-                                                       programme_id=programme.pk if programme else None)
+                token, result = imports.import_preview(
+                    actor=user,
+                    kind=kind,
+                    content=upload.read(),
+                    filename=upload.name,
+                    programme_id=programme.pk if programme else None,
+                )
             except ValidationError as exc:
                 form_errors_add(form, exc)
             except PermissionDenied:
                 form.add_error("programme", _("You may not import reviewers for this programme."))
             else:
                 preview = [(n, row) for n, row in enumerate(result.rows[:PREVIEW_ROWS], start=1)]
-                context.update(result=result, summary=imports.import_summary(result), errors=imports.import_errors(result),
-                               token=token, preview=preview, headers=[key for key, _l, _r in spec.resource.columns])
+                context.update(
+                    result=result,
+                    summary=imports.import_summary(result),
+                    errors=imports.import_errors(result),
+                    token=token,
+                    preview=preview,
+                    headers=[key for key, _l, _r in spec.resource.columns],
+                )
                 return render(request, "reporting/import.html", context)
         return render(request, "reporting/import.html", context, status=400)
     return render(request, "reporting/import.html", context)
@@ -196,6 +247,7 @@ def import_example(request, kind):
 
 
 # --- open data (public) ----------------------------------------------------------------------------------
+
 
 def opendata_index(request):
     calls = list(opendata.public_calls())
@@ -236,4 +288,3 @@ def opendata_iati(request, programme_code, call_code):
     response = HttpResponse(opendata.iati_activities(call), content_type="application/xml; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="iati-{programme_code}-{call_code}.xml"'
     return _open(response)
-

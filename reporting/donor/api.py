@@ -1,12 +1,14 @@
 """API of grantee reports and donor reports. Same selectors and services as the pages: 404 when
 the caller may not see the object, 403 when the role forbids the act, 409 when the state does
 (or when an autosave is based on an older version)."""
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+
 from grants.calls.models import Programme
 from reporting.donor import services as donor_reports
 from reporting.donor.models import DonorReport, DonorReportState
@@ -19,11 +21,38 @@ class DonorReportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DonorReport
-        fields = ["id", "programme", "programme_code", "period_start", "period_end", "language", "state", "progress",
-                  "attempts", "pages", "error", "requested_at", "started_at", "finished_at", "download_url",
-                  "available_transitions"]
-        read_only_fields = ["id", "programme_code", "state", "progress", "attempts", "pages", "error", "requested_at",
-                            "started_at", "finished_at", "download_url", "available_transitions"]
+        fields = [
+            "id",
+            "programme",
+            "programme_code",
+            "period_start",
+            "period_end",
+            "language",
+            "state",
+            "progress",
+            "attempts",
+            "pages",
+            "error",
+            "requested_at",
+            "started_at",
+            "finished_at",
+            "download_url",
+            "available_transitions",
+        ]
+        read_only_fields = [
+            "id",
+            "programme_code",
+            "state",
+            "progress",
+            "attempts",
+            "pages",
+            "error",
+            "requested_at",
+            "started_at",
+            "finished_at",
+            "download_url",
+            "available_transitions",
+        ]
 
     def get_download_url(self, report) -> str | None:
         if report.state != DonorReportState.READY:
@@ -32,12 +61,16 @@ class DonorReportSerializer(serializers.ModelSerializer):
 
     def get_available_transitions(self, report) -> list[str]:
         user = self.context["request"].user
-        return ["retry"] if report.state == DonorReportState.FAILED and user.has_perm(
-            "reporting.request_donor_report", report) else []
+        return (
+            ["retry"]
+            if report.state == DonorReportState.FAILED and user.has_perm("reporting.request_donor_report", report)
+            else []
+        )
 
 
-class DonorReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                         viewsets.GenericViewSet):
+class DonorReportViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """Donor reports of the programmes the caller funds or manages. POST creates a request (the
     PDF is generated in the background: follow `state` and `progress`); POST …/retry/ queues a
     failed one again; `download_url` appears once the report is ready."""
@@ -57,9 +90,13 @@ class DonorReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         if not request.user.has_perm("reporting.view_donor_report", programme):
             # a programme the caller may not see reads as one that does not exist
             return Response({"programme": [_("Not found.")]}, status=status.HTTP_400_BAD_REQUEST)
-        report = donor_reports.donor_report_request(actor=request.user, programme_id=programme.pk,
-                                                    period_start=data["period_start"], period_end=data["period_end"],
-                                                    language=data.get("language") or "en")
+        report = donor_reports.donor_report_request(
+            actor=request.user,
+            programme_id=programme.pk,
+            period_start=data["period_start"],
+            period_end=data["period_end"],
+            language=data.get("language") or "en",
+        )
         report = self.get_queryset().get(pk=report.pk)
         return Response(self.get_serializer(report).data, status=status.HTTP_201_CREATED)
 

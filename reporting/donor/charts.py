@@ -3,9 +3,11 @@
 The same drawings go into the PDF and, rendered as SVG, onto the donor dashboard. Labels are
 plain strings (reportlab.graphics never parses markup), shortened to fit.
 """
+
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from reportlab.graphics import renderSVG
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.piecharts import Pie
@@ -14,10 +16,10 @@ from reportlab.lib import colors
 
 from reporting.donor.figures import FUNNEL_STAGES, ProgrammeFigures
 from reporting.donor.pdf.base import FONT, FONT_BOLD, fonts_register, shorten
-from reportlab.graphics import renderSVG
 
-PALETTE = [colors.HexColor(c) for c in ("#0b5cad", "#f0b400", "#1f7a3a", "#b00020", "#6b4fa0", "#2a9fb5", "#d9782d",
-                                        "#5b6675")]
+PALETTE = [
+    colors.HexColor(c) for c in ("#0b5cad", "#f0b400", "#1f7a3a", "#b00020", "#6b4fa0", "#2a9fb5", "#d9782d", "#5b6675")
+]
 WIDTH, HEIGHT = 480, 220
 
 
@@ -26,8 +28,17 @@ def _title(drawing: Drawing, text: str):
 
 
 def _empty(drawing: Drawing):
-    drawing.add(String(drawing.width / 2, drawing.height / 2, _("No data yet"), fontName=FONT, fontSize=9,
-                       textAnchor="middle", fillColor=colors.grey))
+    drawing.add(
+        String(
+            drawing.width / 2,
+            drawing.height / 2,
+            _("No data yet"),
+            fontName=FONT,
+            fontSize=9,
+            textAnchor="middle",
+            fillColor=colors.grey,
+        )
+    )
     return drawing
 
 
@@ -90,30 +101,44 @@ def _pie(title: str, items: list[tuple[str, Decimal | int]]) -> Drawing:
     legend.x, legend.y = 240, HEIGHT - 40
     legend.fontName, legend.fontSize = FONT, 8
     legend.alignment = "right"
-    legend.colorNamePairs = [(PALETTE[i % len(PALETTE)], f"{shorten(label, 30)} ({v * 100 / total:.0f}%)")
-                             for i, (label, v) in enumerate(items)]
+    legend.colorNamePairs = [
+        (PALETTE[i % len(PALETTE)], f"{shorten(label, 30)} ({v * 100 / total:.0f}%)")
+        for i, (label, v) in enumerate(items)
+    ]
     drawing.add(legend)
     return drawing
 
 
 def funnel_chart(figures: ProgrammeFigures) -> Drawing:
     total = figures.funnel_total
-    return _bars(_("Applications: from submission to award"), [str(label) for _k, label in FUNNEL_STAGES],
-                 [(_("Applications"), total.stages() if total else [])])
+    return _bars(
+        _("Applications: from submission to award"),
+        [str(label) for _k, label in FUNNEL_STAGES],
+        [(_("Applications"), total.stages() if total else [])],
+    )
 
 
 def funnel_by_country_chart(figures: ProgrammeFigures) -> Drawing:
     rows = figures.funnel_by_country
-    return _bars(_("Applications submitted and awarded by country"), [r.label for r in rows],
-                 [(_("Submitted"), [r.submitted for r in rows]), (_("Awarded"), [r.awarded for r in rows])])
+    return _bars(
+        _("Applications submitted and awarded by country"),
+        [r.label for r in rows],
+        [(_("Submitted"), [r.submitted for r in rows]), (_("Awarded"), [r.awarded for r in rows])],
+    )
 
 
 def money_by_call_chart(figures: ProgrammeFigures) -> Drawing:
     rows = figures.money_by_call
-    return _bars(_("Envelope, commitments and disbursements by call (%(cur)s)") % {"cur": figures.currency},
-                 [r.label for r in rows],
-                 [(_("Envelope"), [r.envelope for r in rows]), (_("Committed"), [r.committed for r in rows]),
-                  (_("Disbursed"), [r.disbursed for r in rows])], money=True)
+    return _bars(
+        _("Envelope, commitments and disbursements by call (%(cur)s)") % {"cur": figures.currency},
+        [r.label for r in rows],
+        [
+            (_("Envelope"), [r.envelope for r in rows]),
+            (_("Committed"), [r.committed for r in rows]),
+            (_("Disbursed"), [r.disbursed for r in rows]),
+        ],
+        money=True,
+    )
 
 
 def commitments_by_country_chart(figures: ProgrammeFigures) -> Drawing:
@@ -137,5 +162,6 @@ def chart_svg(name: str, figures: ProgrammeFigures) -> str:
 
     svg = renderSVG.drawToString(CHARTS[name](figures))
     # reportlab names the registered fonts; browsers know the family
-    return (svg.replace(f"font-family: {FONT_BOLD}", "font-family: 'DejaVu Sans', sans-serif; font-weight: bold")
-            .replace(f"font-family: {FONT}", "font-family: 'DejaVu Sans', sans-serif"))
+    return svg.replace(
+        f"font-family: {FONT_BOLD}", "font-family: 'DejaVu Sans', sans-serif; font-weight: bold"
+    ).replace(f"font-family: {FONT}", "font-family: 'DejaVu Sans', sans-serif")

@@ -6,6 +6,7 @@ payments or reports. The period, when given, selects applications submitted in i
 awarded and payments made up to its end (commitments and disbursements are cumulative, against
 the budget) and the reports due by its end; `disbursed_in_period` counts the period alone.
 """
+
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,12 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
-from applications.models import Application, ApplicationState as S
-from grants.calls.models import Call, CallState, Contribution, Programme
+from applications.models import Application
+from applications.models import ApplicationState as S
 from grants.agreements.models import Grant
+from grants.calls.models import Call, CallState, Contribution, Programme
 from grants.disbursement.models import Payment, Tranche
-
-from reporting.grantee.models import GranteeReport, GranteeReportState as R
+from reporting.grantee.models import GranteeReport
+from reporting.grantee.models import GranteeReportState as R
 from reporting.grantee.selectors import money
 
 ZERO = Decimal("0")
@@ -68,7 +70,7 @@ def pct(part, whole) -> Decimal | None:
 
 @dataclass
 class FunnelRow:
-    key: str                # call id or country code
+    key: str  # call id or country code
     label: str
     submitted: int = 0
     eligible: int = 0
@@ -114,8 +116,8 @@ class ProgrammeFigures:
     period_end: date | None
     currency: str
     budget: Decimal
-    donors: list = field(default_factory=list)            # (name, identifier, amount, currency)
-    calls: list = field(default_factory=list)             # Call objects
+    donors: list = field(default_factory=list)  # (name, identifier, amount, currency)
+    calls: list = field(default_factory=list)  # Call objects
     envelopes: Decimal = ZERO
     committed: Decimal = ZERO
     disbursed: Decimal = ZERO
@@ -128,7 +130,7 @@ class ProgrammeFigures:
     funnel_by_country: list[FunnelRow] = field(default_factory=list)
     money_by_call: list[MoneyRow] = field(default_factory=list)
     money_by_country: list[MoneyRow] = field(default_factory=list)
-    report_status: dict = field(default_factory=dict)      # status key -> count
+    report_status: dict = field(default_factory=dict)  # status key -> count
     reports_on_time: int = 0
     reports_late: int = 0
     generated_at: object = None
@@ -162,7 +164,10 @@ class ProgrammeFigures:
         return [
             (_("Budget"), f"{fmt_money(self.budget)} {cur}"),
             (_("Committed (awarded)"), f"{fmt_money(self.committed)} {cur} ({fmt_pct(self.committed_pct)})"),
-            (_("Disbursed"), f"{fmt_money(self.disbursed)} {cur} ({fmt_pct(self.disbursed_pct)} " + str(_("of commitments")) + ")"),
+            (
+                _("Disbursed"),
+                f"{fmt_money(self.disbursed)} {cur} ({fmt_pct(self.disbursed_pct)} " + str(_("of commitments")) + ")",
+            ),
             (_("Remaining to commit"), f"{fmt_money(self.remaining)} {cur}"),
             (_("Calls for proposals"), str(len(self.calls))),
             (_("Applications submitted"), str(self.applications)),
@@ -182,22 +187,35 @@ def fmt_pct(value) -> str:
     return "—" if value is None else f"{value}%"
 
 
-def programme_figures(programme: Programme, period_start: date | None = None, period_end: date | None = None,
-                      today: date | None = None) -> ProgrammeFigures:
+def programme_figures(
+    programme: Programme, period_start: date | None = None, period_end: date | None = None, today: date | None = None
+) -> ProgrammeFigures:
     today = today or timezone.localdate()
-    figures = ProgrammeFigures(programme=programme, period_start=period_start, period_end=period_end,
-                               currency=programme.budget.currency, budget=programme.budget.amount,
-                               generated_at=timezone.now())
+    figures = ProgrammeFigures(
+        programme=programme,
+        period_start=period_start,
+        period_end=period_end,
+        currency=programme.budget.currency,
+        budget=programme.budget.amount,
+        generated_at=timezone.now(),
+    )
     # 1. donors
-    figures.donors = [(c.donor.name, c.donor.identifier, c.amount.amount, c.amount.currency)
-                      for c in Contribution.objects.filter(programme=programme).select_related("donor").order_by("donor__name")]
+    figures.donors = [
+        (c.donor.name, c.donor.identifier, c.amount.amount, c.amount.currency)
+        for c in Contribution.objects.filter(programme=programme).select_related("donor").order_by("donor__name")
+    ]
     # 2. calls
-    calls = list(Call.objects.filter(programme=programme).exclude(state__in=[CallState.DRAFT, CallState.CANCELLED])
-                 .order_by("opens_at", "code"))
+    calls = list(
+        Call.objects.filter(programme=programme)
+        .exclude(state__in=[CallState.DRAFT, CallState.CANCELLED])
+        .order_by("opens_at", "code")
+    )
     figures.calls = calls
     figures.envelopes = sum((c.envelope.amount for c in calls), ZERO)
     by_call_funnel = OrderedDict((c.pk, FunnelRow(key=str(c.pk), label=str(c))) for c in calls)
-    by_call_money = OrderedDict((c.pk, MoneyRow(key=str(c.pk), label=str(c), envelope=c.envelope.amount)) for c in calls)
+    by_call_money = OrderedDict(
+        (c.pk, MoneyRow(key=str(c.pk), label=str(c), envelope=c.envelope.amount)) for c in calls
+    )
     by_country_funnel: dict[str, FunnelRow] = {}
     by_country_money: dict[str, MoneyRow] = {}
     total = FunnelRow(key="total", label=str(_("All calls")))
@@ -208,8 +226,9 @@ def programme_figures(programme: Programme, period_start: date | None = None, pe
         apps = apps.filter(submitted_at__date__gte=period_start)
     if period_end:
         apps = apps.filter(submitted_at__date__lte=period_end)
-    for call_id, country, state, n in (apps.values_list("call_id", "organisation__country", "state")
-                                       .annotate(n=Count("id")).order_by()):
+    for call_id, country, state, n in (
+        apps.values_list("call_id", "organisation__country", "state").annotate(n=Count("id")).order_by()
+    ):
         if call_id not in by_call_funnel:  # a call cancelled after submissions
             continue
         by_call_funnel[call_id].add(state, n)
@@ -221,10 +240,15 @@ def programme_figures(programme: Programme, period_start: date | None = None, pe
     # 4. commitments: grants awarded by the end of the period
     grants = Grant.objects.filter(call__programme=programme)
     if period_end:
-        grants = grants.filter(Q(application__decided_at__date__lte=period_end)
-                               | Q(application__decided_at__isnull=True, created_at__date__lte=period_end))
-    for call_id, country, n, awarded in (grants.values_list("call_id", "organisation__country")
-                                         .annotate(n=Count("id"), awarded=Sum("amount_awarded")).order_by()):
+        grants = grants.filter(
+            Q(application__decided_at__date__lte=period_end)
+            | Q(application__decided_at__isnull=True, created_at__date__lte=period_end)
+        )
+    for call_id, country, n, awarded in (
+        grants.values_list("call_id", "organisation__country")
+        .annotate(n=Count("id"), awarded=Sum("amount_awarded"))
+        .order_by()
+    ):
         row = by_call_money.get(call_id)
         if row is not None:
             row.grants += n
@@ -242,10 +266,15 @@ def programme_figures(programme: Programme, period_start: date | None = None, pe
         payments = payments.filter(paid_on__lte=period_end)
     in_period = Q(paid_on__gte=period_start) if period_start else Q()
     for call_id, country, paid, paid_in_period in (
-            payments.values_list("grant__call_id", "grant__organisation__country")
-            .annotate(paid=Sum("amount_programme_currency"),
-                      paid_in_period=Sum("amount_programme_currency", filter=in_period) if period_start else Sum("amount_programme_currency"))
-            .order_by()):
+        payments.values_list("grant__call_id", "grant__organisation__country")
+        .annotate(
+            paid=Sum("amount_programme_currency"),
+            paid_in_period=Sum("amount_programme_currency", filter=in_period)
+            if period_start
+            else Sum("amount_programme_currency"),
+        )
+        .order_by()
+    ):
         row = by_call_money.get(call_id)
         if row is not None:
             row.disbursed += paid or ZERO
@@ -286,20 +315,41 @@ def programme_portfolio_rows(programme: Programme, period_end: date | None = Non
     grants = Grant.objects.filter(call__programme=programme)
     payments = Q(payments__paid_on__lte=period_end) if period_end else Q()
     if period_end:
-        grants = grants.filter(Q(application__decided_at__date__lte=period_end)
-                               | Q(application__decided_at__isnull=True, created_at__date__lte=period_end))
-    return (grants.annotate(disbursed=Sum("payments__amount_programme_currency", filter=payments))
-            .order_by("number")
-            .values_list("number", "organisation__legal_name", "organisation__country", "title", "amount_awarded",
-                         "disbursed", "currency", "state"))
+        grants = grants.filter(
+            Q(application__decided_at__date__lte=period_end)
+            | Q(application__decided_at__isnull=True, created_at__date__lte=period_end)
+        )
+    return (
+        grants.annotate(disbursed=Sum("payments__amount_programme_currency", filter=payments))
+        .order_by("number")
+        .values_list(
+            "number",
+            "organisation__legal_name",
+            "organisation__country",
+            "title",
+            "amount_awarded",
+            "disbursed",
+            "currency",
+            "state",
+        )
+    )
 
 
 def programme_tranche_rows(programme: Programme, period_end: date | None = None):
     """One row per tranche: grant number, position, condition, planned, due, state, paid on, paid."""
     tranches = Tranche.objects.filter(grant__call__programme=programme)
     if period_end:
-        tranches = tranches.filter(Q(grant__application__decided_at__date__lte=period_end)
-                                   | Q(grant__application__decided_at__isnull=True, grant__created_at__date__lte=period_end))
-    return (tranches.order_by("grant__number", "position")
-            .values_list("grant__number", "position", "condition", "planned_amount", "due_amount", "state",
-                         "payment__paid_on", "payment__amount_programme_currency"))
+        tranches = tranches.filter(
+            Q(grant__application__decided_at__date__lte=period_end)
+            | Q(grant__application__decided_at__isnull=True, grant__created_at__date__lte=period_end)
+        )
+    return tranches.order_by("grant__number", "position").values_list(
+        "grant__number",
+        "position",
+        "condition",
+        "planned_amount",
+        "due_amount",
+        "state",
+        "payment__paid_on",
+        "payment__amount_programme_currency",
+    )

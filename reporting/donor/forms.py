@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
 from reporting.grantee.forms import DateInput
 
 
@@ -18,5 +19,7 @@ class DonorReportRequestForm(forms.Form):
         if first is not None and not self.is_bound:
             self.initial.setdefault("programme", first.pk)
             self.initial.setdefault("period_start", first.starts_on)
-            self.initial.setdefault("period_end", min(first.ends_on, timezone.localdate()) if first.starts_on <= timezone.localdate()
-                                    else first.ends_on)
+            self.initial.setdefault(
+                "period_end",
+                min(first.ends_on, timezone.localdate()) if first.starts_on <= timezone.localdate() else first.ends_on,
+            )

@@ -32,7 +32,9 @@ class DonorReport(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("donor report")
         verbose_name_plural = _("donor reports")
 
-    @transition(field=state, source=[DonorReportState.QUEUED, DonorReportState.GENERATING], target=DonorReportState.GENERATING)
+    @transition(
+        field=state, source=[DonorReportState.QUEUED, DonorReportState.GENERATING], target=DonorReportState.GENERATING
+    )
     def start(self):
         pass
 
@@ -40,7 +42,9 @@ class DonorReport(ConcurrentTransitionMixin, models.Model):
     def finish(self):
         pass
 
-    @transition(field=state, source=[DonorReportState.QUEUED, DonorReportState.GENERATING], target=DonorReportState.FAILED)
+    @transition(
+        field=state, source=[DonorReportState.QUEUED, DonorReportState.GENERATING], target=DonorReportState.FAILED
+    )
     def fail(self):
         pass
 

@@ -5,6 +5,7 @@ The PDF is written to a temporary file beside its final place and moved there wi
 (atomic on one file system); the state becomes READY only after the move, and the download view
 serves a file only in that state, so a half-written report is never served.
 """
+
 import logging
 import os
 import uuid
@@ -22,12 +23,11 @@ from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
 from grants.calls.models import Programme
-from workers.celery import enqueue
-from workers.messenger import notify_user
-
 from reporting.donor.figures import programme_figures, programme_portfolio_rows, programme_tranche_rows
 from reporting.donor.models import DonorReport, DonorReportState
 from reporting.donor.pdf.report import donor_report_build
+from workers.celery import enqueue
+from workers.messenger import notify_user
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -60,7 +60,9 @@ def _enqueue(report_id: int) -> None:
         donor_report_fail(report_id=report_id, error=_("The task queue could not be reached. Try again in a moment."))
 
 
-def donor_report_request(*, actor, programme_id: int, period_start: date, period_end: date, language: str = "en") -> DonorReport:
+def donor_report_request(
+    *, actor, programme_id: int, period_start: date, period_end: date, language: str = "en"
+) -> DonorReport:
     programme = Programme.objects.get(pk=programme_id)
     if not actor.has_perm("reporting.request_donor_report", programme):
         raise PermissionDenied(_("You may not do this."))
@@ -76,11 +78,20 @@ def donor_report_request(*, actor, programme_id: int, period_start: date, period
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        report = DonorReport.objects.create(programme=programme, period_start=period_start, period_end=period_end,
-                                            language=language, requested_by=actor)
-        audit_record(actor=actor, action="donor_report_request", obj=report,
-                     data={"programme": programme.code, "period_start": period_start, "period_end": period_end,
-                           "language": language})
+        report = DonorReport.objects.create(
+            programme=programme, period_start=period_start, period_end=period_end, language=language, requested_by=actor
+        )
+        audit_record(
+            actor=actor,
+            action="donor_report_request",
+            obj=report,
+            data={
+                "programme": programme.code,
+                "period_start": period_start,
+                "period_end": period_end,
+                "language": language,
+            },
+        )
         transaction.on_commit(lambda: _enqueue(report.pk))
     return report
 
@@ -105,9 +116,13 @@ def donor_report_fail(*, report_id: int, error: str) -> DonorReport | None:
             report.error = error[:4000]
             report.finished_at = timezone.now()
             event = transition(report, "fail", actor=None, reason=error[:500])
-            notify_user(kind="donor_report_failed", user=report.requested_by, obj=report, key=str(event.seq),
-                        context={"programme": str(report.programme), "period": _period_label(report),
-                                 "path": _path(report.pk)})
+            notify_user(
+                kind="donor_report_failed",
+                user=report.requested_by,
+                obj=report,
+                key=str(event.seq),
+                context={"programme": str(report.programme), "period": _period_label(report), "path": _path(report.pk)},
+            )
     except TransitionRefused:
         return None
     return report
@@ -125,7 +140,9 @@ def donor_report_generate(*, report_id: int, builder=None) -> DonorReport:
     if report.state not in (DonorReportState.QUEUED, DonorReportState.GENERATING):
         return report
     if report.state == DonorReportState.GENERATING and report.attempts >= MAX_ATTEMPTS:
-        donor_report_fail(report_id=report_id, error=_("Generation was interrupted %(n)s times.") % {"n": report.attempts})
+        donor_report_fail(
+            report_id=report_id, error=_("Generation was interrupted %(n)s times.") % {"n": report.attempts}
+        )
         return DonorReport.objects.get(pk=report_id)
 
     try:
@@ -150,14 +167,22 @@ def donor_report_generate(*, report_id: int, builder=None) -> DonorReport:
             programme = report.programme
             figures = programme_figures(programme, report.period_start, report.period_end)
             title = _("Donor report: %(programme)s") % {"programme": str(programme)}
-            subtitle = _("Period %(start)s – %(end)s") % {"start": formats.date_format(report.period_start, "SHORT_DATE_FORMAT"),
-                                                           "end": formats.date_format(report.period_end, "SHORT_DATE_FORMAT")}
+            subtitle = _("Period %(start)s – %(end)s") % {
+                "start": formats.date_format(report.period_start, "SHORT_DATE_FORMAT"),
+                "end": formats.date_format(report.period_end, "SHORT_DATE_FORMAT"),
+            }
             build = builder or donor_report_build
             with open(tmp, "wb") as out:
-                pages = build(out, figures, programme_portfolio_rows(programme, report.period_end).iterator(chunk_size=2000),
-                              programme_tranche_rows(programme, report.period_end).iterator(chunk_size=2000),
-                              title=title, subtitle=subtitle, requested_by=str(report.requested_by),
-                              progress=lambda pct: _progress_set(report.pk, pct))
+                pages = build(
+                    out,
+                    figures,
+                    programme_portfolio_rows(programme, report.period_end).iterator(chunk_size=2000),
+                    programme_tranche_rows(programme, report.period_end).iterator(chunk_size=2000),
+                    title=title,
+                    subtitle=subtitle,
+                    requested_by=str(report.requested_by),
+                    progress=lambda pct: _progress_set(report.pk, pct),
+                )
                 out.flush()
                 os.fsync(out.fileno())
         os.replace(tmp, target)
@@ -176,8 +201,13 @@ def donor_report_generate(*, report_id: int, builder=None) -> DonorReport:
             report.progress = 100
             report.finished_at = timezone.now()
             event = transition(report, "finish", actor=None, data={"pages": pages, "file": final_name})
-            notify_user(kind="donor_report_ready", user=report.requested_by, obj=report, key=str(event.seq),
-                        context={"programme": str(programme), "period": _period_label(report), "path": _path(report.pk)})
+            notify_user(
+                kind="donor_report_ready",
+                user=report.requested_by,
+                obj=report,
+                key=str(event.seq),
+                context={"programme": str(programme), "period": _period_label(report), "path": _path(report.pk)},
+            )
     except TransitionRefused:  # another worker finished it first: same file, same content
         return DonorReport.objects.get(pk=report_id)
     return report

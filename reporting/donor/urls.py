@@ -1,4 +1,5 @@
 """Donor reports and dashboards, and the manager's list of what waits."""
+
 from django.urls import path
 
 from reporting.donor import views

@@ -1,5 +1,6 @@
 """Donor reports (request, progress, download, retry), the donor dashboard of a programme with
 its charts, and the programme manager's full "what waits" page."""
+
 from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,13 +16,12 @@ from core.errors import TransitionRefused
 from core.forms import form_errors_add
 from grants.calls.models import Programme
 from grants.calls.selectors import programme_list_for
-
 from reporting.donor import services as donor_reports
 from reporting.donor.charts import CHARTS, chart_svg
 from reporting.donor.figures import programme_figures
 from reporting.donor.forms import DonorReportRequestForm
-from reporting.donor.waiting import manager_counts, manager_lists
 from reporting.donor.models import DonorReport, DonorReportState
+from reporting.donor.waiting import manager_counts, manager_lists
 
 
 def _programme(request, pk, perm="reporting.view_donor_dashboard") -> Programme:
@@ -40,15 +40,21 @@ def donor_report_list(request):
     programmes = _programmes(request.user)
     if not request.user.is_superuser and not programmes.exists():
         raise Http404
-    form = DonorReportRequestForm(request.POST or None, programmes=programmes,
-                                  initial={"language": (get_language() or "en")[:2],
-                                           "programme": request.GET.get("programme")})
+    form = DonorReportRequestForm(
+        request.POST or None,
+        programmes=programmes,
+        initial={"language": (get_language() or "en")[:2], "programme": request.GET.get("programme")},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            report = donor_reports.donor_report_request(actor=request.user, programme_id=data["programme"].pk,
-                                                        period_start=data["period_start"], period_end=data["period_end"],
-                                                        language=data["language"])
+            report = donor_reports.donor_report_request(
+                actor=request.user,
+                programme_id=data["programme"].pk,
+                period_start=data["period_start"],
+                period_end=data["period_end"],
+                language=data["language"],
+            )
         except ValidationError as exc:
             form_errors_add(form, exc)
         else:
@@ -69,8 +75,11 @@ def _visible_report(request, pk) -> DonorReport:
 def donor_report_detail(request, pk):
     report = _visible_report(request, pk)
     template = "reporting/_donor_report_status.html" if request.htmx else "reporting/donor_report_detail.html"
-    return render(request, template, {"report": report, "in_progress": report.state in (DonorReportState.QUEUED,
-                                                                                        DonorReportState.GENERATING)})
+    return render(
+        request,
+        template,
+        {"report": report, "in_progress": report.state in (DonorReportState.QUEUED, DonorReportState.GENERATING)},
+    )
 
 
 @login_required
@@ -104,10 +113,16 @@ def donor_dashboard(request, pk):
     """The donor report's numbers and charts on screen, for one programme the user funds or manages."""
     programme = _programme(request, pk)
     figures = programme_figures(programme)
-    return render(request, "reporting/donor_dashboard.html", {
-        "programme": programme, "figures": figures, "charts": list(CHARTS),
-        "reports": donor_reports.donor_report_list_for(request.user, programme.pk)[:10],
-    })
+    return render(
+        request,
+        "reporting/donor_dashboard.html",
+        {
+            "programme": programme,
+            "figures": figures,
+            "charts": list(CHARTS),
+            "reports": donor_reports.donor_report_list_for(request.user, programme.pk)[:10],
+        },
+    )
 
 
 @login_required
@@ -127,5 +142,8 @@ def manager_dashboard(request):
     """Everything that waits for the programme manager, oldest first."""
     if not request.user.is_superuser and not programme_list_for(request.user, MANAGER).exists():
         raise Http404
-    return render(request, "reporting/manager_dashboard.html", {
-        "counts": manager_counts(request.user), "lists": manager_lists(request.user)})
+    return render(
+        request,
+        "reporting/manager_dashboard.html",
+        {"counts": manager_counts(request.user), "lists": manager_lists(request.user)},
+    )

@@ -1,17 +1,20 @@
 """API of grantee reports and donor reports. Same selectors and services as the pages: 404 when
 the caller may not see the object, 403 when the role forbids the act, 409 when the state does
 (or when an autosave is based on an older version)."""
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from reporting.grantee import services
-from reporting.grantee import selectors
+
+from reporting.grantee import selectors, services
 from reporting.grantee.models import GranteeReport, GranteeReportState
 
-
-REPORT_TRANSITIONS = {"submit": "reporting.edit_report", "approve": "reporting.review_report",
-                      "request_changes": "reporting.review_report"}
+REPORT_TRANSITIONS = {
+    "submit": "reporting.edit_report",
+    "approve": "reporting.review_report",
+    "request_changes": "reporting.review_report",
+}
 
 
 class ExpenditureInSerializer(serializers.Serializer):
@@ -38,11 +41,13 @@ class ReportSaveSerializer(serializers.Serializer):
         if "narrative" in data:
             kwargs["narrative"] = data["narrative"]
         if "expenditures" in data:
-            kwargs["expenditures"] = {e["budget_line"]: {"amount_spent": e["amount_spent"], "note": e["note"]}
-                                      for e in data["expenditures"]}
+            kwargs["expenditures"] = {
+                e["budget_line"]: {"amount_spent": e["amount_spent"], "note": e["note"]} for e in data["expenditures"]
+            }
         if "indicators" in data:
-            kwargs["indicators"] = {i["indicator"]: {"actual": i.get("actual"), "comment": i["comment"]}
-                                    for i in data["indicators"]}
+            kwargs["indicators"] = {
+                i["indicator"]: {"actual": i.get("actual"), "comment": i["comment"]} for i in data["indicators"]
+            }
         return kwargs
 
 
@@ -59,9 +64,25 @@ class GranteeReportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GranteeReport
-        fields = ["id", "grant", "grant_number", "organisation", "kind", "state", "due_on", "period_start", "period_end",
-                  "version", "narrative", "submitted_at", "decided_at", "manager_comment", "financials", "indicators",
-                  "available_transitions"]
+        fields = [
+            "id",
+            "grant",
+            "grant_number",
+            "organisation",
+            "kind",
+            "state",
+            "due_on",
+            "period_start",
+            "period_end",
+            "version",
+            "narrative",
+            "submitted_at",
+            "decided_at",
+            "manager_comment",
+            "financials",
+            "indicators",
+            "available_transitions",
+        ]
         read_only_fields = fields
 
     def get_financials(self, report) -> dict | None:
@@ -69,20 +90,43 @@ class GranteeReportSerializer(serializers.ModelSerializer):
             return None
         f = selectors.report_financials(report)
         return {
-            "budget_total": str(f.budget_total), "spent": str(f.spent_total), "ineligible": str(f.ineligible_total),
-            "cumulative": str(f.cumulative_total), "flexibility_pct": str(f.flexibility_pct), "flags": f.flags,
-            "lines": [{"budget_line": ln.budget_line_id, "heading": ln.heading, "description": ln.description,
-                       "budget": str(ln.budget), "previous": str(ln.previous), "spent": str(ln.spent),
-                       "ineligible": str(ln.ineligible), "remaining": str(ln.remaining), "note": ln.note} for ln in f.lines],
+            "budget_total": str(f.budget_total),
+            "spent": str(f.spent_total),
+            "ineligible": str(f.ineligible_total),
+            "cumulative": str(f.cumulative_total),
+            "flexibility_pct": str(f.flexibility_pct),
+            "flags": f.flags,
+            "lines": [
+                {
+                    "budget_line": ln.budget_line_id,
+                    "heading": ln.heading,
+                    "description": ln.description,
+                    "budget": str(ln.budget),
+                    "previous": str(ln.previous),
+                    "spent": str(ln.spent),
+                    "ineligible": str(ln.ineligible),
+                    "remaining": str(ln.remaining),
+                    "note": ln.note,
+                }
+                for ln in f.lines
+            ],
         }
 
     def get_indicators(self, report) -> list | None:
         if not self.context.get("detail"):
             return None
-        return [{"indicator": row["indicator"].pk, "name": row["indicator"].name, "unit": row["indicator"].unit,
-                 "baseline": str(row["indicator"].baseline), "target": str(row["indicator"].target),
-                 "actual": None if row["actual"] is None else str(row["actual"]), "comment": row["comment"]}
-                for row in selectors.report_indicators(report)]
+        return [
+            {
+                "indicator": row["indicator"].pk,
+                "name": row["indicator"].name,
+                "unit": row["indicator"].unit,
+                "baseline": str(row["indicator"].baseline),
+                "target": str(row["indicator"].target),
+                "actual": None if row["actual"] is None else str(row["actual"]),
+                "comment": row["comment"],
+            }
+            for row in selectors.report_indicators(report)
+        ]
 
     def get_available_transitions(self, report) -> list[str]:
         user = self.context["request"].user
@@ -145,6 +189,7 @@ class GranteeReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         report = self.get_object()
         body = ReportCommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.grantee_report_request_changes(actor=request.user, report_id=report.pk,
-                                                comment=body.validated_data["comment"])
+        services.grantee_report_request_changes(
+            actor=request.user, report_id=report.pk, comment=body.validated_data["comment"]
+        )
         return self._answer(report.pk)

@@ -3,10 +3,10 @@
 For every signed grant of the demo programme: its reporting schedule, two logframe indicators,
 and for the first one an interim report the grantee has started to fill in (a draft, so the
 demo applicant can continue and submit it)."""
+
 from decimal import Decimal
 
 from grants.agreements.models import Grant, GrantState
-
 from reporting.grantee.models import GranteeReportState, Indicator, ReportKind
 from reporting.grantee.services import grantee_report_save, grantee_reports_schedule, indicator_add
 
@@ -19,8 +19,11 @@ INDICATORS = [
 def seed(ctx) -> None:
     """`ctx`: programme, donor, calls (by code), organisations (list), users (by role), now."""
     manager = ctx["users"].get("manager")
-    grants = list(Grant.objects.filter(call__programme=ctx["programme"], state__in=[GrantState.ACTIVE, GrantState.SUSPENDED,
-                                                                                   GrantState.CLOSED]).order_by("number"))
+    grants = list(
+        Grant.objects.filter(
+            call__programme=ctx["programme"], state__in=[GrantState.ACTIVE, GrantState.SUSPENDED, GrantState.CLOSED]
+        ).order_by("number")
+    )
     for grant in grants:
         grantee_reports_schedule(grant_id=grant.pk, actor=manager)
         if manager is not None and not Indicator.objects.filter(grant=grant).exists():
@@ -35,8 +38,15 @@ def seed(ctx) -> None:
         return
     lines = list(first.budget_lines.order_by("position"))
     grantee_report_save(
-        actor=member.user, report_id=report.pk, version=report.version,
-        narrative={"summary": "Перші шість місяців: моніторинг закупівель у трьох громадах, дві публічні зустрічі.",
-                   "activities": "Тренінги для журналістів; аналіз 120 тендерів; запити на доступ до інформації."},
-        expenditures={line.pk: {"amount_spent": (line.amount * Decimal("0.4")).quantize(Decimal("0.01")), "note": ""}
-                      for line in lines})
+        actor=member.user,
+        report_id=report.pk,
+        version=report.version,
+        narrative={
+            "summary": "Перші шість місяців: моніторинг закупівель у трьох громадах, дві публічні зустрічі.",
+            "activities": "Тренінги для журналістів; аналіз 120 тендерів; запити на доступ до інформації.",
+        },
+        expenditures={
+            line.pk: {"amount_spent": (line.amount * Decimal("0.4")).quantize(Decimal("0.01")), "note": ""}
+            for line in lines
+        },
+    )

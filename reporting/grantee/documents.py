@@ -5,6 +5,7 @@ only through a permission-checked view).
 The check is `applications.uploads.sniff`, so that application attachments and report documents
 accept the same files.
 """
+
 import hashlib
 import os
 import uuid
@@ -32,10 +33,6 @@ def documents_root() -> Path:
     root = Path(settings.PRIVATE_STORAGE_ROOT) / "report_documents"
     root.mkdir(parents=True, exist_ok=True)
     return root
-
-
-
-
 
 
 def document_kind(uploaded) -> str:
@@ -70,8 +67,13 @@ def document_store(uploaded) -> dict:
             digest.update(chunk)
             out.write(chunk)
     os.replace(tmp, target)
-    return {"original_name": os.path.basename(uploaded.name)[:200], "stored_name": stored_name,
-            "content_type": content_type, "size": size, "sha256": digest.hexdigest()}
+    return {
+        "original_name": os.path.basename(uploaded.name)[:200],
+        "stored_name": stored_name,
+        "content_type": content_type,
+        "size": size,
+        "sha256": digest.hexdigest(),
+    }
 
 
 def document_path(stored_name: str) -> Path:

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
 from reporting.grantee.models import ReportKind
 from reporting.grantee.selectors import NARRATIVE_MAX_CHARS
 
@@ -33,13 +34,15 @@ class IndicatorForm(forms.Form):
 
 
 class DocumentForm(forms.Form):
-    file = forms.FileField(label=_("Supporting document"),
-                           help_text=_("PDF, image (PNG, JPEG) or office document; at most 10 MB."))
+    file = forms.FileField(
+        label=_("Supporting document"), help_text=_("PDF, image (PNG, JPEG) or office document; at most 10 MB.")
+    )
 
 
 class DecisionForm(forms.Form):
-    comment = forms.CharField(label=_("Comment to the grantee"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                              max_length=4000)
+    comment = forms.CharField(
+        label=_("Comment to the grantee"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
+    )
 
 
 class ReportForm(forms.Form):
@@ -53,59 +56,104 @@ class ReportForm(forms.Form):
         self.sections, self.lines, self.indicators = sections, lines, indicators
         for section in sections:
             self.fields[f"narrative_{section['key']}"] = forms.CharField(
-                label=section["label"], required=False, max_length=NARRATIVE_MAX_CHARS, initial=section["text"],
-                widget=forms.Textarea(attrs={"rows": 5}))
+                label=section["label"],
+                required=False,
+                max_length=NARRATIVE_MAX_CHARS,
+                initial=section["text"],
+                widget=forms.Textarea(attrs={"rows": 5}),
+            )
         for line in lines:
             self.fields[f"spent_{line.budget_line_id}"] = forms.DecimalField(
-                label=_("Spent on “%(line)s”") % {"line": line.description}, min_value=0, max_digits=14, decimal_places=2,
-                required=False, initial=line.spent)
+                label=_("Spent on “%(line)s”") % {"line": line.description},
+                min_value=0,
+                max_digits=14,
+                decimal_places=2,
+                required=False,
+                initial=line.spent,
+            )
             self.fields[f"note_{line.budget_line_id}"] = forms.CharField(
-                label=_("Note on “%(line)s”") % {"line": line.description}, required=False, max_length=2000, initial=line.note)
+                label=_("Note on “%(line)s”") % {"line": line.description},
+                required=False,
+                max_length=2000,
+                initial=line.note,
+            )
         for row in indicators:
             ind = row["indicator"]
             self.fields[f"actual_{ind.pk}"] = forms.DecimalField(
-                label=_("Actual value of “%(name)s”") % {"name": ind.name}, max_digits=14, decimal_places=2, required=False,
-                initial=row["actual"])
+                label=_("Actual value of “%(name)s”") % {"name": ind.name},
+                max_digits=14,
+                decimal_places=2,
+                required=False,
+                initial=row["actual"],
+            )
             self.fields[f"comment_{ind.pk}"] = forms.CharField(
-                label=_("Comment on “%(name)s”") % {"name": ind.name}, required=False, max_length=2000,
-                initial=row["comment"])
+                label=_("Comment on “%(name)s”") % {"name": ind.name},
+                required=False,
+                max_length=2000,
+                initial=row["comment"],
+            )
 
     def narrative_fields(self):
         return [self[f"narrative_{s['key']}"] for s in self.sections]
 
     def line_fields(self):
-        return [(line, self[f"spent_{line.budget_line_id}"], self[f"note_{line.budget_line_id}"]) for line in self.lines]
+        return [
+            (line, self[f"spent_{line.budget_line_id}"], self[f"note_{line.budget_line_id}"]) for line in self.lines
+        ]
 
     def indicator_fields(self):
-        return [(row, self[f"actual_{row['indicator'].pk}"], self[f"comment_{row['indicator'].pk}"]) for row in self.indicators]
+        return [
+            (row, self[f"actual_{row['indicator'].pk}"], self[f"comment_{row['indicator'].pk}"])
+            for row in self.indicators
+        ]
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data
         return {
             "version": data["version"],
             "narrative": {s["key"]: data.get(f"narrative_{s['key']}", "") for s in self.sections},
-            "expenditures": {line.budget_line_id: {"amount_spent": data.get(f"spent_{line.budget_line_id}") or 0,
-                                                   "note": data.get(f"note_{line.budget_line_id}", "")} for line in self.lines},
-            "indicators": {row["indicator"].pk: {"actual": data.get(f"actual_{row['indicator'].pk}"),
-                                                 "comment": data.get(f"comment_{row['indicator'].pk}", "")}
-                           for row in self.indicators},
+            "expenditures": {
+                line.budget_line_id: {
+                    "amount_spent": data.get(f"spent_{line.budget_line_id}") or 0,
+                    "note": data.get(f"note_{line.budget_line_id}", ""),
+                }
+                for line in self.lines
+            },
+            "indicators": {
+                row["indicator"].pk: {
+                    "actual": data.get(f"actual_{row['indicator'].pk}"),
+                    "comment": data.get(f"comment_{row['indicator'].pk}", ""),
+                }
+                for row in self.indicators
+            },
         }
 
 
 class IneligibleForm(forms.Form):
-    reason = forms.CharField(label=_("Why these costs are ineligible"), required=False, max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Why these costs are ineligible"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, lines, **kwargs):
         super().__init__(*args, **kwargs)
         self.lines = lines
         for line in lines:
             self.fields[f"ineligible_{line.budget_line_id}"] = forms.DecimalField(
-                label=_("Ineligible on “%(line)s”") % {"line": line.description}, min_value=0, max_digits=14,
-                decimal_places=2, required=False, initial=line.ineligible)
+                label=_("Ineligible on “%(line)s”") % {"line": line.description},
+                min_value=0,
+                max_digits=14,
+                decimal_places=2,
+                required=False,
+                initial=line.ineligible,
+            )
 
     def line_fields(self):
         return [(line, self[f"ineligible_{line.budget_line_id}"]) for line in self.lines]
 
     def amounts(self) -> dict:
-        return {line.budget_line_id: self.cleaned_data.get(f"ineligible_{line.budget_line_id}") or 0 for line in self.lines}
+        return {
+            line.budget_line_id: self.cleaned_data.get(f"ineligible_{line.budget_line_id}") or 0 for line in self.lines
+        }

@@ -1,4 +1,5 @@
 from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -26,18 +27,25 @@ class GranteeReport(ConcurrentTransitionMixin, models.Model):
     narrative = models.JSONField(_("narrative sections"), default=dict, blank=True)
     version = models.PositiveIntegerField(default=1)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     manager_comment = models.TextField(_("manager's comment"), blank=True)
-    state = FSMField(_("state"), default=GranteeReportState.SCHEDULED, choices=GranteeReportState.choices, protected=True)
+    state = FSMField(
+        _("state"), default=GranteeReportState.SCHEDULED, choices=GranteeReportState.choices, protected=True
+    )
 
     class Meta:
         ordering = ["grant", "due_on"]
         verbose_name = _("grantee report")
         verbose_name_plural = _("grantee reports")
 
-    @transition(field=state, source=[GranteeReportState.SCHEDULED, GranteeReportState.CHANGES_REQUESTED],
-                target=GranteeReportState.SUBMITTED)
+    @transition(
+        field=state,
+        source=[GranteeReportState.SCHEDULED, GranteeReportState.CHANGES_REQUESTED],
+        target=GranteeReportState.SUBMITTED,
+    )
     def submit(self):
         pass
 
@@ -64,8 +72,12 @@ class Expenditure(models.Model):
         verbose_name_plural = _("expenditures")
         constraints = [
             models.UniqueConstraint(fields=["report", "budget_line"], name="expenditure_once_per_line"),
-            models.CheckConstraint(condition=models.Q(amount_spent__gte=0) & models.Q(ineligible_amount__gte=0)
-                                   & models.Q(ineligible_amount__lte=models.F("amount_spent")), name="expenditure_amounts_valid"),
+            models.CheckConstraint(
+                condition=models.Q(amount_spent__gte=0)
+                & models.Q(ineligible_amount__gte=0)
+                & models.Q(ineligible_amount__lte=models.F("amount_spent")),
+                name="expenditure_amounts_valid",
+            ),
         ]
 
 

@@ -3,6 +3,7 @@ the grants workflow needs to know from reports (spending, whether a grant may cl
 
 Programme-wide figures (donor report, donor dashboard) live in `reporting.donor.figures`.
 """
+
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -12,8 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import DONOR, FINANCE, MANAGER, organisation_roles, programme_ids
 from grants.agreements.models import Grant, GrantBudgetLine
-
-from reporting.grantee.models import Expenditure, GranteeReport, GranteeReportState, Indicator, IndicatorValue, ReportKind
+from reporting.grantee.models import (
+    Expenditure,
+    GranteeReport,
+    GranteeReportState,
+    Indicator,
+    IndicatorValue,
+    ReportKind,
+)
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -47,13 +54,15 @@ def money(value) -> Decimal:
 
 # --- visibility ------------------------------------------------------------------------------
 
+
 def grant_visibility_q(user, prefix: str = "") -> Q:
     """Grants a user may see: members of the grantee organisation; managers, finance officers
     and donors of the programme; admins."""
     if user.is_superuser:
         return Q()
-    return (Q(**{f"{prefix}organisation_id__in": list(organisation_roles(user))})
-            | Q(**{f"{prefix}call__programme_id__in": list(programme_ids(user, MANAGER, FINANCE, DONOR))}))
+    return Q(**{f"{prefix}organisation_id__in": list(organisation_roles(user))}) | Q(
+        **{f"{prefix}call__programme_id__in": list(programme_ids(user, MANAGER, FINANCE, DONOR))}
+    )
 
 
 def grant_list_visible(user):
@@ -67,15 +76,17 @@ def report_visibility_q(user) -> Q:
     only their status, through the programme figures)."""
     if user.is_superuser:
         return Q()
-    return (Q(grant__organisation_id__in=list(organisation_roles(user)))
-            | Q(grant__call__programme_id__in=list(programme_ids(user, MANAGER, FINANCE))))
+    return Q(grant__organisation_id__in=list(organisation_roles(user))) | Q(
+        grant__call__programme_id__in=list(programme_ids(user, MANAGER, FINANCE))
+    )
 
 
 def report_list_visible(user):
     if not getattr(user, "is_authenticated", False):
         return GranteeReport.objects.none()
-    return (GranteeReport.objects.filter(report_visibility_q(user))
-            .select_related("grant", "grant__call", "grant__call__programme", "grant__organisation"))
+    return GranteeReport.objects.filter(report_visibility_q(user)).select_related(
+        "grant", "grant__call", "grant__call__programme", "grant__organisation"
+    )
 
 
 def report_get_visible(user, pk) -> GranteeReport:
@@ -89,6 +100,7 @@ def grant_get_visible(user, pk) -> Grant:
 
 # --- the financial part of a report ----------------------------------------------------------
 
+
 @dataclass
 class LineFigures:
     budget_line_id: int
@@ -96,9 +108,9 @@ class LineFigures:
     heading: str
     description: str
     budget: Decimal
-    previous: Decimal = ZERO        # declared in earlier reports
-    spent: Decimal = ZERO           # declared in this report
-    ineligible: Decimal = ZERO      # refused by the manager in this report
+    previous: Decimal = ZERO  # declared in earlier reports
+    spent: Decimal = ZERO  # declared in this report
+    ineligible: Decimal = ZERO  # refused by the manager in this report
     note: str = ""
     expenditure_id: int | None = None
 
@@ -122,7 +134,7 @@ class HeadingFigures:
     budget: Decimal = ZERO
     cumulative: Decimal = ZERO
     eligible_cumulative: Decimal = ZERO
-    flag: str = ""                  # why it is flagged, empty when within the limit
+    flag: str = ""  # why it is flagged, empty when within the limit
 
     @property
     def change_pct(self) -> Decimal | None:
@@ -137,8 +149,8 @@ class ReportFinancials:
     headings: list[HeadingFigures]
     flexibility_pct: Decimal
     budget_total: Decimal = ZERO
-    spent_total: Decimal = ZERO          # this report
-    ineligible_total: Decimal = ZERO     # this report
+    spent_total: Decimal = ZERO  # this report
+    ineligible_total: Decimal = ZERO  # this report
     cumulative_total: Decimal = ZERO
     flags: list[str] = field(default_factory=list)
 
@@ -162,16 +174,34 @@ def report_financials(report: GranteeReport) -> ReportFinancials:
     """
     grant = report.grant
     flexibility = grant.call.flexibility_pct
-    budget_lines = list(GrantBudgetLine.objects.filter(grant_id=grant.pk).select_related("heading").order_by("position", "pk"))
-    lines = OrderedDict((bl.pk, LineFigures(budget_line_id=bl.pk, heading_id=bl.heading_id, heading=str(bl.heading),
-                                            description=bl.description, budget=bl.amount)) for bl in budget_lines)
+    budget_lines = list(
+        GrantBudgetLine.objects.filter(grant_id=grant.pk).select_related("heading").order_by("position", "pk")
+    )
+    lines = OrderedDict(
+        (
+            bl.pk,
+            LineFigures(
+                budget_line_id=bl.pk,
+                heading_id=bl.heading_id,
+                heading=str(bl.heading),
+                description=bl.description,
+                budget=bl.amount,
+            ),
+        )
+        for bl in budget_lines
+    )
     reports = {r.pk: r for r in GranteeReport.objects.filter(grant_id=grant.pk).only("pk", "due_on")}
     for exp in Expenditure.objects.filter(report__grant_id=grant.pk).order_by():
         line = lines.get(exp.budget_line_id)
         if line is None:
             continue
         if exp.report_id == report.pk:
-            line.spent, line.ineligible, line.note, line.expenditure_id = exp.amount_spent, exp.ineligible_amount, exp.note, exp.pk
+            line.spent, line.ineligible, line.note, line.expenditure_id = (
+                exp.amount_spent,
+                exp.ineligible_amount,
+                exp.note,
+                exp.pk,
+            )
         elif exp.report_id in reports and _earlier(report, reports[exp.report_id]):
             line.previous += exp.amount_spent - exp.ineligible_amount
     headings: OrderedDict[int, HeadingFigures] = OrderedDict()
@@ -184,11 +214,17 @@ def report_financials(report: GranteeReport) -> ReportFinancials:
     for h in result.headings:
         limit = h.budget * flexibility / 100
         if h.cumulative - h.budget > limit:
-            h.flag = str(_("%(heading)s is %(pct)s%% above its budget, beyond the %(limit)s%% flexibility: an amendment is needed.")
-                         % {"heading": h.name, "pct": h.change_pct, "limit": flexibility})
+            h.flag = str(
+                _(
+                    "%(heading)s is %(pct)s%% above its budget, beyond the %(limit)s%% flexibility: an amendment is needed."
+                )
+                % {"heading": h.name, "pct": h.change_pct, "limit": flexibility}
+            )
         elif report.kind == ReportKind.FINAL and h.budget - h.cumulative > limit:
-            h.flag = str(_("%(heading)s is %(pct)s%% below its budget, beyond the %(limit)s%% flexibility.")
-                         % {"heading": h.name, "pct": abs(h.change_pct), "limit": flexibility})
+            h.flag = str(
+                _("%(heading)s is %(pct)s%% below its budget, beyond the %(limit)s%% flexibility.")
+                % {"heading": h.name, "pct": abs(h.change_pct), "limit": flexibility}
+            )
         if h.flag:
             result.flags.append(h.flag)
     result.budget_total = sum((ln.budget for ln in result.lines), ZERO)
@@ -204,21 +240,27 @@ def report_indicators(report: GranteeReport) -> list[dict]:
     rows = []
     for ind in Indicator.objects.filter(grant_id=report.grant_id).order_by("position", "pk"):
         value = values.get(ind.pk)
-        rows.append({"indicator": ind, "actual": value.actual if value else None, "comment": value.comment if value else ""})
+        rows.append(
+            {"indicator": ind, "actual": value.actual if value else None, "comment": value.comment if value else ""}
+        )
     return rows
 
 
 def report_narrative_sections(report: GranteeReport) -> list[dict]:
-    return [{"key": key, "label": label, "required": required, "text": (report.narrative or {}).get(key, "")}
-            for key, label, required in NARRATIVE_SECTIONS[report.kind]]
+    return [
+        {"key": key, "label": label, "required": required, "text": (report.narrative or {}).get(key, "")}
+        for key, label, required in NARRATIVE_SECTIONS[report.kind]
+    ]
 
 
 # --- what the grants workflow reads ----------------------------------------------------------
 
+
 def grant_spending(grant_id: int) -> dict[str, Decimal]:
     """Spending declared in the grant's approved reports: declared, ineligible and eligible."""
     totals = Expenditure.objects.filter(report__grant_id=grant_id, report__state=GranteeReportState.APPROVED).aggregate(
-        declared=Sum("amount_spent"), ineligible=Sum("ineligible_amount"))
+        declared=Sum("amount_spent"), ineligible=Sum("ineligible_amount")
+    )
     declared, ineligible = money(totals["declared"]), money(totals["ineligible"])
     return {"declared": declared, "ineligible": ineligible, "eligible": declared - ineligible}
 

@@ -9,6 +9,7 @@ ineligible, then approves or asks for changes. Once an approval commits it sends
 `report_approved` (reporting/grantee/signals.py): disbursement then releases the next tranche (and
 the balance after the final report, which also lets the grant close).
 """
+
 import logging
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -22,15 +23,28 @@ from django.utils.translation import gettext as _
 from accounts.models import ProgrammeRole
 from accounts.selectors import organisation_member_users
 from audit.services import audit_record
-from core.errors import TransitionRefused
 from audit.transitions import check, lock, transition
+from core.errors import TransitionRefused
 from grants.agreements.models import Grant, GrantBudgetLine
-from workers.messenger import notify_user
-
 from reporting.grantee.documents import document_store
-from reporting.grantee.models import Expenditure, GranteeReport, GranteeReportState, Indicator, IndicatorValue, ReportDocument, ReportKind
+from reporting.grantee.models import (
+    Expenditure,
+    GranteeReport,
+    GranteeReportState,
+    Indicator,
+    IndicatorValue,
+    ReportDocument,
+    ReportKind,
+)
+from reporting.grantee.selectors import (
+    EDITABLE_STATES,
+    NARRATIVE_MAX_CHARS,
+    NARRATIVE_SECTIONS,
+    money,
+    report_financials,
+)
 from reporting.grantee.signals import report_approved
-from reporting.grantee.selectors import EDITABLE_STATES, NARRATIVE_MAX_CHARS, NARRATIVE_SECTIONS, money, report_financials
+from workers.messenger import notify_user
 
 log = logging.getLogger(__name__)
 FINAL_REPORT_DAYS = 60
@@ -41,8 +55,10 @@ class StaleVersion(Exception):
     """The report changed since the caller loaded it (HTTP 409): reload, nothing is lost."""
 
     def __init__(self, current_version: int):
-        super().__init__(_("This report was changed elsewhere (version %(v)s). Reload it before saving again.")
-                         % {"v": current_version})
+        super().__init__(
+            _("This report was changed elsewhere (version %(v)s). Reload it before saving again.")
+            % {"v": current_version}
+        )
         self.current_version = current_version
         self.message = str(self)
 
@@ -52,8 +68,11 @@ def _report_path(report_id) -> str:
 
 
 def _lock_report(report_id) -> GranteeReport:
-    return (GranteeReport.objects.select_for_update(of=("self",))
-            .select_related("grant", "grant__call", "grant__organisation").get(pk=report_id))
+    return (
+        GranteeReport.objects.select_for_update(of=("self",))
+        .select_related("grant", "grant__call", "grant__organisation")
+        .get(pk=report_id)
+    )
 
 
 def _check(actor, perm, obj):
@@ -63,10 +82,13 @@ def _check(actor, perm, obj):
 
 def _editable(report):
     if report.state not in EDITABLE_STATES:
-        raise TransitionRefused(_("This report was submitted; it can be changed only when the manager asks for changes."))
+        raise TransitionRefused(
+            _("This report was submitted; it can be changed only when the manager asks for changes.")
+        )
 
 
 # --- schedule --------------------------------------------------------------------------------
+
 
 def report_schedule_dates(starts_on: date, ends_on: date) -> list[dict]:
     """Interim at the middle of the period (covering its first half); final within 60 days of
@@ -74,8 +96,12 @@ def report_schedule_dates(starts_on: date, ends_on: date) -> list[dict]:
     middle = starts_on + (ends_on - starts_on) / 2
     return [
         {"kind": ReportKind.INTERIM, "period_start": starts_on, "period_end": middle, "due_on": middle},
-        {"kind": ReportKind.FINAL, "period_start": middle + timedelta(days=1), "period_end": ends_on,
-         "due_on": ends_on + timedelta(days=FINAL_REPORT_DAYS)},
+        {
+            "kind": ReportKind.FINAL,
+            "period_start": middle + timedelta(days=1),
+            "period_end": ends_on,
+            "due_on": ends_on + timedelta(days=FINAL_REPORT_DAYS),
+        },
     ]
 
 
@@ -86,10 +112,16 @@ def grantee_reports_schedule(*, grant_id: int, actor=None) -> list[GranteeReport
         existing = list(GranteeReport.objects.filter(grant_id=grant_id).order_by("due_on", "pk"))
         if existing:
             return existing
-        reports = [GranteeReport.objects.create(grant=grant, **dates)
-                   for dates in report_schedule_dates(grant.starts_on, grant.ends_on)]
-        audit_record(actor=actor, action="grantee_reports_schedule", obj=grant,
-                     data={"reports": [{"id": r.pk, "kind": r.kind, "due_on": r.due_on} for r in reports]})
+        reports = [
+            GranteeReport.objects.create(grant=grant, **dates)
+            for dates in report_schedule_dates(grant.starts_on, grant.ends_on)
+        ]
+        audit_record(
+            actor=actor,
+            action="grantee_reports_schedule",
+            obj=grant,
+            data={"reports": [{"id": r.pk, "kind": r.kind, "due_on": r.due_on} for r in reports]},
+        )
     return reports
 
 
@@ -103,8 +135,9 @@ def _dates_check(due_on, period_start, period_end):
         raise ValidationError(errors)
 
 
-def grantee_report_add(*, actor, grant_id: int, kind: str, due_on: date, period_start: date | None = None,
-                       period_end: date | None = None) -> GranteeReport:
+def grantee_report_add(
+    *, actor, grant_id: int, kind: str, due_on: date, period_start: date | None = None, period_end: date | None = None
+) -> GranteeReport:
     if kind not in ReportKind.values:
         raise ValidationError({"kind": _("Choose interim or final.")})
     _dates_check(due_on, period_start, period_end)
@@ -113,15 +146,27 @@ def grantee_report_add(*, actor, grant_id: int, kind: str, due_on: date, period_
         _check(actor, "reporting.review_report", grant)
         if kind == ReportKind.FINAL and GranteeReport.objects.filter(grant=grant, kind=ReportKind.FINAL).exists():
             raise ValidationError({"kind": _("This grant already has a final report; move it instead.")})
-        report = GranteeReport.objects.create(grant=grant, kind=kind, due_on=due_on, period_start=period_start,
-                                              period_end=period_end)
-        audit_record(actor=actor, action="grantee_report_add", obj=report,
-                     data={"grant": grant.number, "kind": kind, "due_on": due_on})
+        report = GranteeReport.objects.create(
+            grant=grant, kind=kind, due_on=due_on, period_start=period_start, period_end=period_end
+        )
+        audit_record(
+            actor=actor,
+            action="grantee_report_add",
+            obj=report,
+            data={"grant": grant.number, "kind": kind, "due_on": due_on},
+        )
     return report
 
 
-def grantee_report_move(*, actor, report_id: int, due_on: date, period_start: date | None = None,
-                        period_end: date | None = None, reason: str = "") -> GranteeReport:
+def grantee_report_move(
+    *,
+    actor,
+    report_id: int,
+    due_on: date,
+    period_start: date | None = None,
+    period_end: date | None = None,
+    reason: str = "",
+) -> GranteeReport:
     _dates_check(due_on, period_start, period_end)
     with transaction.atomic():
         report = _lock_report(report_id)
@@ -132,13 +177,25 @@ def grantee_report_move(*, actor, report_id: int, due_on: date, period_start: da
         report.period_start = period_start or report.period_start
         report.period_end = period_end or report.period_end
         report.save(update_fields=["due_on", "period_start", "period_end"])
-        audit_record(actor=actor, action="grantee_report_move", obj=report, reason=reason,
-                     data={"before": before, "after": {"due_on": report.due_on, "period_start": report.period_start,
-                                                       "period_end": report.period_end}})
+        audit_record(
+            actor=actor,
+            action="grantee_report_move",
+            obj=report,
+            reason=reason,
+            data={
+                "before": before,
+                "after": {
+                    "due_on": report.due_on,
+                    "period_start": report.period_start,
+                    "period_end": report.period_end,
+                },
+            },
+        )
     return report
 
 
 # --- indicators (the grant's logframe) --------------------------------------------------------
+
 
 def _decimal(value, field_name, *, allow_none=False, minimum=None):
     if value in (None, "") and allow_none:
@@ -163,17 +220,30 @@ def indicator_add(*, actor, grant_id: int, name: str, target, baseline=0, unit: 
         grant = Grant.objects.select_for_update().select_related("call").get(pk=grant_id)
         _check(actor, "reporting.review_report", grant)
         position = (grant.indicators.order_by("-position").values_list("position", flat=True).first() or 0) + 1
-        indicator = Indicator.objects.create(grant=grant, position=position, name=name[:300], unit=(unit or "")[:60],
-                                             baseline=baseline, target=target)
-        audit_record(actor=actor, action="indicator_add", obj=grant,
-                     data={"indicator": indicator.pk, "name": indicator.name, "baseline": baseline, "target": target})
+        indicator = Indicator.objects.create(
+            grant=grant, position=position, name=name[:300], unit=(unit or "")[:60], baseline=baseline, target=target
+        )
+        audit_record(
+            actor=actor,
+            action="indicator_add",
+            obj=grant,
+            data={"indicator": indicator.pk, "name": indicator.name, "baseline": baseline, "target": target},
+        )
     return indicator
 
 
 # --- filling a report in -----------------------------------------------------------------------
 
-def grantee_report_save(*, actor, report_id: int, version: int, narrative: dict | None = None,
-                        expenditures: dict | None = None, indicators: dict | None = None) -> GranteeReport:
+
+def grantee_report_save(
+    *,
+    actor,
+    report_id: int,
+    version: int,
+    narrative: dict | None = None,
+    expenditures: dict | None = None,
+    indicators: dict | None = None,
+) -> GranteeReport:
     """Autosave. `expenditures`: {budget_line_id: {"amount_spent": …, "note": …}};
     `indicators`: {indicator_id: {"actual": …, "comment": …}}. Refused (StaleVersion) when
     `version` is not the current one, so two tabs never overwrite each other silently."""
@@ -227,8 +297,11 @@ def grantee_report_save(*, actor, report_id: int, version: int, narrative: dict 
                 except ValidationError as exc:
                     errors.update(exc.message_dict)
                     continue
-                IndicatorValue.objects.update_or_create(report=report, indicator_id=ind_id, defaults={
-                    "actual": actual, "comment": (values.get("comment") or "")[:2000]})
+                IndicatorValue.objects.update_or_create(
+                    report=report,
+                    indicator_id=ind_id,
+                    defaults={"actual": actual, "comment": (values.get("comment") or "")[:2000]},
+                )
         if errors:
             raise ValidationError(errors)
         report.version = F("version") + 1
@@ -246,9 +319,18 @@ def report_document_add(*, actor, report_id: int, uploaded) -> ReportDocument:
             raise ValidationError({"file": _("A report can have at most %(n)s documents.") % {"n": MAX_DOCUMENTS}})
         fields = document_store(uploaded)
         document = ReportDocument.objects.create(report=report, uploaded_by=actor, **fields)
-        audit_record(actor=actor, action="report_document_add", obj=report,
-                     data={"document": document.pk, "name": document.original_name, "sha256": document.sha256,
-                           "size": document.size, "content_type": document.content_type})
+        audit_record(
+            actor=actor,
+            action="report_document_add",
+            obj=report,
+            data={
+                "document": document.pk,
+                "name": document.original_name,
+                "sha256": document.sha256,
+                "size": document.size,
+                "content_type": document.content_type,
+            },
+        )
     return document
 
 
@@ -258,16 +340,25 @@ def report_document_remove(*, actor, document_id: int) -> None:
         report = _lock_report(document.report_id)
         _check(actor, "reporting.edit_report", report)
         _editable(report)
-        audit_record(actor=actor, action="report_document_remove", obj=report,
-                     data={"document": document.pk, "name": document.original_name, "sha256": document.sha256})
+        audit_record(
+            actor=actor,
+            action="report_document_remove",
+            obj=report,
+            data={"document": document.pk, "name": document.original_name, "sha256": document.sha256},
+        )
         document.delete()
 
 
 # --- transitions --------------------------------------------------------------------------------
 
+
 def _managers(programme_id):
-    return [r.user for r in ProgrammeRole.objects.filter(programme_id=programme_id, role=ProgrammeRole.Role.MANAGER)
-            .select_related("user")]
+    return [
+        r.user
+        for r in ProgrammeRole.objects.filter(
+            programme_id=programme_id, role=ProgrammeRole.Role.MANAGER
+        ).select_related("user")
+    ]
 
 
 def _submit_problems(report) -> list[str]:
@@ -276,7 +367,9 @@ def _submit_problems(report) -> list[str]:
     for key, label, required in NARRATIVE_SECTIONS[report.kind]:
         if required and not (narrative.get(key) or "").strip():
             problems.append(_("Fill in “%(section)s”.") % {"section": label})
-    filled = set(IndicatorValue.objects.filter(report=report, actual__isnull=False).values_list("indicator_id", flat=True))
+    filled = set(
+        IndicatorValue.objects.filter(report=report, actual__isnull=False).values_list("indicator_id", flat=True)
+    )
     missing = Indicator.objects.filter(grant_id=report.grant_id).exclude(pk__in=filled).values_list("name", flat=True)
     for name in missing:
         problems.append(_("Enter the actual value of the indicator “%(name)s”.") % {"name": name})
@@ -294,13 +387,30 @@ def grantee_report_submit(*, actor, report_id: int) -> GranteeReport:
         Expenditure.objects.bulk_create([Expenditure(report=report, budget_line=bl) for bl in lines])
         report.submitted_at = timezone.now()
         financials = report_financials(report)
-        event = transition(report, "submit", actor=actor, data={
-            "spent": financials.spent_total, "cumulative": financials.cumulative_total, "flags": financials.flags})
+        event = transition(
+            report,
+            "submit",
+            actor=actor,
+            data={
+                "spent": financials.spent_total,
+                "cumulative": financials.cumulative_total,
+                "flags": financials.flags,
+            },
+        )
         grant = Grant.objects.select_related("call", "organisation").get(pk=report.grant_id)
         for manager in _managers(grant.call.programme_id):
-            notify_user(kind="grantee_report_submitted", user=manager, obj=report, key=str(event.seq),
-                        context={"grant": grant.number, "title": grant.title, "organisation": grant.organisation.legal_name,
-                                 "path": _report_path(report.pk)})
+            notify_user(
+                kind="grantee_report_submitted",
+                user=manager,
+                obj=report,
+                key=str(event.seq),
+                context={
+                    "grant": grant.number,
+                    "title": grant.title,
+                    "organisation": grant.organisation.legal_name,
+                    "path": _report_path(report.pk),
+                },
+            )
     return report
 
 
@@ -312,13 +422,31 @@ def grantee_report_approve(*, actor, report_id: int, comment: str = "") -> Grant
         report.decided_at = timezone.now()
         report.manager_comment = (comment or "").strip()
         financials = report_financials(report)
-        event = transition(report, "approve", actor=actor, reason=comment, data={
-            "eligible": financials.eligible_total, "ineligible": financials.ineligible_total, "flags": financials.flags})
+        event = transition(
+            report,
+            "approve",
+            actor=actor,
+            reason=comment,
+            data={
+                "eligible": financials.eligible_total,
+                "ineligible": financials.ineligible_total,
+                "flags": financials.flags,
+            },
+        )
         grant = report.grant
         for member in organisation_member_users(grant.organisation_id):
-            notify_user(kind="grantee_report_approved", user=member, obj=report, key=str(event.seq),
-                        context={"grant": grant.number, "title": grant.title, "comment": report.manager_comment,
-                                 "path": _report_path(report.pk)})
+            notify_user(
+                kind="grantee_report_approved",
+                user=member,
+                obj=report,
+                key=str(event.seq),
+                context={
+                    "grant": grant.number,
+                    "title": grant.title,
+                    "comment": report.manager_comment,
+                    "path": _report_path(report.pk),
+                },
+            )
         transaction.on_commit(lambda: report_approved.send(sender=GranteeReport, grant_id=grant.pk, actor=actor))
     return report
 
@@ -336,9 +464,18 @@ def grantee_report_request_changes(*, actor, report_id: int, comment: str) -> Gr
         event = transition(report, "request_changes", actor=actor, reason=comment)
         grant = report.grant
         for member in organisation_member_users(grant.organisation_id):
-            notify_user(kind="grantee_report_changes_requested", user=member, obj=report, key=str(event.seq),
-                        context={"grant": grant.number, "title": grant.title, "comment": comment,
-                                 "path": _report_path(report.pk)})
+            notify_user(
+                kind="grantee_report_changes_requested",
+                user=member,
+                obj=report,
+                key=str(event.seq),
+                context={
+                    "grant": grant.number,
+                    "title": grant.title,
+                    "comment": comment,
+                    "path": _report_path(report.pk),
+                },
+            )
     return report
 
 
@@ -361,7 +498,9 @@ def expenditure_ineligible_set(*, actor, report_id: int, amounts: dict, reason: 
                 errors.update(exc.message_dict)
                 continue
             if amount > exp.amount_spent:
-                errors[f"ineligible_{line_id}"] = _("At most the amount spent (%(spent)s).") % {"spent": exp.amount_spent}
+                errors[f"ineligible_{line_id}"] = _("At most the amount spent (%(spent)s).") % {
+                    "spent": exp.amount_spent
+                }
                 continue
             if amount != exp.ineligible_amount:
                 changes.append({"budget_line": exp.budget_line_id, "before": exp.ineligible_amount, "after": amount})
@@ -370,7 +509,14 @@ def expenditure_ineligible_set(*, actor, report_id: int, amounts: dict, reason: 
         if errors:
             raise ValidationError(errors)
         if changes:
-            audit_record(actor=actor, action="expenditure_ineligible_set", obj=report, reason=reason,
-                         data={"changes": changes, "ineligible_total": money(sum(e.ineligible_amount for e in existing.values()))})
+            audit_record(
+                actor=actor,
+                action="expenditure_ineligible_set",
+                obj=report,
+                reason=reason,
+                data={
+                    "changes": changes,
+                    "ineligible_total": money(sum(e.ineligible_amount for e in existing.values())),
+                },
+            )
     return report
-

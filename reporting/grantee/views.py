@@ -1,5 +1,6 @@
 """Pages of grantee reports: a grant's schedule, one report (the grantee fills it in, the manager
 reviews it), supporting documents. Thin: parse, call a service or selector, render."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,11 +12,17 @@ from django.views.decorators.http import require_POST
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
 from grants.agreements.models import Grant
-
-from reporting.grantee import services
-from reporting.grantee import selectors
+from reporting.grantee import selectors, services
 from reporting.grantee.documents import document_path
-from reporting.grantee.forms import DecisionForm, DocumentForm, IndicatorForm, IneligibleForm, ReportAddForm, ReportForm, ReportMoveForm
+from reporting.grantee.forms import (
+    DecisionForm,
+    DocumentForm,
+    IndicatorForm,
+    IneligibleForm,
+    ReportAddForm,
+    ReportForm,
+    ReportMoveForm,
+)
 from reporting.grantee.models import GranteeReport, GranteeReportState, ReportDocument
 
 
@@ -40,8 +47,11 @@ def report_list(request):
     state = request.GET.get("state")
     if state in GranteeReportState.values:
         reports = reports.filter(state=state)
-    return render(request, "reporting/report_list.html", {
-        "reports": reports[:500], "states": GranteeReportState.choices, "state": state})
+    return render(
+        request,
+        "reporting/report_list.html",
+        {"reports": reports[:500], "states": GranteeReportState.choices, "state": state},
+    )
 
 
 @login_required
@@ -68,12 +78,20 @@ def grant_reports(request, grant_id):
                 form_errors_add(form, exc)
             else:
                 return redirect("reports:grant_reports", grant_id=grant.pk)
-    return render(request, "reporting/grant_reports.html", {
-        "grant": grant, "reports": grant.reports.order_by("due_on", "pk"), "indicators": grant.indicators.all(),
-        "can_manage": can_manage, "add_form": add_form, "indicator_form": indicator_form,
-        "can_schedule": can_manage and not grant.reports.exists(),
-        "close_problems": selectors.grant_close_problems(grant.pk),
-    })
+    return render(
+        request,
+        "reporting/grant_reports.html",
+        {
+            "grant": grant,
+            "reports": grant.reports.order_by("due_on", "pk"),
+            "indicators": grant.indicators.all(),
+            "can_manage": can_manage,
+            "add_form": add_form,
+            "indicator_form": indicator_form,
+            "can_schedule": can_manage and not grant.reports.exists(),
+            "close_problems": selectors.grant_close_problems(grant.pk),
+        },
+    )
 
 
 @login_required
@@ -95,17 +113,31 @@ def _report_context(request, report, form=None, decision=None, ineligible=None, 
     can_edit = user.has_perm("reporting.edit_report", report) and report.state in selectors.EDITABLE_STATES
     can_review = user.has_perm("reporting.review_report", report)
     if can_edit and form is None:
-        form = ReportForm(initial={"version": report.version}, sections=sections, lines=financials.lines, indicators=indicators)
+        form = ReportForm(
+            initial={"version": report.version}, sections=sections, lines=financials.lines, indicators=indicators
+        )
     return {
-        "report": report, "grant": report.grant, "financials": financials, "indicators": indicators, "sections": sections,
-        "documents": report.documents.order_by("uploaded_at"), "can_edit": can_edit, "can_review": can_review,
+        "report": report,
+        "grant": report.grant,
+        "financials": financials,
+        "indicators": indicators,
+        "sections": sections,
+        "documents": report.documents.order_by("uploaded_at"),
+        "can_edit": can_edit,
+        "can_review": can_review,
         "form": form,
         "document_form": document_form or DocumentForm(),
-        "approve_form": decision if decision is not None and decision.prefix == "approve" else DecisionForm(prefix="approve"),
-        "changes_form": decision if decision is not None and decision.prefix == "changes" else DecisionForm(prefix="changes"),
+        "approve_form": decision
+        if decision is not None and decision.prefix == "approve"
+        else DecisionForm(prefix="approve"),
+        "changes_form": decision
+        if decision is not None and decision.prefix == "changes"
+        else DecisionForm(prefix="changes"),
         "ineligible_form": ineligible or IneligibleForm(lines=financials.lines),
-        "move_form": move or ReportMoveForm(initial={"due_on": report.due_on, "period_start": report.period_start,
-                                                     "period_end": report.period_end}),
+        "move_form": move
+        or ReportMoveForm(
+            initial={"due_on": report.due_on, "period_start": report.period_start, "period_end": report.period_end}
+        ),
         "waiting_review": report.state == GranteeReportState.SUBMITTED,
     }
 
@@ -126,8 +158,12 @@ def report_save(request, pk):
     """Save the grantee's part. Called by autosave (JSON answer) and by the "Save" button."""
     report = _report(request, pk)
     financials = selectors.report_financials(report)
-    form = ReportForm(request.POST, sections=selectors.report_narrative_sections(report), lines=financials.lines,
-                      indicators=selectors.report_indicators(report))
+    form = ReportForm(
+        request.POST,
+        sections=selectors.report_narrative_sections(report),
+        lines=financials.lines,
+        indicators=selectors.report_indicators(report),
+    )
     if form.is_valid():
         try:
             report = services.grantee_report_save(actor=request.user, report_id=report.pk, **form.service_arguments())
@@ -178,17 +214,22 @@ def report_decide(request, pk, decision):
     if form.is_valid():
         try:
             if decision == "approve":
-                services.grantee_report_approve(actor=request.user, report_id=report.pk, comment=form.cleaned_data["comment"])
+                services.grantee_report_approve(
+                    actor=request.user, report_id=report.pk, comment=form.cleaned_data["comment"]
+                )
                 messages.success(request, _("The report is approved."))
             else:
-                services.grantee_report_request_changes(actor=request.user, report_id=report.pk,
-                                                        comment=form.cleaned_data["comment"])
+                services.grantee_report_request_changes(
+                    actor=request.user, report_id=report.pk, comment=form.cleaned_data["comment"]
+                )
                 messages.success(request, _("The grantee is asked for changes."))
         except TransitionRefused as exc:
             messages.error(request, exc.message)
         except ValidationError as exc:
             form_errors_add(form, exc)
-            return render(request, "reporting/report_detail.html", _report_context(request, report, decision=form), status=400)
+            return render(
+                request, "reporting/report_detail.html", _report_context(request, report, decision=form), status=400
+            )
         else:
             return redirect("reports:report_detail", pk=report.pk)
     return redirect("reports:report_detail", pk=report.pk)
@@ -204,8 +245,9 @@ def report_ineligible(request, pk):
     form = IneligibleForm(request.POST, lines=financials.lines)
     if form.is_valid():
         try:
-            services.expenditure_ineligible_set(actor=request.user, report_id=report.pk, amounts=form.amounts(),
-                                                reason=form.cleaned_data["reason"])
+            services.expenditure_ineligible_set(
+                actor=request.user, report_id=report.pk, amounts=form.amounts(), reason=form.cleaned_data["reason"]
+            )
         except TransitionRefused as exc:
             messages.error(request, exc.message)
         except ValidationError as exc:
@@ -213,7 +255,9 @@ def report_ineligible(request, pk):
         else:
             messages.success(request, _("Ineligible costs are recorded."))
             return redirect("reports:report_detail", pk=report.pk)
-    return render(request, "reporting/report_detail.html", _report_context(request, report, ineligible=form), status=400)
+    return render(
+        request, "reporting/report_detail.html", _report_context(request, report, ineligible=form), status=400
+    )
 
 
 @login_required
@@ -251,7 +295,9 @@ def report_document_add(request, pk):
         else:
             messages.success(request, _("The document is attached."))
             return redirect("reports:report_detail", pk=report.pk)
-    return render(request, "reporting/report_detail.html", _report_context(request, report, document_form=form), status=400)
+    return render(
+        request, "reporting/report_detail.html", _report_context(request, report, document_form=form), status=400
+    )
 
 
 @login_required
@@ -279,7 +325,8 @@ def report_document_download(request, document_id):
     path = document_path(document.stored_name)
     if not path.exists():
         raise Http404
-    response = FileResponse(open(path, "rb"), as_attachment=True, filename=document.original_name,
-                            content_type=document.content_type)
+    response = FileResponse(
+        open(path, "rb"), as_attachment=True, filename=document.original_name, content_type=document.content_type
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -8,143 +8,287 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('grants', '0002_grant_agreements_and_disbursement'),
+        ("grants", "0002_grant_agreements_and_disbursement"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DonorReport',
+            name="DonorReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_start', models.DateField(verbose_name='period from')),
-                ('period_end', models.DateField(verbose_name='period to')),
-                ('language', models.CharField(default='en', max_length=8)),
-                ('requested_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('stored_name', models.CharField(blank=True, max_length=80)),
-                ('pages', models.PositiveIntegerField(blank=True, null=True)),
-                ('error', models.TextField(blank=True, verbose_name='why it failed')),
-                ('state', django_fsm.FSMField(choices=[('queued', 'Queued'), ('generating', 'Generating'), ('ready', 'Ready'), ('failed', 'Failed')], default='queued', max_length=50, protected=True, verbose_name='state')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='donor_reports', to='grants.programme')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("period_start", models.DateField(verbose_name="period from")),
+                ("period_end", models.DateField(verbose_name="period to")),
+                ("language", models.CharField(default="en", max_length=8)),
+                ("requested_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("stored_name", models.CharField(blank=True, max_length=80)),
+                ("pages", models.PositiveIntegerField(blank=True, null=True)),
+                ("error", models.TextField(blank=True, verbose_name="why it failed")),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("generating", "Generating"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=50,
+                        protected=True,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="donor_reports", to="grants.programme"
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'donor report',
-                'verbose_name_plural': 'donor reports',
-                'ordering': ['-requested_at'],
+                "verbose_name": "donor report",
+                "verbose_name_plural": "donor reports",
+                "ordering": ["-requested_at"],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='ExportJob',
+            name="ExportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40)),
-                ('file_format', models.CharField(max_length=8)),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('rows_total', models.PositiveIntegerField(default=0)),
-                ('rows_done', models.PositiveIntegerField(default=0)),
-                ('stored_name', models.CharField(blank=True, max_length=80)),
-                ('error', models.TextField(blank=True)),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('ready', 'Ready'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='export_jobs', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=40)),
+                ("file_format", models.CharField(max_length=8)),
+                ("params", models.JSONField(blank=True, default=dict)),
+                ("rows_total", models.PositiveIntegerField(default=0)),
+                ("rows_done", models.PositiveIntegerField(default=0)),
+                ("stored_name", models.CharField(blank=True, max_length=80)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="export_jobs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='GranteeReport',
+            name="GranteeReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('interim', 'Interim report'), ('final', 'Final report')], max_length=10, verbose_name='kind')),
-                ('due_on', models.DateField(verbose_name='due on')),
-                ('period_start', models.DateField(blank=True, null=True, verbose_name='period from')),
-                ('period_end', models.DateField(blank=True, null=True, verbose_name='period to')),
-                ('narrative', models.JSONField(blank=True, default=dict, verbose_name='narrative sections')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('manager_comment', models.TextField(blank=True, verbose_name="manager's comment")),
-                ('state', django_fsm.FSMField(choices=[('scheduled', 'Scheduled'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('changes_requested', 'Changes requested')], default='scheduled', max_length=50, protected=True, verbose_name='state')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('grant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='grants.grant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("interim", "Interim report"), ("final", "Final report")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("due_on", models.DateField(verbose_name="due on")),
+                ("period_start", models.DateField(blank=True, null=True, verbose_name="period from")),
+                ("period_end", models.DateField(blank=True, null=True, verbose_name="period to")),
+                ("narrative", models.JSONField(blank=True, default=dict, verbose_name="narrative sections")),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("manager_comment", models.TextField(blank=True, verbose_name="manager's comment")),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("submitted", "Submitted"),
+                            ("approved", "Approved"),
+                            ("changes_requested", "Changes requested"),
+                        ],
+                        default="scheduled",
+                        max_length=50,
+                        protected=True,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="reports", to="grants.grant"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'grantee report',
-                'verbose_name_plural': 'grantee reports',
-                'ordering': ['grant', 'due_on'],
+                "verbose_name": "grantee report",
+                "verbose_name_plural": "grantee reports",
+                "ordering": ["grant", "due_on"],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=1)),
-                ('name', models.CharField(max_length=300, verbose_name='indicator')),
-                ('unit', models.CharField(blank=True, max_length=60, verbose_name='unit')),
-                ('baseline', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, verbose_name='baseline')),
-                ('target', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='target')),
-                ('grant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='grants.grant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField(default=1)),
+                ("name", models.CharField(max_length=300, verbose_name="indicator")),
+                ("unit", models.CharField(blank=True, max_length=60, verbose_name="unit")),
+                (
+                    "baseline",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=14, verbose_name="baseline"),
+                ),
+                ("target", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="target")),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="indicators", to="grants.grant"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'indicator',
-                'verbose_name_plural': 'indicators',
-                'ordering': ['grant', 'position'],
+                "verbose_name": "indicator",
+                "verbose_name_plural": "indicators",
+                "ordering": ["grant", "position"],
             },
         ),
         migrations.CreateModel(
-            name='ReportDocument',
+            name="ReportDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('original_name', models.CharField(max_length=200, verbose_name='file name')),
-                ('stored_name', models.CharField(editable=False, max_length=80, unique=True)),
-                ('content_type', models.CharField(max_length=100)),
-                ('size', models.PositiveBigIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='reporting.granteereport')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("original_name", models.CharField(max_length=200, verbose_name="file name")),
+                ("stored_name", models.CharField(editable=False, max_length=80, unique=True)),
+                ("content_type", models.CharField(max_length=100)),
+                ("size", models.PositiveBigIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="reporting.granteereport",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Expenditure',
+            name="Expenditure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount_spent', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, verbose_name='spent')),
-                ('ineligible_amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, verbose_name='ineligible')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('budget_line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='expenditures', to='grants.grantbudgetline')),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='expenditures', to='reporting.granteereport')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "amount_spent",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=14, verbose_name="spent"),
+                ),
+                (
+                    "ineligible_amount",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=14, verbose_name="ineligible"
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "budget_line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="expenditures",
+                        to="grants.grantbudgetline",
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="expenditures",
+                        to="reporting.granteereport",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'expenditure',
-                'verbose_name_plural': 'expenditures',
-                'constraints': [models.UniqueConstraint(fields=('report', 'budget_line'), name='expenditure_once_per_line'), models.CheckConstraint(condition=models.Q(('amount_spent__gte', 0), ('ineligible_amount__gte', 0), ('ineligible_amount__lte', models.F('amount_spent'))), name='expenditure_amounts_valid')],
+                "verbose_name": "expenditure",
+                "verbose_name_plural": "expenditures",
+                "constraints": [
+                    models.UniqueConstraint(fields=("report", "budget_line"), name="expenditure_once_per_line"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("amount_spent__gte", 0),
+                            ("ineligible_amount__gte", 0),
+                            ("ineligible_amount__lte", models.F("amount_spent")),
+                        ),
+                        name="expenditure_amounts_valid",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='IndicatorValue',
+            name="IndicatorValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('actual', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='actual')),
-                ('comment', models.TextField(blank=True, verbose_name='comment')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='values', to='reporting.indicator')),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicator_values', to='reporting.granteereport')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "actual",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="actual"),
+                ),
+                ("comment", models.TextField(blank=True, verbose_name="comment")),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="values", to="reporting.indicator"
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="indicator_values",
+                        to="reporting.granteereport",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('report', 'indicator'), name='indicator_value_once')],
+                "constraints": [models.UniqueConstraint(fields=("report", "indicator"), name="indicator_value_once")],
             },
         ),
     ]

@@ -1,16 +1,16 @@
+from reporting.data.models import (  # noqa: F401
+    ExportJob,
+)
+from reporting.donor.models import (  # noqa: F401
+    DonorReport,
+    DonorReportState,
+)
 from reporting.grantee.models import (  # noqa: F401
-    ReportKind,
-    GranteeReportState,
-    GranteeReport,
     Expenditure,
+    GranteeReport,
+    GranteeReportState,
     Indicator,
     IndicatorValue,
     ReportDocument,
-)
-from reporting.donor.models import (  # noqa: F401
-    DonorReportState,
-    DonorReport,
-)
-from reporting.data.models import (  # noqa: F401
-    ExportJob,
+    ReportKind,
 )

@@ -1,4 +1,5 @@
 """Sign-up with e-mail verification, log in and out, password reset; the API schema and docs."""
+
 import re
 
 from django.core import mail
@@ -15,9 +16,15 @@ def link_in_last_mail(path_fragment):
 
 
 def test_sign_up_needs_a_verified_email_then_logs_in(client, db):
-    response = client.post(reverse("account_signup"), {
-        "full_name": "Олена Коваленко", "email": "olena@cso.org.ua",
-        "password1": "a-long-passphrase-2026", "password2": "a-long-passphrase-2026"})
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "full_name": "Олена Коваленко",
+            "email": "olena@cso.org.ua",
+            "password1": "a-long-passphrase-2026",
+            "password2": "a-long-passphrase-2026",
+        },
+    )
     assert response.status_code == 302
     user = User.objects.get(email="olena@cso.org.ua")
     assert user.full_name == "Олена Коваленко"
@@ -34,7 +41,10 @@ def test_login_logout_and_password_reset(client, make_user):
     user = make_user("ana@cso.md")
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     assert client.post(reverse("account_login"), {"login": "ana@cso.md", "password": "wrong"}).status_code == 200
-    assert client.post(reverse("account_login"), {"login": "ana@cso.md", "password": "correct-horse-battery"}).status_code == 302
+    assert (
+        client.post(reverse("account_login"), {"login": "ana@cso.md", "password": "correct-horse-battery"}).status_code
+        == 302
+    )
     assert client.get(reverse("dashboard")).status_code == 200
     client.post(reverse("account_logout"))
     assert client.get(reverse("dashboard")).status_code == 302
@@ -45,7 +55,10 @@ def test_login_logout_and_password_reset(client, make_user):
     set_path = form_page.redirect_chain[-1][0] if form_page.redirect_chain else reset_path
     done = client.post(set_path, {"password1": "brand-new-secret-77", "password2": "brand-new-secret-77"})
     assert done.status_code == 302
-    assert client.post(reverse("account_login"), {"login": "ana@cso.md", "password": "brand-new-secret-77"}).status_code == 302
+    assert (
+        client.post(reverse("account_login"), {"login": "ana@cso.md", "password": "brand-new-secret-77"}).status_code
+        == 302
+    )
 
 
 def test_reset_email_comes_in_the_users_language(client, make_user):

@@ -1,4 +1,5 @@
 """Language choice sticks; programme managers and finance officers must enrol TOTP when required."""
+
 import pytest
 from allauth.mfa.models import Authenticator
 from django.urls import reverse

@@ -1,4 +1,5 @@
 """Registering a CSO, inviting members, and nobody seeing another organisation's data."""
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -24,9 +25,15 @@ def api_for(user):
 def test_register_makes_the_creator_owner_and_is_audited(client, make_user):
     user = make_user()
     client.force_login(user)
-    response = client.post(reverse("accounts:organisation_create"), {
-        "legal_name": "Центр протидії корупції", "country": "UA", "org_type": "ngo",
-        "registration_id": "ua-edr-35960913"})
+    response = client.post(
+        reverse("accounts:organisation_create"),
+        {
+            "legal_name": "Центр протидії корупції",
+            "country": "UA",
+            "org_type": "ngo",
+            "registration_id": "ua-edr-35960913",
+        },
+    )
     org = Organisation.objects.get()
     assert response.status_code == 302 and response.url == reverse("accounts:organisation_detail", args=[org.pk])
     assert org.registration_id == "UA-EDR-35960913"
@@ -36,8 +43,15 @@ def test_register_makes_the_creator_owner_and_is_audited(client, make_user):
 
 def test_bad_identifier_keeps_what_was_typed_and_says_why(client, make_user):
     client.force_login(make_user())
-    response = client.post(reverse("accounts:organisation_create"), {
-        "legal_name": "Transparency Georgia", "country": "GE", "org_type": "ngo", "registration_id": "UA-EDR-12345678"})
+    response = client.post(
+        reverse("accounts:organisation_create"),
+        {
+            "legal_name": "Transparency Georgia",
+            "country": "GE",
+            "org_type": "ngo",
+            "registration_id": "UA-EDR-12345678",
+        },
+    )
     assert response.status_code == 200 and not Organisation.objects.exists()
     html = response.content.decode()
     assert "GE-NAPR-" in html and 'value="Transparency Georgia"' in html and 'aria-invalid="true"' in html
@@ -48,16 +62,21 @@ def test_bad_identifier_keeps_what_was_typed_and_says_why(client, make_user):
 def test_duplicate_identifier_is_reported_on_the_field(client, make_user, make_org):
     make_org(make_user(), registration_id="UA-EDR-11111111")
     client.force_login(make_user())
-    response = client.post(reverse("accounts:organisation_create"), {
-        "legal_name": "Copy", "country": "UA", "org_type": "ngo", "registration_id": "UA-EDR-11111111"})
+    response = client.post(
+        reverse("accounts:organisation_create"),
+        {"legal_name": "Copy", "country": "UA", "org_type": "ngo", "registration_id": "UA-EDR-11111111"},
+    )
     assert "already registered" in response.content.decode()
     assert Organisation.objects.count() == 1
 
 
 def test_errors_come_in_the_users_language(client, make_user):
     client.force_login(make_user(language="uk"))
-    response = client.post(reverse("accounts:organisation_create"), {
-        "legal_name": "X", "country": "UA", "org_type": "ngo", "registration_id": "123"}, HTTP_ACCEPT_LANGUAGE="uk")
+    response = client.post(
+        reverse("accounts:organisation_create"),
+        {"legal_name": "X", "country": "UA", "org_type": "ngo", "registration_id": "123"},
+        HTTP_ACCEPT_LANGUAGE="uk",
+    )
     assert 'lang="uk"' in response.content.decode()
 
 
@@ -65,11 +84,21 @@ def test_member_of_a_cannot_see_or_change_b_in_pages(client, two_orgs):
     alice, alpha, bob, beta = two_orgs
     client.force_login(alice)
     assert client.get(reverse("accounts:organisation_detail", args=[alpha.pk])).status_code == 200
-    for url in (reverse("accounts:organisation_detail", args=[beta.pk]), reverse("accounts:organisation_edit", args=[beta.pk])):
+    for url in (
+        reverse("accounts:organisation_detail", args=[beta.pk]),
+        reverse("accounts:organisation_edit", args=[beta.pk]),
+    ):
         assert client.get(url).status_code == 404
-    assert client.post(reverse("accounts:organisation_detail", args=[beta.pk]), {"email": "x@evil.org"}).status_code == 404
-    assert client.post(reverse("accounts:organisation_edit", args=[beta.pk]), {
-        "legal_name": "Hijacked", "country": "UA", "org_type": "ngo", "registration_id": beta.registration_id}).status_code == 404
+    assert (
+        client.post(reverse("accounts:organisation_detail", args=[beta.pk]), {"email": "x@evil.org"}).status_code == 404
+    )
+    assert (
+        client.post(
+            reverse("accounts:organisation_edit", args=[beta.pk]),
+            {"legal_name": "Hijacked", "country": "UA", "org_type": "ngo", "registration_id": beta.registration_id},
+        ).status_code
+        == 404
+    )
     beta.refresh_from_db()
     assert beta.legal_name == "Beta" and not beta.invitations.exists()
     listing = client.get(reverse("accounts:organisation_list")).content.decode()
@@ -92,11 +121,22 @@ def test_api_needs_authentication(two_orgs):
 
 def test_api_register_and_field_errors(make_user):
     api = api_for(make_user())
-    bad = api.post("/api/v1/organisations/", {"legal_name": "X", "country": "MD", "org_type": "ngo",
-                                              "registration_id": "MD-IDNO-12"}, format="json")
+    bad = api.post(
+        "/api/v1/organisations/",
+        {"legal_name": "X", "country": "MD", "org_type": "ngo", "registration_id": "MD-IDNO-12"},
+        format="json",
+    )
     assert bad.status_code == 400 and "registration_id" in bad.json()
-    good = api.post("/api/v1/organisations/", {"legal_name": "Asociația", "country": "MD", "org_type": "association",
-                                               "registration_id": "MD-IDNO-1003600123456"}, format="json")
+    good = api.post(
+        "/api/v1/organisations/",
+        {
+            "legal_name": "Asociația",
+            "country": "MD",
+            "org_type": "association",
+            "registration_id": "MD-IDNO-1003600123456",
+        },
+        format="json",
+    )
     assert good.status_code == 201 and good.json()["member_count"] == 1
 
 
@@ -142,12 +182,15 @@ def test_plain_member_cannot_invite(client, two_orgs, make_user):
     member = make_user()
     Membership.objects.create(organisation=alpha, user=member, role="member")
     client.force_login(member)
-    assert client.post(reverse("accounts:organisation_detail", args=[alpha.pk]), {"email": "x@y.org"}).status_code == 404
+    assert (
+        client.post(reverse("accounts:organisation_detail", args=[alpha.pk]), {"email": "x@y.org"}).status_code == 404
+    )
     assert not alpha.invitations.exists()
 
 
-def test_organisation_list_query_count_does_not_grow(client, make_user, make_org, programme, grant_role,
-                                                      django_assert_max_num_queries):
+def test_organisation_list_query_count_does_not_grow(
+    client, make_user, make_org, programme, grant_role, django_assert_max_num_queries
+):
     manager = grant_role(make_user(), programme, ProgrammeRole.Role.MANAGER)
     client.force_login(manager)
     owner = make_user()

@@ -1,5 +1,6 @@
 """Who is logged in, and who is not, is what Django's own sessions (cached_db: the cache, then the
 database) and authentication backends decide; these are the cases a user would notice."""
+
 import json
 from datetime import timedelta
 
@@ -60,8 +61,11 @@ def sends_to_login(response) -> bool:
 
 
 def autosave(client, app, **fields):
-    return client.post(reverse("applications:application_autosave", args=[app.pk]), content_type="application/json",
-                       data=json.dumps({"version": app.version, "fields": fields}))
+    return client.post(
+        reverse("applications:application_autosave", args=[app.pk]),
+        content_type="application/json",
+        data=json.dumps({"version": app.version, "fields": fields}),
+    )
 
 
 def assert_session_expired_json(response):
@@ -98,9 +102,11 @@ def test_expired_session_gets_a_401_from_autosave_and_nothing_is_saved(logged_in
     assert Application.objects.get(pk=draft.pk).title == "Saved while logged in"
 
 
-@pytest.mark.parametrize("cookie", ["0123456789abcdefghijklmnopqrstuv", "short", "x'OR'1'='1'--",
-                                    "z" * 100, "%D0%BA%D0%BB%D1%8E%D1%87"],
-                         ids=["unknown", "too-short", "sql-like", "too-long", "percent-encoded"])
+@pytest.mark.parametrize(
+    "cookie",
+    ["0123456789abcdefghijklmnopqrstuv", "short", "x'OR'1'='1'--", "z" * 100, "%D0%BA%D0%BB%D1%8E%D1%87"],
+    ids=["unknown", "too-short", "sql-like", "too-long", "percent-encoded"],
+)
 def test_unknown_or_garbled_session_cookie_is_anonymous(logged_in, draft, cookie):
     stranger = Client()
     stranger.cookies[settings.SESSION_COOKIE_NAME] = cookie
@@ -131,6 +137,7 @@ def test_logging_out_makes_the_old_session_cookie_anonymous_even_replayed(logged
 
 
 # --- the user --------------------------------------------------------------------------------
+
 
 def test_user_made_inactive_after_login_is_anonymous_on_the_next_request(logged_in, user, draft):
     assert dashboard_user(logged_in)[0].status_code == 200
@@ -172,8 +179,7 @@ def test_session_with_a_wrong_auth_hash_is_anonymous(logged_in):
 
 
 def test_changing_a_users_other_fields_keeps_them_logged_in(logged_in, user):
-    User.objects.filter(pk=user.pk).update(full_name="Олена Коваленко", language="uk",
-                                           last_login=timezone.now())
+    User.objects.filter(pk=user.pk).update(full_name="Олена Коваленко", language="uk", last_login=timezone.now())
     response, request_user = dashboard_user(logged_in)
     assert response.status_code == 200 and request_user.full_name == "Олена Коваленко"
 
@@ -199,14 +205,19 @@ def test_login_with_a_wrong_password_stays_anonymous(client, user):
 
 
 def test_roles_of_the_logged_in_user_are_the_roles_read_on_their_own(user, logged_in, make_org, programme, grant_role):
-    from grants.calls.models import Programme
-
     from accounts import roles
+    from grants.calls.models import Programme
 
     make_org(user, country="UA")
     other_org = make_org(user, country="GE")
-    other = Programme.objects.create(code="eu4i-2", title="Second", budget=programme.budget, starts_on=programme.starts_on,
-                                     ends_on=programme.ends_on, countries=["UA"])
+    other = Programme.objects.create(
+        code="eu4i-2",
+        title="Second",
+        budget=programme.budget,
+        starts_on=programme.starts_on,
+        ends_on=programme.ends_on,
+        countries=["UA"],
+    )
     grant_role(user, programme, "manager")
     grant_role(user, other, "reviewer")
     grant_role(user, programme, "donor")

@@ -1,5 +1,6 @@
 """Fixtures for calls and applications: a programme with a manager, an open call with its full
 template, two applicant organisations, and helpers that go through the real services."""
+
 import io
 import zipfile
 from decimal import Decimal
@@ -19,18 +20,24 @@ def office_zip(kind: str, extra: dict | None = None, level=zipfile.ZIP_DEFLATED)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", level) as archive:
         if kind in ("odt", "ods"):
-            mime = {"odt": "application/vnd.oasis.opendocument.text",
-                    "ods": "application/vnd.oasis.opendocument.spreadsheet"}[kind]
+            mime = {
+                "odt": "application/vnd.oasis.opendocument.text",
+                "ods": "application/vnd.oasis.opendocument.spreadsheet",
+            }[kind]
             archive.writestr(zipfile.ZipInfo("mimetype"), mime)
             archive.writestr("content.xml", "<office:document-content/>")
         else:
-            main = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
-                    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-                    "docm": "application/vnd.ms-word.document.macroEnabled.main+xml"}[kind]
+            main = {
+                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                "docm": "application/vnd.ms-word.document.macroEnabled.main+xml",
+            }[kind]
             part = "/word/document.xml" if kind != "xlsx" else "/xl/workbook.xml"
-            archive.writestr("[Content_Types].xml",
-                             '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                             f'<Override PartName="{part}" ContentType="{main}"/></Types>')
+            archive.writestr(
+                "[Content_Types].xml",
+                '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                f'<Override PartName="{part}" ContentType="{main}"/></Types>',
+            )
             archive.writestr(part.lstrip("/"), "<document/>")
         for name, data in (extra or {}).items():
             archive.writestr(name, data)
@@ -115,21 +122,27 @@ def fill_complete(user, app, *, requested="40000", cofinancing="2500"):
 
     call = app.call
     headings = list(call.budget_headings.order_by("position"))
-    fields = {"title": "Open contracting in five regions", "summary": "We monitor procurement.",
-              "requested_amount": requested, "cofinancing_amount": cofinancing, "duration_months": "12",
-              "budget": [
-                  {"heading": headings[0].pk, "description": "Staff", "units": "12", "unit_cost": "2500"},
-                  {"heading": headings[1].pk, "description": "Trips", "units": "10", "unit_cost": "1000"},
-                  {"heading": headings[3].pk, "description": "Indirect", "units": "1", "unit_cost": "2500"},
-              ]}
+    fields = {
+        "title": "Open contracting in five regions",
+        "summary": "We monitor procurement.",
+        "requested_amount": requested,
+        "cofinancing_amount": cofinancing,
+        "duration_months": "12",
+        "budget": [
+            {"heading": headings[0].pk, "description": "Staff", "units": "12", "unit_cost": "2500"},
+            {"heading": headings[1].pk, "description": "Trips", "units": "10", "unit_cost": "1000"},
+            {"heading": headings[3].pk, "description": "Indirect", "units": "1", "unit_cost": "2500"},
+        ],
+    }
     for q in call.questions.all():
         fields[services.question_field(q.pk)] = f"Answer to {q.text}"
     app.refresh_from_db()
     result = services.application_autosave(actor=user, application_id=app.pk, version=app.version, fields=fields)
     assert not result.conflicts and not result.errors, (result.conflicts, result.errors)
     for doc in call.required_documents.all():
-        services.attachment_upload(actor=user, application_id=app.pk, uploaded=upload(f"{doc.name}.pdf", PDF),
-                                   document_id=doc.pk)
+        services.attachment_upload(
+            actor=user, application_id=app.pk, uploaded=upload(f"{doc.name}.pdf", PDF), document_id=doc.pk
+        )
     app.refresh_from_db()
     return app
 

@@ -1,5 +1,6 @@
 """The API: same permissions as the pages — 404 when invisible, 403 by role, 409 by state — and
 every object shows its state and the transitions the caller may run now."""
+
 from datetime import timedelta
 
 import pytest
@@ -8,7 +9,6 @@ from rest_framework.test import APIClient
 
 from applications import services
 from applications.models import ApplicationState
-
 from tests.applications.conftest import PDF, upload
 
 
@@ -29,8 +29,11 @@ def test_applicant_creates_reads_and_updates_a_draft(api, applicant, org, call):
     app = response.json()
     assert app["state"] == "draft" and app["available_transitions"] == ["submit", "withdraw"] and app["version"] == 1
     q = call.questions.first()
-    response = api.patch(f"/api/v1/applications/{app['id']}/", {"version": 1, "title": "Via API",
-                                                                 "answers": {str(q.pk): "Answer"}}, format="json")
+    response = api.patch(
+        f"/api/v1/applications/{app['id']}/",
+        {"version": 1, "title": "Via API", "answers": {str(q.pk): "Answer"}},
+        format="json",
+    )
     assert response.status_code == 200 and response.json()["title"] == "Via API" and response.json()["version"] == 2
     # Starting again returns the same application (200, not a second draft).
     again = api.post("/api/v1/applications/", {"call": call.pk, "organisation": org.pk}, format="json")
@@ -39,8 +42,9 @@ def test_applicant_creates_reads_and_updates_a_draft(api, applicant, org, call):
 
 def test_stale_version_is_409_and_overwrites_nothing(api, applicant, colleague, draft):
     services.application_autosave(actor=colleague, application_id=draft.pk, version=1, fields={"title": "Taras"})
-    response = as_user(api, applicant).patch(f"/api/v1/applications/{draft.pk}/", {"version": 1, "title": "Olena"},
-                                             format="json")
+    response = as_user(api, applicant).patch(
+        f"/api/v1/applications/{draft.pk}/", {"version": 1, "title": "Olena"}, format="json"
+    )
     assert response.status_code == 409 and response.json()["conflicts"] == {"title": "Taras"}
     draft.refresh_from_db()
     assert draft.title == "Taras"
@@ -49,28 +53,41 @@ def test_stale_version_is_409_and_overwrites_nothing(api, applicant, colleague, 
 def test_field_hashes_allow_a_per_field_merge(api, applicant, colleague, draft):
     hashes = as_user(api, applicant).get(f"/api/v1/applications/{draft.pk}/").json()["field_hashes"]
     services.application_autosave(actor=colleague, application_id=draft.pk, version=1, fields={"title": "Taras"})
-    response = api.patch(f"/api/v1/applications/{draft.pk}/", {"version": 1, "summary": "Olena",
-                                                               "base": {"summary": hashes["summary"]}}, format="json")
+    response = api.patch(
+        f"/api/v1/applications/{draft.pk}/",
+        {"version": 1, "summary": "Olena", "base": {"summary": hashes["summary"]}},
+        format="json",
+    )
     assert response.status_code == 200 and response.json()["title"] == "Taras" and response.json()["summary"] == "Olena"
 
 
 def test_budget_lines_and_attachments(api, applicant, draft):
     as_user(api, applicant)
     heading = draft.call.budget_headings.first()
-    response = api.post(f"/api/v1/applications/{draft.pk}/budget-lines/",
-                        {"heading": heading.pk, "description": "Staff", "units": "12", "unit_cost": "2500"}, format="json")
+    response = api.post(
+        f"/api/v1/applications/{draft.pk}/budget-lines/",
+        {"heading": heading.pk, "description": "Staff", "units": "12", "unit_cost": "2500"},
+        format="json",
+    )
     assert response.status_code == 201 and response.json()[0]["total"] == "30000.00"
-    response = api.put(f"/api/v1/applications/{draft.pk}/budget-lines/", {"version": 2, "lines": [
-        {"heading": heading.pk, "description": "Staff", "units": "6", "unit_cost": "2500"}]}, format="json")
+    response = api.put(
+        f"/api/v1/applications/{draft.pk}/budget-lines/",
+        {"version": 2, "lines": [{"heading": heading.pk, "description": "Staff", "units": "6", "unit_cost": "2500"}]},
+        format="json",
+    )
     assert response.status_code == 200 and [l["total"] for l in response.json()] == ["15000.00"]
     response = api.put(f"/api/v1/applications/{draft.pk}/budget-lines/", {"version": 1, "lines": []}, format="json")
     assert response.status_code == 409
-    response = api.post(f"/api/v1/applications/{draft.pk}/attachments/", {"file": upload("s.pdf", PDF)}, format="multipart")
+    response = api.post(
+        f"/api/v1/applications/{draft.pk}/attachments/", {"file": upload("s.pdf", PDF)}, format="multipart"
+    )
     assert response.status_code == 201, response.content
     attachment = response.json()
     download = api.get(attachment["download_url"])
     assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
-    bad = api.post(f"/api/v1/applications/{draft.pk}/attachments/", {"file": upload("s.pdf", b"MZ..")}, format="multipart")
+    bad = api.post(
+        f"/api/v1/applications/{draft.pk}/attachments/", {"file": upload("s.pdf", b"MZ..")}, format="multipart"
+    )
     assert bad.status_code == 400 and "not one of the accepted formats" in bad.json()["file"][0]
     assert api.delete(attachment["download_url"]).status_code == 204
 
@@ -110,8 +127,9 @@ def test_transition_status_codes(api, applicant, manager, other_applicant, submi
 def test_manager_requests_clarification_and_applicant_answers(api, applicant, manager, submitted):
     url = f"/api/v1/applications/{submitted.pk}"
     due = (timezone.now() + timedelta(days=3)).isoformat()
-    response = as_user(api, manager).post(f"{url}/request_clarification/", {"question": "Which regions?", "due": due},
-                                          format="json")
+    response = as_user(api, manager).post(
+        f"{url}/request_clarification/", {"question": "Which regions?", "due": due}, format="json"
+    )
     assert response.status_code == 200 and response.json()["state"] == ApplicationState.CLARIFICATION_REQUESTED
     response = as_user(api, applicant).post(f"{url}/answer_clarification/", {"answer": "Three"}, format="json")
     assert response.status_code == 200 and response.json()["state"] == "submitted"
@@ -141,7 +159,14 @@ def test_unauthenticated_is_refused(api, draft):
 def test_schema_documents_the_endpoints(api, applicant):
     response = as_user(api, applicant).get("/api/schema/?format=json")
     paths = response.json()["paths"]
-    for path in ["/api/v1/applications/", "/api/v1/applications/{id}/submit/", "/api/v1/applications/{id}/budget-lines/",
-                 "/api/v1/applications/{id}/attachments/", "/api/v1/applications/{id}/attachments/{attachment_id}/",
-                 "/api/v1/applications/{id}/extend_deadline/", "/api/v1/calls/", "/api/v1/calls/{id}/publish/"]:
+    for path in [
+        "/api/v1/applications/",
+        "/api/v1/applications/{id}/submit/",
+        "/api/v1/applications/{id}/budget-lines/",
+        "/api/v1/applications/{id}/attachments/",
+        "/api/v1/applications/{id}/attachments/{attachment_id}/",
+        "/api/v1/applications/{id}/extend_deadline/",
+        "/api/v1/calls/",
+        "/api/v1/calls/{id}/publish/",
+    ]:
         assert path in paths, path

@@ -1,4 +1,5 @@
 """Starting an application and saving drafts: several members, optimistic concurrency, nothing lost."""
+
 from datetime import timedelta
 
 import pytest
@@ -52,8 +53,12 @@ def test_open_state_after_the_deadline_refuses_new_applications(applicant, org, 
 
 def test_autosave_applies_fields_and_counts_versions(applicant, draft):
     q = draft.call.questions.first()
-    result = services.application_autosave(actor=applicant, application_id=draft.pk, version=draft.version,
-                                           fields={"title": "Tenders without corruption", services.question_field(q.pk): "Line 1\r\nLine 2"})
+    result = services.application_autosave(
+        actor=applicant,
+        application_id=draft.pk,
+        version=draft.version,
+        fields={"title": "Tenders without corruption", services.question_field(q.pk): "Line 1\r\nLine 2"},
+    )
     draft.refresh_from_db()
     assert result.version == draft.version == 2 and not result.conflicts
     assert draft.title == "Tenders without corruption"
@@ -63,10 +68,20 @@ def test_autosave_applies_fields_and_counts_versions(applicant, draft):
 def test_two_members_edit_different_fields_and_both_are_kept(applicant, colleague, draft):
     base = services.application_hashes(services.application_values(draft, list(draft.call.questions.all()), []))
     # Both start from version 1; Olena saves the title, then Taras (still on version 1) the summary.
-    services.application_autosave(actor=applicant, application_id=draft.pk, version=1, fields={"title": "Olena's title"},
-                                  base={"title": base["title"]})
-    result = services.application_autosave(actor=colleague, application_id=draft.pk, version=1,
-                                           fields={"summary": "Taras's summary"}, base={"summary": base["summary"]})
+    services.application_autosave(
+        actor=applicant,
+        application_id=draft.pk,
+        version=1,
+        fields={"title": "Olena's title"},
+        base={"title": base["title"]},
+    )
+    result = services.application_autosave(
+        actor=colleague,
+        application_id=draft.pk,
+        version=1,
+        fields={"summary": "Taras's summary"},
+        base={"summary": base["summary"]},
+    )
     draft.refresh_from_db()
     assert (draft.title, draft.summary) == ("Olena's title", "Taras's summary")
     assert result.applied == ["summary"] and not result.conflicts and draft.version == 3
@@ -74,18 +89,32 @@ def test_two_members_edit_different_fields_and_both_are_kept(applicant, colleagu
 
 def test_a_stale_save_of_the_same_field_never_overwrites_silently(applicant, colleague, draft):
     base = services.application_hashes(services.application_values(draft, list(draft.call.questions.all()), []))
-    services.application_autosave(actor=applicant, application_id=draft.pk, version=1, fields={"summary": "Olena wrote this"},
-                                  base={"summary": base["summary"]})
-    result = services.application_autosave(actor=colleague, application_id=draft.pk, version=1,
-                                           fields={"summary": "Taras wrote that", "title": "Taras's title"},
-                                           base={"summary": base["summary"], "title": base["title"]})
+    services.application_autosave(
+        actor=applicant,
+        application_id=draft.pk,
+        version=1,
+        fields={"summary": "Olena wrote this"},
+        base={"summary": base["summary"]},
+    )
+    result = services.application_autosave(
+        actor=colleague,
+        application_id=draft.pk,
+        version=1,
+        fields={"summary": "Taras wrote that", "title": "Taras's title"},
+        base={"summary": base["summary"], "title": base["title"]},
+    )
     draft.refresh_from_db()
     assert draft.summary == "Olena wrote this"  # not overwritten
     assert result.conflicts == {"summary": "Olena wrote this"}  # Taras gets Olena's text back to compare
     assert draft.title == "Taras's title"  # the field nobody else touched is saved
     # Taras decides to keep his text: he saves again from the hash of what is stored now.
-    result = services.application_autosave(actor=colleague, application_id=draft.pk, version=result.version,
-                                           fields={"summary": "Taras wrote that"}, base={"summary": result.hashes["summary"]})
+    result = services.application_autosave(
+        actor=colleague,
+        application_id=draft.pk,
+        version=result.version,
+        fields={"summary": "Taras wrote that"},
+        base={"summary": result.hashes["summary"]},
+    )
     draft.refresh_from_db()
     assert draft.summary == "Taras wrote that" and not result.conflicts
 
@@ -98,9 +127,16 @@ def test_without_field_hashes_a_stale_version_is_a_conflict(applicant, colleague
 
 
 def test_invalid_values_are_reported_and_do_not_block_the_rest(applicant, draft):
-    result = services.application_autosave(actor=applicant, application_id=draft.pk, version=1,
-                                           fields={"requested_amount": "forty thousand", "summary": "Kept",
-                                                   "budget": [{"heading": "999999", "description": "x", "units": "1", "unit_cost": "1"}]})
+    result = services.application_autosave(
+        actor=applicant,
+        application_id=draft.pk,
+        version=1,
+        fields={
+            "requested_amount": "forty thousand",
+            "summary": "Kept",
+            "budget": [{"heading": "999999", "description": "x", "units": "1", "unit_cost": "1"}],
+        },
+    )
     draft.refresh_from_db()
     assert set(result.errors) == {"requested_amount", "budget"} and draft.summary == "Kept"
     assert draft.requested_amount is None
@@ -108,9 +144,17 @@ def test_invalid_values_are_reported_and_do_not_block_the_rest(applicant, draft)
 
 def test_budget_lines_are_replaced_and_totals_computed(applicant, draft):
     heading = draft.call.budget_headings.first()
-    services.application_autosave(actor=applicant, application_id=draft.pk, version=1, fields={"budget": [
-        {"heading": heading.pk, "description": "Analyst", "units": "1,5", "unit_cost": "1000.005"},
-        {"heading": "", "description": "", "units": "", "unit_cost": ""}]})
+    services.application_autosave(
+        actor=applicant,
+        application_id=draft.pk,
+        version=1,
+        fields={
+            "budget": [
+                {"heading": heading.pk, "description": "Analyst", "units": "1,5", "unit_cost": "1000.005"},
+                {"heading": "", "description": "", "units": "", "unit_cost": ""},
+            ]
+        },
+    )
     lines = list(draft.budget_lines.all())
     assert len(lines) == 1 and str(lines[0].units) == "1.50" and str(lines[0].unit_cost) == "1000.01"
     assert str(lines[0].total) == "1500.02"
@@ -120,10 +164,16 @@ def test_only_members_save_and_only_drafts(manager, other_applicant, applicant, 
     with pytest.raises(PermissionDenied):
         services.application_autosave(actor=manager, application_id=submitted.pk, version=1, fields={"title": "x"})
     with pytest.raises(PermissionDenied):
-        services.application_autosave(actor=other_applicant, application_id=submitted.pk, version=1, fields={"title": "x"})
+        services.application_autosave(
+            actor=other_applicant, application_id=submitted.pk, version=1, fields={"title": "x"}
+        )
     with pytest.raises(TransitionRefused):
-        services.application_autosave(actor=applicant, application_id=submitted.pk, version=submitted.version,
-                                      fields={"title": "changed after submission"})
+        services.application_autosave(
+            actor=applicant,
+            application_id=submitted.pk,
+            version=submitted.version,
+            fields={"title": "changed after submission"},
+        )
     assert Application.objects.get(pk=submitted.pk).title == "Open contracting in five regions"
 
 
@@ -157,8 +207,13 @@ def test_concurrent_autosaves_of_two_members_lose_nothing(postgres, make_user, m
         try:
             for k in range(rounds):
                 barrier.wait(timeout=30)
-                result = services.application_autosave(actor=user, application_id=app.pk, version=state["version"],
-                                                       fields={field: f"{field} {k}"}, base={field: state["hash"]})
+                result = services.application_autosave(
+                    actor=user,
+                    application_id=app.pk,
+                    version=state["version"],
+                    fields={field: f"{field} {k}"},
+                    base={field: state["hash"]},
+                )
                 if result.conflicts or field not in result.applied:
                     errors.append((field, k, result.conflicts))
                 state.update(version=result.version, hash=result.hashes[field])

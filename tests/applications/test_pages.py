@@ -1,5 +1,6 @@
 """The pages: public call pages, the applicant's form (no JavaScript needed), the manager's list,
 exports; an applicant of organisation A gets 404 for everything of organisation B."""
+
 import csv
 import io
 import json
@@ -13,9 +14,8 @@ from openpyxl import load_workbook
 from accounts.models import Membership, ProgrammeRole
 from applications import services
 from applications.models import Application, ApplicationState
-from tests.factories import application_in_state
-
 from tests.applications.conftest import PDF, upload
+from tests.factories import application_in_state
 
 
 def test_home_lists_open_calls_and_links_their_page(client, call):
@@ -25,9 +25,18 @@ def test_home_lists_open_calls_and_links_their_page(client, call):
 
 def test_call_page_shows_every_rule_question_and_document(client, call):
     page = client.get(f"/calls/{call.pk}/").content.decode()
-    for text in ["What problem does the action address?", "How will you measure success?", "Statute of the organisation",
-                 "at most 2000 characters".replace("at most", "At most"), "Indirect costs", "Staff", "data-local-time",
-                 timezone.localtime(call.deadline).isoformat()[:16], "data-countdown", "40% — On signature"]:
+    for text in [
+        "What problem does the action address?",
+        "How will you measure success?",
+        "Statute of the organisation",
+        "at most 2000 characters".replace("at most", "At most"),
+        "Indirect costs",
+        "Staff",
+        "data-local-time",
+        timezone.localtime(call.deadline).isoformat()[:16],
+        "data-countdown",
+        "40% — On signature",
+    ]:
         assert text in page, text
     assert "Log in" in page
 
@@ -49,15 +58,25 @@ def test_member_starts_from_the_call_page_and_saves_without_javascript(client, a
     app = Application.objects.get(call=call, organisation=org)
     assert response.status_code == 302 and response["Location"] == f"/applications/{app.pk}/edit/"
     form = client.get(response["Location"]).content.decode()
-    assert 'data-autosave-url' in form and 'name="base_title"' in form and 'data-max-chars="2000"' in form
+    assert "data-autosave-url" in form and 'name="base_title"' in form and 'data-max-chars="2000"' in form
     q = call.questions.first()
     heading = call.budget_headings.first()
     values = services.application_values(app, list(call.questions.all()), [])
     hashes = services.application_hashes(values)
-    data = {"version": 1, **{f"base_{k}": v for k, v in hashes.items()}, "title": "My project", "summary": "S",
-            "requested_amount": "40 000,00", "cofinancing_amount": "", "duration_months": "12",
-            f"q{q.pk}": "Answer", "budget-heading": [str(heading.pk), ""], "budget-description": ["Staff", ""],
-            "budget-units": ["2", ""], "budget-unit_cost": ["100", ""]}
+    data = {
+        "version": 1,
+        **{f"base_{k}": v for k, v in hashes.items()},
+        "title": "My project",
+        "summary": "S",
+        "requested_amount": "40 000,00",
+        "cofinancing_amount": "",
+        "duration_months": "12",
+        f"q{q.pk}": "Answer",
+        "budget-heading": [str(heading.pk), ""],
+        "budget-description": ["Staff", ""],
+        "budget-units": ["2", ""],
+        "budget-unit_cost": ["100", ""],
+    }
     response = client.post(f"/applications/{app.pk}/edit/", data)
     assert response.status_code == 302
     app.refresh_from_db()
@@ -68,10 +87,14 @@ def test_member_starts_from_the_call_page_and_saves_without_javascript(client, a
 def test_no_javascript_save_shows_a_conflict_with_both_texts(client, applicant, colleague, draft):
     values = services.application_values(draft, list(draft.call.questions.all()), [])
     old_hashes = services.application_hashes(values)
-    services.application_autosave(actor=colleague, application_id=draft.pk, version=1, fields={"summary": "Taras's text"})
+    services.application_autosave(
+        actor=colleague, application_id=draft.pk, version=1, fields={"summary": "Taras's text"}
+    )
     client.force_login(applicant)
-    response = client.post(f"/applications/{draft.pk}/edit/", {"version": 1, "base_summary": old_hashes["summary"],
-                                                                "summary": "Olena's text"})
+    response = client.post(
+        f"/applications/{draft.pk}/edit/",
+        {"version": 1, "base_summary": old_hashes["summary"], "summary": "Olena's text"},
+    )
     page = response.content.decode()
     assert response.status_code == 200 and "Olena&#x27;s text" in page and "Taras&#x27;s text" in page
     draft.refresh_from_db()
@@ -82,15 +105,23 @@ def test_autosave_endpoint(client, applicant, colleague, draft):
     client.force_login(applicant)
     values = services.application_values(draft, list(draft.call.questions.all()), [])
     base = services.application_hashes(values)
-    response = client.post(f"/applications/{draft.pk}/autosave/", json.dumps({"version": 1, "fields": {"title": "T1"},
-                                                                              "base": base}), content_type="application/json")
+    response = client.post(
+        f"/applications/{draft.pk}/autosave/",
+        json.dumps({"version": 1, "fields": {"title": "T1"}, "base": base}),
+        content_type="application/json",
+    )
     data = response.json()
-    assert response.status_code == 200 and data["version"] == 2 and data["applied"] == ["title"] and not data["conflicts"]
+    assert (
+        response.status_code == 200 and data["version"] == 2 and data["applied"] == ["title"] and not data["conflicts"]
+    )
     # Taras saves the summary; Olena's next autosave learns it (updates) and keeps her own field.
     services.application_autosave(actor=colleague, application_id=draft.pk, version=2, fields={"summary": "By Taras"})
     base["title"] = data["hashes"]["title"]
-    response = client.post(f"/applications/{draft.pk}/autosave/", json.dumps({"version": 2, "fields": {"title": "T2"},
-                                                                              "base": base}), content_type="application/json")
+    response = client.post(
+        f"/applications/{draft.pk}/autosave/",
+        json.dumps({"version": 2, "fields": {"title": "T2"}, "base": base}),
+        content_type="application/json",
+    )
     data = response.json()
     assert data["applied"] == ["title"] and data["updates"] == {"summary": "By Taras"}
 
@@ -102,8 +133,11 @@ def test_autosave_tells_an_expired_session_in_json(client, draft):
 
 def test_autosave_refuses_a_submitted_application_with_409(client, applicant, submitted):
     client.force_login(applicant)
-    response = client.post(f"/applications/{submitted.pk}/autosave/", json.dumps({"version": 9, "fields": {"title": "x"}}),
-                           content_type="application/json")
+    response = client.post(
+        f"/applications/{submitted.pk}/autosave/",
+        json.dumps({"version": 9, "fields": {"title": "x"}}),
+        content_type="application/json",
+    )
     assert response.status_code == 409
 
 
@@ -129,18 +163,35 @@ def test_submit_page_lists_what_is_missing_then_submits_and_shows_the_receipt(cl
     assert again.status_code == 302 and again["Location"].endswith("/receipt/")
 
 
-@pytest.mark.parametrize("path", [
-    "/applications/{pk}/", "/applications/{pk}/edit/", "/applications/{pk}/submit/", "/applications/{pk}/receipt/",
-    "/applications/{pk}/submitted.json", "/applications/{pk}/export.csv", "/applications/{pk}/export.xlsx",
-    "/applications/{pk}/withdraw/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/applications/{pk}/",
+        "/applications/{pk}/edit/",
+        "/applications/{pk}/submit/",
+        "/applications/{pk}/receipt/",
+        "/applications/{pk}/submitted.json",
+        "/applications/{pk}/export.csv",
+        "/applications/{pk}/export.xlsx",
+        "/applications/{pk}/withdraw/",
+    ],
+)
 def test_another_organisations_application_is_404(client, other_applicant, submitted, path):
     client.force_login(other_applicant)
     assert client.get(path.format(pk=submitted.pk)).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/applications/{pk}/withdraw/", "/applications/{pk}/clarification/",
-                                  "/applications/{pk}/screen/eligible/", "/applications/{pk}/extend/",
-                                  "/applications/{pk}/autosave/", "/applications/{pk}/attachments/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/applications/{pk}/withdraw/",
+        "/applications/{pk}/clarification/",
+        "/applications/{pk}/screen/eligible/",
+        "/applications/{pk}/extend/",
+        "/applications/{pk}/autosave/",
+        "/applications/{pk}/attachments/",
+    ],
+)
 def test_another_organisations_application_is_404_for_actions(client, other_applicant, submitted, path):
     client.force_login(other_applicant)
     assert client.post(path.format(pk=submitted.pk), {}).status_code == 404
@@ -148,7 +199,11 @@ def test_another_organisations_application_is_404_for_actions(client, other_appl
 
 def test_call_export_and_list_are_404_for_applicants(client, applicant, submitted):
     client.force_login(applicant)
-    for path in ("/manage/calls/{pk}/applications/", "/manage/calls/{pk}/applications/export.csv", "/manage/calls/{pk}/"):
+    for path in (
+        "/manage/calls/{pk}/applications/",
+        "/manage/calls/{pk}/applications/export.csv",
+        "/manage/calls/{pk}/",
+    ):
         assert client.get(path.format(pk=submitted.call_id)).status_code == 404
 
 
@@ -211,7 +266,12 @@ def test_members_cannot_screen(client, applicant, submitted):
 
 
 def _applications(call, n, make_user, make_org):
-    states = [ApplicationState.SUBMITTED, ApplicationState.ELIGIBLE, ApplicationState.INELIGIBLE, ApplicationState.DRAFT]
+    states = [
+        ApplicationState.SUBMITTED,
+        ApplicationState.ELIGIBLE,
+        ApplicationState.INELIGIBLE,
+        ApplicationState.DRAFT,
+    ]
     for i in range(n):
         owner = make_user()
         org = make_org(owner, country=["UA", "AM", "GE", "MD"][i % 4], org_type=["ngo", "media"][i % 2])
@@ -241,10 +301,11 @@ def test_manager_list_runs_the_same_queries_for_10_or_many(client, manager, call
     assert len(small) == len(large), [q["sql"][:120] for q in large.captured_queries]
 
 
-def test_exports_are_formula_safe_and_hold_only_what_the_manager_may_see(client, manager, call, programme, make_user,
-                                                                        make_org, grant_role):
+def test_exports_are_formula_safe_and_hold_only_what_the_manager_may_see(
+    client, manager, call, programme, make_user, make_org, grant_role
+):
     owner = make_user()
-    org = make_org(owner, legal_name="=HYPERLINK(\"http://evil\")")
+    org = make_org(owner, legal_name='=HYPERLINK("http://evil")')
     application_in_state(call, org, owner, ApplicationState.SUBMITTED, title="+cmd|' /C calc'!A0")
     from tests.factories import call_full
 
@@ -268,8 +329,13 @@ def test_exports_are_formula_safe_and_hold_only_what_the_manager_may_see(client,
 
     from grants.calls.models import Programme
 
-    other = Programme.objects.create(code="oth", title="Other", budget=Money(Decimal("1"), "EUR"),
-                                     starts_on=date(2024, 1, 1), ends_on=date(2025, 1, 1))
+    other = Programme.objects.create(
+        code="oth",
+        title="Other",
+        budget=Money(Decimal("1"), "EUR"),
+        starts_on=date(2024, 1, 1),
+        ends_on=date(2025, 1, 1),
+    )
     client.force_login(grant_role(make_user(), other, ProgrammeRole.Role.MANAGER))
     assert client.get(f"/manage/calls/{call.pk}/applications/export.csv").status_code == 404
 
@@ -298,7 +364,9 @@ def test_dashboard_shows_the_applicants_applications(client, applicant, draft):
 def test_upload_via_page_and_download(client, applicant, colleague, draft):
     client.force_login(applicant)
     doc = draft.call.required_documents.first()
-    response = client.post(f"/applications/{draft.pk}/attachments/", {"file": upload("statute.pdf", PDF), "document": doc.pk})
+    response = client.post(
+        f"/applications/{draft.pk}/attachments/", {"file": upload("statute.pdf", PDF), "document": doc.pk}
+    )
     assert response.status_code == 302
     attachment = draft.attachments.get()
     client.force_login(colleague)  # another member of the organisation
@@ -310,13 +378,24 @@ def test_autosave_reports_another_members_budget_only_when_asked(client, applica
     values = services.application_values(draft, list(draft.call.questions.all()), [])
     base = services.application_hashes(values)
     heading = draft.call.budget_headings.first()
-    services.application_autosave(actor=colleague, application_id=draft.pk, version=1, fields={"budget": [
-        {"heading": heading.pk, "description": "Printing", "units": "1", "unit_cost": "500"}]})
+    services.application_autosave(
+        actor=colleague,
+        application_id=draft.pk,
+        version=1,
+        fields={"budget": [{"heading": heading.pk, "description": "Printing", "units": "1", "unit_cost": "500"}]},
+    )
     client.force_login(applicant)
-    quick = client.post(f"/applications/{draft.pk}/autosave/", json.dumps(
-        {"version": 2, "fields": {"title": "A"}, "base": {"title": base["title"]}}), content_type="application/json").json()
+    quick = client.post(
+        f"/applications/{draft.pk}/autosave/",
+        json.dumps({"version": 2, "fields": {"title": "A"}, "base": {"title": base["title"]}}),
+        content_type="application/json",
+    ).json()
     assert "budget" not in quick["updates"] and "budget" not in quick["hashes"]
-    full = client.post(f"/applications/{draft.pk}/autosave/", json.dumps(
-        {"version": quick["version"], "fields": {"title": "B"}, "base": {**base, "title": quick["hashes"]["title"]}}),
-        content_type="application/json").json()
+    full = client.post(
+        f"/applications/{draft.pk}/autosave/",
+        json.dumps(
+            {"version": quick["version"], "fields": {"title": "B"}, "base": {**base, "title": quick["hashes"]["title"]}}
+        ),
+        content_type="application/json",
+    ).json()
     assert full["updates"]["budget"][0]["description"] == "Printing"

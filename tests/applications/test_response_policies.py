@@ -1,5 +1,6 @@
 """Security headers: pages carry the site's Content-Security-Policy; JSON answers (autosave,
 the API) a fixed one under which nothing loads or frames them. Both are nosniff."""
+
 import json
 
 from config.csp import JSON_POLICY
@@ -14,9 +15,11 @@ def test_a_page_carries_the_sites_policy(client, db):
 
 def test_an_autosave_answer_lets_nothing_load_or_frame_it(client, applicant, draft):
     client.force_login(applicant)
-    response = client.post(f"/applications/{draft.pk}/autosave/", json.dumps({"version": draft.version,
-                                                                              "fields": {"title": "Clean water"}}),
-                           content_type="application/json")
+    response = client.post(
+        f"/applications/{draft.pk}/autosave/",
+        json.dumps({"version": draft.version, "fields": {"title": "Clean water"}}),
+        content_type="application/json",
+    )
     assert response.status_code == 200 and response.json()["applied"] == ["title"]
     assert response["Content-Security-Policy"] == JSON_POLICY == "default-src 'none'; frame-ancestors 'none'"
     assert response["X-Content-Type-Options"] == "nosniff"

@@ -1,5 +1,6 @@
 """Submission: what is missing is listed; a complete draft is frozen with a reference and a receipt;
 the database clock decides the deadline; two members submitting at once make one submission."""
+
 import hashlib
 import re
 import threading
@@ -17,9 +18,8 @@ from applications.models import Application, ApplicationState
 from audit.models import AuditEvent
 from core.errors import TransitionRefused
 from grants.calls.models import Call, CallState
-from workers.models import Notification
-
 from tests.applications.conftest import fill_complete
+from workers.models import Notification
 
 
 def db_now():
@@ -27,19 +27,38 @@ def db_now():
 
 
 def test_submission_lists_exactly_what_is_missing(applicant, draft):
-    services.application_autosave(actor=applicant, application_id=draft.pk, version=1, fields={
-        "title": "Title", "requested_amount": "5000", "duration_months": "30",
-        "cofinancing_amount": "0",
-        "budget": [{"heading": draft.call.budget_headings.get(kind="indirect").pk, "description": "Rent", "units": "1",
-                    "unit_cost": "5000"}]})
+    services.application_autosave(
+        actor=applicant,
+        application_id=draft.pk,
+        version=1,
+        fields={
+            "title": "Title",
+            "requested_amount": "5000",
+            "duration_months": "30",
+            "cofinancing_amount": "0",
+            "budget": [
+                {
+                    "heading": draft.call.budget_headings.get(kind="indirect").pk,
+                    "description": "Rent",
+                    "units": "1",
+                    "unit_cost": "5000",
+                }
+            ],
+        },
+    )
     with pytest.raises(ValidationError) as exc:
         services.application_submit(actor=applicant, application_id=draft.pk)
     problems = exc.value.messages
-    expected = ["Write a summary of the project.", "The amount requested must be between 10000.00 and 60000.00 EUR.",
-                "The project may last at most 12 months.", "Answer the question “What problem does the action address?”.",
-                "Answer the question “How will you measure success?”.", "The budget has no direct costs.",
-                "Co-financing must be at least 5.00% of the total budget (250.00 EUR).",
-                "Attach the document “Statute of the organisation”."]
+    expected = [
+        "Write a summary of the project.",
+        "The amount requested must be between 10000.00 and 60000.00 EUR.",
+        "The project may last at most 12 months.",
+        "Answer the question “What problem does the action address?”.",
+        "Answer the question “How will you measure success?”.",
+        "The budget has no direct costs.",
+        "Co-financing must be at least 5.00% of the total budget (250.00 EUR).",
+        "Attach the document “Statute of the organisation”.",
+    ]
     assert problems == expected
     draft.refresh_from_db()
     assert draft.state == ApplicationState.DRAFT and draft.reference is None
@@ -47,18 +66,32 @@ def test_submission_lists_exactly_what_is_missing(applicant, draft):
 
 def test_budget_rules_indirect_cap_and_totals(applicant, complete_draft):
     headings = list(complete_draft.call.budget_headings.order_by("position"))
-    services.application_autosave(actor=applicant, application_id=complete_draft.pk, version=complete_draft.version, fields={
-        "budget": [{"heading": headings[0].pk, "description": "Staff", "units": "1", "unit_cost": "40000"},
-                   {"heading": headings[3].pk, "description": "Indirect", "units": "1", "unit_cost": "2801"}]})
+    services.application_autosave(
+        actor=applicant,
+        application_id=complete_draft.pk,
+        version=complete_draft.version,
+        fields={
+            "budget": [
+                {"heading": headings[0].pk, "description": "Staff", "units": "1", "unit_cost": "40000"},
+                {"heading": headings[3].pk, "description": "Indirect", "units": "1", "unit_cost": "2801"},
+            ]
+        },
+    )
     problems = services.application_submission_problems(Application.objects.get(pk=complete_draft.pk))
-    assert problems == ["Indirect costs (2801.00) are above 7.00% of direct costs (at most 2800.00).",
-                        "The budget total (42801.00) must equal the amount requested plus co-financing (42500.00)."]
+    assert problems == [
+        "Indirect costs (2801.00) are above 7.00% of direct costs (at most 2800.00).",
+        "The budget total (42801.00) must equal the amount requested plus co-financing (42500.00).",
+    ]
 
 
 def test_answer_over_the_character_limit_is_listed(applicant, complete_draft):
     q = complete_draft.call.questions.get(position=2)
-    services.application_autosave(actor=applicant, application_id=complete_draft.pk, version=complete_draft.version,
-                                  fields={services.question_field(q.pk): "й" * (q.max_chars + 1)})
+    services.application_autosave(
+        actor=applicant,
+        application_id=complete_draft.pk,
+        version=complete_draft.version,
+        fields={services.question_field(q.pk): "й" * (q.max_chars + 1)},
+    )
     problems = services.application_submission_problems(Application.objects.get(pk=complete_draft.pk))
     assert problems == [f"The answer to “{q.text}” has {q.max_chars + 1} characters; the limit is {q.max_chars}."]
 
@@ -117,7 +150,10 @@ def test_one_second_after_the_deadline_by_the_database_clock_is_refused(applican
         services.application_submit(actor=applicant, application_id=complete_draft.pk)
     assert "deadline" in str(exc.value.message)
     complete_draft.refresh_from_db()
-    assert complete_draft.state == ApplicationState.DRAFT and Call.objects.get(pk=complete_draft.call_id).state == CallState.OPEN
+    assert (
+        complete_draft.state == ApplicationState.DRAFT
+        and Call.objects.get(pk=complete_draft.call_id).state == CallState.OPEN
+    )
 
 
 def test_just_before_the_deadline_by_the_database_clock_is_accepted(applicant, complete_draft):
@@ -141,8 +177,12 @@ def test_an_individual_extension_lets_one_applicant_submit_after_the_call_closed
 
     Call.objects.filter(pk=complete_draft.call_id).update(deadline=timezone.now() + timedelta(minutes=1))
     original = Call.objects.get(pk=complete_draft.call_id).deadline
-    services.application_deadline_extend(actor=manager, application_id=complete_draft.pk,
-                                         until=timezone.now() + timedelta(hours=2), reason="Power cut in Kharkiv on the last day")
+    services.application_deadline_extend(
+        actor=manager,
+        application_id=complete_draft.pk,
+        until=timezone.now() + timedelta(hours=2),
+        reason="Power cut in Kharkiv on the last day",
+    )
     Call.objects.filter(pk=complete_draft.call_id).update(deadline=db_now() - timedelta(seconds=1))
     calls_open_close()
     assert Call.objects.get(pk=complete_draft.call_id).state == CallState.CLOSED
@@ -155,20 +195,30 @@ def test_an_individual_extension_lets_one_applicant_submit_after_the_call_closed
 
 def test_extension_rules(manager, applicant, draft):
     with pytest.raises(ValidationError):
-        services.application_deadline_extend(actor=manager, application_id=draft.pk, until=timezone.now() + timedelta(days=1),
-                                             reason="before the call's deadline")
+        services.application_deadline_extend(
+            actor=manager,
+            application_id=draft.pk,
+            until=timezone.now() + timedelta(days=1),
+            reason="before the call's deadline",
+        )
     with pytest.raises(ValidationError):
-        services.application_deadline_extend(actor=manager, application_id=draft.pk, until=timezone.now() + timedelta(days=90),
-                                             reason="  ")
+        services.application_deadline_extend(
+            actor=manager, application_id=draft.pk, until=timezone.now() + timedelta(days=90), reason="  "
+        )
     with pytest.raises(PermissionDenied):
-        services.application_deadline_extend(actor=applicant, application_id=draft.pk,
-                                             until=timezone.now() + timedelta(days=90), reason="I want more time")
+        services.application_deadline_extend(
+            actor=applicant,
+            application_id=draft.pk,
+            until=timezone.now() + timedelta(days=90),
+            reason="I want more time",
+        )
 
 
 def test_extension_only_for_drafts(manager, submitted):
     with pytest.raises(TransitionRefused):
-        services.application_deadline_extend(actor=manager, application_id=submitted.pk,
-                                             until=timezone.now() + timedelta(days=90), reason="too late")
+        services.application_deadline_extend(
+            actor=manager, application_id=submitted.pk, until=timezone.now() + timedelta(days=90), reason="too late"
+        )
 
 
 def test_two_members_submitting_the_same_draft_at_once_make_one_submission(postgres, make_user, make_org, programme):

@@ -1,5 +1,6 @@
 """Attachments: accepted by content only, within size limits, stored under generated names, served
 only through a permission-checked view. Every refusal leaves the draft as it was."""
+
 import io
 import zipfile
 
@@ -10,22 +11,26 @@ from applications import services, uploads
 from applications.models import Attachment
 from audit.models import AuditEvent
 from grants.calls.models import Call
-
 from tests.applications.conftest import JPEG, PDF, PNG, office_zip, upload
 
 
-@pytest.mark.parametrize("name,data,kind", [
-    ("statute.pdf", PDF, "application/pdf"),
-    ("logo.png", PNG, "image/png"),
-    ("photo.JPG", JPEG, "image/jpeg"),
-    ("plan.docx", office_zip("docx"), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    ("budget.xlsx", office_zip("xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ("plan.odt", office_zip("odt"), "application/vnd.oasis.opendocument.text"),
-    ("budget.ods", office_zip("ods"), "application/vnd.oasis.opendocument.spreadsheet"),
-    ("Статут організації.pdf", PDF, "application/pdf"),
-])
+@pytest.mark.parametrize(
+    "name,data,kind",
+    [
+        ("statute.pdf", PDF, "application/pdf"),
+        ("logo.png", PNG, "image/png"),
+        ("photo.JPG", JPEG, "image/jpeg"),
+        ("plan.docx", office_zip("docx"), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("budget.xlsx", office_zip("xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("plan.odt", office_zip("odt"), "application/vnd.oasis.opendocument.text"),
+        ("budget.ods", office_zip("ods"), "application/vnd.oasis.opendocument.spreadsheet"),
+        ("Статут організації.pdf", PDF, "application/pdf"),
+    ],
+)
 def test_accepted_formats_are_recognised_by_content(applicant, draft, private_storage, name, data, kind):
-    attachment = services.attachment_upload(actor=applicant, application_id=draft.pk, uploaded=upload(name, data, "text/plain"))
+    attachment = services.attachment_upload(
+        actor=applicant, application_id=draft.pk, uploaded=upload(name, data, "text/plain")
+    )
     assert attachment.content_type == kind and attachment.original_name == name and attachment.size == len(data)
     stored = uploads.stored_path(attachment.stored_name)
     assert stored.read_bytes() == data and stored.is_relative_to(private_storage)
@@ -34,11 +39,15 @@ def test_accepted_formats_are_recognised_by_content(applicant, draft, private_st
 
 
 def _assert_refused_and_intact(applicant, draft, private_storage, name, data, words):
-    services.application_autosave(actor=applicant, application_id=draft.pk, version=draft.version, fields={"title": "Keep me"})
+    services.application_autosave(
+        actor=applicant, application_id=draft.pk, version=draft.version, fields={"title": "Keep me"}
+    )
     draft.refresh_from_db()
     before = (draft.version, draft.title, draft.updated_at)
     with pytest.raises(ValidationError) as exc:
-        services.attachment_upload(actor=applicant, application_id=draft.pk, uploaded=upload(name, data, "application/pdf"))
+        services.attachment_upload(
+            actor=applicant, application_id=draft.pk, uploaded=upload(name, data, "application/pdf")
+        )
     message = " ".join(exc.value.messages)
     assert all(w in message for w in words), message
     draft.refresh_from_db()
@@ -49,14 +58,17 @@ def _assert_refused_and_intact(applicant, draft, private_storage, name, data, wo
     return message
 
 
-@pytest.mark.parametrize("name,data,words", [
-    ("report.pdf", b"MZ\x90\x00" + b"\x00" * 100, ["not one of the accepted formats"]),  # a Windows program
-    ("report.pdf", b"<html><script>alert(1)</script></html>", ["not one of the accepted formats"]),
-    ("report.docx", PDF, ["named as Word (DOCX)", "content is PDF"]),  # a PDF pretending to be DOCX
-    ("macro.docx", office_zip("docm"), ["not one of the accepted formats"]),  # macro-enabled Word
-    ("archive.docx", office_zip("docx")[:40], ["damaged"]),
-    ("plain.zip", b"PK\x03\x04" + b"\x00" * 30, ["damaged"]),
-])
+@pytest.mark.parametrize(
+    "name,data,words",
+    [
+        ("report.pdf", b"MZ\x90\x00" + b"\x00" * 100, ["not one of the accepted formats"]),  # a Windows program
+        ("report.pdf", b"<html><script>alert(1)</script></html>", ["not one of the accepted formats"]),
+        ("report.docx", PDF, ["named as Word (DOCX)", "content is PDF"]),  # a PDF pretending to be DOCX
+        ("macro.docx", office_zip("docm"), ["not one of the accepted formats"]),  # macro-enabled Word
+        ("archive.docx", office_zip("docx")[:40], ["damaged"]),
+        ("plain.zip", b"PK\x03\x04" + b"\x00" * 30, ["damaged"]),
+    ],
+)
 def test_spoofed_types_are_refused(applicant, draft, private_storage, name, data, words):
     _assert_refused_and_intact(applicant, draft, private_storage, name, data, words)
 
@@ -65,7 +77,9 @@ def test_plain_zip_is_not_an_office_document(applicant, draft, private_storage):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("readme.txt", "hello")
-    _assert_refused_and_intact(applicant, draft, private_storage, "x.docx", buffer.getvalue(), ["not one of the accepted formats"])
+    _assert_refused_and_intact(
+        applicant, draft, private_storage, "x.docx", buffer.getvalue(), ["not one of the accepted formats"]
+    )
 
 
 @pytest.mark.parametrize("name", ["../../etc/passwd.pdf", "..\\..\\boot.pdf", "folder/statute.pdf", "bad\x00name.pdf"])
@@ -108,7 +122,11 @@ def test_zip_bomb_is_refused_before_anything_is_extracted(applicant, draft, priv
     assert len(bomb) < 200 * 1024
     opened = []
     real_open = zipfile.ZipFile.open
-    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, name, *a, **k: opened.append(getattr(name, "filename", name)) or real_open(self, name, *a, **k))
+    monkeypatch.setattr(
+        zipfile.ZipFile,
+        "open",
+        lambda self, name, *a, **k: opened.append(getattr(name, "filename", name)) or real_open(self, name, *a, **k),
+    )
     _assert_refused_and_intact(applicant, draft, private_storage, "bomb.docx", bomb, ["archive bomb"])
     assert opened == []  # refused on the central directory alone
 
@@ -120,8 +138,11 @@ def test_zip_with_lying_sizes_is_read_no_further_than_declared(applicant, draft,
     index = data.find(b"[Content_Types].xml")
     assert index > 0
     with pytest.raises(ValidationError):
-        services.attachment_upload(actor=applicant, application_id=draft.pk,
-                                   uploaded=upload("x.docx", bytes(data[:index]) + b"\xff" * 8 + bytes(data[index + 8:])))
+        services.attachment_upload(
+            actor=applicant,
+            application_id=draft.pk,
+            uploaded=upload("x.docx", bytes(data[:index]) + b"\xff" * 8 + bytes(data[index + 8 :])),
+        )
 
 
 def test_too_many_entries_are_refused(applicant, draft, private_storage):
@@ -147,13 +168,14 @@ def test_only_members_upload(other_applicant, manager, draft):
 
 
 def test_download_has_safe_headers(client, applicant, draft):
-    attachment = services.attachment_upload(actor=applicant, application_id=draft.pk,
-                                            uploaded=upload('Звіт "фінал"; v2.pdf', PDF))
+    attachment = services.attachment_upload(
+        actor=applicant, application_id=draft.pk, uploaded=upload('Звіт "фінал"; v2.pdf', PDF)
+    )
     client.force_login(applicant)
     response = client.get(f"/applications/{draft.pk}/attachments/{attachment.pk}/")
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
     disposition = response["Content-Disposition"]
-    assert disposition.startswith("attachment; filename=\"")
+    assert disposition.startswith('attachment; filename="')
     assert "filename*=UTF-8''" in disposition and "%D0%97%D0%B2%D1%96%D1%82" in disposition
     assert "\r" not in disposition and "\n" not in disposition
     ascii_part = disposition.split('filename="')[1].split('"')[0]
@@ -166,10 +188,13 @@ def test_upload_control_characters_in_the_name_are_refused(applicant, draft, pri
 
 
 def test_bad_upload_through_the_page_keeps_the_draft(client, applicant, draft):
-    services.application_autosave(actor=applicant, application_id=draft.pk, version=1, fields={"summary": "My long text"})
+    services.application_autosave(
+        actor=applicant, application_id=draft.pk, version=1, fields={"summary": "My long text"}
+    )
     client.force_login(applicant)
-    response = client.post(f"/applications/{draft.pk}/attachments/", {"file": upload("virus.pdf", b"MZ" + b"\x00" * 50)},
-                           follow=True)
+    response = client.post(
+        f"/applications/{draft.pk}/attachments/", {"file": upload("virus.pdf", b"MZ" + b"\x00" * 50)}, follow=True
+    )
     assert response.status_code == 200
     assert "virus.pdf was not added" in response.content.decode()
     assert "My long text" in response.content.decode()  # back on the form, text intact

@@ -1,4 +1,5 @@
 """The audit trail is append-only and any edit, deletion, insertion or reordering is named."""
+
 from importlib import import_module
 
 import pytest
@@ -16,8 +17,15 @@ SQLITE_UP = import_module("audit.migrations.0002_append_only").SQLITE_UP
 def record(n, actor=None):
     for i in range(n):
         with transaction.atomic():
-            audit_record(actor=actor, action="test_action", object_type="tests.thing", object_id=str(i),
-                         from_state="a", to_state="b", data={"i": i, "amount": "10.50"})
+            audit_record(
+                actor=actor,
+                action="test_action",
+                object_type="tests.thing",
+                object_id=str(i),
+                from_state="a",
+                to_state="b",
+                data={"i": i, "amount": "10.50"},
+            )
 
 
 def raw(sql, params=()):
@@ -93,13 +101,32 @@ def test_insertion_with_a_valid_looking_hash_is_named():
     raw("UPDATE audit_auditevent SET seq = seq + 100 WHERE seq > 2")
     raw("UPDATE audit_auditevent SET seq = seq - 99 WHERE seq > 100")
     second = AuditEvent.objects.get(seq=2)
-    forged = AuditEvent(seq=3, created_at=second.created_at, actor_label="intruder", action="payment_record",
-                        object_type="grants.tranche", object_id="1", data={"amount": "9999"}, prev_hash=second.hash)
+    forged = AuditEvent(
+        seq=3,
+        created_at=second.created_at,
+        actor_label="intruder",
+        action="payment_record",
+        object_type="grants.tranche",
+        object_id="1",
+        data={"amount": "9999"},
+        prev_hash=second.hash,
+    )
     forged.hash = event_hash(second.hash, forged)
-    raw("INSERT INTO audit_auditevent (seq, created_at, actor_label, action, object_type, object_id, from_state, "
+    raw(
+        "INSERT INTO audit_auditevent (seq, created_at, actor_label, action, object_type, object_id, from_state, "
         "to_state, reason, data, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, '', '', '', %s, %s, %s)",
-        (3, forged.created_at, forged.actor_label, forged.action, forged.object_type, forged.object_id,
-         '{"amount": "9999"}', forged.prev_hash, forged.hash))
+        (
+            3,
+            forged.created_at,
+            forged.actor_label,
+            forged.action,
+            forged.object_type,
+            forged.object_id,
+            '{"amount": "9999"}',
+            forged.prev_hash,
+            forged.hash,
+        ),
+    )
     ok, out = verify_output()
     assert not ok and "broken at event 4" in out and "link" in out
 
@@ -126,7 +153,12 @@ def test_decimal_and_date_details_hash_reproducibly():
     from decimal import Decimal
 
     with transaction.atomic():
-        audit_record(actor=None, action="payment", object_type="t", object_id="1",
-                     data={"amount": Decimal("1234.56"), "on": date(2026, 1, 2)})
+        audit_record(
+            actor=None,
+            action="payment",
+            object_type="t",
+            object_id="1",
+            data={"amount": Decimal("1234.56"), "on": date(2026, 1, 2)},
+        )
     assert chain_verify().ok
     assert AuditEvent.objects.get().data == {"amount": "1234.56", "on": "2026-01-02"}

@@ -1,4 +1,5 @@
 """The transition pattern: lock, permission, transition, audit event, effects after commit."""
+
 import threading
 
 import pytest
@@ -7,8 +8,8 @@ from django.db import connection, connections, transaction
 
 from accounts.models import ProgrammeRole
 from audit.models import AuditEvent
-from core.errors import TransitionRefused
 from audit.transitions import check, lock, transition
+from core.errors import TransitionRefused
 from grants.calls.models import Call, CallState
 from grants.calls.services import call_cancel, call_publish
 
@@ -25,7 +26,12 @@ def test_publish_writes_state_and_audit_event(manager, programme, make_call):
     assert call.state == CallState.PUBLISHED
     event = AuditEvent.objects.get(action="publish")
     assert (event.object_type, event.object_id, event.from_state, event.to_state, event.actor_id) == (
-        "grants.call", str(call.pk), "draft", "published", manager.pk)
+        "grants.call",
+        str(call.pk),
+        "draft",
+        "published",
+        manager.pk,
+    )
 
 
 def test_state_field_cannot_be_assigned_directly(programme, make_call):
@@ -51,8 +57,13 @@ def test_manager_of_another_programme_is_refused(make_user, programme, make_call
 
     from grants.calls.models import Programme
 
-    other = Programme.objects.create(code="other", title="Other", budget=Money(Decimal("1000"), "EUR"),
-                                     starts_on=date(2024, 1, 1), ends_on=date(2025, 1, 1))
+    other = Programme.objects.create(
+        code="other",
+        title="Other",
+        budget=Money(Decimal("1000"), "EUR"),
+        starts_on=date(2024, 1, 1),
+        ends_on=date(2025, 1, 1),
+    )
     outsider = grant_role(make_user(), other, ProgrammeRole.Role.MANAGER)
     with pytest.raises(PermissionDenied):
         call_publish(actor=outsider, call_id=make_call(programme).pk)

@@ -1,4 +1,5 @@
 """A WSGI app that answers the id of the process serving it (tests/config/test_gunicorn_spread.py)."""
+
 import os
 
 

@@ -7,6 +7,7 @@ idle, and the autosave capacity of bench/deadline_rush.py halved). config/gunico
 each worker its own socket and the kernel spreads connections over them.
 
 gunicorn runs here with the production config file and a WSGI app that answers its process id."""
+
 import socket
 import subprocess
 import sys
@@ -34,8 +35,9 @@ def pid_of(sock: socket.socket) -> int:
     while True:
         head, _sep, body = data.partition(b"\r\n\r\n")
         if _sep:
-            length = int(next(line.split(b":")[1] for line in head.lower().split(b"\r\n")
-                              if line.startswith(b"content-length:")))
+            length = int(
+                next(line.split(b":")[1] for line in head.lower().split(b"\r\n") if line.startswith(b"content-length:"))
+            )
             if len(body) >= length:
                 break
         chunk = sock.recv(4096)
@@ -51,10 +53,25 @@ def gunicorn_two_workers(tmp_path):
     port = free_port()
     log = tmp_path / "gunicorn.log"
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "-c", "config/gunicorn.conf.py",
-         "tests.config.pid_app:application", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2",
-         "--log-level", "warning"],
-        cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "-c",
+            "config/gunicorn.conf.py",
+            "tests.config.pid_app:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         pids = set()
         deadline = time.time() + 30

@@ -3,6 +3,7 @@ only settings that settings.py reads, and production settings pass `check --depl
 
 No Docker engine is needed: the files are read, the modules they name are imported, and
 `manage.py` runs in a subprocess with the environment production would give it."""
+
 import importlib
 import os
 import re
@@ -60,7 +61,7 @@ def import_target(spec: str, default_attr: str):
 def gunicorn_app(tokens: list[str]) -> str:
     """The WSGI app spec gunicorn is started with: its first positional argument."""
     assert "gunicorn" in tokens, f"gunicorn is not started: {tokens}"
-    rest = tokens[tokens.index("gunicorn") + 1:]
+    rest = tokens[tokens.index("gunicorn") + 1 :]
     takes_value = {"--bind", "-b", "--workers", "-w", "--access-logfile", "--error-logfile", "-c", "--config"}
     i = 0
     while i < len(rest):
@@ -124,6 +125,7 @@ def settings_reads(name: str) -> bool:
 
 def interpolate(value: str, shell: dict[str, str]) -> str:
     """Compose's ${VAR}, ${VAR:-default} and ${VAR:?error}, against the operator's shell."""
+
     def one(match):
         name, op, arg = match.group(1), match.group(2), match.group(3)
         if shell.get(name):
@@ -167,7 +169,7 @@ def test_worker_and_beat_run_the_importable_celery_app(service, subcommand):
     assert app_spec.partition(":")[0] == "workers.celery", app_spec
     app = import_target(app_spec, "app")
     assert isinstance(app, Celery), f"{app_spec} is a {type(app).__name__}, not a Celery app"
-    assert subcommand in tokens[tokens.index(app_spec) + 1:], f"{service} does not run `celery {subcommand}`"
+    assert subcommand in tokens[tokens.index(app_spec) + 1 :], f"{service} does not run `celery {subcommand}`"
     if subcommand == "beat":
         assert app.conf.beat_schedule, "beat would run with an empty schedule"
         # beat writes its state file; the default (./celerybeat-schedule) is in the code
@@ -233,8 +235,9 @@ def test_dockerfile_runs_unprivileged_with_the_venv_on_path():
     runs = " ".join(args for instruction, args in instructions if instruction == "RUN")
     assert "uv sync --frozen --no-dev" in runs
     assert "compilemessages" in runs and "collectstatic --noinput" in runs
-    unread = sorted(name for name in env if name not in RUNTIME_ENV and not name.startswith("UV_")
-                    and not settings_reads(name))
+    unread = sorted(
+        name for name in env if name not in RUNTIME_ENV and not name.startswith("UV_") and not settings_reads(name)
+    )
     assert not unread, f"the Dockerfile sets {unread}, which config/settings.py never reads"
 
 
@@ -247,8 +250,9 @@ def test_dockerignore_keeps_local_state_out_of_the_image():
 # --- Production settings --------------------------------------------------------------------
 def manage(*args, env: dict[str, str]) -> subprocess.CompletedProcess:
     base = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "TMPDIR") if name in os.environ}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
-                          capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=180
+    )
 
 
 def dotenv_defines(name: str) -> bool:
@@ -275,8 +279,11 @@ def test_production_settings_pass_check_deploy(tmp_path):
 
 def test_the_compose_environment_passes_check_deploy():
     """What docker-compose.yml gives the app containers, defaults and all, is deploy-safe."""
-    shell = {"SECRET_KEY": secrets.token_urlsafe(60)[:60], "ALLOWED_HOSTS": "hromada.example.org",
-             "SITE_URL": "https://hromada.example.org"}
+    shell = {
+        "SECRET_KEY": secrets.token_urlsafe(60)[:60],
+        "ALLOWED_HOSTS": "hromada.example.org",
+        "SITE_URL": "https://hromada.example.org",
+    }
     env = {name: interpolate(value, shell) for name, value in service_env(compose()["services"]["web"]).items()}
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)  # no --database: no connection
     assert result.returncode == 0, result.stdout + result.stderr

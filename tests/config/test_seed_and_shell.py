@@ -1,4 +1,5 @@
 """The demo data loads, a second run changes nothing, and each role gets its dashboard."""
+
 import io
 
 import pytest
@@ -13,8 +14,11 @@ from grants.calls.models import Call, Programme
 def table_counts():
     from django.apps import apps
 
-    return {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.app_label in
-            {"accounts", "grants", "applications", "reporting", "workers", "audit"}}
+    return {
+        m._meta.label: m.objects.count()
+        for m in apps.get_models()
+        if m._meta.app_label in {"accounts", "grants", "applications", "reporting", "workers", "audit"}
+    }
 
 
 @pytest.mark.django_db(transaction=True)
@@ -39,11 +43,17 @@ def test_seed_demo_is_complete_and_idempotent():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("email,section", [
-    ("applicant@demo.hromada.org", "dash-applicant"), ("reviewer@demo.hromada.org", "dash-reviewer"),
-    ("manager@demo.hromada.org", "dash-manager"), ("finance@demo.hromada.org", "dash-finance"),
-    ("donor@demo.hromada.org", "dash-donor"), ("admin@demo.hromada.org", "dash-admin"),
-])
+@pytest.mark.parametrize(
+    "email,section",
+    [
+        ("applicant@demo.hromada.org", "dash-applicant"),
+        ("reviewer@demo.hromada.org", "dash-reviewer"),
+        ("manager@demo.hromada.org", "dash-manager"),
+        ("finance@demo.hromada.org", "dash-finance"),
+        ("donor@demo.hromada.org", "dash-donor"),
+        ("admin@demo.hromada.org", "dash-admin"),
+    ],
+)
 def test_each_demo_role_sees_its_dashboard(client, settings, email, section):
     settings.HROMADA_MFA_REQUIRED_FOR_MONEY_ROLES = False
     call_command("seed_demo", stdout=io.StringIO())

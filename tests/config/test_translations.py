@@ -1,5 +1,6 @@
 """Ukrainian and Armenian catalogues are complete: no untranslated or fuzzy entry, and every
 string marked in the code is in them."""
+
 from pathlib import Path
 
 import polib
@@ -7,7 +8,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = [ROOT / "locale" / lang / "LC_MESSAGES" / "django.po" for lang in ("uk", "hy")] + [
-    ROOT / "locale_vendor" / "hy" / "LC_MESSAGES" / "django.po"]
+    ROOT / "locale_vendor" / "hy" / "LC_MESSAGES" / "django.po"
+]
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
@@ -36,11 +38,33 @@ def test_every_marked_string_is_in_the_catalogues(tmp_path):
     if not shutil.which("xgettext"):
         pytest.skip("gettext tools missing (bin/setup installs them)")
     work = tmp_path / "src"
-    shutil.copytree(ROOT, work, ignore=shutil.ignore_patterns(".venv", ".git", "var", "node_modules", "*.sqlite3*",
-                                                               "__pycache__", "locale_vendor"))
-    subprocess.run([sys.executable, "manage.py", "makemessages", "-l", "uk", "--ignore", ".venv", "--ignore", "tests",
-                    "--ignore", "bench", "--no-obsolete"], cwd=work, check=True, capture_output=True,
-                   env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "true"})
+    shutil.copytree(
+        ROOT,
+        work,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "var", "node_modules", "*.sqlite3*", "__pycache__", "locale_vendor"
+        ),
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "uk",
+            "--ignore",
+            ".venv",
+            "--ignore",
+            "tests",
+            "--ignore",
+            "bench",
+            "--no-obsolete",
+        ],
+        cwd=work,
+        check=True,
+        capture_output=True,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "true"},
+    )
     fresh = {e.msgid for e in polib.pofile(str(work / "locale/uk/LC_MESSAGES/django.po")) if not e.obsolete}
     committed = {e.msgid for e in polib.pofile(str(ROOT / "locale/uk/LC_MESSAGES/django.po")) if not e.obsolete}
     missing = sorted(fresh - committed)

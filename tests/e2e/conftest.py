@@ -1,5 +1,6 @@
 """Browser fixtures: Debian's chromium driven by Playwright's sync API against pytest-django's
 live_server. No browser is ever downloaded; the tests skip (fail in CI) when chromium is missing."""
+
 import os
 import re
 import shutil
@@ -13,8 +14,14 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = os.environ.get("HROMADA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 REQUIRE_SERVICES = os.environ.get("HROMADA_REQUIRE_SERVICES") == "1"
 SCREENSHOT_DIR = Path(os.environ.get("HROMADA_E2E_SCREENSHOTS", "/tmp"))

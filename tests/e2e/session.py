@@ -1,4 +1,5 @@
 """Logging in and out through the real allauth pages, as a person does."""
+
 import re
 
 from playwright.sync_api import expect

@@ -1,6 +1,7 @@
 """Applying online, as a CSO member does it in the browser: finds the open call, fills the form
 (autosaved, characters counted, budget totalled), loses nothing to a reload or to a dropped
 connection, uploads a PDF, submits and sees the receipt; the programme manager marks it eligible."""
+
 import re
 from datetime import date
 from decimal import Decimal
@@ -14,8 +15,10 @@ from tests.e2e.session import log_in, log_out, people_create
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Dnipro-river-apply-2026"
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-       b"trailer<</Root 1 0 R>>\n%%EOF\n")
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def saved(page):
@@ -29,15 +32,26 @@ def scene(db, settings, tmp_path):
     from tests.factories import call_full
 
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
-    programme = Programme.objects.create(code="eu4i", title="EU for Integrity", budget=Money(Decimal("2500000"), "EUR"),
-                                         starts_on=date(2020, 5, 1), ends_on=date(2028, 8, 30), countries=["UA", "AM"])
-    people = people_create(programme, PASSWORD, [
-        ("manager", "maria@eu4i.org", "Maria Ionescu", ProgrammeRole.Role.MANAGER),
-        ("applicant", "olena@cso.org.ua", "Olena Kovalenko", None),
-    ])
+    programme = Programme.objects.create(
+        code="eu4i",
+        title="EU for Integrity",
+        budget=Money(Decimal("2500000"), "EUR"),
+        starts_on=date(2020, 5, 1),
+        ends_on=date(2028, 8, 30),
+        countries=["UA", "AM"],
+    )
+    people = people_create(
+        programme,
+        PASSWORD,
+        [
+            ("manager", "maria@eu4i.org", "Maria Ionescu", ProgrammeRole.Role.MANAGER),
+            ("applicant", "olena@cso.org.ua", "Olena Kovalenko", None),
+        ],
+    )
     call = call_full(programme, code="adv-2026", title="Advocacy grants for integrity reforms")
-    org = Organisation.objects.create(legal_name="Centre for Civic Control", country="UA", org_type="ngo",
-                                      registration_id="UA-EDR-35960913")
+    org = Organisation.objects.create(
+        legal_name="Centre for Civic Control", country="UA", org_type="ngo", registration_id="UA-EDR-35960913"
+    )
     Membership.objects.create(organisation=org, user=people["applicant"], role="owner")
     return {**people, "call": call, "org": org, "pdf": tmp_path / "statute.pdf"}
 
@@ -80,9 +94,13 @@ def test_apply_reload_upload_submit_and_screen(page, live_server, scene):
 
     # The budget table: three lines, totals computed as they are typed.
     rows = page.locator("#budget-table tbody tr")
-    for i, (heading, description, units, cost) in enumerate([
-            (headings[0], "Project lead", "12", "2500"), (headings[1], "Trips to the regions", "10", "1000"),
-            (headings[3], "Office and administration", "1", "2500")]):
+    for i, (heading, description, units, cost) in enumerate(
+        [
+            (headings[0], "Project lead", "12", "2500"),
+            (headings[1], "Trips to the regions", "10", "1000"),
+            (headings[3], "Office and administration", "1", "2500"),
+        ]
+    ):
         row = rows.nth(i)
         row.locator("select").select_option(str(heading.pk))
         row.locator("[data-col=description]").fill(description)
@@ -99,7 +117,9 @@ def test_apply_reload_upload_submit_and_screen(page, live_server, scene):
     # 3. A reload: everything is still there.
     page.reload()
     expect(page.get_by_label("Project title")).to_have_value("Open contracting in five regions")
-    expect(page.get_by_label(re.compile(re.escape(questions[0].text)))).to_have_value("Procurement in the regions is opaque.")
+    expect(page.get_by_label(re.compile(re.escape(questions[0].text)))).to_have_value(
+        "Procurement in the regions is opaque."
+    )
     expect(page.locator("[data-total=total]")).to_have_text("42500.00")
 
     # 4. The connection drops while she types, and she closes the tab: the text is kept in the
@@ -110,7 +130,9 @@ def test_apply_reload_upload_submit_and_screen(page, live_server, scene):
     expect(page.locator("#autosave-status")).to_have_attribute("data-state", "offline")
     page.unroute("**/autosave/")
     page.reload()
-    expect(page.get_by_label("Summary")).to_have_value("We monitor public procurement with local journalists in five regions.")
+    expect(page.get_by_label("Summary")).to_have_value(
+        "We monitor public procurement with local journalists in five regions."
+    )
     expect(page.locator("#autosave-status")).to_contain_text("restored")
     saved(page)
     app.refresh_from_db()

@@ -1,6 +1,7 @@
 """From signature to the first payment, in the browser: the manager uploads the signed
 agreement (the first tranche becomes due) and approves the tranche; the finance officer records
 the month's hryvnia rate and the payment; the grantee sees what was paid and when."""
+
 import re
 from datetime import date
 from decimal import Decimal
@@ -14,8 +15,10 @@ from tests.e2e.session import log_in, log_out, people_create
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Kazbegi-payments-2026"
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-       b"trailer<</Root 1 0 R>>\n%%EOF\n")
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 @pytest.fixture
@@ -24,25 +27,37 @@ def scene(db, settings, tmp_path):
 
     from accounts.models import Membership, Organisation, ProgrammeRole
     from applications.models import ApplicationState
-    from grants.disbursement.lifecycle import grant_create_from_application
     from grants.calls.models import Call, CallState, Programme
+    from grants.disbursement.lifecycle import grant_create_from_application
     from tests.factories import application_in_state, call_full
 
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
-    programme = Programme.objects.create(code="eu4i", title="EU for Integrity", budget=Money(Decimal("2500000"), "EUR"),
-                                         starts_on=date(2020, 5, 1), ends_on=date(2024, 8, 30), countries=["UA", "GE"])
-    people = people_create(programme, PASSWORD, [
-        ("manager", "maria@eu4i.org", "Maria Ionescu", ProgrammeRole.Role.MANAGER),
-        ("finance", "nino@eu4i.org", "Nino Beridze", ProgrammeRole.Role.FINANCE),
-        ("grantee", "olena@cso.org.ua", "Olena Kovalenko", None),
-    ])
+    programme = Programme.objects.create(
+        code="eu4i",
+        title="EU for Integrity",
+        budget=Money(Decimal("2500000"), "EUR"),
+        starts_on=date(2020, 5, 1),
+        ends_on=date(2024, 8, 30),
+        countries=["UA", "GE"],
+    )
+    people = people_create(
+        programme,
+        PASSWORD,
+        [
+            ("manager", "maria@eu4i.org", "Maria Ionescu", ProgrammeRole.Role.MANAGER),
+            ("finance", "nino@eu4i.org", "Nino Beridze", ProgrammeRole.Role.FINANCE),
+            ("grantee", "olena@cso.org.ua", "Olena Kovalenko", None),
+        ],
+    )
     call = call_full(programme, code="adv", state=CallState.DECIDED, envelope="500000")
-    org = Organisation.objects.create(legal_name="Centre for Civic Control", country="UA", org_type="ngo",
-                                      registration_id="UA-EDR-35960913")
+    org = Organisation.objects.create(
+        legal_name="Centre for Civic Control", country="UA", org_type="ngo", registration_id="UA-EDR-35960913"
+    )
     Membership.objects.create(organisation=org, user=people["grantee"], role="owner")
     # Set-up only: the review part's award service leaves an application like this.
-    app = application_in_state(call, org, people["grantee"], ApplicationState.REVIEWED, requested="40000",
-                               title="Open budgets in Chernihiv")
+    app = application_in_state(
+        call, org, people["grantee"], ApplicationState.REVIEWED, requested="40000", title="Open budgets in Chernihiv"
+    )
     app.award()
     app.awarded_amount = Decimal("40000")
     app.save()
@@ -123,6 +138,10 @@ def test_signature_to_first_payment(page, live_server, scene):
 
     payment = Payment.objects.get()
     assert (payment.amount, payment.currency, payment.exchange_rate, payment.amount_programme_currency) == (
-        Decimal("719219.20"), "UAH", Decimal("44.951200"), Decimal("16000.00"))
+        Decimal("719219.20"),
+        "UAH",
+        Decimal("44.951200"),
+        Decimal("16000.00"),
+    )
     assert payment.recorded_by == scene["finance"] and payment.tranche.approved_by == scene["manager"]
     assert Grant.objects.get(pk=grant.pk).paid_total == Decimal("16000.00")

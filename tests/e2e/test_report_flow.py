@@ -1,6 +1,7 @@
 """A grantee report and a donor report, in the browser: the grantee types the interim report
 (autosaved while typing, still there after a reload) and submits it; the programme manager
 approves it; the donor asks for a donor report, watches it finish and downloads the PDF."""
+
 from decimal import Decimal
 
 import pytest
@@ -18,24 +19,37 @@ PASSWORD = "Sevan-reports-2026"
 def scene(db, settings, tmp_path):
     from datetime import date
 
-
     from accounts.models import Membership, Organisation, ProgrammeRole
     from grants.calls.models import CallState, Contribution, Donor, Programme
     from tests.factories import call_full
     from tests.reporting.builders import make_grant
 
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
-    programme = Programme.objects.create(code="eu4i", title="EU for Integrity", budget=Money(Decimal("2500000"), "EUR"),
-                                         starts_on=date(2020, 5, 1), ends_on=date(2030, 8, 30), countries=["UA", "AM"])
-    Contribution.objects.create(donor=Donor.objects.create(name="European Union", identifier="XI-IATI-EC_NEAR"),
-                                programme=programme, amount=Money(Decimal("2500000"), "EUR"))
-    people = people_create(programme, PASSWORD, [
-        ("manager", "maria@eu4i.org", "maria", ProgrammeRole.Role.MANAGER),
-        ("donor", "pierre@ec.europa.example", "pierre", ProgrammeRole.Role.DONOR),
-        ("grantee", "olena@cso.org.ua", "olena", None),
-    ])
-    org = Organisation.objects.create(legal_name="Центр протидії корупції", country="UA", org_type="ngo",
-                                      registration_id="UA-EDR-35960913")
+    programme = Programme.objects.create(
+        code="eu4i",
+        title="EU for Integrity",
+        budget=Money(Decimal("2500000"), "EUR"),
+        starts_on=date(2020, 5, 1),
+        ends_on=date(2030, 8, 30),
+        countries=["UA", "AM"],
+    )
+    Contribution.objects.create(
+        donor=Donor.objects.create(name="European Union", identifier="XI-IATI-EC_NEAR"),
+        programme=programme,
+        amount=Money(Decimal("2500000"), "EUR"),
+    )
+    people = people_create(
+        programme,
+        PASSWORD,
+        [
+            ("manager", "maria@eu4i.org", "maria", ProgrammeRole.Role.MANAGER),
+            ("donor", "pierre@ec.europa.example", "pierre", ProgrammeRole.Role.DONOR),
+            ("grantee", "olena@cso.org.ua", "olena", None),
+        ],
+    )
+    org = Organisation.objects.create(
+        legal_name="Центр протидії корупції", country="UA", org_type="ngo", registration_id="UA-EDR-35960913"
+    )
     Membership.objects.create(organisation=org, user=people["grantee"], role="owner")
     call = call_full(programme, code="adv", state=CallState.REVIEWING)
     grant = make_grant(call, org, people["grantee"], title="Відкриті бюджети Чернігова")

@@ -1,5 +1,6 @@
 """Independent review in the browser: the reviewer declares no conflict, scores with the
 weighted total updating as they type, submits; the manager sees the ranking and awards."""
+
 import re
 from datetime import date
 from decimal import Decimal
@@ -24,20 +25,38 @@ def scene(db):
     from grants.calls.models import CallState, Programme
     from tests.factories import application_in_state, call_full
 
-    programme = Programme.objects.create(code="eu4i", title="EU for Integrity", budget=Money(Decimal("2500000"), "EUR"),
-                                         starts_on=date(2020, 5, 1), ends_on=date(2024, 8, 30), countries=["UA", "AM"])
-    people = people_create(programme, PASSWORD, [
-        ("manager", "maria@eu4i.org", "Maria Ionescu", ProgrammeRole.Role.MANAGER),
-        ("reviewer", "armen@experts.am", "Armen Petrosyan", ProgrammeRole.Role.REVIEWER),
-        ("applicant", "olena@cso.org.ua", "Olena Kovalenko", None),
-    ])
-    call = call_full(programme, code="adv", state=CallState.CLOSED, envelope="100000", reviewers_per_application=1,
-                     overall_threshold=Decimal("12"))
-    org = Organisation.objects.create(legal_name="Centre for Civic Control", country="UA", org_type="ngo",
-                                      registration_id="UA-EDR-35960913")
+    programme = Programme.objects.create(
+        code="eu4i",
+        title="EU for Integrity",
+        budget=Money(Decimal("2500000"), "EUR"),
+        starts_on=date(2020, 5, 1),
+        ends_on=date(2024, 8, 30),
+        countries=["UA", "AM"],
+    )
+    people = people_create(
+        programme,
+        PASSWORD,
+        [
+            ("manager", "maria@eu4i.org", "Maria Ionescu", ProgrammeRole.Role.MANAGER),
+            ("reviewer", "armen@experts.am", "Armen Petrosyan", ProgrammeRole.Role.REVIEWER),
+            ("applicant", "olena@cso.org.ua", "Olena Kovalenko", None),
+        ],
+    )
+    call = call_full(
+        programme,
+        code="adv",
+        state=CallState.CLOSED,
+        envelope="100000",
+        reviewers_per_application=1,
+        overall_threshold=Decimal("12"),
+    )
+    org = Organisation.objects.create(
+        legal_name="Centre for Civic Control", country="UA", org_type="ngo", registration_id="UA-EDR-35960913"
+    )
     Membership.objects.create(organisation=org, user=people["applicant"], role="owner")
-    app = application_in_state(call, org, people["applicant"], ApplicationState.ELIGIBLE, requested="45000",
-                               title="Open budgets in Chernihiv")
+    app = application_in_state(
+        call, org, people["applicant"], ApplicationState.ELIGIBLE, requested="45000", title="Open budgets in Chernihiv"
+    )
     review = review_assign(actor=people["manager"], application_id=app.pk, reviewer_id=people["reviewer"].pk)
     return {**people, "call": call, "application": app, "review": review}
 

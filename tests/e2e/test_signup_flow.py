@@ -1,6 +1,7 @@
 """A new user's first visit, as they do it in the browser: sign up, confirm the e-mail, register
 an organisation (after one mistake), switch the site to Ukrainian and find it still Ukrainian
 on the next page and after logging out and back in."""
+
 import re
 import time
 from urllib.parse import urlsplit, urlunsplit
@@ -163,8 +164,10 @@ def test_signup_confirm_register_organisation_and_switch_language(page, live_ser
         expect(page.get_by_role("navigation").first).to_contain_text(calls_uk)
 
     if calls_uk_missing:
-        pytest.xfail("the Ukrainian catalogue has no translation of 'Calls for proposals' yet "
-                     "(locale/uk/LC_MESSAGES/django.mo not compiled); lang='uk' was checked")
+        pytest.xfail(
+            "the Ukrainian catalogue has no translation of 'Calls for proposals' yet "
+            "(locale/uk/LC_MESSAGES/django.mo not compiled); lang='uk' was checked"
+        )
 
 
 def test_signup_page_keyboard_and_labels(page, live_server):

@@ -1,5 +1,6 @@
 """Calls as a programme manager runs them: programmes, draft calls with their template, publishing
 with messages that name each problem, schedule, public pages and the API."""
+
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -30,31 +31,56 @@ def manager(make_user, programme, grant_role):
 
 def call_fields(**extra):
     now = timezone.now()
-    fields = dict(code="adv-2027", title="Advocacy 2027", title_uk="Адвокація 2027", envelope_amount=Decimal("300000"),
-                  min_grant=Decimal("20000"), max_grant=Decimal("60000"), cofinancing_min_pct=Decimal("5"),
-                  max_duration_months=18, eligible_countries=["UA", "AM"], eligible_org_types=["ngo"],
-                  opens_at=now + timedelta(days=1), deadline=now + timedelta(days=30))
+    fields = {
+        "code": "adv-2027",
+        "title": "Advocacy 2027",
+        "title_uk": "Адвокація 2027",
+        "envelope_amount": Decimal("300000"),
+        "min_grant": Decimal("20000"),
+        "max_grant": Decimal("60000"),
+        "cofinancing_min_pct": Decimal("5"),
+        "max_duration_months": 18,
+        "eligible_countries": ["UA", "AM"],
+        "eligible_org_types": ["ngo"],
+        "opens_at": now + timedelta(days=1),
+        "deadline": now + timedelta(days=30),
+    }
     fields.update(extra)
     return fields
 
 
 TEMPLATE = {
     "questions": [{"text": "Why?", "max_chars": 1000, "required": True}],
-    "budget_headings": [{"name": "Staff", "kind": HeadingKind.DIRECT}, {"name": "Indirect", "kind": HeadingKind.INDIRECT}],
+    "budget_headings": [
+        {"name": "Staff", "kind": HeadingKind.DIRECT},
+        {"name": "Indirect", "kind": HeadingKind.INDIRECT},
+    ],
     "required_documents": [{"name": "Statute", "required": True}],
-    "criteria": [{"name": "Relevance", "max_score": Decimal("5"), "weight": Decimal("2"), "minimum": Decimal("3")},
-                 {"name": "Capacity", "max_score": Decimal("5"), "weight": Decimal("1"), "minimum": Decimal("3")}],
-    "tranche_plan": [{"share_pct": Decimal("40"), "condition": TrancheCondition.SIGNATURE},
-                     {"share_pct": Decimal("40"), "condition": TrancheCondition.INTERIM_REPORT},
-                     {"share_pct": Decimal("20"), "condition": TrancheCondition.FINAL_REPORT}],
+    "criteria": [
+        {"name": "Relevance", "max_score": Decimal("5"), "weight": Decimal("2"), "minimum": Decimal("3")},
+        {"name": "Capacity", "max_score": Decimal("5"), "weight": Decimal("1"), "minimum": Decimal("3")},
+    ],
+    "tranche_plan": [
+        {"share_pct": Decimal("40"), "condition": TrancheCondition.SIGNATURE},
+        {"share_pct": Decimal("40"), "condition": TrancheCondition.INTERIM_REPORT},
+        {"share_pct": Decimal("20"), "condition": TrancheCondition.FINAL_REPORT},
+    ],
 }
 
 
 def test_manager_creates_a_programme_and_manages_it(manager):
     donor = Donor.objects.create(name="European Union", identifier="XI-IATI-EC_NEAR")
-    programme = services.programme_create(actor=manager, code="eu4i-2", title="EU4I II", budget_amount=Decimal("1000000"),
-                                          currency="EUR", starts_on=date(2026, 1, 1), ends_on=date(2028, 12, 31),
-                                          countries=["UA", "MD"], contributions=[(donor, Decimal("1000000"))])
+    programme = services.programme_create(
+        actor=manager,
+        code="eu4i-2",
+        title="EU4I II",
+        budget_amount=Decimal("1000000"),
+        currency="EUR",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2028, 12, 31),
+        countries=["UA", "MD"],
+        contributions=[(donor, Decimal("1000000"))],
+    )
     assert programme.budget == Money(Decimal("1000000"), "EUR") and programme.contributions.get().donor == donor
     assert ProgrammeRole.objects.filter(user=manager, programme=programme, role="manager").exists()
     assert manager.has_perm("grants.manage_programme", programme)
@@ -63,8 +89,15 @@ def test_manager_creates_a_programme_and_manages_it(manager):
 
 def test_applicants_cannot_create_programmes(make_user):
     with pytest.raises(PermissionDenied):
-        services.programme_create(actor=make_user(), code="x", title="X", budget_amount=Decimal("1"), currency="EUR",
-                                  starts_on=date(2026, 1, 1), ends_on=date(2026, 2, 1))
+        services.programme_create(
+            actor=make_user(),
+            code="x",
+            title="X",
+            budget_amount=Decimal("1"),
+            currency="EUR",
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2026, 2, 1),
+        )
 
 
 def test_programme_budget_cannot_drop_below_published_envelopes(manager, programme, make_call):
@@ -93,32 +126,55 @@ def test_draft_call_with_template_is_published(manager, programme):
 
 def test_template_keeps_ids_and_reorders(manager, programme):
     call = services.call_create(actor=manager, programme_id=programme.pk, **call_fields())
-    services.call_template_save(actor=manager, call_id=call.pk, questions=[{"text": "A", "max_chars": 10},
-                                                                           {"text": "B", "max_chars": 20}])
+    services.call_template_save(
+        actor=manager, call_id=call.pk, questions=[{"text": "A", "max_chars": 10}, {"text": "B", "max_chars": 20}]
+    )
     a, b = call.questions.order_by("position")
-    services.call_template_save(actor=manager, call_id=call.pk, questions=[
-        {"id": b.pk, "text": "B2", "max_chars": 20}, {"id": a.pk, "text": "A", "max_chars": 10}, {"text": "C", "max_chars": 5}])
-    assert [(q.pk, q.text, q.position) for q in call.questions.order_by("position")][:2] == [(b.pk, "B2", 1), (a.pk, "A", 2)]
+    services.call_template_save(
+        actor=manager,
+        call_id=call.pk,
+        questions=[
+            {"id": b.pk, "text": "B2", "max_chars": 20},
+            {"id": a.pk, "text": "A", "max_chars": 10},
+            {"text": "C", "max_chars": 5},
+        ],
+    )
+    assert [(q.pk, q.text, q.position) for q in call.questions.order_by("position")][:2] == [
+        (b.pk, "B2", 1),
+        (a.pk, "A", 2),
+    ]
     assert call.questions.count() == 3
 
 
 def test_template_problems_are_named(manager, programme):
     call = services.call_create(actor=manager, programme_id=programme.pk, **call_fields())
     with pytest.raises(ValidationError) as exc:
-        services.call_template_save(actor=manager, call_id=call.pk, tranche_plan=[
-            {"share_pct": Decimal("95"), "condition": TrancheCondition.SIGNATURE},
-            {"share_pct": Decimal("5"), "condition": TrancheCondition.FINAL_REPORT}],
-            criteria=[{"name": "X", "max_score": Decimal("5"), "weight": Decimal("0"), "minimum": Decimal("6")}])
+        services.call_template_save(
+            actor=manager,
+            call_id=call.pk,
+            tranche_plan=[
+                {"share_pct": Decimal("95"), "condition": TrancheCondition.SIGNATURE},
+                {"share_pct": Decimal("5"), "condition": TrancheCondition.FINAL_REPORT},
+            ],
+            criteria=[{"name": "X", "max_score": Decimal("5"), "weight": Decimal("0"), "minimum": Decimal("6")}],
+        )
     text = " ".join(exc.value.messages)
     assert "At least 10% must wait for the final report" in text
     assert "positive weight" in text and "minimum above its maximum" in text
 
 
 def test_publish_refusal_names_each_problem(manager, programme):
-    call = services.call_create(actor=manager, programme_id=programme.pk,
-                                **call_fields(envelope_amount=Decimal("3000000"), max_grant=Decimal("4000000")))
-    services.call_template_save(actor=manager, call_id=call.pk, criteria=[
-        {"name": "R", "max_score": Decimal("5"), "weight": Decimal("1"), "minimum": Decimal("3")}], overall_threshold=Decimal("10"))
+    call = services.call_create(
+        actor=manager,
+        programme_id=programme.pk,
+        **call_fields(envelope_amount=Decimal("3000000"), max_grant=Decimal("4000000")),
+    )
+    services.call_template_save(
+        actor=manager,
+        call_id=call.pk,
+        criteria=[{"name": "R", "max_score": Decimal("5"), "weight": Decimal("1"), "minimum": Decimal("3")}],
+        overall_threshold=Decimal("10"),
+    )
     with pytest.raises(ValidationError) as exc:
         services.call_publish(actor=manager, call_id=call.pk)
     messages = exc.value.messages
@@ -145,23 +201,45 @@ def test_only_the_programmes_managers_edit_its_calls(make_user, programme, make_
 
 def test_call_rules_are_checked(manager, programme):
     with pytest.raises(ValidationError) as exc:
-        services.call_create(actor=manager, programme_id=programme.pk,
-                             **call_fields(max_grant=Decimal("1"), eligible_countries=["BY"],
-                                           deadline=timezone.now() - timedelta(days=3)))
+        services.call_create(
+            actor=manager,
+            programme_id=programme.pk,
+            **call_fields(
+                max_grant=Decimal("1"), eligible_countries=["BY"], deadline=timezone.now() - timedelta(days=3)
+            ),
+        )
     assert set(exc.value.message_dict) == {"max_grant", "deadline", "eligible_countries"}
 
 
 # --- pages ------------------------------------------------------------------------------------
 
+
 def test_manager_creates_a_call_in_its_own_time_zone(client, manager, programme):
     client.force_login(manager)
     assert client.get("/manage/calls/").status_code == 200
-    data = {"code": "yerevan-2027", "title": "Yerevan call", "envelope_amount": "100000", "min_grant": "10000",
-            "max_grant": "50000", "cofinancing_min_pct": "5", "max_duration_months": "12", "indirect_max_pct": "7",
-            "flexibility_pct": "25", "eligible_countries": ["AM"], "eligible_org_types": ["ngo"], "time_zone": "Asia/Yerevan",
-            "opens_at": "2030-03-01T09:00", "deadline": "2030-04-01T18:00", "max_file_mb": "10", "max_total_mb": "40",
-            "reviewers_per_application": "2", "divergence_threshold": "3", "overall_threshold": "10",
-            "review_comment_min_chars": "50", "review_days": "14"}
+    data = {
+        "code": "yerevan-2027",
+        "title": "Yerevan call",
+        "envelope_amount": "100000",
+        "min_grant": "10000",
+        "max_grant": "50000",
+        "cofinancing_min_pct": "5",
+        "max_duration_months": "12",
+        "indirect_max_pct": "7",
+        "flexibility_pct": "25",
+        "eligible_countries": ["AM"],
+        "eligible_org_types": ["ngo"],
+        "time_zone": "Asia/Yerevan",
+        "opens_at": "2030-03-01T09:00",
+        "deadline": "2030-04-01T18:00",
+        "max_file_mb": "10",
+        "max_total_mb": "40",
+        "reviewers_per_application": "2",
+        "divergence_threshold": "3",
+        "overall_threshold": "10",
+        "review_comment_min_chars": "50",
+        "review_days": "14",
+    }
     response = client.post(f"/manage/programmes/{programme.pk}/calls/new/", data)
     call = Call.objects.get(code="yerevan-2027")
     assert response.status_code == 302 and response["Location"] == f"/manage/calls/{call.pk}/template/"
@@ -170,20 +248,43 @@ def test_manager_creates_a_call_in_its_own_time_zone(client, manager, programme)
 
 
 def test_template_page_and_publish_messages(client, manager, programme):
-    call = services.call_create(actor=manager, programme_id=programme.pk, **call_fields(envelope_amount=Decimal("9000000")))
+    call = services.call_create(
+        actor=manager, programme_id=programme.pk, **call_fields(envelope_amount=Decimal("9000000"))
+    )
     client.force_login(manager)
     page = client.get(f"/manage/calls/{call.pk}/template/").content.decode()
     assert 'name="questions-TOTAL_FORMS"' in page and 'name="tranche_plan-0-share_pct"' in page
     data = {"overall_threshold": "10"}
     for part in ("questions", "budget_headings", "required_documents", "criteria", "tranche_plan"):
-        data.update({f"{part}-TOTAL_FORMS": "1", f"{part}-INITIAL_FORMS": "0", f"{part}-MIN_NUM_FORMS": "0",
-                     f"{part}-MAX_NUM_FORMS": "100"})
-    data.update({"questions-0-text": "Why?", "questions-0-max_chars": "1000", "questions-0-required": "on",
-                 "questions-0-ORDER": "1", "budget_headings-0-name": "Staff", "budget_headings-0-kind": "direct",
-                 "budget_headings-0-ORDER": "1", "required_documents-0-name": "Statute", "required_documents-0-ORDER": "1",
-                 "criteria-0-name": "Relevance", "criteria-0-max_score": "5", "criteria-0-weight": "3",
-                 "criteria-0-minimum": "3", "criteria-0-ORDER": "1", "tranche_plan-0-share_pct": "100",
-                 "tranche_plan-0-condition": "final_report", "tranche_plan-0-ORDER": "1"})
+        data.update(
+            {
+                f"{part}-TOTAL_FORMS": "1",
+                f"{part}-INITIAL_FORMS": "0",
+                f"{part}-MIN_NUM_FORMS": "0",
+                f"{part}-MAX_NUM_FORMS": "100",
+            }
+        )
+    data.update(
+        {
+            "questions-0-text": "Why?",
+            "questions-0-max_chars": "1000",
+            "questions-0-required": "on",
+            "questions-0-ORDER": "1",
+            "budget_headings-0-name": "Staff",
+            "budget_headings-0-kind": "direct",
+            "budget_headings-0-ORDER": "1",
+            "required_documents-0-name": "Statute",
+            "required_documents-0-ORDER": "1",
+            "criteria-0-name": "Relevance",
+            "criteria-0-max_score": "5",
+            "criteria-0-weight": "3",
+            "criteria-0-minimum": "3",
+            "criteria-0-ORDER": "1",
+            "tranche_plan-0-share_pct": "100",
+            "tranche_plan-0-condition": "final_report",
+            "tranche_plan-0-ORDER": "1",
+        }
+    )
     response = client.post(f"/manage/calls/{call.pk}/template/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert call.questions.get().text == "Why?" and call.criteria.get().weight == 3
@@ -195,12 +296,18 @@ def test_template_page_and_publish_messages(client, manager, programme):
 def test_manager_pages_are_404_for_others(client, make_user, programme, make_call):
     call = make_call(programme)
     client.force_login(make_user())
-    for path in ("/manage/calls/", f"/manage/calls/{call.pk}/", f"/manage/calls/{call.pk}/edit/",
-                 f"/manage/calls/{call.pk}/template/", f"/manage/programmes/{programme.pk}/calls/new/"):
+    for path in (
+        "/manage/calls/",
+        f"/manage/calls/{call.pk}/",
+        f"/manage/calls/{call.pk}/edit/",
+        f"/manage/calls/{call.pk}/template/",
+        f"/manage/programmes/{programme.pk}/calls/new/",
+    ):
         assert client.get(path).status_code == 404, path
 
 
 # --- API --------------------------------------------------------------------------------------
+
 
 def test_api_calls(manager, programme, make_user, make_call):
     api = APIClient()
@@ -211,12 +318,23 @@ def test_api_calls(manager, programme, make_user, make_call):
     assert listed == [public.pk]  # anyone reads public calls; drafts stay with the managers
     assert api.get(f"/api/v1/calls/{hidden.pk}/").status_code == 404
     api.force_authenticate(manager)
-    payload = {"programme": programme.pk, "code": "api-call", "title": "API call", "envelope": "200000", "min_grant": "10000",
-               "max_grant": "40000", "opens_at": (timezone.now() + timedelta(days=1)).isoformat(),
-               "deadline": (timezone.now() + timedelta(days=40)).isoformat(), "eligible_countries": ["UA"],
-               "questions": [{"text": "Why?", "max_chars": 500}],
-               "criteria": [{"name": "Relevance", "max_score": "5", "weight": "3", "minimum": "3"}],
-               "tranche_plan": [{"share_pct": "80", "condition": "signature"}, {"share_pct": "20", "condition": "final_report"}]}
+    payload = {
+        "programme": programme.pk,
+        "code": "api-call",
+        "title": "API call",
+        "envelope": "200000",
+        "min_grant": "10000",
+        "max_grant": "40000",
+        "opens_at": (timezone.now() + timedelta(days=1)).isoformat(),
+        "deadline": (timezone.now() + timedelta(days=40)).isoformat(),
+        "eligible_countries": ["UA"],
+        "questions": [{"text": "Why?", "max_chars": 500}],
+        "criteria": [{"name": "Relevance", "max_score": "5", "weight": "3", "minimum": "3"}],
+        "tranche_plan": [
+            {"share_pct": "80", "condition": "signature"},
+            {"share_pct": "20", "condition": "final_report"},
+        ],
+    }
     response = api.post("/api/v1/calls/", payload, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()

@@ -1,5 +1,6 @@
 """Fixtures for grants and disbursement: a decided call, an awarded application, people in
 every role, and helpers that drive a grant along its life through the services."""
+
 from datetime import date
 
 import pytest
@@ -7,7 +8,6 @@ import pytest
 from accounts.models import ProgrammeRole
 from grants.calls.models import CallState
 from tests.factories import call_full
-
 from tests.grants_disbursement.helpers import award, signed_pdf
 
 

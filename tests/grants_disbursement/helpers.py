@@ -1,4 +1,5 @@
 """Helpers for grants and disbursement tests (set-up only)."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -9,8 +10,10 @@ from applications.models import ApplicationState
 from grants.calls.models import Call
 from tests.factories import application_in_state
 
-MINIMAL_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-               b"trailer<</Root 1 0 R>>\n%%EOF\n")
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def signed_pdf(name="agreement-signed.pdf"):
@@ -36,9 +39,9 @@ def report_approve(grant, manager, kind, spent, ineligible=Decimal("0")):
 
     report = GranteeReport.objects.create(grant=grant, kind=kind, due_on=date(2026, 6, 30))
     line = grant.budget_lines.order_by("position").first()
-    Expenditure.objects.create(report=report, budget_line=line, amount_spent=Decimal(spent),
-                               ineligible_amount=Decimal(ineligible))
+    Expenditure.objects.create(
+        report=report, budget_line=line, amount_spent=Decimal(spent), ineligible_amount=Decimal(ineligible)
+    )
     transition(report, "submit", actor=manager)
     transition(report, "approve", actor=manager)
     return report
-

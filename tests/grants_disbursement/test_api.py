@@ -1,5 +1,6 @@
 """The API: grants, tranches, payments, amendments, exchange rates and every transition;
 404 for the invisible, 403 for the wrong role, 409 for the wrong state."""
+
 from datetime import date
 from decimal import Decimal as D
 
@@ -8,10 +9,9 @@ from djmoney.money import Money
 from rest_framework.test import APIClient
 
 from accounts.models import ProgrammeRole
-from grants.disbursement.models import ExchangeRate, Payment
 from grants.agreements.models import Grant
 from grants.calls.models import Programme
-
+from grants.disbursement.models import ExchangeRate, Payment
 from tests.grants_disbursement.helpers import signed_pdf
 
 
@@ -51,18 +51,25 @@ def test_create_sign_approve_pay_through_the_api(api, awarded, people):
     finance = as_(api, people.finance)
     assert finance.get(f"/api/v1/tranches/{tranche_id}/").json()["available_transitions"] == ["pay"]
     ExchangeRate.objects.create(month=date.today().replace(day=1), currency="GEL", rate=D("2.9"))
-    response = finance.post(f"/api/v1/tranches/{tranche_id}/pay/", {
-        "paid_on": date.today().isoformat(), "amount": "46400.00", "currency": "GEL", "bank_reference": "TBC-1"},
-        format="json")
+    response = finance.post(
+        f"/api/v1/tranches/{tranche_id}/pay/",
+        {"paid_on": date.today().isoformat(), "amount": "46400.00", "currency": "GEL", "bank_reference": "TBC-1"},
+        format="json",
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["state"] == "paid" and body["payment"]["amount_programme_currency"] == "16000.00"
-    replay = finance.post(f"/api/v1/tranches/{tranche_id}/pay/", {
-        "paid_on": date.today().isoformat(), "amount": "46400.00", "currency": "GEL", "bank_reference": "TBC-1"},
-        format="json")
+    replay = finance.post(
+        f"/api/v1/tranches/{tranche_id}/pay/",
+        {"paid_on": date.today().isoformat(), "amount": "46400.00", "currency": "GEL", "bank_reference": "TBC-1"},
+        format="json",
+    )
     assert replay.status_code == 400 and "already recorded" in replay.json()["bank_reference"][0]
-    again = finance.post(f"/api/v1/tranches/{tranche_id}/pay/", {
-        "paid_on": date.today().isoformat(), "amount": "1", "currency": "EUR", "bank_reference": "TBC-2"}, format="json")
+    again = finance.post(
+        f"/api/v1/tranches/{tranche_id}/pay/",
+        {"paid_on": date.today().isoformat(), "amount": "1", "currency": "EUR", "bank_reference": "TBC-2"},
+        format="json",
+    )
     assert again.status_code == 409
     payments = finance.get(f"/api/v1/payments/?grant={grant_id}").json()["results"]
     assert [(p["bank_reference"], p["exchange_rate"]) for p in payments] == [("TBC-1", "2.900000")]
@@ -71,21 +78,28 @@ def test_create_sign_approve_pay_through_the_api(api, awarded, people):
 def test_four_eyes_refused_with_403(api, signed, people):
     tranche = signed.tranches.get(position=1)
     as_(api, people.manager2).post(f"/api/v1/tranches/{tranche.pk}/approve/", {}, format="json")
-    response = api.post(f"/api/v1/tranches/{tranche.pk}/pay/", {
-        "paid_on": date.today().isoformat(), "amount": "16000", "currency": "EUR", "bank_reference": "R-1"}, format="json")
+    response = api.post(
+        f"/api/v1/tranches/{tranche.pk}/pay/",
+        {"paid_on": date.today().isoformat(), "amount": "16000", "currency": "EUR", "bank_reference": "R-1"},
+        format="json",
+    )
     assert response.status_code == 403 and "four-eyes" in response.json()["detail"]
     assert not Payment.objects.exists()
 
 
 def test_409_403_404(api, signed, people, make_user, grant_role):
-    other = Programme.objects.create(code="oth", title="Other", budget=Money(D("1000"), "EUR"),
-                                     starts_on=date(2024, 1, 1), ends_on=date(2027, 1, 1))
+    other = Programme.objects.create(
+        code="oth", title="Other", budget=Money(D("1000"), "EUR"), starts_on=date(2024, 1, 1), ends_on=date(2027, 1, 1)
+    )
     stranger = grant_role(make_user("stranger@example.org"), other, ProgrammeRole.Role.DONOR)
     tranche = signed.tranches.get(position=1)
     # 404: a donor of another programme sees nothing of it
     for url in (f"/api/v1/grants/{signed.pk}/", f"/api/v1/tranches/{tranche.pk}/"):
         assert as_(api, stranger).get(url).status_code == 404
-    assert as_(api, stranger).post(f"/api/v1/grants/{signed.pk}/suspend/", {"reason": "x"}, format="json").status_code == 404
+    assert (
+        as_(api, stranger).post(f"/api/v1/grants/{signed.pk}/suspend/", {"reason": "x"}, format="json").status_code
+        == 404
+    )
     assert as_(api, stranger).get("/api/v1/grants/").json()["results"] == []
     # 403: the programme's donor sees it but may not act
     assert as_(api, people.donor).get(f"/api/v1/grants/{signed.pk}/").status_code == 200
@@ -95,46 +109,72 @@ def test_409_403_404(api, signed, people, make_user, grant_role):
     # 409: the state forbids it
     manager = as_(api, people.manager)
     assert manager.post(f"/api/v1/grants/{signed.pk}/resume/", {}, format="json").status_code == 409
-    assert manager.post(f"/api/v1/grants/{signed.pk}/sign/", {"document": signed_pdf()}, format="multipart").status_code == 409
-    assert manager.post(f"/api/v1/tranches/{signed.tranches.get(position=2).pk}/approve/", {},
-                        format="json").status_code == 409
+    assert (
+        manager.post(f"/api/v1/grants/{signed.pk}/sign/", {"document": signed_pdf()}, format="multipart").status_code
+        == 409
+    )
+    assert (
+        manager.post(f"/api/v1/tranches/{signed.tranches.get(position=2).pk}/approve/", {}, format="json").status_code
+        == 409
+    )
     # 400: a reason is required to suspend
     response = manager.post(f"/api/v1/grants/{signed.pk}/suspend/", {"reason": ""}, format="json")
     assert response.status_code == 400 and "reason" in response.json()
     assert manager.post(f"/api/v1/grants/{signed.pk}/suspend/", {"reason": "Audit"}, format="json").json()[
-        "available_transitions"] == ["resume", "terminate"]
+        "available_transitions"
+    ] == ["resume", "terminate"]
 
 
 def test_budget_change_and_amendment_through_the_api(api, signed, people):
     staff, travel = signed.budget_lines.order_by("position")
     grantee = as_(api, people.grantee)
-    small = grantee.post(f"/api/v1/grants/{signed.pk}/budget/", {"lines": [
-        {"id": staff.pk, "amount": "28000"}, {"id": travel.pk, "amount": "12000"}]}, format="json")
+    small = grantee.post(
+        f"/api/v1/grants/{signed.pk}/budget/",
+        {"lines": [{"id": staff.pk, "amount": "28000"}, {"id": travel.pk, "amount": "12000"}]},
+        format="json",
+    )
     assert small.status_code == 200 and small.json()["amendment"] is None
-    big = grantee.post(f"/api/v1/grants/{signed.pk}/budget/", {"reason": "New office", "lines": [
-        {"id": staff.pk, "amount": "20000"}, {"id": travel.pk, "amount": "20000"}]}, format="json")
+    big = grantee.post(
+        f"/api/v1/grants/{signed.pk}/budget/",
+        {"reason": "New office", "lines": [{"id": staff.pk, "amount": "20000"}, {"id": travel.pk, "amount": "20000"}]},
+        format="json",
+    )
     amendment = big.json()["amendment"]
     assert big.status_code == 200 and amendment["version"] == 2 and amendment["state"] == "proposed"
     assert amendment["available_transitions"] == []
     assert as_(api, people.grantee).post(f"/api/v1/amendments/{amendment['id']}/approve/").status_code == 403
     manager = as_(api, people.manager)
-    assert manager.get(f"/api/v1/amendments/{amendment['id']}/").json()["available_transitions"] == ["approve", "reject"]
-    assert manager.post(f"/api/v1/amendments/{amendment['id']}/approve/", {}, format="json").json()["state"] == "approved"
-    assert manager.post(f"/api/v1/amendments/{amendment['id']}/reject/", {"reason": "x"}, format="json").status_code == 409
+    assert manager.get(f"/api/v1/amendments/{amendment['id']}/").json()["available_transitions"] == [
+        "approve",
+        "reject",
+    ]
+    assert (
+        manager.post(f"/api/v1/amendments/{amendment['id']}/approve/", {}, format="json").json()["state"] == "approved"
+    )
+    assert (
+        manager.post(f"/api/v1/amendments/{amendment['id']}/reject/", {"reason": "x"}, format="json").status_code == 409
+    )
     versions = as_(api, people.grantee).get(f"/api/v1/amendments/?grant={signed.pk}").json()["results"]
     assert [(v["version"], v["state"]) for v in versions] == [(1, "approved"), (2, "approved")]
 
 
 def test_exchange_rates_api(api, people):
     finance = as_(api, people.finance)
-    response = finance.post("/api/v1/exchange-rates/", {"month": "2026-03-15", "currency": "AMD", "rate": "420.5"},
-                            format="json")
+    response = finance.post(
+        "/api/v1/exchange-rates/", {"month": "2026-03-15", "currency": "AMD", "rate": "420.5"}, format="json"
+    )
     assert response.status_code == 201 and response.json()["month"] == "2026-03-01"
     assert [r["currency"] for r in finance.get("/api/v1/exchange-rates/").json()["results"]] == ["AMD"]
-    assert as_(api, people.donor).post("/api/v1/exchange-rates/", {"month": "2026-03-01", "currency": "UAH",
-                                                                    "rate": "44"}, format="json").status_code == 403
+    assert (
+        as_(api, people.donor)
+        .post("/api/v1/exchange-rates/", {"month": "2026-03-01", "currency": "UAH", "rate": "44"}, format="json")
+        .status_code
+        == 403
+    )
     assert as_(api, people.grantee).get("/api/v1/exchange-rates/").status_code == 403
-    bad = as_(api, people.finance).post("/api/v1/exchange-rates/", {"month": "2026-03-01", "currency": "EUR", "rate": "1"}, format="json")
+    bad = as_(api, people.finance).post(
+        "/api/v1/exchange-rates/", {"month": "2026-03-01", "currency": "EUR", "rate": "1"}, format="json"
+    )
     assert bad.status_code == 400
 
 

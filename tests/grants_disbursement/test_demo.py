@@ -1,6 +1,7 @@
 """The demo leaves a signed grant whose first tranche the finance officer paid in hryvnias
 (approved by the manager: four eyes), visible to the grantee's contact, and a second run
 changes nothing."""
+
 import io
 
 import pytest
@@ -8,8 +9,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import User
-from grants.disbursement.models import ExchangeRate, Payment, TrancheState
 from grants.agreements.models import Grant, GrantState
+from grants.disbursement.models import ExchangeRate, Payment, TrancheState
 
 
 @pytest.mark.django_db(transaction=True)

@@ -11,6 +11,7 @@
 Two long-lived threads (one database connection each) meet at a barrier for every round, so
 each round is a real collision and not two calls a few milliseconds apart.
 """
+
 import threading
 import time
 from datetime import date
@@ -23,13 +24,13 @@ from django.db import connection, connections, transaction
 from django.db.models import F, Sum
 
 from core.errors import TransitionRefused
-from grants.disbursement import lifecycle as disbursement_lifecycle, services as disbursement_services
-from grants.disbursement import conditions as tranche_rules
 from grants.agreements.models import Grant
-from grants.disbursement.models import Payment, Tranche, TrancheState
 from grants.calls.models import TrancheCondition, TranchePlanItem
+from grants.disbursement import conditions as tranche_rules
+from grants.disbursement import lifecycle as disbursement_lifecycle
+from grants.disbursement import services as disbursement_services
+from grants.disbursement.models import Payment, Tranche, TrancheState
 from tests.factories import call_full
-
 from tests.grants_disbursement.helpers import award, signed_pdf
 
 ROUNDS = 1000
@@ -40,10 +41,15 @@ def plan(call, signature_tranches):
     """`signature_tranches` tranches due on signature sharing 90%, then 10% after the final report."""
     TranchePlanItem.objects.filter(call=call).delete()
     share = D("90") / signature_tranches
-    items = [TranchePlanItem(call=call, position=i, share_pct=share, condition=TrancheCondition.SIGNATURE)
-             for i in range(1, signature_tranches + 1)]
-    items.append(TranchePlanItem(call=call, position=signature_tranches + 1, share_pct=D("10"),
-                                 condition=TrancheCondition.FINAL_REPORT))
+    items = [
+        TranchePlanItem(call=call, position=i, share_pct=share, condition=TrancheCondition.SIGNATURE)
+        for i in range(1, signature_tranches + 1)
+    ]
+    items.append(
+        TranchePlanItem(
+            call=call, position=signature_tranches + 1, share_pct=D("10"), condition=TrancheCondition.FINAL_REPORT
+        )
+    )
     TranchePlanItem.objects.bulk_create(items)
 
 
@@ -54,8 +60,10 @@ def signed_grant(call, org, people, amount="40000"):
 
 
 def approved_tranches(grant, people):
-    return [disbursement_services.tranche_approve(actor=people.manager, tranche_id=t.pk)
-            for t in grant.tranches.filter(state=TrancheState.DUE).order_by("position")]
+    return [
+        disbursement_services.tranche_approve(actor=people.manager, tranche_id=t.pk)
+        for t in grant.tranches.filter(state=TrancheState.DUE).order_by("position")
+    ]
 
 
 def approved_grant_tranches(call, org, people, amount="40000"):
@@ -118,8 +126,14 @@ def test_two_finance_officers_paying_the_same_tranche(postgres, race_call, org, 
         tranche = tranches[i]
         # even rounds: the same bank reference (a replayed request); odd rounds: two transfers
         reference = f"R-{i}" if i % 2 == 0 else f"R-{i}-{side}"
-        disbursement_services.payment_record(actor=officers[side], tranche_id=tranche.pk, paid_on=date.today(),
-                          amount=tranche.due_amount, currency="EUR", bank_reference=reference)
+        disbursement_services.payment_record(
+            actor=officers[side],
+            tranche_id=tranche.pk,
+            paid_on=date.today(),
+            amount=tranche.due_amount,
+            currency="EUR",
+            bank_reference=reference,
+        )
         return ("paid",)
 
     outcomes = Harness(task, ROUNDS).run()
@@ -132,8 +146,11 @@ def test_two_finance_officers_paying_the_same_tranche(postgres, race_call, org, 
     refusals = {o[1] for pair in outcomes for o in pair if o[0] == "refused"}
     assert refusals <= {"TransitionRefused", "ValidationError"}
     # the ledger: every grant's paid total is exactly the sum of its payments
-    mismatched = (Grant.objects.annotate(paid=Sum("payments__amount_programme_currency"))
-                  .exclude(paid_total=F("paid")).exclude(paid__isnull=True))
+    mismatched = (
+        Grant.objects.annotate(paid=Sum("payments__amount_programme_currency"))
+        .exclude(paid_total=F("paid"))
+        .exclude(paid__isnull=True)
+    )
     assert not mismatched.exists()
     assert connection.vendor == "postgresql"
 
@@ -166,8 +183,14 @@ def test_concurrent_payments_exceeding_what_may_be_paid(postgres, race_call, org
 
     def task(side, i):
         grant_id, first, second, amount = pairs[i]
-        disbursement_services.payment_record(actor=officers[side], tranche_id=(first, second)[side], paid_on=date.today(),
-                          amount=amount, currency="EUR", bank_reference=f"O-{i}-{side}")
+        disbursement_services.payment_record(
+            actor=officers[side],
+            tranche_id=(first, second)[side],
+            paid_on=date.today(),
+            amount=amount,
+            currency="EUR",
+            bank_reference=f"O-{i}-{side}",
+        )
         return ("paid",)
 
     outcomes = Harness(task, ROUNDS).run()

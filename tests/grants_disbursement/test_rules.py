@@ -1,4 +1,5 @@
 """Each money rule on hand-computed cases (no database)."""
+
 from datetime import date
 from decimal import Decimal as D
 
@@ -8,12 +9,20 @@ from grants.agreements import budget
 from grants.disbursement import conditions as tr
 from grants.disbursement.money import allocate, cents, conversion_rate, convert, month_start, scale
 
-
 # --- Rounding and conversion -----------------------------------------------------------------
 
-@pytest.mark.parametrize("value, expected", [
-    ("0.005", "0.01"), ("0.0049", "0.00"), ("2.675", "2.68"), ("-2.675", "-2.68"), ("10", "10.00"), ("1.115", "1.12"),
-])
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("0.005", "0.01"),
+        ("0.0049", "0.00"),
+        ("2.675", "2.68"),
+        ("-2.675", "-2.68"),
+        ("10", "10.00"),
+        ("1.115", "1.12"),
+    ],
+)
 def test_cents_round_half_up(value, expected):
     assert cents(D(value)) == D(expected)
 
@@ -52,10 +61,12 @@ def test_month_start():
 
 # --- Allocation: the last part takes the rounding remainder ----------------------------------
 
+
 def test_tranche_plan_amounts_last_takes_remainder():
     # 33,333.33 × 40% = 13,333.332 → 13,333.33 (twice); balance 33,333.33 − 26,666.66 = 6,666.67
-    assert tr.plan_amounts(D("33333.33"), [(D("40"), tr.SIGNATURE), (D("40"), tr.INTERIM_REPORT),
-                                           (D("20"), tr.FINAL_REPORT)]) == [D("13333.33"), D("13333.33"), D("6666.67")]
+    assert tr.plan_amounts(
+        D("33333.33"), [(D("40"), tr.SIGNATURE), (D("40"), tr.INTERIM_REPORT), (D("20"), tr.FINAL_REPORT)]
+    ) == [D("13333.33"), D("13333.33"), D("6666.67")]
     assert sum(allocate(D("100.01"), [D("33.33"), D("33.33"), D("33.34")])) == D("100.01")
 
 
@@ -67,6 +78,7 @@ def test_budget_scaled_to_a_reduced_award():
 
 
 # --- The 90% pre-financing cap ---------------------------------------------------------------
+
 
 def test_plan_40_40_20_is_accepted():
     assert tr.plan_problems(tr.DEFAULT_PLAN) == []
@@ -95,6 +107,7 @@ def test_prefinancing_amount_cap_is_exact():
 
 # --- The 70% rule ----------------------------------------------------------------------------
 
+
 def test_interim_in_full_when_70_percent_of_the_previous_payment_is_spent():
     # paid 40,000 on signature; 70% = 28,000; spent 28,000 → the planned 40,000 in full
     decision = tr.interim_due(planned=D("40000"), payments=[D("40000")], spent=D("28000"))
@@ -121,6 +134,7 @@ def test_interim_shortfall_larger_than_the_tranche_pays_nothing():
 
 
 # --- The balance cap -------------------------------------------------------------------------
+
 
 def test_balance_is_what_is_left_when_spending_covers_it():
     # 40,000 awarded, 32,000 paid, eligible 41,000 → left 8,000, cap 9,000 → 8,000
@@ -152,27 +166,44 @@ APPROVED = {"staff": D("30000"), "travel": D("10000")}
 
 def test_moves_within_25_percent_need_no_amendment():
     # travel +2,500 (25% of 10,000 exactly), staff −2,500 (8.33%)
-    assert budget.flexibility_breaches(approved=APPROVED, proposed={"staff": D("27500"), "travel": D("12500")},
-                                   limit_pct=D("25")) == []
+    assert (
+        budget.flexibility_breaches(
+            approved=APPROVED, proposed={"staff": D("27500"), "travel": D("12500")}, limit_pct=D("25")
+        )
+        == []
+    )
 
 
 def test_moves_beyond_25_percent_need_an_amendment():
     # travel +2,500.01 → 25.0001% > 25%
-    breaches = budget.flexibility_breaches(approved=APPROVED, proposed={"staff": D("27499.99"), "travel": D("12500.01")},
-                                       limit_pct=D("25"))
+    breaches = budget.flexibility_breaches(
+        approved=APPROVED, proposed={"staff": D("27499.99"), "travel": D("12500.01")}, limit_pct=D("25")
+    )
     assert [b.heading for b in breaches] == ["travel"]
 
 
 def test_flexibility_is_cumulative_against_the_approved_budget():
     # first move travel 10,000 → 12,000 (+20%), then 12,000 → 13,000: +30% against 10,000 although +8.3% step
-    assert budget.flexibility_breaches(approved=APPROVED, proposed={"staff": D("28000"), "travel": D("12000")}, limit_pct=25) == []
-    breaches = budget.flexibility_breaches(approved=APPROVED, proposed={"staff": D("27000"), "travel": D("13000")}, limit_pct=25)
+    assert (
+        budget.flexibility_breaches(
+            approved=APPROVED, proposed={"staff": D("28000"), "travel": D("12000")}, limit_pct=25
+        )
+        == []
+    )
+    breaches = budget.flexibility_breaches(
+        approved=APPROVED, proposed={"staff": D("27000"), "travel": D("13000")}, limit_pct=25
+    )
     assert [(b.heading, b.change_pct) for b in breaches] == [("travel", D("30.00"))]
 
 
 def test_older_15_percent_rule_and_new_headings():
-    assert [b.heading for b in budget.flexibility_breaches(
-        approved=APPROVED, proposed={"staff": D("28000"), "travel": D("12000")}, limit_pct=15)] == ["travel"]
-    breaches = budget.flexibility_breaches(approved=APPROVED, proposed={"staff": D("29000"), "travel": D("10000"),
-                                                                    "equipment": D("1000")}, limit_pct=25)
+    assert [
+        b.heading
+        for b in budget.flexibility_breaches(
+            approved=APPROVED, proposed={"staff": D("28000"), "travel": D("12000")}, limit_pct=15
+        )
+    ] == ["travel"]
+    breaches = budget.flexibility_breaches(
+        approved=APPROVED, proposed={"staff": D("29000"), "travel": D("10000"), "equipment": D("1000")}, limit_pct=25
+    )
     assert [b.heading for b in breaches] == ["equipment"]

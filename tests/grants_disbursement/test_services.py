@@ -1,5 +1,6 @@
 """Grant agreements, signature, the state machine, amendments, tranche conditions and payments,
 through the services only."""
+
 from datetime import date, timedelta
 from decimal import Decimal as D
 
@@ -10,14 +11,14 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from core.errors import TransitionRefused
 from grants.agreements import services as agreements_services
-from grants.disbursement import lifecycle as disbursement_lifecycle, services as disbursement_services
 from grants.agreements.models import Amendment, Grant, GrantState
-from grants.disbursement.models import ExchangeRate, Payment, TrancheState
 from grants.calls.models import TranchePlanItem
+from grants.disbursement import lifecycle as disbursement_lifecycle
+from grants.disbursement import services as disbursement_services
+from grants.disbursement.models import ExchangeRate, Payment, TrancheState
 from reporting.grantee.models import ReportKind
-from workers.models import Notification
-
 from tests.grants_disbursement.helpers import award, report_approve, signed_pdf
+from workers.models import Notification
 
 TODAY = timezone.localdate()
 
@@ -27,12 +28,18 @@ def tranche(grant, position):
 
 
 def pay(actor, tranche_obj, amount=None, currency="EUR", ref=None, paid_on=None):
-    return disbursement_services.payment_record(actor=actor, tranche_id=tranche_obj.pk, paid_on=paid_on or TODAY,
-                             amount=amount if amount is not None else tranche_obj.due_amount, currency=currency,
-                             bank_reference=ref or f"REF-{tranche_obj.pk}")
+    return disbursement_services.payment_record(
+        actor=actor,
+        tranche_id=tranche_obj.pk,
+        paid_on=paid_on or TODAY,
+        amount=amount if amount is not None else tranche_obj.due_amount,
+        currency=currency,
+        bank_reference=ref or f"REF-{tranche_obj.pk}",
+    )
 
 
 # --- Creating the agreement ------------------------------------------------------------------
+
 
 def test_grant_from_awarded_application(grant, awarded, call, org):
     year = timezone.localdate().year
@@ -40,11 +47,14 @@ def test_grant_from_awarded_application(grant, awarded, call, org):
     assert (grant.amount_awarded, grant.currency, grant.state) == (D("40000"), "EUR", GrantState.DRAFT)
     assert (grant.starts_on, grant.ends_on) == (date(2026, 1, 1), date(2026, 12, 31))  # 12 months asked
     assert [(l.heading.name, l.amount) for l in grant.budget_lines.order_by("position")] == [
-        ("Staff", D("30000.00")), ("Travel", D("10000.00"))]
+        ("Staff", D("30000.00")),
+        ("Travel", D("10000.00")),
+    ]
     assert [(t.position, t.share_pct, t.condition, t.planned_amount, t.state) for t in grant.tranches.all()] == [
         (1, D("40"), "signature", D("16000.00"), "planned"),
         (2, D("40"), "interim_report", D("16000.00"), "planned"),
-        (3, D("20"), "final_report", D("8000.00"), "planned")]
+        (3, D("20"), "final_report", D("8000.00"), "planned"),
+    ]
     assert AuditEvent.objects.filter(action="grant_create", object_id=str(grant.pk)).exists()
 
 
@@ -54,7 +64,9 @@ def test_grant_numbers_count_per_programme_year_and_country(call, org, people, m
     numbers = []
     for organisation in (org, other_ua, am, org):
         app = award(call, organisation, people.grantee, amount="20000")
-        numbers.append(disbursement_lifecycle.grant_create_from_application(actor=people.manager, application_id=app.pk).number)
+        numbers.append(
+            disbursement_lifecycle.grant_create_from_application(actor=people.manager, application_id=app.pk).number
+        )
     year = timezone.localdate().year
     assert numbers == [f"EU4I-{year}-UA-001", f"EU4I-{year}-UA-002", f"EU4I-{year}-AM-001", f"EU4I-{year}-UA-003"]
 
@@ -96,17 +108,21 @@ def test_only_a_manager_makes_agreements(awarded, people):
 
 def test_duration_never_beyond_the_call(awarded, people):
     with pytest.raises(ValidationError) as exc:
-        disbursement_lifecycle.grant_create_from_application(actor=people.manager, application_id=awarded.pk, starts_on=date(2026, 1, 1),
-                                         ends_on=date(2027, 7, 1))  # call allows 18 months: ends by 2027-06-30
+        disbursement_lifecycle.grant_create_from_application(
+            actor=people.manager, application_id=awarded.pk, starts_on=date(2026, 1, 1), ends_on=date(2027, 7, 1)
+        )  # call allows 18 months: ends by 2027-06-30
     assert "2027-06-30" in " ".join(exc.value.messages)
 
 
 def test_budget_is_editable_before_signature_and_must_add_up(grant, people):
     lines = list(grant.budget_lines.order_by("position"))
     with pytest.raises(ValidationError):
-        agreements_services.grant_budget_update(actor=people.manager, grant_id=grant.pk, amounts={lines[0].pk: D("31000")})
-    agreements_services.grant_budget_update(actor=people.manager, grant_id=grant.pk,
-                           amounts={lines[0].pk: D("20000"), lines[1].pk: D("20000")})
+        agreements_services.grant_budget_update(
+            actor=people.manager, grant_id=grant.pk, amounts={lines[0].pk: D("31000")}
+        )
+    agreements_services.grant_budget_update(
+        actor=people.manager, grant_id=grant.pk, amounts={lines[0].pk: D("20000"), lines[1].pk: D("20000")}
+    )
     assert [l.amount for l in grant.budget_lines.order_by("position")] == [D("20000"), D("20000")]
     with pytest.raises(PermissionDenied):
         agreements_services.grant_budget_update(actor=people.grantee, grant_id=grant.pk, amounts={})
@@ -114,15 +130,24 @@ def test_budget_is_editable_before_signature_and_must_add_up(grant, people):
 
 # --- Signature and the grant's states --------------------------------------------------------
 
+
 def test_signing_stores_the_pdf_and_makes_the_first_tranche_due(signed, private_storage):
     assert signed.state == GrantState.ACTIVE and signed.signed_at is not None
     stored = private_storage / signed.signed_document
     assert stored.read_bytes().startswith(b"%PDF-") and "agreement-signed" not in signed.signed_document
     first = tranche(signed, 1)
-    assert (first.state, first.due_amount, first.due_on) == (TrancheState.DUE, D("16000.00"), TODAY + timedelta(days=30))
+    assert (first.state, first.due_amount, first.due_on) == (
+        TrancheState.DUE,
+        D("16000.00"),
+        TODAY + timedelta(days=30),
+    )
     assert tranche(signed, 2).state == TrancheState.PLANNED
     version = Amendment.objects.get(grant=signed)
-    assert (version.version, version.state, [l["amount"] for l in version.lines]) == (1, "approved", ["30000.00", "10000.00"])
+    assert (version.version, version.state, [l["amount"] for l in version.lines]) == (
+        1,
+        "approved",
+        ["30000.00", "10000.00"],
+    )
     assert Notification.objects.filter(kind="grant_signed", email="grantee@example.org").exists()
     assert Notification.objects.filter(kind="tranche_due", email="manager@example.org").exists()
 
@@ -131,8 +156,11 @@ def test_signing_refuses_a_file_that_is_not_a_pdf(grant, people, private_storage
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     with pytest.raises(ValidationError):
-        disbursement_lifecycle.grant_sign(actor=people.manager, grant_id=grant.pk,
-                      document=SimpleUploadedFile("a.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"))
+        disbursement_lifecycle.grant_sign(
+            actor=people.manager,
+            grant_id=grant.pk,
+            document=SimpleUploadedFile("a.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"),
+        )
     assert Grant.objects.get(pk=grant.pk).state == GrantState.DRAFT
     assert not list((private_storage / "agreements").glob("*")) if (private_storage / "agreements").exists() else True
 
@@ -151,7 +179,9 @@ def test_suspend_resume_terminate(signed, people):
         disbursement_services.tranche_approve(actor=people.manager, tranche_id=tranche(signed, 1).pk)
     disbursement_lifecycle.grant_resume(actor=people.manager, grant_id=signed.pk)
     disbursement_services.tranche_approve(actor=people.manager, tranche_id=tranche(signed, 1).pk)
-    grant = disbursement_lifecycle.grant_terminate(actor=people.manager, grant_id=signed.pk, reason="Organisation dissolved")
+    grant = disbursement_lifecycle.grant_terminate(
+        actor=people.manager, grant_id=signed.pk, reason="Organisation dissolved"
+    )
     assert grant.state == GrantState.TERMINATED
     states = [t.state for t in grant.tranches.order_by("position")]
     assert states == [TrancheState.APPROVED, TrancheState.CANCELLED, TrancheState.CANCELLED]
@@ -167,6 +197,7 @@ def test_only_managers_run_grant_transitions(signed, people):
 
 
 # --- Payments --------------------------------------------------------------------------------
+
 
 def test_payment_in_grant_currency(approved_first, people):
     payment = pay(people.finance, approved_first, ref="UA-BANK-0001")
@@ -185,7 +216,10 @@ def test_payment_in_hryvnia_uses_the_month_rate(approved_first, people):
     # 16,000 EUR = 719,219.20 UAH at 44.9512; the bank sent 719,000.00 UAH → 15,995.1236… → 15,995.12 EUR
     payment = pay(people.finance, approved_first, amount=D("719000.00"), currency="UAH")
     assert (payment.exchange_rate, payment.rate_month, payment.amount_programme_currency) == (
-        D("44.951200"), TODAY.replace(day=1), D("15995.12"))
+        D("44.951200"),
+        TODAY.replace(day=1),
+        D("15995.12"),
+    )
     assert Grant.objects.get(pk=approved_first.grant_id).paid_total == payment.amount_programme_currency
 
 
@@ -244,6 +278,7 @@ def test_only_approved_tranches_are_paid(signed, people):
 
 # --- Tranche conditions: the 70% rule and the balance ----------------------------------------
 
+
 def paid_first(approved_first, people):
     pay(people.finance, approved_first)
     return Grant.objects.get(pk=approved_first.grant_id)
@@ -271,7 +306,9 @@ def test_interim_waits_for_the_report_and_for_the_first_payment(approved_first, 
     grant = Grant.objects.get(pk=approved_first.grant_id)
     assert disbursement_services.tranche_conditions_check(grant_id=grant.pk, actor=people.manager) == []
     report_approve(grant, people.manager, ReportKind.INTERIM, spent="12000")
-    assert disbursement_services.tranche_conditions_check(grant_id=grant.pk, actor=people.manager) == []  # first tranche unpaid
+    assert (
+        disbursement_services.tranche_conditions_check(grant_id=grant.pk, actor=people.manager) == []
+    )  # first tranche unpaid
     pay(people.finance, approved_first)  # the payment re-evaluates: the interim tranche is now due
     assert tranche(grant, 2).state == TrancheState.DUE
 
@@ -329,14 +366,19 @@ def test_conditions_wait_while_suspended(approved_first, people):
 
 # --- Budget flexibility and amendments -------------------------------------------------------
 
+
 def lines_of(grant):
     return list(grant.budget_lines.order_by("position"))
 
 
 def test_small_move_applies_at_once_and_is_audited(signed, people):
     staff, travel = lines_of(signed)
-    result = agreements_services.grant_budget_change(actor=people.grantee, grant_id=signed.pk, reason="More trips",
-                                    amounts={staff.pk: D("27500"), travel.pk: D("12500")})  # travel +25% exactly
+    result = agreements_services.grant_budget_change(
+        actor=people.grantee,
+        grant_id=signed.pk,
+        reason="More trips",
+        amounts={staff.pk: D("27500"), travel.pk: D("12500")},
+    )  # travel +25% exactly
     assert result.applied and result.amendment is None
     assert [l.amount for l in lines_of(signed)] == [D("27500"), D("12500")]
     assert AuditEvent.objects.filter(action="budget_change", object_id=str(signed.pk)).exists()
@@ -344,11 +386,19 @@ def test_small_move_applies_at_once_and_is_audited(signed, people):
 
 def test_cumulative_moves_beyond_the_limit_need_an_amendment(signed, people):
     staff, travel = lines_of(signed)
-    agreements_services.grant_budget_change(actor=people.grantee, grant_id=signed.pk, amounts={staff.pk: D("28000"), travel.pk: D("12000")})
+    agreements_services.grant_budget_change(
+        actor=people.grantee, grant_id=signed.pk, amounts={staff.pk: D("28000"), travel.pk: D("12000")}
+    )
     with pytest.raises(ValidationError):  # beyond the limit without a reason
-        agreements_services.grant_budget_change(actor=people.grantee, grant_id=signed.pk, amounts={staff.pk: D("27000"), travel.pk: D("13000")})
-    result = agreements_services.grant_budget_change(actor=people.grantee, grant_id=signed.pk, reason="A new regional office",
-                                    amounts={staff.pk: D("27000"), travel.pk: D("13000")})  # travel +30% of 10,000
+        agreements_services.grant_budget_change(
+            actor=people.grantee, grant_id=signed.pk, amounts={staff.pk: D("27000"), travel.pk: D("13000")}
+        )
+    result = agreements_services.grant_budget_change(
+        actor=people.grantee,
+        grant_id=signed.pk,
+        reason="A new regional office",
+        amounts={staff.pk: D("27000"), travel.pk: D("13000")},
+    )  # travel +30% of 10,000
     assert not result.applied and result.amendment.version == 2
     assert [b.heading for b in result.breaches] == [travel.heading_id]
     assert [l.amount for l in lines_of(signed)] == [D("28000"), D("12000")]  # unchanged until approved
@@ -358,8 +408,9 @@ def test_cumulative_moves_beyond_the_limit_need_an_amendment(signed, people):
     agreements_services.amendment_approve(actor=people.manager, amendment_id=result.amendment.pk, reason="Justified")
     assert [l.amount for l in lines_of(signed)] == [D("27000"), D("13000")]
     # the approved amendment is the new reference: +25% of 13,000 = 3,250 is now allowed on travel
-    result = agreements_services.grant_budget_change(actor=people.grantee, grant_id=signed.pk,
-                                    amounts={staff.pk: D("23750"), travel.pk: D("16250")})
+    result = agreements_services.grant_budget_change(
+        actor=people.grantee, grant_id=signed.pk, amounts={staff.pk: D("23750"), travel.pk: D("16250")}
+    )
     assert result.applied
     versions = list(Amendment.objects.filter(grant=signed).order_by("version").values_list("version", "state"))
     assert versions == [(1, "approved"), (2, "approved")]
@@ -367,11 +418,19 @@ def test_cumulative_moves_beyond_the_limit_need_an_amendment(signed, people):
 
 def test_rejected_amendment_changes_nothing(signed, people):
     staff, travel = lines_of(signed)
-    result = agreements_services.grant_budget_change(actor=people.manager, grant_id=signed.pk, reason="Equipment instead of staff",
-                                    amounts={staff.pk: D("20000"), travel.pk: D("20000")})
+    result = agreements_services.grant_budget_change(
+        actor=people.manager,
+        grant_id=signed.pk,
+        reason="Equipment instead of staff",
+        amounts={staff.pk: D("20000"), travel.pk: D("20000")},
+    )
     with pytest.raises(ValidationError):
-        agreements_services.grant_budget_change(actor=people.grantee, grant_id=signed.pk, reason="Another",
-                               amounts={staff.pk: D("10000"), travel.pk: D("30000")})  # one proposal at a time
+        agreements_services.grant_budget_change(
+            actor=people.grantee,
+            grant_id=signed.pk,
+            reason="Another",
+            amounts={staff.pk: D("10000"), travel.pk: D("30000")},
+        )  # one proposal at a time
     with pytest.raises(ValidationError):
         agreements_services.amendment_reject(actor=people.manager, amendment_id=result.amendment.pk, reason="")
     agreements_services.amendment_reject(actor=people.manager, amendment_id=result.amendment.pk, reason="Not justified")
@@ -382,12 +441,15 @@ def test_rejected_amendment_changes_nothing(signed, people):
 def test_budget_change_must_keep_the_total(signed, people):
     staff, travel = lines_of(signed)
     with pytest.raises(ValidationError):
-        agreements_services.grant_budget_change(actor=people.grantee, grant_id=signed.pk, amounts={staff.pk: D("30001")})
+        agreements_services.grant_budget_change(
+            actor=people.grantee, grant_id=signed.pk, amounts={staff.pk: D("30001")}
+        )
     with pytest.raises(PermissionDenied):
         agreements_services.grant_budget_change(actor=people.donor, grant_id=signed.pk, amounts={})
 
 
 # --- Exchange rates --------------------------------------------------------------------------
+
 
 def test_exchange_rate_record_and_correct(people, approved_first):
     month = TODAY.replace(day=1)

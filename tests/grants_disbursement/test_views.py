@@ -1,5 +1,6 @@
 """Pages: who sees what (404 for the invisible), the agreement's life through the forms, the
 finance page and dashboard section in a constant number of queries."""
+
 from datetime import date
 from decimal import Decimal as D
 
@@ -10,19 +11,25 @@ from django.urls import reverse
 from djmoney.money import Money
 
 from accounts.models import ProgrammeRole
-from grants.disbursement import lifecycle as disbursement_lifecycle, services as disbursement_services
-from grants.disbursement.models import ExchangeRate, Payment, TrancheState
 from grants.agreements.models import Grant, GrantState
 from grants.calls.models import Programme
+from grants.disbursement import lifecycle as disbursement_lifecycle
+from grants.disbursement import services as disbursement_services
+from grants.disbursement.models import ExchangeRate, Payment, TrancheState
 from tests.factories import call_full
-
 from tests.grants_disbursement.helpers import award, signed_pdf
 
 
 @pytest.fixture
 def other_programme(db):
-    return Programme.objects.create(code="other", title="Other programme", budget=Money(D("1000000"), "EUR"),
-                                    starts_on=date(2024, 1, 1), ends_on=date(2027, 1, 1), countries=["GE"])
+    return Programme.objects.create(
+        code="other",
+        title="Other programme",
+        budget=Money(D("1000000"), "EUR"),
+        starts_on=date(2024, 1, 1),
+        ends_on=date(2027, 1, 1),
+        countries=["GE"],
+    )
 
 
 def get(client, user, name, *args):
@@ -32,9 +39,16 @@ def get(client, user, name, *args):
 
 # --- Who sees a grant ------------------------------------------------------------------------
 
+
 def test_grantee_sees_agreement_schedule_due_and_paid(client, approved_first, people):
-    disbursement_services.payment_record(actor=people.finance, tranche_id=approved_first.pk, paid_on=date.today(), amount=D("16000"),
-                      currency="EUR", bank_reference="UA-0001")
+    disbursement_services.payment_record(
+        actor=people.finance,
+        tranche_id=approved_first.pk,
+        paid_on=date.today(),
+        amount=D("16000"),
+        currency="EUR",
+        bank_reference="UA-0001",
+    )
     response = get(client, people.grantee, "grants:grant_detail", approved_first.grant_id)
     html = response.content.decode()
     assert response.status_code == 200
@@ -47,7 +61,13 @@ def test_grantee_sees_agreement_schedule_due_and_paid(client, approved_first, pe
 def test_donor_sees_its_programme_only(client, signed, people, other_programme, make_user, grant_role):
     assert get(client, people.donor, "grants:grant_detail", signed.pk).status_code == 200
     stranger_donor = grant_role(make_user("otherdonor@example.org"), other_programme, ProgrammeRole.Role.DONOR)
-    for name in ("grants:grant_detail", "grants:grant_document", "grants:grant_edit", "grants:grant_sign", "grants:grant_budget_change"):
+    for name in (
+        "grants:grant_detail",
+        "grants:grant_document",
+        "grants:grant_edit",
+        "grants:grant_sign",
+        "grants:grant_budget_change",
+    ):
         assert get(client, stranger_donor, name, signed.pk).status_code == 404, name
     assert signed.number not in get(client, stranger_donor, "grants:grant_list").content.decode()
     tranche = signed.tranches.get(position=1)
@@ -56,8 +76,9 @@ def test_donor_sees_its_programme_only(client, signed, people, other_programme, 
     assert "EU for Integrity" not in finance_html and "Other programme" in finance_html
 
 
-def test_member_of_another_organisation_and_a_reviewer_get_404(client, signed, people, make_org, make_user, grant_role,
-                                                              programme):
+def test_member_of_another_organisation_and_a_reviewer_get_404(
+    client, signed, people, make_org, make_user, grant_role, programme
+):
     other_member = make_user("other-org@example.org")
     make_org(other_member, country="GE")
     reviewer = grant_role(make_user("reviewer@example.org"), programme, ProgrammeRole.Role.REVIEWER)
@@ -76,31 +97,53 @@ def test_wrong_role_gets_403_on_actions(client, signed, people):
     assert client.get(reverse("grants:payment_create", args=[tranche.pk])).status_code == 403
     client.force_login(people.donor)
     assert client.get(reverse("grants:exchange_rates")).status_code == 200
-    assert client.post(reverse("grants:exchange_rates"), {"month": "2026-03", "currency": "UAH", "rate": "44"}).status_code == 403
+    assert (
+        client.post(reverse("grants:exchange_rates"), {"month": "2026-03", "currency": "UAH", "rate": "44"}).status_code
+        == 403
+    )
 
 
 # --- The agreement's life through the pages --------------------------------------------------
+
 
 def test_manager_prepares_edits_and_signs_then_finance_pays(client, awarded, people, private_storage):
     client.force_login(people.manager)
     listing = client.get(reverse("grants:grant_list")).content.decode()
     assert "Awarded, no agreement yet" in listing and reverse("grants:grant_create", args=[awarded.pk]) in listing
-    response = client.post(reverse("grants:grant_create", args=[awarded.pk]), {"starts_on": "2026-02-01", "ends_on": ""})
+    response = client.post(
+        reverse("grants:grant_create", args=[awarded.pk]), {"starts_on": "2026-02-01", "ends_on": ""}
+    )
     grant = Grant.objects.get(application=awarded)
     assert response.status_code == 302 and response.url == reverse("grants:grant_detail", args=[grant.pk])
     assert grant.ends_on == date(2027, 1, 31)
     staff, travel = grant.budget_lines.order_by("position")
-    bad = client.post(reverse("grants:grant_edit", args=[grant.pk]), {
-        "terms-title": "Open budgets", "terms-starts_on": "2026-02-01", "terms-ends_on": "2027-01-31",
-        f"budget-line_{staff.pk}": "30000", f"budget-line_{travel.pk}": "9000"})
+    bad = client.post(
+        reverse("grants:grant_edit", args=[grant.pk]),
+        {
+            "terms-title": "Open budgets",
+            "terms-starts_on": "2026-02-01",
+            "terms-ends_on": "2027-01-31",
+            f"budget-line_{staff.pk}": "30000",
+            f"budget-line_{travel.pk}": "9000",
+        },
+    )
     assert bad.status_code == 200 and "must equal the amount awarded" in bad.content.decode()
-    client.post(reverse("grants:grant_edit", args=[grant.pk]), {
-        "terms-title": "Open budgets", "terms-starts_on": "2026-02-01", "terms-ends_on": "2027-01-31",
-        f"budget-line_{staff.pk}": "28000", f"budget-line_{travel.pk}": "12000"})
+    client.post(
+        reverse("grants:grant_edit", args=[grant.pk]),
+        {
+            "terms-title": "Open budgets",
+            "terms-starts_on": "2026-02-01",
+            "terms-ends_on": "2027-01-31",
+            f"budget-line_{staff.pk}": "28000",
+            f"budget-line_{travel.pk}": "12000",
+        },
+    )
     grant.refresh_from_db()
     assert grant.title == "Open budgets" and grant.budget_lines.get(pk=travel.pk).amount == D("12000")
-    not_pdf = client.post(reverse("grants:grant_sign", args=[grant.pk]), {"document": signed_pdf().__class__(
-        "x.pdf", b"<html>", content_type="application/pdf")})
+    not_pdf = client.post(
+        reverse("grants:grant_sign", args=[grant.pk]),
+        {"document": signed_pdf().__class__("x.pdf", b"<html>", content_type="application/pdf")},
+    )
     assert "must be a PDF" in not_pdf.content.decode()
     response = client.post(reverse("grants:grant_sign", args=[grant.pk]), {"document": signed_pdf()})
     assert response.status_code == 302
@@ -116,13 +159,17 @@ def test_manager_prepares_edits_and_signs_then_finance_pays(client, awarded, peo
     ExchangeRate.objects.create(month=date.today().replace(day=1), currency="UAH", rate=D("40"))
     form = client.get(reverse("grants:payment_create", args=[first.pk]))
     assert form.status_code == 200 and "16,000.00" in form.content.decode()
-    response = client.post(reverse("grants:payment_create", args=[first.pk]), {
-        "paid_on": date.today().isoformat(), "amount": "640000.00", "currency": "UAH", "bank_reference": "PB-77"})
+    response = client.post(
+        reverse("grants:payment_create", args=[first.pk]),
+        {"paid_on": date.today().isoformat(), "amount": "640000.00", "currency": "UAH", "bank_reference": "PB-77"},
+    )
     assert response.status_code == 302
     payment = Payment.objects.get()
     assert (payment.amount_programme_currency, payment.exchange_rate) == (D("16000.00"), D("40"))
-    replay = client.post(reverse("grants:payment_create", args=[first.pk]), {
-        "paid_on": date.today().isoformat(), "amount": "640000.00", "currency": "UAH", "bank_reference": "PB-77"})
+    replay = client.post(
+        reverse("grants:payment_create", args=[first.pk]),
+        {"paid_on": date.today().isoformat(), "amount": "640000.00", "currency": "UAH", "bank_reference": "PB-77"},
+    )
     assert "already recorded" in replay.content.decode()
     assert Payment.objects.count() == 1
 
@@ -135,16 +182,20 @@ def test_the_approver_is_told_about_four_eyes(client, signed, people):
     assert reverse("grants:payment_create", args=[tranche.pk]) not in page
     form = client.get(reverse("grants:payment_create", args=[tranche.pk])).content.decode()
     assert "four-eyes" in form
-    response = client.post(reverse("grants:payment_create", args=[tranche.pk]), {
-        "paid_on": date.today().isoformat(), "amount": "16000", "currency": "EUR", "bank_reference": "X-1"})
+    response = client.post(
+        reverse("grants:payment_create", args=[tranche.pk]),
+        {"paid_on": date.today().isoformat(), "amount": "16000", "currency": "EUR", "bank_reference": "X-1"},
+    )
     assert "four-eyes" in response.content.decode() and not Payment.objects.exists()
 
 
 def test_budget_change_page_makes_an_amendment_the_manager_approves(client, signed, people):
     staff, travel = signed.budget_lines.order_by("position")
     client.force_login(people.grantee)
-    response = client.post(reverse("grants:grant_budget_change", args=[signed.pk]), {
-        f"line_{staff.pk}": "25000", f"line_{travel.pk}": "15000", "reason": "Regional events"})
+    response = client.post(
+        reverse("grants:grant_budget_change", args=[signed.pk]),
+        {f"line_{staff.pk}": "25000", f"line_{travel.pk}": "15000", "reason": "Regional events"},
+    )
     assert response.status_code == 302
     detail = client.get(reverse("grants:grant_detail", args=[signed.pk])).content.decode()
     assert "Version 2" in detail and "Proposed" in detail and "Approve the amendment" not in detail
@@ -175,6 +226,7 @@ def test_exchange_rate_page_records_a_rate(client, people):
 
 # --- Constant queries ------------------------------------------------------------------------
 
+
 def build_portfolio(programme, people, make_org, n, code):
     """n signed grants in a new call, the first tranche of each paid (half of them in UAH)."""
     call = call_full(programme, code=code, envelope="1000000", max_grant=D("60000"))
@@ -184,10 +236,18 @@ def build_portfolio(programme, people, make_org, n, code):
         app = award(call, org, people.grantee)
         grant = disbursement_lifecycle.grant_create_from_application(actor=people.manager, application_id=app.pk)
         grant = disbursement_lifecycle.grant_sign(actor=people.manager, grant_id=grant.pk, document=signed_pdf())
-        tranche = disbursement_services.tranche_approve(actor=people.manager, tranche_id=grant.tranches.get(position=1).pk)
+        tranche = disbursement_services.tranche_approve(
+            actor=people.manager, tranche_id=grant.tranches.get(position=1).pk
+        )
         if i % 2:
-            disbursement_services.payment_record(actor=people.finance, tranche_id=tranche.pk, paid_on=date.today(), amount=D("640000"),
-                              currency="UAH", bank_reference=f"{code}-{i}")
+            disbursement_services.payment_record(
+                actor=people.finance,
+                tranche_id=tranche.pk,
+                paid_on=date.today(),
+                amount=D("640000"),
+                currency="UAH",
+                bank_reference=f"{code}-{i}",
+            )
 
 
 def queries(fn):
@@ -222,12 +282,19 @@ def test_finance_figures(programme, people, make_org):
     call = overview["calls"][0]
     # 4 grants of 40,000: committed 160,000; tranches 1 of grants 2 and 4 paid (16,000 each)
     assert (call["awarded_total"], call["in_agreements"], call["disbursed"], call["to_disburse"]) == (
-        D("160000"), D("160000"), D("32000"), D("128000"))
+        D("160000"),
+        D("160000"),
+        D("32000"),
+        D("128000"),
+    )
     assert overview["uncommitted"] == D("2500000") - D("160000")
-    by_country = {(r["organisation__country"], r["currency"]): (r["grants"], r["disbursed"]) for r in overview["countries"]}
+    by_country = {
+        (r["organisation__country"], r["currency"]): (r["grants"], r["disbursed"]) for r in overview["countries"]
+    }
     assert by_country == {("UA", "EUR"): (2, D("16000")), ("AM", "EUR"): (1, D("16000")), ("GE", "EUR"): (1, D("0"))}
     assert [(r["currency"], r["paid"], r["converted"]) for r in overview["paid_currencies"]] == [
-        ("UAH", D("1280000"), D("32000"))]
+        ("UAH", D("1280000"), D("32000"))
+    ]
     waiting = tranches_waiting(people.finance)
     assert (waiting["counts"]["due"], waiting["counts"]["approved"], waiting["counts"]["overdue"]) == (0, 2, 0)
     assert tranches_waiting(people.grantee)["counts"]["approved"] == 0

@@ -7,6 +7,7 @@ on that broker, so test runs sharing one Redis (several people, several checkout
 each other's tasks; nothing is flushed. `private_redis` is a redis-server of the test's own, for
 tests that stop and start the broker. `celery_worker_process` is one worker, ready.
 """
+
 import email
 import email.policy
 import os
@@ -41,8 +42,10 @@ def wait_for(predicate, what: str, timeout: float = DEADLINE, worker=None):
         if worker is not None and worker.process.poll() is not None and not worker.stopped:
             pytest.fail(f"the worker exited ({worker.process.returncode}) while waiting for {what}\n{worker.log()}")
         if time.monotonic() > end:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}"
-                        + (f"\n--- worker log ---\n{worker.log()}" if worker is not None else ""))
+            pytest.fail(
+                f"timed out after {timeout:.0f} s waiting for {what}"
+                + (f"\n--- worker log ---\n{worker.log()}" if worker is not None else "")
+            )
         time.sleep(0.1)
 
 
@@ -109,8 +112,22 @@ class RedisServer:
         import redis
 
         self.process = subprocess.Popen(
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
-             "--dir", str(self.workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         client = redis.Redis(port=self.port, socket_connect_timeout=0.5, socket_timeout=0.5)
 
         def answers():
@@ -232,8 +249,14 @@ def start_worker(postgres, redis_url, tmp_path, settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     workers, logs = [], []
 
-    def start(broker_url: str | None = None, *, concurrency: int = 1, pool: str = "solo", env: dict | None = None,
-              ready_timeout: float = 30) -> Worker:
+    def start(
+        broker_url: str | None = None,
+        *,
+        concurrency: int = 1,
+        pool: str = "solo",
+        env: dict | None = None,
+        ready_timeout: float = 30,
+    ) -> Worker:
         broker = broker_url or redis_url
         celery_use_broker(app, broker)
         settings.CELERY_BROKER_URL = broker
@@ -254,19 +277,40 @@ def start_worker(postgres, redis_url, tmp_path, settings, monkeypatch):
             "PYTHONUNBUFFERED": "1",
             **(env or {}),
         }
-        command = [sys.executable, "-m", "celery", "-A", "workers.celery:app", "worker", f"--pool={pool}",
-                   f"--concurrency={concurrency}", "--loglevel=info", "-Q", queue, "-n", nodename,
-                   "--without-mingle", "--without-gossip", "--without-heartbeat"]
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.celery:app",
+            "worker",
+            f"--pool={pool}",
+            f"--concurrency={concurrency}",
+            "--loglevel=info",
+            "-Q",
+            queue,
+            "-n",
+            nodename,
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+        ]
         log_file = log_path.open("wb")
         logs.append(log_file)
-        process = subprocess.Popen(command, cwd=BASE_DIR, env=worker_env, stdout=log_file, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        worker = Worker(process=process, nodename=nodename.replace("%h", _hostname()), mail_dir=mail_dir,
-                        log_path=log_path)
+        process = subprocess.Popen(
+            command, cwd=BASE_DIR, env=worker_env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        worker = Worker(
+            process=process, nodename=nodename.replace("%h", _hostname()), mail_dir=mail_dir, log_path=log_path
+        )
         workers.append(worker)
         started = time.monotonic()
-        wait_for(lambda: worker_answers(app, worker.nodename), "the worker to answer a ping", timeout=ready_timeout,
-                 worker=worker)
+        wait_for(
+            lambda: worker_answers(app, worker.nodename),
+            "the worker to answer a ping",
+            timeout=ready_timeout,
+            worker=worker,
+        )
         print(f"worker {worker.nodename} ready in {time.monotonic() - started:.1f} s")
         return worker
 

@@ -1,6 +1,7 @@
 """Redis really stopped (its process killed, nothing saved): what a user does still succeeds at
 once, the message waits in the outbox, and once Redis is back the e-mail goes out exactly once —
 however many relays are then queued."""
+
 import time
 
 import pytest
@@ -39,7 +40,8 @@ ACTIONS = {"invitation": invitation, "submission": submission}
 
 @pytest.mark.parametrize("action", ACTIONS)
 def test_an_action_while_redis_is_stopped_succeeds_and_its_email_goes_out_once_redis_is_back(
-        action, private_redis, start_worker, make_user, make_org, programme, request):
+    action, private_redis, start_worker, make_user, make_org, programme, request
+):
     from workers.celery import app
     from workers.models import Notification
     from workers.tasks import outbox_relay
@@ -62,12 +64,18 @@ def test_an_action_while_redis_is_stopped_succeeds_and_its_email_goes_out_once_r
 
     # Redis comes back empty (nothing was saved); the worker reconnects by itself.
     private_redis.start()
-    wait_for(lambda: worker_answers(app, worker.nodename), "the worker to reconnect to the restarted Redis",
-             timeout=60, worker=worker)
+    wait_for(
+        lambda: worker_answers(app, worker.nodename),
+        "the worker to reconnect to the restarted Redis",
+        timeout=60,
+        worker=worker,
+    )
     # What the beat's "outbox-relay" entry does every 30 s — here three times at once.
     task_ids = [outbox_relay.delay().id for _ in range(3)]
 
-    results = [wait_for(lambda: worker.task_succeeded(task_id), f"relay {task_id}", worker=worker) for task_id in task_ids]
+    results = [
+        wait_for(lambda: worker.task_succeeded(task_id), f"relay {task_id}", worker=worker) for task_id in task_ids
+    ]
     assert sorted(results) == ["0", "0", "1"]
     n.refresh_from_db()
     assert n.sent_at is not None and n.attempts == 1

@@ -3,6 +3,7 @@ and the report is generated once when the task comes back — either to a restar
 whole worker died: Redis hands the unacknowledged task out again after the visibility timeout)
 or at once to a fresh pool process (only the process running the task died: the worker rejects
 the task back to the queue, task_reject_on_worker_lost)."""
+
 import importlib.util
 import os
 import signal
@@ -43,8 +44,8 @@ def pool_children(pid: int) -> list[int]:
 
 @pytest.mark.parametrize("killed", ["whole worker", "pool process"])
 def test_a_worker_killed_while_writing_a_donor_report(killed, private_redis, start_worker, private_storage, client):
-    from reporting.donor.services import donor_report_file, donor_report_request
     from reporting.donor.models import DonorReport
+    from reporting.donor.services import donor_report_file, donor_report_request
     from workers.models import Notification
 
     programme, requester, *_ = bench_builder()(4000, 2000)
@@ -54,8 +55,9 @@ def test_a_worker_killed_while_writing_a_donor_report(killed, private_redis, sta
     folder = private_storage / "donor_reports"
     client.force_login(requester)
 
-    report = donor_report_request(actor=requester, programme_id=programme.pk, period_start=date(2020, 5, 1),
-                                  period_end=date(2030, 8, 30))
+    report = donor_report_request(
+        actor=requester, programme_id=programme.pk, period_start=date(2020, 5, 1), period_end=date(2030, 8, 30)
+    )
     delivered_at = time.monotonic()
 
     def writing():
@@ -103,10 +105,18 @@ def test_a_worker_killed_while_writing_a_donor_report(killed, private_redis, sta
     time.sleep(2)
     from audit.models import AuditEvent
 
-    assert AuditEvent.objects.filter(action="finish", object_type="reporting.donorreport", object_id=str(report.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="finish", object_type="reporting.donorreport", object_id=str(report.pk)
+        ).count()
+        == 1
+    )
     assert Notification.objects.filter(kind="donor_report_ready", object_id=str(report.pk)).count() == 1
-    wait_for(lambda: Notification.objects.filter(kind="donor_report_ready", sent_at__isnull=False).exists(),
-             "the ready e-mail", worker=worker)
+    wait_for(
+        lambda: Notification.objects.filter(kind="donor_report_ready", sent_at__isnull=False).exists(),
+        "the ready e-mail",
+        worker=worker,
+    )
     assert [m["To"] for m in mail_messages(start_worker.mail_dir)] == [requester.email]
     report.refresh_from_db()
     assert report.attempts == 2 and report.state == "ready"

@@ -1,6 +1,7 @@
 """The outbox with a real Celery worker on real Redis and the real PostgreSQL test database:
 an invitation e-mail is sent once, a repeated relay sends nothing more, and a broker outage
 delays the message without failing the user's request or losing it."""
+
 import logging
 import socket
 import threading
@@ -62,8 +63,10 @@ def test_relaying_again_sends_nothing_more(celery_worker_process, make_user, mak
 
     task_ids = [outbox_relay.delay().id, outbox_relay.delay().id]
 
-    results = [wait_for(lambda: worker.task_succeeded(task_id), f"relay {task_id} to finish", worker=worker)
-               for task_id in task_ids]
+    results = [
+        wait_for(lambda: worker.task_succeeded(task_id), f"relay {task_id} to finish", worker=worker)
+        for task_id in task_ids
+    ]
     assert results == ["0", "0"]
     assert_one_invitation_sent(worker, invitation)
     n = notification()
@@ -86,8 +89,9 @@ def silent_broker():
 
 
 @pytest.mark.parametrize("outage", ["refused", "silent"])
-def test_broker_outage_delays_the_message_and_never_loses_it(outage, request, celery_worker_process, make_user,
-                                                             make_org, caplog):
+def test_broker_outage_delays_the_message_and_never_loses_it(
+    outage, request, celery_worker_process, make_user, make_org, caplog
+):
     from workers.celery import app
     from workers.tasks import outbox_relay
 

@@ -1,6 +1,7 @@
 """The reminder sweep with real workers on Redis and PostgreSQL: run twice in a row, twice at
 the same moment (two threads, and two worker processes), with relays in parallel — one e-mail
 per person per reminder; and the reminder in each person's language and by their preference."""
+
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -24,8 +25,13 @@ def due(programme, make_user, make_org):
     from tests.workers.builders import review_assigned
 
     deadline = timezone.now() + timedelta(days=3)
-    call = call_full(programme, deadline=deadline, title="Advocacy grants", title_uk="Гранти на адвокацію",
-                     title_hy="Փաստաբանական դրամաշնորհներ")
+    call = call_full(
+        programme,
+        deadline=deadline,
+        title="Advocacy grants",
+        title_uk="Гранти на адвокацію",
+        title_hy="Փաստաբանական դրամաշնորհներ",
+    )
     expected = Counter()
     for i in range(8):
         owner = make_user(email=f"owner{i}@example.org", language=["en", "uk", "hy"][i % 3])
@@ -35,8 +41,12 @@ def due(programme, make_user, make_org):
         application_in_state(call, org, owner)
         expected[owner.email] += 1
         expected[member.email] += 1
-    closed = call_full(programme, code="closed", deadline=timezone.now() - timedelta(days=30),
-                       opens_at=timezone.now() - timedelta(days=90))
+    closed = call_full(
+        programme,
+        code="closed",
+        deadline=timezone.now() - timedelta(days=30),
+        opens_at=timezone.now() - timedelta(days=90),
+    )
     reviewed = application_in_state(closed, make_org(make_user()), make_user(), state=ApplicationState.UNDER_REVIEW)
     for i in range(3):
         reviewer = make_user(email=f"reviewer{i}@example.org")
@@ -71,7 +81,9 @@ def test_sweep_twice_in_a_row_sends_one_email_per_person_per_reminder(due, start
     worker = start_worker()
 
     first, second = reminders_sweep.delay().id, reminders_sweep.delay().id
-    assert wait_for(lambda: worker.task_succeeded(first), "the first sweep", worker=worker) == str(sum(expected.values()))
+    assert wait_for(lambda: worker.task_succeeded(first), "the first sweep", worker=worker) == str(
+        sum(expected.values())
+    )
     assert wait_for(lambda: worker.task_succeeded(second), "the second sweep", worker=worker) == "0"
     wait_for(outbox_drained, "the relays to send every reminder", worker=worker)
     third = reminders_sweep.delay().id
@@ -121,21 +133,30 @@ def test_two_workers_sweeping_and_relaying_at_once(due, start_worker):
     for _ in range(6):
         outbox_relay.delay()
 
-    wait_for(lambda: sum(expected.values()) == sum(recipients(start_worker.mail_dir).values()),
-             "every reminder to be sent", worker=first)
+    wait_for(
+        lambda: sum(expected.values()) == sum(recipients(start_worker.mail_dir).values()),
+        "every reminder to be sent",
+        worker=first,
+    )
     wait_for(outbox_drained, "the outbox to be empty", worker=second)
     assert_one_email_per_person_per_reminder(start_worker.mail_dir, expected)
 
 
-def test_the_reminder_is_in_each_persons_language_and_follows_their_preference(programme, make_user, make_org,
-                                                                               start_worker):
+def test_the_reminder_is_in_each_persons_language_and_follows_their_preference(
+    programme, make_user, make_org, start_worker
+):
     from tests.factories import application_in_state, call_full
     from workers.models import NotificationPreference
     from workers.rendering import when_format
     from workers.tasks import reminders_sweep
 
-    call = call_full(programme, deadline=timezone.now() + timedelta(days=3), title="Advocacy grants",
-                     title_uk="Гранти на адвокацію", title_hy="Փաստաբանական դրամաշնորհներ")
+    call = call_full(
+        programme,
+        deadline=timezone.now() + timedelta(days=3),
+        title="Advocacy grants",
+        title_uk="Гранти на адвокацію",
+        title_hy="Փաստաբանական դրամաշնորհներ",
+    )
     people = {lang: make_user(email=f"{lang}@example.org", language=lang) for lang in ("en", "uk", "hy")}
     people["digest"] = make_user(email="digest@example.org", language="uk")
     people["off"] = make_user(email="off@example.org")
@@ -155,7 +176,9 @@ def test_the_reminder_is_in_each_persons_language_and_follows_their_preference(p
         with translation.override(lang):
             title = call.translated("title")
             expected = gettext("Reminder: submit your application to %(call)s by %(deadline)s") % {
-                "call": title, "deadline": when_format(call.deadline.isoformat())}
+                "call": title,
+                "deadline": when_format(call.deadline.isoformat()),
+            }
         assert str(messages[f"{lang}@example.org"]["Subject"]).strip() == "[Hromada] " + expected
         assert messages[f"{lang}@example.org"]["Content-Language"] == lang
 
@@ -163,8 +186,11 @@ def test_the_reminder_is_in_each_persons_language_and_follows_their_preference(p
 
     task_id = digest_daily.delay().id
     wait_for(lambda: worker.task_succeeded(task_id), "the daily digest", worker=worker)
-    wait_for(lambda: "digest@example.org" in {m["To"] for m in mail_messages(start_worker.mail_dir)},
-             "the digest e-mail", worker=worker)
+    wait_for(
+        lambda: "digest@example.org" in {m["To"] for m in mail_messages(start_worker.mail_dir)},
+        "the digest e-mail",
+        worker=worker,
+    )
     digest = [m for m in mail_messages(start_worker.mail_dir) if m["To"] == "digest@example.org"]
     assert len(digest) == 1 and "Гранти на адвокацію" in digest[0].get_content()
     assert "off@example.org" not in {m["To"] for m in mail_messages(start_worker.mail_dir)}

@@ -1,6 +1,7 @@
 """Fixtures for reporting: a programme with a donor, a decided call, grants built directly from
 awarded applications (the grants workflow's services are tested in tests/grants; here only the
 models' own transitions are used, in setup)."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -10,7 +11,6 @@ from djmoney.money import Money
 from accounts.models import Membership, ProgrammeRole
 from grants.calls.models import CallState, Contribution, Donor, Programme
 from tests.factories import call_full
-
 from tests.reporting.builders import make_grant
 
 
@@ -27,8 +27,14 @@ def funded_programme(programme, donor_org):
 
 @pytest.fixture
 def other_programme(db, donor_org):
-    p = Programme.objects.create(code="other", title="Other programme", budget=Money(Decimal("100000"), "EUR"),
-                                 starts_on=date(2024, 1, 1), ends_on=date(2027, 1, 1), countries=["GE"])
+    p = Programme.objects.create(
+        code="other",
+        title="Other programme",
+        budget=Money(Decimal("100000"), "EUR"),
+        starts_on=date(2024, 1, 1),
+        ends_on=date(2027, 1, 1),
+        countries=["GE"],
+    )
     return p
 
 
@@ -82,6 +88,9 @@ def grant(call, grantee_org, grantee):
 @pytest.fixture
 def member_of(db):
     def add(user, organisation):
-        Membership.objects.get_or_create(organisation=organisation, user=user, defaults={"role": Membership.Role.MEMBER})
+        Membership.objects.get_or_create(
+            organisation=organisation, user=user, defaults={"role": Membership.Role.MEMBER}
+        )
         return user
+
     return add

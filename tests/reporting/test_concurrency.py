@@ -1,5 +1,6 @@
 """Two tabs autosaving the same report at the same moment on PostgreSQL: the row lock and the
 version make exactly one of them win; the other is told to reload, nothing is lost silently."""
+
 import threading
 
 import pytest

@@ -1,6 +1,7 @@
 """Donor reports: the PDF's text (Ukrainian and Armenian names, the figures), markup in user
 text printed literally without reading any file, the request → task → ready | failed cycle,
 retry, never serving a half-written file, and who may download."""
+
 import builtins
 from datetime import date
 
@@ -12,9 +13,8 @@ from audit.models import AuditEvent
 from reporting.donor import services as donor_reports
 from reporting.donor.figures import programme_figures
 from reporting.donor.models import DonorReport, DonorReportState
-from workers.models import Notification
-
 from tests.reporting.builders import make_grant, pay_tranche
+from workers.models import Notification
 
 INJECTION = '<font name="x"><img src="/etc/passwd"/></font> & <b>bold</b>'
 
@@ -43,13 +43,19 @@ def pdf_text(path) -> str:
 
 def request_report(actor, programme, capture, **extra):
     with capture(execute=True):
-        report = donor_reports.donor_report_request(actor=actor, programme_id=programme.pk, period_start=date(2020, 1, 1),
-                                                    period_end=date(2030, 12, 31), language=extra.get("language", "en"))
+        report = donor_reports.donor_report_request(
+            actor=actor,
+            programme_id=programme.pk,
+            period_start=date(2020, 1, 1),
+            period_end=date(2030, 12, 31),
+            language=extra.get("language", "en"),
+        )
     return DonorReport.objects.get(pk=report.pk)
 
 
-def test_the_pdf_shows_ukrainian_and_armenian_names_and_the_figures(portfolio, donor_user, funded_programme,
-                                                                     django_capture_on_commit_callbacks):
+def test_the_pdf_shows_ukrainian_and_armenian_names_and_the_figures(
+    portfolio, donor_user, funded_programme, django_capture_on_commit_callbacks
+):
     report = request_report(donor_user, funded_programme, django_capture_on_commit_callbacks)
     assert report.state == DonorReportState.READY, report.error
     assert report.progress == 100 and report.pages >= 7
@@ -78,8 +84,9 @@ def test_the_report_in_ukrainian(portfolio, donor_user, funded_programme, django
     assert "ЄС за доброчесність" in pdf_text(donor_reports.donor_report_path(report))
 
 
-def test_markup_in_user_text_prints_literally_and_reads_no_file(call, grantee_org, grantee, donor_user, funded_programme,
-                                                                 monkeypatch, django_capture_on_commit_callbacks):
+def test_markup_in_user_text_prints_literally_and_reads_no_file(
+    call, grantee_org, grantee, donor_user, funded_programme, monkeypatch, django_capture_on_commit_callbacks
+):
     grantee_org.legal_name = INJECTION
     grantee_org.save()
     type(funded_programme).objects.filter(pk=funded_programme.pk).update(title=INJECTION)
@@ -101,17 +108,22 @@ def test_markup_in_user_text_prints_literally_and_reads_no_file(call, grantee_or
     assert '<img src="/etc/passwd"/>' in text and "<b>bold</b>" in text and '<font name="x">' in text
 
 
-def test_a_failure_is_kept_with_its_reason_and_can_be_retried(portfolio, donor_user, funded_programme,
-                                                               django_capture_on_commit_callbacks, monkeypatch):
+def test_a_failure_is_kept_with_its_reason_and_can_be_retried(
+    portfolio, donor_user, funded_programme, django_capture_on_commit_callbacks, monkeypatch
+):
     def broken(out, *args, **kwargs):
         out.write(b"%PDF-1.4 half")  # half a file, then the failure
         raise RuntimeError("disk full")
 
     real = donor_reports.donor_report_generate
-    monkeypatch.setattr(donor_reports, "donor_report_generate", lambda *, report_id: real(report_id=report_id, builder=broken))
+    monkeypatch.setattr(
+        donor_reports, "donor_report_generate", lambda *, report_id: real(report_id=report_id, builder=broken)
+    )
     report = request_report(donor_user, funded_programme, django_capture_on_commit_callbacks)
     assert report.state == DonorReportState.FAILED and "disk full" in report.error
-    assert not report.stored_name and not list(donor_reports.donor_reports_root().iterdir())  # no half-written file left
+    assert not report.stored_name and not list(
+        donor_reports.donor_reports_root().iterdir()
+    )  # no half-written file left
     assert Notification.objects.filter(kind="donor_report_failed").exists()
     monkeypatch.setattr(donor_reports, "donor_report_generate", real)
     with django_capture_on_commit_callbacks(execute=True):
@@ -130,10 +142,15 @@ def test_the_task_is_idempotent(portfolio, donor_user, funded_programme, django_
     assert report.finished_at == finished_at and report.attempts == 1
 
 
-def test_nothing_is_served_before_ready_and_only_to_the_programme(portfolio, donor_user, other_donor, outsider, manager,
-                                                                   funded_programme, client):
-    report = DonorReport.objects.create(programme=funded_programme, period_start=date(2024, 1, 1),
-                                        period_end=date(2024, 12, 31), requested_by=donor_user)
+def test_nothing_is_served_before_ready_and_only_to_the_programme(
+    portfolio, donor_user, other_donor, outsider, manager, funded_programme, client
+):
+    report = DonorReport.objects.create(
+        programme=funded_programme,
+        period_start=date(2024, 1, 1),
+        period_end=date(2024, 12, 31),
+        requested_by=donor_user,
+    )
     url = reverse("donor:donor_report_download", args=[report.pk])
     client.force_login(donor_user)
     assert client.get(url).status_code == 404  # queued: nothing to serve
@@ -154,16 +171,26 @@ def test_nothing_is_served_before_ready_and_only_to_the_programme(portfolio, don
         assert client.get(reverse("donor:donor_dashboard", args=[funded_programme.pk])).status_code == 404
 
 
-def test_request_page_progress_and_retry_button(portfolio, donor_user, funded_programme, client,
-                                                django_capture_on_commit_callbacks):
+def test_request_page_progress_and_retry_button(
+    portfolio, donor_user, funded_programme, client, django_capture_on_commit_callbacks
+):
     client.force_login(donor_user)
     page = client.get(reverse("donor:donor_report_list"))
     assert page.status_code == 200 and "EU for Integrity" in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("donor:donor_report_list"), {
-            "programme": funded_programme.pk, "period_start": "2020-01-01", "period_end": "2030-12-31", "language": "en"})
+        response = client.post(
+            reverse("donor:donor_report_list"),
+            {
+                "programme": funded_programme.pk,
+                "period_start": "2020-01-01",
+                "period_end": "2030-12-31",
+                "language": "en",
+            },
+        )
     report = DonorReport.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("donor:donor_report_detail", args=[report.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "donor:donor_report_detail", args=[report.pk]
+    )
     detail = client.get(response["Location"]).content.decode()
     assert "Download PDF" in detail
     partial = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
@@ -174,25 +201,42 @@ def test_a_donor_cannot_request_a_report_of_another_programme(other_donor, funde
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        donor_reports.donor_report_request(actor=other_donor, programme_id=funded_programme.pk,
-                                           period_start=date(2024, 1, 1), period_end=date(2024, 12, 31))
+        donor_reports.donor_report_request(
+            actor=other_donor,
+            programme_id=funded_programme.pk,
+            period_start=date(2024, 1, 1),
+            period_end=date(2024, 12, 31),
+        )
 
 
-def test_api_request_and_follow(portfolio, donor_user, other_donor, funded_programme, django_capture_on_commit_callbacks):
+def test_api_request_and_follow(
+    portfolio, donor_user, other_donor, funded_programme, django_capture_on_commit_callbacks
+):
     from rest_framework.test import APIClient
 
     api = APIClient()
     api.force_authenticate(donor_user)
     with django_capture_on_commit_callbacks(execute=True):
-        created = api.post("/api/v1/donor-reports/", {"programme": funded_programme.pk, "period_start": "2020-01-01",
-                                                      "period_end": "2030-12-31", "language": "en"}, format="json")
+        created = api.post(
+            "/api/v1/donor-reports/",
+            {
+                "programme": funded_programme.pk,
+                "period_start": "2020-01-01",
+                "period_end": "2030-12-31",
+                "language": "en",
+            },
+            format="json",
+        )
     assert created.status_code == 201, created.content
     detail = api.get(f"/api/v1/donor-reports/{created.data['id']}/").data
     assert detail["state"] == "ready" and detail["download_url"].endswith("/download/")
     api.force_authenticate(other_donor)
     assert api.get(f"/api/v1/donor-reports/{created.data['id']}/").status_code == 404
-    refused = api.post("/api/v1/donor-reports/", {"programme": funded_programme.pk, "period_start": "2020-01-01",
-                                                  "period_end": "2030-12-31"}, format="json")
+    refused = api.post(
+        "/api/v1/donor-reports/",
+        {"programme": funded_programme.pk, "period_start": "2020-01-01", "period_end": "2030-12-31"},
+        format="json",
+    )
     assert refused.status_code == 400 and "programme" in refused.data
     assert DonorReport.objects.count() == 1
 
@@ -207,12 +251,12 @@ def test_the_chart_images_and_the_dashboard_show_the_same_numbers(portfolio, don
     assert client.get(reverse("donor:donor_chart", args=[funded_programme.pk, "nope"])).status_code == 404
 
 
-def test_a_pdf_builds_for_an_empty_programme(other_programme, make_user, grant_role, django_capture_on_commit_callbacks):
+def test_a_pdf_builds_for_an_empty_programme(
+    other_programme, make_user, grant_role, django_capture_on_commit_callbacks
+):
     from accounts.models import ProgrammeRole
 
     donor = grant_role(make_user("empty@example.org"), other_programme, ProgrammeRole.Role.DONOR)
     report = request_report(donor, other_programme, django_capture_on_commit_callbacks)
     assert report.state == DonorReportState.READY, report.error
     assert "No data yet" in pdf_text(donor_reports.donor_report_path(report))
-
-

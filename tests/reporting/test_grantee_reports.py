@@ -1,5 +1,6 @@
 """Grantee reports: schedule, autosave, the state machine, ineligible costs, flexibility flags and
 the link to the grant's tranches (the grants workflow's own tranche_conditions_check)."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,9 +14,8 @@ from grants.disbursement.models import TrancheState
 from reporting.grantee import services
 from reporting.grantee.models import Expenditure, GranteeReport, GranteeReportState, ReportKind
 from reporting.grantee.selectors import grant_close_problems, grant_spending, report_financials
-from workers.models import Notification
-
 from tests.reporting.builders import make_grant, pay_tranche
+from workers.models import Notification
 
 
 def interim(grant):
@@ -30,11 +30,21 @@ def fill(report, user, spent: dict | None = None, indicators=None):
     """Write the required narrative and the spending per line (line description -> amount)."""
     lines = {line.description: line.pk for line in report.grant.budget_lines.all()}
     expenditures = {lines[desc]: {"amount_spent": amount} for desc, amount in (spent or {}).items()}
-    narrative = {"summary": "Зроблено багато.", "activities": "Trainings.", "results": "Results.",
-                 "sustainability": "It goes on."}
+    narrative = {
+        "summary": "Зроблено багато.",
+        "activities": "Trainings.",
+        "results": "Results.",
+        "sustainability": "It goes on.",
+    }
     report.refresh_from_db()
-    return services.grantee_report_save(actor=user, report_id=report.pk, version=report.version, narrative=narrative,
-                                        expenditures=expenditures, indicators=indicators)
+    return services.grantee_report_save(
+        actor=user,
+        report_id=report.pk,
+        version=report.version,
+        narrative=narrative,
+        expenditures=expenditures,
+        indicators=indicators,
+    )
 
 
 def test_signing_a_grant_schedules_an_interim_and_a_final_report(grant):
@@ -50,10 +60,12 @@ def test_signing_a_grant_schedules_an_interim_and_a_final_report(grant):
 
 
 def test_manager_adds_and_moves_reports_grantee_may_not(grant, manager, grantee):
-    report = services.grantee_report_add(actor=manager, grant_id=grant.pk, kind=ReportKind.INTERIM,
-                                         due_on=grant.starts_on + timedelta(days=90))
-    moved = services.grantee_report_move(actor=manager, report_id=report.pk, due_on=report.due_on + timedelta(days=10),
-                                         reason="holidays")
+    report = services.grantee_report_add(
+        actor=manager, grant_id=grant.pk, kind=ReportKind.INTERIM, due_on=grant.starts_on + timedelta(days=90)
+    )
+    moved = services.grantee_report_move(
+        actor=manager, report_id=report.pk, due_on=report.due_on + timedelta(days=10), reason="holidays"
+    )
     assert moved.due_on == report.due_on + timedelta(days=10)
     assert AuditEvent.objects.filter(action="grantee_report_move", object_id=str(report.pk)).exists()
     with pytest.raises(PermissionDenied):
@@ -64,7 +76,9 @@ def test_manager_adds_and_moves_reports_grantee_may_not(grant, manager, grantee)
 
 def test_autosave_refuses_an_older_version_and_other_organisations(grant, grantee, outsider, manager):
     report = interim(grant)
-    saved = services.grantee_report_save(actor=grantee, report_id=report.pk, version=1, narrative={"summary": "Перша версія"})
+    saved = services.grantee_report_save(
+        actor=grantee, report_id=report.pk, version=1, narrative={"summary": "Перша версія"}
+    )
     assert saved.version == 2
     with pytest.raises(services.StaleVersion):
         services.grantee_report_save(actor=grantee, report_id=report.pk, version=1, narrative={"summary": "stale tab"})
@@ -93,7 +107,9 @@ def test_submit_needs_the_narrative_and_every_indicator(grant, grantee, manager)
     assert Notification.objects.filter(kind="grantee_report_submitted", email=manager.email).exists()
     # the grantee can no longer change it
     with pytest.raises(TransitionRefused):
-        services.grantee_report_save(actor=grantee, report_id=report.pk, version=report.version, narrative={"summary": "y"})
+        services.grantee_report_save(
+            actor=grantee, report_id=report.pk, version=report.version, narrative={"summary": "y"}
+        )
 
 
 def test_only_the_manager_decides_and_only_on_a_submitted_report(grant, grantee, manager, finance):
@@ -125,8 +141,12 @@ def test_changes_requested_then_resubmitted_then_approved(grant, grantee, manage
         services.grantee_report_approve(actor=manager, report_id=report.pk, comment="Thank you.")
     report.refresh_from_db()
     assert report.state == GranteeReportState.APPROVED and report.decided_by == manager
-    assert [e.action for e in AuditEvent.objects.filter(object_type="reporting.granteereport", object_id=str(report.pk))
-            .order_by("seq")] == ["submit", "request_changes", "submit", "approve"]
+    assert [
+        e.action
+        for e in AuditEvent.objects.filter(object_type="reporting.granteereport", object_id=str(report.pk)).order_by(
+            "seq"
+        )
+    ] == ["submit", "request_changes", "submit", "approve"]
     assert Notification.objects.filter(kind="grantee_report_approved", email=grantee.email).exists()
 
 
@@ -147,7 +167,9 @@ def test_ineligible_costs_only_while_under_review_and_within_what_was_spent(gran
         services.expenditure_ineligible_set(actor=manager, report_id=report.pk, amounts={line.pk: "3000.01"})
     with pytest.raises(PermissionDenied):
         services.expenditure_ineligible_set(actor=grantee, report_id=report.pk, amounts={line.pk: "1"})
-    services.expenditure_ineligible_set(actor=manager, report_id=report.pk, amounts={line.pk: "450.50"}, reason="No receipt")
+    services.expenditure_ineligible_set(
+        actor=manager, report_id=report.pk, amounts={line.pk: "450.50"}, reason="No receipt"
+    )
     financials = report_financials(GranteeReport.objects.select_related("grant__call").get(pk=report.pk))
     assert financials.ineligible_total == Decimal("450.50") and financials.eligible_total == Decimal("14549.50")
     event = AuditEvent.objects.get(action="expenditure_ineligible_set")
@@ -164,8 +186,12 @@ def test_variance_and_flexibility_flags(grant, grantee, manager, django_capture_
     assert travel.change_pct == Decimal("30.0") and "Travel" in travel.flag and "amendment" in travel.flag
     assert staff.flag == ""  # under budget in an interim report is not a move
     line = next(ln for ln in financials.lines if ln.description == "Project lead")
-    assert (line.budget, line.spent, line.remaining, line.used_pct) == (Decimal("30000.00"), Decimal("15000.00"),
-                                                                        Decimal("15000.00"), Decimal("50.0"))
+    assert (line.budget, line.spent, line.remaining, line.used_pct) == (
+        Decimal("30000.00"),
+        Decimal("15000.00"),
+        Decimal("15000.00"),
+        Decimal("50.0"),
+    )
     services.grantee_report_submit(actor=grantee, report_id=report.pk)
     with django_capture_on_commit_callbacks(execute=True):
         services.grantee_report_approve(actor=manager, report_id=report.pk)
@@ -176,11 +202,16 @@ def test_variance_and_flexibility_flags(grant, grantee, manager, django_capture_
     staff = next(h for h in financials.headings if h.name == "Staff")
     assert staff.cumulative == Decimal("18000.00") and staff.change_pct == Decimal("-40.0") and staff.flag
     line = next(ln for ln in financials.lines if ln.description == "Project lead")
-    assert (line.previous, line.spent, line.cumulative) == (Decimal("15000.00"), Decimal("3000.00"), Decimal("18000.00"))
+    assert (line.previous, line.spent, line.cumulative) == (
+        Decimal("15000.00"),
+        Decimal("3000.00"),
+        Decimal("18000.00"),
+    )
 
 
-def test_approving_the_interim_report_makes_the_second_tranche_due(grant, grantee, manager, finance,
-                                                                   django_capture_on_commit_callbacks):
+def test_approving_the_interim_report_makes_the_second_tranche_due(
+    grant, grantee, manager, finance, django_capture_on_commit_callbacks
+):
     first, second, balance = grant.tranches.order_by("position")
     pay_tranche(first, manager, finance)  # 40% = 16,000 paid on signature
     report = interim(grant)
@@ -192,15 +223,20 @@ def test_approving_the_interim_report_makes_the_second_tranche_due(grant, grante
         services.grantee_report_approve(actor=manager, report_id=report.pk)
     second.refresh_from_db()
     assert second.state == TrancheState.DUE and second.due_amount == Decimal("16000.00")
-    assert grant_spending(grant.pk) == {"declared": Decimal("12000.00"), "ineligible": Decimal("0.00"),
-                                        "eligible": Decimal("12000.00")}
+    assert grant_spending(grant.pk) == {
+        "declared": Decimal("12000.00"),
+        "ineligible": Decimal("0.00"),
+        "eligible": Decimal("12000.00"),
+    }
     assert "The final report is not approved yet." in grant_close_problems(grant.pk)
 
 
 def test_approving_the_final_report_makes_the_balance_due_and_lets_the_grant_close(
-        grant, grantee, manager, finance, make_user, grant_role, django_capture_on_commit_callbacks):
+    grant, grantee, manager, finance, make_user, grant_role, django_capture_on_commit_callbacks
+):
     from accounts.models import ProgrammeRole
-    from grants.disbursement.lifecycle import grant_close, grant_close_problems as grants_close_problems
+    from grants.disbursement.lifecycle import grant_close
+    from grants.disbursement.lifecycle import grant_close_problems as grants_close_problems
 
     first, second, balance = grant.tranches.order_by("position")
     approver = grant_role(make_user("approver@example.org"), grant.call.programme, ProgrammeRole.Role.MANAGER)
@@ -225,8 +261,9 @@ def test_approving_the_final_report_makes_the_balance_due_and_lets_the_grant_clo
     assert grant.state == GrantState.CLOSED
 
 
-def test_a_failing_tranche_check_leaves_the_report_approved_and_is_logged(grant, grantee, manager, finance, monkeypatch,
-                                                                          caplog, django_capture_on_commit_callbacks):
+def test_a_failing_tranche_check_leaves_the_report_approved_and_is_logged(
+    grant, grantee, manager, finance, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
     from grants.disbursement import receivers
 
     def broken(**kwargs):

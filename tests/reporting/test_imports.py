@@ -1,5 +1,6 @@
 """Imports (organisations, reviewers, exchange rates): a preview with row-level errors before
 anything is saved, then all rows or none; who may import what."""
+
 import io
 from datetime import date
 from decimal import Decimal
@@ -33,28 +34,40 @@ def csv_bytes(text: str) -> bytes:
 
 
 def test_a_clean_file_previews_then_imports_once(manager):
-    token, preview = imports.import_preview(actor=manager, kind="organisations", content=csv_bytes(ORGS_CSV), filename="o.csv")
+    token, preview = imports.import_preview(
+        actor=manager, kind="organisations", content=csv_bytes(ORGS_CSV), filename="o.csv"
+    )
     assert imports.import_summary(preview) == {"new": 3, "update": 0, "skip": 0, "invalid": 0, "total": 3}
     assert not Organisation.objects.exists()  # the preview saved nothing
     result = imports.import_confirm(actor=manager, token=token)
     assert not result.has_validation_errors()
     assert set(Organisation.objects.values_list("registration_id", flat=True)) == {
-        "UA-EDR-35960913", "AM-SRALE-222.110.02312", "GE-NAPR-204470530"}
+        "UA-EDR-35960913",
+        "AM-SRALE-222.110.02312",
+        "GE-NAPR-204470530",
+    }
     event = AuditEvent.objects.get(action="organisations_import")
     assert event.actor == manager and event.data["count"] == 3
     # the same file again: every row is already there, nothing changes
-    _token, again = imports.import_preview(actor=manager, kind="organisations", content=csv_bytes(ORGS_CSV), filename="o.csv")
+    _token, again = imports.import_preview(
+        actor=manager, kind="organisations", content=csv_bytes(ORGS_CSV), filename="o.csv"
+    )
     assert imports.import_summary(again)["skip"] == 3
 
 
 def test_row_errors_are_named_per_column_and_nothing_is_saved(manager):
-    text = ORGS_CSV + """Bad identifier,UA,ngo,UA-EDR-123,
+    text = (
+        ORGS_CSV
+        + """Bad identifier,UA,ngo,UA-EDR-123,
 Wrong country,FR,ngo,FR-XX-1,
 Wrong type,GE,company,GE-NAPR-204470531,
 ,MD,ngo,MD-IDNO-1003600123456,ftp://x
 Repeated,UA,ngo,UA-EDR-35960913,
 """
-    token, result = imports.import_preview(actor=manager, kind="organisations", content=csv_bytes(text), filename="o.csv")
+    )
+    token, result = imports.import_preview(
+        actor=manager, kind="organisations", content=csv_bytes(text), filename="o.csv"
+    )
     errors = {row["number"]: dict(row["messages"]) for row in imports.import_errors(result)}
     assert set(errors) == {4, 5, 6, 7, 8}
     assert "UA-EDR-" in errors[4]["registration_id"] and "8-digit" in errors[4]["registration_id"]
@@ -66,8 +79,9 @@ Repeated,UA,ngo,UA-EDR-35960913,
 
 
 def test_missing_columns_are_reported(manager):
-    _token, result = imports.import_preview(actor=manager, kind="organisations", content=b"name,country\nX,UA\n",
-                                            filename="o.csv")
+    _token, result = imports.import_preview(
+        actor=manager, kind="organisations", content=b"name,country\nX,UA\n", filename="o.csv"
+    )
     [row] = imports.import_errors(result)
     assert "legal_name" in row["messages"][0][1] and not Organisation.objects.exists()
 
@@ -75,17 +89,21 @@ def test_missing_columns_are_reported(manager):
 def test_xlsx_and_semicolon_csv_are_read(manager):
     workbook = Workbook()
     sheet = workbook.active
-    for row in [["legal_name", "country", "org_type", "registration_id"], ["Moldovan CSO", "MD", "association",
-                                                                            "MD-IDNO-1003600123456"]]:
+    for row in [
+        ["legal_name", "country", "org_type", "registration_id"],
+        ["Moldovan CSO", "MD", "association", "MD-IDNO-1003600123456"],
+    ]:
         sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    result = imports.import_run(actor=manager, kind="organisations", content=buffer.getvalue(), filename="o.xlsx",
-                                dry_run=False)
+    result = imports.import_run(
+        actor=manager, kind="organisations", content=buffer.getvalue(), filename="o.xlsx", dry_run=False
+    )
     assert not result.has_validation_errors() and Organisation.objects.filter(country="MD").exists()
     semicolons = "legal_name;country;org_type;registration_id\nGeorgian CSO;GE;ngo;GE-NAPR-204957010\n"
-    imports.import_run(actor=manager, kind="organisations", content=("\ufeff" + semicolons).encode(), filename="o.csv",
-                       dry_run=False)
+    imports.import_run(
+        actor=manager, kind="organisations", content=("\ufeff" + semicolons).encode(), filename="o.csv", dry_run=False
+    )
     assert Organisation.objects.filter(registration_id="GE-NAPR-204957010").exists()
 
 
@@ -100,14 +118,16 @@ def test_who_may_import(manager, finance, grantee, donor_user, funded_programme,
     imports.import_preview(actor=finance, kind="exchange_rates", content=rates, filename="r.csv")
     reviewers = b"email,full_name\nr@example.org,R\n"
     with pytest.raises(PermissionDenied):
-        imports.import_preview(actor=manager, kind="reviewers", content=reviewers, filename="r.csv",
-                               programme_id=other_programme.pk)
+        imports.import_preview(
+            actor=manager, kind="reviewers", content=reviewers, filename="r.csv", programme_id=other_programme.pk
+        )
 
 
 def test_a_preview_token_belongs_to_its_user(manager, make_user, grant_role, funded_programme):
     other_manager = grant_role(make_user("m2@example.org"), funded_programme, ProgrammeRole.Role.MANAGER)
-    token, _result = imports.import_preview(actor=manager, kind="organisations", content=csv_bytes(ORGS_CSV),
-                                            filename="o.csv")
+    token, _result = imports.import_preview(
+        actor=manager, kind="organisations", content=csv_bytes(ORGS_CSV), filename="o.csv"
+    )
     with pytest.raises(ValidationError, match="no longer available"):
         imports.import_confirm(actor=other_manager, token=token)
     with pytest.raises(ValidationError, match="no longer available"):
@@ -126,19 +146,29 @@ def test_exchange_rates_new_updated_unchanged_and_audited(finance):
 2026-03,EUR,1,EUR
 2026-03,AZN,-1,EUR
 """
-    token, preview = imports.import_preview(actor=finance, kind="exchange_rates", content=csv_bytes(text), filename="r.csv")
+    token, preview = imports.import_preview(
+        actor=finance, kind="exchange_rates", content=csv_bytes(text), filename="r.csv"
+    )
     summary = imports.import_summary(preview)
     assert (summary["new"], summary["update"], summary["skip"], summary["invalid"]) == (1, 1, 1, 3)
     errors = {row["number"]: dict(row["messages"]) for row in imports.import_errors(preview)}
     assert set(errors) == {4, 5, 6} and "month" in errors[4] and "currency" in errors[5] and "rate" in errors[6]
     fixed = "\n".join(text.splitlines()[:4]) + "\n"
-    _token, preview = imports.import_preview(actor=finance, kind="exchange_rates", content=csv_bytes(fixed), filename="r.csv")
+    _token, preview = imports.import_preview(
+        actor=finance, kind="exchange_rates", content=csv_bytes(fixed), filename="r.csv"
+    )
     result = imports.import_confirm(actor=finance, token=_token)
     assert not result.has_validation_errors()
     assert ExchangeRate.objects.get(currency="UAH").rate == Decimal("45.123400")
     assert ExchangeRate.objects.get(currency="AMD").recorded_by == finance
     event = AuditEvent.objects.get(action="exchange_rates_import")
-    assert {"month": "2026-03", "base": "EUR", "currency": "UAH", "rate": "45.123400", "before": "44.000000"} in event.data["rates"]
+    assert {
+        "month": "2026-03",
+        "base": "EUR",
+        "currency": "UAH",
+        "rate": "45.123400",
+        "before": "44.000000",
+    } in event.data["rates"]
 
 
 def test_reviewers_become_users_with_a_profile_and_the_programme_role(manager, funded_programme, make_user):
@@ -148,21 +178,26 @@ anna@example.org,Anna Hovhannisyan,hy,public procurement;open data,hy;en,AM
 known@example.org,Known Person,en,audit,en,UA;MD
 bad-address,Nobody,xx,,,
 """
-    token, preview = imports.import_preview(actor=manager, kind="reviewers", content=csv_bytes(text), filename="r.csv",
-                                            programme_id=funded_programme.pk)
+    token, preview = imports.import_preview(
+        actor=manager, kind="reviewers", content=csv_bytes(text), filename="r.csv", programme_id=funded_programme.pk
+    )
     errors = {row["number"]: dict(row["messages"]) for row in imports.import_errors(preview)}
     assert set(errors) == {3} and {"email", "language"} <= set(errors[3])
     fixed = "\n".join(text.splitlines()[:3]) + "\n"
-    token, preview = imports.import_preview(actor=manager, kind="reviewers", content=csv_bytes(fixed), filename="r.csv",
-                                            programme_id=funded_programme.pk)
+    token, preview = imports.import_preview(
+        actor=manager, kind="reviewers", content=csv_bytes(fixed), filename="r.csv", programme_id=funded_programme.pk
+    )
     assert imports.import_summary(preview)["new"] == 1 and imports.import_summary(preview)["update"] == 1
     imports.import_confirm(actor=manager, token=token)
     anna = User.objects.get(email="anna@example.org")
     assert not anna.has_usable_password() and anna.language == "hy"
     assert ReviewerProfile.objects.get(user=anna).expertise == ["public procurement", "open data"]
     assert ReviewerProfile.objects.get(user=existing).countries == ["UA", "MD"]
-    assert set(ProgrammeRole.objects.filter(programme=funded_programme, role=ProgrammeRole.Role.REVIEWER)
-               .values_list("user__email", flat=True)) == {"anna@example.org", "known@example.org"}
+    assert set(
+        ProgrammeRole.objects.filter(programme=funded_programme, role=ProgrammeRole.Role.REVIEWER).values_list(
+            "user__email", flat=True
+        )
+    ) == {"anna@example.org", "known@example.org"}
     assert AuditEvent.objects.filter(action="reviewers_import").exists()
 
 
@@ -184,21 +219,32 @@ def test_pages_preview_then_confirm(manager, client):
     assert response.status_code == 302 and Organisation.objects.count() == 3
 
 
-@pytest.mark.parametrize("name,user_fixture,status", [
-    ("data:import_organisations", "finance", 404), ("data:import_exchange_rates", "manager", 404),
-    ("data:import_exchange_rates", "finance", 200), ("data:import_reviewers", "manager", 200), ("data:import_reviewers", "grantee", 404),
-])
+@pytest.mark.parametrize(
+    "name,user_fixture,status",
+    [
+        ("data:import_organisations", "finance", 404),
+        ("data:import_exchange_rates", "manager", 404),
+        ("data:import_exchange_rates", "finance", 200),
+        ("data:import_reviewers", "manager", 200),
+        ("data:import_reviewers", "grantee", 404),
+    ],
+)
 def test_import_pages_answer_404_to_those_who_may_not_import(name, user_fixture, status, client, request):
     client.force_login(request.getfixturevalue(user_fixture))
     assert client.get(reverse(name)).status_code == status
 
 
 def test_an_organisation_registered_between_preview_and_confirm_is_skipped(manager, make_user, make_org):
-    token, preview = imports.import_preview(actor=manager, kind="organisations", content=csv_bytes(ORGS_CSV),
-                                            filename="o.csv")
+    token, preview = imports.import_preview(
+        actor=manager, kind="organisations", content=csv_bytes(ORGS_CSV), filename="o.csv"
+    )
     assert imports.import_summary(preview)["new"] == 3
-    make_org(make_user("meanwhile@example.org"), country="GE", legal_name="Registered meanwhile",
-             registration_id="GE-NAPR-204470530")
+    make_org(
+        make_user("meanwhile@example.org"),
+        country="GE",
+        legal_name="Registered meanwhile",
+        registration_id="GE-NAPR-204470530",
+    )
     result = imports.import_confirm(actor=manager, token=token)
     assert imports.import_summary(result) == {"new": 2, "update": 0, "skip": 1, "invalid": 0, "total": 3}
     assert Organisation.objects.get(registration_id="GE-NAPR-204470530").legal_name == "Registered meanwhile"
@@ -209,15 +255,17 @@ def test_an_organisation_registered_between_preview_and_confirm_is_skipped(manag
 
 def test_an_import_cannot_change_a_rate_a_payment_used(finance, manager, call, grantee_org, grantee):
     from grants.disbursement.models import Payment
-
     from tests.reporting.builders import make_grant, pay_tranche
 
     ExchangeRate.objects.create(month=date(2026, 3, 1), currency="UAH", rate=Decimal("44.000000"))
-    tranche = pay_tranche(make_grant(call, grantee_org, grantee).tranches.get(position=1), manager, finance,
-                          paid_on=date(2026, 3, 10))
+    tranche = pay_tranche(
+        make_grant(call, grantee_org, grantee).tranches.get(position=1), manager, finance, paid_on=date(2026, 3, 10)
+    )
     Payment.objects.filter(tranche=tranche).update(currency="UAH", rate_month=date(2026, 3, 1))
     text = "month,currency,rate\n2026-03,UAH,45.5\n2026-04,UAH,45.5\n"
-    _token, preview = imports.import_preview(actor=finance, kind="exchange_rates", content=csv_bytes(text), filename="r.csv")
+    _token, preview = imports.import_preview(
+        actor=finance, kind="exchange_rates", content=csv_bytes(text), filename="r.csv"
+    )
     errors = {row["number"]: dict(row["messages"]) for row in imports.import_errors(preview)}
     assert list(errors) == [1] and "rate" in errors[1]
     assert ExchangeRate.objects.get(currency="UAH", month=date(2026, 3, 1)).rate == Decimal("44.000000")

@@ -1,6 +1,7 @@
 """Open data: 360Giving JSON (validated against the package and grant schemas shipped in
 tests/schemas) and CSV, IATI 2.03 activities (validated with the XML Schema), public once the
 call is decided and not before."""
+
 import csv
 import io
 import json
@@ -15,7 +16,6 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from grants.calls.models import CallState
-
 from tests.reporting.builders import make_grant, pay_tranche
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
@@ -71,8 +71,9 @@ def test_the_360giving_package_validates_and_carries_every_field(decided, client
     assert first["id"].startswith("360G-hromada-EU4I-")
     assert first["title"] == "Відкриті закупівлі" and first["currency"] == "EUR"
     assert (first["amountAwarded"], first["amountAppliedFor"], first["amountDisbursed"]) == (40000, 40000, 16000)
-    assert first["recipientOrganization"] == [{"id": "UA-EDR-40000001", "name": "Центр протидії корупції",
-                                               "addressCountry": "Ukraine"}]
+    assert first["recipientOrganization"] == [
+        {"id": "UA-EDR-40000001", "name": "Центр протидії корупції", "addressCountry": "Ukraine"}
+    ]
     assert first["fundingOrganization"] == [{"id": "XI-IATI-EC_NEAR", "name": "European Union"}]
     assert first["beneficiaryLocation"] == [{"name": "Ukraine", "countryCode": "UA"}]
     assert first["plannedDates"][0]["duration"] == 12 and first["grantProgramme"][0]["code"] == "eu4i-adv"
@@ -95,10 +96,24 @@ def test_the_360giving_csv_uses_the_standard_column_titles(decided, client):
     response = client.get(reverse("data:opendata_360_csv", args=[decided.programme.code, decided.code]))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header = rows[0]
-    for title in ("Identifier", "Title", "Description", "Currency", "Amount Awarded", "Award Date", "Recipient Org:Identifier",
-                  "Recipient Org:Name", "Funding Org:Identifier", "Funding Org:Name", "Amount Applied For",
-                  "Amount Disbursed", "Planned Dates:Start Date", "Planned Dates:End Date", "Grant Programme:Title",
-                  "Beneficiary Location:Country Code"):
+    for title in (
+        "Identifier",
+        "Title",
+        "Description",
+        "Currency",
+        "Amount Awarded",
+        "Award Date",
+        "Recipient Org:Identifier",
+        "Recipient Org:Name",
+        "Funding Org:Identifier",
+        "Funding Org:Name",
+        "Amount Applied For",
+        "Amount Disbursed",
+        "Planned Dates:Start Date",
+        "Planned Dates:End Date",
+        "Grant Programme:Title",
+        "Beneficiary Location:Country Code",
+    ):
         assert title in header
     assert len(rows) == 3
     by_title = {row[header.index("Title")]: row for row in rows[1:]}

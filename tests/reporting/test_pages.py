@@ -1,5 +1,6 @@
 """Pages and API of grantee reports, PDFs of an application and a grant, dashboards: who sees
 what (404 for other organisations and other programmes), autosave, and constant query counts."""
+
 import io
 
 import pytest
@@ -19,7 +20,6 @@ from reporting.donor.figures import programme_figures
 from reporting.donor.waiting import manager_counts, manager_section
 from reporting.grantee.models import GranteeReportState, ReportDocument, ReportKind
 from tests.factories import application_in_state
-
 from tests.reporting.builders import make_grant
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -36,8 +36,12 @@ def report(grant):
 
 
 def form_data(report, **narrative):
-    data = {"version": report.version, "narrative_summary": "Підсумок", "narrative_activities": "Activities",
-            "narrative_results": "Results"}
+    data = {
+        "version": report.version,
+        "narrative_summary": "Підсумок",
+        "narrative_activities": "Activities",
+        "narrative_results": "Results",
+    }
     for line in report.grant.budget_lines.all():
         data[f"spent_{line.pk}"] = "1000"
     data.update({f"narrative_{k}": v for k, v in narrative.items()})
@@ -48,10 +52,15 @@ def test_grantee_fills_in_autosaves_and_submits_through_the_page(report, grantee
     client.force_login(grantee)
     page = client.get(reverse("reports:report_detail", args=[report.pk]))
     assert page.status_code == 200 and "data-autosave" in page.content.decode()
-    saved = client.post(reverse("reports:report_save", args=[report.pk]), form_data(report), HTTP_ACCEPT="application/json")
+    saved = client.post(
+        reverse("reports:report_save", args=[report.pk]), form_data(report), HTTP_ACCEPT="application/json"
+    )
     assert saved.status_code == 200 and saved.json()["version"] == 2
-    stale = client.post(reverse("reports:report_save", args=[report.pk]), form_data(report, summary="old tab"),
-                        HTTP_ACCEPT="application/json")
+    stale = client.post(
+        reverse("reports:report_save", args=[report.pk]),
+        form_data(report, summary="old tab"),
+        HTTP_ACCEPT="application/json",
+    )
     assert stale.status_code == 409 and stale.json()["version"] == 2
     report.refresh_from_db()
     response = client.post(reverse("reports:report_save", args=[report.pk]), {**form_data(report), "action": "submit"})
@@ -63,7 +72,10 @@ def test_grantee_fills_in_autosaves_and_submits_through_the_page(report, grantee
     client.force_login(manager)
     page = client.get(reverse("reports:report_detail", args=[report.pk])).content.decode()
     assert "Approve" in page and "Ineligible costs" in page
-    assert client.post(reverse("reports:report_approve", args=[report.pk]), {"approve-comment": "Good."}).status_code == 302
+    assert (
+        client.post(reverse("reports:report_approve", args=[report.pk]), {"approve-comment": "Good."}).status_code
+        == 302
+    )
     report.refresh_from_db()
     assert report.state == GranteeReportState.APPROVED and report.manager_comment == "Good."
 
@@ -81,8 +93,9 @@ def test_other_organisations_and_donors_get_404(report, outsider, other_donor, d
     assert client.get(reverse("data:grant_summary_pdf", args=[report.grant_id])).status_code == 404
 
 
-def test_supporting_documents_are_sniffed_and_served_only_to_those_who_see_the_report(report, grantee, outsider, manager,
-                                                                                    client):
+def test_supporting_documents_are_sniffed_and_served_only_to_those_who_see_the_report(
+    report, grantee, outsider, manager, client
+):
     client.force_login(grantee)
     fake = io.BytesIO(b"MZ\x90\x00 this is a program")
     fake.name = "receipts.pdf"
@@ -107,12 +120,17 @@ def test_grant_summary_pdf(grant, grantee, donor_user, client):
         response = client.get(reverse("data:grant_summary_pdf", args=[grant.pk]))
         assert response.status_code == 200
         text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
-        assert grant.number in text and "Відкриті закупівлі в громадах" in text and "40 000.00" in text.replace("\u202f", " ")
+        assert (
+            grant.number in text
+            and "Відкриті закупівлі в громадах" in text
+            and "40 000.00" in text.replace("\u202f", " ")
+        )
     assert "Interim report" in text
 
 
-def test_application_pdf_is_blind_for_reviewers_of_a_blind_call(call, grantee_org, grantee, make_user, grant_role,
-                                                                 manager, outsider, client):
+def test_application_pdf_is_blind_for_reviewers_of_a_blind_call(
+    call, grantee_org, grantee, make_user, grant_role, manager, outsider, client
+):
     type(call).objects.filter(pk=call.pk).update(blind_review=True)
     app = application_in_state(call, grantee_org, grantee, state=ApplicationState.UNDER_REVIEW, title="Прозорі громади")
     reviewer = grant_role(make_user("rev@example.org"), call.programme, ProgrammeRole.Role.REVIEWER)
@@ -152,8 +170,9 @@ def _queries(fn) -> int:
     return len(ctx.captured_queries)
 
 
-def test_dashboards_run_a_constant_number_of_queries(call, grantee_org, grantee, manager, donor_user, funded_programme,
-                                                     client):
+def test_dashboards_run_a_constant_number_of_queries(
+    call, grantee_org, grantee, manager, donor_user, funded_programme, client
+):
     make_grant(call, grantee_org, grantee)
     client.force_login(manager)
     sections = {
@@ -187,9 +206,15 @@ def test_api_grantee_reports(report, grantee, outsider, manager):
     detail = api.get(f"/api/v1/grantee-reports/{report.pk}/").data
     assert detail["available_transitions"] == ["submit"] and len(detail["financials"]["lines"]) == 2
     line = detail["financials"]["lines"][0]["budget_line"]
-    saved = api.patch(f"/api/v1/grantee-reports/{report.pk}/", {
-        "version": 1, "narrative": {"summary": "S", "activities": "A", "results": "R"},
-        "expenditures": [{"budget_line": line, "amount_spent": "500.00"}]}, format="json")
+    saved = api.patch(
+        f"/api/v1/grantee-reports/{report.pk}/",
+        {
+            "version": 1,
+            "narrative": {"summary": "S", "activities": "A", "results": "R"},
+            "expenditures": [{"budget_line": line, "amount_spent": "500.00"}],
+        },
+        format="json",
+    )
     assert saved.status_code == 200 and saved.data["version"] == 2
     assert api.patch(f"/api/v1/grantee-reports/{report.pk}/", {"version": 1}, format="json").status_code == 409
     assert api.post(f"/api/v1/grantee-reports/{report.pk}/approve/").status_code == 403
@@ -197,7 +222,10 @@ def test_api_grantee_reports(report, grantee, outsider, manager):
     assert submitted.status_code == 200 and submitted.data["state"] == "submitted"
     assert api.post(f"/api/v1/grantee-reports/{report.pk}/submit/").status_code == 409
     api.force_authenticate(manager)
-    assert api.get(f"/api/v1/grantee-reports/{report.pk}/").data["available_transitions"] == ["approve", "request_changes"]
+    assert api.get(f"/api/v1/grantee-reports/{report.pk}/").data["available_transitions"] == [
+        "approve",
+        "request_changes",
+    ]
     changes = api.post(f"/api/v1/grantee-reports/{report.pk}/request_changes/", {"comment": ""}, format="json")
     assert changes.status_code == 400
     approved = api.post(f"/api/v1/grantee-reports/{report.pk}/approve/", {"comment": "ok"}, format="json")
@@ -220,14 +248,17 @@ def test_manager_counts_what_waits(call, grantee_org, grantee, manager, make_use
     for app, totals in ((divergent, ("8", "14")), (close, ("10", "11"))):  # threshold 3 points
         for i, total in enumerate(totals):
             reviewer = grant_role(make_user(f"r{app.pk}-{i}@example.org"), call.programme, ProgrammeRole.Role.REVIEWER)
-            review = Review.objects.create(application=app, reviewer=reviewer, due_at=timezone.now() + timedelta(days=3))
+            review = Review.objects.create(
+                application=app, reviewer=reviewer, due_at=timezone.now() + timedelta(days=3)
+            )
             review.declare_no_conflict()
             review.submit()
             review.weighted_total = Decimal(total)
             review.save()
             assert review.state == ReviewState.SUBMITTED
-    late = Review.objects.create(application=close, reviewer=make_user("late@example.org"),
-                                 due_at=timezone.now() - timedelta(days=1))
+    late = Review.objects.create(
+        application=close, reviewer=make_user("late@example.org"), due_at=timezone.now() - timedelta(days=1)
+    )
     application_in_state(call, grantee_org, grantee, state=ApplicationState.REVIEWED)
     application_in_state(call, grantee_org, grantee, state=ApplicationState.SUBMITTED)
     grant = make_grant(call, grantee_org, grantee)
@@ -236,8 +267,15 @@ def test_manager_counts_what_waits(call, grantee_org, grantee, manager, make_use
     tranche.due_on = timezone.localdate() - timedelta(days=2)
     tranche.save()
     counts = manager_counts(manager)
-    assert (counts["to_screen"], counts["divergent"], counts["decisions_pending"], counts["tranches_to_approve"],
-            counts["reviews_overdue"], counts["tranches_overdue"], counts["reports_overdue"]) == (1, 1, 1, 1, 1, 1, 1)
+    assert (
+        counts["to_screen"],
+        counts["divergent"],
+        counts["decisions_pending"],
+        counts["tranches_to_approve"],
+        counts["reviews_overdue"],
+        counts["tranches_overdue"],
+        counts["reports_overdue"],
+    ) == (1, 1, 1, 1, 1, 1, 1)
     assert late.state == ReviewState.ASSIGNED
     other_manager = grant_role(make_user("m-other@example.org"), other_programme, ProgrammeRole.Role.MANAGER)
     assert manager_counts(other_manager)["total"] == 0

@@ -1,5 +1,6 @@
 """A programme with a manager, a reviewer pool, a closed call with a weighted rubric and
 eligible applications from organisations in two countries."""
+
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -39,18 +40,34 @@ def world(db, make_user, make_org, programme, grant_role):
         reviewer = grant_role(make_user(f"reviewer{i}@experts.org"), programme, ProgrammeRole.Role.REVIEWER)
         ReviewerProfile.objects.create(user=reviewer, countries=[country], languages=["en"], expertise=["integrity"])
         reviewers.append(reviewer)
-    call = call_full(programme, code="adv", state=CallState.CLOSED, envelope="100000",
-                     criteria=((5, 2, 3), (5, 1, 3), (5, 1, 3)), overall_threshold=Decimal("12"))
+    call = call_full(
+        programme,
+        code="adv",
+        state=CallState.CLOSED,
+        envelope="100000",
+        criteria=((5, 2, 3), (5, 1, 3), (5, 1, 3)),
+        overall_threshold=Decimal("12"),
+    )
     applicants, orgs, apps = [], [], []
     for i, country in enumerate(["UA", "AM", "GE"], start=1):
         owner = make_user(f"owner{i}@cso.org")
         org = make_org(owner, country=country, legal_name=f"Civic Watch {country}")
         applicants.append(owner)
         orgs.append(org)
-        apps.append(application_in_state(call, org, owner, ApplicationState.ELIGIBLE, requested="40000",
-                                         title=f"Open budgets in {country}"))
-    return World(programme=programme, call=call, manager=manager, reviewers=reviewers, applicants=applicants,
-                 orgs=orgs, apps=apps)
+        apps.append(
+            application_in_state(
+                call, org, owner, ApplicationState.ELIGIBLE, requested="40000", title=f"Open budgets in {country}"
+            )
+        )
+    return World(
+        programme=programme,
+        call=call,
+        manager=manager,
+        reviewers=reviewers,
+        applicants=applicants,
+        orgs=orgs,
+        apps=apps,
+    )
 
 
 def api_for(user):
@@ -71,5 +88,6 @@ def score_and_submit(review, values, recommendation="fund"):
     if review.state == "assigned":
         review_declare_no_conflict(actor=review.reviewer, review_id=review.pk)
     criteria = list(review.application.call.criteria.order_by("position"))
-    return review_submit(actor=review.reviewer, review_id=review.pk, scores=full_scores(criteria, values),
-                         recommendation=recommendation)
+    return review_submit(
+        actor=review.reviewer, review_id=review.pk, scores=full_scores(criteria, values), recommendation=recommendation
+    )

@@ -1,18 +1,18 @@
 """The pages: a reviewer's score sheet (draft, refused submission keeps what was typed,
 submission), the manager's assignments, application, ranking and decision pages, the pool,
 and the applicant's feedback."""
+
 from decimal import Decimal
 
 from django.core import mail
 from django.urls import reverse
 
-from applications.review import services
 from applications.models import Application
+from applications.review import services
 from applications.review.models import Review
 from grants.calls.models import Call
-from workers.outbox import outbox_relay_all
-
 from tests.reviews.conftest import COMMENT, score_and_submit
+from workers.outbox import outbox_relay_all
 
 
 def sheet(criteria, values, comments=None, **extra):
@@ -25,7 +25,9 @@ def sheet(criteria, values, comments=None, **extra):
 
 
 def test_reviewer_saves_a_draft_is_refused_with_reasons_then_submits(world, client):
-    review = services.review_assign(actor=world.manager, application_id=world.apps[0].pk, reviewer_id=world.reviewers[0].pk)
+    review = services.review_assign(
+        actor=world.manager, application_id=world.apps[0].pk, reviewer_id=world.reviewers[0].pk
+    )
     client.force_login(world.reviewers[0])
     home = client.get(reverse("reviews:review_home")).content.decode()
     assert "Declaration needed" in home and world.apps[0].title in home
@@ -37,7 +39,7 @@ def test_reviewer_saves_a_draft_is_refused_with_reasons_then_submits(world, clie
     response = client.post(url, sheet(world.criteria, ["4.5", "3", ""], [COMMENT, "Too short", ""], save="1"))
     assert response.status_code == 302
     page = client.get(url).content.decode()
-    assert "Too short" in page and 'value="4.5"' in page and "12.00" in page   # 4.5 x 2 + 3 + 0 (server-side total)
+    assert "Too short" in page and 'value="4.5"' in page and "12.00" in page  # 4.5 x 2 + 3 + 0 (server-side total)
     response = client.post(url, sheet(world.criteria, ["4.5", "3", "4"], [COMMENT, "Too short", COMMENT], submit="1"))
     html = response.content.decode()
     assert response.status_code == 200 and "at least 50 characters" in html and "Too short" in html
@@ -47,17 +49,21 @@ def test_reviewer_saves_a_draft_is_refused_with_reasons_then_submits(world, clie
     review.refresh_from_db()
     assert review.state == "submitted" and review.weighted_total == Decimal("16.00")
     page = client.get(url).content.decode()
-    assert "Your submitted scores" in page and "<form method=\"post\" class=\"panel score-sheet\"" not in page
+    assert "Your submitted scores" in page and '<form method="post" class="panel score-sheet"' not in page
     assert client.post(url, sheet(world.criteria, ["1", "1", "1"], save="1")).status_code == 302
     assert Review.objects.get(pk=review.pk).weighted_total == Decimal("16.00")
 
 
 def test_conflict_declared_on_the_page_ends_the_assignment(world, client):
-    review = services.review_assign(actor=world.manager, application_id=world.apps[0].pk, reviewer_id=world.reviewers[0].pk)
+    review = services.review_assign(
+        actor=world.manager, application_id=world.apps[0].pk, reviewer_id=world.reviewers[0].pk
+    )
     client.force_login(world.reviewers[0])
     response = client.post(reverse("reviews:review_declare", args=[review.pk]), {"conflict": "1", "reason": ""})
     assert response.status_code == 200 and Review.objects.get(pk=review.pk).state == "assigned"
-    response = client.post(reverse("reviews:review_declare", args=[review.pk]), {"conflict": "1", "reason": "I sit on their board."})
+    response = client.post(
+        reverse("reviews:review_declare", args=[review.pk]), {"conflict": "1", "reason": "I sit on their board."}
+    )
     assert response.status_code == 302 and Review.objects.get(pk=review.pk).state == "conflicted"
     assert client.get(reverse("reviews:review_detail", args=[review.pk])).status_code == 404
 
@@ -74,14 +80,16 @@ def test_manager_assigns_ranks_and_decides_on_the_pages(world, client):
     for review in reviews:
         score_and_submit(review, scores[review.application_id])
     ranking = client.get(reverse("reviews:review_ranking", args=[world.call.pk])).content.decode()
-    assert "Envelope cut-off" not in ranking            # 2 fundable x 40,000 fit in 100,000
+    assert "Envelope cut-off" not in ranking  # 2 fundable x 40,000 fit in 100,000
     assert "19.00" in ranking and "16.00" in ranking and "Criterion 2: mean 2.00 is below the minimum 3" in ranking
     # The application page shows the reviewers' scores to the manager.
     page = client.get(reverse("reviews:review_application", args=[world.apps[0].pk])).content.decode()
     assert world.reviewers[0].full_name in page or world.reviewers[1].full_name in page
     decide = reverse("reviews:review_application_decide", args=[world.apps[1].pk])
-    response = client.post(decide, {"decision": "award", "amount": "50000",
-                                    "next": reverse("reviews:review_ranking", args=[world.call.pk])})
+    response = client.post(
+        decide,
+        {"decision": "award", "amount": "50000", "next": reverse("reviews:review_ranking", args=[world.call.pk])},
+    )
     assert response.status_code == 302 and Application.objects.get(pk=world.apps[1].pk).state == "reviewed"
     client.post(decide, {"decision": "award", "amount": "38000"})
     assert Application.objects.get(pk=world.apps[1].pk).awarded_amount == Decimal("38000")
@@ -106,8 +114,17 @@ def test_reviewer_pool_page_invites(world, client):
     client.force_login(world.manager)
     url = reverse("reviews:reviewer_pool")
     assert world.reviewers[0].email in client.get(url).content.decode()
-    response = client.post(url, {"programme": world.programme.pk, "email": "lilit@experts.am", "full_name": "Lilit",
-                                 "expertise": "procurement", "languages": ["hy", "en"], "countries": ["AM"]})
+    response = client.post(
+        url,
+        {
+            "programme": world.programme.pk,
+            "email": "lilit@experts.am",
+            "full_name": "Lilit",
+            "expertise": "procurement",
+            "languages": ["hy", "en"],
+            "countries": ["AM"],
+        },
+    )
     assert response.status_code == 302
     assert "lilit@experts.am" in client.get(url).content.decode()
     client.post(reverse("reviews:reviewer_pool_active", args=[world.reviewers[0].pk]), {"active": "0"})

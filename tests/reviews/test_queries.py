@@ -1,12 +1,12 @@
 """The ranking page, the reviewer's dashboard section and the reviews page run the same number
 of queries for a few applications and reviews as for many."""
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grants.calls.models import Call, CallState
-
 from tests.reviews.bulk import bulk_reviewed
 
 
@@ -32,8 +32,16 @@ def test_ranking_page_queries_do_not_grow(world, reviewing_call, client):
     small, response = queries(client, url)
     assert "Bulk project 0" in response.content.decode()
     bulk_reviewed(reviewing_call, world.orgs[1], world.applicants[1], world.reviewers[:3], 120, start=3)
-    bulk_reviewed(reviewing_call, world.orgs[2], world.applicants[2], world.reviewers[:2], 10, start=200,
-                  state="under_review", review_state="accepted")
+    bulk_reviewed(
+        reviewing_call,
+        world.orgs[2],
+        world.applicants[2],
+        world.reviewers[:2],
+        10,
+        start=200,
+        state="under_review",
+        review_state="accepted",
+    )
     large, response = queries(client, url)
     html = response.content.decode()
     assert "Envelope cut-off" in html and "Page 1 of" in html
@@ -44,13 +52,22 @@ def test_ranking_page_queries_do_not_grow(world, reviewing_call, client):
 def test_reviewer_dashboard_and_reviews_page_queries_do_not_grow(world, reviewing_call, client):
     reviewer = world.reviewers[0]
     client.force_login(reviewer)
-    bulk_reviewed(reviewing_call, world.orgs[0], world.applicants[0], [reviewer], 2, review_state="accepted",
-                  state="under_review")
+    bulk_reviewed(
+        reviewing_call, world.orgs[0], world.applicants[0], [reviewer], 2, review_state="accepted", state="under_review"
+    )
     bulk_reviewed(reviewing_call, world.orgs[0], world.applicants[0], [reviewer], 1, start=10)
     client.get(reverse("dashboard"))
     small = {name: queries(client, reverse(name))[0] for name in ("dashboard", "reviews:review_home")}
-    bulk_reviewed(reviewing_call, world.orgs[1], world.applicants[1], [reviewer], 40, start=100,
-                  review_state="accepted", state="under_review")
+    bulk_reviewed(
+        reviewing_call,
+        world.orgs[1],
+        world.applicants[1],
+        [reviewer],
+        40,
+        start=100,
+        review_state="accepted",
+        state="under_review",
+    )
     bulk_reviewed(reviewing_call, world.orgs[1], world.applicants[1], [reviewer], 60, start=300)
     large = {}
     for name in ("dashboard", "reviews:review_home"):
@@ -68,4 +85,4 @@ def test_assignments_page_queries_do_not_grow(world, reviewing_call, client):
     bulk_reviewed(reviewing_call, world.orgs[1], world.applicants[1], world.reviewers[:3], 80, start=10)
     large, _response = queries(client, url)
     assert small == large, (small, large)
-    assert CallState.REVIEWING == reviewing_call.state
+    assert reviewing_call.state == CallState.REVIEWING

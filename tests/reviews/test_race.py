@@ -1,5 +1,6 @@
 """Two managers awarding the last money of an envelope at the same moment, on PostgreSQL: one
 wins, the other is told how much is left, and the envelope is never exceeded. 1,000 rounds."""
+
 import threading
 from decimal import Decimal
 
@@ -12,7 +13,6 @@ from applications.models import Application
 from applications.review.services import application_award
 from core.errors import TransitionRefused
 from grants.calls.models import Call
-
 from tests.reviews.bulk import bulk_reviewed
 
 ROUNDS = 1000
@@ -68,7 +68,9 @@ def race(postgres, world, make_user, grant_role):
     call.save()
     second = grant_role(make_user("second.manager@eu4i.org"), world.programme, ProgrammeRole.Role.MANAGER)
     # An organisation without members: the awards write no messages, which keeps each round cheap.
-    org = Organisation.objects.create(legal_name="Race CSO", country="UA", org_type="ngo", registration_id="UA-EDR-99999999")
+    org = Organisation.objects.create(
+        legal_name="Race CSO", country="UA", org_type="ngo", registration_id="UA-EDR-99999999"
+    )
     apps = bulk_reviewed(call, org, world.applicants[0], world.reviewers[:1], 2 * ROUNDS, requested=str(AMOUNT))
     return call, world.manager, second, [a.pk for a in apps]
 
@@ -78,13 +80,18 @@ def test_two_managers_award_the_last_money_of_the_envelope_at_once(race):
     envelope = call.envelope.amount
 
     def reset(i):
-        Call.objects.filter(pk=call.pk).update(awarded_total=envelope - AMOUNT)   # the last 10,000 left
+        Call.objects.filter(pk=call.pk).update(awarded_total=envelope - AMOUNT)  # the last 10,000 left
+
     reset.call_id = call.pk
 
-    outcomes, totals = run_rounds(ROUNDS, [
-        lambda i: application_award(actor=first, application_id=ids[2 * i]),
-        lambda i: application_award(actor=second, application_id=ids[2 * i + 1]),
-    ], reset)
+    outcomes, totals = run_rounds(
+        ROUNDS,
+        [
+            lambda i: application_award(actor=first, application_id=ids[2 * i]),
+            lambda i: application_award(actor=second, application_id=ids[2 * i + 1]),
+        ],
+        reset,
+    )
     errors = [o for pair in outcomes for o in pair if o and o.startswith("ERROR")]
     assert not errors, errors[:3]
     for i, pair in enumerate(outcomes):
@@ -102,12 +109,17 @@ def test_two_managers_award_the_same_application_at_once(race):
 
     def reset(i):
         Call.objects.filter(pk=call.pk).update(awarded_total=0)
+
     reset.call_id = call.pk
 
-    outcomes, totals = run_rounds(rounds, [
-        lambda i: application_award(actor=first, application_id=ids[i]),
-        lambda i: application_award(actor=second, application_id=ids[i]),
-    ], reset)
+    outcomes, totals = run_rounds(
+        rounds,
+        [
+            lambda i: application_award(actor=first, application_id=ids[i]),
+            lambda i: application_award(actor=second, application_id=ids[i]),
+        ],
+        reset,
+    )
     for pair in outcomes:
         assert pair.count("won") == 1, pair
         assert "awarded meanwhile" in next(o for o in pair if o != "won")

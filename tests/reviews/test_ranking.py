@@ -1,33 +1,69 @@
 """Aggregation and ranking on hand-computed cases: weights, half points, thresholds, divergence,
 ties, consensus override and the envelope's cut-off line."""
+
 from decimal import Decimal as D
 
 import pytest
 
-from applications.review.ranking import Rubric, ScoreRow, assess, max_weighted_total, rank, ranking_compute, score_is_valid, weighted_total
+from applications.review.ranking import (
+    Rubric,
+    ScoreRow,
+    assess,
+    max_weighted_total,
+    rank,
+    ranking_compute,
+    score_is_valid,
+    weighted_total,
+)
 
 # Relevance counts double (as in the EU for Integrity advocacy call).
-RUBRIC = [Rubric(1, "Relevance", D("5"), D("2"), D("3")), Rubric(2, "Design", D("5"), D("1"), D("3")),
-          Rubric(3, "Capacity", D("5"), D("1"), D("3"))]
+RUBRIC = [
+    Rubric(1, "Relevance", D("5"), D("2"), D("3")),
+    Rubric(2, "Design", D("5"), D("1"), D("3")),
+    Rubric(3, "Capacity", D("5"), D("1"), D("3")),
+]
 
 
 def row(pk, reviews, state="reviewed", requested="40000", consensus=None, pending=0):
     """A ScoreRow from the reviewers' score lists, computed the way the aggregate query does."""
     totals = [weighted_total(dict(zip((1, 2, 3), r)), RUBRIC) for r in reviews]
     sums = tuple(sum((D(str(r[i])) for r in reviews), D("0")) for i in range(len(RUBRIC)))
-    return ScoreRow(id=pk, reference=f"ADV-{pk:04d}", title=f"Project {pk}", state=state, requested=D(requested),
-                    consensus=None if consensus is None else D(consensus), submitted=len(reviews), pending=pending,
-                    total_sum=sum(totals, D("0")) if reviews else None, total_min=min(totals) if reviews else None,
-                    total_max=max(totals) if reviews else None, criterion_sums=sums if reviews else ())
+    return ScoreRow(
+        id=pk,
+        reference=f"ADV-{pk:04d}",
+        title=f"Project {pk}",
+        state=state,
+        requested=D(requested),
+        consensus=None if consensus is None else D(consensus),
+        submitted=len(reviews),
+        pending=pending,
+        total_sum=sum(totals, D("0")) if reviews else None,
+        total_min=min(totals) if reviews else None,
+        total_max=max(totals) if reviews else None,
+        criterion_sums=sums if reviews else (),
+    )
 
 
 def evaluate(r, threshold="12", divergence="3"):
     return assess(r, RUBRIC, overall_threshold=D(threshold), divergence_threshold=D(divergence))
 
 
-@pytest.mark.parametrize("value,ok", [("0", True), ("0.5", True), ("4.5", True), ("5", True), ("5.0", True),
-                                      ("4.25", False), ("5.5", False), ("-0.5", False), ("NaN", False),
-                                      ("Infinity", False), ("abc", False)])
+@pytest.mark.parametrize(
+    "value,ok",
+    [
+        ("0", True),
+        ("0.5", True),
+        ("4.5", True),
+        ("5", True),
+        ("5.0", True),
+        ("4.25", False),
+        ("5.5", False),
+        ("-0.5", False),
+        ("NaN", False),
+        ("Infinity", False),
+        ("abc", False),
+    ],
+)
 def test_scores_are_half_points_within_the_maximum(value, ok):
     assert score_is_valid(value, D("5")) is ok
 
@@ -80,10 +116,11 @@ def test_consensus_overrides_the_mean_in_threshold_and_order():
     divergent = row(1, [(4.5, 3, 4), (3, 3, 3)], consensus="12.5")
     a = evaluate(divergent)
     assert a.mean_total == D("14") and a.score == D("12.5") and a.divergent and not a.needs_attention
-    other = row(2, [(3.5, 3, 3), (3.5, 3, 3)])   # 13 each
-    ranking = ranking_compute([divergent, other], RUBRIC, overall_threshold=D("12"), divergence_threshold=D("3"),
-                              available=D("1000000"))
-    assert [x.id for x in ranking.fundable] == [2, 1]   # 13 > consensus 12.5, although its mean 14 is higher
+    other = row(2, [(3.5, 3, 3), (3.5, 3, 3)])  # 13 each
+    ranking = ranking_compute(
+        [divergent, other], RUBRIC, overall_threshold=D("12"), divergence_threshold=D("3"), available=D("1000000")
+    )
+    assert [x.id for x in ranking.fundable] == [2, 1]  # 13 > consensus 12.5, although its mean 14 is higher
     # a consensus below the threshold makes it not fundable
     low = evaluate(row(3, [(4, 4, 4), (4, 4, 4)], consensus="11"))
     assert not low.fundable and "11.00" in low.reasons[0]
@@ -100,17 +137,19 @@ def test_ties_go_to_the_first_criterion_then_the_earlier_application():
 
 def test_running_total_and_cut_off_line_against_what_is_left_of_the_envelope():
     rows = [
-        row(1, [(5, 5, 5)], state="awarded", requested="30000"),          # 20, already awarded: not counted
-        row(2, [(5, 4.5, 4.5)], requested="40000"),                        # 19
-        row(3, [(4.5, 4.5, 4.5)], requested="40000", state="reserve"),     # 18
-        row(4, [(4.5, 4, 4)], requested="30000"),                          # 17
-        row(5, [(4, 4, 4)], requested="10000"),                            # 16: would fit, but the line is drawn above
-        row(6, [(4, 3, 3)], state="rejected", requested="5000"),           # 14, rejected: not counted
-        row(7, [(2, 3, 3)]),                                                # not fundable
-        row(8, [], state="under_review"),                                  # pending
+        row(1, [(5, 5, 5)], state="awarded", requested="30000"),  # 20, already awarded: not counted
+        row(2, [(5, 4.5, 4.5)], requested="40000"),  # 19
+        row(3, [(4.5, 4.5, 4.5)], requested="40000", state="reserve"),  # 18
+        row(4, [(4.5, 4, 4)], requested="30000"),  # 17
+        row(5, [(4, 4, 4)], requested="10000"),  # 16: would fit, but the line is drawn above
+        row(6, [(4, 3, 3)], state="rejected", requested="5000"),  # 14, rejected: not counted
+        row(7, [(2, 3, 3)]),  # not fundable
+        row(8, [], state="under_review"),  # pending
     ]
     # envelope 120,000, 30,000 awarded: 90,000 left; 40k + 40k = 80k fit, + 30k = 110k does not
-    ranking = ranking_compute(rows, RUBRIC, overall_threshold=D("12"), divergence_threshold=D("3"), available=D("90000"))
+    ranking = ranking_compute(
+        rows, RUBRIC, overall_threshold=D("12"), divergence_threshold=D("3"), available=D("90000")
+    )
     by_id = {a.id: a for a in ranking.fundable}
     assert [a.id for a in ranking.fundable] == [1, 2, 3, 4, 5, 6]
     assert not by_id[1].counted and by_id[1].running_total is None

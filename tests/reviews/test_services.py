@@ -1,5 +1,6 @@
 """Assignment, declarations, scoring, returns, consensus and decisions through the services:
 the rules, the state changes, the audit trail and the messages they leave."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,16 +10,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import Membership, ProgrammeRole, User
-from applications.review import services
 from applications.models import Application, ApplicationState
+from applications.review import services
 from applications.review.models import Review, ReviewerProfile, ReviewState, Score
 from audit.models import AuditEvent
 from core.errors import TransitionRefused
 from grants.calls.models import Call, CallState
+from tests.reviews.conftest import COMMENT, score_and_submit
 from workers.models import Notification
 from workers.outbox import outbox_relay_all
-
-from tests.reviews.conftest import COMMENT, score_and_submit
 
 
 def assign(world, app, *reviewers):
@@ -27,7 +27,7 @@ def assign(world, app, *reviewers):
 
 def reviewed(world, app, *score_lists, reviewers=None):
     """Assign one reviewer per score list, have each declare and submit: the application is reviewed."""
-    reviewers = reviewers or world.reviewers[:len(score_lists)]
+    reviewers = reviewers or world.reviewers[: len(score_lists)]
     for review, scores in zip(assign(world, app, *reviewers), score_lists):
         score_and_submit(review, scores)
     app.refresh_from_db()
@@ -41,6 +41,7 @@ def state_of(obj):
 
 # --- assignment -------------------------------------------------------------------------------
 
+
 def test_automatic_assignment_balances_load_and_respects_every_exclusion(world):
     Call.objects.filter(pk=world.call.pk).update(reviewers_not_from_applicant_country=True)
     ua_app, am_app, ge_app = world.apps
@@ -52,8 +53,11 @@ def test_automatic_assignment_balances_load_and_respects_every_exclusion(world):
     pairs = set(Review.objects.values_list("application_id", "reviewer_id"))
     assert (ua_app.pk, ua_reviewer.pk) not in pairs and (am_app.pk, am_reviewer.pk) not in pairs
     assert (ge_app.pk, ge_reviewer.pk) not in pairs and (ua_app.pk, md_reviewer.pk) not in pairs
-    loads = sorted(Review.objects.values_list("reviewer_id").annotate(n=__import__("django").db.models.Count("pk"))
-                   .values_list("n", flat=True))
+    loads = sorted(
+        Review.objects.values_list("reviewer_id")
+        .annotate(n=__import__("django").db.models.Count("pk"))
+        .values_list("n", flat=True)
+    )
     assert loads == [1, 1, 2, 2]
     for app in world.apps:
         assert state_of(app) == ApplicationState.UNDER_REVIEW
@@ -107,7 +111,9 @@ def test_manual_assignment_says_why_a_reviewer_cannot_review(world):
 
 def test_inactive_reviewers_are_left_out_of_automatic_assignment(world):
     for reviewer in world.reviewers[1:]:
-        services.reviewer_set_active(actor=world.manager, programme_id=world.programme.pk, user_id=reviewer.pk, active=False)
+        services.reviewer_set_active(
+            actor=world.manager, programme_id=world.programme.pk, user_id=reviewer.pk, active=False
+        )
     result = services.reviews_assign_auto(actor=world.manager, call_id=world.call.pk)
     assert {r.reviewer_id for r in result.created} == {world.reviewers[0].pk}
     assert [(a.pk, n) for a, n in result.short] == [(a.pk, 1) for a in world.apps]
@@ -115,13 +121,14 @@ def test_inactive_reviewers_are_left_out_of_automatic_assignment(world):
 
 # --- declaration and scoring ------------------------------------------------------------------
 
+
 def test_declare_score_save_draft_submit_and_the_application_is_reviewed(world):
     app = world.apps[0]
     mine, other = assign(world, app, world.reviewers[0], world.reviewers[1])
     reviewer = world.reviewers[0]
     with pytest.raises(TransitionRefused):  # no scoring before the declaration
         services.review_save(actor=reviewer, review_id=mine.pk, scores={})
-    with pytest.raises(PermissionDenied):   # only the reviewer declares
+    with pytest.raises(PermissionDenied):  # only the reviewer declares
         services.review_declare_no_conflict(actor=world.reviewers[1], review_id=mine.pk)
     services.review_declare_no_conflict(actor=reviewer, review_id=mine.pk)
     mine.refresh_from_db()
@@ -136,22 +143,29 @@ def test_declare_score_save_draft_submit_and_the_application_is_reviewed(world):
     with pytest.raises(PermissionDenied):
         services.review_save(actor=world.reviewers[1], review_id=mine.pk, scores={c1.pk: {"score": "1"}})
     # A draft: one criterion scored and commented, a short comment on another.
-    services.review_save(actor=reviewer, review_id=mine.pk, scores={
-        c1.pk: {"score": "4.5", "comment": COMMENT}, c2.pk: {"score": "3", "comment": "Too short."}})
+    services.review_save(
+        actor=reviewer,
+        review_id=mine.pk,
+        scores={c1.pk: {"score": "4.5", "comment": COMMENT}, c2.pk: {"score": "3", "comment": "Too short."}},
+    )
     with pytest.raises(ValidationError) as exc:
         services.review_submit(actor=reviewer, review_id=mine.pk)
     errors = exc.value.error_dict
     assert set(errors) == {f"comment_{c2.pk}", f"score_{c3.pk}", f"comment_{c3.pk}", "recommendation"}
     assert "50 characters" in " ".join(errors[f"comment_{c2.pk}"][0].messages)
-    assert Score.objects.get(review=mine, criterion=c1).score == Decimal("4.5")   # the draft is kept
+    assert Score.objects.get(review=mine, criterion=c1).score == Decimal("4.5")  # the draft is kept
     # Submitting with the rest saves it first, then submits.
-    services.review_submit(actor=reviewer, review_id=mine.pk, recommendation="fund", scores={
-        c2.pk: {"score": "3.5", "comment": COMMENT}, c3.pk: {"score": "4", "comment": COMMENT}})
+    services.review_submit(
+        actor=reviewer,
+        review_id=mine.pk,
+        recommendation="fund",
+        scores={c2.pk: {"score": "3.5", "comment": COMMENT}, c3.pk: {"score": "4", "comment": COMMENT}},
+    )
     mine.refresh_from_db()
-    assert mine.state == ReviewState.SUBMITTED and mine.weighted_total == Decimal("16.50")   # 4.5x2 + 3.5 + 4
+    assert mine.state == ReviewState.SUBMITTED and mine.weighted_total == Decimal("16.50")  # 4.5x2 + 3.5 + 4
     event = AuditEvent.objects.get(action="submit", object_id=str(mine.pk))
     assert event.data["weighted_total"] == "16.50" and event.actor == reviewer
-    assert state_of(app) == ApplicationState.UNDER_REVIEW                    # one review still open
+    assert state_of(app) == ApplicationState.UNDER_REVIEW  # one review still open
     with pytest.raises(TransitionRefused):
         services.review_save(actor=reviewer, review_id=mine.pk, scores={c1.pk: {"score": "1"}})
     score_and_submit(other, (3, 3, 3))
@@ -189,23 +203,32 @@ def test_the_manager_returns_a_review_for_revision(world):
 
 # --- consensus and decisions ------------------------------------------------------------------
 
+
 def decide_ready(world):
     Call.objects.filter(pk=world.call.pk).update()  # (the call moved to reviewing with the first assignment)
     return world
 
 
 def test_divergence_blocks_the_award_until_a_consensus_is_recorded(world):
-    app = reviewed(world, world.apps[0], (5, 4.5, 4.5), (3, 3, 3))   # 19 and 12: spread 7 > 3
+    app = reviewed(world, world.apps[0], (5, 4.5, 4.5), (3, 3, 3))  # 19 and 12: spread 7 > 3
     with pytest.raises(ValidationError, match="diverge"):
         services.application_award(actor=world.manager, application_id=app.pk)
     with pytest.raises(ValidationError) as exc:
         services.consensus_record(actor=world.manager, application_id=app.pk, score="21", justification="short")
     assert set(exc.value.error_dict) == {"score", "justification"}
     with pytest.raises(PermissionDenied):
-        services.consensus_record(actor=world.reviewers[0], application_id=app.pk, score="15",
-                                  justification="The panel met and agreed on fifteen points.")
-    services.consensus_record(actor=world.manager, application_id=app.pk, score="15",
-                              justification="The panel met and agreed on fifteen points.")
+        services.consensus_record(
+            actor=world.reviewers[0],
+            application_id=app.pk,
+            score="15",
+            justification="The panel met and agreed on fifteen points.",
+        )
+    services.consensus_record(
+        actor=world.manager,
+        application_id=app.pk,
+        score="15",
+        justification="The panel met and agreed on fifteen points.",
+    )
     event = AuditEvent.objects.get(action="consensus_record")
     assert event.data["score"] == "15.00" and event.data["reviewers_mean"] == "15.50" and "panel" in event.reason
     services.application_award(actor=world.manager, application_id=app.pk)
@@ -213,7 +236,7 @@ def test_divergence_blocks_the_award_until_a_consensus_is_recorded(world):
 
 
 def test_awards_never_exceed_the_envelope_and_applicants_get_anonymous_feedback(world):
-    apps = [reviewed(world, app, (4, 4, 4), (4.5, 4, 4)) for app in world.apps]     # 40,000 requested each
+    apps = [reviewed(world, app, (4, 4, 4), (4.5, 4, 4)) for app in world.apps]  # 40,000 requested each
     first, second, third = apps
     services.application_award(actor=world.manager, application_id=first.pk, note="Congratulations.")
     with pytest.raises(ValidationError, match="at most"):
@@ -251,8 +274,10 @@ def test_decide_down_the_ranking(world, make_org, make_user):
     a, b, c = world.apps
     owner = make_user("owner4@cso.org")
     from tests.factories import application_in_state
-    weak = application_in_state(world.call, make_org(owner, country="MD"), owner, ApplicationState.ELIGIBLE,
-                                requested="20000", title="Weak")
+
+    weak = application_in_state(
+        world.call, make_org(owner, country="MD"), owner, ApplicationState.ELIGIBLE, requested="20000", title="Weak"
+    )
     reviewed(world, a, (4.5, 4.5, 4.5))
     reviewed(world, b, (4, 4, 4))
     reviewed(world, c, (3.5, 3.5, 3.5))
@@ -292,15 +317,22 @@ def test_decisions_wait_for_the_call_to_be_under_review(world):
     open_call_app_state = state_of(app)
     assert open_call_app_state == ApplicationState.ELIGIBLE
     with pytest.raises(TransitionRefused):
-        services.application_reject(actor=world.manager, application_id=app.pk)   # the call is still closed
+        services.application_reject(actor=world.manager, application_id=app.pk)  # the call is still closed
 
 
 # --- the reviewer pool ------------------------------------------------------------------------
 
+
 def test_inviting_a_new_reviewer_creates_the_account_role_and_profile(world, client):
-    user = services.reviewer_invite(actor=world.manager, programme_id=world.programme.pk, email=" Ani@Experts.AM ",
-                                    full_name="Ani Hakobyan", expertise="procurement, audit", languages=["hy", "en"],
-                                    countries=["am"])
+    user = services.reviewer_invite(
+        actor=world.manager,
+        programme_id=world.programme.pk,
+        email=" Ani@Experts.AM ",
+        full_name="Ani Hakobyan",
+        expertise="procurement, audit",
+        languages=["hy", "en"],
+        countries=["am"],
+    )
     assert user.email == "ani@experts.am" and not user.has_usable_password()
     assert ProgrammeRole.objects.filter(user=user, programme=world.programme, role="reviewer").exists()
     profile = ReviewerProfile.objects.get(user=user)
@@ -313,8 +345,11 @@ def test_inviting_a_new_reviewer_creates_the_account_role_and_profile(world, cli
     path = link.split("://", 1)[-1].split("/", 1)[1]
     response = client.get("/" + path, follow=True)
     assert response.status_code == 200
-    response = client.post(response.redirect_chain[-1][0] if response.redirect_chain else "/" + path,
-                           {"password1": "Vardavar-2026-hy", "password2": "Vardavar-2026-hy"}, follow=True)
+    response = client.post(
+        response.redirect_chain[-1][0] if response.redirect_chain else "/" + path,
+        {"password1": "Vardavar-2026-hy", "password2": "Vardavar-2026-hy"},
+        follow=True,
+    )
     user.refresh_from_db()
     assert user.has_usable_password()
     client.logout()
@@ -322,9 +357,14 @@ def test_inviting_a_new_reviewer_creates_the_account_role_and_profile(world, cli
     assert response.status_code == 302
     assert client.get("/reviews/").status_code == 200
     # Inviting an existing user only adds the role (no password link).
-    again = services.reviewer_invite(actor=world.manager, programme_id=world.programme.pk, email=world.applicants[0].email)
+    again = services.reviewer_invite(
+        actor=world.manager, programme_id=world.programme.pk, email=world.applicants[0].email
+    )
     assert again == world.applicants[0]
-    assert Notification.objects.filter(kind="reviewer_invitation", email=again.email).get().context["set_password_path"] == ""
+    assert (
+        Notification.objects.filter(kind="reviewer_invitation", email=again.email).get().context["set_password_path"]
+        == ""
+    )
     with pytest.raises(PermissionDenied):
         services.reviewer_invite(actor=world.reviewers[0], programme_id=world.programme.pk, email="x@y.org")
 

@@ -2,17 +2,17 @@
 page and API endpoint of review and selection answers 404 to a conflicted or unassigned
 reviewer (and the application's own pages do too); before the declaration only the title;
 under blind review never who applied; never another reviewer's scores."""
+
 import io
 import re
 
 import pytest
 from django.urls import NoReverseMatch, reverse
 
-from applications.review import services
 from applications.models import Attachment
+from applications.review import services
 from applications.review.models import Review
 from grants.calls.models import Call
-
 from tests.reviews.conftest import api_for, score_and_submit
 
 SECRET_SUMMARY = "Confidential plan to open municipal budgets"
@@ -33,15 +33,31 @@ def scene(world, private_storage):
     app = world.apps[0]
     type(app).objects.filter(pk=app.pk).update(summary=SECRET_SUMMARY)
     stored, digest, size = store(io.BytesIO(b"%PDF-1.4\n% statute\n"))
-    attachment = Attachment.objects.create(application=app, original_name="Statute of Civic Watch UA.pdf",
-                                           stored_name=stored, content_type="application/pdf", size=size, sha256=digest,
-                                           uploaded_by=world.applicants[0])
-    assigned, conflicted, cleared = [services.review_assign(actor=world.manager, application_id=app.pk, reviewer_id=r.pk)
-                                     for r in (world.reviewers[0], world.reviewers[1], world.reviewers[3])]
-    services.review_declare_conflict(actor=world.reviewers[1], review_id=conflicted.pk, reason="My brother works there.")
+    attachment = Attachment.objects.create(
+        application=app,
+        original_name="Statute of Civic Watch UA.pdf",
+        stored_name=stored,
+        content_type="application/pdf",
+        size=size,
+        sha256=digest,
+        uploaded_by=world.applicants[0],
+    )
+    assigned, conflicted, cleared = [
+        services.review_assign(actor=world.manager, application_id=app.pk, reviewer_id=r.pk)
+        for r in (world.reviewers[0], world.reviewers[1], world.reviewers[3])
+    ]
+    services.review_declare_conflict(
+        actor=world.reviewers[1], review_id=conflicted.pk, reason="My brother works there."
+    )
     services.review_declare_no_conflict(actor=world.reviewers[3], review_id=cleared.pk)
-    return {"app": app, "attachment": attachment, "assigned": assigned, "conflicted": conflicted, "cleared": cleared,
-            "world": world}
+    return {
+        "app": app,
+        "attachment": attachment,
+        "assigned": assigned,
+        "conflicted": conflicted,
+        "cleared": cleared,
+        "world": world,
+    }
 
 
 def page_urls(scene, own_review):
@@ -64,10 +80,14 @@ def page_urls(scene, own_review):
         ("post", reverse("reviews:review_return", args=[scene["cleared"].pk])),
     ]
     # The application's own pages (applications/urls.py), where they exist.
-    for name, args in [("applications:application_detail", [app.pk]), ("applications:application_receipt", [app.pk]),
-                       ("applications:application_submitted_json", [app.pk]), ("applications:application_export", [app.pk, "csv"]),
-                       ("applications:application_export", [app.pk, "pdf"]),
-                       ("applications:attachment_download", [app.pk, scene["attachment"].pk])]:
+    for name, args in [
+        ("applications:application_detail", [app.pk]),
+        ("applications:application_receipt", [app.pk]),
+        ("applications:application_submitted_json", [app.pk]),
+        ("applications:application_export", [app.pk, "csv"]),
+        ("applications:application_export", [app.pk, "pdf"]),
+        ("applications:attachment_download", [app.pk, scene["attachment"].pk]),
+    ]:
         try:
             urls.append(("get", reverse(name, args=args)))
         except NoReverseMatch:
@@ -79,7 +99,8 @@ def api_calls(scene, own_review):
     app, call = scene["app"], scene["world"].call
     r = own_review.pk
     calls = [
-        ("get", f"/api/v1/reviews/{r}/", None), ("get", f"/api/v1/reviews/{r}/application/", None),
+        ("get", f"/api/v1/reviews/{r}/", None),
+        ("get", f"/api/v1/reviews/{r}/application/", None),
         ("post", f"/api/v1/reviews/{r}/declare_no_conflict/", {}),
         ("post", f"/api/v1/reviews/{r}/declare_conflict/", {"reason": "x"}),
         ("post", f"/api/v1/reviews/{r}/save/", {"recommendation": "fund"}),
@@ -88,9 +109,12 @@ def api_calls(scene, own_review):
         ("post", f"/api/v1/reviews/{scene['cleared'].pk}/return_for_revision/", {"comment": "x"}),
         ("post", "/api/v1/assignments/", {"application": app.pk, "reviewer": own_review.reviewer_id}),
         ("get", f"/api/v1/assignments/progress/?call={call.pk}", None),
-        ("get", f"/api/v1/rankings/{call.pk}/", None), ("post", f"/api/v1/rankings/{call.pk}/decide_down/", {}),
-        ("get", f"/api/v1/decisions/{app.pk}/", None), ("post", f"/api/v1/decisions/{app.pk}/award/", {}),
-        ("post", f"/api/v1/decisions/{app.pk}/put_on_reserve/", {}), ("post", f"/api/v1/decisions/{app.pk}/reject/", {}),
+        ("get", f"/api/v1/rankings/{call.pk}/", None),
+        ("post", f"/api/v1/rankings/{call.pk}/decide_down/", {}),
+        ("get", f"/api/v1/decisions/{app.pk}/", None),
+        ("post", f"/api/v1/decisions/{app.pk}/award/", {}),
+        ("post", f"/api/v1/decisions/{app.pk}/put_on_reserve/", {}),
+        ("post", f"/api/v1/decisions/{app.pk}/reject/", {}),
         ("post", f"/api/v1/decisions/{app.pk}/record_consensus/", {"score": "10", "justification": "x" * 30}),
         ("get", f"/api/v1/applications/{app.pk}/", None),
     ]
@@ -103,7 +127,7 @@ def test_a_conflicted_or_unassigned_reviewer_gets_404_on_every_page(scene, clien
     if who == "conflicted":
         user, own = world.reviewers[1], scene["conflicted"]
     else:
-        user, own = world.reviewers[2], scene["assigned"]   # someone else's review: not theirs to open
+        user, own = world.reviewers[2], scene["assigned"]  # someone else's review: not theirs to open
     client.force_login(user)
     for method, url in page_urls(scene, own):
         response = getattr(client, method)(url)
@@ -120,11 +144,15 @@ def test_a_conflicted_or_unassigned_reviewer_gets_404_on_every_page(scene, clien
 @pytest.mark.parametrize("who", ["conflicted", "unassigned"])
 def test_a_conflicted_or_unassigned_reviewer_gets_404_from_every_api_endpoint(scene, who):
     world = scene["world"]
-    user, own = (world.reviewers[1], scene["conflicted"]) if who == "conflicted" else (world.reviewers[2], scene["assigned"])
+    user, own = (
+        (world.reviewers[1], scene["conflicted"]) if who == "conflicted" else (world.reviewers[2], scene["assigned"])
+    )
     api = api_for(user)
     for method, url, body in api_calls(scene, own):
         response = getattr(api, method)(url, body, format="json") if method == "post" else api.get(url)
-        assert response.status_code == 404, f"{method.upper()} {url} answered {response.status_code}: {response.content[:200]}"
+        assert response.status_code == 404, (
+            f"{method.upper()} {url} answered {response.status_code}: {response.content[:200]}"
+        )
     assert api.get("/api/v1/reviews/").json()["count"] == 0
     assert api.get("/api/v1/assignments/").json()["count"] == 0
     listing = api.get("/api/v1/applications/")
@@ -138,7 +166,10 @@ def test_before_the_declaration_only_the_title(scene, client):
     html = client.get(reverse("reviews:review_detail", args=[review.pk])).content.decode()
     assert scene["app"].title in html and "no conflict of interest" in html
     assert SECRET_SUMMARY not in html and world.orgs[0].legal_name not in html and "Statute" not in html
-    for url in (reverse("reviews:review_attachment", args=[review.pk, 1]), reverse("reviews:review_feedback", args=[scene["app"].pk])):
+    for url in (
+        reverse("reviews:review_attachment", args=[review.pk, 1]),
+        reverse("reviews:review_feedback", args=[scene["app"].pk]),
+    ):
         assert client.get(url).status_code == 404
     api = api_for(world.reviewers[0])
     data = api.get(f"/api/v1/reviews/{review.pk}/").json()
@@ -180,7 +211,7 @@ def test_blind_review_hides_who_applied_and_file_names(scene, client):
 
 
 def test_blind_review_hides_file_names_on_the_applications_own_pages(scene, client):
-    world, review = scene["world"], scene["cleared"]
+    world = scene["world"]
     Call.objects.filter(pk=world.call.pk).update(blind_review=True)
     client.force_login(world.reviewers[3])
     app, attachment = scene["app"], scene["attachment"]
@@ -219,7 +250,10 @@ def test_a_cleared_reviewer_may_not_do_a_managers_work(scene, client):
     assert client.get(reverse("reviews:review_application", args=[scene["app"].pk])).status_code == 403
     assert client.post(reverse("reviews:review_return", args=[cleared.pk]), {"comment": "x"}).status_code == 403
     api = api_for(world.reviewers[3])
-    assert api.post(f"/api/v1/reviews/{cleared.pk}/return_for_revision/", {"comment": "x"}, format="json").status_code == 403
+    assert (
+        api.post(f"/api/v1/reviews/{cleared.pk}/return_for_revision/", {"comment": "x"}, format="json").status_code
+        == 403
+    )
     assert api.post(f"/api/v1/decisions/{scene['app'].pk}/award/", {}, format="json").status_code == 403
     assert api.get(f"/api/v1/decisions/{scene['app'].pk}/").status_code == 403
     # The applicant sees the application but not its reviews, and no decision is theirs.
@@ -237,16 +271,29 @@ def test_a_manager_of_another_programme_sees_nothing(scene, client, make_user, g
     from accounts.models import ProgrammeRole
     from grants.calls.models import Programme
 
-    other = Programme.objects.create(code="other", title="Other programme", budget=Money(Decimal("1000"), "EUR"),
-                                     starts_on=date(2024, 1, 1), ends_on=date(2025, 1, 1))
+    other = Programme.objects.create(
+        code="other",
+        title="Other programme",
+        budget=Money(Decimal("1000"), "EUR"),
+        starts_on=date(2024, 1, 1),
+        ends_on=date(2025, 1, 1),
+    )
     outsider = grant_role(make_user("outsider@other.org"), other, ProgrammeRole.Role.MANAGER)
     client.force_login(outsider)
     app, call = scene["app"], scene["world"].call
-    for url in (reverse("reviews:review_ranking", args=[call.pk]), reverse("reviews:review_call_assignments", args=[call.pk]),
-                reverse("reviews:review_application", args=[app.pk]), reverse("reviews:review_feedback", args=[app.pk])):
+    for url in (
+        reverse("reviews:review_ranking", args=[call.pk]),
+        reverse("reviews:review_call_assignments", args=[call.pk]),
+        reverse("reviews:review_application", args=[app.pk]),
+        reverse("reviews:review_feedback", args=[app.pk]),
+    ):
         assert client.get(url).status_code == 404, url
     api = api_for(outsider)
-    for url in (f"/api/v1/rankings/{call.pk}/", f"/api/v1/decisions/{app.pk}/", f"/api/v1/reviews/{scene['cleared'].pk}/"):
+    for url in (
+        f"/api/v1/rankings/{call.pk}/",
+        f"/api/v1/decisions/{app.pk}/",
+        f"/api/v1/reviews/{scene['cleared'].pk}/",
+    ):
         assert api.get(url).status_code == 404, url
     assert api.post(f"/api/v1/decisions/{app.pk}/reject/", {}, format="json").status_code == 404
     assert api.post("/api/v1/assignments/auto/", {"call": call.pk}, format="json").status_code == 403
@@ -265,4 +312,4 @@ def test_a_withdrawn_application_leaves_the_reviewers_open_list(scene, client):
     assert "0 waiting for your declaration" in client.get(reverse("dashboard")).content.decode()
     response = client.post(reverse("reviews:review_declare", args=[scene["assigned"].pk]), {"confirm": "on"})
     assert response.status_code == 302
-    assert Review.objects.get(pk=scene["assigned"].pk).state == "assigned"   # refused: no longer under review
+    assert Review.objects.get(pk=scene["assigned"].pk).state == "assigned"  # refused: no longer under review

@@ -1,5 +1,6 @@
 """Objects that fall due, built from the models and their named transitions (set-up only: the
 workflows' own services are tested in their own folders)."""
+
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -18,10 +19,17 @@ def grant_active(call, organisation, user, *, number=None) -> Grant:
     app.award()
     app.awarded_amount = app.requested_amount
     app.save()
-    grant = Grant.objects.create(application=app, call=call, organisation=organisation,
-                                 number=number or f"EU4I-2026-{organisation.country}-{app.pk:03d}", title=app.title,
-                                 amount_awarded=app.requested_amount, currency="EUR",
-                                 starts_on=date.today() - timedelta(days=100), ends_on=date.today() + timedelta(days=265))
+    grant = Grant.objects.create(
+        application=app,
+        call=call,
+        organisation=organisation,
+        number=number or f"EU4I-2026-{organisation.country}-{app.pk:03d}",
+        title=app.title,
+        amount_awarded=app.requested_amount,
+        currency="EUR",
+        starts_on=date.today() - timedelta(days=100),
+        ends_on=date.today() + timedelta(days=265),
+    )
     grant.sign()
     grant.signed_at = timezone.now()
     grant.save()
@@ -29,8 +37,9 @@ def grant_active(call, organisation, user, *, number=None) -> Grant:
 
 
 def tranche_approved(grant, approver, *, approved_at, position=1) -> Tranche:
-    tranche = Tranche.objects.create(grant=grant, position=position, share_pct=Decimal("40"), condition="signature",
-                                     planned_amount=Decimal("16000"))
+    tranche = Tranche.objects.create(
+        grant=grant, position=position, share_pct=Decimal("40"), condition="signature", planned_amount=Decimal("16000")
+    )
     tranche.make_due()
     tranche.due_amount = tranche.planned_amount
     tranche.approve()

@@ -1,5 +1,6 @@
 """A small SMTP server for tests, in a thread: records each message it accepts, refuses the
 recipients it is told to, and offers PIPELINING or not."""
+
 import asyncio
 import email
 import email.policy
@@ -21,8 +22,7 @@ class Sink:
 
         def run():
             asyncio.set_event_loop(self.loop)
-            server = self.loop.run_until_complete(
-                self.loop.create_server(lambda: _Protocol(self), "127.0.0.1", 0))
+            server = self.loop.run_until_complete(self.loop.create_server(lambda: _Protocol(self), "127.0.0.1", 0))
             self.port = server.sockets[0].getsockname()[1]
             self.server = server
             ready.set()
@@ -55,7 +55,7 @@ class _Protocol(asyncio.Protocol):
                 end = self.buffer.find(b"\r\n.\r\n")
                 if end < 0:
                     break
-                raw, self.buffer = self.buffer[2:end + 2], self.buffer[end + 5:]
+                raw, self.buffer = self.buffer[2 : end + 2], self.buffer[end + 5 :]
                 raw = b"\n".join(line[1:] if line.startswith(b".") else line for line in raw.split(b"\r\n"))
                 self.sink.messages.append((list(self.rcpt), email.message_from_bytes(raw, policy=email.policy.default)))
                 self.in_data, self.rcpt = False, []
@@ -64,10 +64,14 @@ class _Protocol(asyncio.Protocol):
             end = self.buffer.find(b"\r\n")
             if end < 0:
                 break
-            line, self.buffer = self.buffer[:end].decode(), self.buffer[end + 2:]
+            line, self.buffer = self.buffer[:end].decode(), self.buffer[end + 2 :]
             verb = line[:4].upper()
             if verb == "EHLO":
-                out.append(b"250-test sink\r\n" + (b"250-PIPELINING\r\n" if self.sink.pipelining else b"") + b"250 8BITMIME\r\n")
+                out.append(
+                    b"250-test sink\r\n"
+                    + (b"250-PIPELINING\r\n" if self.sink.pipelining else b"")
+                    + b"250 8BITMIME\r\n"
+                )
             elif verb == "MAIL":
                 self.sink.transactions += 1
                 out.append(b"250 ok\r\n")

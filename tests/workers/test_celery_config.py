@@ -1,4 +1,5 @@
 """The Celery guarantees the outbox and the reminders rely on."""
+
 from celery.schedules import crontab
 from django.conf import settings
 
@@ -33,4 +34,4 @@ def test_static_beat_schedule_names_registered_tasks():
 
 
 def test_without_a_broker_tasks_run_in_process():
-    assert settings.CELERY_TASK_ALWAYS_EAGER == (not settings.CELERY_BROKER_URL)
+    assert (not settings.CELERY_BROKER_URL) == settings.CELERY_TASK_ALWAYS_EAGER

@@ -1,4 +1,5 @@
 """The notifications page, mark read, preferences (page and API), and the header's unread count."""
+
 import pytest
 from django.db import connection
 from django.template import Context, Template
@@ -17,8 +18,13 @@ def call(programme, make_call):
 
 def notify(user, call, n=1, first=0):
     for i in range(first, first + n):
-        notify_user(kind="call_published", user=user, obj=call, key=str(i),
-                    context={"call": call.title, "call_uk": call.title_uk, "path": f"/calls/{call.pk}/"})
+        notify_user(
+            kind="call_published",
+            user=user,
+            obj=call,
+            key=str(i),
+            context={"call": call.title, "call_uk": call.title_uk, "path": f"/calls/{call.pk}/"},
+        )
 
 
 def test_page_lists_unread_in_the_readers_language_and_marks_them_read(client, make_user, call):
@@ -60,19 +66,26 @@ def test_preferences_form_stores_a_choice_per_kind(client, make_user):
     assert "Reminders of a call&#x27;s deadline while your application is a draft" in page
     assert 'name="daily_digest"' not in page and 'name="organisation_invitation"' not in page
 
-    response = client.post("/notifications/preferences/", {
-        **{field: Delivery.IMMEDIATE for field in ["call_published"]},
-        "reminder_application_deadline": Delivery.DIGEST, "reminder_review_due": Delivery.OFF,
-    })
+    response = client.post(
+        "/notifications/preferences/",
+        {
+            **dict.fromkeys(["call_published"], Delivery.IMMEDIATE),
+            "reminder_application_deadline": Delivery.DIGEST,
+            "reminder_review_due": Delivery.OFF,
+        },
+    )
     assert response.status_code == 200  # every kind must be chosen: the form shows what is missing
     from workers.preferences import preferences_get
 
     modes = preferences_get(user)
-    response = client.post("/notifications/preferences/", {**modes, "reminder_application_deadline": Delivery.DIGEST,
-                                                           "reminder_review_due": Delivery.OFF})
+    response = client.post(
+        "/notifications/preferences/",
+        {**modes, "reminder_application_deadline": Delivery.DIGEST, "reminder_review_due": Delivery.OFF},
+    )
     assert response.status_code == 302
-    assert dict(NotificationPreference.objects.filter(user=user).exclude(mode=Delivery.IMMEDIATE)
-                .values_list("kind", "mode")) == {"reminder_application_deadline": "digest", "reminder_review_due": "off"}
+    assert dict(
+        NotificationPreference.objects.filter(user=user).exclude(mode=Delivery.IMMEDIATE).values_list("kind", "mode")
+    ) == {"reminder_application_deadline": "digest", "reminder_review_due": "off"}
 
 
 def test_api_lists_marks_read_and_sets_preferences(client, make_user, call):
@@ -88,9 +101,13 @@ def test_api_lists_marks_read_and_sets_preferences(client, make_user, call):
     assert client.get("/api/v1/notifications/?unread=1").json()["count"] == 1
     assert client.post("/api/v1/notifications/read-all/").json() == {"marked_read": 1}
 
-    response = client.put("/api/v1/notifications/preferences/", {"call_published": "digest"}, content_type="application/json")
+    response = client.put(
+        "/api/v1/notifications/preferences/", {"call_published": "digest"}, content_type="application/json"
+    )
     assert response.status_code == 200 and response.json()["call_published"] == "digest"
-    response = client.put("/api/v1/notifications/preferences/", {"call_published": "loud"}, content_type="application/json")
+    response = client.put(
+        "/api/v1/notifications/preferences/", {"call_published": "loud"}, content_type="application/json"
+    )
     assert response.status_code == 400 and "call_published" in response.json()
 
 

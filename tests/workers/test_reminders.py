@@ -1,5 +1,6 @@
 """The reminder sweep: who is told about what, when, in which language, how (preferences), and
 that a repeated sweep writes and sends nothing more."""
+
 from datetime import timedelta
 
 import pytest
@@ -33,8 +34,15 @@ def applicants(make_user, make_org):
 
 def call_due_in(programme, delta, code="adv"):
     deadline = timezone.now() + delta
-    return call_full(programme, code=code, deadline=deadline, opens_at=deadline - timedelta(days=60),
-                     title="Advocacy grants", title_uk="Гранти на адвокацію", title_hy="Փաստաբանական դրամաշնորհներ")
+    return call_full(
+        programme,
+        code=code,
+        deadline=deadline,
+        opens_at=deadline - timedelta(days=60),
+        title="Advocacy grants",
+        title_uk="Гранти на адвокацію",
+        title_hy="Փաստաբանական դրամաշնորհներ",
+    )
 
 
 def reminders(kind=None):
@@ -55,7 +63,9 @@ def test_sweep_twice_writes_and_sends_one_reminder_per_person(programme, applica
     rows = list(reminders().order_by("email"))
     day = timezone.localdate(call.deadline).isoformat()
     assert [(n.email, n.object_id, n.key, n.language) for n in rows] == [
-        ("anna@example.org", str(app.pk), f"{day}:d-7", "hy"), ("olena@example.org", str(app.pk), f"{day}:d-7", "uk")]
+        ("anna@example.org", str(app.pk), f"{day}:d-7", "hy"),
+        ("olena@example.org", str(app.pk), f"{day}:d-7", "uk"),
+    ]
 
     assert outbox_relay_all() == 2
     reminders_sweep(kick=False)
@@ -63,13 +73,16 @@ def test_sweep_twice_writes_and_sends_one_reminder_per_person(programme, applica
     assert sorted(m.to[0] for m in mail.outbox) == ["anna@example.org", "olena@example.org"]
 
 
-@pytest.mark.parametrize("until_deadline, expected", [
-    (timedelta(days=10), None),
-    (timedelta(days=6, hours=23), "d-7"),
-    (timedelta(days=1, hours=2), "d-7"),
-    (timedelta(hours=20), "d-1"),
-    (timedelta(minutes=5), "d-1"),
-])
+@pytest.mark.parametrize(
+    "until_deadline, expected",
+    [
+        (timedelta(days=10), None),
+        (timedelta(days=6, hours=23), "d-7"),
+        (timedelta(days=1, hours=2), "d-7"),
+        (timedelta(hours=20), "d-1"),
+        (timedelta(minutes=5), "d-1"),
+    ],
+)
 def test_deadline_reminder_windows(programme, applicants, until_deadline, expected):
     org, owner, _ = applicants
     call = call_due_in(programme, until_deadline)
@@ -119,7 +132,9 @@ def test_deadline_reminder_is_written_in_the_recipients_language(programme, make
     with translation.override(language):
         title = {"en": call.title, "uk": call.title_uk, "hy": call.title_hy}[language]
         expected = gettext("Reminder: submit your application to %(call)s by %(deadline)s") % {
-            "call": title, "deadline": when_format(call.deadline.isoformat())}
+            "call": title,
+            "deadline": when_format(call.deadline.isoformat()),
+        }
     assert message.subject == PREFIX + expected
     assert title in message.subject and title in message.body
     assert message.extra_headers["Content-Language"] == language
@@ -203,13 +218,16 @@ def test_report_reminders_14_and_3_days_before_and_overdue(programme, applicants
     outbox_relay_all()
     with translation.override(owner.language):
         expected = gettext("Overdue: the %(report)s for grant %(grant)s was due on %(due)s") % {
-            "report": gettext("interim report"), "grant": grant.number,
-            "due": when_format((today - timedelta(days=1)).isoformat())}
+            "report": gettext("interim report"),
+            "grant": grant.number,
+            "due": when_format((today - timedelta(days=1)).isoformat()),
+        }
     assert PREFIX + expected in [m.subject for m in mail.outbox if m.to == [owner.email]]
 
 
-def test_finance_officers_hear_of_tranches_approved_and_unpaid_for_five_days(programme, applicants, make_user,
-                                                                            grant_role):
+def test_finance_officers_hear_of_tranches_approved_and_unpaid_for_five_days(
+    programme, applicants, make_user, grant_role
+):
     org, owner, _ = applicants
     finance = grant_role(make_user(email="finance@example.org"), programme, ProgrammeRole.Role.FINANCE)
     manager = grant_role(make_user(email="manager@example.org"), programme, ProgrammeRole.Role.MANAGER)

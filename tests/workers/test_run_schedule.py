@@ -1,4 +1,5 @@
 """Without a broker the beat schedule runs in-process: a call past its opening time opens."""
+
 import io
 from datetime import timedelta
 

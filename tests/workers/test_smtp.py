@@ -1,5 +1,6 @@
 """The relay on a real SMTP connection: PIPELINING when the server offers it, plain SMTP
 otherwise; a refused recipient fails only its own message."""
+
 import pytest
 
 from tests.workers.smtp_sink import Sink
@@ -23,8 +24,13 @@ def test_messages_arrive_whole_in_the_recipients_language(sink, make_user, progr
     call = make_call(programme, title="Innovation grants", title_uk="Інноваційні гранти")
     people = [make_user(email=f"p{i}@example.org", language=["uk", "en"][i % 2]) for i in range(4)]
     for person in people:
-        notify_user(kind="call_published", user=person, obj=call, key="1",
-                    context={"call": call.title, "call_uk": call.title_uk, "path": "/calls/1/\n.hidden line"})
+        notify_user(
+            kind="call_published",
+            user=person,
+            obj=call,
+            key="1",
+            context={"call": call.title, "call_uk": call.title_uk, "path": "/calls/1/\n.hidden line"},
+        )
 
     assert outbox_relay_all() == 4
 

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,46 +15,126 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=60, verbose_name='kind')),
-                ('email', models.EmailField(max_length=254, verbose_name='e-mail address')),
-                ('language', models.CharField(default='en', max_length=8)),
-                ('object_type', models.CharField(max_length=80)),
-                ('object_id', models.CharField(max_length=64)),
-                ('key', models.CharField(help_text='due date for reminders, audit sequence for transitions', max_length=64)),
-                ('context', models.JSONField(blank=True, default=dict)),
-                ('delivery', models.CharField(choices=[('immediate', 'Immediately'), ('digest', 'In a daily digest'), ('off', 'Only in the app')], default='immediate', max_length=10, verbose_name='delivery')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('available_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('digest', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='items', to='workers.notification')),
-                ('recipient', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=60, verbose_name="kind")),
+                ("email", models.EmailField(max_length=254, verbose_name="e-mail address")),
+                ("language", models.CharField(default="en", max_length=8)),
+                ("object_type", models.CharField(max_length=80)),
+                ("object_id", models.CharField(max_length=64)),
+                (
+                    "key",
+                    models.CharField(help_text="due date for reminders, audit sequence for transitions", max_length=64),
+                ),
+                ("context", models.JSONField(blank=True, default=dict)),
+                (
+                    "delivery",
+                    models.CharField(
+                        choices=[
+                            ("immediate", "Immediately"),
+                            ("digest", "In a daily digest"),
+                            ("off", "Only in the app"),
+                        ],
+                        default="immediate",
+                        max_length=10,
+                        verbose_name="delivery",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("available_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                (
+                    "digest",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="items",
+                        to="workers.notification",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification',
-                'verbose_name_plural': 'notifications',
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(condition=models.Q(('delivery', 'immediate'), ('sent_at__isnull', True)), fields=['available_at'], name='notification_to_send'), models.Index(condition=models.Q(('delivery', 'digest'), ('sent_at__isnull', True)), fields=['recipient'], name='notification_digest_waiting'), models.Index(condition=models.Q(('read_at__isnull', True)), fields=['recipient'], name='notification_unread'), models.Index(fields=['recipient', '-created_at'], name='notification_inbox'), models.Index(condition=models.Q(('digest__isnull', False)), fields=['digest'], name='notification_digest_items')],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'object_type', 'object_id', 'email', 'key'), name='notification_once')],
+                "verbose_name": "notification",
+                "verbose_name_plural": "notifications",
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("delivery", "immediate"), ("sent_at__isnull", True)),
+                        fields=["available_at"],
+                        name="notification_to_send",
+                    ),
+                    models.Index(
+                        condition=models.Q(("delivery", "digest"), ("sent_at__isnull", True)),
+                        fields=["recipient"],
+                        name="notification_digest_waiting",
+                    ),
+                    models.Index(
+                        condition=models.Q(("read_at__isnull", True)), fields=["recipient"], name="notification_unread"
+                    ),
+                    models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+                    models.Index(
+                        condition=models.Q(("digest__isnull", False)),
+                        fields=["digest"],
+                        name="notification_digest_items",
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("kind", "object_type", "object_id", "email", "key"), name="notification_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=60, verbose_name='kind')),
-                ('mode', models.CharField(choices=[('immediate', 'Immediately'), ('digest', 'In a daily digest'), ('off', 'Only in the app')], default='immediate', max_length=10, verbose_name='delivery')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preferences', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=60, verbose_name="kind")),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("immediate", "Immediately"),
+                            ("digest", "In a daily digest"),
+                            ("off", "Only in the app"),
+                        ],
+                        default="immediate",
+                        max_length=10,
+                        verbose_name="delivery",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preferences",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification preference',
-                'verbose_name_plural': 'notification preferences',
-                'constraints': [models.UniqueConstraint(fields=('user', 'kind'), name='notification_preference_unique')],
+                "verbose_name": "notification preference",
+                "verbose_name_plural": "notification preferences",
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "kind"), name="notification_preference_unique")
+                ],
             },
         ),
     ]

@@ -2,6 +2,7 @@
 the reviewer pool, rankings and decisions. Same selectors and services as the pages:
 404 when the caller may not see the object, 403 when their role forbids the act, 409 when
 the state does."""
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
@@ -12,12 +13,12 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.money import cents
-from grants.calls.models import Call
 from applications.models import ApplicationState
 from applications.review import selectors, services
 from applications.review.models import Review, ReviewState, Score
 from applications.review.rules import programme_id_of
+from core.money import cents
+from grants.calls.models import Call
 
 
 def _is_manager_of(user, obj) -> bool:
@@ -33,8 +34,13 @@ class ScoreSerializer(serializers.Serializer):
     criterion = serializers.IntegerField()
     criterion_name = serializers.CharField(read_only=True)
     # Checked by the service (0 to the criterion's maximum in half points), which names the field.
-    score = serializers.CharField(allow_null=True, allow_blank=True, required=False, max_length=10,
-                                  help_text="0 to the criterion's maximum, in half points, e.g. \"4.5\"")
+    score = serializers.CharField(
+        allow_null=True,
+        allow_blank=True,
+        required=False,
+        max_length=10,
+        help_text='0 to the criterion\'s maximum, in half points, e.g. "4.5"',
+    )
     comment = serializers.CharField(allow_blank=True, required=False, trim_whitespace=True)
 
 
@@ -47,8 +53,10 @@ class ScoresInSerializer(serializers.Serializer):
         data = self.validated_data
         kwargs = {}
         if "scores" in data:
-            kwargs["scores"] = {item["criterion"]: {k: v for k, v in item.items() if k in ("score", "comment")}
-                                for item in data["scores"]}
+            kwargs["scores"] = {
+                item["criterion"]: {k: v for k, v in item.items() if k in ("score", "comment")}
+                for item in data["scores"]
+            }
         for name in ("recommendation", "overall_comment"):
             if name in data:
                 kwargs[name] = data[name]
@@ -72,9 +80,25 @@ class ReviewSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Review
-        fields = ["id", "application", "application_title", "call", "reviewer", "state", "due_at", "assigned_at",
-                  "declared_at", "conflict_reason", "recommendation", "overall_comment", "weighted_total",
-                  "submitted_at", "returned_comment", "scores", "available_transitions"]
+        fields = [
+            "id",
+            "application",
+            "application_title",
+            "call",
+            "reviewer",
+            "state",
+            "due_at",
+            "assigned_at",
+            "declared_at",
+            "conflict_reason",
+            "recommendation",
+            "overall_comment",
+            "weighted_total",
+            "submitted_at",
+            "returned_comment",
+            "scores",
+            "available_transitions",
+        ]
         read_only_fields = fields
 
     def _user(self):
@@ -95,10 +119,17 @@ class ReviewSerializer(serializers.ModelSerializer):
     def get_scores(self, review) -> list[dict]:
         own = review.reviewer_id == self._user().pk
         if (own and review.state in (ReviewState.ACCEPTED, ReviewState.RETURNED, ReviewState.SUBMITTED)) or (
-                self._manager(review) and review.state in (ReviewState.SUBMITTED, ReviewState.RETURNED)):
-            return [{"criterion": s.criterion_id, "criterion_name": str(s.criterion),
-                     "score": None if s.score is None else str(s.score), "comment": s.comment}
-                    for s in sorted(review.scores.all(), key=lambda s: s.criterion.position)]
+            self._manager(review) and review.state in (ReviewState.SUBMITTED, ReviewState.RETURNED)
+        ):
+            return [
+                {
+                    "criterion": s.criterion_id,
+                    "criterion_name": str(s.criterion),
+                    "score": None if s.score is None else str(s.score),
+                    "comment": s.comment,
+                }
+                for s in sorted(review.scores.all(), key=lambda s: s.criterion.position)
+            ]
         return []
 
     def get_available_transitions(self, review) -> list[str]:
@@ -109,8 +140,11 @@ class ReviewSerializer(serializers.ModelSerializer):
                 out += ["declare_no_conflict", "declare_conflict"]
             elif review.state in (ReviewState.ACCEPTED, ReviewState.RETURNED):
                 out += ["save", "submit"]
-        if (review.state == ReviewState.SUBMITTED and self._manager(review)
-                and review.application.state in (ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED)):
+        if (
+            review.state == ReviewState.SUBMITTED
+            and self._manager(review)
+            and review.application.state in (ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED)
+        ):
             out.append("return_for_revision")
         return out
 
@@ -161,7 +195,9 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         services.review_declare_conflict(actor=request.user, review_id=review.pk, reason=body.validated_data["reason"])
         # The review is no longer the reviewer's to see; managers still see it.
         found = self.get_queryset().filter(pk=review.pk).first()
-        return Response(self.get_serializer(found).data if found else {"id": review.pk, "state": ReviewState.CONFLICTED})
+        return Response(
+            self.get_serializer(found).data if found else {"id": review.pk, "state": ReviewState.CONFLICTED}
+        )
 
     @extend_schema(request=ScoresInSerializer, responses=ReviewSerializer)
     @action(detail=True, methods=["post"])
@@ -192,34 +228,67 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         services.review_return(actor=request.user, review_id=review.pk, comment=body.validated_data["comment"])
         return self._answer(review.pk)
 
-    @extend_schema(responses=inline_serializer("ReviewedApplication", fields={
-        "id": serializers.IntegerField(), "reference": serializers.CharField(), "title": serializers.CharField()}))
+    @extend_schema(
+        responses=inline_serializer(
+            "ReviewedApplication",
+            fields={
+                "id": serializers.IntegerField(),
+                "reference": serializers.CharField(),
+                "title": serializers.CharField(),
+            },
+        )
+    )
     @action(detail=True, methods=["get"])
     def application(self, request, pk=None):
         """The application as its reviewer reads it (after the declaration only; under blind
         review without the applicant's name, identifier, members or file names)."""
         review = self.get_object()
         if review.reviewer_id != request.user.pk or review.state not in (
-                ReviewState.ACCEPTED, ReviewState.SUBMITTED, ReviewState.RETURNED):
+            ReviewState.ACCEPTED,
+            ReviewState.SUBMITTED,
+            ReviewState.RETURNED,
+        ):
             raise Http404
         content = selectors.review_application_content(review)
         app = content["application"]
         data = {
-            "id": app.pk, "reference": app.reference, "title": app.title, "summary": app.summary,
-            "requested_amount": _decimal(app.requested_amount), "cofinancing_amount": _decimal(app.cofinancing_amount),
-            "currency": str(app.call.envelope.currency), "duration_months": app.duration_months,
+            "id": app.pk,
+            "reference": app.reference,
+            "title": app.title,
+            "summary": app.summary,
+            "requested_amount": _decimal(app.requested_amount),
+            "cofinancing_amount": _decimal(app.cofinancing_amount),
+            "currency": str(app.call.envelope.currency),
+            "duration_months": app.duration_months,
             "answers": [{"question": str(q), "answer": a} for q, a in content["answers"]],
-            "budget_lines": [{"heading": str(line.heading), "description": line.description, "units": str(line.units),
-                              "unit_cost": str(line.unit_cost), "total": str(line.total)} for line in content["budget_lines"]],
-            "attachments": [{"number": a["number"], "name": a["name"] or _("Attachment %(n)s") % {"n": a["number"]},
-                             "size": a["size"],
-                             "url": f"/reviews/{review.pk}/attachments/{a['number']}/"} for a in content["attachments"]],
+            "budget_lines": [
+                {
+                    "heading": str(line.heading),
+                    "description": line.description,
+                    "units": str(line.units),
+                    "unit_cost": str(line.unit_cost),
+                    "total": str(line.total),
+                }
+                for line in content["budget_lines"]
+            ],
+            "attachments": [
+                {
+                    "number": a["number"],
+                    "name": a["name"] or _("Attachment %(n)s") % {"n": a["number"]},
+                    "size": a["size"],
+                    "url": f"/reviews/{review.pk}/attachments/{a['number']}/",
+                }
+                for a in content["attachments"]
+            ],
             "blind_review": content["blind"],
         }
         if not content["blind"]:
             org = app.organisation
-            data["organisation"] = {"legal_name": org.legal_name, "registration_id": org.registration_id,
-                                    "country": org.country}
+            data["organisation"] = {
+                "legal_name": org.legal_name,
+                "registration_id": org.registration_id,
+                "country": org.country,
+            }
         return Response(data)
 
 
@@ -229,8 +298,19 @@ class AssignmentSerializer(ReviewSerializer):
     state = serializers.CharField(read_only=True)
 
     class Meta(ReviewSerializer.Meta):
-        fields = ["id", "application", "application_title", "call", "reviewer", "state", "due_at", "assigned_at",
-                  "declared_at", "conflict_reason", "available_transitions"]
+        fields = [
+            "id",
+            "application",
+            "application_title",
+            "call",
+            "reviewer",
+            "state",
+            "due_at",
+            "assigned_at",
+            "declared_at",
+            "conflict_reason",
+            "available_transitions",
+        ]
         read_only_fields = fields
 
 
@@ -262,13 +342,21 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         body = AssignInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         application = selectors.application_get_visible(request.user, body.validated_data["application"])
-        review = services.review_assign(actor=request.user, application_id=application.pk,
-                                        reviewer_id=body.validated_data["reviewer"])
+        review = services.review_assign(
+            actor=request.user, application_id=application.pk, reviewer_id=body.validated_data["reviewer"]
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=review.pk)).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=AutoAssignInSerializer, responses=inline_serializer("AutoAssignment", fields={
-        "created": serializers.ListField(child=serializers.IntegerField()),
-        "short": serializers.ListField(child=serializers.DictField())}))
+    @extend_schema(
+        request=AutoAssignInSerializer,
+        responses=inline_serializer(
+            "AutoAssignment",
+            fields={
+                "created": serializers.ListField(child=serializers.IntegerField()),
+                "short": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
     @action(detail=False, methods=["post"])
     def auto(self, request):
         body = AutoAssignInSerializer(data=request.data)
@@ -279,23 +367,48 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if not _is_manager_of(request.user, call):
             raise PermissionDenied
         result = services.reviews_assign_auto(actor=request.user, call_id=call.pk)
-        return Response({"created": [r.pk for r in result.created],
-                         "short": [{"application": a.pk, "missing": n} for a, n in result.short]})
+        return Response(
+            {
+                "created": [r.pk for r in result.created],
+                "short": [{"application": a.pk, "missing": n} for a, n in result.short],
+            }
+        )
 
-    @extend_schema(responses=inline_serializer("ReviewerProgress", many=True, fields={
-        "reviewer": serializers.IntegerField(), "name": serializers.CharField(), "waiting": serializers.IntegerField(),
-        "in_progress": serializers.IntegerField(), "submitted": serializers.IntegerField(),
-        "conflicted": serializers.IntegerField(), "overdue": serializers.IntegerField()}))
+    @extend_schema(
+        responses=inline_serializer(
+            "ReviewerProgress",
+            many=True,
+            fields={
+                "reviewer": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "waiting": serializers.IntegerField(),
+                "in_progress": serializers.IntegerField(),
+                "submitted": serializers.IntegerField(),
+                "conflicted": serializers.IntegerField(),
+                "overdue": serializers.IntegerField(),
+            },
+        )
+    )
     @action(detail=False, methods=["get"])
     def progress(self, request):
         call_id = request.query_params.get("call", "")
         if not call_id.isdigit():
             return Response({"call": [_("Name the call: ?call=<id>.")]}, status=status.HTTP_400_BAD_REQUEST)
         call = selectors.call_get_managed(request.user, int(call_id))
-        return Response([{"reviewer": p["reviewer_id"], "name": p["reviewer__full_name"] or p["reviewer__email"],
-                          "waiting": p["waiting"], "in_progress": p["in_progress"], "submitted": p["submitted"],
-                          "conflicted": p["conflicted"], "overdue": p["overdue"]}
-                         for p in selectors.reviewer_progress(call)])
+        return Response(
+            [
+                {
+                    "reviewer": p["reviewer_id"],
+                    "name": p["reviewer__full_name"] or p["reviewer__email"],
+                    "waiting": p["waiting"],
+                    "in_progress": p["in_progress"],
+                    "submitted": p["submitted"],
+                    "conflicted": p["conflicted"],
+                    "overdue": p["overdue"],
+                }
+                for p in selectors.reviewer_progress(call)
+            ]
+        )
 
 
 class ReviewerSerializer(serializers.Serializer):
@@ -311,10 +424,16 @@ class ReviewerSerializer(serializers.Serializer):
 
     def to_representation(self, user):
         profile = getattr(user, "reviewer_profile", None)
-        return {"id": user.pk, "email": user.email, "full_name": user.full_name,
-                "expertise": profile.expertise if profile else [], "languages": profile.languages if profile else [],
-                "countries": profile.countries if profile else [], "active": profile.active if profile else True,
-                "open_reviews": getattr(user, "open_reviews", None)}
+        return {
+            "id": user.pk,
+            "email": user.email,
+            "full_name": user.full_name,
+            "expertise": profile.expertise if profile else [],
+            "languages": profile.languages if profile else [],
+            "countries": profile.countries if profile else [],
+            "active": profile.active if profile else True,
+            "open_reviews": getattr(user, "open_reviews", None),
+        }
 
 
 class ReviewerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -331,7 +450,13 @@ class ReviewerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         body = ReviewerSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        user = services.reviewer_invite(actor=request.user, programme_id=data["programme"], email=data["email"],
-                                        full_name=data.get("full_name", ""), expertise=data.get("expertise", []),
-                                        languages=data.get("languages", []), countries=data.get("countries", []))
+        user = services.reviewer_invite(
+            actor=request.user,
+            programme_id=data["programme"],
+            email=data["email"],
+            full_name=data.get("full_name", ""),
+            expertise=data.get("expertise", []),
+            languages=data.get("languages", []),
+            countries=data.get("countries", []),
+        )
         return Response(ReviewerSerializer(self.get_queryset().get(pk=user.pk)).data, status=status.HTTP_201_CREATED)

@@ -3,6 +3,7 @@ never one who declared a conflict with it, optionally never one from its country
 
 Lock order, everywhere in review: Call, then Application, then Review. Messages are outbox rows
 written in the same transaction."""
+
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -16,14 +17,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, ProgrammeRole
 from accounts.roles import REVIEWER
+from applications.models import Application, ApplicationState
+from applications.review.models import Review, ReviewerProfile, ReviewState
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
 from grants.calls.models import Call, CallState
 from workers.messenger import notify_user
-from applications.models import Application, ApplicationState
-from applications.review.models import Review, ReviewerProfile, ReviewState
-
 
 OPEN_CALL_STATES = [CallState.OPEN, CallState.CLOSED, CallState.REVIEWING]
 
@@ -66,7 +66,11 @@ def _assignment_problem(call, organisation, reviewer_id, profile, member_ids, ex
         return _("is already assigned to this application")
     if profile is not None and not profile.active:
         return _("is not active in the reviewer pool")
-    if call.reviewers_not_from_applicant_country and profile is not None and organisation.country in (profile.countries or []):
+    if (
+        call.reviewers_not_from_applicant_country
+        and profile is not None
+        and organisation.country in (profile.countries or [])
+    ):
         return _("is from the applicant's country")
     return None
 
@@ -76,12 +80,31 @@ def _assign_locked(*, actor, call: Call, application: Application, reviewer, aut
     read under the lock). The first review puts an eligible application under review."""
     due = timezone.now() + timedelta(days=call.review_days)
     review = Review.objects.create(application=application, reviewer=reviewer, assigned_by=actor, due_at=due)
-    event = audit_record(actor=actor, action="review_assign", obj=review, to_state=review.state, data={
-        "application": application.pk, "reference": application.reference or "", "reviewer": reviewer.email,
-        "due_at": due.isoformat(), "automatic": automatic})
-    notify_user(kind="review_assigned", user=reviewer, obj=review, key=str(event.seq), context={
-        "application": application.title, **_call_titles(call), "due": due.isoformat(),
-        "path": reverse("reviews:review_detail", args=[review.pk])})
+    event = audit_record(
+        actor=actor,
+        action="review_assign",
+        obj=review,
+        to_state=review.state,
+        data={
+            "application": application.pk,
+            "reference": application.reference or "",
+            "reviewer": reviewer.email,
+            "due_at": due.isoformat(),
+            "automatic": automatic,
+        },
+    )
+    notify_user(
+        kind="review_assigned",
+        user=reviewer,
+        obj=review,
+        key=str(event.seq),
+        context={
+            "application": application.title,
+            **_call_titles(call),
+            "due": due.isoformat(),
+            "path": reverse("reviews:review_detail", args=[review.pk]),
+        },
+    )
     if application.state == ApplicationState.ELIGIBLE:
         check(actor, application, "start_review", permission="applications.assign_reviewers")
         transition(application, "start_review", actor=actor, reason="reviewer assigned")
@@ -101,22 +124,36 @@ def review_assign(*, actor, application_id: int, reviewer_id: int) -> Review:
         with transaction.atomic():
             application = Application.objects.select_for_update().get(pk=application_id)
             if application.state not in ASSIGNABLE:
-                raise TransitionRefused(_("Reviewers can be assigned only to eligible applications that are not decided yet."))
+                raise TransitionRefused(
+                    _("Reviewers can be assigned only to eligible applications that are not decided yet.")
+                )
             existing = dict(Review.objects.filter(application=application).values_list("reviewer_id", "state"))
-            members = set(Membership.objects.filter(organisation_id=application.organisation_id).values_list("user_id", flat=True))
-            problem = _assignment_problem(call, application.organisation, reviewer.pk,
-                                          ReviewerProfile.objects.filter(user=reviewer).first(), members, existing)
+            members = set(
+                Membership.objects.filter(organisation_id=application.organisation_id).values_list("user_id", flat=True)
+            )
+            problem = _assignment_problem(
+                call,
+                application.organisation,
+                reviewer.pk,
+                ReviewerProfile.objects.filter(user=reviewer).first(),
+                members,
+                existing,
+            )
             if problem:
-                raise ValidationError({"reviewer": _("%(reviewer)s %(problem)s.") % {"reviewer": reviewer, "problem": problem}})
+                raise ValidationError(
+                    {"reviewer": _("%(reviewer)s %(problem)s.") % {"reviewer": reviewer, "problem": problem}}
+                )
             return _assign_locked(actor=actor, call=call, application=application, reviewer=reviewer, automatic=False)
     except IntegrityError:  # the same assignment made a moment ago
-        raise ValidationError({"reviewer": _("%(reviewer)s is already assigned to this application.") % {"reviewer": reviewer}})
+        raise ValidationError(
+            {"reviewer": _("%(reviewer)s is already assigned to this application.") % {"reviewer": reviewer}}
+        )
 
 
 @dataclass
 class AutoAssignment:
     created: list[Review] = field(default_factory=list)
-    short: list[tuple[Application, int]] = field(default_factory=list)   # (application, reviewers missing)
+    short: list[tuple[Application, int]] = field(default_factory=list)  # (application, reviewers missing)
 
 
 def reviews_assign_auto(*, actor, call_id: int) -> AutoAssignment:
@@ -127,19 +164,36 @@ def reviews_assign_auto(*, actor, call_id: int) -> AutoAssignment:
     call = Call.objects.get(pk=call_id)
     _require(actor.has_perm("applications.assign_reviewers", call), None)
     call = _call_ready_for_review(actor=actor, call=call)
-    pool = list(User.objects.filter(programme_roles__programme_id=call.programme_id, programme_roles__role=REVIEWER)
-                .select_related("reviewer_profile").order_by("pk"))
+    pool = list(
+        User.objects.filter(programme_roles__programme_id=call.programme_id, programme_roles__role=REVIEWER)
+        .select_related("reviewer_profile")
+        .order_by("pk")
+    )
     profiles = {u.pk: getattr(u, "reviewer_profile", None) for u in pool}
     pool = [u for u in pool if profiles[u.pk] is None or profiles[u.pk].active]
-    load = dict(Review.objects.filter(application__call=call).exclude(state=ReviewState.CONFLICTED).order_by()
-                .values_list("reviewer_id").annotate(n=Count("pk")))
-    elsewhere = dict(Review.objects.filter(state__in=[ReviewState.ASSIGNED, ReviewState.ACCEPTED, ReviewState.RETURNED])
-                     .exclude(application__call=call).order_by().values_list("reviewer_id").annotate(n=Count("pk")))
-    applications = list(Application.objects.filter(call=call, state__in=[ApplicationState.ELIGIBLE, ApplicationState.UNDER_REVIEW])
-                        .select_related("organisation").order_by("submitted_at", "pk"))
+    load = dict(
+        Review.objects.filter(application__call=call)
+        .exclude(state=ReviewState.CONFLICTED)
+        .order_by()
+        .values_list("reviewer_id")
+        .annotate(n=Count("pk"))
+    )
+    elsewhere = dict(
+        Review.objects.filter(state__in=[ReviewState.ASSIGNED, ReviewState.ACCEPTED, ReviewState.RETURNED])
+        .exclude(application__call=call)
+        .order_by()
+        .values_list("reviewer_id")
+        .annotate(n=Count("pk"))
+    )
+    applications = list(
+        Application.objects.filter(call=call, state__in=[ApplicationState.ELIGIBLE, ApplicationState.UNDER_REVIEW])
+        .select_related("organisation")
+        .order_by("submitted_at", "pk")
+    )
     members: dict[int, set[int]] = {}
     for org_id, user_id in Membership.objects.filter(
-            organisation_id__in={a.organisation_id for a in applications}).values_list("organisation_id", "user_id"):
+        organisation_id__in={a.organisation_id for a in applications}
+    ).values_list("organisation_id", "user_id"):
         members.setdefault(org_id, set()).add(user_id)
     result = AutoAssignment()
     for application in applications:
@@ -152,9 +206,21 @@ def reviews_assign_auto(*, actor, call_id: int) -> AutoAssignment:
             if needed <= 0:
                 continue
             candidates = sorted(
-                (u for u in pool if _assignment_problem(call, application.organisation, u.pk, profiles[u.pk],
-                                                        members.get(application.organisation_id, set()), existing) is None),
-                key=lambda u: (load.get(u.pk, 0), elsewhere.get(u.pk, 0), u.pk))
+                (
+                    u
+                    for u in pool
+                    if _assignment_problem(
+                        call,
+                        application.organisation,
+                        u.pk,
+                        profiles[u.pk],
+                        members.get(application.organisation_id, set()),
+                        existing,
+                    )
+                    is None
+                ),
+                key=lambda u: (load.get(u.pk, 0), elsewhere.get(u.pk, 0), u.pk),
+            )
             for reviewer in candidates[:needed]:
                 review = _assign_locked(actor=actor, call=call, application=locked, reviewer=reviewer, automatic=True)
                 load[reviewer.pk] = load.get(reviewer.pk, 0) + 1

@@ -3,6 +3,7 @@ list, rejection), decisions down the ranking, and closing the selection.
 
 Lock order, everywhere in review: Call, then Application, then Review. Messages are outbox rows
 written in the same transaction."""
+
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -14,42 +15,61 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.selectors import organisation_member_users
-from audit.transitions import check, lock, transition
-from core.errors import TransitionRefused
-from core.money import cents
-from grants.calls.models import Call, CallState
-from workers.messenger import notify_user
 from applications.models import Application, ApplicationState
 from applications.review.ranking import call_ranking
 from applications.review.selectors import application_feedback
 from applications.review.services.assignment import IN_REVIEW, _call_titles, _require
 from applications.review.services.scoring import application_assessment
-
+from audit.transitions import check, lock, transition
+from core.errors import TransitionRefused
+from core.money import cents
+from grants.calls.models import Call, CallState
+from workers.messenger import notify_user
 
 DECISION_CALL_STATES = [CallState.REVIEWING, CallState.DECIDED]
 
 
-DECISIONS = {"award": ApplicationState.AWARDED, "put_on_reserve": ApplicationState.RESERVE,
-             "reject": ApplicationState.REJECTED}
+DECISIONS = {
+    "award": ApplicationState.AWARDED,
+    "put_on_reserve": ApplicationState.RESERVE,
+    "reject": ApplicationState.REJECTED,
+}
 
 
 def _feedback_context(application, call, language, score) -> list[dict]:
     with translation.override(language or "en"):
-        return [{"name": item["criterion"].translated("name"), "mean": str(item["mean"]) if item["mean"] is not None else "",
-                 "max": str(item["max_score"]), "comments": item["comments"]}
-                for item in application_feedback(application)["criteria"]]
+        return [
+            {
+                "name": item["criterion"].translated("name"),
+                "mean": str(item["mean"]) if item["mean"] is not None else "",
+                "max": str(item["max_score"]),
+                "comments": item["comments"],
+            }
+            for item in application_feedback(application)["criteria"]
+        ]
 
 
 def _notify_decision(application, call, event, note, score):
     for user in organisation_member_users(application.organisation_id):
-        notify_user(kind="application_decided", user=user, obj=application, key=str(event.seq), context={
-            "application": application.title, "reference": application.reference or "",
-            **_call_titles(call), "decision": application.state,
-            "amount": str(application.awarded_amount or ""), "currency": str(call.envelope.currency),
-            "note": note, "score": "" if score is None else str(cents(score)),
-            "threshold": str(call.overall_threshold),
-            "criteria": _feedback_context(application, call, user.language, score),
-            "path": reverse("reviews:review_feedback", args=[application.pk])})
+        notify_user(
+            kind="application_decided",
+            user=user,
+            obj=application,
+            key=str(event.seq),
+            context={
+                "application": application.title,
+                "reference": application.reference or "",
+                **_call_titles(call),
+                "decision": application.state,
+                "amount": str(application.awarded_amount or ""),
+                "currency": str(call.envelope.currency),
+                "note": note,
+                "score": "" if score is None else str(cents(score)),
+                "threshold": str(call.overall_threshold),
+                "criteria": _feedback_context(application, call, user.language, score),
+                "path": reverse("reviews:review_feedback", args=[application.pk]),
+            },
+        )
 
 
 def _fundable_check(call, assessment) -> None:
@@ -58,15 +78,21 @@ def _fundable_check(call, assessment) -> None:
     if assessment is None or not assessment.row.submitted:
         raise ValidationError(_("No review of this application has been submitted."))
     if not assessment.fundable:
-        raise ValidationError(_("This application is not fundable: %(reasons)s.") % {
-            "reasons": "; ".join(assessment.reasons)})
+        raise ValidationError(
+            _("This application is not fundable: %(reasons)s.") % {"reasons": "; ".join(assessment.reasons)}
+        )
     if assessment.needs_attention:
-        raise ValidationError(_("The reviewers' totals diverge by %(divergence)s points (threshold %(threshold)s): "
-                                "add a reviewer or record a consensus score first.") % {
-            "divergence": cents(assessment.divergence), "threshold": call.divergence_threshold})
+        raise ValidationError(
+            _(
+                "The reviewers' totals diverge by %(divergence)s points (threshold %(threshold)s): "
+                "add a reviewer or record a consensus score first."
+            )
+            % {"divergence": cents(assessment.divergence), "threshold": call.divergence_threshold}
+        )
     if assessment.row.pending:
-        raise ValidationError(_("%(n)s review(s) of this application are not submitted yet.") % {
-            "n": assessment.row.pending})
+        raise ValidationError(
+            _("%(n)s review(s) of this application are not submitted yet.") % {"n": assessment.row.pending}
+        )
 
 
 def _award_amount(application, call, amount) -> Decimal:
@@ -78,14 +104,23 @@ def _award_amount(application, call, amount) -> Decimal:
     except InvalidOperation:
         raise ValidationError({"amount": _("Enter an amount.")})
     if award <= 0 or award > requested:
-        raise ValidationError({"amount": _("The amount must be more than 0 and at most the %(requested)s requested.")
-                               % {"requested": requested}})
+        raise ValidationError(
+            {
+                "amount": _("The amount must be more than 0 and at most the %(requested)s requested.")
+                % {"requested": requested}
+            }
+        )
     remaining = call.envelope.amount - call.awarded_total
     if award > remaining:
-        raise ValidationError({"amount": _(
-            "Only %(remaining)s %(currency)s of the envelope is left, so %(amount)s %(currency)s cannot be "
-            "awarded. Award a smaller amount or put the application on the reserve list.") % {
-            "remaining": remaining, "amount": award, "currency": call.envelope.currency}})
+        raise ValidationError(
+            {
+                "amount": _(
+                    "Only %(remaining)s %(currency)s of the envelope is left, so %(amount)s %(currency)s cannot be "
+                    "awarded. Award a smaller amount or put the application on the reserve list."
+                )
+                % {"remaining": remaining, "amount": award, "currency": call.envelope.currency}
+            }
+        )
     return award
 
 
@@ -103,10 +138,14 @@ def _decide(*, actor, application_id: int, decision: str, amount=None, note: str
                 raise TransitionRefused(_("Decisions are taken once the call is closed and its applications reviewed."))
             _rubric, assessment = application_assessment(application, call)
             if decision == "award" and application.state == ApplicationState.AWARDED:
-                raise TransitionRefused(_("This application was awarded meanwhile (%(amount)s %(currency)s).") % {
-                    "amount": application.awarded_amount, "currency": call.envelope.currency})
-            if decision in ("award", "put_on_reserve") and application.state in (ApplicationState.REVIEWED,
-                                                                                 ApplicationState.RESERVE):
+                raise TransitionRefused(
+                    _("This application was awarded meanwhile (%(amount)s %(currency)s).")
+                    % {"amount": application.awarded_amount, "currency": call.envelope.currency}
+                )
+            if decision in ("award", "put_on_reserve") and application.state in (
+                ApplicationState.REVIEWED,
+                ApplicationState.RESERVE,
+            ):
                 _fundable_check(call, assessment)
             score = assessment.score if assessment else None
             data = {"score": None if score is None else cents(score)}
@@ -160,15 +199,21 @@ def ranking_decide_down(*, actor, call_id: int) -> DecidedDown:
     _rubric, ranking = call_ranking(call)
     problems = []
     if any(a.row.state == ApplicationState.UNDER_REVIEW for a in ranking.pending):
-        problems.append(_("%(n)s application(s) are still under review.") % {
-            "n": sum(1 for a in ranking.pending if a.row.state == ApplicationState.UNDER_REVIEW)})
+        problems.append(
+            _("%(n)s application(s) are still under review.")
+            % {"n": sum(1 for a in ranking.pending if a.row.state == ApplicationState.UNDER_REVIEW)}
+        )
     undecided = [a for a in ranking.fundable + ranking.not_fundable if a.row.state == ApplicationState.REVIEWED]
     if any(a.needs_attention for a in undecided):
-        problems.append(_("%(n)s application(s) have divergent reviews without a consensus score.") % {
-            "n": sum(1 for a in undecided if a.needs_attention)})
+        problems.append(
+            _("%(n)s application(s) have divergent reviews without a consensus score.")
+            % {"n": sum(1 for a in undecided if a.needs_attention)}
+        )
     if any(a.row.pending for a in undecided):
-        problems.append(_("%(n)s application(s) have reviews that are not submitted yet.") % {
-            "n": sum(1 for a in undecided if a.row.pending)})
+        problems.append(
+            _("%(n)s application(s) have reviews that are not submitted yet.")
+            % {"n": sum(1 for a in undecided if a.row.pending)}
+        )
     if problems:
         raise ValidationError(problems)
     done = DecidedDown()

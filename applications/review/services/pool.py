@@ -1,5 +1,6 @@
 """A programme's reviewer pool: invitations (the account created if needed) and taking a
 reviewer out of automatic assignment or back in."""
+
 from allauth.account import app_settings as allauth_settings
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
@@ -13,11 +14,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ProgrammeRole
 from accounts.roles import REVIEWER
+from applications.review.models import ReviewerProfile
+from applications.review.services.assignment import _require
 from audit.services import audit_record
 from grants.calls.models import Programme
 from workers.messenger import notify_user
-from applications.review.models import ReviewerProfile
-from applications.review.services.assignment import _require
 
 
 def _clean_list(values) -> list[str]:
@@ -26,8 +27,9 @@ def _clean_list(values) -> list[str]:
     return [v.strip() for v in (values or []) if v and v.strip()]
 
 
-def reviewer_invite(*, actor, programme_id: int, email: str, full_name: str = "", expertise=(), languages=(),
-                    countries=()):
+def reviewer_invite(
+    *, actor, programme_id: int, email: str, full_name: str = "", expertise=(), languages=(), countries=()
+):
     """Add a person to a programme's reviewer pool: create the account if needed (its owner
     chooses a password from the e-mailed link), give the reviewer role, keep the profile."""
     programme = Programme.objects.get(pk=programme_id)
@@ -42,28 +44,46 @@ def reviewer_invite(*, actor, programme_id: int, email: str, full_name: str = ""
         user = User.objects.select_for_update().filter(email__iexact=email).first()
         created = user is None
         if created:
-            user = User.objects.create_user(email=email, password=None, full_name=(full_name or "").strip(),
-                                            language=actor.language)
+            user = User.objects.create_user(
+                email=email, password=None, full_name=(full_name or "").strip(), language=actor.language
+            )
             # The link below reaches only this address, so the address counts as verified.
             EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
         elif full_name and not user.full_name:
             User.objects.filter(pk=user.pk).update(full_name=full_name.strip())
         ProgrammeRole.objects.get_or_create(user=user, programme=programme, role=REVIEWER)
-        ReviewerProfile.objects.update_or_create(user=user, defaults={
-            "expertise": _clean_list(expertise), "languages": _clean_list(languages),
-            "countries": [c.upper() for c in _clean_list(countries)], "active": True})
-        event = audit_record(actor=actor, action="reviewer_invite", obj=programme,
-                             data={"email": email, "account_created": created})
+        ReviewerProfile.objects.update_or_create(
+            user=user,
+            defaults={
+                "expertise": _clean_list(expertise),
+                "languages": _clean_list(languages),
+                "countries": [c.upper() for c in _clean_list(countries)],
+                "active": True,
+            },
+        )
+        event = audit_record(
+            actor=actor, action="reviewer_invite", obj=programme, data={"email": email, "account_created": created}
+        )
         set_password_path = ""
         if not user.has_usable_password():
             token = allauth_settings.PASSWORD_RESET_TOKEN_GENERATOR().make_token(user)
-            set_password_path = reverse("account_reset_password_from_key",
-                                        kwargs={"uidb36": user_pk_to_url_str(user), "key": token})
+            set_password_path = reverse(
+                "account_reset_password_from_key", kwargs={"uidb36": user_pk_to_url_str(user), "key": token}
+            )
         with translation.override(user.language):
             programme_title = programme.translated("title")
-        notify_user(kind="reviewer_invitation", user=user, obj=programme, key=str(event.seq), context={
-            "programme": programme_title, "inviter": str(actor), "path": reverse("reviews:review_home"),
-            "set_password_path": set_password_path})
+        notify_user(
+            kind="reviewer_invitation",
+            user=user,
+            obj=programme,
+            key=str(event.seq),
+            context={
+                "programme": programme_title,
+                "inviter": str(actor),
+                "path": reverse("reviews:review_home"),
+                "set_password_path": set_password_path,
+            },
+        )
     return user
 
 
@@ -77,6 +97,10 @@ def reviewer_set_active(*, actor, programme_id: int, user_id: int, active: bool)
         profile, _created = ReviewerProfile.objects.select_for_update().get_or_create(user_id=user_id)
         profile.active = active
         profile.save(update_fields=["active"])
-        audit_record(actor=actor, action="reviewer_activate" if active else "reviewer_deactivate", obj=profile,
-                     data={"programme": programme.pk})
+        audit_record(
+            actor=actor,
+            action="reviewer_activate" if active else "reviewer_deactivate",
+            obj=profile,
+            data={"programme": programme.pk},
+        )
     return profile

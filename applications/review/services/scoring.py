@@ -3,6 +3,7 @@ submission, and the manager's return of a review and consensus score.
 
 Lock order, everywhere in review: Call, then Application, then Review. Messages are outbox rows
 written in the same transaction."""
+
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -14,18 +15,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import MANAGER
+from applications.models import Application, ApplicationState
+from applications.review.models import Recommendation, Review, ReviewState, Score
+from applications.review.ranking import (
+    assess,
+    call_score_rows,
+    max_weighted_total,
+    rubric_from,
+    score_is_valid,
+    weighted_total,
+)
+from applications.review.services.assignment import IN_REVIEW, _call_titles, _require
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
 from core.money import cents
 from grants.calls.models import Call, Criterion
 from workers.messenger import notify_user
-from applications.models import Application, ApplicationState
-from applications.review.models import Recommendation, Review, ReviewState, Score
-from applications.review.ranking import (assess, call_score_rows, max_weighted_total, rubric_from, score_is_valid,
-                                         weighted_total)
-from applications.review.services.assignment import IN_REVIEW, _call_titles, _require
-
 
 SCORING_STATES = [ReviewState.ACCEPTED, ReviewState.RETURNED]
 
@@ -70,13 +76,25 @@ def review_declare_conflict(*, actor, review_id: int, reason: str) -> Review:
         review.conflict_reason = reason
         event = transition(review, "declare_conflict", actor=actor, reason=reason)
         call = application.call
-        managers = get_user_model().objects.filter(
-            programme_roles__programme_id=call.programme_id, programme_roles__role=MANAGER).distinct()
+        managers = (
+            get_user_model()
+            .objects.filter(programme_roles__programme_id=call.programme_id, programme_roles__role=MANAGER)
+            .distinct()
+        )
         for manager in managers:
-            notify_user(kind="review_conflict_declared", user=manager, obj=review, key=str(event.seq), context={
-                "reviewer": str(actor), "application": application.reference or application.title,
-                **_call_titles(call), "reason": reason,
-                "path": reverse("reviews:review_call_assignments", args=[application.call_id])})
+            notify_user(
+                kind="review_conflict_declared",
+                user=manager,
+                obj=review,
+                key=str(event.seq),
+                context={
+                    "reviewer": str(actor),
+                    "application": application.reference or application.title,
+                    **_call_titles(call),
+                    "reason": reason,
+                    "path": reverse("reviews:review_call_assignments", args=[application.call_id]),
+                },
+            )
         _complete_if_done(actor=actor, application=application)
     return review
 
@@ -90,8 +108,14 @@ def _parse_score(raw):
         return Decimal("NaN")
 
 
-def review_save(*, actor, review_id: int, scores: dict | None = None, recommendation: str | None = None,
-                overall_comment: str | None = None) -> Review:
+def review_save(
+    *,
+    actor,
+    review_id: int,
+    scores: dict | None = None,
+    recommendation: str | None = None,
+    overall_comment: str | None = None,
+) -> Review:
     """Save the reviewer's draft: scores (0 to the maximum in half points) and comments per
     criterion, recommendation, overall comment. `scores`: {criterion id: {"score", "comment"}}."""
     with transaction.atomic():
@@ -114,7 +138,8 @@ def review_save(*, actor, review_id: int, scores: dict | None = None, recommenda
             value = _parse_score(entry.get("score"))
             if value is not None and not score_is_valid(value, criterion.max_score):
                 errors[f"score_{criterion.pk}"] = _("Give a score from 0 to %(max)s in half points.") % {
-                    "max": criterion.max_score}
+                    "max": criterion.max_score
+                }
                 continue
             score = existing.get(criterion.pk) or Score(review=review, criterion=criterion)
             score.score = value
@@ -151,14 +176,25 @@ def review_problems(review, call, rubric_criteria, scores: dict) -> dict:
     return errors
 
 
-def review_submit(*, actor, review_id: int, scores: dict | None = None, recommendation: str | None = None,
-                  overall_comment: str | None = None) -> Review:
+def review_submit(
+    *,
+    actor,
+    review_id: int,
+    scores: dict | None = None,
+    recommendation: str | None = None,
+    overall_comment: str | None = None,
+) -> Review:
     """Submit the review (saving what is given first, so nothing typed is lost when the
     submission is refused). When every non-conflicted review of the application is submitted,
     the application is reviewed."""
     if scores is not None or recommendation is not None or overall_comment is not None:
-        review_save(actor=actor, review_id=review_id, scores=scores, recommendation=recommendation,
-                    overall_comment=overall_comment)
+        review_save(
+            actor=actor,
+            review_id=review_id,
+            scores=scores,
+            recommendation=recommendation,
+            overall_comment=overall_comment,
+        )
     application_id = _review_application_id(review_id)
     with transaction.atomic():
         application = Application.objects.select_for_update().select_related("call").get(pk=application_id)
@@ -172,9 +208,16 @@ def review_submit(*, actor, review_id: int, scores: dict | None = None, recommen
         total = weighted_total({cid: s.score for cid, s in current.items()}, rubric_from(criteria))
         review.weighted_total = total
         review.submitted_at = timezone.now()
-        transition(review, "submit", actor=actor, data={
-            "weighted_total": total, "recommendation": review.recommendation,
-            "scores": {str(cid): s.score for cid, s in current.items()}})
+        transition(
+            review,
+            "submit",
+            actor=actor,
+            data={
+                "weighted_total": total,
+                "recommendation": review.recommendation,
+                "scores": {str(cid): s.score for cid, s in current.items()},
+            },
+        )
         _complete_if_done(actor=actor, application=application)
     return review
 
@@ -182,12 +225,20 @@ def review_submit(*, actor, review_id: int, scores: dict | None = None, recommen
 def _complete_if_done(*, actor, application: Application) -> None:
     """Inside the caller's transaction, with `application` read under its row lock: reviewed once
     every review that is not conflicted is submitted."""
-    states = list(Review.objects.filter(application_id=application.pk).exclude(state=ReviewState.CONFLICTED)
-                  .values_list("state", flat=True))
-    if application.state == ApplicationState.UNDER_REVIEW and states and all(s == ReviewState.SUBMITTED for s in states):
+    states = list(
+        Review.objects.filter(application_id=application.pk)
+        .exclude(state=ReviewState.CONFLICTED)
+        .values_list("state", flat=True)
+    )
+    if (
+        application.state == ApplicationState.UNDER_REVIEW
+        and states
+        and all(s == ReviewState.SUBMITTED for s in states)
+    ):
         check(actor, application, "complete_review")
-        transition(application, "complete_review", actor=actor, reason="all reviews submitted",
-                   data={"reviews": len(states)})
+        transition(
+            application, "complete_review", actor=actor, reason="all reviews submitted", data={"reviews": len(states)}
+        )
 
 
 def review_return(*, actor, review_id: int, comment: str) -> Review:
@@ -204,10 +255,19 @@ def review_return(*, actor, review_id: int, comment: str) -> Review:
         review.returned_comment = comment
         review.due_at = max(review.due_at, timezone.now() + timedelta(days=RETURN_DAYS))
         event = transition(review, "return_for_revision", actor=actor, reason=comment)
-        notify_user(kind="review_returned", user=review.reviewer, obj=review, key=str(event.seq), context={
-            "application": application.title, **_call_titles(application.call),
-            "comment": comment, "due": review.due_at.isoformat(),
-            "path": reverse("reviews:review_detail", args=[review.pk])})
+        notify_user(
+            kind="review_returned",
+            user=review.reviewer,
+            obj=review,
+            key=str(event.seq),
+            context={
+                "application": application.title,
+                **_call_titles(application.call),
+                "comment": comment,
+                "due": review.due_at.isoformat(),
+                "path": reverse("reviews:review_detail", args=[review.pk]),
+            },
+        )
     return review
 
 
@@ -218,8 +278,9 @@ def application_assessment(application, call=None):
     rows = call_score_rows(call, rubric, application_ids=[application.pk])
     if not rows:
         return rubric, None
-    return rubric, assess(rows[0], rubric, overall_threshold=call.overall_threshold,
-                          divergence_threshold=call.divergence_threshold)
+    return rubric, assess(
+        rows[0], rubric, overall_threshold=call.overall_threshold, divergence_threshold=call.divergence_threshold
+    )
 
 
 def consensus_record(*, actor, application_id: int, score, justification: str) -> Application:
@@ -227,7 +288,9 @@ def consensus_record(*, actor, application_id: int, score, justification: str) -
     justification = (justification or "").strip()
     errors = {}
     if len(justification) < JUSTIFICATION_MIN_CHARS:
-        errors["justification"] = _("Justify the consensus score in at least %(n)s characters.") % {"n": JUSTIFICATION_MIN_CHARS}
+        errors["justification"] = _("Justify the consensus score in at least %(n)s characters.") % {
+            "n": JUSTIFICATION_MIN_CHARS
+        }
     value = _parse_score(score)
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application_id)
@@ -246,7 +309,15 @@ def consensus_record(*, actor, application_id: int, score, justification: str) -
         application.save(update_fields=["consensus_score", "consensus_justification"])
         _rubric, assessment = application_assessment(application, call)
         mean = assessment.mean_total if assessment else None
-        audit_record(actor=actor, action="consensus_record", obj=application, reason=justification, data={
-            "score": application.consensus_score, "previous": previous,
-            "reviewers_mean": None if mean is None else cents(mean)})
+        audit_record(
+            actor=actor,
+            action="consensus_record",
+            obj=application,
+            reason=justification,
+            data={
+                "score": application.consensus_score,
+                "previous": previous,
+                "reviewers_mean": None if mean is None else cents(mean),
+            },
+        )
     return application

@@ -9,5 +9,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         report = chain_verify()
         if not report.ok:
-            raise CommandError(f"broken at event {report.broken_seq}: {report.problem} ({report.count} events verified before it)")
+            raise CommandError(
+                f"broken at event {report.broken_seq}: {report.problem} ({report.count} events verified before it)"
+            )
         self.stdout.write(f"ok, {report.count} events")

@@ -2,6 +2,7 @@
 
 Idempotent: every object is looked up by its natural key first, so a second run changes nothing.
 """
+
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -19,13 +20,17 @@ from grants.calls.models import Call, CallState, Contribution, Criterion, Donor,
 from grants.calls.services import call_publish, calls_open_close
 from grants.disbursement.demo import GRANTEE_EMAIL
 
-
-
 ROLE_LABELS = {"reviewer": "reviewer", "manager": "programme manager", "finance": "finance officer", "donor": "donor"}
 
 # Each part of the system adds its own demo data, in workflow order.
-DEMO_SEEDERS = ["grants.calls.demo.seed", "applications.demo.seed", "applications.review.demo.seed",
-                "grants.disbursement.demo.seed", "reporting.grantee.demo.seed", "workers.demo.seed"]
+DEMO_SEEDERS = [
+    "grants.calls.demo.seed",
+    "applications.demo.seed",
+    "applications.review.demo.seed",
+    "grants.disbursement.demo.seed",
+    "reporting.grantee.demo.seed",
+    "workers.demo.seed",
+]
 
 USERS = [
     # email, full name, language, programme role, is admin
@@ -62,75 +67,123 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        donor, _ = Donor.objects.get_or_create(
-            name="European Union", defaults={"identifier": "XI-IATI-EC_NEAR"})
-        programme, created = Programme.objects.get_or_create(code="eu4i", defaults=dict(
-            title="EU for Integrity", title_uk="ЄС за доброчесність", title_hy="ԵՄ-ն հանուն բարեվարքության",
-            description="Open Government Partnership programme for the Eastern Partnership.",
-            budget=Money(Decimal("2500000.00"), "EUR"), starts_on=date(2020, 5, 1), ends_on=date(2024, 8, 30),
-            countries=["AM", "AZ", "BY", "GE", "MD", "UA"],
-        ))
-        Contribution.objects.get_or_create(donor=donor, programme=programme,
-                                           defaults={"amount": Money(Decimal("2500000.00"), "EUR")})
+        donor, _ = Donor.objects.get_or_create(name="European Union", defaults={"identifier": "XI-IATI-EC_NEAR"})
+        programme, created = Programme.objects.get_or_create(
+            code="eu4i",
+            defaults={
+                "title": "EU for Integrity",
+                "title_uk": "ЄС за доброчесність",
+                "title_hy": "ԵՄ-ն հանուն բարեվարքության",
+                "description": "Open Government Partnership programme for the Eastern Partnership.",
+                "budget": Money(Decimal("2500000.00"), "EUR"),
+                "starts_on": date(2020, 5, 1),
+                "ends_on": date(2024, 8, 30),
+                "countries": ["AM", "AZ", "BY", "GE", "MD", "UA"],
+            },
+        )
+        Contribution.objects.get_or_create(
+            donor=donor, programme=programme, defaults={"amount": Money(Decimal("2500000.00"), "EUR")}
+        )
         users = {}
         for email, name, language, role, is_admin in USERS:
             user = User.objects.filter(email=email).first()
             if user is None:
-                user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=name, language=language,
-                                                is_staff=is_admin, is_superuser=is_admin)
+                user = User.objects.create_user(
+                    email=email,
+                    password=DEMO_PASSWORD,
+                    full_name=name,
+                    language=language,
+                    is_staff=is_admin,
+                    is_superuser=is_admin,
+                )
             EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
             if role:
                 ProgrammeRole.objects.get_or_create(user=user, programme=programme, role=role)
             users[email] = user
         for legal_name, country, org_type, reg in ORGANISATIONS:
             org, org_created = Organisation.objects.get_or_create(
-                registration_id=reg, defaults={"legal_name": legal_name, "country": country, "org_type": org_type})
+                registration_id=reg, defaults={"legal_name": legal_name, "country": country, "org_type": org_type}
+            )
             if org_created:
                 with transaction.atomic():
                     audit_record(actor=None, action="organisation_register", obj=org, data={"source": "seed_demo"})
         first = Organisation.objects.get(registration_id=ORGANISATIONS[0][3])
-        Membership.objects.get_or_create(organisation=first, user=users["applicant@demo.hromada.org"],
-                                         defaults={"role": Membership.Role.OWNER})
+        Membership.objects.get_or_create(
+            organisation=first, user=users["applicant@demo.hromada.org"], defaults={"role": Membership.Role.OWNER}
+        )
         now = timezone.now().replace(second=0, microsecond=0)
         manager = users["manager@demo.hromada.org"]
-        self._call(programme, manager, "advocacy-2026", dict(
-            title="Advocacy grants for integrity reforms",
-            title_uk="Гранти на адвокацію реформ доброчесності",
-            title_hy="Դրամաշնորհներ բարեվարքության բարեփոխումների ջատագովության համար",
-            description="Support for civil-society advocacy on anti-corruption, open contracting and beneficial ownership.",
-            envelope=Money(Decimal("600000.00"), "EUR"), min_grant=Decimal("20000"), max_grant=Decimal("60000"),
-            cofinancing_min_pct=Decimal("5"), max_duration_months=18, eligible_countries=["AM", "AZ", "GE", "MD", "UA"],
-            eligible_org_types=["ngo", "association", "think_tank", "network", "media"],
-            opens_at=now - timedelta(days=7), deadline=now + timedelta(days=30), reviewers_per_application=2,
-        ))
-        self._call(programme, manager, "innovation-2026", dict(
-            title="Innovation grants for online accountability tools",
-            title_uk="Інноваційні гранти на онлайн-інструменти підзвітності",
-            title_hy="Նորարարական դրամաշնորհներ առցանց հաշվետվողականության գործիքների համար",
-            description="Open-source tools that let citizens follow public money and hold officials to account.",
-            envelope=Money(Decimal("400000.00"), "EUR"), min_grant=Decimal("30000"), max_grant=Decimal("80000"),
-            cofinancing_min_pct=Decimal("10"), max_duration_months=24, eligible_countries=["AM", "GE", "MD", "UA"],
-            eligible_org_types=["ngo", "think_tank", "media", "other"],
-            opens_at=now + timedelta(days=3), deadline=now + timedelta(days=60), reviewers_per_application=3,
-        ))
+        self._call(
+            programme,
+            manager,
+            "advocacy-2026",
+            {
+                "title": "Advocacy grants for integrity reforms",
+                "title_uk": "Гранти на адвокацію реформ доброчесності",
+                "title_hy": "Դրամաշնորհներ բարեվարքության բարեփոխումների ջատագովության համար",
+                "description": "Support for civil-society advocacy on anti-corruption, open contracting and beneficial ownership.",
+                "envelope": Money(Decimal("600000.00"), "EUR"),
+                "min_grant": Decimal("20000"),
+                "max_grant": Decimal("60000"),
+                "cofinancing_min_pct": Decimal("5"),
+                "max_duration_months": 18,
+                "eligible_countries": ["AM", "AZ", "GE", "MD", "UA"],
+                "eligible_org_types": ["ngo", "association", "think_tank", "network", "media"],
+                "opens_at": now - timedelta(days=7),
+                "deadline": now + timedelta(days=30),
+                "reviewers_per_application": 2,
+            },
+        )
+        self._call(
+            programme,
+            manager,
+            "innovation-2026",
+            {
+                "title": "Innovation grants for online accountability tools",
+                "title_uk": "Інноваційні гранти на онлайн-інструменти підзвітності",
+                "title_hy": "Նորարարական դրամաշնորհներ առցանց հաշվետվողականության գործիքների համար",
+                "description": "Open-source tools that let citizens follow public money and hold officials to account.",
+                "envelope": Money(Decimal("400000.00"), "EUR"),
+                "min_grant": Decimal("30000"),
+                "max_grant": Decimal("80000"),
+                "cofinancing_min_pct": Decimal("10"),
+                "max_duration_months": 24,
+                "eligible_countries": ["AM", "GE", "MD", "UA"],
+                "eligible_org_types": ["ngo", "think_tank", "media", "other"],
+                "opens_at": now + timedelta(days=3),
+                "deadline": now + timedelta(days=60),
+                "reviewers_per_application": 3,
+            },
+        )
         calls_open_close()
         ctx = {
-            "programme": programme, "donor": donor, "now": now,
+            "programme": programme,
+            "donor": donor,
+            "now": now,
             "calls": {c.code: c for c in Call.objects.filter(programme=programme)},
-            "organisations": list(Organisation.objects.filter(registration_id__in=[o[3] for o in ORGANISATIONS])
-                                  .order_by("registration_id")),
-            "users": {(role or ("admin" if is_admin else "applicant")): users[email]
-                      for email, _n, _l, role, is_admin in USERS},
+            "organisations": list(
+                Organisation.objects.filter(registration_id__in=[o[3] for o in ORGANISATIONS]).order_by(
+                    "registration_id"
+                )
+            ),
+            "users": {
+                (role or ("admin" if is_admin else "applicant")): users[email]
+                for email, _n, _l, role, is_admin in USERS
+            },
         }
         for seeder in DEMO_SEEDERS:
             import_string(seeder)(ctx)
-        self.stdout.write(self.style.SUCCESS("Demo data ready." if created else "Demo data already present; nothing changed."))
+        self.stdout.write(
+            self.style.SUCCESS("Demo data ready." if created else "Demo data already present; nothing changed.")
+        )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, _name, _lang, role, is_admin in USERS:
             label = "admin" if is_admin else (ROLE_LABELS[role] if role else "applicant")
             self.stdout.write(f"  {label:<20} {email}")
         if User.objects.filter(email=GRANTEE_EMAIL).exists():
-            self.stdout.write(f"  {'grantee':<20} {GRANTEE_EMAIL}  (an applicant whose grant is signed and partly paid)")
+            self.stdout.write(
+                f"  {'grantee':<20} {GRANTEE_EMAIL}  (an applicant whose grant is signed and partly paid)"
+            )
 
     def _call(self, programme, manager, code, fields):
         call = Call.objects.filter(programme=programme, code=code).first()
@@ -138,8 +191,16 @@ class Command(BaseCommand):
             return call
         call = Call.objects.create(programme=programme, code=code, **fields)
         for position, (name, name_uk, name_hy, max_score, weight, minimum) in enumerate(CRITERIA, start=1):
-            Criterion.objects.create(call=call, position=position, name=name, name_uk=name_uk, name_hy=name_hy,
-                                     max_score=Decimal(max_score), weight=Decimal(weight), minimum=Decimal(minimum))
+            Criterion.objects.create(
+                call=call,
+                position=position,
+                name=name,
+                name_uk=name_uk,
+                name_hy=name_hy,
+                max_score=Decimal(max_score),
+                weight=Decimal(weight),
+                minimum=Decimal(minimum),
+            )
         call_publish(actor=manager, call_id=call.pk)
         assert call.__class__.objects.get(pk=call.pk).state == CallState.PUBLISHED
         return call

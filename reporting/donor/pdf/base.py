@@ -1,4 +1,5 @@
 """Fonts, styles and the few building blocks every Hromada PDF shares."""
+
 import threading
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -51,13 +52,23 @@ def styles() -> dict[str, ParagraphStyle]:
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10, textColor=MUTED),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
-        "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=22, leading=28, spaceAfter=6 * mm,
-                                textColor=ACCENT),
+        "title": ParagraphStyle(
+            "title", parent=base, fontName=FONT_BOLD, fontSize=22, leading=28, spaceAfter=6 * mm, textColor=ACCENT
+        ),
         "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=13, leading=18, spaceAfter=3 * mm),
-        "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=15, leading=20, spaceBefore=4 * mm,
-                             spaceAfter=3 * mm, textColor=ACCENT),
-        "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=11.5, leading=15, spaceBefore=3 * mm,
-                             spaceAfter=2 * mm),
+        "h1": ParagraphStyle(
+            "h1",
+            parent=base,
+            fontName=FONT_BOLD,
+            fontSize=15,
+            leading=20,
+            spaceBefore=4 * mm,
+            spaceAfter=3 * mm,
+            textColor=ACCENT,
+        ),
+        "h2": ParagraphStyle(
+            "h2", parent=base, fontName=FONT_BOLD, fontSize=11.5, leading=15, spaceBefore=3 * mm, spaceAfter=2 * mm
+        ),
         "center": ParagraphStyle("center", parent=base, alignment=TA_CENTER),
     }
 
@@ -78,19 +89,21 @@ def shorten(text, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-TABLE_STYLE = TableStyle([
-    ("FONT", (0, 0), (-1, -1), FONT, 7.5),
-    ("FONT", (0, 0), (-1, 0), FONT_BOLD, 7.5),
-    ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-    ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-    ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, STRIPE]),
-    ("LINEBELOW", (0, 0), (-1, -1), 0.25, LINE),
-    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-    ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-    ("LEFTPADDING", (0, 0), (-1, -1), 3),
-    ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-])
+TABLE_STYLE = TableStyle(
+    [
+        ("FONT", (0, 0), (-1, -1), FONT, 7.5),
+        ("FONT", (0, 0), (-1, 0), FONT_BOLD, 7.5),
+        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+        ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, STRIPE]),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, LINE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+)
 
 
 def numeric_columns_style(columns) -> TableStyle:

@@ -1,26 +1,51 @@
 """The donor report: cover, key figures, the funnel per call and per country, commitments and
 disbursements against the budget, five charts, report status, the portfolio of grants and the
 tranche schedule. Built from `reporting.donor.figures` (the numbers the donor dashboard shows)."""
+
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from reportlab.lib.units import mm
-from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, NextPageTemplate, PageBreak, PageTemplate, Spacer,
-                                Table, TableStyle)
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Frame,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from grants.agreements.models import GrantState
 from grants.calls.models import TrancheCondition
 from grants.disbursement.models import TrancheState
-
 from reporting.donor import charts
 from reporting.donor.figures import FUNNEL_STAGES, ProgrammeFigures, country_name, fmt_money, fmt_pct
-from reporting.donor.pdf.base import A4, FONT, FRAME_WIDTH, LINE, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, chunked_tables, page_decorations, para, shorten, styles, table
+from reporting.donor.pdf.base import (
+    A4,
+    FONT,
+    FRAME_WIDTH,
+    LINE,
+    MARGIN,
+    PAGE_HEIGHT,
+    PAGE_WIDTH,
+    chunked_tables,
+    page_decorations,
+    para,
+    shorten,
+    styles,
+    table,
+)
 
 GRANT_STATES = dict(GrantState.choices)
 TRANCHE_STATES = dict(TrancheState.choices)
-CONDITIONS = {TrancheCondition.SIGNATURE: gettext_lazy("On signature"),
-              TrancheCondition.INTERIM_REPORT: gettext_lazy("Interim report"),
-              TrancheCondition.FINAL_REPORT: gettext_lazy("Final report")}
+CONDITIONS = {
+    TrancheCondition.SIGNATURE: gettext_lazy("On signature"),
+    TrancheCondition.INTERIM_REPORT: gettext_lazy("Interim report"),
+    TrancheCondition.FINAL_REPORT: gettext_lazy("Final report"),
+}
 
 
 def _date(value):
@@ -49,8 +74,9 @@ class ProgressDoc(BaseDocTemplate):
                 self._progress(pct)
 
 
-def donor_report_story(figures: ProgrammeFigures, portfolio_rows, tranche_rows, *, title: str, subtitle: str,
-                       requested_by: str = "") -> list:
+def donor_report_story(
+    figures: ProgrammeFigures, portfolio_rows, tranche_rows, *, title: str, subtitle: str, requested_by: str = ""
+) -> list:
     s = styles()
     cur = figures.currency
     story = []
@@ -67,25 +93,43 @@ def donor_report_story(figures: ProgrammeFigures, portfolio_rows, tranche_rows, 
     ]
     if requested_by:
         facts.append((_("Requested by"), requested_by))
-    story.append(Table([[para(label, s["small"]), para(value, s["body"])] for label, value in facts],
-                       colWidths=[40 * mm, FRAME_WIDTH - 40 * mm],
-                       style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.25, LINE)])))
+    story.append(
+        Table(
+            [[para(label, s["small"]), para(value, s["body"])] for label, value in facts],
+            colWidths=[40 * mm, FRAME_WIDTH - 40 * mm],
+            style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.25, LINE)]),
+        )
+    )
     story += [NextPageTemplate("body"), PageBreak()]
 
     # --- key figures
     story.append(para(_("Key figures"), s["h1"]))
-    story.append(Table([[para(label, s["body"]), para(value, s["body"])] for label, value in figures.key_figures()],
-                       colWidths=[70 * mm, FRAME_WIDTH - 70 * mm],
-                       style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.25, LINE), ("FONT", (0, 0), (-1, -1), FONT)])))
+    story.append(
+        Table(
+            [[para(label, s["body"]), para(value, s["body"])] for label, value in figures.key_figures()],
+            colWidths=[70 * mm, FRAME_WIDTH - 70 * mm],
+            style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.25, LINE), ("FONT", (0, 0), (-1, -1), FONT)]),
+        )
+    )
     if figures.period_start:
         story.append(Spacer(1, 2 * mm))
-        story.append(para(_("Disbursed in the period: %(amount)s %(cur)s") % {
-            "amount": fmt_money(figures.disbursed_in_period), "cur": cur}, s["body"]))
+        story.append(
+            para(
+                _("Disbursed in the period: %(amount)s %(cur)s")
+                % {"amount": fmt_money(figures.disbursed_in_period), "cur": cur},
+                s["body"],
+            )
+        )
     if figures.donors:
         story.append(para(_("Donor contributions"), s["h2"]))
-        story.append(table([_("Donor"), _("Identifier"), _("Contribution")],
-                           [[shorten(n, 60), i or "—", f"{fmt_money(a)} {c}"] for n, i, a, c in figures.donors],
-                           [80 * mm, 45 * mm, FRAME_WIDTH - 125 * mm], numeric=(2,)))
+        story.append(
+            table(
+                [_("Donor"), _("Identifier"), _("Contribution")],
+                [[shorten(n, 60), i or "—", f"{fmt_money(a)} {c}"] for n, i, a, c in figures.donors],
+                [80 * mm, 45 * mm, FRAME_WIDTH - 125 * mm],
+                numeric=(2,),
+            )
+        )
     story.append(Spacer(1, 4 * mm))
     story.append(charts.funnel_chart(figures))
 
@@ -105,21 +149,71 @@ def donor_report_story(figures: ProgrammeFigures, portfolio_rows, tranche_rows, 
 
     # --- money
     story += [PageBreak(), para(_("Commitments and disbursements against the budget"), s["h1"])]
-    story.append(para(_("Budget %(budget)s %(cur)s; envelopes of calls %(env)s %(cur)s; committed %(com)s %(cur)s; "
-                        "disbursed %(dis)s %(cur)s; remaining to commit %(rem)s %(cur)s.") % {
-        "budget": fmt_money(figures.budget), "env": fmt_money(figures.envelopes), "com": fmt_money(figures.committed),
-        "dis": fmt_money(figures.disbursed), "rem": fmt_money(figures.remaining), "cur": cur}, s["body"]))
+    story.append(
+        para(
+            _(
+                "Budget %(budget)s %(cur)s; envelopes of calls %(env)s %(cur)s; committed %(com)s %(cur)s; "
+                "disbursed %(dis)s %(cur)s; remaining to commit %(rem)s %(cur)s."
+            )
+            % {
+                "budget": fmt_money(figures.budget),
+                "env": fmt_money(figures.envelopes),
+                "com": fmt_money(figures.committed),
+                "dis": fmt_money(figures.disbursed),
+                "rem": fmt_money(figures.remaining),
+                "cur": cur,
+            },
+            s["body"],
+        )
+    )
     money_widths = [FRAME_WIDTH - 4 * 27 * mm - 14 * mm - 16 * mm] + [14 * mm] + [27 * mm] * 4 + [16 * mm]
-    money_headers = [_("Call"), _("Grants"), _("Envelope"), _("Committed"), _("Disbursed"), _("In the period"), _("Paid %")]
-    rows = [[shorten(r.label, 40), str(r.grants), fmt_money(r.envelope), fmt_money(r.committed), fmt_money(r.disbursed),
-             fmt_money(r.disbursed_in_period), fmt_pct(r.disbursed_pct)] for r in figures.money_by_call]
-    rows.append([_("Total"), str(figures.grants), fmt_money(figures.envelopes), fmt_money(figures.committed),
-                 fmt_money(figures.disbursed), fmt_money(figures.disbursed_in_period), fmt_pct(figures.disbursed_pct)])
+    money_headers = [
+        _("Call"),
+        _("Grants"),
+        _("Envelope"),
+        _("Committed"),
+        _("Disbursed"),
+        _("In the period"),
+        _("Paid %"),
+    ]
+    rows = [
+        [
+            shorten(r.label, 40),
+            str(r.grants),
+            fmt_money(r.envelope),
+            fmt_money(r.committed),
+            fmt_money(r.disbursed),
+            fmt_money(r.disbursed_in_period),
+            fmt_pct(r.disbursed_pct),
+        ]
+        for r in figures.money_by_call
+    ]
+    rows.append(
+        [
+            _("Total"),
+            str(figures.grants),
+            fmt_money(figures.envelopes),
+            fmt_money(figures.committed),
+            fmt_money(figures.disbursed),
+            fmt_money(figures.disbursed_in_period),
+            fmt_pct(figures.disbursed_pct),
+        ]
+    )
     story.append(para(_("By call (%(cur)s)") % {"cur": cur}, s["h2"]))
     story.append(table(money_headers, rows, money_widths, numeric=range(1, 7)))
     story.append(para(_("By country (%(cur)s)") % {"cur": cur}, s["h2"]))
-    rows = [[r.label, str(r.grants), "", fmt_money(r.committed), fmt_money(r.disbursed), fmt_money(r.disbursed_in_period),
-             fmt_pct(r.disbursed_pct)] for r in figures.money_by_country]
+    rows = [
+        [
+            r.label,
+            str(r.grants),
+            "",
+            fmt_money(r.committed),
+            fmt_money(r.disbursed),
+            fmt_money(r.disbursed_in_period),
+            fmt_pct(r.disbursed_pct),
+        ]
+        for r in figures.money_by_country
+    ]
     story.append(table([_("Country"), *money_headers[1:]], rows, money_widths, numeric=range(1, 7)))
     story.append(CondPageBreak(80 * mm))
     story.append(charts.money_by_call_chart(figures))
@@ -139,34 +233,79 @@ def donor_report_story(figures: ProgrammeFigures, portfolio_rows, tranche_rows, 
     widths = [30 * mm, 52 * mm, 20 * mm, 26 * mm, 26 * mm, FRAME_WIDTH - 154 * mm]
     story += chunked_tables(
         [_("Grant"), _("Grantee"), _("Country"), _("Awarded"), _("Disbursed"), _("State")],
-        ([number, shorten(org, 34), country_name(country), f"{fmt_money(awarded)} {currency}", fmt_money(disbursed or 0),
-          str(GRANT_STATES.get(state, state))]
-         for number, org, country, _title, awarded, disbursed, currency, state in portfolio_rows),
-        widths, numeric=(3, 4))
+        (
+            [
+                number,
+                shorten(org, 34),
+                country_name(country),
+                f"{fmt_money(awarded)} {currency}",
+                fmt_money(disbursed or 0),
+                str(GRANT_STATES.get(state, state)),
+            ]
+            for number, org, country, _title, awarded, disbursed, currency, state in portfolio_rows
+        ),
+        widths,
+        numeric=(3, 4),
+    )
 
     # --- tranches
     story += [PageBreak(), para(_("Tranches and payments"), s["h1"])]
     widths = [27 * mm, 8 * mm, 36 * mm, 22 * mm, 22 * mm, 18 * mm, 18 * mm, FRAME_WIDTH - 151 * mm]
     story += chunked_tables(
         [_("Grant"), "#", _("Condition"), _("Planned"), _("Due"), _("State"), _("Paid on"), _("Paid")],
-        ([number, str(position), str(CONDITIONS.get(condition, condition)), fmt_money(planned),
-          fmt_money(due) if due is not None else "—", str(TRANCHE_STATES.get(state, state)), _date(paid_on),
-          fmt_money(paid) if paid is not None else "—"]
-         for number, position, condition, planned, due, state, paid_on, paid in tranche_rows),
-        widths, numeric=(3, 4, 7))
+        (
+            [
+                number,
+                str(position),
+                str(CONDITIONS.get(condition, condition)),
+                fmt_money(planned),
+                fmt_money(due) if due is not None else "—",
+                str(TRANCHE_STATES.get(state, state)),
+                _date(paid_on),
+                fmt_money(paid) if paid is not None else "—",
+            ]
+            for number, position, condition, planned, due, state, paid_on, paid in tranche_rows
+        ),
+        widths,
+        numeric=(3, 4, 7),
+    )
     return story
 
 
-def donor_report_build(out, figures: ProgrammeFigures, portfolio_rows, tranche_rows, *, title: str, subtitle: str,
-                       requested_by: str = "", progress=None) -> int:
+def donor_report_build(
+    out,
+    figures: ProgrammeFigures,
+    portfolio_rows,
+    tranche_rows,
+    *,
+    title: str,
+    subtitle: str,
+    requested_by: str = "",
+    progress=None,
+) -> int:
     """Write the PDF to `out` (a path or a binary file); returns the number of pages."""
-    story = donor_report_story(figures, portfolio_rows, tranche_rows, title=title, subtitle=subtitle,
-                               requested_by=requested_by)
-    doc = ProgressDoc(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN + 4 * mm,
-                      title=title, author="Hromada", subject=subtitle, progress=progress, total_flowables=len(story))
+    story = donor_report_story(
+        figures, portfolio_rows, tranche_rows, title=title, subtitle=subtitle, requested_by=requested_by
+    )
+    doc = ProgressDoc(
+        out,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + 4 * mm,
+        title=title,
+        author="Hromada",
+        subject=subtitle,
+        progress=progress,
+        total_flowables=len(story),
+    )
     frame = Frame(MARGIN, MARGIN + 4 * mm, PAGE_WIDTH - 2 * MARGIN, PAGE_HEIGHT - 2 * MARGIN - 4 * mm, id="main")
-    doc.addPageTemplates([PageTemplate(id="cover", frames=[frame]),
-                          PageTemplate(id="body", frames=[frame], onPage=page_decorations(f"{title} — {subtitle}"))])
+    doc.addPageTemplates(
+        [
+            PageTemplate(id="cover", frames=[frame]),
+            PageTemplate(id="body", frames=[frame], onPage=page_decorations(f"{title} — {subtitle}")),
+        ]
+    )
     doc.build(story)
     return doc.page
-

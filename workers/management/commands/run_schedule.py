@@ -1,6 +1,7 @@
 """Run the Celery beat schedule in this process: what `celery beat` + a worker do in
 production, for the embedded default (no broker), so calls still open and close on time and
 reminders, digests and the outbox relay still run."""
+
 import logging
 import signal
 import time
@@ -23,10 +24,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, once=False, tick=5.0, **options):
         app.loader.import_default_modules()  # registers every app's tasks.py
-        entries = {name: (spec["task"], maybe_schedule(spec["schedule"], app=app))
-                   for name, spec in app.conf.beat_schedule.items()}
+        entries = {
+            name: (spec["task"], maybe_schedule(spec["schedule"], app=app))
+            for name, spec in app.conf.beat_schedule.items()
+        }
         started = None if once else timezone.now()  # --once runs everything now; otherwise wait for each slot
-        last_run = {name: started for name in entries}
+        last_run = dict.fromkeys(entries, started)
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         while not stopping:
