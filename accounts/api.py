@@ -13,7 +13,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
         model = Organisation
         fields = ["id", "legal_name", "country", "org_type", "registration_id", "website", "created_at", "member_count"]
         read_only_fields = ["id", "created_at", "member_count"]
-        extra_kwargs = {"registration_id": {"validators": []}}
+        extra_kwargs: dict[str, dict] = {"registration_id": {"validators": []}}
 
 
 class OrganisationViewSet(

@@ -10,7 +10,7 @@ REVIEWER = ProgrammeRole.Role.REVIEWER
 
 
 def _programme_roles_held(pairs) -> dict[str, frozenset[int]]:
-    held = {role: set() for role in ProgrammeRole.Role.values}
+    held: dict[str, set[int]] = {role: set() for role in ProgrammeRole.Role.values}
     for role, programme_id in pairs:
         held[role].add(programme_id)
     return {role: frozenset(ids) for role, ids in held.items()}

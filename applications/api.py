@@ -25,7 +25,7 @@ class BudgetLineSerializer(serializers.ModelSerializer):
         model = BudgetLine
         fields = ["id", "position", "heading", "description", "units", "unit_cost", "total"]
         read_only_fields = ["id", "position", "total"]
-        extra_kwargs = {"heading": {"queryset": BudgetLine._meta.get_field("heading").related_model.objects.all()}}
+        extra_kwargs = {"heading": {"queryset": BudgetLine._meta.get_field("heading").related_model.objects.all()}}  # type: ignore[attr-defined]
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

@@ -97,5 +97,5 @@ def application_table(app, questions) -> tuple[list, list]:
 def render(fmt: str, headers, rows, sheet_title: str) -> tuple[bytes, str]:
     content_type, writer = FORMATS[fmt]
     if fmt == "xlsx":
-        return writer(headers, rows, sheet_title=sheet_title), content_type
+        return writer(headers, rows, sheet_title=sheet_title), content_type  # type: ignore[call-arg]
     return writer(headers, rows), content_type

@@ -88,7 +88,7 @@ def _refuse_not_allowed():
     )
 
 
-def _zip_kind(fileobj, size: int) -> str:
+def _zip_kind(fileobj, size: int) -> str:  # type: ignore[return]
     try:
         archive = zipfile.ZipFile(fileobj)
     except (zipfile.BadZipFile, OSError, ValueError):
@@ -128,7 +128,7 @@ def _zip_kind(fileobj, size: int) -> str:
     _refuse_not_allowed()
 
 
-def sniff(fileobj, size: int) -> FileKind:
+def sniff(fileobj, size: int) -> FileKind:  # type: ignore[return]
     """The kind of the file by its content, or UploadRefused."""
     fileobj.seek(0)
     head = fileobj.read(16)

@@ -97,7 +97,7 @@ class TrancheInline(admin.TabularInline):
     model = Tranche
     extra = 0
     can_delete = False
-    fields = readonly_fields = [
+    fields = readonly_fields = [  # type: ignore[assignment]
         "position",
         "share_pct",
         "condition",

@@ -38,12 +38,12 @@ def manager_digest_write(now=None) -> int:
     Returns the number of managers with something waiting (today's rows are written once)."""
     ProgrammeRole, User = apps.get_model("accounts", "ProgrammeRole"), get_user_model()
     now = now or timezone.now()
-    waiting = defaultdict(lambda: defaultdict(int))  # programme id -> name -> count
+    waiting: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # programme id -> name -> count
     for name, label, state, programme in MANAGER_QUEUES:
         model = apps.get_model(label)
         for row in model.objects.order_by().filter(state=state).values(programme).annotate(n=Count("pk")):
             waiting[row[programme]][name] += row["n"]
-    managers = {}
+    managers: dict = {}
     for user_id, programme_id in ProgrammeRole.objects.filter(
         role=ProgrammeRole.Role.MANAGER, user__is_active=True, programme_id__in=list(waiting)
     ).values_list("user_id", "programme_id"):

@@ -15,7 +15,10 @@ variants: the one in the recipient's language is used when it is not empty.
 import re
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+Text = str | Promise  # a string or a lazily translated one
 
 # Values a context may hold as codes, shown as words in the recipient's language.
 REPORT_KINDS = {"interim": _("interim report"), "final": _("final report")}
@@ -23,10 +26,10 @@ REPORT_KINDS = {"interim": _("interim report"), "final": _("final report")}
 
 @dataclass(frozen=True)
 class Kind:
-    subject: str
+    subject: Text
     template: str
-    label: str | None = None
-    subject_overdue: str | None = None
+    label: Text | None = None
+    subject_overdue: Text | None = None
     dates: tuple[str, ...] = ()
     configurable: bool = True
     codes: dict | None = None  # context name -> {code: words}, e.g. {"report": REPORT_KINDS}

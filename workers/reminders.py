@@ -157,7 +157,7 @@ def reminder_queryset(reminder: Reminder, offset: int, until: int, now):
     due_is_time = isinstance(qs.query.annotations["n_due"].output_field, DateTimeField)
     if due_is_time:
         window = Q(n_due__lte=now - timedelta(days=offset), n_due__gt=now - timedelta(days=until))
-        due_day = TruncDate("n_due", tzinfo=timezone.get_current_timezone())
+        due_day: TruncDate | F = TruncDate("n_due", tzinfo=timezone.get_current_timezone())
     else:
         today = timezone.localdate(now)
         window = Q(n_due__lte=today - timedelta(days=offset), n_due__gt=today - timedelta(days=until))

@@ -170,7 +170,7 @@ def assess(
     score = row.consensus if row.consensus is not None else mean_total
     if n and score is not None and score < overall_threshold:
         failures = failures or []
-        failures.append(("threshold", score, overall_threshold))
+        failures.append(("threshold", score, overall_threshold))  # type: ignore[arg-type]
     return Assessment(row, mean_total, score, means, divergence, divergent, bool(n) and not failures, failures)
 
 
@@ -273,19 +273,21 @@ def call_score_rows(call, rubric: list[Rubric], application_ids=None, *, titles:
     submitted = Q(reviews__state="submitted")
     once = Q(reviews__scores__criterion_id=first)
     annotations = {
-        "n_submitted": Count("reviews__id", filter=submitted & once, **number),
+        "n_submitted": Count("reviews__id", filter=submitted & once, **number),  # type: ignore[arg-type]
         "n_pending": Count(
             "reviews__id",
             filter=Q(reviews__state__in=PENDING_REVIEW_STATES) & (once | Q(reviews__scores__id__isnull=True)),
-            **number,
+            **number,  # type: ignore[arg-type]
         ),
-        "total_sum": Sum("reviews__weighted_total", filter=submitted & once, **number),
-        "total_min": Min("reviews__weighted_total", filter=submitted, **number),
-        "total_max": Max("reviews__weighted_total", filter=submitted, **number),
+        "total_sum": Sum("reviews__weighted_total", filter=submitted & once, **number),  # type: ignore[arg-type]
+        "total_min": Min("reviews__weighted_total", filter=submitted, **number),  # type: ignore[arg-type]
+        "total_max": Max("reviews__weighted_total", filter=submitted, **number),  # type: ignore[arg-type]
     }
     for c in rubric:
         annotations[f"c{c.id}_sum"] = Sum(
-            "reviews__scores__score", filter=submitted & Q(reviews__scores__criterion_id=c.id), **number
+            "reviews__scores__score",
+            filter=submitted & Q(reviews__scores__criterion_id=c.id),
+            **number,  # type: ignore[arg-type]
         )
     fields = ["id", "reference", "state", "requested_amount", "awarded_amount", "consensus_score"]
     applications = Application.objects.filter(call_id=call.pk, state__in=RANKED_STATES)

@@ -134,7 +134,7 @@ def _parse_budget(raw, headings: dict, errors) -> list | None:
         heading = str(row.get("heading") or "").strip()
         if not (description or units or cost):
             continue  # an empty row
-        row_errors = {}
+        row_errors: dict[str, list] = {}
         try:
             heading_id = int(heading)
         except ValueError:
@@ -302,7 +302,10 @@ def _autosave_plan(actor, app, fields: dict, base: dict, version, call_deadline=
         del current["budget"]
     current.update({question_field(key): value for key, value in (app.answers or {}).items()})
     current.update({name: "" for name in new_questions if name in question_ids})
-    errors, conflicts, applied, changes = {}, {}, [], {}
+    errors: dict[str, list] = {}
+    conflicts: dict[str, object] = {}
+    applied: list[str] = []
+    changes: dict[str, object] = {}
     for name, raw in fields.items():
         if name not in current and name not in SCALAR_FIELDS:
             errors.setdefault(name, []).append(_("Unknown field."))

@@ -176,7 +176,7 @@ TRANSITION_PERMISSIONS = {
 
 def application_available_transitions(user, app: Application) -> list[str]:
     names = []
-    for t in app.get_available_state_transitions():
+    for t in app.get_available_state_transitions():  # type: ignore[attr-defined]
         perm = TRANSITION_PERMISSIONS.get(t.name) or f"applications.{t.name}_application"
         if (t.name in TRANSITION_PERMISSIONS or rules.perm_exists(perm)) and user.has_perm(perm, app):
             names.append(t.name)

@@ -130,7 +130,7 @@ def application_content(app: Application, *, call, organisation, questions, head
     summary = budget_summary(rows, headings)
     return {
         "reference": app.reference,
-        "submitted_at": app.submitted_at.astimezone(UTC).isoformat(),
+        "submitted_at": app.submitted_at.astimezone(UTC).isoformat(),  # type: ignore[union-attr]
         "call": {
             "id": call.pk,
             "code": call.code,

@@ -90,7 +90,7 @@ def grant_budget_table(grant, lines=None) -> dict:
         headings.append(
             {
                 "heading_id": move.heading,
-                "name": names.get(move.heading, move.heading),
+                "name": names.get(move.heading, move.heading),  # type: ignore[call-overload]
                 "approved": move.approved,
                 "current": move.proposed,
                 "change": move.change,

@@ -129,7 +129,7 @@ class CallSerializer(serializers.ModelSerializer):
             "criteria",
             "tranche_plan",
         ]
-        validators = []  # the services decide (code unique per programme, ranges, time zones)
+        validators: list = []  # the services decide (code unique per programme, ranges, time zones)
 
     def get_currency(self, call) -> str:
         return str(call.envelope.currency)

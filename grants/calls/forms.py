@@ -165,7 +165,7 @@ class CallForm(forms.ModelForm):
         self.programme = programme
         if programme.countries:
             names = dict(PROGRAMME_COUNTRY_CHOICES)
-            self.fields["eligible_countries"].choices = [(c, names.get(c, c)) for c in programme.countries]
+            self.fields["eligible_countries"].choices = [(c, names.get(c, c)) for c in programme.countries]  # type: ignore[attr-defined]
         self.fields["envelope_amount"].label = _("Envelope (%(currency)s)") % {"currency": programme.budget.currency}
         if self.instance.pk:
             self.fields["envelope_amount"].initial = self.instance.envelope.amount
@@ -275,7 +275,7 @@ def template_formsets(call: Call, parts: dict, data=None) -> dict:
         formset_class = forms.formset_factory(form_class, extra=2, can_delete=True, can_order=True, max_num=100)
         initial = [{"id": obj.pk, **{f: getattr(obj, f) for f in fields}} for obj in parts[part]]
         formsets[part] = formset_class(data, prefix=part, initial=initial)
-        formsets[part].label = label
+        formsets[part].label = label  # type: ignore[attr-defined]
     return formsets
 
 

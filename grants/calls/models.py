@@ -18,10 +18,11 @@ class Translated:
 
     def translated(self, field: str) -> str:
         lang = (get_language() or "en")[:2]
-        return (lang != "en" and getattr(self, f"{field}_{lang}", "")) or getattr(self, field)
+        text = getattr(self, f"{field}_{lang}", "") if lang != "en" else ""
+        return str(text or getattr(self, field))
 
 
-class Donor(models.Model):
+class Donor(models.Model):  # type: ignore[django-manager-missing]
     name = models.CharField(_("name"), max_length=200, unique=True)
     identifier = models.CharField(
         _("organisation identifier"), max_length=60, blank=True, help_text=_("org-id form, e.g. XI-IATI-EC_NEAR")
@@ -36,7 +37,7 @@ class Donor(models.Model):
         return self.name
 
 
-class Programme(Translated, models.Model):
+class Programme(Translated, models.Model):  # type: ignore[django-manager-missing]
     code = models.SlugField(
         _("code"), max_length=12, unique=True, help_text=_("short prefix used in grant numbers, e.g. EU4I")
     )
@@ -83,7 +84,7 @@ class Programme(Translated, models.Model):
         return [str(names.get(c, c)) for c in self.countries]
 
 
-class Contribution(models.Model):
+class Contribution(models.Model):  # type: ignore[django-manager-missing]
     donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="contributions")
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="contributions")
     amount = MoneyField(_("amount"), max_digits=14, decimal_places=2, default_currency="EUR")
@@ -108,7 +109,7 @@ class CallState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class Call(Translated, ConcurrentTransitionMixin, models.Model):
+class Call(Translated, ConcurrentTransitionMixin, models.Model):  # type: ignore[django-manager-missing]
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="calls")
     code = models.SlugField(_("code"), max_length=30)
     title = models.CharField(_("title"), max_length=200)

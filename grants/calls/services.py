@@ -394,17 +394,17 @@ def call_template_save(*, actor, call_id: int, overall_threshold=None, **parts) 
         changed = {}
         for part, rows in parts.items():
             model, allowed = TEMPLATE_PARTS[part]
-            existing = {obj.pk: obj for obj in model.objects.filter(call=call)}
+            existing = {obj.pk: obj for obj in model.objects.filter(call=call)}  # type: ignore[attr-defined]
             keep = {int(r["id"]) for r in rows if r.get("id") and int(r["id"]) in existing}
-            model.objects.filter(call=call).exclude(pk__in=keep).delete()
+            model.objects.filter(call=call).exclude(pk__in=keep).delete()  # type: ignore[attr-defined]
             # Move kept rows out of the way first: (call, position) is unique.
-            model.objects.filter(call=call).update(position=F("position") + 10000)
+            model.objects.filter(call=call).update(position=F("position") + 10000)  # type: ignore[attr-defined]
             for position, row in enumerate(rows, start=1):
                 values = {k: row[k] for k in allowed if k in row}
                 if row.get("id") and int(row["id"]) in keep:
-                    model.objects.filter(pk=int(row["id"])).update(position=position, **values)
+                    model.objects.filter(pk=int(row["id"])).update(position=position, **values)  # type: ignore[attr-defined]
                 else:
-                    model.objects.create(call=call, position=position, **values)
+                    model.objects.create(call=call, position=position, **values)  # type: ignore[attr-defined]
             changed[part] = len(rows)
         if overall_threshold is not None and overall_threshold != call.overall_threshold:
             call.overall_threshold = overall_threshold

@@ -154,7 +154,7 @@ def import_run(
 
 def import_preview(*, actor, kind: str, content: bytes, filename: str, programme_id=None) -> tuple[str, Result]:
     """Check a file without saving anything; keep it under a token for `import_confirm`."""
-    kept = {}
+    kept: dict[str, object] = {}
     result = import_run(
         actor=actor, kind=kind, content=content, filename=filename, dry_run=True, programme_id=programme_id, keep=kept
     )

@@ -84,7 +84,7 @@ def _pie(title: str, items: list[tuple[str, Decimal | int]]) -> Drawing:
     fonts_register()
     drawing = Drawing(WIDTH, HEIGHT)
     _title(drawing, title)
-    items = [(label, float(value)) for label, value in items if value]
+    items = [(label, float(value)) for label, value in items if value]  # type: ignore[misc]
     if not items:
         return _empty(drawing)
     pie = Pie()

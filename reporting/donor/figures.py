@@ -79,7 +79,7 @@ class FunnelRow:
     rejected: int = 0
 
     def add(self, state: str, n: int):
-        for stage in STATE_STAGES.get(state, ()):
+        for stage in STATE_STAGES.get(state, ()):  # type: ignore[call-overload]
             setattr(self, stage, getattr(self, stage) + n)
 
     def stages(self) -> list[int]:
@@ -158,7 +158,7 @@ class ProgrammeFigures:
     def reports_total(self) -> int:
         return sum(self.report_status.values())
 
-    def key_figures(self) -> list[tuple[str, str]]:
+    def key_figures(self) -> list[tuple[object, str]]:
         """(label, value) pairs shown on the PDF's first page and the dashboard's header."""
         cur = self.currency
         return [
@@ -195,7 +195,7 @@ def programme_figures(
         programme=programme,
         period_start=period_start,
         period_end=period_end,
-        currency=programme.budget.currency,
+        currency=str(programme.budget.currency),
         budget=programme.budget.amount,
         generated_at=timezone.now(),
     )

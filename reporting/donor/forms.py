@@ -7,7 +7,7 @@ from reporting.grantee.forms import DateInput
 
 
 class DonorReportRequestForm(forms.Form):
-    programme = forms.ModelChoiceField(label=_("Programme"), queryset=None, empty_label=None)
+    programme: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Programme"), queryset=None, empty_label=None)
     period_start = forms.DateField(label=_("Period from"), widget=DateInput())
     period_end = forms.DateField(label=_("Period to"), widget=DateInput())
     language = forms.ChoiceField(label=_("Language of the report"), choices=settings.LANGUAGES)

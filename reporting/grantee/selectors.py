@@ -223,7 +223,7 @@ def report_financials(report: GranteeReport) -> ReportFinancials:
         elif report.kind == ReportKind.FINAL and h.budget - h.cumulative > limit:
             h.flag = str(
                 _("%(heading)s is %(pct)s%% below its budget, beyond the %(limit)s%% flexibility.")
-                % {"heading": h.name, "pct": abs(h.change_pct), "limit": flexibility}
+                % {"heading": h.name, "pct": abs(h.change_pct), "limit": flexibility}  # type: ignore[arg-type]
             )
         if h.flag:
             result.flags.append(h.flag)
@@ -249,7 +249,7 @@ def report_indicators(report: GranteeReport) -> list[dict]:
 def report_narrative_sections(report: GranteeReport) -> list[dict]:
     return [
         {"key": key, "label": label, "required": required, "text": (report.narrative or {}).get(key, "")}
-        for key, label, required in NARRATIVE_SECTIONS[report.kind]
+        for key, label, required in NARRATIVE_SECTIONS[report.kind]  # type: ignore[index]
     ]
 
 

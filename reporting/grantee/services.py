@@ -255,7 +255,7 @@ def grantee_report_save(
             raise StaleVersion(report.version)
         errors = {}
         if narrative is not None:
-            allowed = {key for key, _label, _req in NARRATIVE_SECTIONS[report.kind]}
+            allowed = {key for key, _label, _req in NARRATIVE_SECTIONS[report.kind]}  # type: ignore[index]
             cleaned = dict(report.narrative or {})
             for key, text in narrative.items():
                 if key not in allowed:
@@ -275,7 +275,7 @@ def grantee_report_save(
                 try:
                     amount = _decimal(values.get("amount_spent") or 0, f"spent_{line_id}", minimum=0)
                 except ValidationError as exc:
-                    errors.update(exc.message_dict)
+                    errors.update(exc.message_dict)  # type: ignore[arg-type]
                     continue
                 note = (values.get("note") or "")[:2000]
                 exp = existing.get(line_id)
@@ -295,7 +295,7 @@ def grantee_report_save(
                 try:
                     actual = _decimal(values.get("actual"), f"actual_{ind_id}", allow_none=True)
                 except ValidationError as exc:
-                    errors.update(exc.message_dict)
+                    errors.update(exc.message_dict)  # type: ignore[arg-type]
                     continue
                 IndicatorValue.objects.update_or_create(
                     report=report,
@@ -498,7 +498,7 @@ def expenditure_ineligible_set(*, actor, report_id: int, amounts: dict, reason: 
                 errors.update(exc.message_dict)
                 continue
             if amount > exp.amount_spent:
-                errors[f"ineligible_{line_id}"] = _("At most the amount spent (%(spent)s).") % {
+                errors[f"ineligible_{line_id}"] = _("At most the amount spent (%(spent)s).") % {  # type: ignore[assignment]
                     "spent": exp.amount_spent
                 }
                 continue

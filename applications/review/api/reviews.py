@@ -105,7 +105,7 @@ class ReviewSerializer(serializers.ModelSerializer):
         return self.context["request"].user
 
     def _manager(self, review) -> bool:
-        cache = self.context.setdefault("_managed", {})
+        cache = self.context.setdefault("_managed", {})  # type: ignore[attr-defined]
         key = review.application.call.programme_id
         if key not in cache:
             cache[key] = _is_manager_of(self._user(), review.application.call)

@@ -170,7 +170,7 @@ def reviews_assign_auto(*, actor, call_id: int) -> AutoAssignment:
         .order_by("pk")
     )
     profiles = {u.pk: getattr(u, "reviewer_profile", None) for u in pool}
-    pool = [u for u in pool if profiles[u.pk] is None or profiles[u.pk].active]
+    pool = [u for u in pool if profiles[u.pk] is None or profiles[u.pk].active]  # type: ignore[union-attr]
     load = dict(
         Review.objects.filter(application__call=call)
         .exclude(state=ReviewState.CONFLICTED)

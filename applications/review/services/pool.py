@@ -49,8 +49,8 @@ def reviewer_invite(
             )
             # The link below reaches only this address, so the address counts as verified.
             EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
-        elif full_name and not user.full_name:
-            User.objects.filter(pk=user.pk).update(full_name=full_name.strip())
+        elif full_name and not user.full_name:  # type: ignore[union-attr]
+            User.objects.filter(pk=user.pk).update(full_name=full_name.strip())  # type: ignore[union-attr]
         ProgrammeRole.objects.get_or_create(user=user, programme=programme, role=REVIEWER)
         ReviewerProfile.objects.update_or_create(
             user=user,
@@ -65,12 +65,12 @@ def reviewer_invite(
             actor=actor, action="reviewer_invite", obj=programme, data={"email": email, "account_created": created}
         )
         set_password_path = ""
-        if not user.has_usable_password():
+        if not user.has_usable_password():  # type: ignore[union-attr]
             token = allauth_settings.PASSWORD_RESET_TOKEN_GENERATOR().make_token(user)
             set_password_path = reverse(
                 "account_reset_password_from_key", kwargs={"uidb36": user_pk_to_url_str(user), "key": token}
             )
-        with translation.override(user.language):
+        with translation.override(user.language):  # type: ignore[union-attr]
             programme_title = programme.translated("title")
         notify_user(
             kind="reviewer_invitation",

@@ -127,7 +127,8 @@ def review_save(
         criteria = {c.pk: c for c in call.criteria.all()}
         errors = {}
         existing = {s.criterion_id: s for s in review.scores.all()}
-        changed, created = [], []
+        changed: list[Score] = []
+        created: list[Score] = []
         for raw_id, entry in (scores or {}).items():
             try:
                 criterion = criteria[int(raw_id)]

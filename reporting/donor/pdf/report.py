@@ -89,7 +89,7 @@ def donor_report_story(
         (_("Period"), f"{_date(figures.period_start)} – {_date(figures.period_end)}"),
         (_("Budget"), f"{fmt_money(figures.budget)} {cur}"),
         (_("Countries"), ", ".join(figures.programme.country_names())),
-        (_("Generated"), formats.date_format(figures.generated_at, "DATETIME_FORMAT")),
+        (_("Generated"), formats.date_format(figures.generated_at, "DATETIME_FORMAT")),  # type: ignore[arg-type]
     ]
     if requested_by:
         facts.append((_("Requested by"), requested_by))
@@ -139,7 +139,7 @@ def donor_report_story(
     funnel_widths = [FRAME_WIDTH - 5 * 19 * mm - 18 * mm] + [19 * mm] * 5 + [18 * mm]
     story.append(para(_("By call"), s["h2"]))
     rows = [[shorten(r.label, 48), *map(str, r.stages()), fmt_pct(r.success_rate)] for r in figures.funnel_by_call]
-    rows.append([_("All calls"), *map(str, figures.funnel_total.stages()), fmt_pct(figures.funnel_total.success_rate)])
+    rows.append([_("All calls"), *map(str, figures.funnel_total.stages()), fmt_pct(figures.funnel_total.success_rate)])  # type: ignore[union-attr]
     story.append(table([_("Call"), *stage_headers, _("Success")], rows, funnel_widths, numeric=range(1, 7)))
     story.append(para(_("By country"), s["h2"]))
     rows = [[r.label, *map(str, r.stages()), fmt_pct(r.success_rate)] for r in figures.funnel_by_country]
