@@ -9,6 +9,7 @@ import rules
 
 from accounts.roles import DONOR, FINANCE, MANAGER, organisation_roles, programme_ids
 from accounts.rules import is_admin
+from core.shortcuts import programme_id_of
 
 
 def _grant(obj):
@@ -17,11 +18,6 @@ def _grant(obj):
 
 def _programme_id_of_grant(grant):
     return grant.call.programme_id
-
-
-def _programme_id(obj):
-    """A Programme, a DonorReport, a Call or anything with `programme_id`."""
-    return getattr(obj, "programme_id", None) or getattr(obj, "pk", None)
 
 
 @rules.predicate
@@ -50,12 +46,12 @@ def funds_grant(user, obj):
 
 @rules.predicate
 def manages_programme_of(user, obj):
-    return obj is not None and _programme_id(obj) in programme_ids(user, MANAGER)
+    return obj is not None and programme_id_of(obj) in programme_ids(user, MANAGER)
 
 
 @rules.predicate
 def funds_programme_of(user, obj):
-    return obj is not None and _programme_id(obj) in programme_ids(user, DONOR)
+    return obj is not None and programme_id_of(obj) in programme_ids(user, DONOR)
 
 
 @rules.predicate

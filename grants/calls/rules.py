@@ -4,25 +4,22 @@ import rules
 
 from accounts.roles import DONOR, FINANCE, MANAGER, programme_ids
 from accounts.rules import is_admin
-
-
-def _programme_id(obj):
-    return getattr(obj, "programme_id", None) or getattr(obj, "pk", None)
+from core.shortcuts import programme_id_of
 
 
 @rules.predicate
 def manages_programme(user, obj):
-    return obj is not None and _programme_id(obj) in programme_ids(user, MANAGER)
+    return obj is not None and programme_id_of(obj) in programme_ids(user, MANAGER)
 
 
 @rules.predicate
 def finances_programme(user, obj):
-    return obj is not None and _programme_id(obj) in programme_ids(user, FINANCE)
+    return obj is not None and programme_id_of(obj) in programme_ids(user, FINANCE)
 
 
 @rules.predicate
 def funds_programme(user, obj):
-    return obj is not None and _programme_id(obj) in programme_ids(user, DONOR)
+    return obj is not None and programme_id_of(obj) in programme_ids(user, DONOR)
 
 
 rules.add_perm("grants.view_programme", manages_programme | finances_programme | funds_programme | is_admin)

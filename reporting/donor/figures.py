@@ -19,12 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from applications.models import Application
 from applications.models import ApplicationState as S
+from core.money import cents
 from grants.agreements.models import Grant
 from grants.calls.models import Call, CallState, Contribution, Programme
 from grants.disbursement.models import Payment, Tranche
 from reporting.grantee.models import GranteeReport
 from reporting.grantee.models import GranteeReportState as R
-from reporting.grantee.selectors import money
 
 ZERO = Decimal("0")
 
@@ -180,7 +180,7 @@ def fmt_money(value) -> str:
     """12 345,67-style figures are locale-dependent; reports use a thin, unambiguous form."""
     if value is None:
         return "—"
-    return f"{money(Decimal(value)):,.2f}".replace(",", "\u202f")
+    return f"{cents(Decimal(value)):,.2f}".replace(",", "\u202f")
 
 
 def fmt_pct(value) -> str:
@@ -302,7 +302,7 @@ def programme_figures(
     figures.reports_on_time, figures.reports_late = status.pop("on_time"), status.pop("late")
     figures.report_status = status
 
-    figures.committed, figures.disbursed = money(figures.committed), money(figures.disbursed)
+    figures.committed, figures.disbursed = cents(figures.committed or 0), cents(figures.disbursed or 0)
     figures.funnel_by_call = list(by_call_funnel.values())
     figures.funnel_by_country = sorted(by_country_funnel.values(), key=lambda r: r.label)
     figures.money_by_call = list(by_call_money.values())

@@ -6,12 +6,13 @@ Programme-wide figures (donor report, donor dashboard) live in `reporting.donor.
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import DONOR, FINANCE, MANAGER, organisation_roles, programme_ids
+from core.money import cents
 from grants.agreements.models import Grant, GrantBudgetLine
 from reporting.grantee.models import (
     Expenditure,
@@ -46,10 +47,6 @@ NARRATIVE_SECTIONS = {
 NARRATIVE_MAX_CHARS = 10000
 EDITABLE_STATES = [GranteeReportState.SCHEDULED, GranteeReportState.CHANGES_REQUESTED]
 OPEN_STATES = EDITABLE_STATES  # not yet submitted (again)
-
-
-def money(value) -> Decimal:
-    return (value or ZERO).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # --- visibility ------------------------------------------------------------------------------
@@ -261,7 +258,7 @@ def grant_spending(grant_id: int) -> dict[str, Decimal]:
     totals = Expenditure.objects.filter(report__grant_id=grant_id, report__state=GranteeReportState.APPROVED).aggregate(
         declared=Sum("amount_spent"), ineligible=Sum("ineligible_amount")
     )
-    declared, ineligible = money(totals["declared"]), money(totals["ineligible"])
+    declared, ineligible = cents(totals["declared"] or 0), cents(totals["ineligible"] or 0)
     return {"declared": declared, "ineligible": ineligible, "eligible": declared - ineligible}
 
 

@@ -25,6 +25,7 @@ from accounts.selectors import organisation_member_users
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
+from core.money import cents
 from grants.agreements.models import Grant, GrantBudgetLine
 from reporting.grantee.documents import document_store
 from reporting.grantee.models import (
@@ -40,7 +41,6 @@ from reporting.grantee.selectors import (
     EDITABLE_STATES,
     NARRATIVE_MAX_CHARS,
     NARRATIVE_SECTIONS,
-    money,
     report_financials,
 )
 from reporting.grantee.signals import report_approved
@@ -516,7 +516,7 @@ def expenditure_ineligible_set(*, actor, report_id: int, amounts: dict, reason: 
                 reason=reason,
                 data={
                     "changes": changes,
-                    "ineligible_total": money(sum(e.ineligible_amount for e in existing.values())),
+                    "ineligible_total": cents(sum(e.ineligible_amount for e in existing.values()) or 0),
                 },
             )
     return report
