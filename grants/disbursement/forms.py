@@ -42,7 +42,11 @@ class SignForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput(), initial=timezone.localdate)  # type: ignore[no-untyped-call]
+    paid_on = forms.DateField(
+        label=_("Paid on"),
+        widget=DateInput(),  # type: ignore[no-untyped-call]
+        initial=timezone.localdate,
+    )
     amount = forms.DecimalField(
         label=_("Amount paid"),
         max_digits=16,
