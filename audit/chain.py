@@ -3,11 +3,12 @@
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from audit.models import GENESIS_HASH, AuditEvent, AuditHead
 
 
-def event_content(event: AuditEvent) -> dict:
+def event_content(event: AuditEvent) -> dict[str, Any]:
     return {
         "seq": event.seq,
         "created_at": event.created_at.isoformat(),

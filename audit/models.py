@@ -36,7 +36,7 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
 

@@ -1,6 +1,9 @@
 """Writing audit events. Called inside the transaction of the change it records."""
 
+from __future__ import annotations
+
 import json
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -8,29 +11,33 @@ from django.utils import timezone
 from audit.chain import event_hash
 from audit.models import AuditEvent, AuditHead
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _AnyUser, _User
+    from django.db import models
 
-def object_label(obj) -> tuple[str, str]:
+
+def object_label(obj: models.Model) -> tuple[str, str]:
     return obj._meta.label_lower, str(obj.pk)
 
 
 def audit_record(
     *,
-    actor,
+    actor: _AnyUser | None,
     action: str,
-    obj=None,
+    obj: models.Model | None = None,
     object_type: str = "",
     object_id: str = "",
     from_state: str = "",
     to_state: str = "",
     reason: str = "",
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     if obj is not None:
         object_type, object_id = object_label(obj)
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change it records")
     head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = cast("_User | None", actor if getattr(actor, "is_authenticated", False) else None)
     event = AuditEvent(
         seq=head.seq + 1,
         created_at=timezone.now(),

@@ -13,7 +13,9 @@ Nothing else changes a state field: the fields are django-fsm `protected` and ev
 leaves an AuditEvent with the state it left and the state it reached.
 """
 
-from typing import TypeVar
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -24,33 +26,47 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from core.errors import TransitionRefused
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _AnyUser
+
 M = TypeVar("M", bound=models.Model)
 
 
-def lock(model: type[M], pk) -> M:
+def lock(model: type[M], pk: object) -> M:
     """The row `pk` of `model`, locked until the transaction ends (DoesNotExist if there is none)."""
-    return model.objects.select_for_update().get(pk=pk)  # type: ignore[attr-defined]
+    row: M = model.objects.select_for_update().get(pk=pk)  # type: ignore[attr-defined]
+    return row
 
 
-def check(actor, obj: models.Model, name: str, *, permission: str | None = None) -> None:
+def check(actor: _AnyUser | None, obj: models.Model, name: str, *, permission: str | None = None) -> None:
     """May `actor` run transition `name` on `obj` now? PermissionDenied when the role forbids it
     (the object permission first, then the transition's own), TransitionRefused when the state does."""
-    if permission and not actor.has_perm(permission, obj):
-        raise PermissionDenied(_("You may not do this."))
+    if permission:
+        assert actor is not None, "a permission is checked for a user, not the system"
+        if not actor.has_perm(permission, obj):
+            raise PermissionDenied(_("You may not do this."))
     method = getattr(obj, name)
     if not can_proceed(method):
         raise TransitionRefused()
-    if not has_transition_perm(method, actor):
+    # django-fsm's annotation leaves out None (the system), which it reads only for a transition naming a permission.
+    if not has_transition_perm(method, actor):  # type: ignore[arg-type]
         raise PermissionDenied(_("You may not do this."))
 
 
 def state_field(obj: models.Model) -> str:
     """The name of the model's state field (each workflow model has exactly one)."""
-    return next(f.name for f in obj._meta.concrete_fields if isinstance(f, FSMFieldMixin))
+    name: str = next(f.name for f in obj._meta.concrete_fields if isinstance(f, FSMFieldMixin))
+    return name
 
 
 def transition(
-    obj: models.Model, name: str, *, actor, reason: str = "", data: dict | None = None, **kwargs
+    obj: models.Model,
+    name: str,
+    *,
+    actor: _AnyUser | None,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    **kwargs: Any,
 ) -> AuditEvent:
     """Run transition `name` (its keyword arguments in `kwargs`) on a locked and checked `obj`,
     save it and write the audit event, which is returned."""

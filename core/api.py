@@ -1,5 +1,7 @@
 """API error mapping shared by every app: transitions refused by state answer 409."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -9,7 +11,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from core.errors import TransitionRefused
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, TransitionRefused):
         return Response({"detail": str(exc.message)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):

@@ -9,13 +9,15 @@ lands next to the field it names and the second on the form as a whole; on a pag
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from core.errors import TransitionRefused
 
 
-def form_errors_add(form, exc: ValidationError) -> None:
+def form_errors_add(form: forms.BaseForm, exc: ValidationError) -> None:
     """Put a service's ValidationError on the form field it names (or on the form as a whole)."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
@@ -31,7 +33,7 @@ def error_text(exc: ValidationError | TransitionRefused) -> str:
     return " ".join(str(m) for m in exc.messages)
 
 
-def form_run(form, service: Callable[..., Any], /, **kwargs) -> tuple[bool, Any]:
+def form_run(form: forms.BaseForm, service: Callable[..., Any], /, **kwargs: Any) -> tuple[bool, Any]:
     """Call `service(**kwargs)` for a submitted form: (True, its result), or (False, None) with the
     refusal shown on the form."""
     try:
@@ -43,7 +45,7 @@ def form_run(form, service: Callable[..., Any], /, **kwargs) -> tuple[bool, Any]
     return False, None
 
 
-def message_run(request, service: Callable[..., Any], /, **kwargs) -> tuple[bool, Any]:
+def message_run(request: HttpRequest, service: Callable[..., Any], /, **kwargs: Any) -> tuple[bool, Any]:
     """Call `service(**kwargs)` for a button: (True, its result), or (False, None) with the refusal
     shown as an error message on the next page."""
     try:

@@ -1,20 +1,25 @@
 """Small reads every part needs: an object the user may see (or 404), and the programme an
 object belongs to."""
 
+from typing import TypeVar
+
+from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
 
+M = TypeVar("M", bound=models.Model)
 
-def get_visible_or_404(queryset: QuerySet, pk):
+
+def get_visible_or_404(queryset: QuerySet[M], pk: object) -> M:
     """The object `pk` of `queryset` (already narrowed to what the user may see), or 404: an object
     the user may not see does not exist for them."""
     try:
         return queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (queryset.model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
         raise Http404 from None
 
 
-def programme_id_of(obj) -> int | None:
+def programme_id_of(obj: models.Model | None) -> int | None:
     """The programme `obj` belongs to: a Programme itself, or anything that reaches one through
     `programme_id` (Call, DonorReport), `call` (Application, Grant), `application` (Review),
     `grant` (Tranche, Payment, Amendment, GranteeReport) or `review`. None for anything else:
@@ -22,10 +27,12 @@ def programme_id_of(obj) -> int | None:
     if obj is None:
         return None
     if obj._meta.label == "grants.Programme":
-        return obj.pk
+        pk: int = obj.pk
+        return pk
     for attr in ("programme_id",):
         if hasattr(obj, attr):
-            return getattr(obj, attr)
+            programme_id: int | None = getattr(obj, attr)
+            return programme_id
     for attr in ("call", "application", "grant", "review"):
         related = getattr(obj, attr, None)
         if related is not None:

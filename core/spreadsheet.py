@@ -6,6 +6,7 @@ injection); such text cells get a leading apostrophe. Numbers, dates and Decimal
 
 import csv
 import io
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -13,8 +14,10 @@ from openpyxl import Workbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+Cell = str | int | float | Decimal | datetime | date
 
-def cell_safe(value):
+
+def cell_safe(value: object) -> Cell:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -31,7 +34,7 @@ def cell_safe(value):
     return text
 
 
-def rows_to_csv(headers, rows) -> bytes:
+def rows_to_csv(headers: Iterable[object], rows: Iterable[Iterable[object]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([cell_safe(h) for h in headers])
@@ -40,7 +43,7 @@ def rows_to_csv(headers, rows) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel reads UTF-8 (Cyrillic, Armenian)
 
 
-def rows_to_xlsx(headers, rows, sheet_title="Export") -> bytes:
+def rows_to_xlsx(headers: Iterable[object], rows: Iterable[Iterable[object]], sheet_title: str = "Export") -> bytes:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31])

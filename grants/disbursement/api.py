@@ -5,10 +5,15 @@ may not see answers 404. A visible one the caller's role may not change answers 
 transition the state forbids, 409. Each object with a state carries `state` and
 `available_transitions` (what this caller may run now)."""
 
+from collections.abc import Callable
+from typing import Any, cast
+
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from applications.visibility import application_list_visible
@@ -27,7 +32,7 @@ from grants.disbursement import services as disbursement_services
 from grants.disbursement.models import ExchangeRate, Payment, Tranche
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(serializers.ModelSerializer[Payment]):
     grant_number = serializers.CharField(source="grant.number", read_only=True)
     tranche_position = serializers.IntegerField(source="tranche.position", read_only=True)
     recorded_by = serializers.SerializerMethodField()
@@ -52,11 +57,11 @@ class PaymentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_recorded_by(self, payment) -> str:
-        return payment.recorded_by.get_full_name() if payment.recorded_by_id else ""
+    def get_recorded_by(self, payment: Payment) -> str:
+        return payment.recorded_by.get_full_name() if payment.recorded_by_id else ""  # type: ignore[no-untyped-call]
 
 
-class TrancheSerializer(serializers.ModelSerializer):
+class TrancheSerializer(serializers.ModelSerializer[Tranche]):
     state = serializers.CharField(read_only=True)
     available_transitions = serializers.SerializerMethodField()
     grant_number = serializers.CharField(source="grant.number", read_only=True)
@@ -86,13 +91,14 @@ class TrancheSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_available_transitions(self, tranche) -> list[str]:
+    def get_available_transitions(self, tranche: Tranche) -> list[str]:
         return disbursement_selectors.tranche_available_transitions(tranche, self.context["request"].user)
 
-    def get_approved_by(self, tranche) -> str:
-        return tranche.approved_by.get_full_name() if tranche.approved_by_id else ""
+    def get_approved_by(self, tranche: Tranche) -> str:
+        approver = tranche.approved_by if tranche.approved_by_id else None
+        return approver.get_full_name() if approver is not None else ""  # type: ignore[no-untyped-call]
 
-    def get_payment(self, tranche) -> dict | None:
+    def get_payment(self, tranche: Tranche) -> dict[str, Any] | None:
         payment = getattr(tranche, "payment", None) if tranche.state == "paid" else None
         if payment is None:
             return None
@@ -107,7 +113,7 @@ class TrancheSerializer(serializers.ModelSerializer):
         }
 
 
-class GrantSerializer(serializers.ModelSerializer):
+class GrantSerializer(serializers.ModelSerializer[Grant]):
     state = serializers.CharField(read_only=True)
     available_transitions = serializers.SerializerMethodField()
     organisation = serializers.SerializerMethodField()
@@ -139,10 +145,10 @@ class GrantSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_available_transitions(self, grant) -> list[str]:
+    def get_available_transitions(self, grant: Grant) -> list[str]:
         return disbursement_selectors.grant_available_transitions(grant, self.context["request"].user)
 
-    def get_organisation(self, grant) -> dict:
+    def get_organisation(self, grant: Grant) -> dict[str, Any]:
         org = grant.organisation
         return {
             "id": org.pk,
@@ -152,45 +158,45 @@ class GrantSerializer(serializers.ModelSerializer):
         }
 
 
-class GrantCreateSerializer(serializers.Serializer):
+class GrantCreateSerializer(serializers.Serializer[Any]):
     application = serializers.IntegerField(help_text="An awarded application without an agreement.")
     starts_on = serializers.DateField(required=False, allow_null=True)
     ends_on = serializers.DateField(required=False, allow_null=True)
 
 
-class GrantSignSerializer(serializers.Serializer):
+class GrantSignSerializer(serializers.Serializer[Any]):
     document = serializers.FileField(help_text="The signed agreement, a PDF.")
     signed_on = serializers.DateField(required=False, allow_null=True)
 
 
-class PaymentCreateSerializer(serializers.Serializer):
+class PaymentCreateSerializer(serializers.Serializer[Any]):
     paid_on = serializers.DateField()
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
     currency = serializers.CharField(max_length=3)
     bank_reference = serializers.CharField(max_length=80)
 
 
-class ExchangeRateSerializer(serializers.ModelSerializer):
+class ExchangeRateSerializer(serializers.ModelSerializer[ExchangeRate]):
     class Meta:
         model = ExchangeRate
         fields = ["id", "month", "base", "currency", "rate", "recorded_at"]
         read_only_fields = ["id", "base", "recorded_at"]
-        validators = []
+        validators: list[Any] = []
 
 
-class GrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class GrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Grant]):
     """Grant agreements the caller may see: members of the grantee organisation; managers,
     finance officers and donors of the programme. POST creates the draft agreement of an
     awarded application (programme managers)."""
 
     serializer_class = GrantSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Grant]:
         if getattr(self, "swagger_fake_view", False):
-            return Grant.objects.none()
-        qs = agreements_selectors.grant_list_visible(self.request.user).prefetch_related(
-            "budget_lines__heading", "tranches__approved_by", "tranches__payment"
-        )
+            return cast("QuerySet[Grant]", Grant.objects.none())
+        user = self.request.user
+        visible: QuerySet[Grant] = agreements_selectors.grant_list_visible(user)  # type: ignore[no-untyped-call]
+        qs = visible.prefetch_related("budget_lines__heading", "tranches__approved_by", "tranches__payment")
         params = self.request.query_params
         if params.get("state"):
             qs = qs.filter(state=params["state"])
@@ -198,15 +204,16 @@ class GrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             qs = qs.filter(call_id=int(params["call"]))
         return qs
 
-    def _fresh(self, pk, status_code=status.HTTP_200_OK):
+    def _fresh(self, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data, status=status_code)
 
     @extend_schema(request=GrantCreateSerializer, responses={201: GrantSerializer})
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = GrantCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         application_id = data.validated_data["application"]
-        if not application_list_visible(request.user).filter(pk=application_id).exists():
+        visible = application_list_visible(request.user)  # type: ignore[no-untyped-call]
+        if not visible.filter(pk=application_id).exists():
             raise serializers.ValidationError({"application": ["No such application."]})
         grant = disbursement_lifecycle.grant_create_from_application(
             actor=request.user,
@@ -216,7 +223,7 @@ class GrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._fresh(grant.pk, status.HTTP_201_CREATED)
 
-    def _transition(self, request, service, **extra):
+    def _transition(self, request: Request, service: Callable[..., Grant], **extra: Any) -> Response:
         grant = self.get_object()
         if not request.user.has_perm("grants.manage_grant", grant):
             raise ApiPermissionDenied()
@@ -227,7 +234,7 @@ class GrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(request={"multipart/form-data": GrantSignSerializer}, responses={200: GrantSerializer})
     @action(detail=True, methods=["post"], parser_classes=[parsers.MultiPartParser, parsers.FormParser])
-    def sign(self, request, pk=None):
+    def sign(self, request: Request, pk: str | None = None) -> Response:
         """Record the signature: upload the signed agreement (PDF); the first tranche becomes due."""
         grant = self.get_object()
         data = GrantSignSerializer(data=request.data)
@@ -244,27 +251,27 @@ class GrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(request=GrantReasonSerializer, responses={200: GrantSerializer})
     @action(detail=True, methods=["post"])
-    def suspend(self, request, pk=None):
+    def suspend(self, request: Request, pk: str | None = None) -> Response:
         return self._transition(request, disbursement_lifecycle.grant_suspend)
 
     @extend_schema(request=GrantReasonSerializer, responses={200: GrantSerializer})
     @action(detail=True, methods=["post"])
-    def resume(self, request, pk=None):
+    def resume(self, request: Request, pk: str | None = None) -> Response:
         return self._transition(request, disbursement_lifecycle.grant_resume)
 
     @extend_schema(request=GrantReasonSerializer, responses={200: GrantSerializer})
     @action(detail=True, methods=["post"])
-    def terminate(self, request, pk=None):
+    def terminate(self, request: Request, pk: str | None = None) -> Response:
         return self._transition(request, disbursement_lifecycle.grant_terminate)
 
     @extend_schema(request=GrantReasonSerializer, responses={200: GrantSerializer})
     @action(detail=True, methods=["post"])
-    def close(self, request, pk=None):
+    def close(self, request: Request, pk: str | None = None) -> Response:
         return self._transition(request, disbursement_lifecycle.grant_close)
 
     @extend_schema(request=None, responses={200: GrantSerializer})
     @action(detail=True, methods=["post"], url_path="check-conditions")
-    def check_conditions(self, request, pk=None):
+    def check_conditions(self, request: Request, pk: str | None = None) -> Response:
         """Re-evaluate the tranche conditions (programme managers)."""
         grant = self.get_object()
         if not request.user.has_perm("grants.manage_grant", grant):
@@ -274,7 +281,7 @@ class GrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(request=GrantBudgetChangeSerializer, responses={200: GrantSerializer})
     @action(detail=True, methods=["post"])
-    def budget(self, request, pk=None):
+    def budget(self, request: Request, pk: str | None = None) -> Response:
         """Change the budget. Draft: the manager edits it freely (the total stays the award).
         Signed: within the flexibility limit it applies at once; beyond it, the answer carries
         the amendment waiting for the manager (`amendment`)."""
@@ -300,15 +307,15 @@ class GrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(body)
 
 
-class TrancheViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TrancheViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Tranche]):
     """Tranches of the grants the caller may see. `approve` (programme managers) and `pay`
     (finance officers; never the person who approved it)."""
 
     serializer_class = TrancheSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Tranche]:
         if getattr(self, "swagger_fake_view", False):
-            return Tranche.objects.none()
+            return cast("QuerySet[Tranche]", Tranche.objects.none())
         qs = disbursement_selectors.tranche_list_visible(self.request.user)
         params = self.request.query_params
         if params.get("grant", "").isdigit():
@@ -317,12 +324,12 @@ class TrancheViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             qs = qs.filter(state=params["state"])
         return qs
 
-    def _fresh(self, pk):
+    def _fresh(self, pk: int) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
 
     @extend_schema(request=GrantReasonSerializer, responses={200: TrancheSerializer})
     @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
+    def approve(self, request: Request, pk: str | None = None) -> Response:
         tranche = self.get_object()
         data = GrantReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -333,7 +340,7 @@ class TrancheViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(request=PaymentCreateSerializer, responses={200: TrancheSerializer})
     @action(detail=True, methods=["post"])
-    def pay(self, request, pk=None):
+    def pay(self, request: Request, pk: str | None = None) -> Response:
         """Record the payment: date, amount, paid currency, bank reference (unique). The rate of
         the payment's month converts it to the grant's currency."""
         tranche = self.get_object()
@@ -345,12 +352,12 @@ class TrancheViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self._fresh(tranche.pk)
 
 
-class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Payment]):
     """Payments of the grants the caller may see (record one with POST /tranches/{id}/pay/)."""
 
     serializer_class = PaymentSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Payment]:
         if getattr(self, "swagger_fake_view", False):
             return Payment.objects.none()
         qs = disbursement_selectors.payment_list_visible(self.request.user)
@@ -360,14 +367,14 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 class ExchangeRateViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[ExchangeRate]
 ):
     """Monthly accounting rates (1 EUR = rate units of currency). Finance officers record or
     correct one with POST (a rate a payment used no longer changes)."""
 
     serializer_class = ExchangeRateSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[ExchangeRate]:
         if getattr(self, "swagger_fake_view", False):
             return ExchangeRate.objects.none()
         user = self.request.user
@@ -378,7 +385,7 @@ class ExchangeRateViewSet(
             qs = qs.filter(currency=self.request.query_params["currency"].upper())
         return qs
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         rate = disbursement_services.exchange_rate_record(actor=request.user, **data.validated_data)

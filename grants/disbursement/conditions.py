@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from grants.disbursement.money import HUNDRED, allocate, cents, to_decimal
+from grants.disbursement.money import HUNDRED, Amount, allocate, cents, to_decimal
 
 SIGNATURE = "signature"
 INTERIM_REPORT = "interim_report"
@@ -40,7 +40,7 @@ ZERO = Decimal("0.00")
 # --- Tranche plans ---------------------------------------------------------------------------
 
 
-def plan_problems(plan: Sequence[tuple]) -> list[str]:
+def plan_problems(plan: Sequence[tuple[Amount, str]]) -> list[str]:
     """Why a tranche plan [(share_pct, condition), …] cannot make a grant, in words."""
     if not plan:
         return [_("The tranche plan is empty.")]
@@ -66,17 +66,17 @@ def plan_problems(plan: Sequence[tuple]) -> list[str]:
     return problems
 
 
-def plan_amounts(awarded, plan: Sequence[tuple]) -> list[Decimal]:
+def plan_amounts(awarded: Amount, plan: Sequence[tuple[Amount, str]]) -> list[Decimal]:
     """Planned amounts in cents for each tranche; the last one takes the rounding remainder."""
     return allocate(awarded, [share for share, _condition in plan])
 
 
-def prefinancing_cap(awarded) -> Decimal:
+def prefinancing_cap(awarded: Amount) -> Decimal:
     """The most that may be paid before the final report: 90% of the award (exact, no rounding up)."""
     return to_decimal(awarded) * PREFINANCING_MAX_PCT / HUNDRED
 
 
-def amounts_problems(awarded, amounts: Sequence, conditions: Sequence[str]) -> list[str]:
+def amounts_problems(awarded: Amount, amounts: Sequence[Amount], conditions: Sequence[str]) -> list[str]:
     """The same 90% rule on amounts (rounding must not push pre-financing over the cap)."""
     prefinancing = sum(
         (to_decimal(a) for a, c in zip(amounts, conditions, strict=True) if c != FINAL_REPORT), Decimal("0")
@@ -98,21 +98,21 @@ class DueDecision:
     reason: str  # why, in words, shown to the grantee and the manager
 
 
-def signature_due(*, planned) -> DueDecision:
+def signature_due(*, planned: Amount) -> DueDecision:
     planned = cents(planned)
     return DueDecision(planned, _("Due on signature of the agreement: the planned %(planned)s.") % {"planned": planned})
 
 
-def interim_required(payments: Sequence) -> Decimal:
+def interim_required(payments: Sequence[Amount]) -> Decimal:
     """What must be spent before a further pre-financing tranche is paid in full: 70% of the
     last payment plus 100% of every earlier one."""
-    payments = [to_decimal(p) for p in payments]
-    if not payments:
+    decimals = [to_decimal(p) for p in payments]
+    if not decimals:
         return ZERO
-    return cents(payments[-1] * INTERIM_SPENT_PCT / HUNDRED + sum(payments[:-1], Decimal("0")))
+    return cents(decimals[-1] * INTERIM_SPENT_PCT / HUNDRED + sum(decimals[:-1], Decimal("0")))
 
 
-def interim_due(*, planned, payments: Sequence, spent) -> DueDecision:
+def interim_due(*, planned: Amount, payments: Sequence[Amount], spent: Amount) -> DueDecision:
     """A tranche released by an approved interim report.
 
     `payments`: the earlier payments in the order they were made (grant currency);
@@ -161,7 +161,7 @@ def interim_due(*, planned, payments: Sequence, spent) -> DueDecision:
     )
 
 
-def balance_due(*, awarded, paid, committed_other, eligible_spent) -> DueDecision:
+def balance_due(*, awarded: Amount, paid: Amount, committed_other: Amount, eligible_spent: Amount) -> DueDecision:
     """The balance after the final report: what is left of the award, capped at eligible
     spending minus what was paid (and what other tranches already owe)."""
     awarded, paid, committed_other, eligible_spent = (

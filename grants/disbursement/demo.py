@@ -10,6 +10,7 @@ tranche approved by the manager and paid by the finance officer in hryvnias at t
 
 import io
 from decimal import Decimal
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,7 +21,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from accounts.demo import DEMO_PASSWORD
-from accounts.models import Membership, User
+from accounts.models import Membership, Organisation, User
 from applications.models import Application, ApplicationState, BudgetLine
 from audit.transitions import check, lock, transition
 from grants.agreements.models import Grant, GrantState
@@ -46,7 +47,7 @@ RATES = {
 }
 
 
-def _agreement_pdf(grant) -> bytes:
+def _agreement_pdf(grant: Grant) -> bytes:
 
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4)
@@ -59,10 +60,10 @@ def _agreement_pdf(grant) -> bytes:
     return buffer.getvalue()
 
 
-def _grantee_contact(organisation):
+def _grantee_contact(organisation: Organisation) -> User:
     user = User.objects.filter(email=GRANTEE_EMAIL).first()
     if user is None:
-        user = User.objects.create_user(
+        user = User.objects.create_user(  # type: ignore[no-untyped-call]
             email=GRANTEE_EMAIL, password=DEMO_PASSWORD, full_name=GRANTEE_NAME, language="en"
         )
     EmailAddress.objects.get_or_create(user=user, email=GRANTEE_EMAIL, defaults={"verified": True, "primary": True})
@@ -70,10 +71,10 @@ def _grantee_contact(organisation):
     return user
 
 
-def _awarded_application(ctx):
+def _awarded_application(ctx: dict[str, Any]) -> Application | None:
     """An awarded application of the demo programme, made here if the earlier demos made none."""
     programme, manager = ctx["programme"], ctx["users"]["manager"]
-    existing = (
+    existing: Application | None = (
         Application.objects.filter(
             call__programme=programme, state=ApplicationState.AWARDED, awarded_amount__isnull=False
         )
@@ -143,10 +144,11 @@ def _awarded_application(ctx):
                     raise ValueError("the demo award does not fit the call's envelope")
                 Call.objects.filter(pk=call.pk).update(awarded_total=F("awarded_total") + app.awarded_amount)
             transition(app, name, actor=actor, reason="seed_demo")
-    return Application.objects.get(pk=app.pk)
+    awarded: Application = Application.objects.get(pk=app.pk)
+    return awarded
 
 
-def seed(ctx) -> None:
+def seed(ctx: dict[str, Any]) -> None:
     """`ctx`: programme, donor, calls (by code), organisations (list), users (by role), now."""
 
     manager, finance = ctx["users"].get("manager"), ctx["users"].get("finance")

@@ -14,11 +14,14 @@ from grants.calls.models import CURRENCIES
 
 class GrantCreateForm(forms.Form):
     starts_on = forms.DateField(
-        label=_("Starts on"), widget=DateInput(), required=False, help_text=_("Leave empty to start today.")
+        label=_("Starts on"),
+        widget=DateInput(),  # type: ignore[no-untyped-call]
+        required=False,
+        help_text=_("Leave empty to start today."),
     )
     ends_on = forms.DateField(
         label=_("Ends on"),
-        widget=DateInput(),
+        widget=DateInput(),  # type: ignore[no-untyped-call]
         required=False,
         help_text=_("Leave empty for the duration the applicant asked for (within the call's maximum)."),
     )
@@ -31,12 +34,19 @@ class SignForm(forms.Form):
         help_text=_("The agreement signed by both parties, as a PDF of at most 20 MB."),
     )
     signed_on = forms.DateField(
-        label=_("Signed on"), widget=DateInput(), required=False, help_text=_("Leave empty for today.")
+        label=_("Signed on"),
+        widget=DateInput(),  # type: ignore[no-untyped-call]
+        required=False,
+        help_text=_("Leave empty for today."),
     )
 
 
 class PaymentForm(forms.Form):
-    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput(), initial=timezone.localdate)
+    paid_on = forms.DateField(
+        label=_("Paid on"),
+        widget=DateInput(),  # type: ignore[no-untyped-call]
+        initial=timezone.localdate,
+    )
     amount = forms.DecimalField(
         label=_("Amount paid"),
         max_digits=16,
@@ -52,14 +62,15 @@ class PaymentForm(forms.Form):
         help_text=_("The transfer's unique reference; a payment is never recorded twice."),
     )
 
-    def clean_bank_reference(self):
-        return self.cleaned_data["bank_reference"].strip()
+    def clean_bank_reference(self) -> str:
+        reference: str = self.cleaned_data["bank_reference"].strip()
+        return reference
 
 
 class ExchangeRateForm(forms.Form):
     month = forms.DateField(
         label=_("Month"),
-        widget=MonthInput(),
+        widget=MonthInput(),  # type: ignore[no-untyped-call]
         input_formats=["%Y-%m", "%Y-%m-%d"],
         help_text=_("The accounting month the rate applies to."),
     )

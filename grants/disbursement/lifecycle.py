@@ -3,15 +3,21 @@ waits on it: creating the agreement fixes its tranche plan, signing makes the si
 due and schedules the grantee's reports, terminating and closing cancel what is still open. So
 these use cases sit above agreements, grantee reports and tranches (docs/architecture.md)."""
 
+from __future__ import annotations
+
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.selectors import organisation_member_users
 from applications.models import Application, ApplicationState
 from audit.services import audit_record
@@ -29,7 +35,7 @@ from grants.agreements.services import (
     reason_required,
     require_perm,
 )
-from grants.calls.models import Programme, TrancheCondition
+from grants.calls.models import Call, Programme, TrancheCondition
 from grants.disbursement import conditions as tranche_rules
 from grants.disbursement.models import Tranche, TrancheState
 from grants.disbursement.money import scale
@@ -38,7 +44,7 @@ from reporting.grantee.models import GranteeReport, GranteeReportState, ReportKi
 from reporting.grantee.services import grantee_reports_schedule
 
 
-def _call_plan(call) -> list[tuple[Decimal, str]]:
+def _call_plan(call: Call) -> list[tuple[Decimal, str]]:
     items = list(call.tranche_plan.order_by("position"))
     if not items:
         return list(tranche_rules.DEFAULT_PLAN)
@@ -57,7 +63,7 @@ def grant_number_next(*, programme: Programme, country: str, year: int) -> str:
 
 
 def grant_create_from_application(
-    *, actor, application_id: int, starts_on: date | None = None, ends_on: date | None = None
+    *, actor: User | AnonymousUser, application_id: int, starts_on: date | None = None, ends_on: date | None = None
 ) -> Grant:
     """Make the draft agreement of an awarded application: number, amount, currency, dates,
     approved budget (scaled to the award) and tranche plan (from the call's template)."""
@@ -66,7 +72,7 @@ def grant_create_from_application(
     except Application.DoesNotExist:
         raise ValidationError(_("This application does not exist."))
     call = application.call
-    require_perm(actor, "grants.create_grant", call)
+    require_perm(actor, "grants.create_grant", call)  # type: ignore[no-untyped-call]
     with transaction.atomic():
         programme = Programme.objects.select_for_update().get(pk=call.programme_id)  # the sequence's lock
         application = Application.objects.select_for_update().get(pk=application_id)
@@ -85,8 +91,8 @@ def grant_create_from_application(
         months = min(application.duration_months or call.max_duration_months, call.max_duration_months)
         latest_end = add_months(starts_on, call.max_duration_months) - timedelta(days=1)
         ends_on = ends_on or (add_months(starts_on, months) - timedelta(days=1))
-        dates_check(starts_on, ends_on, latest_end, call.max_duration_months)
-        grant = Grant.objects.create(
+        dates_check(starts_on, ends_on, latest_end, call.max_duration_months)  # type: ignore[no-untyped-call]
+        grant: Grant = Grant.objects.create(
             application=application,
             call=call,
             organisation=application.organisation,
@@ -139,7 +145,9 @@ def grant_create_from_application(
     return grant
 
 
-def grant_sign(*, actor, grant_id: int, document, signed_on: date | None = None) -> Grant:
+def grant_sign(
+    *, actor: User | AnonymousUser, grant_id: int, document: UploadedFile[bytes] | None, signed_on: date | None = None
+) -> Grant:
     """Record the signature: the signed PDF is kept, the budget as signed becomes version 1, the
     tranches paid on signature become due and the grantee's reports are scheduled."""
     if signed_on and signed_on > timezone.localdate():
@@ -150,7 +158,7 @@ def grant_sign(*, actor, grant_id: int, document, signed_on: date | None = None)
         signed_at = timezone.make_aware(datetime.combine(signed_on, time(12, 0)))
     try:
         with transaction.atomic():
-            grant = lock(Grant, grant_id)
+            grant: Grant = lock(Grant, grant_id)
             check(actor, grant, "sign", permission="grants.manage_grant")
             lines = list(
                 GrantBudgetLine.objects.filter(grant=grant).select_related("heading").order_by("position", "pk")
@@ -163,13 +171,17 @@ def grant_sign(*, actor, grant_id: int, document, signed_on: date | None = None)
                 grant, "sign", actor=actor, data={"document": stored, "signed_at": signed_at.isoformat()}
             )
             version = Amendment.objects.create(
-                grant=grant, version=1, reason=_("Budget as signed"), lines=line_snapshot(lines), proposed_by=actor
+                grant=grant,
+                version=1,
+                reason=_("Budget as signed"),
+                lines=line_snapshot(lines),
+                proposed_by=cast(User, actor),  # allowed to sign: a signed-in user
             )
-            amendment_decided(version, actor)
+            amendment_decided(version, actor)  # type: ignore[no-untyped-call]
             transition(version, "approve", actor=actor, reason="signature")
             tranches_evaluate(grant, actor)
             grantee_reports_schedule(grant_id=grant.pk, actor=actor)
-            notify_people(
+            notify_people(  # type: ignore[no-untyped-call]
                 "grant_signed",
                 organisation_member_users(grant.organisation_id),
                 grant,
@@ -188,26 +200,26 @@ def grant_sign(*, actor, grant_id: int, document, signed_on: date | None = None)
     return grant
 
 
-def grant_suspend(*, actor, grant_id: int, reason: str) -> Grant:
-    reason = reason_required(reason, _("Say why the grant is suspended."))
+def grant_suspend(*, actor: User | AnonymousUser, grant_id: int, reason: str) -> Grant:
+    reason = reason_required(reason, _("Say why the grant is suspended."))  # type: ignore[no-untyped-call]
     with transaction.atomic():
-        grant = lock(Grant, grant_id)
+        grant: Grant = lock(Grant, grant_id)
         check(actor, grant, "suspend", permission="grants.manage_grant")
         transition(grant, "suspend", actor=actor, reason=reason)
     return grant
 
 
-def grant_resume(*, actor, grant_id: int, reason: str = "") -> Grant:
+def grant_resume(*, actor: User | AnonymousUser, grant_id: int, reason: str = "") -> Grant:
     """The grant runs again; tranches whose condition was met meanwhile become due."""
     with transaction.atomic():
-        grant = lock(Grant, grant_id)
+        grant: Grant = lock(Grant, grant_id)
         check(actor, grant, "resume", permission="grants.manage_grant")
         transition(grant, "resume", actor=actor, reason=reason)
         tranches_evaluate(grant, actor)
     return grant
 
 
-def _open_tranches_cancel(grant, actor, reason) -> list[int]:
+def _open_tranches_cancel(grant: Grant, actor: User | AnonymousUser, reason: str) -> list[int]:
     """Cancel the grant's planned and due tranches (approved ones may still be paid), saying why."""
     cancelled = []
     for tranche in (
@@ -222,18 +234,18 @@ def _open_tranches_cancel(grant, actor, reason) -> list[int]:
     return cancelled
 
 
-def grant_terminate(*, actor, grant_id: int, reason: str) -> Grant:
+def grant_terminate(*, actor: User | AnonymousUser, grant_id: int, reason: str) -> Grant:
     """End the grant early: every planned or due tranche is cancelled (approved ones may still be paid)."""
-    reason = reason_required(reason, _("Say why the grant is terminated."))
+    reason = reason_required(reason, _("Say why the grant is terminated."))  # type: ignore[no-untyped-call]
     with transaction.atomic():
-        grant = lock(Grant, grant_id)
+        grant: Grant = lock(Grant, grant_id)
         check(actor, grant, "terminate", permission="grants.manage_grant")
         transition(grant, "terminate", actor=actor, reason=reason)
         _open_tranches_cancel(grant, actor, _("Cancelled: the grant was terminated (%(reason)s).") % {"reason": reason})
     return grant
 
 
-def grant_close_problems(grant) -> list[str]:
+def grant_close_problems(grant: Grant) -> list[str]:
     problems = []
     if not GranteeReport.objects.filter(grant=grant, kind=ReportKind.FINAL, state=GranteeReportState.APPROVED).exists():
         problems.append(_("The final report is not approved yet."))
@@ -248,9 +260,9 @@ def grant_close_problems(grant) -> list[str]:
     return problems
 
 
-def grant_close(*, actor, grant_id: int, reason: str = "") -> Grant:
+def grant_close(*, actor: User | AnonymousUser, grant_id: int, reason: str = "") -> Grant:
     with transaction.atomic():
-        grant = lock(Grant, grant_id)
+        grant: Grant = lock(Grant, grant_id)
         check(actor, grant, "close", permission="grants.manage_grant")
         problems = grant_close_problems(grant)
         if problems:

@@ -28,7 +28,7 @@ class ExchangeRate(models.Model):
             models.CheckConstraint(condition=models.Q(month__day=1), name="exchange_rate_month_start"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.month:%Y-%m} 1 {self.base} = {self.rate} {self.currency}"
 
 
@@ -59,23 +59,23 @@ class Tranche(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("tranches")
         constraints = [models.UniqueConstraint(fields=["grant", "position"], name="tranche_position_unique")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.grant.number} #{self.position}"
 
     @transition(field=state, source=TrancheState.PLANNED, target=TrancheState.DUE)
-    def make_due(self):
+    def make_due(self) -> None:
         pass
 
     @transition(field=state, source=TrancheState.DUE, target=TrancheState.APPROVED)
-    def approve(self):
+    def approve(self) -> None:
         pass
 
     @transition(field=state, source=TrancheState.APPROVED, target=TrancheState.PAID)
-    def pay(self):
+    def pay(self) -> None:
         pass
 
     @transition(field=state, source=[TrancheState.PLANNED, TrancheState.DUE], target=TrancheState.CANCELLED)
-    def cancel(self):
+    def cancel(self) -> None:
         pass
 
 
@@ -108,5 +108,5 @@ class Payment(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.bank_reference}: {self.amount} {self.currency}"

@@ -6,34 +6,37 @@ Pure functions (no database): the services and the tests call them with plain va
 from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeAlias
 
 CENT = Decimal("0.01")
 RATE_PLACES = Decimal("0.000001")  # ExchangeRate.rate and Payment.exchange_rate have 6 decimals
 HUNDRED = Decimal("100")
 
+Amount: TypeAlias = Decimal | int | str  # what `to_decimal` takes (a float is refused)
 
-def to_decimal(value) -> Decimal:
+
+def to_decimal(value: Amount) -> Decimal:
     """A Decimal from a Decimal, int or string; floats are refused (they are not money)."""
     if isinstance(value, float):
         raise TypeError("money is never a float; pass a Decimal or a string")
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def cents(value) -> Decimal:
+def cents(value: Amount) -> Decimal:
     """Round to cents, halves away from zero (ROUND_HALF_UP), as accounting does."""
     return to_decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def rate_round(value) -> Decimal:
+def rate_round(value: Amount) -> Decimal:
     return to_decimal(value).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
-def percent_of(amount, pct) -> Decimal:
+def percent_of(amount: Amount, pct: Amount) -> Decimal:
     """`pct` percent of `amount`, in cents."""
     return cents(to_decimal(amount) * to_decimal(pct) / HUNDRED)
 
 
-def allocate(total, shares_pct: Sequence) -> list[Decimal]:
+def allocate(total: Amount, shares_pct: Sequence[Amount]) -> list[Decimal]:
     """Split `total` by percentage shares; every part is rounded to cents and the last part
     takes the rounding remainder, so the parts always add up to `total` exactly."""
     total = cents(total)
@@ -44,17 +47,17 @@ def allocate(total, shares_pct: Sequence) -> list[Decimal]:
     return parts
 
 
-def scale(amounts: Sequence, target_total) -> list[Decimal]:
+def scale(amounts: Sequence[Amount], target_total: Amount) -> list[Decimal]:
     """Scale `amounts` proportionally so they add up to `target_total` (e.g. an approved budget
     when the award was reduced); each in cents, the last takes the remainder."""
     target_total = cents(target_total)
-    amounts = [to_decimal(a) for a in amounts]
-    if not amounts:
+    decimals = [to_decimal(a) for a in amounts]
+    if not decimals:
         return []
-    source_total = sum(amounts, Decimal("0"))
+    source_total = sum(decimals, Decimal("0"))
     if source_total == 0:
-        return [Decimal("0.00")] * (len(amounts) - 1) + [target_total]
-    parts = [cents(a * target_total / source_total) for a in amounts[:-1]]
+        return [Decimal("0.00")] * (len(decimals) - 1) + [target_total]
+    parts = [cents(a * target_total / source_total) for a in decimals[:-1]]
     parts.append(target_total - sum(parts, Decimal("0")))
     return parts
 
@@ -80,7 +83,7 @@ def conversion_rate(
     return rate_round(to_decimal(paid_rate) / to_decimal(grant_rate))
 
 
-def convert(amount, rate) -> Decimal:
+def convert(amount: Amount, rate: Amount) -> Decimal:
     """`amount` in the paid currency → the grant's currency: amount / rate, rounded to cents."""
     rate = to_decimal(rate)
     if rate <= 0:

@@ -4,13 +4,19 @@ Who sees a grant is decided here once (`grant_visibility_q`), the same rule as t
 `grants.view_grant` permission: members of the grantee organisation, managers, finance
 officers and donors of the grant's programme, admins. Anyone else gets a 404."""
 
+from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
+from typing import Any, TypeVar
 
-from django.db.models import Count, F, Q, Sum
+from django.contrib.auth.models import AnonymousUser
+from django.db import models
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from accounts.models import User
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from accounts.roles import DONOR, FINANCE, MANAGER, programme_ids
 from audit.models import AuditEvent
@@ -22,16 +28,19 @@ from reporting.grantee.models import Expenditure, GranteeReport, GranteeReportSt
 
 OPEN_TRANCHE_STATES = [TrancheState.DUE, TrancheState.APPROVED]
 
+M = TypeVar("M", bound=models.Model)
 
-def tranche_list_visible(user):
-    return (
+
+def tranche_list_visible(user: User | AnonymousUser) -> QuerySet[Tranche]:
+    tranches: QuerySet[Tranche] = (
         Tranche.objects.filter(grant_visibility_q(user, "grant__"))
         .select_related("grant", "grant__call", "grant__organisation", "approved_by", "payment")
         .order_by("grant__number", "position")
     )
+    return tranches
 
 
-def payment_list_visible(user):
+def payment_list_visible(user: User | AnonymousUser) -> QuerySet[Payment]:
     return (
         Payment.objects.filter(grant_visibility_q(user, "grant__"))
         .select_related("grant", "grant__call", "tranche", "recorded_by")
@@ -39,16 +48,16 @@ def payment_list_visible(user):
     )
 
 
-def grant_eligible_spent(grant_id) -> Decimal:
+def grant_eligible_spent(grant_id: int) -> Decimal:
     """Spending of the grant's approved reports: declared minus what the manager found ineligible."""
 
-    total = Expenditure.objects.filter(report__grant_id=grant_id, report__state=GranteeReportState.APPROVED).aggregate(
-        total=Coalesce(Sum(F("amount_spent") - F("ineligible_amount")), ZERO)
-    )["total"]
+    total: Decimal | None = Expenditure.objects.filter(
+        report__grant_id=grant_id, report__state=GranteeReportState.APPROVED
+    ).aggregate(total=Coalesce(Sum(F("amount_spent") - F("ineligible_amount")), ZERO))["total"]
     return total or Decimal("0")
 
 
-def grant_detail(grant) -> dict:
+def grant_detail(grant: Grant) -> dict[str, Any]:
     """Everything the grant page shows, in a fixed number of queries."""
 
     tranches = list(
@@ -90,29 +99,29 @@ def grant_detail(grant) -> dict:
     }
 
 
-def exchange_rate_list(*, currency: str = "", limit: int = 240):
+def exchange_rate_list(*, currency: str = "", limit: int = 240) -> QuerySet[ExchangeRate]:
     qs = ExchangeRate.objects.select_related("recorded_by").order_by("-month", "currency")
     if currency:
         qs = qs.filter(currency=currency)
     return qs[:limit]
 
 
-def exchange_rates_for_month(month, base: str = "EUR") -> dict[str, Decimal]:
+def exchange_rates_for_month(month: date, base: str = "EUR") -> dict[str, Decimal]:
     return dict(ExchangeRate.objects.filter(month=month, base=base).values_list("currency", "rate"))
 
 
-def finance_programme_ids(user) -> list[int] | None:
+def finance_programme_ids(user: User | AnonymousUser) -> list[int] | None:
     """Programmes whose money the user follows (None: all, for admins)."""
     if user.is_superuser:
         return None
     return sorted(programme_ids(user, FINANCE, MANAGER, DONOR))
 
 
-def _scoped(qs, ids, field):
+def _scoped(qs: QuerySet[M], ids: list[int] | None, field: str) -> QuerySet[M]:
     return qs if ids is None else qs.filter(**{f"{field}__in": ids})
 
 
-def tranches_waiting(user, *, limit: int = 20) -> dict:
+def tranches_waiting(user: User | AnonymousUser, *, limit: int = 20) -> dict[str, Any]:
     """Tranches due (to approve), approved and unpaid (to pay) and overdue, for the programmes
     the user manages or finances. Three queries whatever the number of tranches."""
     if user.is_superuser:
@@ -144,7 +153,7 @@ def tranches_waiting(user, *, limit: int = 20) -> dict:
     }
 
 
-def finance_overview(user) -> dict:
+def finance_overview(user: User | AnonymousUser) -> dict[str, Any]:
     """Per programme and call: budget, envelopes, committed (awarded), in agreements, disbursed,
     remaining; by country and currency; payments by paid currency. Five queries whatever the
     number of calls, grants and payments."""
@@ -200,7 +209,7 @@ def finance_overview(user) -> dict:
     lang = (get_language() or "en")[:2]
     for row in programmes + calls:  # the title in the reader's language, English otherwise
         row["title"] = (lang != "en" and row.get(f"title_{lang}")) or row["title"]
-    by_programme = {
+    by_programme: dict[int, dict[str, Any]] = {
         p["pk"]: {
             **p,
             "calls": [],
@@ -260,7 +269,7 @@ TRANCHE_TRANSITIONS = {
 }  # make_due, cancel: the system's
 
 
-def grant_available_transitions(grant, user) -> list[str]:
+def grant_available_transitions(grant: Grant, user: User | AnonymousUser) -> list[str]:
     names = _available(grant, user, GRANT_TRANSITIONS)
     if "close" in names:
         # Closing needs the balance settled (paid or cancelled, which only follows the approved
@@ -275,7 +284,7 @@ def grant_available_transitions(grant, user) -> list[str]:
     return names
 
 
-def tranche_available_transitions(tranche, user) -> list[str]:
+def tranche_available_transitions(tranche: Tranche, user: User | AnonymousUser) -> list[str]:
 
     names = _available(tranche, user, TRANCHE_TRANSITIONS)
     grant_state = tranche.grant.state
@@ -288,7 +297,7 @@ def tranche_available_transitions(tranche, user) -> list[str]:
     return names
 
 
-def exchange_rates_used(months) -> set[tuple]:
+def exchange_rates_used(months: Iterable[date]) -> set[tuple[date | None, str]]:
     """(month, currency) pairs whose rate a recorded payment used: those rates may not change."""
     used = set()
     for month, paid_currency, grant_currency in Payment.objects.filter(rate_month__in=list(months)).values_list(

@@ -8,14 +8,16 @@ officers can never both see the same room under the award."""
 
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import ProgrammeRole
+from accounts.models import ProgrammeRole, User
 from accounts.selectors import organisation_member_users
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
@@ -32,14 +34,14 @@ from grants.agreements.services import (
 from grants.calls.models import CURRENCIES, TrancheCondition
 from grants.disbursement import conditions as tranche_rules
 from grants.disbursement.models import ExchangeRate, Payment, Tranche, TrancheState
-from grants.disbursement.money import cents, conversion_rate, convert, month_start, rate_round, to_decimal
+from grants.disbursement.money import Amount, cents, conversion_rate, convert, month_start, rate_round, to_decimal
 from grants.disbursement.selectors import exchange_rates_for_month, exchange_rates_used, grant_eligible_spent
 from reporting.grantee.models import GranteeReport, GranteeReportState, ReportKind
 
 PAYABLE_GRANT_STATES = [GrantState.ACTIVE, GrantState.TERMINATED]  # a terminated grant still settles approved tranches
 
 
-def tranches_evaluate(grant, actor) -> list[Tranche]:
+def tranches_evaluate(grant: Grant, actor: User | AnonymousUser | None) -> list[Tranche]:
     """Make due every planned tranche whose condition is met (the grant row is locked by the caller).
 
     Signature tranches are due once signed. An interim tranche waits for its interim report
@@ -102,9 +104,9 @@ def tranches_evaluate(grant, actor) -> list[Tranche]:
                 reason=decision.reason,
                 data={"grant": grant.number, "due_amount": decision.amount, "planned_amount": tranche.planned_amount},
             )
-            notify_people(
+            notify_people(  # type: ignore[no-untyped-call]
                 "tranche_due",
-                programme_people(grant.call.programme_id, ProgrammeRole.Role.MANAGER),
+                programme_people(grant.call.programme_id, ProgrammeRole.Role.MANAGER),  # type: ignore[no-untyped-call]
                 tranche,
                 str(event.seq),
                 {
@@ -125,7 +127,7 @@ def tranches_evaluate(grant, actor) -> list[Tranche]:
     return made
 
 
-def tranche_conditions_check(*, grant_id: int, actor) -> list[Tranche]:
+def tranche_conditions_check(*, grant_id: int, actor: User | AnonymousUser | None) -> list[Tranche]:
     """Re-evaluate the grant's tranche conditions and make due the tranches whose condition is
     now met. Idempotent: safe to call after any report approval, payment or resumption.
 
@@ -138,18 +140,18 @@ def tranche_conditions_check(*, grant_id: int, actor) -> list[Tranche]:
         return tranches_evaluate(grant, actor)
 
 
-def tranche_approve(*, actor, tranche_id: int, reason: str = "") -> Tranche:
+def tranche_approve(*, actor: User | AnonymousUser, tranche_id: int, reason: str = "") -> Tranche:
     """A manager approves a due tranche for payment (and so may not record its payment)."""
     grant_id = Tranche.objects.filter(pk=tranche_id).values_list("grant_id", flat=True).first()
     if grant_id is None:
         raise ValidationError(_("This tranche does not exist."))
     with transaction.atomic():
         grant = grant_lock(grant_id)
-        tranche = lock(Tranche, tranche_id)
+        tranche: Tranche = lock(Tranche, tranche_id)
         check(actor, tranche, "approve", permission="grants.approve_tranche")
         if grant.state != GrantState.ACTIVE:
             raise TransitionRefused(_("Tranches of a grant that is not active cannot be approved."))
-        tranche.approved_by = actor
+        tranche.approved_by = cast(User, actor)  # allowed to approve: a signed-in user
         tranche.approved_at = timezone.now()
         event = transition(
             tranche,
@@ -158,9 +160,9 @@ def tranche_approve(*, actor, tranche_id: int, reason: str = "") -> Tranche:
             reason=reason,
             data={"grant": grant.number, "due_amount": tranche.due_amount},
         )
-        notify_people(
+        notify_people(  # type: ignore[no-untyped-call]
             "tranche_approved",
-            programme_people(grant.call.programme_id, ProgrammeRole.Role.FINANCE),
+            programme_people(grant.call.programme_id, ProgrammeRole.Role.FINANCE),  # type: ignore[no-untyped-call]
             tranche,
             str(event.seq),
             {
@@ -174,7 +176,9 @@ def tranche_approve(*, actor, tranche_id: int, reason: str = "") -> Tranche:
     return tranche
 
 
-def payment_conversion(*, paid_on: date, amount: Decimal, currency: str, grant_currency: str):
+def payment_conversion(
+    *, paid_on: date, amount: Decimal, currency: str, grant_currency: str
+) -> tuple[Decimal, date | None, Decimal]:
     """(rate, rate month or None, amount in the grant's currency) for a payment."""
     if currency == grant_currency:
         return Decimal("1"), None, cents(amount)
@@ -195,7 +199,7 @@ def payment_conversion(*, paid_on: date, amount: Decimal, currency: str, grant_c
     return rate, month, convert(amount, rate)
 
 
-def _already_recorded(bank_reference):
+def _already_recorded(bank_reference: str) -> ValidationError:
     existing = Payment.objects.filter(bank_reference=bank_reference).select_related("grant", "tranche").first()
     if existing is None:
         return ValidationError({"bank_reference": _("A payment with this bank reference is already recorded.")})
@@ -214,7 +218,9 @@ def _already_recorded(bank_reference):
     )
 
 
-def payment_record(*, actor, tranche_id: int, paid_on: date, amount, currency: str, bank_reference: str) -> Payment:
+def payment_record(
+    *, actor: User | AnonymousUser, tranche_id: int, paid_on: date, amount: Amount, currency: str, bank_reference: str
+) -> Payment:
     """Record the payment of an approved tranche.
 
     One transaction: lock the grant, then the tranche; refuse a replayed bank reference, the
@@ -234,7 +240,7 @@ def payment_record(*, actor, tranche_id: int, paid_on: date, amount, currency: s
     tranche = Tranche.objects.select_related("grant__call").filter(pk=tranche_id).first()
     if tranche is None:
         raise ValidationError(_("This tranche does not exist."))
-    require_perm(actor, "grants.pay_tranche", tranche)
+    require_perm(actor, "grants.pay_tranche", tranche)  # type: ignore[no-untyped-call]
     grant_id = tranche.grant_id
     try:
         with transaction.atomic():
@@ -314,7 +320,7 @@ def payment_record(*, actor, tranche_id: int, paid_on: date, amount, currency: s
                 rate_month=rate_month,
                 amount_programme_currency=converted,
                 bank_reference=bank_reference,
-                recorded_by=actor,
+                recorded_by=cast(User, actor),  # allowed to pay: a signed-in user
             )
             Grant.objects.filter(pk=grant.pk).update(paid_total=F("paid_total") + converted)
             event = audit_record(
@@ -328,7 +334,7 @@ def payment_record(*, actor, tranche_id: int, paid_on: date, amount, currency: s
                     "paid_total_after": grant.paid_total + converted,
                 },
             )
-            notify_people(
+            notify_people(  # type: ignore[no-untyped-call]
                 "payment_recorded",
                 organisation_member_users(grant.organisation_id),
                 payment,
@@ -360,7 +366,9 @@ def payment_record(*, actor, tranche_id: int, paid_on: date, amount, currency: s
     return payment
 
 
-def exchange_rate_record(*, actor, month: date, currency: str, rate, base: str = "EUR") -> ExchangeRate:
+def exchange_rate_record(
+    *, actor: User | AnonymousUser, month: date, currency: str, rate: Amount, base: str = "EUR"
+) -> ExchangeRate:
     """Record (or correct, while no payment used it) the monthly accounting rate 1 base = rate currency."""
     if not actor.has_perm("grants.record_exchange_rate"):
         raise PermissionDenied(_("Only finance officers record exchange rates."))
@@ -376,6 +384,7 @@ def exchange_rate_record(*, actor, month: date, currency: str, rate, base: str =
     if rate != rate_round(rate):
         raise ValidationError({"rate": _("Rates have at most six decimals.")})
     month = month_start(month)
+    recorded_by = cast(User, actor)  # allowed to record rates: a signed-in user
     try:
         with transaction.atomic():
             existing = (
@@ -383,7 +392,7 @@ def exchange_rate_record(*, actor, month: date, currency: str, rate, base: str =
             )
             if existing is None:
                 obj = ExchangeRate.objects.create(
-                    month=month, base=base, currency=currency, rate=rate, recorded_by=actor
+                    month=month, base=base, currency=currency, rate=rate, recorded_by=recorded_by
                 )
                 audit_record(
                     actor=actor,
@@ -402,7 +411,7 @@ def exchange_rate_record(*, actor, month: date, currency: str, rate, base: str =
                     }
                 )
             before = existing.rate
-            existing.rate, existing.recorded_by = rate, actor
+            existing.rate, existing.recorded_by = rate, recorded_by
             existing.save(update_fields=["rate", "recorded_by"])
             audit_record(
                 actor=actor,

@@ -3,10 +3,13 @@
 Thin: parse, call a service or a selector, render. A grant the user may not see is a 404; an
 action their role does not allow is a 403; an action the state no longer allows is a message."""
 
+from typing import cast
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +30,7 @@ from grants.disbursement.forms import ExchangeRateForm, GrantCreateForm, Payment
 from grants.disbursement.models import Tranche, TrancheState
 
 
-def _visible_tranche(request, pk) -> Tranche:
+def _visible_tranche(request: HttpRequest, pk: int) -> Tranche:
     try:
         return disbursement_selectors.tranche_list_visible(request.user).get(pk=pk)
     except Tranche.DoesNotExist:
@@ -35,7 +38,7 @@ def _visible_tranche(request, pk) -> Tranche:
 
 
 @login_required
-def grant_create(request, application_id):
+def grant_create(request: HttpRequest, application_id: int) -> HttpResponse:
     application = get_object_or_404(Application.objects.select_related("call", "organisation"), pk=application_id)
     if not request.user.has_perm("grants.create_grant", application.call):
         raise Http404
@@ -60,7 +63,7 @@ def grant_create(request, application_id):
 
 
 @login_required
-def grant_detail(request, pk):
+def grant_detail(request: HttpRequest, pk: int) -> HttpResponse:
     grant = _visible_grant(request, pk)
     user = request.user
     context = disbursement_selectors.grant_detail(grant)
@@ -82,14 +85,14 @@ def grant_detail(request, pk):
             ),
             "can_see_history": can_manage or user.has_perm("grants.pay_tranche", grant) or user.is_superuser,
             "can_see_reports": user.has_perm("reporting.view_report", grant),
-            "reason_form": ReasonForm(),
+            "reason_form": ReasonForm(),  # type: ignore[no-untyped-call]
         }
     )
     return render(request, "grants/grant_detail.html", context)
 
 
 @login_required
-def grant_sign(request, pk):
+def grant_sign(request: HttpRequest, pk: int) -> HttpResponse:
     grant = _visible_grant(request, pk)
     if not request.user.has_perm("grants.manage_grant", grant):
         raise PermissionDenied
@@ -126,12 +129,12 @@ GRANT_ACTIONS = {  # lazy: the message is read in the language of the request th
 
 @login_required
 @require_POST
-def grant_transition(request, pk, action):
+def grant_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     grant = _visible_grant(request, pk)
     if action not in GRANT_ACTIONS:
         raise Http404
     service, reason_required, done = GRANT_ACTIONS[action]
-    form = ReasonForm(request.POST, required=reason_required)
+    form = ReasonForm(request.POST, required=reason_required)  # type: ignore[no-untyped-call]
     if not form.is_valid():
         messages.error(request, _("Say why."))
         return redirect("grants:grant_detail", pk=grant.pk)
@@ -146,7 +149,7 @@ def grant_transition(request, pk, action):
 
 @login_required
 @require_POST
-def grant_check_conditions(request, pk):
+def grant_check_conditions(request: HttpRequest, pk: int) -> HttpResponse:
     grant = _visible_grant(request, pk)
     if not request.user.has_perm("grants.manage_grant", grant):
         raise PermissionDenied
@@ -160,7 +163,7 @@ def grant_check_conditions(request, pk):
 
 @login_required
 @require_POST
-def tranche_approve(request, pk):
+def tranche_approve(request: HttpRequest, pk: int) -> HttpResponse:
     tranche = _visible_tranche(request, pk)
     try:
         disbursement_services.tranche_approve(
@@ -174,7 +177,7 @@ def tranche_approve(request, pk):
 
 
 @login_required
-def payment_create(request, pk):
+def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
     tranche = _visible_tranche(request, pk)
     if not request.user.has_perm("grants.pay_tranche", tranche):
         raise PermissionDenied
@@ -209,7 +212,7 @@ def payment_create(request, pk):
 
 
 @login_required
-def finance_overview(request):
+def finance_overview(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("grants.view_finance"):
         raise PermissionDenied
     user = request.user
@@ -226,7 +229,7 @@ def finance_overview(request):
 
 
 @login_required
-def exchange_rates(request):
+def exchange_rates(request: HttpRequest) -> HttpResponse:
     if not (request.user.has_perm("grants.view_finance") or request.user.has_perm("grants.record_exchange_rate")):
         raise PermissionDenied
     can_record = request.user.has_perm("grants.record_exchange_rate")
@@ -234,6 +237,7 @@ def exchange_rates(request):
     if request.method == "POST":
         if not can_record:
             raise PermissionDenied
+        assert form is not None  # made whenever the user may record rates
         if form.is_valid():
             try:
                 rate = disbursement_services.exchange_rate_record(actor=request.user, **form.cleaned_data)
@@ -243,6 +247,7 @@ def exchange_rates(request):
                 messages.success(request, _("Recorded: %(rate)s.") % {"rate": rate})
                 return redirect("grants:exchange_rates")
     currency = request.GET.get("currency", "")
+    currency_field = cast(forms.ChoiceField, ExchangeRateForm.base_fields["currency"])  # choices: a list once set
     return render(
         request,
         "grants/exchange_rates.html",
@@ -250,6 +255,6 @@ def exchange_rates(request):
             "form": form,
             "rates": disbursement_selectors.exchange_rate_list(currency=currency),
             "currency": currency,
-            "currencies": list(ExchangeRateForm.base_fields["currency"].choices),
+            "currencies": list(cast("list[tuple[str, str]]", currency_field.choices)),
         },
     )

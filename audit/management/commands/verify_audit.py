@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.chain import chain_verify
@@ -6,7 +8,7 @@ from audit.chain import chain_verify
 class Command(BaseCommand):
     help = "Verify the hash chain of the audit trail; name the first broken event."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         report = chain_verify()
         if not report.ok:
             raise CommandError(
