@@ -285,7 +285,7 @@ def test_a_failing_tranche_check_leaves_the_report_approved_and_is_logged(
 
 def test_grants_of_an_unsigned_agreement_have_no_schedule_until_signed(call, grantee_org, grantee, manager):
     from grants.disbursement.lifecycle import grant_sign
-    from tests.grants_disbursement.helpers import signed_pdf
+    from tests.grants.disbursement.helpers import signed_pdf
 
     draft = make_grant(call, grantee_org, grantee, sign=False)
     assert not draft.reports.exists()

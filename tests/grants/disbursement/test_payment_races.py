@@ -31,7 +31,7 @@ from grants.disbursement import lifecycle as disbursement_lifecycle
 from grants.disbursement import services as disbursement_services
 from grants.disbursement.models import Payment, Tranche, TrancheState
 from tests.factories import call_full
-from tests.grants_disbursement.helpers import award, signed_pdf
+from tests.grants.disbursement.helpers import award, signed_pdf
 
 ROUNDS = 1000
 OVERPAY = D("600")

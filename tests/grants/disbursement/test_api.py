@@ -12,7 +12,7 @@ from accounts.models import ProgrammeRole
 from grants.agreements.models import Grant
 from grants.calls.models import Programme
 from grants.disbursement.models import ExchangeRate, Payment
-from tests.grants_disbursement.helpers import signed_pdf
+from tests.grants.disbursement.helpers import signed_pdf
 
 
 @pytest.fixture
@@ -182,7 +182,7 @@ def test_grant_list_has_constant_queries(api, programme, people, make_org):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from tests.grants_disbursement.test_views import build_portfolio
+    from tests.grants.disbursement.test_views import build_portfolio
 
     client = as_(api, people.finance)
     build_portfolio(programme, people, make_org, 2, "a")

@@ -17,7 +17,7 @@ from grants.disbursement import lifecycle as disbursement_lifecycle
 from grants.disbursement import services as disbursement_services
 from grants.disbursement.models import ExchangeRate, Payment, TrancheState
 from reporting.grantee.models import ReportKind
-from tests.grants_disbursement.helpers import award, report_approve, signed_pdf
+from tests.grants.disbursement.helpers import award, report_approve, signed_pdf
 from workers.models import Notification
 
 TODAY = timezone.localdate()

@@ -8,7 +8,7 @@ import pytest
 from accounts.models import ProgrammeRole
 from grants.calls.models import CallState
 from tests.factories import call_full
-from tests.grants_disbursement.helpers import award, signed_pdf
+from tests.grants.disbursement.helpers import award, signed_pdf
 
 
 @pytest.fixture(autouse=True)
