@@ -36,6 +36,17 @@ def postgres(transactional_db):
 
 
 @pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's language: a request or a service that activates a user's
+    language (and a test that forgets to reset it) must not decide the next test's wording."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def celery_in_process(settings):
     """Unit tests run tasks in-process; integration tests start a real worker and flip this."""
     from workers.celery import app

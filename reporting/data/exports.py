@@ -28,11 +28,12 @@ from applications.review.models import Review
 from applications.visibility import CLEARED_REVIEW_STATES, application_visibility_q
 from core.spreadsheet import rows_to_csv, rows_to_xlsx
 from grants.agreements.models import Grant, GrantState
+from grants.agreements.selectors import grant_visibility_q
 from grants.calls.models import TrancheCondition
 from grants.disbursement.models import Tranche, TrancheState
 from reporting.data.models import ExportJob
 from reporting.grantee.models import GranteeReport, GranteeReportState, ReportKind
-from reporting.grantee.selectors import grant_visibility_q, report_visibility_q
+from reporting.grantee.selectors import report_visibility_q
 from workers.celery import enqueue
 from workers.messenger import notify_user
 

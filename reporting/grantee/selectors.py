@@ -11,9 +11,10 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import DONOR, FINANCE, MANAGER, organisation_roles, programme_ids
+from accounts.roles import FINANCE, MANAGER, organisation_roles, programme_ids
 from core.money import cents
 from grants.agreements.models import Grant, GrantBudgetLine
+from grants.agreements.selectors import grant_list_visible  # one rule: who may see a grant
 from reporting.grantee.models import (
     Expenditure,
     GranteeReport,
@@ -50,22 +51,6 @@ OPEN_STATES = EDITABLE_STATES  # not yet submitted (again)
 
 
 # --- visibility ------------------------------------------------------------------------------
-
-
-def grant_visibility_q(user, prefix: str = "") -> Q:
-    """Grants a user may see: members of the grantee organisation; managers, finance officers
-    and donors of the programme; admins."""
-    if user.is_superuser:
-        return Q()
-    return Q(**{f"{prefix}organisation_id__in": list(organisation_roles(user))}) | Q(
-        **{f"{prefix}call__programme_id__in": list(programme_ids(user, MANAGER, FINANCE, DONOR))}
-    )
-
-
-def grant_list_visible(user):
-    if not getattr(user, "is_authenticated", False):
-        return Grant.objects.none()
-    return Grant.objects.filter(grant_visibility_q(user))
 
 
 def report_visibility_q(user) -> Q:
