@@ -3,9 +3,9 @@ the service, which is idempotent, so a redelivered task (acks_late) does no harm
 
 from celery import shared_task
 
-from reporting.data import exports
+from reporting.data import jobs
 
 
 @shared_task(name="reporting.data.tasks.export_run")
 def export_run_task(job_id: int) -> str:
-    return exports.export_job_run(job_id=int(job_id)).state
+    return jobs.export_job_run(job_id=int(job_id)).state

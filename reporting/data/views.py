@@ -17,7 +17,7 @@ from applications.visibility import application_list_visible
 from core.forms import form_errors_add
 from grants.agreements.models import Grant
 from grants.calls.models import Call, Programme
-from reporting.data import exports, imports, opendata
+from reporting.data import exports, imports, jobs, opendata
 from reporting.data.forms import ImportForm
 from reporting.data.models import ExportJob
 from reporting.data.resources import PREVIEW_ROWS
@@ -88,7 +88,7 @@ def export_list(request):
             "programmes": programmes,
             "filters": _filters(request),
             "jobs": ExportJob.objects.filter(user=user)[:20],
-            "background_rows": exports.BACKGROUND_ROWS,
+            "background_rows": jobs.BACKGROUND_ROWS,
         },
     )
 
@@ -101,8 +101,8 @@ def export_download(request, kind, file_format):
     except ValidationError:
         raise Http404
     total = exports.export_count(request.user, kind, filters)
-    if total > exports.BACKGROUND_ROWS:
-        job = exports.export_job_request(
+    if total > jobs.BACKGROUND_ROWS:
+        job = jobs.export_job_request(
             actor=request.user, kind=kind, file_format=file_format, filters=filters, rows_total=total
         )
         messages.info(request, _("This export has %(n)s rows: it is prepared in the background.") % {"n": total})
@@ -134,7 +134,7 @@ def export_job(request, pk):
 @login_required
 def export_job_download(request, pk):
     try:
-        job, path = exports.export_job_file(request.user, pk)
+        job, path = jobs.export_job_file(request.user, pk)
     except ExportJob.DoesNotExist:
         raise Http404
     return FileResponse(

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from accounts.models import ProgrammeRole
 from applications.models import ApplicationState
-from reporting.data import exports
+from reporting.data import exports, jobs
 from reporting.data.models import ExportJob
 from tests.factories import application_in_state
 from tests.reporting.builders import make_grant, pay_tranche
@@ -107,7 +107,7 @@ def test_download_view_and_background_job(
     response = client.get(reverse("data:export_download", args=["grants", "xlsx"]))
     assert response.status_code == 200 and response["Content-Disposition"].endswith('.xlsx"')
     assert client.get(reverse("data:export_download", args=["nothing", "csv"])).status_code == 404
-    monkeypatch.setattr(exports, "BACKGROUND_ROWS", 0)  # everything counts as big
+    monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 0)  # everything counts as big
     with django_capture_on_commit_callbacks(execute=True):
         response = client.get(reverse("data:export_download", args=["tranches", "csv"]))
     job = ExportJob.objects.get()
@@ -124,10 +124,10 @@ def test_download_view_and_background_job(
 
 def test_a_job_is_never_served_before_it_is_ready(manager, client):
     job = ExportJob.objects.create(user=manager, kind="grants", file_format="csv", stored_name="x.csv")
-    (exports.exports_root() / "x.csv").write_bytes(b"half")
+    (jobs.exports_root() / "x.csv").write_bytes(b"half")
     client.force_login(manager)
     assert client.get(reverse("data:export_job_download", args=[job.pk])).status_code == 404
-    exports.export_job_run(job_id=job.pk)
+    jobs.export_job_run(job_id=job.pk)
     job.refresh_from_db()
     assert job.state == ExportJob.State.READY and job.stored_name != "x.csv"
     assert client.get(reverse("data:export_job_download", args=[job.pk])).status_code == 200
