@@ -1,7 +1,11 @@
+from applications.views.attachments import (  # noqa: F401
+    attachment_delete,
+    attachment_download,
+    attachment_response,
+    attachment_upload,
+)
 from applications.views.drafts import (  # noqa: F401
     BUDGET_EMPTY_ROWS,
-    EDIT,
-    SCREEN,
     _auto_checks,
     _budget_context,
     _budget_rows_for_form,
@@ -13,21 +17,11 @@ from applications.views.drafts import (  # noqa: F401
     _report,
     _roles,
     _visible,
-    application_answer,
     application_autosave,
     application_detail,
     application_edit,
-    application_export,
     application_list,
-    application_receipt,
-    application_submit,
-    application_submitted_json,
     application_url,
-    application_withdraw,
-    attachment_delete,
-    attachment_download,
-    attachment_response,
-    attachment_upload,
     call_apply,
 )
 from applications.views.screening import (  # noqa: F401
@@ -37,4 +31,12 @@ from applications.views.screening import (  # noqa: F401
     application_screen,
     call_applications,
     call_applications_export,
+)
+from applications.views.submission import (  # noqa: F401
+    application_answer,
+    application_export,
+    application_receipt,
+    application_submit,
+    application_submitted_json,
+    application_withdraw,
 )

@@ -7,14 +7,14 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
-from applications import exports, selectors, services, uploads
+from applications import selectors, services
 from applications.forms import (
     AnswerForm,
     AttachmentForm,
@@ -24,7 +24,7 @@ from applications.forms import (
     IneligibleForm,
     WithdrawForm,
 )
-from applications.models import Application, ApplicationState, Attachment
+from applications.models import Application, ApplicationState
 from applications.visibility import application_is_cleared_reviewer, application_is_manager, application_is_member
 from core.errors import TransitionRefused
 from core.forms import message_run
@@ -381,197 +381,6 @@ def application_autosave(request, pk):
             "updates": updates,
         }
     )
-
-
-@login_required
-@require_POST
-def attachment_upload(request, pk):
-    app = _visible(request, pk)
-    if not request.user.has_perm(EDIT, app):
-        raise PermissionDenied
-    form = AttachmentForm(request.POST, request.FILES, documents=list(app.call.required_documents.all()))
-    back = "applications:application_edit" if app.state == ApplicationState.DRAFT else "applications:application_detail"
-    if not form.is_valid():
-        for field_errors in form.errors.values():
-            for message in field_errors:
-                messages.error(request, message)
-        return redirect(back, pk=app.pk)
-    upload = form.cleaned_data["file"]
-    try:
-        attachment = services.attachment_upload(
-            actor=request.user,
-            application_id=app.pk,
-            uploaded=upload,
-            document_id=form.cleaned_data.get("document") or None,
-        )
-    except (ValidationError, TransitionRefused) as exc:
-        messages.error(
-            request,
-            _("%(name)s was not added: %(why)s")
-            % {"name": upload.name, "why": " ".join(exc.messages) if isinstance(exc, ValidationError) else exc.message},
-        )
-    else:
-        messages.success(request, _("%(name)s was added.") % {"name": attachment.original_name})
-    return redirect(back, pk=app.pk)
-
-
-@login_required
-@require_POST
-def attachment_delete(request, pk, attachment_pk):
-    app = _visible(request, pk)
-    if not request.user.has_perm(EDIT, app):
-        raise PermissionDenied
-    try:
-        deleted, _result = message_run(
-            request, services.attachment_delete, actor=request.user, application_id=app.pk, attachment_id=attachment_pk
-        )
-    except Attachment.DoesNotExist:
-        raise Http404
-    if deleted:
-        messages.success(request, _("The document was removed."))
-    return redirect(
-        "applications:application_edit" if app.state == ApplicationState.DRAFT else "applications:application_detail",
-        pk=app.pk,
-    )
-
-
-def attachment_response(attachment: Attachment, filename: str | None = None) -> FileResponse:
-    try:
-        handle = open(uploads.stored_path(attachment.stored_name), "rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404
-    response = FileResponse(handle, content_type=attachment.content_type)
-    response["Content-Disposition"] = uploads.content_disposition(filename or attachment.original_name)
-    response["Content-Length"] = str(attachment.size)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@login_required
-@require_GET
-def attachment_download(request, pk, attachment_pk):
-    app = _visible(request, pk)
-    attachment = get_visible_or_404(selectors.attachment_list_of(app), attachment_pk)
-    return attachment_response(attachment, selectors.attachment_display_name(request.user, attachment, app))
-
-
-@login_required
-def application_submit(request, pk):
-    app = _visible(request, pk)
-    if not request.user.has_perm(EDIT, app):
-        raise PermissionDenied
-    if app.state != ApplicationState.DRAFT:
-        if app.reference:
-            messages.info(request, _("This application was already submitted."))
-            return redirect("applications:application_receipt", pk=app.pk)
-        return redirect("applications:application_detail", pk=app.pk)
-    if request.method == "POST":
-        try:
-            services.application_submit(actor=request.user, application_id=app.pk)
-        except TransitionRefused as exc:
-            fresh = Application.objects.get(pk=app.pk)
-            if fresh.reference:  # another member submitted it a moment earlier
-                messages.info(request, _("Another member of your organisation has just submitted this application."))
-                return redirect("applications:application_receipt", pk=app.pk)
-            messages.error(request, exc.message)
-        except ValidationError:
-            messages.error(request, _("The application is not complete yet."))
-        else:
-            messages.success(request, _("Your application was submitted."))
-            return redirect("applications:application_receipt", pk=app.pk)
-    problems = services.application_submission_problems(app)
-    return render(
-        request,
-        "applications/application_submit.html",
-        {"app": app, "call": app.call, "problems": problems, "deadline": services.application_deadline(app)},
-    )
-
-
-@login_required
-def application_receipt(request, pk):
-    app = _visible(request, pk)
-    if not app.reference or not app.submitted_content:
-        raise Http404
-    if not (application_is_member(request.user, app) or application_is_manager(request.user, app)):
-        raise Http404  # the receipt belongs to the applicant and the programme team
-    return render(
-        request,
-        "applications/application_receipt.html",
-        {"app": app, "call": app.call, "content": app.submitted_content, "show_identity": True},
-    )
-
-
-@login_required
-def application_submitted_json(request, pk):
-    """The exact bytes the receipt's SHA-256 was computed over."""
-    app = _visible(request, pk)
-    if not app.submitted_content or not (
-        application_is_member(request.user, app) or application_is_manager(request.user, app)
-    ):
-        raise Http404
-    response = HttpResponse(
-        services.canonical_json(app.submitted_content), content_type="application/json; charset=utf-8"
-    )
-    response["Content-Disposition"] = uploads.content_disposition(f"{app.reference}.json")
-    return response
-
-
-@login_required
-def application_export(request, pk, fmt):
-    if fmt not in exports.FORMATS:
-        raise Http404
-    app = _visible(request, pk)
-    if not (application_is_member(request.user, app) or application_is_manager(request.user, app)):
-        raise Http404
-    headers, rows = exports.application_table(app, list(app.call.questions.order_by("position")))
-    body, content_type = exports.render(fmt, headers, rows, app.reference or f"application-{app.pk}")
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = uploads.content_disposition(f"{app.reference or f'application-{app.pk}'}.{fmt}")
-    return response
-
-
-@login_required
-def application_withdraw(request, pk):
-    app = _visible(request, pk)
-    if not request.user.has_perm(EDIT, app):
-        raise PermissionDenied
-    form = WithdrawForm(request.POST or None, prefix="wd")
-    if request.method == "POST" and form.is_valid():
-        withdrawn, _app = message_run(
-            request,
-            services.application_withdraw,
-            actor=request.user,
-            application_id=app.pk,
-            reason=form.cleaned_data["reason"],
-        )
-        if withdrawn:
-            messages.success(request, _("The application was withdrawn."))
-        return redirect("applications:application_detail", pk=app.pk)
-    return render(request, "applications/application_withdraw.html", {"app": app, "call": app.call, "form": form})
-
-
-@login_required
-@require_POST
-def application_answer(request, pk):
-    app = _visible(request, pk)
-    if not request.user.has_perm(EDIT, app):
-        raise PermissionDenied
-    form = AnswerForm(request.POST, prefix="an")
-    if form.is_valid():
-        answered, _app = message_run(
-            request,
-            services.application_answer_clarification,
-            actor=request.user,
-            application_id=app.pk,
-            answer=form.cleaned_data["answer"],
-        )
-        if answered:
-            messages.success(request, _("Your answer was sent; the application is back with the programme team."))
-    else:
-        messages.error(request, _("Write your answer."))
-    return redirect("applications:application_detail", pk=app.pk)
 
 
 def application_url(app) -> str:

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 
 from applications import exports, selectors, services, uploads
 from applications.forms import ApplicationFilterForm, ClarificationForm, EligibleForm, ExtendForm, IneligibleForm
-from applications.views.drafts import SCREEN, _report, _visible
+from applications.services import SCREEN
+from applications.views.drafts import _report, _visible
 from core.errors import TransitionRefused
 from grants.calls import selectors as call_selectors
 from grants.calls.models import Call
