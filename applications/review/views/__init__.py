@@ -1,0 +1,26 @@
+from applications.review.views.reviewing import (  # noqa: F401
+    LIST_PAGE_SIZE,
+    _act,
+    _next_or,
+    review_attachment_download,
+    review_declare,
+    review_detail,
+    review_home,
+    reviewer_pool,
+    reviewer_pool_active,
+)
+from applications.review.views.selection import (  # noqa: F401
+    RANKING_PAGE_SIZE,
+    _managed_application,
+    review_application,
+    review_application_assign,
+    review_application_consensus,
+    review_application_decide,
+    review_call_assign_auto,
+    review_call_assignments,
+    review_feedback,
+    review_ranking,
+    review_ranking_decide_down,
+    review_return,
+    review_selection_close,
+)
