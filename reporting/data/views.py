@@ -20,7 +20,7 @@ from grants.calls.models import Call, Programme
 from reporting.data import exports, imports, jobs, opendata
 from reporting.data.forms import ImportForm
 from reporting.data.models import ExportJob
-from reporting.data.resources import PREVIEW_ROWS
+from reporting.data.setwise import PREVIEW_ROWS
 from reporting.donor.pdf.documents import application_pdf, grant_summary_pdf
 from reporting.grantee import selectors
 
