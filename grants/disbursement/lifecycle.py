@@ -41,7 +41,7 @@ from grants.disbursement.models import Tranche, TrancheState
 from grants.disbursement.money import scale
 from grants.disbursement.services import tranches_evaluate
 from reporting.grantee.models import GranteeReport, GranteeReportState, ReportKind
-from reporting.grantee.services import grantee_reports_schedule
+from reporting.grantee.schedule import grantee_reports_schedule
 
 
 def _call_plan(call: Call) -> list[tuple[Decimal, str]]:

@@ -131,9 +131,9 @@ def tranche_conditions_check(*, grant_id: int, actor: User | AnonymousUser | Non
     """Re-evaluate the grant's tranche conditions and make due the tranches whose condition is
     now met. Idempotent: safe to call after any report approval, payment or resumption.
 
-    The reports part calls this when a grantee report is approved. Call it after your own
-    transition, ideally once it has committed (`after_commit=[...]` / `transaction.on_commit`),
-    so that your locks are not held while this one takes the grant's.
+    Runs after a grantee report's approval has committed (grants/disbursement/receivers.py), and
+    from the grant page's "check conditions". Call it once your own transaction has committed
+    (`transaction.on_commit`), so that your locks are not held while this one takes the grant's.
     """
     with transaction.atomic():
         grant = grant_lock(grant_id)

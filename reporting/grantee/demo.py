@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from grants.agreements.models import Grant, GrantState
 from reporting.grantee.models import GranteeReportState, Indicator, ReportKind
-from reporting.grantee.services import grantee_report_save, grantee_reports_schedule, indicator_add
+from reporting.grantee.schedule import grantee_reports_schedule
+from reporting.grantee.services import grantee_report_save, indicator_add
 
 INDICATORS = [
     ("Local authorities publishing procurement data", "authorities", Decimal("3"), Decimal("12")),

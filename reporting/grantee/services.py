@@ -11,7 +11,6 @@ the balance after the final report, which also lets the grant close).
 """
 
 import logging
-from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,7 +34,6 @@ from reporting.grantee.models import (
     Indicator,
     IndicatorValue,
     ReportDocument,
-    ReportKind,
 )
 from reporting.grantee.selectors import (
     EDITABLE_STATES,
@@ -47,7 +45,6 @@ from reporting.grantee.signals import report_approved
 from workers.messenger import notify_user
 
 log = logging.getLogger(__name__)
-FINAL_REPORT_DAYS = 60
 MAX_DOCUMENTS = 20
 
 
@@ -67,7 +64,7 @@ def _report_path(report_id) -> str:
     return f"/reporting/reports/{report_id}/"
 
 
-def _lock_report(report_id) -> GranteeReport:
+def report_lock(report_id) -> GranteeReport:
     return (
         GranteeReport.objects.select_for_update(of=("self",))
         .select_related("grant", "grant__call", "grant__organisation")
@@ -75,12 +72,12 @@ def _lock_report(report_id) -> GranteeReport:
     )
 
 
-def _check(actor, perm, obj):
+def report_permission_require(actor, perm, obj):
     if not actor.has_perm(perm, obj):
         raise PermissionDenied(_("You may not do this."))
 
 
-def _editable(report):
+def report_editable_require(report):
     if report.state not in EDITABLE_STATES:
         raise TransitionRefused(
             _("This report was submitted; it can be changed only when the manager asks for changes.")
@@ -88,110 +85,6 @@ def _editable(report):
 
 
 # --- schedule --------------------------------------------------------------------------------
-
-
-def report_schedule_dates(starts_on: date, ends_on: date) -> list[dict]:
-    """Interim at the middle of the period (covering its first half); final within 60 days of
-    the end (covering the rest)."""
-    middle = starts_on + (ends_on - starts_on) / 2
-    return [
-        {"kind": ReportKind.INTERIM, "period_start": starts_on, "period_end": middle, "due_on": middle},
-        {
-            "kind": ReportKind.FINAL,
-            "period_start": middle + timedelta(days=1),
-            "period_end": ends_on,
-            "due_on": ends_on + timedelta(days=FINAL_REPORT_DAYS),
-        },
-    ]
-
-
-def grantee_reports_schedule(*, grant_id: int, actor=None) -> list[GranteeReport]:
-    """Create the grant's reporting schedule once; later calls return the existing reports."""
-    with transaction.atomic():
-        grant = Grant.objects.select_for_update().get(pk=grant_id)
-        existing = list(GranteeReport.objects.filter(grant_id=grant_id).order_by("due_on", "pk"))
-        if existing:
-            return existing
-        reports = [
-            GranteeReport.objects.create(grant=grant, **dates)
-            for dates in report_schedule_dates(grant.starts_on, grant.ends_on)
-        ]
-        audit_record(
-            actor=actor,
-            action="grantee_reports_schedule",
-            obj=grant,
-            data={"reports": [{"id": r.pk, "kind": r.kind, "due_on": r.due_on} for r in reports]},
-        )
-    return reports
-
-
-def _dates_check(due_on, period_start, period_end):
-    errors = {}
-    if due_on is None:
-        errors["due_on"] = _("Enter the date the report is due.")
-    if period_start and period_end and period_end < period_start:
-        errors["period_end"] = _("The period ends before it starts.")
-    if errors:
-        raise ValidationError(errors)
-
-
-def grantee_report_add(
-    *, actor, grant_id: int, kind: str, due_on: date, period_start: date | None = None, period_end: date | None = None
-) -> GranteeReport:
-    if kind not in ReportKind.values:
-        raise ValidationError({"kind": _("Choose interim or final.")})
-    _dates_check(due_on, period_start, period_end)
-    with transaction.atomic():
-        grant = Grant.objects.select_for_update().select_related("call").get(pk=grant_id)
-        _check(actor, "reporting.review_report", grant)
-        if kind == ReportKind.FINAL and GranteeReport.objects.filter(grant=grant, kind=ReportKind.FINAL).exists():
-            raise ValidationError({"kind": _("This grant already has a final report; move it instead.")})
-        report = GranteeReport.objects.create(
-            grant=grant, kind=kind, due_on=due_on, period_start=period_start, period_end=period_end
-        )
-        audit_record(
-            actor=actor,
-            action="grantee_report_add",
-            obj=report,
-            data={"grant": grant.number, "kind": kind, "due_on": due_on},
-        )
-    return report
-
-
-def grantee_report_move(
-    *,
-    actor,
-    report_id: int,
-    due_on: date,
-    period_start: date | None = None,
-    period_end: date | None = None,
-    reason: str = "",
-) -> GranteeReport:
-    _dates_check(due_on, period_start, period_end)
-    with transaction.atomic():
-        report = _lock_report(report_id)
-        _check(actor, "reporting.review_report", report)
-        _editable(report)
-        before = {"due_on": report.due_on, "period_start": report.period_start, "period_end": report.period_end}
-        report.due_on = due_on
-        report.period_start = period_start or report.period_start
-        report.period_end = period_end or report.period_end
-        report.save(update_fields=["due_on", "period_start", "period_end"])
-        audit_record(
-            actor=actor,
-            action="grantee_report_move",
-            obj=report,
-            reason=reason,
-            data={
-                "before": before,
-                "after": {
-                    "due_on": report.due_on,
-                    "period_start": report.period_start,
-                    "period_end": report.period_end,
-                },
-            },
-        )
-    return report
 
 
 # --- indicators (the grant's logframe) --------------------------------------------------------
@@ -218,7 +111,7 @@ def indicator_add(*, actor, grant_id: int, name: str, target, baseline=0, unit: 
     target, baseline = _decimal(target, "target"), _decimal(baseline or 0, "baseline")
     with transaction.atomic():
         grant = Grant.objects.select_for_update().select_related("call").get(pk=grant_id)
-        _check(actor, "reporting.review_report", grant)
+        report_permission_require(actor, "reporting.review_report", grant)
         position = (grant.indicators.order_by("-position").values_list("position", flat=True).first() or 0) + 1
         indicator = Indicator.objects.create(
             grant=grant, position=position, name=name[:300], unit=(unit or "")[:60], baseline=baseline, target=target
@@ -248,9 +141,9 @@ def grantee_report_save(
     `indicators`: {indicator_id: {"actual": …, "comment": …}}. Refused (StaleVersion) when
     `version` is not the current one, so two tabs never overwrite each other silently."""
     with transaction.atomic():
-        report = _lock_report(report_id)
-        _check(actor, "reporting.edit_report", report)
-        _editable(report)
+        report = report_lock(report_id)
+        report_permission_require(actor, "reporting.edit_report", report)
+        report_editable_require(report)
         if int(version) != report.version:
             raise StaleVersion(report.version)
         errors = {}
@@ -312,9 +205,9 @@ def grantee_report_save(
 
 def report_document_add(*, actor, report_id: int, uploaded) -> ReportDocument:
     with transaction.atomic():
-        report = _lock_report(report_id)
-        _check(actor, "reporting.edit_report", report)
-        _editable(report)
+        report = report_lock(report_id)
+        report_permission_require(actor, "reporting.edit_report", report)
+        report_editable_require(report)
         if report.documents.count() >= MAX_DOCUMENTS:
             raise ValidationError({"file": _("A report can have at most %(n)s documents.") % {"n": MAX_DOCUMENTS}})
         fields = document_store(uploaded)
@@ -337,9 +230,9 @@ def report_document_add(*, actor, report_id: int, uploaded) -> ReportDocument:
 def report_document_remove(*, actor, document_id: int) -> None:
     with transaction.atomic():
         document = ReportDocument.objects.select_related("report").get(pk=document_id)
-        report = _lock_report(document.report_id)
-        _check(actor, "reporting.edit_report", report)
-        _editable(report)
+        report = report_lock(document.report_id)
+        report_permission_require(actor, "reporting.edit_report", report)
+        report_editable_require(report)
         audit_record(
             actor=actor,
             action="report_document_remove",
@@ -482,8 +375,8 @@ def grantee_report_request_changes(*, actor, report_id: int, comment: str) -> Gr
 def expenditure_ineligible_set(*, actor, report_id: int, amounts: dict, reason: str = "") -> GranteeReport:
     """The manager marks costs ineligible while reviewing: {budget_line_id: amount}."""
     with transaction.atomic():
-        report = _lock_report(report_id)
-        _check(actor, "reporting.review_report", report)
+        report = report_lock(report_id)
+        report_permission_require(actor, "reporting.review_report", report)
         if report.state != GranteeReportState.SUBMITTED:
             raise TransitionRefused(_("Costs can be marked ineligible only while the report waits for review."))
         existing = {e.budget_line_id: e for e in Expenditure.objects.filter(report=report)}

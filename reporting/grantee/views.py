@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
 from grants.agreements.models import Grant
-from reporting.grantee import selectors, services
+from reporting.grantee import schedule, selectors, services
 from reporting.grantee.documents import document_path
 from reporting.grantee.forms import (
     DecisionForm,
@@ -69,7 +69,7 @@ def grant_reports(request, grant_id):
         if form.is_valid():
             try:
                 if form is add_form:
-                    services.grantee_report_add(actor=request.user, grant_id=grant.pk, **form.cleaned_data)
+                    schedule.grantee_report_add(actor=request.user, grant_id=grant.pk, **form.cleaned_data)
                     messages.success(request, _("The report is added to the schedule."))
                 else:
                     services.indicator_add(actor=request.user, grant_id=grant.pk, **form.cleaned_data)
@@ -100,7 +100,7 @@ def grant_reports_schedule(request, grant_id):
     grant = _grant(request, grant_id)
     if not request.user.has_perm("reporting.review_report", grant):
         raise PermissionDenied
-    services.grantee_reports_schedule(grant_id=grant.pk, actor=request.user)
+    schedule.grantee_reports_schedule(grant_id=grant.pk, actor=request.user)
     messages.success(request, _("The reporting schedule is set."))
     return redirect("reports:grant_reports", grant_id=grant.pk)
 
@@ -269,7 +269,7 @@ def report_move(request, pk):
     form = ReportMoveForm(request.POST)
     if form.is_valid():
         try:
-            services.grantee_report_move(actor=request.user, report_id=report.pk, **form.cleaned_data)
+            schedule.grantee_report_move(actor=request.user, report_id=report.pk, **form.cleaned_data)
         except TransitionRefused as exc:
             messages.error(request, exc.message)
         except ValidationError as exc:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from applications.models import ApplicationState
 from grants.agreements.models import Grant, GrantBudgetLine
 from grants.disbursement.models import Payment, Tranche, TrancheState
-from reporting.grantee.services import grantee_reports_schedule
+from reporting.grantee.schedule import grantee_reports_schedule
 from tests.factories import application_in_state
 
 

@@ -11,7 +11,7 @@ from audit.models import AuditEvent
 from core.errors import TransitionRefused
 from grants.agreements.models import GrantState
 from grants.disbursement.models import TrancheState
-from reporting.grantee import services
+from reporting.grantee import schedule, services
 from reporting.grantee.models import Expenditure, GranteeReport, GranteeReportState, ReportKind
 from reporting.grantee.selectors import grant_close_problems, grant_spending, report_financials
 from tests.reporting.builders import make_grant, pay_tranche
@@ -55,23 +55,23 @@ def test_signing_a_grant_schedules_an_interim_and_a_final_report(grant):
     assert reports[1].due_on == grant.ends_on + timedelta(days=60)
     assert all(r.state == GranteeReportState.SCHEDULED for r in reports)
     # a second call (e.g. from the grants workflow) changes nothing
-    assert len(services.grantee_reports_schedule(grant_id=grant.pk, actor=None)) == 2
+    assert len(schedule.grantee_reports_schedule(grant_id=grant.pk, actor=None)) == 2
     assert GranteeReport.objects.filter(grant=grant).count() == 2
 
 
 def test_manager_adds_and_moves_reports_grantee_may_not(grant, manager, grantee):
-    report = services.grantee_report_add(
+    report = schedule.grantee_report_add(
         actor=manager, grant_id=grant.pk, kind=ReportKind.INTERIM, due_on=grant.starts_on + timedelta(days=90)
     )
-    moved = services.grantee_report_move(
+    moved = schedule.grantee_report_move(
         actor=manager, report_id=report.pk, due_on=report.due_on + timedelta(days=10), reason="holidays"
     )
     assert moved.due_on == report.due_on + timedelta(days=10)
     assert AuditEvent.objects.filter(action="grantee_report_move", object_id=str(report.pk)).exists()
     with pytest.raises(PermissionDenied):
-        services.grantee_report_move(actor=grantee, report_id=report.pk, due_on=report.due_on)
+        schedule.grantee_report_move(actor=grantee, report_id=report.pk, due_on=report.due_on)
     with pytest.raises(ValidationError):
-        services.grantee_report_add(actor=manager, grant_id=grant.pk, kind=ReportKind.FINAL, due_on=grant.ends_on)
+        schedule.grantee_report_add(actor=manager, grant_id=grant.pk, kind=ReportKind.FINAL, due_on=grant.ends_on)
 
 
 def test_autosave_refuses_an_older_version_and_other_organisations(grant, grantee, outsider, manager):
