@@ -18,6 +18,12 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 def office_zip(kind: str, extra: dict | None = None, level=zipfile.ZIP_DEFLATED) -> bytes:
     """A minimal DOCX/XLSX/ODT/ODS (enough for a content check)."""
     buffer = io.BytesIO()
+
+    def entry(name: str) -> zipfile.ZipInfo:  # a fixed time: the same bytes on every call (xdist compares ids)
+        info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+        info.compress_type = level
+        return info
+
     with zipfile.ZipFile(buffer, "w", level) as archive:
         if kind in ("odt", "ods"):
             mime = {
@@ -25,7 +31,7 @@ def office_zip(kind: str, extra: dict | None = None, level=zipfile.ZIP_DEFLATED)
                 "ods": "application/vnd.oasis.opendocument.spreadsheet",
             }[kind]
             archive.writestr(zipfile.ZipInfo("mimetype"), mime)
-            archive.writestr("content.xml", "<office:document-content/>")
+            archive.writestr(entry("content.xml"), "<office:document-content/>")
         else:
             main = {
                 "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
@@ -34,13 +40,13 @@ def office_zip(kind: str, extra: dict | None = None, level=zipfile.ZIP_DEFLATED)
             }[kind]
             part = "/word/document.xml" if kind != "xlsx" else "/xl/workbook.xml"
             archive.writestr(
-                "[Content_Types].xml",
+                entry("[Content_Types].xml"),
                 '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
                 f'<Override PartName="{part}" ContentType="{main}"/></Types>',
             )
-            archive.writestr(part.lstrip("/"), "<document/>")
+            archive.writestr(entry(part.lstrip("/")), "<document/>")
         for name, data in (extra or {}).items():
-            archive.writestr(name, data)
+            archive.writestr(entry(name), data)
     return buffer.getvalue()
 
 
