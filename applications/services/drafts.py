@@ -403,7 +403,11 @@ def application_autosave(
                     app.save(update_fields=["version", "updated_at", *_row_values(app, changes)])
                     current.update(changes)
             break
-        app = Application.objects.select_related("call").only(*AUTOSAVE_FIELDS, "call__deadline").get(pk=application_id)
+        app = (
+            Application.objects.select_related("call")
+            .only(*AUTOSAVE_FIELDS, "call__deadline", "call__state")
+            .get(pk=application_id)
+        )
         current, errors, conflicts, applied, changes = _autosave_plan(
             actor, app, fields, base, version, app.call.deadline
         )
