@@ -251,3 +251,20 @@ def test_the_nightly_task_deletes_expired_sessions_and_keeps_live_ones(user, log
     assert dashboard_user(logged_in)[0].status_code == 200
     assert any(entry["task"] == "accounts.tasks.sessions_clear_expired" for entry in app.conf.beat_schedule.values())
     assert gone not in Session.objects.values_list("session_key", flat=True)
+
+
+def test_an_autosave_costs_four_queries_and_takes_the_session_from_the_cache(logged_in, user, draft):
+    """The most frequent request of the site: the session comes from the cache; then the user, the
+    draft (with its call's deadline and state), the memberships and the compare-and-set write."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert autosave(logged_in, draft, title="Warm").status_code == 200
+    draft.refresh_from_db()
+    with CaptureQueriesContext(connection) as queries:
+        response = autosave(logged_in, draft, title="Saved with four queries")
+    assert response.status_code == 200, response.content
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert len(sql) == 4, sql
+    assert not any("django_session" in s for s in sql), sql
+    assert sql[-1].startswith("UPDATE") and "applications_application" in sql[-1]
