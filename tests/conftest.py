@@ -16,10 +16,21 @@ REQUIRE_SERVICES = os.environ.get("HROMADA_REQUIRE_SERVICES") == "1"
 
 def pytest_configure(config):
     """Test passwords are hashed with MD5: PBKDF2 at a million rounds (production's) costs 0.65 s
-    per user, and the suite makes thousands. In-process live servers share this setting."""
+    per user, and the suite makes thousands. In-process live servers share this setting.
+
+    Each test process (pytest-xdist runs one per CPU) keeps its files in a folder of its own: file
+    names come from database ids, which both processes' databases hand out. The Celery workers the
+    integration tests start inherit the folder through the environment."""
+    import tempfile
+    from pathlib import Path
+
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    files = Path(tempfile.mkdtemp(prefix=f"hromada-tests-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-"))
+    for name in ("PRIVATE_STORAGE_ROOT", "MEDIA_ROOT"):
+        os.environ[name] = str(files / name.lower())
+        setattr(settings, name, files / name.lower())
 
 
 def service_missing(reason: str):
