@@ -29,10 +29,9 @@ def programme_id_of(obj: models.Model | None) -> int | None:
     if obj._meta.label == "grants.Programme":
         pk: int = obj.pk
         return pk
-    for attr in ("programme_id",):
-        if hasattr(obj, attr):
-            programme_id: int | None = getattr(obj, attr)
-            return programme_id
+    if hasattr(obj, "programme_id"):
+        programme_id: int | None = obj.programme_id
+        return programme_id
     for attr in ("call", "application", "grant", "review"):
         related = getattr(obj, attr, None)
         if related is not None:

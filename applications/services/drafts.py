@@ -38,11 +38,6 @@ EDIT = "applications.edit_application"
 SCREEN = "applications.screen_application"
 
 
-# application_autosave (whose database access is rewritten apart) still calls the shared
-# rounding by this name.
-money = cents
-
-
 def question_field(question_id) -> str:
     return f"q{question_id}"
 
@@ -392,7 +387,7 @@ def application_autosave(
                                     description=row["description"],
                                     units=Decimal(row["units"]),
                                     unit_cost=Decimal(row["unit_cost"]),
-                                    total=money(Decimal(row["units"]) * Decimal(row["unit_cost"])),
+                                    total=cents(Decimal(row["units"]) * Decimal(row["unit_cost"])),
                                 )
                                 for i, row in enumerate(changes["budget"], start=1)
                             ]

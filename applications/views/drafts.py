@@ -25,14 +25,13 @@ from applications.forms import (
     WithdrawForm,
 )
 from applications.models import Application, ApplicationState
+from applications.services import EDIT
 from applications.visibility import application_is_cleared_reviewer, application_is_manager, application_is_member
 from core.errors import TransitionRefused
 from core.forms import message_run
 from core.money import cents
 from core.shortcuts import get_visible_or_404
 from grants.calls import selectors as call_selectors
-
-EDIT, SCREEN = services.EDIT, services.SCREEN
 
 
 def _visible(request, pk) -> Application:

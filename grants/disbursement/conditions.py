@@ -21,7 +21,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from grants.disbursement.money import HUNDRED, Amount, allocate, cents, to_decimal
+from core.money import cents, to_decimal
+from grants.disbursement.money import HUNDRED, Amount, allocate
 
 SIGNATURE = "signature"
 INTERIM_REPORT = "interim_report"

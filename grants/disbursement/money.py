@@ -1,4 +1,4 @@
-"""Money arithmetic for grants: Decimal only, rounded to cents with ROUND_HALF_UP, never float.
+"""Money arithmetic for grants: Decimal only, never float; rounding to cents is core.money.cents.
 
 Pure functions (no database): the services and the tests call them with plain values.
 """
@@ -8,23 +8,12 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeAlias
 
-CENT = Decimal("0.01")
+from core.money import cents, to_decimal
+
 RATE_PLACES = Decimal("0.000001")  # ExchangeRate.rate and Payment.exchange_rate have 6 decimals
 HUNDRED = Decimal("100")
 
 Amount: TypeAlias = Decimal | int | str  # what `to_decimal` takes (a float is refused)
-
-
-def to_decimal(value: Amount) -> Decimal:
-    """A Decimal from a Decimal, int or string; floats are refused (they are not money)."""
-    if isinstance(value, float):
-        raise TypeError("money is never a float; pass a Decimal or a string")
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def cents(value: Amount) -> Decimal:
-    """Round to cents, halves away from zero (ROUND_HALF_UP), as accounting does."""
-    return to_decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def rate_round(value: Amount) -> Decimal:

@@ -22,6 +22,7 @@ from accounts.selectors import organisation_member_users
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
+from core.money import cents, to_decimal
 from grants.agreements.models import Grant, GrantState
 from grants.agreements.services import (
     amount_parse,
@@ -34,7 +35,7 @@ from grants.agreements.services import (
 from grants.calls.models import CURRENCIES, TrancheCondition
 from grants.disbursement import conditions as tranche_rules
 from grants.disbursement.models import ExchangeRate, Payment, Tranche, TrancheState
-from grants.disbursement.money import Amount, cents, conversion_rate, convert, month_start, rate_round, to_decimal
+from grants.disbursement.money import Amount, conversion_rate, convert, month_start, rate_round
 from grants.disbursement.selectors import exchange_rates_for_month, exchange_rates_used, grant_eligible_spent
 from reporting.grantee.models import GranteeReport, GranteeReportState, ReportKind
 

@@ -5,9 +5,10 @@ from decimal import Decimal as D
 
 import pytest
 
+from core.money import cents
 from grants.agreements import budget
 from grants.disbursement import conditions as tr
-from grants.disbursement.money import allocate, cents, conversion_rate, convert, month_start, scale
+from grants.disbursement.money import allocate, conversion_rate, convert, month_start, scale
 
 # --- Rounding and conversion -----------------------------------------------------------------
 
