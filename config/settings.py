@@ -39,7 +39,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "djmoney",
     "import_export",
-    "axes",
     "csp",
     "django_htmx",
     "accounts",
@@ -66,7 +65,6 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.MfaRequiredMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -118,7 +116,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -147,12 +144,20 @@ MFA_TOTP_ISSUER = "Hromada"
 # When true, programme managers and finance officers must enrol TOTP before using the site.
 HROMADA_MFA_REQUIRED_FOR_MONEY_ROLES = env.bool("MFA_REQUIRED_FOR_MONEY_ROLES", default=not DEBUG)
 
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
-AXES_COOLOFF_TIME = 1  # hours
-AXES_USERNAME_FORM_FIELD = "login"
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
-AXES_VERBOSE = False
+# Sign-in throttling is allauth's own (its rate limits live in the shared cache, so every web node
+# counts the same failures). Failed attempts count per client address (a spray from one address
+# stops after ten a minute and fifty an hour) and per account (five in five minutes, then a short
+# cool-off). Accounts a stranger must not be able to lock out (staff, programme managers, finance
+# officers, anyone with a second factor) count per account *and* address instead, so failures
+# from elsewhere never block their owner. See accounts/signin.py.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env.str("LOGIN_FAILED_RATE_LIMIT", default="10/m/ip,50/h/ip,5/5m/key"),
+}
+# The real client address: the Nth address from the right of X-Forwarded-For, where N is the
+# number of reverse proxies in front of the app (docker-compose ships one: TRUSTED_PROXY_COUNT=1).
+# 0 (the default, no proxy) uses the connection's address and ignores the header, which a client
+# could forge.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"

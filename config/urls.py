@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -28,6 +29,9 @@ API = [
     "reporting.donor.api_urls",
     "workers.api_urls",
 ]
+
+# The admin signs in through the site's own sign-in page (its rate limits, its second factor).
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", home, name="home"),

@@ -27,6 +27,14 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A cache (sessions, sign-in rate limits) of this run's own: a shared Redis keeps keys between
+    # runs, and five failed sign-ins of user1@example.org in an earlier run must not throttle this one.
+    import uuid
+
+    os.environ["CACHE_KEY_PREFIX"] = f"hromada-test-{uuid.uuid4().hex[:8]}"
+    settings.CACHES["default"]["KEY_PREFIX"] = os.environ["CACHE_KEY_PREFIX"] + os.environ.get(
+        "PYTEST_XDIST_WORKER", ""
+    )
     files = Path(tempfile.mkdtemp(prefix=f"hromada-tests-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-"))
     for name in ("PRIVATE_STORAGE_ROOT", "MEDIA_ROOT"):
         os.environ[name] = str(files / name.lower())
