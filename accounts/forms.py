@@ -63,3 +63,15 @@ class LanguageForm(forms.Form):
 
 def registry_examples():
     return [(code, REGISTRIES[code][2]) for code, _name in COUNTRY_CHOICES]
+
+
+class ApiTokenForm(forms.Form):
+    """How long a new API token lives."""
+
+    expires_in = forms.TypedChoiceField(
+        label=_("Expires"),
+        coerce=int,
+        initial=90,
+        choices=[(30, _("in 30 days")), (90, _("in 90 days")), (365, _("in a year")), (0, _("never"))],
+        help_text=_("A token that never expires works until you revoke it or change your password."),
+    )

@@ -157,3 +157,39 @@ class ProgrammeRole(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()} — {self.programme}"
+
+
+class ApiToken(models.Model):
+    """A key for the API (`Authorization: Token <key>`). Only its SHA-256 digest is stored: the key
+    is shown once, when it is made. A token ends when it expires or is revoked; revoked rows are
+    kept so that the owner can see when and why."""
+
+    class Revoked(models.TextChoices):
+        REPLACED = "replaced", _("replaced by a new token")
+        BY_OWNER = "owner", _("revoked by you")
+        PASSWORD = "password", _("your password was changed or reset")
+        EMAIL = "email", _("your e-mail address was changed")
+        MFA = "mfa", _("your second factor was removed or reset")
+        DEACTIVATED = "deactivated", _("your account was deactivated")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("begins with"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_reason = models.CharField(_("why it was revoked"), max_length=12, choices=Revoked.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="api_token_user_live")]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

@@ -7,11 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from rest_framework.authtoken.models import Token
 
-from accounts import selectors, services
-from accounts.forms import InviteForm, LanguageForm, OrganisationForm, registry_examples
-from accounts.models import Invitation, Organisation
+from accounts import selectors, services, tokens
+from accounts.forms import ApiTokenForm, InviteForm, LanguageForm, OrganisationForm, registry_examples
+from accounts.models import ApiToken, Invitation, Organisation
 from core.forms import form_errors_add
 
 
@@ -134,11 +133,25 @@ def language_set(request):
 
 @login_required
 def api_token(request):
-    token = Token.objects.filter(user=request.user).first()
+    """The user's API token: make one (its key is shown once), see when it was last used and when it
+    expires, revoke it; and when and why earlier ones stopped working."""
+    form = ApiTokenForm(request.POST or None)
     if request.method == "POST":
-        if token:
-            token.delete()
-        token = Token.objects.create(user=request.user)
-        messages.success(request, _("A new API token was created; the old one no longer works."))
-        return redirect("accounts:api_token")
-    return render(request, "accounts/api_token.html", {"token": token})
+        if request.POST.get("action") == "revoke":
+            if tokens.tokens_revoke(user=request.user, reason=ApiToken.Revoked.BY_OWNER):
+                messages.success(request, _("Your API token was revoked; it no longer works."))
+            return redirect("accounts:api_token")
+        if form.is_valid():
+            _token, key = tokens.token_create(user=request.user, days=form.cleaned_data["expires_in"] or None)
+            request.session["new_api_token"] = key
+            messages.success(request, _("A new API token was created; the old one no longer works."))
+            return redirect("accounts:api_token")
+    history = list(ApiToken.objects.filter(user=request.user)[:6])
+    live = next((t for t in history if t.revoked_at is None), None)
+    context = {
+        "form": form,
+        "token": live,
+        "new_key": request.session.pop("new_api_token", None),
+        "history": [t for t in history if t is not live][:5],
+    }
+    return render(request, "accounts/api_token.html", context)

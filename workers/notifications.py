@@ -44,6 +44,11 @@ KINDS = {
         "workers/email/organisation_invitation.txt",
         configurable=False,
     ),
+    "api_tokens_revoked": Kind(
+        _("Your Hromada API token no longer works"),
+        "workers/email/api_tokens_revoked.txt",
+        configurable=False,
+    ),
     "call_published": Kind(_("New call for proposals: %(call)s"), "workers/email/call_published.txt"),
     # --- applications (submission receipt, eligibility, clarification, withdrawal) ---
     "application_submitted": Kind(

@@ -1,8 +1,11 @@
 """Language choice sticks; programme managers and finance officers must enrol TOTP when required."""
 
+import re
+
 import pytest
 from allauth.mfa.models import Authenticator
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from accounts.models import ProgrammeRole
 
@@ -93,13 +96,17 @@ def test_totp_enrolment_page_offers_a_secret(client, make_user, programme, grant
     assert "otpauth://" in html or "secret" in html.lower()
 
 
-def test_api_token_page_creates_and_replaces_a_token(client, make_user):
-    from rest_framework.authtoken.models import Token
-
+def test_api_token_page_shows_a_new_key_once_and_replacing_it_ends_the_old_one(client, make_user):
     user = make_user()
     client.force_login(user)
-    client.post(reverse("accounts:api_token"))
-    first = Token.objects.get(user=user).key
-    assert first in client.get(reverse("accounts:api_token")).content.decode()
-    client.post(reverse("accounts:api_token"))
-    assert Token.objects.get(user=user).key != first
+    client.post(reverse("accounts:api_token"), {"action": "create", "expires_in": "90"})
+    page = client.get(reverse("accounts:api_token")).content.decode()
+    first = re.search(r'id="api-token" readonly value="([0-9a-f]{40})"', page).group(1)
+    assert first not in client.get(reverse("accounts:api_token")).content.decode()  # shown once
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    assert api.get("/api/v1/organisations/").status_code == 200
+    client.post(reverse("accounts:api_token"), {"action": "create", "expires_in": "0"})
+    refused = api.get("/api/v1/organisations/")
+    assert refused.status_code == 401 and "replaced by a new token" in refused.json()["detail"]
+    assert "replaced by a new token" in client.get(reverse("accounts:api_token")).content.decode()

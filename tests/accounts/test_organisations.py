@@ -3,10 +3,10 @@
 import pytest
 from django.core import mail
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Organisation, ProgrammeRole
+from accounts.tokens import token_create
 from audit.models import AuditEvent
 
 
@@ -18,7 +18,7 @@ def two_orgs(make_user, make_org):
 
 def api_for(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user, days=None)[1]}")
     return client
 
 

@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import ProgrammeRole
+from accounts.tokens import token_create
 from applications.models import ApplicationState
 from applications.review.models import Review, ReviewerProfile
 from grants.calls.models import CallState
@@ -72,7 +72,7 @@ def world(db, make_user, make_org, programme, grant_role):
 
 def api_for(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user, days=None)[1]}")
     return client
 
 
