@@ -95,6 +95,12 @@ KINDS = {
     "review_conflict_declared": Kind(
         _("Conflict of interest declared: %(application)s"), "workers/email/review_conflict_declared.txt"
     ),
+    "review_due_extended": Kind(
+        _("More time for your review of %(application)s: due on %(due)s"),
+        "workers/email/review_due_extended.txt",
+        dates=("due",),
+        configurable=False,
+    ),
     "review_returned": Kind(
         _("Your review was returned for revision: %(application)s"),
         "workers/email/review_returned.txt",

@@ -91,6 +91,15 @@ class ReturnForm(forms.Form):
     comment = forms.CharField(label=_("What should the reviewer revise?"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class ExtendForm(forms.Form):
+    due_at = forms.DateTimeField(
+        label=_("New due date"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("In the site's time zone."),
+    )
+    reason = forms.CharField(label=_("Why more time?"), max_length=500)
+
+
 class ConsensusForm(forms.Form):
     score = forms.DecimalField(label=_("Consensus score"), min_value=Decimal("0"), decimal_places=2, max_digits=7)
     justification = forms.CharField(

@@ -47,6 +47,9 @@ class Review(ConcurrentTransitionMixin, models.Model):
     due_at = models.DateTimeField(_("due"))
     declared_at = models.DateTimeField(_("declaration signed at"), null=True, blank=True)
     conflict_reason = models.TextField(_("conflict of interest"), blank=True)
+    # Declared after the reviewer had read the application (and perhaps scored it): any score is
+    # withdrawn from the ranking and the managers see the flag.
+    conflict_late = models.BooleanField(_("conflict found after reading"), default=False)
     recommendation = models.CharField(_("recommendation"), max_length=20, choices=Recommendation.choices, blank=True)
     overall_comment = models.TextField(_("overall comment"), blank=True)
     weighted_total = models.DecimalField(_("weighted total"), max_digits=7, decimal_places=2, null=True, blank=True)
@@ -65,7 +68,11 @@ class Review(ConcurrentTransitionMixin, models.Model):
     def declare_no_conflict(self):
         pass
 
-    @transition(field=state, source=ReviewState.ASSIGNED, target=ReviewState.CONFLICTED)
+    @transition(
+        field=state,
+        source=[ReviewState.ASSIGNED, ReviewState.ACCEPTED, ReviewState.SUBMITTED, ReviewState.RETURNED],
+        target=ReviewState.CONFLICTED,
+    )
     def declare_conflict(self):
         pass
 

@@ -92,6 +92,7 @@ class ScoreRow:
     total_min: Decimal | None = None
     total_max: Decimal | None = None
     criterion_sums: tuple = ()  # per criterion, in the rubric's order: the sum of the submitted scores
+    withdrawn: int = 0  # reviews whose reviewer found a conflict after reading (scores left out)
 
 
 @dataclass(slots=True)
@@ -289,6 +290,11 @@ def call_score_rows(call, rubric: list[Rubric], application_ids=None, *, titles:
             filter=submitted & Q(reviews__scores__criterion_id=c.id),
             **number,  # type: ignore[arg-type]
         )
+    annotations["n_withdrawn"] = Count(
+        "reviews__id",
+        filter=Q(reviews__conflict_late=True) & (once | Q(reviews__scores__id__isnull=True)),
+        **number,  # type: ignore[arg-type]
+    )
     fields = ["id", "reference", "state", "requested_amount", "awarded_amount", "consensus_score"]
     applications = Application.objects.filter(call_id=call.pk, state__in=RANKED_STATES)
     if application_ids is not None:
@@ -314,7 +320,7 @@ def call_score_rows(call, rubric: list[Rubric], application_ids=None, *, titles:
             ScoreRow(
                 pk,
                 reference,
-                values[11 + k] if titles else "",
+                values[12 + k] if titles else "",
                 state,
                 requested,
                 awarded,
@@ -325,6 +331,7 @@ def call_score_rows(call, rubric: list[Rubric], application_ids=None, *, titles:
                 total_min,
                 total_max,
                 values[11 : 11 + k],
+                values[11 + k],
             )
         )
     return out

@@ -11,6 +11,7 @@ urlpatterns = [
     path("reviews/<int:pk>/declare/", views.review_declare, name="review_declare"),
     path("reviews/<int:pk>/attachments/<int:number>/", views.review_attachment_download, name="review_attachment"),
     path("reviews/<int:pk>/return/", views.review_return, name="review_return"),
+    path("reviews/<int:pk>/extend/", views.review_extend, name="review_extend"),
     path("reviews/pool/", views.reviewer_pool, name="reviewer_pool"),
     path("reviews/pool/<int:user_id>/active/", views.reviewer_pool_active, name="reviewer_pool_active"),
     path("reviews/calls/<int:call_id>/", views.review_call_assignments, name="review_call_assignments"),

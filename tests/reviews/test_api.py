@@ -29,7 +29,7 @@ def test_assign_declare_score_submit_rank_and_award_through_the_api(world):
         base = f"/api/v1/reviews/{review.pk}/"
         assert api.post(base + "submit/", {}, format="json").status_code == 409  # not declared yet
         data = api.post(base + "declare_no_conflict/").json()
-        assert data["state"] == "accepted" and data["available_transitions"] == ["save", "submit"]
+        assert data["state"] == "accepted" and data["available_transitions"] == ["save", "submit", "declare_conflict"]
         bad = api.post(base + "save/", {"scores": [{"criterion": criteria[0].pk, "score": "4.25"}]}, format="json")
         assert bad.status_code == 400 and f"score_{criteria[0].pk}" in bad.json()
         incomplete = api.post(

@@ -71,6 +71,11 @@ class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField(allow_blank=True, required=False, default="")
 
 
+class ExtendSerializer(serializers.Serializer):
+    due_at = serializers.DateTimeField(help_text="The new due date, in the future (ISO 8601 with a time zone).")
+    reason = serializers.CharField(allow_blank=True, required=False, default="")
+
+
 class ReviewSerializer(serializers.ModelSerializer):
     application_title = serializers.CharField(source="application.title", read_only=True)
     call = serializers.IntegerField(source="application.call_id", read_only=True)
@@ -91,6 +96,7 @@ class ReviewSerializer(serializers.ModelSerializer):
             "assigned_at",
             "declared_at",
             "conflict_reason",
+            "conflict_late",
             "recommendation",
             "overall_comment",
             "weighted_total",
@@ -139,13 +145,17 @@ class ReviewSerializer(serializers.ModelSerializer):
             if review.state == ReviewState.ASSIGNED:
                 out += ["declare_no_conflict", "declare_conflict"]
             elif review.state in (ReviewState.ACCEPTED, ReviewState.RETURNED):
-                out += ["save", "submit"]
+                out += ["save", "submit", "declare_conflict"]
+            elif review.state == ReviewState.SUBMITTED:
+                out.append("declare_conflict")  # a conflict found after submitting withdraws the score
         if (
             review.state == ReviewState.SUBMITTED
             and self._manager(review)
             and review.application.state in (ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED)
         ):
             out.append("return_for_revision")
+        if review.state in (ReviewState.ASSIGNED, ReviewState.ACCEPTED, ReviewState.RETURNED) and self._manager(review):
+            out.append("extend")
         return out
 
     def to_representation(self, review):
@@ -226,6 +236,16 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         body = CommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.review_return(actor=request.user, review_id=review.pk, comment=body.validated_data["comment"])
+        return self._answer(review.pk)
+
+    @extend_schema(request=ExtendSerializer, responses=ReviewSerializer)
+    @action(detail=True, methods=["post"])
+    def extend(self, request, pk=None):
+        """Give the reviewer more time: a new due date in the future and the reason (managers)."""
+        review = self.get_object()
+        body = ExtendSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.review_extend(actor=request.user, review_id=review.pk, **body.validated_data)
         return self._answer(review.pk)
 
     @extend_schema(

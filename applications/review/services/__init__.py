@@ -9,6 +9,7 @@ from applications.review.services.assignment import (  # noqa: F401
     _call_titles,
     _require,
     review_assign,
+    review_extend,
     reviews_assign_auto,
 )
 from applications.review.services.decisions import (  # noqa: F401

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -228,3 +229,46 @@ def reviews_assign_auto(*, actor, call_id: int) -> AutoAssignment:
             if len(candidates) < needed:
                 result.short.append((application, needed - len(candidates)))
     return result
+
+
+def review_extend(*, actor, review_id: int, due_at, reason: str) -> Review:
+    """The manager gives a reviewer more time: a new due date (in the future by the database's
+    clock) for a review not yet submitted, with the reason on record; the reviewer is told."""
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = _("Say why the reviewer gets more time.")
+    with transaction.atomic():
+        review = lock(Review, review_id)
+        _require(actor.has_perm("applications.assign_reviewers", review), None)
+        if review.state not in (ReviewState.ASSIGNED, ReviewState.ACCEPTED, ReviewState.RETURNED):
+            raise TransitionRefused(_("Only a review that is still being written can get more time."))
+        now = Review.objects.filter(pk=review.pk).annotate(now=Now()).values_list("now", flat=True).get()
+        if due_at is None or due_at <= now:
+            errors["due_at"] = _("Choose a due date in the future.")
+        if errors:
+            raise ValidationError(errors)
+        previous, review.due_at = review.due_at, due_at
+        review.save(update_fields=["due_at"])
+        event = audit_record(
+            actor=actor,
+            action="review_extend",
+            obj=review,
+            reason=reason,
+            data={"from": previous.isoformat(), "to": due_at.isoformat()},
+        )
+        application = Application.objects.select_related("call").get(pk=review.application_id)
+        notify_user(
+            kind="review_due_extended",
+            user=review.reviewer,
+            obj=review,
+            key=str(event.seq),
+            context={
+                "application": application.title,
+                **_call_titles(application.call),
+                "due": due_at.isoformat(),
+                "reason": reason,
+                "path": reverse("reviews:review_detail", args=[review.pk]),
+            },
+        )
+    return review

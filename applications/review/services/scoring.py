@@ -10,8 +10,9 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Now
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import MANAGER
@@ -63,7 +64,9 @@ def review_declare_no_conflict(*, actor, review_id: int) -> Review:
 
 
 def review_declare_conflict(*, actor, review_id: int, reason: str) -> Review:
-    """The reviewer declares a conflict: the assignment ends and the managers are told."""
+    """The reviewer declares a conflict, before reading the application or at any time after (a
+    conflict found late): the assignment ends, the reviewer's access ends at the next request, a
+    score already given is withdrawn from the ranking, and the managers are told."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Describe the conflict of interest.")})
@@ -72,9 +75,15 @@ def review_declare_conflict(*, actor, review_id: int, reason: str) -> Review:
         application = lock(Application, application_id)
         review = lock(Review, review_id)
         check(actor, review, "declare_conflict", permission="applications.declare_review")
-        review.declared_at = timezone.now()
+        late = review.state != ReviewState.ASSIGNED
+        withdrawn = review.weighted_total if review.state == ReviewState.SUBMITTED else None
+        if not late:
+            review.declared_at = timezone.now()
         review.conflict_reason = reason
-        event = transition(review, "declare_conflict", actor=actor, reason=reason)
+        review.conflict_late = late
+        event = transition(
+            review, "declare_conflict", actor=actor, reason=reason, data={"late": late, "withdrawn_total": withdrawn}
+        )
         call = application.call
         managers = (
             get_user_model()
@@ -92,11 +101,29 @@ def review_declare_conflict(*, actor, review_id: int, reason: str) -> Review:
                     "application": application.reference or application.title,
                     **_call_titles(call),
                     "reason": reason,
-                    "path": reverse("reviews:review_call_assignments", args=[application.call_id]),
+                    "late": late,
+                    "withdrawn": "" if withdrawn is None else str(withdrawn),
+                    "path": reverse("reviews:review_application", args=[application.pk])
+                    if late
+                    else reverse("reviews:review_call_assignments", args=[application.call_id]),
                 },
             )
         _complete_if_done(actor=actor, application=application)
     return review
+
+
+def _refuse_if_overdue(review_id: int) -> None:
+    """A review is accepted until its due date by the database's clock (one clock for every web
+    node); the programme manager can give more time (review_extend). Drafts can still be saved."""
+    due, now = Review.objects.filter(pk=review_id).annotate(now=Now()).values_list("due_at", "now").get()
+    if now > due:
+        raise TransitionRefused(
+            _(
+                "This review was due on %(due)s and can no longer be submitted. Your draft is saved; ask the "
+                "programme manager for more time."
+            )
+            % {"due": formats.date_format(timezone.localtime(due), "DATETIME_FORMAT")}
+        )
 
 
 def _parse_score(raw):
@@ -201,6 +228,7 @@ def review_submit(
         application = Application.objects.select_for_update().select_related("call").get(pk=application_id)
         review = lock(Review, review_id)
         check(actor, review, "submit", permission="applications.score_review")
+        _refuse_if_overdue(review.pk)
         criteria = list(application.call.criteria.order_by("position"))
         current = {s.criterion_id: s for s in review.scores.all()}
         errors = review_problems(review, application.call, criteria, current)

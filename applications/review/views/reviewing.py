@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -129,6 +130,8 @@ def review_detail(request, pk):
         scores=[(c, scores.get(c.pk)) for c in criteria],
         max_total=max_weighted_total(rubric),
         draft_total=weighted_total({cid: s.score for cid, s in scores.items()}, rubric),
+        overdue=review.state != ReviewState.SUBMITTED and timezone.now() > review.due_at,
+        conflict_form=ConflictForm(),
     )
     return render(request, "reviews/review.html", context)
 
@@ -154,6 +157,9 @@ def review_declare(request, pk):
                 is not None
             ):
                 return redirect("reviews:review_home")
+            return redirect("reviews:review_detail", pk=review.pk)
+        if review.state != ReviewState.ASSIGNED:
+            messages.error(request, _("Describe the conflict of interest."))
             return redirect("reviews:review_detail", pk=review.pk)
         return render(
             request,

@@ -9,12 +9,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from applications.models import ApplicationState
+from applications.models import ApplicationState, ReviewState
 from applications.review import selectors, services
 from applications.review.forms import (
     AssignForm,
     ConsensusForm,
     DecisionForm,
+    ExtendForm,
     ReturnForm,
 )
 from applications.review.ranking import call_ranking, max_weighted_total, ranking_titles
@@ -81,7 +82,15 @@ def review_application(request, pk):
     for review in selectors.application_reviews_for_manager(application):
         scores = {s.criterion_id: s for s in review.scores.all()}
         row = [scores.get(c.pk) for c in criteria]
-        reviews.append({"review": review, "scores": row, "pairs": list(zip(criteria, row))})
+        extendable = review.state in (ReviewState.ASSIGNED, ReviewState.ACCEPTED, ReviewState.RETURNED)
+        reviews.append(
+            {
+                "review": review,
+                "scores": row,
+                "pairs": list(zip(criteria, row)),
+                "extend_form": ExtendForm(prefix=f"extend-{review.pk}") if extendable else None,
+            }
+        )
     return render(
         request,
         "reviews/application.html",
@@ -196,6 +205,28 @@ def review_return(request, pk):
         )
     else:
         messages.error(request, _("Say what the reviewer should revise."))
+    return redirect("reviews:review_application", pk=review.application_id)
+
+
+@login_required
+@require_POST
+def review_extend(request, pk):
+    """The manager gives a reviewer more time (from the application's review page)."""
+    review = get_visible_or_404(selectors.review_list_visible(request.user), pk)
+    if not request.user.has_perm("applications.assign_reviewers", review):
+        raise PermissionDenied
+    form = ExtendForm(request.POST, prefix=f"extend-{review.pk}")
+    if form.is_valid():
+        _act(
+            request,
+            services.review_extend,
+            _("The reviewer has more time and is told the new due date."),
+            review_id=review.pk,
+            due_at=form.cleaned_data["due_at"],
+            reason=form.cleaned_data["reason"],
+        )
+    else:
+        messages.error(request, _("Give the new due date and the reason."))
     return redirect("reviews:review_application", pk=review.application_id)
 
 
