@@ -45,5 +45,7 @@ ENV MEDIA_ROOT=/data/media \
     PRIVATE_STORAGE_ROOT=/data/private
 USER hromada
 
+# gunicorn must not face clients itself (a thread waits for each request's body): run it behind
+# the buffering proxy, as docker-compose.yml does (deploy/nginx/hromada.conf).
 EXPOSE 8000
 CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi:application", "--bind", "0.0.0.0:8000"]

@@ -266,6 +266,9 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Proxies in front of the app that append to X-Forwarded-For (docker-compose.yml: 1, its nginx);
+# the client's address is that many entries from the right. 0: the header is ignored.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -289,8 +292,13 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Uploads --------------------------------------------------------------------------------
+# The largest file any upload accepts, in MB; a call's own limit (max_file_mb) may not exceed it.
+# The reverse proxy refuses bodies above UPLOAD_MAX_MB + 1 MB (the rest of the form) before they
+# reach the app: deploy/nginx/hromada.conf's client_max_body_size (51m) says the same, and
+# tests/config/test_reverse_proxy.py compares the two.
+UPLOAD_MAX_MB = 50
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024  # the form fields and JSON around files, below the proxy's limit
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -267,6 +268,12 @@ def _call_check(fields: dict, programme: Programme) -> None:
         value = fields.get(name)
         if value is not None and not Decimal("0") <= value <= Decimal("100"):
             errors[name] = _("Enter a percentage between 0 and 100.")
+    max_file_mb = fields.get("max_file_mb")
+    if max_file_mb is not None and not 1 <= max_file_mb <= settings.UPLOAD_MAX_MB:
+        # The reverse proxy refuses anything larger before it reaches the app (deploy/nginx/hromada.conf).
+        errors["max_file_mb"] = _("Enter a size between 1 and %(max)s MB, the largest upload the site accepts.") % {
+            "max": settings.UPLOAD_MAX_MB
+        }
     if not (fields.get("title") or "").strip():
         errors["title"] = _("Enter the call's title.")
     if not (fields.get("code") or "").strip():

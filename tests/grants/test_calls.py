@@ -211,6 +211,23 @@ def test_call_rules_are_checked(manager, programme):
     assert set(exc.value.message_dict) == {"max_grant", "deadline", "eligible_countries"}
 
 
+def test_a_calls_largest_attachment_is_at_most_the_largest_upload_the_site_accepts(manager, programme, settings):
+    """The reverse proxy refuses bodies above settings.UPLOAD_MAX_MB (deploy/nginx/hromada.conf): a
+    call promising applicants bigger files would have them refused by the proxy instead."""
+    assert settings.UPLOAD_MAX_MB == 50
+    with pytest.raises(ValidationError) as exc:
+        services.call_create(actor=manager, programme_id=programme.pk, **call_fields(max_file_mb=200))
+    assert exc.value.message_dict == {
+        "max_file_mb": ["Enter a size between 1 and 50 MB, the largest upload the site accepts."]
+    }
+    call = services.call_create(actor=manager, programme_id=programme.pk, **call_fields(max_file_mb=50))
+    with pytest.raises(ValidationError):
+        services.call_update(actor=manager, call_id=call.pk, max_file_mb=51)
+    with pytest.raises(ValidationError):
+        services.call_update(actor=manager, call_id=call.pk, max_file_mb=0)
+    assert Call.objects.get(pk=call.pk).max_file_mb == 50
+
+
 # --- pages ------------------------------------------------------------------------------------
 
 
