@@ -287,6 +287,9 @@ CONTENT_SECURITY_POLICY = {
 # --- Uploads --------------------------------------------------------------------------------
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+# An uploaded PNG/JPEG whose header declares more pixels than this is refused before it is decoded
+# by anyone (40 megapixels: a 7,500 × 5,300 photo; a decompression bomb declares far more).
+UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,24 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from core.errors import TransitionRefused
+from core.text import multi_line, single_line
+
+
+class TextCleaning(forms.BaseForm):
+    """Form mixin (put it first among the bases): every text field's value is cleaned by
+    `core.text`, a field shown as a text area with `multi_line`, any other with `single_line`.
+    Passwords are left as typed."""
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        for name, field in self.fields.items():
+            value = data.get(name)
+            if not isinstance(value, str) or not isinstance(field, forms.CharField):
+                continue
+            if isinstance(field.widget, forms.PasswordInput):
+                continue
+            data[name] = multi_line(value) if isinstance(field.widget, forms.Textarea) else single_line(value)
+        return data
 
 
 def form_errors_add(form: forms.BaseForm, exc: ValidationError) -> None:

@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import TextCleaning
 
-class ImportForm(forms.Form):
+
+class ImportForm(TextCleaning, forms.Form):
     file = forms.FileField(
         label=_("File (CSV or XLSX)"),
         help_text=_("The first row names the columns. Nothing is saved before you confirm the preview."),
