@@ -17,7 +17,7 @@ from applications.models import Application, Attachment, BudgetLine
 from applications.selectors import application_shows_identity, attachment_display_name, attachment_neutral_name
 from applications.views import attachment_response
 from applications.visibility import application_list_visible
-from core.api import TextCleaning
+from core.api import OneFileField, TextCleaning
 from core.errors import TransitionRefused
 
 
@@ -141,7 +141,7 @@ class BudgetLineAddSerializer(TextCleaning, serializers.Serializer):
 
 
 class AttachmentUploadSerializer(TextCleaning, serializers.Serializer):
-    file = serializers.FileField()
+    file = OneFileField(help_text="One file per request.")
     document = serializers.IntegerField(required=False, allow_null=True)
 
 

@@ -9,13 +9,13 @@ from accounts.orgid import COUNTRY_CHOICES
 from applications import uploads
 from applications.models import ApplicationState
 from applications.services import CHECKLIST
-from core.forms import TextCleaning
+from core.forms import MultipleFileField, TextCleaning
 from grants.calls.forms import TIME_ZONES, ZonedDateTimeField, zoned
 
 
 class AttachmentForm(TextCleaning, forms.Form):
     document = forms.ChoiceField(label=_("Which document is this?"), required=False)
-    file = forms.FileField(label=_("File"), help_text=_("PDF, DOCX, XLSX, ODT, ODS, PNG or JPEG."))
+    file = MultipleFileField(label=_("Files"), help_text=_("PDF, DOCX, XLSX, ODT, ODS, PNG or JPEG."))
 
     def __init__(self, *args, documents=(), max_file_mb=None, **kwargs):
         super().__init__(*args, **kwargs)

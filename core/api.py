@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import TransitionRefused
+from core.forms import SEVERAL_FILES
 from core.text import multi_line, single_line
 
 
@@ -42,3 +43,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = ValidationError(detail)
     return drf_exception_handler(exc, context)
+
+
+class OneFileField(serializers.FileField):
+    """One file: a multipart request that sends several under this name is refused (400, on the
+    field) rather than cut down to the last one, as DRF's FileField does."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        sent = dictionary.getlist(self.field_name) if hasattr(dictionary, "getlist") else []
+        return sent if len(sent) > 1 else super().get_value(dictionary)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, list):
+            raise ValidationError(str(SEVERAL_FILES % {"count": len(data)}), code="several_files")
+        return super().to_internal_value(data)

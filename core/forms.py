@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import TransitionRefused
 from core.text import multi_line, single_line
@@ -33,6 +34,54 @@ class TextCleaning(forms.BaseForm):
                 continue
             data[name] = multi_line(value) if isinstance(field.widget, forms.Textarea) else single_line(value)
         return data
+
+
+SEVERAL_FILES = _("Only one file can be uploaded here; %(count)s were sent. Upload them one at a time.")
+
+
+class SeveralFilesInput(forms.ClearableFileInput):
+    """A file input that hands over every file sent under its name (Django's own picks the last)."""
+
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe): `cleaned_data` is a list, each
+    file checked like a FileField's; none is dropped."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", SeveralFilesInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        files = data if isinstance(data, (list, tuple)) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files] if files else []
+
+
+class OneFileInput(forms.ClearableFileInput):
+    """A one-file input that still hands over every file a request sent under its name, so that
+    its field can refuse them rather than keep the last."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        sent = files.getlist(name) if hasattr(files, "getlist") else []
+        return sent if len(sent) > 1 else super().value_from_datadict(data, files, name)
+
+
+class OneFileField(forms.FileField):
+    """One file: a request that sends several under this name is refused with a message, never
+    cut down to the last one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        widget = kwargs.get("widget")
+        kwargs["widget"] = OneFileInput(attrs=widget.attrs if widget is not None else None)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, (list, tuple)):
+            if len(data) > 1:
+                raise ValidationError(SEVERAL_FILES % {"count": len(data)}, code="several_files")
+            data = data[0] if data else None
+        return super().clean(data, initial)
 
 
 def form_errors_add(form: forms.BaseForm, exc: ValidationError) -> None:

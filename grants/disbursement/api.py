@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from applications.visibility import application_list_visible
-from core.api import TextCleaning
+from core.api import OneFileField, TextCleaning
 from grants.agreements import selectors as agreements_selectors
 from grants.agreements import services as agreements_services
 from grants.agreements.api import (
@@ -166,7 +166,7 @@ class GrantCreateSerializer(TextCleaning, serializers.Serializer[Any]):
 
 
 class GrantSignSerializer(TextCleaning, serializers.Serializer[Any]):
-    document = serializers.FileField(help_text="The signed agreement, a PDF.")
+    document = OneFileField(help_text="The signed agreement, a PDF.")
     signed_on = serializers.DateField(required=False, allow_null=True)
 
 

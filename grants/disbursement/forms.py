@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import TextCleaning
+from core.forms import OneFileField, TextCleaning
 from grants.agreements.forms import DateInput, MonthInput
 from grants.calls.models import CURRENCIES
 
@@ -29,7 +29,7 @@ class GrantCreateForm(TextCleaning, forms.Form):
 
 
 class SignForm(TextCleaning, forms.Form):
-    document = forms.FileField(
+    document = OneFileField(
         label=_("Signed agreement (PDF)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,application/pdf"}),
         help_text=_("The agreement signed by both parties, as a PDF of at most 20 MB."),

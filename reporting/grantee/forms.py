@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import TextCleaning
+from core.forms import OneFileField, TextCleaning
 from reporting.grantee.models import ReportKind
 from reporting.grantee.selectors import NARRATIVE_MAX_CHARS
 
@@ -35,7 +35,7 @@ class IndicatorForm(TextCleaning, forms.Form):
 
 
 class DocumentForm(TextCleaning, forms.Form):
-    file = forms.FileField(
+    file = OneFileField(
         label=_("Supporting document"), help_text=_("PDF, image (PNG, JPEG) or office document; at most 10 MB.")
     )
 

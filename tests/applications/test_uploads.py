@@ -259,3 +259,28 @@ def test_the_page_refuses_the_oversized_image_with_a_message(client, applicant, 
     assert "bomb.png was not added" in response.content.decode()
     assert "20000 × 20000" in response.content.decode()
     assert not Attachment.objects.filter(application=draft).exists()
+
+
+def test_several_files_chosen_at_once_are_each_checked_and_stored(client, applicant, draft, private_storage):
+    client.force_login(applicant)
+    page = client.get(f"/applications/{draft.pk}/edit/").content.decode()
+    assert 'type="file" name="file" multiple' in page
+    files = [upload("statute.pdf", PDF), upload("logo.png", PNG), upload("virus.pdf", b"MZ" + b"\x00" * 50)]
+    response = client.post(f"/applications/{draft.pk}/attachments/", {"file": files}, follow=True)
+    page = response.content.decode()
+    assert "statute.pdf was added" in page and "logo.png was added" in page and "virus.pdf was not added" in page
+    names = sorted(draft.attachments.values_list("original_name", flat=True))
+    assert names == ["logo.png", "statute.pdf"]
+
+
+def test_the_api_refuses_several_files_in_one_field_and_stores_none(applicant, draft, private_storage):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(applicant)
+    response = api.post(
+        f"/api/v1/applications/{draft.pk}/attachments/", {"file": [upload("a.pdf", PDF), upload("b.pdf", PDF)]}
+    )
+    assert response.status_code == 400
+    assert "Only one file can be uploaded here; 2 were sent" in " ".join(response.json()["file"])
+    assert not Attachment.objects.filter(application=draft).exists()

@@ -290,3 +290,14 @@ def test_an_imported_name_loses_its_control_and_bidi_characters(manager, funded_
     )
     imports.import_confirm(actor=manager, token=token)
     assert User.objects.get(email="r@x.org").full_name == "Reviewer One"
+
+
+def test_the_import_page_refuses_two_files_in_one_field(manager, client):
+    client.force_login(manager)
+    files = []
+    for name in ("first.csv", "second.csv"):
+        files.append(io.BytesIO(csv_bytes(ORGS_CSV)))
+        files[-1].name = name
+    page = client.post(reverse("data:import_organisations"), {"file": files})
+    assert "Only one file can be uploaded here; 2 were sent" in page.content.decode()
+    assert "Import these rows" not in page.content.decode() and not Organisation.objects.exists()
