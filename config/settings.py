@@ -86,6 +86,8 @@ TEMPLATES = [
                 "accounts.context_processors.roles",
                 "workers.context_processors.notifications",
             ],
+            # `{{ value|bdi }}` on every page: user-supplied names shown isolated (core/templatetags).
+            "builtins": ["core.templatetags.isolation"],
         },
     },
 ]

@@ -93,3 +93,23 @@ def test_a_file_name_loses_its_control_and_bidi_characters(client, applicant, dr
         assert response.status_code == 201, response.json()
         assert response.json()["original_name"] == "invoicefdp.exe.pdf"
     assert draft.attachments.get().original_name == "invoicefdp.exe.pdf"
+
+
+def test_pages_show_names_isolated_and_without_bidi_characters(client, applicant, draft, private_storage):
+    """Old rows (written before input was cleaned) with U+202E in a title, an organisation's name
+    and a file name: each is shown inside <bdi>, so it cannot reorder the page around it."""
+    from accounts.models import Organisation
+    from applications.models import Attachment
+
+    attachment = services.attachment_upload(actor=applicant, application_id=draft.pk, uploaded=upload("a.pdf", PDF))
+    Attachment.objects.filter(pk=attachment.pk).update(original_name="cv\u202efdp.exe")
+    Application.objects.filter(pk=draft.pk).update(title="Road\u202erepair")
+    Organisation.objects.filter(pk=draft.organisation_id).update(legal_name="\u202bGood CSO")
+    client.force_login(applicant)
+    detail = client.get(f"/applications/{draft.pk}/").content.decode()
+    assert "<bdi>Roadrepair</bdi>" in detail and "<bdi>Good CSO</bdi>" in detail
+    edit = client.get(f"/applications/{draft.pk}/edit/").content.decode()
+    assert "<bdi>cvfdp.exe</bdi>" in edit and "<bdi>Good CSO</bdi>" in edit
+    listing = client.get("/applications/").content.decode()
+    assert "<bdi>Roadrepair</bdi>" in listing
+    assert not any(c in page for page in (detail, listing) for c in ("\u202e", "\u202b"))
