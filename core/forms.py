@@ -54,8 +54,9 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> Any:
-        files = data if isinstance(data, (list, tuple)) else [data]
-        return [super(MultipleFileField, self).clean(f, initial) for f in files] if files else []
+        files = list(data) if isinstance(data, (list, tuple)) else [data]
+        cleaned = [super(MultipleFileField, self).clean(f, initial) for f in files or [None]]  # none: "required"
+        return [f for f in cleaned if f]
 
 
 class OneFileInput(forms.ClearableFileInput):

@@ -31,8 +31,3 @@ def single_line(value: str) -> str:
 def multi_line(value: str) -> str:
     """`value` with its newlines and tabs kept and every other control and bidi control removed."""
     return _OTHER_CONTROLS.sub("", _LONE_CR.sub("\n", value.replace("\u2028", "\n").replace("\u2029", "\n")))
-
-
-def has_controls(value: str) -> bool:
-    """Whether `value` holds anything `multi_line` would remove."""
-    return bool(_OTHER_CONTROLS.search(value))

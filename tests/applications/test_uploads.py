@@ -284,3 +284,9 @@ def test_the_api_refuses_several_files_in_one_field_and_stores_none(applicant, d
     assert response.status_code == 400
     assert "Only one file can be uploaded here; 2 were sent" in " ".join(response.json()["file"])
     assert not Attachment.objects.filter(application=draft).exists()
+
+
+def test_the_upload_page_without_a_file_says_so(client, applicant, draft):
+    client.force_login(applicant)
+    response = client.post(f"/applications/{draft.pk}/attachments/", {}, follow=True)
+    assert "This field is required" in response.content.decode()
