@@ -4,9 +4,10 @@ from rest_framework.response import Response
 
 from accounts import selectors, services
 from accounts.models import Organisation
+from core.api import TextCleaning
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(TextCleaning, serializers.ModelSerializer):
     member_count = serializers.IntegerField(read_only=True)
 
     class Meta:

@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationType
 from accounts.orgid import COUNTRY_CHOICES, REGISTRIES, orgid_validate
+from core.forms import TextCleaning
 
 
-class SignupExtraForm(forms.Form):
+class SignupExtraForm(TextCleaning, forms.Form):
     """Extra fields on allauth's sign-up form."""
 
     full_name = forms.CharField(label=_("Full name"), max_length=200)
@@ -18,7 +19,7 @@ class SignupExtraForm(forms.Form):
         user.save(update_fields=["full_name", "language"])
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(TextCleaning, forms.ModelForm):
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
 
     class Meta:
@@ -52,11 +53,11 @@ class OrganisationForm(forms.ModelForm):
         pass
 
 
-class InviteForm(forms.Form):
+class InviteForm(TextCleaning, forms.Form):
     email = forms.EmailField(label=_("E-mail address of the person to invite"))
 
 
-class LanguageForm(forms.Form):
+class LanguageForm(TextCleaning, forms.Form):
     language = forms.ChoiceField(choices=settings.LANGUAGES)
     next = forms.CharField(required=False)
 
@@ -65,7 +66,7 @@ def registry_examples():
     return [(code, REGISTRIES[code][2]) for code, _name in COUNTRY_CHOICES]
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(TextCleaning, forms.Form):
     """How long a new API token lives."""
 
     expires_in = forms.TypedChoiceField(

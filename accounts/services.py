@@ -10,6 +10,7 @@ from accounts.models import Invitation, Membership, Organisation
 from accounts.orgid import orgid_validate
 from accounts.roles import roles_forget
 from audit.services import audit_record
+from core.text import single_line
 from workers.messenger import notify_email
 
 
@@ -17,7 +18,7 @@ def organisation_register(
     *, actor, legal_name: str, country: str, org_type: str, registration_id: str, website: str = ""
 ) -> Organisation:
     registration_id = orgid_validate(country, registration_id)
-    legal_name = (legal_name or "").strip()
+    legal_name = single_line(legal_name or "").strip()
     if not legal_name:
         raise ValidationError({"legal_name": _("Enter the organisation's legal name.")})
     try:
@@ -49,6 +50,8 @@ def organisation_update(*, actor, organisation: Organisation, **fields) -> Organ
         fields["registration_id"] = orgid_validate(
             fields.get("country", organisation.country), fields.get("registration_id", organisation.registration_id)
         )
+    if "legal_name" in fields:
+        fields["legal_name"] = single_line(fields["legal_name"] or "").strip()
     with transaction.atomic():
         org = Organisation.objects.select_for_update().get(pk=organisation.pk)
         changed = {k: v for k, v in fields.items() if getattr(org, k) != v}

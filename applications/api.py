@@ -17,10 +17,11 @@ from applications.models import Application, Attachment, BudgetLine
 from applications.selectors import application_shows_identity, attachment_display_name, attachment_neutral_name
 from applications.views import attachment_response
 from applications.visibility import application_list_visible
+from core.api import OneFileField, TextCleaning
 from core.errors import TransitionRefused
 
 
-class BudgetLineSerializer(serializers.ModelSerializer):
+class BudgetLineSerializer(TextCleaning, serializers.ModelSerializer):
     class Meta:
         model = BudgetLine
         fields = ["id", "position", "heading", "description", "units", "unit_cost", "total"]
@@ -28,7 +29,7 @@ class BudgetLineSerializer(serializers.ModelSerializer):
         extra_kwargs = {"heading": {"queryset": BudgetLine._meta.get_field("heading").related_model.objects.all()}}  # type: ignore[attr-defined]
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(TextCleaning, serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -39,7 +40,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return f"/api/v1/applications/{attachment.application_id}/attachments/{attachment.pk}/"
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class ApplicationSerializer(TextCleaning, serializers.ModelSerializer):
     state = serializers.CharField(read_only=True)
     available_transitions = serializers.SerializerMethodField()
     deadline = serializers.SerializerMethodField()
@@ -104,12 +105,12 @@ class ApplicationSerializer(serializers.ModelSerializer):
         return data
 
 
-class ApplicationCreateSerializer(serializers.Serializer):
+class ApplicationCreateSerializer(TextCleaning, serializers.Serializer):
     call = serializers.IntegerField()
     organisation = serializers.IntegerField()
 
 
-class ApplicationUpdateSerializer(serializers.Serializer):
+class ApplicationUpdateSerializer(TextCleaning, serializers.Serializer):
     version = serializers.IntegerField(help_text="The version your changes are based on.")
     title = serializers.CharField(required=False, allow_blank=True)
     summary = serializers.CharField(required=False, allow_blank=True)
@@ -126,29 +127,29 @@ class ApplicationUpdateSerializer(serializers.Serializer):
     )
 
 
-class BudgetLinesSerializer(serializers.Serializer):
+class BudgetLinesSerializer(TextCleaning, serializers.Serializer):
     version = serializers.IntegerField()
     lines = serializers.ListField(child=serializers.DictField(), help_text="[{heading, description, units, unit_cost}]")
     base = serializers.CharField(required=False, help_text="field_hashes['budget'] you edited from")
 
 
-class BudgetLineAddSerializer(serializers.Serializer):
+class BudgetLineAddSerializer(TextCleaning, serializers.Serializer):
     heading = serializers.IntegerField()
     description = serializers.CharField(max_length=300)
     units = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     unit_cost = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
 
 
-class AttachmentUploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
+class AttachmentUploadSerializer(TextCleaning, serializers.Serializer):
+    file = OneFileField(help_text="One file per request.")
     document = serializers.IntegerField(required=False, allow_null=True)
 
 
-class WithdrawSerializer(serializers.Serializer):
+class WithdrawSerializer(TextCleaning, serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True)
 
 
-class EligibleSerializer(serializers.Serializer):
+class EligibleSerializer(TextCleaning, serializers.Serializer):
     checklist = serializers.DictField(
         child=serializers.BooleanField(),
         help_text="every item of the administrative checklist: " + ", ".join(k for k, _l in services.CHECKLIST),
@@ -156,26 +157,26 @@ class EligibleSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True)
 
 
-class IneligibleSerializer(serializers.Serializer):
+class IneligibleSerializer(TextCleaning, serializers.Serializer):
     reason = serializers.CharField()
     checklist = serializers.DictField(child=serializers.BooleanField(), required=False)
 
 
-class ClarificationSerializer(serializers.Serializer):
+class ClarificationSerializer(TextCleaning, serializers.Serializer):
     question = serializers.CharField()
     due = serializers.DateTimeField()
 
 
-class AnswerSerializer(serializers.Serializer):
+class AnswerSerializer(TextCleaning, serializers.Serializer):
     answer = serializers.CharField()
 
 
-class ExtendSerializer(serializers.Serializer):
+class ExtendSerializer(TextCleaning, serializers.Serializer):
     until = serializers.DateTimeField()
     reason = serializers.CharField()
 
 
-class ConflictSerializer(serializers.Serializer):
+class ConflictSerializer(TextCleaning, serializers.Serializer):
     detail = serializers.CharField()
     version = serializers.IntegerField()
     applied = serializers.ListField(child=serializers.CharField())

@@ -9,12 +9,13 @@ from accounts.orgid import COUNTRY_CHOICES
 from applications import uploads
 from applications.models import ApplicationState
 from applications.services import CHECKLIST
+from core.forms import MultipleFileField, TextCleaning
 from grants.calls.forms import TIME_ZONES, ZonedDateTimeField, zoned
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(TextCleaning, forms.Form):
     document = forms.ChoiceField(label=_("Which document is this?"), required=False)
-    file = forms.FileField(label=_("File"), help_text=_("PDF, DOCX, XLSX, ODT, ODS, PNG or JPEG."))
+    file = MultipleFileField(label=_("Files"), help_text=_("PDF, DOCX, XLSX, ODT, ODS, PNG or JPEG."))
 
     def __init__(self, *args, documents=(), max_file_mb=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -28,7 +29,7 @@ class AttachmentForm(forms.Form):
             }
 
 
-class EligibleForm(forms.Form):
+class EligibleForm(TextCleaning, forms.Form):
     comment = forms.CharField(
         label=_("Note for the file (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -43,11 +44,11 @@ class EligibleForm(forms.Form):
         return {key: bool(self.cleaned_data.get(f"check_{key}")) for key, _label in CHECKLIST}
 
 
-class IneligibleForm(forms.Form):
+class IneligibleForm(TextCleaning, forms.Form):
     reason = forms.CharField(label=_("Reason (the applicant will read it)"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ClarificationForm(forms.Form):
+class ClarificationForm(TextCleaning, forms.Form):
     question = forms.CharField(label=_("What should the applicant clarify?"), widget=forms.Textarea(attrs={"rows": 3}))
     due = ZonedDateTimeField(label=_("Answer due by"))
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONES, initial=settings.TIME_ZONE)
@@ -59,11 +60,11 @@ class ClarificationForm(forms.Form):
         return data
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(TextCleaning, forms.Form):
     answer = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 6}))
 
 
-class ExtendForm(forms.Form):
+class ExtendForm(TextCleaning, forms.Form):
     until = ZonedDateTimeField(label=_("New deadline for this applicant"))
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONES, initial=settings.TIME_ZONE)
     reason = forms.CharField(
@@ -77,7 +78,7 @@ class ExtendForm(forms.Form):
         return data
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(TextCleaning, forms.Form):
     reason = forms.CharField(
         label=_("Why do you withdraw the application? (optional)"),
         required=False,
@@ -85,7 +86,7 @@ class WithdrawForm(forms.Form):
     )
 
 
-class ApplicationFilterForm(forms.Form):
+class ApplicationFilterForm(TextCleaning, forms.Form):
     state = forms.ChoiceField(label=_("State"), required=False)
     country = forms.ChoiceField(label=_("Country"), required=False)
     org_type = forms.ChoiceField(label=_("Organisation type"), required=False)

@@ -7,6 +7,14 @@ byte is decompressed, and only then is the small entry that names the format rea
 (`[Content_Types].xml` for Office Open XML, `mimetype` for OpenDocument), with a read capped at
 its declared size.
 
+PNG and JPEG images are measured from their header alone (the PNG's IHDR chunk, the JPEG's
+start-of-frame segment), never decoded: an image declaring more than
+settings.UPLOAD_MAX_IMAGE_PIXELS pixels (a decompression bomb for whoever opens it) is refused,
+and so is one whose header cannot be read.
+
+A file name is cleaned like any one-line text (`core.text.single_line`: control and bidi
+characters removed, line breaks become spaces).
+
 Files are stored under generated names in settings.PRIVATE_STORAGE_ROOT and served only through
 a permission-checked view (`content_disposition` builds a safe header for it).
 """
@@ -14,6 +22,7 @@ a permission-checked view (`content_disposition` builds a safe header for it).
 import hashlib
 import os
 import re
+import struct
 import unicodedata
 import uuid
 import zipfile
@@ -23,6 +32,8 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from core.text import single_line
 
 # Archive limits, checked on the central directory before anything is decompressed.
 ZIP_MAX_ENTRIES = 5000
@@ -128,16 +139,89 @@ def _zip_kind(fileobj, size: int) -> str:  # type: ignore[return]
     _refuse_not_allowed()
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# JPEG start-of-frame markers (baseline, progressive, lossless, arithmetic): they carry the size.
+JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+JPEG_MAX_SEGMENTS = 10_000  # segments before the frame header; real files have a few dozen
+
+
+def _png_size(fileobj) -> tuple[int, int] | None:
+    fileobj.seek(len(PNG_SIGNATURE))
+    header = fileobj.read(16)
+    if len(header) < 16 or header[4:8] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", header[8:16])
+    return width, height
+
+
+def _jpeg_size(fileobj) -> tuple[int, int] | None:
+    """Walk the JPEG's segments up to its frame header; no image data is read."""
+    fileobj.seek(2)
+    for _segment in range(JPEG_MAX_SEGMENTS):
+        byte = fileobj.read(1)
+        if byte != b"\xff":
+            return None
+        marker = fileobj.read(1)
+        while marker == b"\xff":  # fill bytes
+            marker = fileobj.read(1)
+        if not marker:
+            return None
+        code = marker[0]
+        if code == 0x01 or 0xD0 <= code <= 0xD7:  # markers without a length
+            continue
+        if code in (0xD9, 0xDA):  # end of image or start of scan before any frame header
+            return None
+        length_bytes = fileobj.read(2)
+        if len(length_bytes) < 2:
+            return None
+        (length,) = struct.unpack(">H", length_bytes)
+        if length < 2:
+            return None
+        if code in JPEG_SOF:
+            frame = fileobj.read(5)
+            if len(frame) < 5:
+                return None
+            height, width = struct.unpack(">HH", frame[1:5])
+            return width, height
+        fileobj.seek(length - 2, os.SEEK_CUR)
+    return None
+
+
+def image_check(fileobj, kind: FileKind) -> None:
+    """Refuse an image whose header declares more pixels than settings.UPLOAD_MAX_IMAGE_PIXELS, or
+    whose header cannot be read; only the header is read, the image is never decoded."""
+    if kind.code not in (PNG, JPEG):
+        return
+    try:
+        size = _png_size(fileobj) if kind.code == PNG else _jpeg_size(fileobj)
+    finally:
+        fileobj.seek(0)
+    if size is None or 0 in size:
+        raise UploadRefused(_("This image is damaged or incomplete; its size could not be read."))
+    width, height = size
+    limit = settings.UPLOAD_MAX_IMAGE_PIXELS
+    if width * height > limit:
+        raise UploadRefused(
+            _(
+                "This image is %(width)s × %(height)s pixels; images may have at most %(limit)s million pixels. "
+                "Save it at a smaller size and upload it again."
+            )
+            % {"width": width, "height": height, "limit": round(limit / 1_000_000, 1)}
+        )
+
+
 def sniff(fileobj, size: int) -> FileKind:  # type: ignore[return]
-    """The kind of the file by its content, or UploadRefused."""
+    """The kind of the file by its content (an image within the pixel limit), or UploadRefused."""
     fileobj.seek(0)
     head = fileobj.read(16)
     fileobj.seek(0)
     if head.startswith(b"%PDF-"):
         return KINDS[PDF]
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+    if head.startswith(PNG_SIGNATURE):
+        image_check(fileobj, KINDS[PNG])
         return KINDS[PNG]
     if head.startswith(b"\xff\xd8\xff"):
+        image_check(fileobj, KINDS[JPEG])
         return KINDS[JPEG]
     if head.startswith(b"PK\x03\x04"):
         kind = _zip_kind(fileobj, size)
@@ -146,18 +230,13 @@ def sniff(fileobj, size: int) -> FileKind:  # type: ignore[return]
     _refuse_not_allowed()
 
 
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]")
-
-
 def clean_name(name: str, kind: FileKind) -> str:
-    """The name to show and to offer on download. A name with a path in it is refused; a name whose
-    extension claims another accepted format is refused (a spoofed type); a name without a known
-    extension gets the right one."""
-    name = unicodedata.normalize("NFC", name or "").strip()
-    if "/" in name or "\\" in name or name in {".", ".."} or name.startswith("..") or _UNSAFE_NAME.search(name):
-        raise UploadRefused(
-            _("The file name must not contain a folder path or control characters; rename the file and try again.")
-        )
+    """The name to show and to offer on download, cleaned of control and bidi characters (one
+    line, `core.text`). A name with a path in it is refused; a name whose extension claims another
+    accepted format is refused (a spoofed type); a name without a known extension gets the right one."""
+    name = single_line(unicodedata.normalize("NFC", name or "")).strip()
+    if "/" in name or "\\" in name or name in {".", ".."} or name.startswith(".."):
+        raise UploadRefused(_("The file name must not contain a folder path; rename the file and try again."))
     if not name:
         name = "document"
     stem, ext = os.path.splitext(name)

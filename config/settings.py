@@ -83,6 +83,8 @@ TEMPLATES = [
                 "accounts.context_processors.roles",
                 "workers.context_processors.notifications",
             ],
+            # `{{ value|bdi }}` on every page: user-supplied names shown isolated (core/templatetags).
+            "builtins": ["core.templatetags.isolation"],
         },
     },
 ]
@@ -296,6 +298,9 @@ CONTENT_SECURITY_POLICY = {
 UPLOAD_MAX_MB = 50
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024  # the form fields and JSON around files, below the proxy's limit
+# An uploaded PNG/JPEG whose header declares more pixels than this is refused before it is decoded
+# by anyone (40 megapixels: a 7,500 × 5,300 photo; a decompression bomb declares far more).
+UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
 
 LOGGING = {
     "version": 1,

@@ -1,14 +1,39 @@
-"""API error mapping shared by every app: transitions refused by state answer 409."""
+"""What every app's API shares: the error mapping (transitions refused by state answer 409) and
+the cleaning of text on input."""
 
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import TransitionRefused
+from core.forms import SEVERAL_FILES
+from core.text import multi_line, single_line
+
+
+class TextCleaning(serializers.Serializer):  # type: ignore[type-arg]
+    """Serializer mixin (put it first among the bases): every text field's input is cleaned by
+    `core.text`. A field is one line when it is named in `single_line_fields`, or has a
+    `max_length` and is not styled as a text area (DRF's own mark for a model's TextField);
+    any other text keeps its newlines and tabs (`multi_line`)."""
+
+    single_line_fields: tuple[str, ...] = ()
+
+    def to_internal_value(self, data: Any) -> Any:
+        values = super().to_internal_value(data)
+        for name, field in self.fields.items():
+            key = field.source if field.source and field.source != "*" else name
+            value = values.get(key) if isinstance(values, dict) else None
+            if not isinstance(value, str) or not isinstance(field, serializers.CharField):
+                continue
+            one_line = name in self.single_line_fields or (
+                field.max_length is not None and field.style.get("base_template") != "textarea.html"
+            )
+            values[key] = single_line(value) if one_line else multi_line(value)
+        return values
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -18,3 +43,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = ValidationError(detail)
     return drf_exception_handler(exc, context)
+
+
+class OneFileField(serializers.FileField):
+    """One file: a multipart request that sends several under this name is refused (400, on the
+    field) rather than cut down to the last one, as DRF's FileField does."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        sent = dictionary.getlist(self.field_name) if hasattr(dictionary, "getlist") else []
+        return sent if len(sent) > 1 else super().get_value(dictionary)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, list):
+            raise ValidationError(str(SEVERAL_FILES % {"count": len(data)}), code="several_files")
+        return super().to_internal_value(data)

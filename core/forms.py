@@ -13,8 +13,76 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import TransitionRefused
+from core.text import multi_line, single_line
+
+
+class TextCleaning(forms.BaseForm):
+    """Form mixin (put it first among the bases): every text field's value is cleaned by
+    `core.text`, a field shown as a text area with `multi_line`, any other with `single_line`.
+    Passwords are left as typed."""
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        for name, field in self.fields.items():
+            value = data.get(name)
+            if not isinstance(value, str) or not isinstance(field, forms.CharField):
+                continue
+            if isinstance(field.widget, forms.PasswordInput):
+                continue
+            data[name] = multi_line(value) if isinstance(field.widget, forms.Textarea) else single_line(value)
+        return data
+
+
+SEVERAL_FILES = _("Only one file can be uploaded here; %(count)s were sent. Upload them one at a time.")
+
+
+class SeveralFilesInput(forms.ClearableFileInput):
+    """A file input that hands over every file sent under its name (Django's own picks the last)."""
+
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe): `cleaned_data` is a list, each
+    file checked like a FileField's; none is dropped."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", SeveralFilesInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        files = list(data) if isinstance(data, (list, tuple)) else [data]
+        cleaned = [super(MultipleFileField, self).clean(f, initial) for f in files or [None]]  # none: "required"
+        return [f for f in cleaned if f]
+
+
+class OneFileInput(forms.ClearableFileInput):
+    """A one-file input that still hands over every file a request sent under its name, so that
+    its field can refuse them rather than keep the last."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        sent = files.getlist(name) if hasattr(files, "getlist") else []
+        return sent if len(sent) > 1 else super().value_from_datadict(data, files, name)
+
+
+class OneFileField(forms.FileField):
+    """One file: a request that sends several under this name is refused with a message, never
+    cut down to the last one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        widget = kwargs.get("widget")
+        kwargs["widget"] = OneFileInput(attrs=widget.attrs if widget is not None else None)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, (list, tuple)):
+            if len(data) > 1:
+                raise ValidationError(SEVERAL_FILES % {"count": len(data)}, code="several_files")
+            data = data[0] if data else None
+        return super().clean(data, initial)
 
 
 def form_errors_add(form: forms.BaseForm, exc: ValidationError) -> None:

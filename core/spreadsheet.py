@@ -2,6 +2,8 @@
 
 A cell that starts with = + - @ tab or carriage return would be read as a formula (CSV
 injection); such text cells get a leading apostrophe. Numbers, dates and Decimals stay typed.
+Text loses its control and bidirectional characters (core.text; newlines and tabs stay), so a name
+stored before they were removed on input cannot reorder what a spreadsheet shows.
 """
 
 import csv
@@ -11,6 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
+
+from core.text import multi_line
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,7 +32,7 @@ def cell_safe(value: object) -> Cell:
         return value.replace(tzinfo=None) if value.tzinfo is None else value.isoformat()
     if isinstance(value, date):
         return value
-    text = str(value)
+    text = multi_line(str(value))
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text

@@ -8,13 +8,14 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import TextCleaning
 from workers import selectors, services
 from workers.models import Notification
 from workers.preferences import preferences_get, preferences_set
 from workers.rendering import notification_subject
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(TextCleaning, serializers.ModelSerializer):
     subject = serializers.SerializerMethodField()
     path = serializers.SerializerMethodField()
 

@@ -1,10 +1,11 @@
 from django import forms
 
+from core.forms import TextCleaning
 from workers.models import Delivery
 from workers.notifications import KINDS
 
 
-class PreferencesForm(forms.Form):
+class PreferencesForm(TextCleaning, forms.Form):
     """One choice per configurable kind of notification."""
 
     def __init__(self, *args, preferences: dict[str, str], **kwargs):

@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from applications.review.models import Recommendation
+from core.forms import TextCleaning
 
 
-class NoConflictForm(forms.Form):
+class NoConflictForm(TextCleaning, forms.Form):
     confirm = forms.BooleanField(
         label=_(
             "I declare that I have no conflict of interest with this application: no family, professional, "
@@ -20,13 +21,13 @@ class NoConflictForm(forms.Form):
     )
 
 
-class ConflictForm(forms.Form):
+class ConflictForm(TextCleaning, forms.Form):
     reason = forms.CharField(
         label=_("Describe the conflict of interest"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
 
 
-class ScoreForm(forms.Form):
+class ScoreForm(TextCleaning, forms.Form):
     """One score and one comment per criterion, a recommendation and an overall comment."""
 
     def __init__(self, *args, criteria, min_chars, **kwargs):
@@ -87,11 +88,11 @@ class ScoreForm(forms.Form):
         return initial
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(TextCleaning, forms.Form):
     comment = forms.CharField(label=_("What should the reviewer revise?"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ExtendForm(forms.Form):
+class ExtendForm(TextCleaning, forms.Form):
     due_at = forms.DateTimeField(
         label=_("New due date"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -100,7 +101,7 @@ class ExtendForm(forms.Form):
     reason = forms.CharField(label=_("Why more time?"), max_length=500)
 
 
-class ConsensusForm(forms.Form):
+class ConsensusForm(TextCleaning, forms.Form):
     score = forms.DecimalField(label=_("Consensus score"), min_value=Decimal("0"), decimal_places=2, max_digits=7)
     justification = forms.CharField(
         label=_("Justification"),
@@ -109,7 +110,7 @@ class ConsensusForm(forms.Form):
     )
 
 
-class AssignForm(forms.Form):
+class AssignForm(TextCleaning, forms.Form):
     reviewer = forms.TypedChoiceField(label=_("Reviewer"), coerce=int)
 
     def __init__(self, *args, reviewers, **kwargs):
@@ -117,7 +118,7 @@ class AssignForm(forms.Form):
         self.fields["reviewer"].choices = [("", "—")] + list(reviewers)
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(TextCleaning, forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[("award", _("Award")), ("put_on_reserve", _("Reserve list")), ("reject", _("Reject"))],
@@ -135,7 +136,7 @@ class DecisionForm(forms.Form):
     )
 
 
-class ReviewerInviteForm(forms.Form):
+class ReviewerInviteForm(TextCleaning, forms.Form):
     programme = forms.TypedChoiceField(label=_("Programme"), coerce=int)
     email = forms.EmailField(label=_("E-mail address"))
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)

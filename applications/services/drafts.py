@@ -21,6 +21,7 @@ from applications.models import Application, ApplicationState, BudgetLine
 from audit.services import audit_record
 from core.errors import TransitionRefused
 from core.money import CENT, cents
+from core.text import multi_line, single_line
 from grants.calls.models import BudgetHeading, Call, HeadingKind, Question
 
 TEXT_MAX = 100_000  # a draft keeps over-long text (the limit is checked on submission), up to this
@@ -43,7 +44,13 @@ def question_field(question_id) -> str:
 
 
 def _text(value) -> str:
-    return str(value or "").replace("\r\n", "\n").replace("\r", "\n")
+    """Text of a multi-line field: newlines as \\n, no control or bidi characters (core.text)."""
+    return multi_line(str(value or "").replace("\r\n", "\n"))
+
+
+def _line(value) -> str:
+    """Text of a one-line field (the title, a budget line): breaks become spaces (core.text)."""
+    return single_line(str(value or ""))
 
 
 def _decimal_str(value) -> str:
@@ -124,7 +131,7 @@ def _parse_budget(raw, headings: dict, errors) -> list | None:
         if not isinstance(row, dict):
             problems.append(_("Row %(n)s could not be read.") % {"n": number})
             continue
-        description = _text(row.get("description")).strip()
+        description = _line(row.get("description")).strip()
         units, cost = str(row.get("units") or "").strip(), str(row.get("unit_cost") or "").strip()
         heading = str(row.get("heading") or "").strip()
         if not (description or units or cost):
@@ -162,7 +169,7 @@ def _parse_field(name, raw, *, headings, question_ids, errors):
         if name.startswith("q") and name not in question_ids:
             errors.setdefault(name, []).append(_("This question is not part of the call."))
             return None
-        text = _text(raw)
+        text = _line(raw) if name == "title" else _text(raw)
         limit = 300 if name == "title" else TEXT_MAX
         if len(text) > limit:
             errors.setdefault(name, []).append(_("At most %(n)s characters can be saved here.") % {"n": limit})

@@ -18,6 +18,7 @@ from applications.views.drafts import _visible
 from core.errors import TransitionRefused
 from core.forms import message_run
 from core.shortcuts import get_visible_or_404
+from core.text import single_line
 
 
 @login_required
@@ -33,22 +34,22 @@ def attachment_upload(request, pk):
             for message in field_errors:
                 messages.error(request, message)
         return redirect(back, pk=app.pk)
-    upload = form.cleaned_data["file"]
-    try:
-        attachment = services.attachment_upload(
-            actor=request.user,
-            application_id=app.pk,
-            uploaded=upload,
-            document_id=form.cleaned_data.get("document") or None,
-        )
-    except (ValidationError, TransitionRefused) as exc:
-        messages.error(
-            request,
-            _("%(name)s was not added: %(why)s")
-            % {"name": upload.name, "why": " ".join(exc.messages) if isinstance(exc, ValidationError) else exc.message},
-        )
-    else:
-        messages.success(request, _("%(name)s was added.") % {"name": attachment.original_name})
+    # Several files chosen at once: each is checked and stored on its own, and each gets its message.
+    for upload in form.cleaned_data["file"]:
+        try:
+            attachment = services.attachment_upload(
+                actor=request.user,
+                application_id=app.pk,
+                uploaded=upload,
+                document_id=form.cleaned_data.get("document") or None,
+            )
+        except (ValidationError, TransitionRefused) as exc:
+            why = " ".join(exc.messages) if isinstance(exc, ValidationError) else exc.message
+            messages.error(
+                request, _("%(name)s was not added: %(why)s") % {"name": single_line(upload.name), "why": why}
+            )
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": attachment.original_name})
     return redirect(back, pk=app.pk)
 
 

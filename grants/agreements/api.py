@@ -10,15 +10,16 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import TextCleaning
 from grants.agreements import selectors, services
 from grants.agreements.models import Amendment, GrantBudgetLine
 
 
-class GrantReasonSerializer(serializers.Serializer):
+class GrantReasonSerializer(TextCleaning, serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class GrantBudgetLineSerializer(serializers.ModelSerializer):
+class GrantBudgetLineSerializer(TextCleaning, serializers.ModelSerializer):
     heading_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -30,7 +31,7 @@ class GrantBudgetLineSerializer(serializers.ModelSerializer):
         return str(line.heading)
 
 
-class AmendmentSerializer(serializers.ModelSerializer):
+class AmendmentSerializer(TextCleaning, serializers.ModelSerializer):
     state = serializers.CharField(read_only=True)
     available_transitions = serializers.SerializerMethodField()
 
@@ -53,12 +54,12 @@ class AmendmentSerializer(serializers.ModelSerializer):
         return selectors.amendment_available_transitions(amendment, self.context["request"].user)
 
 
-class GrantBudgetLineAmountSerializer(serializers.Serializer):
+class GrantBudgetLineAmountSerializer(TextCleaning, serializers.Serializer):
     id = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
 
 
-class GrantBudgetChangeSerializer(serializers.Serializer):
+class GrantBudgetChangeSerializer(TextCleaning, serializers.Serializer):
     lines = GrantBudgetLineAmountSerializer(many=True)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 

@@ -7,8 +7,10 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import TextCleaning
 
-class ReasonForm(forms.Form):
+
+class ReasonForm(TextCleaning, forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args, required=False, label=None, **kwargs):
@@ -43,7 +45,7 @@ def _amount_field(label, **kwargs):
     )
 
 
-class GrantTermsForm(forms.Form):
+class GrantTermsForm(TextCleaning, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=300)
     starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
     ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
@@ -55,7 +57,7 @@ class GrantTermsForm(forms.Form):
         return data
 
 
-class BudgetForm(forms.Form):
+class BudgetForm(TextCleaning, forms.Form):
     """One amount per approved budget line (`line_<id>`), and why, for a change after signature."""
 
     reason = forms.CharField(

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.roles import MANAGER
+from core.api import TextCleaning
 from grants.calls import selectors, services
 from grants.calls.models import (
     BudgetHeading,
@@ -51,7 +52,7 @@ PART_SERIALIZERS = {
 }
 
 
-class ProgrammeSerializer(serializers.ModelSerializer):
+class ProgrammeSerializer(TextCleaning, serializers.ModelSerializer):
     budget = serializers.DecimalField(source="budget.amount", max_digits=14, decimal_places=2, read_only=True)
     currency = serializers.CharField(source="budget.currency", read_only=True)
 
@@ -73,7 +74,7 @@ class ProgrammeSerializer(serializers.ModelSerializer):
         ]
 
 
-class CallSerializer(serializers.ModelSerializer):
+class CallSerializer(TextCleaning, serializers.ModelSerializer):
     envelope = serializers.DecimalField(max_digits=14, decimal_places=2, source="envelope_amount")
     currency = serializers.SerializerMethodField()
     state = serializers.CharField(read_only=True)
@@ -152,7 +153,7 @@ class CallSerializer(serializers.ModelSerializer):
         return fields
 
 
-class CallCancelSerializer(serializers.Serializer):
+class CallCancelSerializer(TextCleaning, serializers.Serializer):
     reason = serializers.CharField()
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrganisationType
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
+from core.forms import TextCleaning
 from grants.calls.models import CURRENCIES, Call, Donor, HeadingKind, Programme, TrancheCondition
 
 TIME_ZONES = [
@@ -59,7 +60,7 @@ def zoned(value: datetime | None, zone: str) -> datetime | None:
     return value.replace(tzinfo=ZoneInfo(zone or settings.TIME_ZONE))
 
 
-class ProgrammeForm(forms.ModelForm):
+class ProgrammeForm(TextCleaning, forms.ModelForm):
     budget_amount = forms.DecimalField(label=_("Budget"), max_digits=14, decimal_places=2, min_value=Decimal("0"))
     currency = forms.ChoiceField(label=_("Currency"), choices=[(c, c) for c in CURRENCIES], initial="EUR")
     countries = forms.MultipleChoiceField(
@@ -86,7 +87,7 @@ class ProgrammeForm(forms.ModelForm):
         pass  # the service reports a duplicate code on the field
 
 
-class ContributionForm(forms.Form):
+class ContributionForm(TextCleaning, forms.Form):
     donor = forms.ModelChoiceField(label=_("Donor"), queryset=Donor.objects.all(), required=False)
     amount = forms.DecimalField(
         label=_("Contribution"), max_digits=14, decimal_places=2, min_value=Decimal("0"), required=False
@@ -102,7 +103,7 @@ class ContributionForm(forms.Form):
 ContributionFormSet = forms.formset_factory(ContributionForm, extra=2, max_num=20)
 
 
-class CallForm(forms.ModelForm):
+class CallForm(TextCleaning, forms.ModelForm):
     envelope_amount = forms.DecimalField(
         label=_("Envelope"),
         max_digits=14,
@@ -196,7 +197,7 @@ class CallForm(forms.ModelForm):
 # --- the call's template: one small formset per part ----------------------------------------
 
 
-class _RowForm(forms.Form):
+class _RowForm(TextCleaning, forms.Form):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def row(self) -> dict:
@@ -279,7 +280,7 @@ def template_formsets(call: Call, parts: dict, data=None) -> dict:
     return formsets
 
 
-class OverallThresholdForm(forms.Form):
+class OverallThresholdForm(TextCleaning, forms.Form):
     overall_threshold = forms.DecimalField(
         label=_("Overall threshold (weighted total a fundable application reaches)"),
         max_digits=6,
@@ -288,5 +289,5 @@ class OverallThresholdForm(forms.Form):
     )
 
 
-class CancelForm(forms.Form):
+class CancelForm(TextCleaning, forms.Form):
     reason = forms.CharField(label=_("Why is the call cancelled?"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from applications.visibility import application_list_visible
+from core.api import OneFileField, TextCleaning
 from grants.agreements import selectors as agreements_selectors
 from grants.agreements import services as agreements_services
 from grants.agreements.api import (
@@ -32,7 +33,7 @@ from grants.disbursement import services as disbursement_services
 from grants.disbursement.models import ExchangeRate, Payment, Tranche
 
 
-class PaymentSerializer(serializers.ModelSerializer[Payment]):
+class PaymentSerializer(TextCleaning, serializers.ModelSerializer[Payment]):
     grant_number = serializers.CharField(source="grant.number", read_only=True)
     tranche_position = serializers.IntegerField(source="tranche.position", read_only=True)
     recorded_by = serializers.SerializerMethodField()
@@ -61,7 +62,7 @@ class PaymentSerializer(serializers.ModelSerializer[Payment]):
         return payment.recorded_by.get_full_name() if payment.recorded_by_id else ""  # type: ignore[no-untyped-call]
 
 
-class TrancheSerializer(serializers.ModelSerializer[Tranche]):
+class TrancheSerializer(TextCleaning, serializers.ModelSerializer[Tranche]):
     state = serializers.CharField(read_only=True)
     available_transitions = serializers.SerializerMethodField()
     grant_number = serializers.CharField(source="grant.number", read_only=True)
@@ -113,7 +114,7 @@ class TrancheSerializer(serializers.ModelSerializer[Tranche]):
         }
 
 
-class GrantSerializer(serializers.ModelSerializer[Grant]):
+class GrantSerializer(TextCleaning, serializers.ModelSerializer[Grant]):
     state = serializers.CharField(read_only=True)
     available_transitions = serializers.SerializerMethodField()
     organisation = serializers.SerializerMethodField()
@@ -158,25 +159,25 @@ class GrantSerializer(serializers.ModelSerializer[Grant]):
         }
 
 
-class GrantCreateSerializer(serializers.Serializer[Any]):
+class GrantCreateSerializer(TextCleaning, serializers.Serializer[Any]):
     application = serializers.IntegerField(help_text="An awarded application without an agreement.")
     starts_on = serializers.DateField(required=False, allow_null=True)
     ends_on = serializers.DateField(required=False, allow_null=True)
 
 
-class GrantSignSerializer(serializers.Serializer[Any]):
-    document = serializers.FileField(help_text="The signed agreement, a PDF.")
+class GrantSignSerializer(TextCleaning, serializers.Serializer[Any]):
+    document = OneFileField(help_text="The signed agreement, a PDF.")
     signed_on = serializers.DateField(required=False, allow_null=True)
 
 
-class PaymentCreateSerializer(serializers.Serializer[Any]):
+class PaymentCreateSerializer(TextCleaning, serializers.Serializer[Any]):
     paid_on = serializers.DateField()
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
     currency = serializers.CharField(max_length=3)
     bank_reference = serializers.CharField(max_length=80)
 
 
-class ExchangeRateSerializer(serializers.ModelSerializer[ExchangeRate]):
+class ExchangeRateSerializer(TextCleaning, serializers.ModelSerializer[ExchangeRate]):
     class Meta:
         model = ExchangeRate
         fields = ["id", "month", "base", "currency", "rate", "recorded_at"]

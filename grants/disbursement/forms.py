@@ -8,11 +8,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import OneFileField, TextCleaning
 from grants.agreements.forms import DateInput, MonthInput
 from grants.calls.models import CURRENCIES
 
 
-class GrantCreateForm(forms.Form):
+class GrantCreateForm(TextCleaning, forms.Form):
     starts_on = forms.DateField(
         label=_("Starts on"),
         widget=DateInput(),  # type: ignore[no-untyped-call]
@@ -27,8 +28,8 @@ class GrantCreateForm(forms.Form):
     )
 
 
-class SignForm(forms.Form):
-    document = forms.FileField(
+class SignForm(TextCleaning, forms.Form):
+    document = OneFileField(
         label=_("Signed agreement (PDF)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,application/pdf"}),
         help_text=_("The agreement signed by both parties, as a PDF of at most 20 MB."),
@@ -41,7 +42,7 @@ class SignForm(forms.Form):
     )
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(TextCleaning, forms.Form):
     paid_on = forms.DateField(
         label=_("Paid on"),
         widget=DateInput(),  # type: ignore[no-untyped-call]
@@ -67,7 +68,7 @@ class PaymentForm(forms.Form):
         return reference
 
 
-class ExchangeRateForm(forms.Form):
+class ExchangeRateForm(TextCleaning, forms.Form):
     month = forms.DateField(
         label=_("Month"),
         widget=MonthInput(),  # type: ignore[no-untyped-call]

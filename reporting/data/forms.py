@@ -1,9 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import OneFileField, TextCleaning
 
-class ImportForm(forms.Form):
-    file = forms.FileField(
+
+class ImportForm(TextCleaning, forms.Form):
+    file = OneFileField(
         label=_("File (CSV or XLSX)"),
         help_text=_("The first row names the columns. Nothing is saved before you confirm the preview."),
     )

@@ -33,6 +33,7 @@ from import_export.formats.base_formats import XLSX
 from import_export.results import Result, RowResult
 from tablib import Dataset
 
+from core.text import single_line
 from grants.calls.models import Programme
 from reporting.data.resources import MAX_ROWS, ExchangeRateImport, OrganisationImport, ReviewerImport
 
@@ -170,7 +171,7 @@ def import_preview(*, actor, kind: str, content: bytes, filename: str, programme
             {
                 "user": actor.pk,
                 "kind": kind,
-                "filename": os.path.basename(filename),
+                "filename": single_line(os.path.basename(filename)),
                 "programme": programme_id,
                 "at": timezone.now().isoformat(),
                 "total": result.total_rows,

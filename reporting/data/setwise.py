@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from import_export import resources
 from import_export.results import Result, RowResult
 
+from core.text import single_line
+
 PREVIEW_ROWS = 200
 
 
@@ -29,6 +31,7 @@ class SetwiseResource(resources.Resource):
 
     # import-export entry point: Resource.import_data wraps this in a transaction (rolled back
     # for a dry run or when any row has an error).
+    # Every cell is one line of text without control or bidi characters (core.text).
     def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
         result = Result()
         result.total_rows = len(dataset)
@@ -39,7 +42,11 @@ class SetwiseResource(resources.Resource):
         pairs = list(index.items())
         rows = [
             {
-                key: ((v.strip() if v.__class__ is str else _cell(v)) if (v := data_row[i]) is not None else "")
+                key: (
+                    (single_line(v).strip() if v.__class__ is str else _cell(v))
+                    if (v := data_row[i]) is not None
+                    else ""
+                )
                 if i is not None
                 else ""
                 for key, i in pairs
@@ -148,4 +155,4 @@ def _cell(value) -> str:
         value = int(value)
     if hasattr(value, "isoformat") and not isinstance(value, str):
         return value.isoformat()
-    return str(value).strip()
+    return single_line(str(value)).strip()

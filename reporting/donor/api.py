@@ -9,12 +9,13 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import TextCleaning
 from grants.calls.models import Programme
 from reporting.donor import services as donor_reports
 from reporting.donor.models import DonorReport, DonorReportState
 
 
-class DonorReportSerializer(serializers.ModelSerializer):
+class DonorReportSerializer(TextCleaning, serializers.ModelSerializer):
     programme_code = serializers.CharField(source="programme.code", read_only=True)
     download_url = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()

@@ -3,10 +3,11 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import TextCleaning
 from reporting.grantee.forms import DateInput
 
 
-class DonorReportRequestForm(forms.Form):
+class DonorReportRequestForm(TextCleaning, forms.Form):
     programme: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Programme"), queryset=None, empty_label=None)
     period_start = forms.DateField(label=_("Period from"), widget=DateInput())
     period_end = forms.DateField(label=_("Period to"), widget=DateInput())

@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import TextCleaning
 from reporting.grantee import selectors, services
 from reporting.grantee.models import GranteeReport, GranteeReportState
 
@@ -17,19 +18,19 @@ REPORT_TRANSITIONS = {
 }
 
 
-class ExpenditureInSerializer(serializers.Serializer):
+class ExpenditureInSerializer(TextCleaning, serializers.Serializer):
     budget_line = serializers.IntegerField()
     amount_spent = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
     note = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class IndicatorValueInSerializer(serializers.Serializer):
+class IndicatorValueInSerializer(TextCleaning, serializers.Serializer):
     indicator = serializers.IntegerField()
     actual = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True, required=False)
     comment = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class ReportSaveSerializer(serializers.Serializer):
+class ReportSaveSerializer(TextCleaning, serializers.Serializer):
     version = serializers.IntegerField()
     narrative = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
     expenditures = ExpenditureInSerializer(many=True, required=False)
@@ -51,11 +52,11 @@ class ReportSaveSerializer(serializers.Serializer):
         return kwargs
 
 
-class ReportCommentSerializer(serializers.Serializer):
+class ReportCommentSerializer(TextCleaning, serializers.Serializer):
     comment = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class GranteeReportSerializer(serializers.ModelSerializer):
+class GranteeReportSerializer(TextCleaning, serializers.ModelSerializer):
     grant_number = serializers.CharField(source="grant.number", read_only=True)
     organisation = serializers.CharField(source="grant.organisation.legal_name", read_only=True)
     financials = serializers.SerializerMethodField()

@@ -2,8 +2,8 @@
 its name or the browser's word) and where it is kept (private storage, generated names, served
 only through a permission-checked view).
 
-The check is `applications.uploads.sniff`, so that application attachments and report documents
-accept the same files.
+The check is `applications.uploads.sniff` (with its image pixel limit), so that application
+attachments and report documents accept the same files; the file name is cleaned by `core.text`.
 """
 
 import hashlib
@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from applications.uploads import UploadRefused, sniff
+from core.text import single_line
 
 MAX_DOCUMENT_MB = 10
 ALLOWED = {
@@ -68,7 +69,7 @@ def document_store(uploaded) -> dict:
             out.write(chunk)
     os.replace(tmp, target)
     return {
-        "original_name": os.path.basename(uploaded.name)[:200],
+        "original_name": single_line(os.path.basename(uploaded.name or "")).strip()[:200] or "document",
         "stored_name": stored_name,
         "content_type": content_type,
         "size": size,

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import OneFileField, TextCleaning
 from reporting.grantee.models import ReportKind
 from reporting.grantee.selectors import NARRATIVE_MAX_CHARS
 
@@ -12,40 +13,40 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class ReportAddForm(forms.Form):
+class ReportAddForm(TextCleaning, forms.Form):
     kind = forms.ChoiceField(label=_("Report"), choices=ReportKind.choices)
     due_on = forms.DateField(label=_("Due on"), widget=DateInput())
     period_start = forms.DateField(label=_("Period from"), widget=DateInput(), required=False)
     period_end = forms.DateField(label=_("Period to"), widget=DateInput(), required=False)
 
 
-class ReportMoveForm(forms.Form):
+class ReportMoveForm(TextCleaning, forms.Form):
     due_on = forms.DateField(label=_("Due on"), widget=DateInput())
     period_start = forms.DateField(label=_("Period from"), widget=DateInput(), required=False)
     period_end = forms.DateField(label=_("Period to"), widget=DateInput(), required=False)
     reason = forms.CharField(label=_("Why it moves"), required=False, max_length=500)
 
 
-class IndicatorForm(forms.Form):
+class IndicatorForm(TextCleaning, forms.Form):
     name = forms.CharField(label=_("Indicator"), max_length=300)
     unit = forms.CharField(label=_("Unit"), max_length=60, required=False)
     baseline = forms.DecimalField(label=_("Baseline"), max_digits=14, decimal_places=2, initial=0)
     target = forms.DecimalField(label=_("Target"), max_digits=14, decimal_places=2)
 
 
-class DocumentForm(forms.Form):
-    file = forms.FileField(
+class DocumentForm(TextCleaning, forms.Form):
+    file = OneFileField(
         label=_("Supporting document"), help_text=_("PDF, image (PNG, JPEG) or office document; at most 10 MB.")
     )
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(TextCleaning, forms.Form):
     comment = forms.CharField(
         label=_("Comment to the grantee"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
     )
 
 
-class ReportForm(forms.Form):
+class ReportForm(TextCleaning, forms.Form):
     """The grantee's part of a report: narrative sections, spending per approved budget line,
     actual values of the indicators. Built for one report's lines and indicators."""
 
@@ -129,7 +130,7 @@ class ReportForm(forms.Form):
         }
 
 
-class IneligibleForm(forms.Form):
+class IneligibleForm(TextCleaning, forms.Form):
     reason = forms.CharField(
         label=_("Why these costs are ineligible"),
         required=False,

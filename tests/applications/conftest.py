@@ -2,7 +2,9 @@
 template, two applicant organisations, and helpers that go through the real services."""
 
 import io
+import struct
 import zipfile
+import zlib
 from decimal import Decimal
 
 import pytest
@@ -11,8 +13,30 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.models import ProgrammeRole
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+def png_bytes(width: int, height: int) -> bytes:
+    """A real PNG whose IHDR declares width × height; its pixel data is one empty row whatever the
+    size (a few bytes: what a decompression bomb's header claims is all that is checked)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 2)) + chunk(b"IEND", b"")
+    )
+
+
+def jpeg_bytes(width: int, height: int) -> bytes:
+    """The header of a JPEG (JFIF, then a baseline frame header declaring width × height)."""
+    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    sof0 = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
+    return b"\xff\xd8" + app0 + sof0 + b"\xff\xd9"
+
+
+PNG = png_bytes(1, 1)
+JPEG = jpeg_bytes(2, 2)
 
 
 def office_zip(kind: str, extra: dict | None = None, level=zipfile.ZIP_DEFLATED) -> bytes:

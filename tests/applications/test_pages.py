@@ -53,7 +53,7 @@ def test_draft_calls_are_404_to_the_public(client, programme, applicant):
 def test_member_starts_from_the_call_page_and_saves_without_javascript(client, applicant, org, call):
     client.force_login(applicant)
     page = client.get(f"/calls/{call.pk}/").content.decode()
-    assert f"Start an application for {org.legal_name}" in page
+    assert f"Start an application for <bdi>{org.legal_name}</bdi>" in page
     response = client.post(f"/calls/{call.pk}/apply/", {"organisation": org.pk})
     app = Application.objects.get(call=call, organisation=org)
     assert response.status_code == 302 and response["Location"] == f"/applications/{app.pk}/edit/"

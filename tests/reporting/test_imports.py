@@ -269,3 +269,35 @@ def test_an_import_cannot_change_a_rate_a_payment_used(finance, manager, call, g
     errors = {row["number"]: dict(row["messages"]) for row in imports.import_errors(preview)}
     assert list(errors) == [1] and "rate" in errors[1]
     assert ExchangeRate.objects.get(currency="UAH", month=date(2026, 3, 1)).rate == Decimal("44.000000")
+
+
+def test_an_imported_name_loses_its_control_and_bidi_characters(manager, funded_programme):
+    """A legal name or a reviewer's name with U+202E, ESC or a line break inside its cell is
+    stored as the one line the reader sees."""
+    orgs = '"Fund\u202eevil\x1b[0m\r\nCorp",UA,ngo,UA-EDR-35960913,\n'
+    token, _preview = imports.import_preview(
+        actor=manager, kind="organisations", content=csv_bytes(ORGS_CSV.splitlines()[0] + "\n" + orgs), filename="o.csv"
+    )
+    imports.import_confirm(actor=manager, token=token)
+    assert Organisation.objects.get().legal_name == "Fundevil[0m Corp"
+    reviewers = 'email,full_name\nr@x.org,"Rev\u2067iewer\x07 One"\n'
+    token, _preview = imports.import_preview(
+        actor=manager,
+        kind="reviewers",
+        content=csv_bytes(reviewers),
+        filename="r.csv",
+        programme_id=funded_programme.pk,
+    )
+    imports.import_confirm(actor=manager, token=token)
+    assert User.objects.get(email="r@x.org").full_name == "Reviewer One"
+
+
+def test_the_import_page_refuses_two_files_in_one_field(manager, client):
+    client.force_login(manager)
+    files = []
+    for name in ("first.csv", "second.csv"):
+        files.append(io.BytesIO(csv_bytes(ORGS_CSV)))
+        files[-1].name = name
+    page = client.post(reverse("data:import_organisations"), {"file": files})
+    assert "Only one file can be uploaded here; 2 were sent" in page.content.decode()
+    assert "Import these rows" not in page.content.decode() and not Organisation.objects.exists()

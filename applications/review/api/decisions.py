@@ -15,6 +15,7 @@ from applications.review import selectors, services
 from applications.review.api.reviews import _decimal
 from applications.review.ranking import call_ranking, ranking_titles
 from applications.visibility import application_is_manager
+from core.api import TextCleaning
 
 RANKING_PAGE_SIZE = 50
 
@@ -142,12 +143,12 @@ class RankingViewSet(viewsets.ViewSet):
         return Response({"call": call.pk, "state": call.state})
 
 
-class DecisionInSerializer(serializers.Serializer):
+class DecisionInSerializer(TextCleaning, serializers.Serializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
     note = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class ConsensusInSerializer(serializers.Serializer):
+class ConsensusInSerializer(TextCleaning, serializers.Serializer):
     score = serializers.DecimalField(max_digits=7, decimal_places=2)
     justification = serializers.CharField(allow_blank=True)
 

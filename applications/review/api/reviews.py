@@ -17,6 +17,7 @@ from applications.models import ApplicationState
 from applications.review import selectors, services
 from applications.review.models import Review, ReviewState, Score
 from applications.review.rules import programme_id_of
+from core.api import TextCleaning
 from core.money import cents
 from grants.calls.models import Call
 
@@ -30,7 +31,7 @@ def _decimal(value):
     return None if value is None else str(cents(value))
 
 
-class ScoreSerializer(serializers.Serializer):
+class ScoreSerializer(TextCleaning, serializers.Serializer):
     criterion = serializers.IntegerField()
     criterion_name = serializers.CharField(read_only=True)
     # Checked by the service (0 to the criterion's maximum in half points), which names the field.
@@ -44,7 +45,7 @@ class ScoreSerializer(serializers.Serializer):
     comment = serializers.CharField(allow_blank=True, required=False, trim_whitespace=True)
 
 
-class ScoresInSerializer(serializers.Serializer):
+class ScoresInSerializer(TextCleaning, serializers.Serializer):
     scores = ScoreSerializer(many=True, required=False)
     recommendation = serializers.CharField(allow_blank=True, required=False)
     overall_comment = serializers.CharField(allow_blank=True, required=False)
@@ -63,20 +64,20 @@ class ScoresInSerializer(serializers.Serializer):
         return kwargs
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(TextCleaning, serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class CommentSerializer(serializers.Serializer):
+class CommentSerializer(TextCleaning, serializers.Serializer):
     comment = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class ExtendSerializer(serializers.Serializer):
+class ExtendSerializer(TextCleaning, serializers.Serializer):
     due_at = serializers.DateTimeField(help_text="The new due date, in the future (ISO 8601 with a time zone).")
     reason = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(TextCleaning, serializers.ModelSerializer):
     application_title = serializers.CharField(source="application.title", read_only=True)
     call = serializers.IntegerField(source="application.call_id", read_only=True)
     reviewer = serializers.SerializerMethodField()
@@ -334,12 +335,12 @@ class AssignmentSerializer(ReviewSerializer):
         read_only_fields = fields
 
 
-class AssignInSerializer(serializers.Serializer):
+class AssignInSerializer(TextCleaning, serializers.Serializer):
     application = serializers.IntegerField()
     reviewer = serializers.IntegerField()
 
 
-class AutoAssignInSerializer(serializers.Serializer):
+class AutoAssignInSerializer(TextCleaning, serializers.Serializer):
     call = serializers.IntegerField()
 
 
@@ -431,7 +432,7 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
 
 
-class ReviewerSerializer(serializers.Serializer):
+class ReviewerSerializer(TextCleaning, serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     email = serializers.EmailField()
     full_name = serializers.CharField(required=False, allow_blank=True)

@@ -1,4 +1,7 @@
-"""Fonts, styles and the few building blocks every Hromada PDF shares."""
+"""Fonts, styles and the few building blocks every Hromada PDF shares.
+
+Every piece of text they draw goes through `plain` first: control and bidirectional characters
+are removed (core.text), since stored data may hold them from before they were removed on input."""
 
 import threading
 from pathlib import Path
@@ -13,6 +16,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+
+from core.text import multi_line
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT = "DejaVuSans"
@@ -73,19 +78,24 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
+def plain(text) -> str:
+    """`text` as a string without control or bidi characters (newlines and tabs kept)."""
+    return multi_line(str(text if text is not None else ""))
+
+
 def para(text, style) -> Paragraph:
-    """A paragraph of plain user text: escaped, line breaks kept. Never pass markup here."""
-    safe = escape(str(text if text is not None else "")).replace("\n", "<br/>")
+    """A paragraph of plain user text: cleaned, escaped, line breaks kept. Never pass markup here."""
+    safe = escape(plain(text)).replace("\n", "<br/>")
     return Paragraph(safe, style)
 
 
 def para_markup(template: str, style, **values) -> Paragraph:
     """Our own markup (bold labels…) with every value escaped: para_markup("<b>%(l)s</b>", s, l=…)."""
-    return Paragraph(template % {k: escape(str(v if v is not None else "")) for k, v in values.items()}, style)
+    return Paragraph(template % {k: escape(plain(v)) for k, v in values.items()}, style)
 
 
 def shorten(text, limit: int) -> str:
-    text = " ".join(str(text or "").split())
+    text = " ".join(plain(text or "").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -112,6 +122,7 @@ def numeric_columns_style(columns) -> TableStyle:
 
 def table(headers, rows, col_widths, numeric=(), style=None) -> Table:
     """A small table of plain strings (cells are never parsed as markup)."""
+    rows = [[plain(cell) if isinstance(cell, str) else cell for cell in row] for row in rows]
     t = Table([headers, *rows], colWidths=col_widths, repeatRows=1, style=style or TABLE_STYLE)
     if numeric:
         t.setStyle(numeric_columns_style(numeric))
@@ -221,7 +232,7 @@ class RowsTable(Flowable):
         for col, value in enumerate(row):
             if not value:
                 continue
-            value = str(value)
+            value = plain(value)
             w = _width(value, font, size)
             if w > limits[col]:
                 value, w = _fit(value, limits[col], font, size)

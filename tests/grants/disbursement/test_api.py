@@ -194,3 +194,16 @@ def test_grant_list_has_constant_queries(api, programme, people, make_org):
         assert len(client.get("/api/v1/grants/").json()["results"]) == 10
     assert len(large.captured_queries) == len(small.captured_queries)
     assert Grant.objects.count() == 10
+
+
+def test_signing_with_two_documents_in_one_field_is_refused_not_cut_to_the_last(api, awarded, people):
+    manager = as_(api, people.manager)
+    grant_id = manager.post("/api/v1/grants/", {"application": awarded.pk}, format="json").json()["id"]
+    response = manager.post(
+        f"/api/v1/grants/{grant_id}/sign/",
+        {"document": [signed_pdf("draft.pdf"), signed_pdf("final.pdf")]},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "Only one file can be uploaded here; 2 were sent" in " ".join(response.json()["document"])
+    assert Grant.objects.get(pk=grant_id).state == "draft" and not Grant.objects.get(pk=grant_id).signed_document
