@@ -146,9 +146,12 @@ class Call(Translated, ConcurrentTransitionMixin, models.Model):  # type: ignore
     flexibility_pct = models.DecimalField(
         _("budget flexibility between headings (%)"), max_digits=5, decimal_places=2, default=Decimal("25")
     )
-    # xgettext:no-python-format
     indirect_max_pct = models.DecimalField(
-        _("indirect costs at most (% of direct costs)"), max_digits=5, decimal_places=2, default=Decimal("7")
+        # xgettext:no-python-format
+        _("indirect costs at most (% of direct costs)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("7"),
     )
     review_comment_min_chars = models.PositiveSmallIntegerField(_("minimum length of a reviewer's comment"), default=50)
     review_days = models.PositiveSmallIntegerField(_("days reviewers have to score"), default=14)
