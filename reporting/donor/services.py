@@ -161,11 +161,10 @@ def donor_reports_requeue_stale() -> int:
             report = lock(DonorReport, pk)
             if not DonorReport.objects.filter(job_stale_q(RUNNING, now), pk=pk).exists():
                 continue  # a worker took it meanwhile
-            if report.attempts >= MAX_ATTEMPTS:
-                report = None
-            else:
+            give_up = report.attempts >= MAX_ATTEMPTS
+            if not give_up:
                 _requeue(report, now, actor=None)
-        if report is None:
+        if give_up:
             donor_report_fail(report_id=pk, error=_("Generation was interrupted %(n)s times.") % {"n": MAX_ATTEMPTS})
         elif _enqueue(pk, fail_unreachable=False):
             queued += 1
