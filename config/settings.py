@@ -238,6 +238,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # How many relays a big batch of new outbox rows (a reminder sweep) starts at once.
 HROMADA_RELAY_PARALLEL = env.int("RELAY_PARALLEL", default=4)
+# Background jobs (donor reports, exports): a job queued or running with no sign of life for this
+# long (above CELERY_TASK_TIME_LIMIT) is queued again by the sweep, and its page offers a retry.
+HROMADA_JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=20 * 60)
+# Generated donor-report and export files are deleted this many days after they were made; the
+# rows stay as history.
+HROMADA_GENERATED_FILE_RETENTION_DAYS = env.int("GENERATED_FILE_RETENTION_DAYS", default=30)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.utils import timezone
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -37,7 +37,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send the selected unsent messages again"))
     def retry(self, request, queryset):
-        n = queryset.filter(sent_at__isnull=True).update(attempts=0, available_at=timezone.now(), last_error="")
+        n = queryset.filter(sent_at__isnull=True).update(attempts=0, available_at=Now(), last_error="")
         self.message_user(
             request, ngettext("%(n)d message will be sent again.", "%(n)d messages will be sent again.", n) % {"n": n}
         )

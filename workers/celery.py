@@ -25,6 +25,22 @@ app.conf.beat_schedule = {
     "reminders-sweep": {"task": "workers.tasks.reminders_sweep", "schedule": crontab(minute=5)},
     # Managers' summaries and the day's digest e-mails, in the morning of the site's time zone.
     "digest-daily": {"task": "workers.tasks.digest_daily", "schedule": crontab(hour=7, minute=0)},
+    # Donor reports and exports stranded in "queued" or "generating" past their lease (the broker
+    # lost its queue, a worker died) are queued again; a repeat finds nothing to do.
+    "donor-reports-requeue-stale": {
+        "task": "reporting.donor.tasks.donor_reports_requeue_stale",
+        "schedule": crontab(minute="*/5"),
+    },
+    "export-jobs-requeue-stale": {
+        "task": "reporting.data.tasks.export_jobs_requeue_stale",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Generated files past HROMADA_GENERATED_FILE_RETENTION_DAYS are removed; their rows stay.
+    "donor-report-files-expire": {
+        "task": "reporting.donor.tasks.donor_report_files_expire",
+        "schedule": crontab(hour=4, minute=10),
+    },
+    "export-files-expire": {"task": "reporting.data.tasks.export_files_expire", "schedule": crontab(hour=4, minute=20)},
     # Expired sessions are deleted at night (they are anonymous already; this keeps the table small).
     "sessions-clear-expired": {"task": "accounts.tasks.sessions_clear_expired", "schedule": crontab(hour=3, minute=30)},
 }

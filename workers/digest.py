@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
+from core.clock import database_now
 from workers.models import Delivery, Notification, NotificationPreference
 from workers.outbox import outbox_kick
 
@@ -37,7 +38,7 @@ def manager_digest_write(now=None) -> int:
     """One summary per manager with anything waiting, in a constant number of queries.
     Returns the number of managers with something waiting (today's rows are written once)."""
     ProgrammeRole, User = apps.get_model("accounts", "ProgrammeRole"), get_user_model()
-    now = now or timezone.now()
+    now = now or database_now()
     waiting: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # programme id -> name -> count
     for name, label, state, programme in MANAGER_QUEUES:
         model = apps.get_model(label)
@@ -83,7 +84,7 @@ def manager_digest_write(now=None) -> int:
 
 def digest_collect(now=None) -> int:
     """Gather each person's waiting digest messages into today's digest. Returns digests filled."""
-    now = now or timezone.now()
+    now = now or database_now()
     day = timezone.localdate(now).isoformat()
     waiting = Notification.objects.filter(delivery=Delivery.DIGEST, sent_at__isnull=True, recipient__isnull=False)
     with transaction.atomic():
@@ -126,8 +127,8 @@ def digest_collect(now=None) -> int:
 
 
 def digest_daily(now=None) -> dict:
-
-    now = now or timezone.now()
+    """Both digests of the day by the database's clock (core.clock), not the worker's."""
+    now = now or database_now()
     managers = manager_digest_write(now)
     digests = digest_collect(now)
     if managers or digests:

@@ -9,7 +9,9 @@ Several relays run at once (worker processes, the beat's catch-up, commit hooks)
   3. confirms each message (`sent_at`) as soon as the server has accepted it — on PostgreSQL
      through a companion thread with its own connection, so sending never waits for the
      database and the confirmation follows the server's "250" by a few milliseconds.
-A failed message goes back with a back-off. A relay killed between 2 and 3 leaves its rows
+A failed message goes back with a back-off. Leases and back-offs are counted on the database's
+clock (`Now()` in the query, see core/clock.py), so a relay whose own clock is off neither takes
+rows early nor leaves them waiting. A relay killed between 2 and 3 leaves its rows
 claimed: after the lease they are claimed again, so nothing is lost; the only messages that can
 go out twice are the ones the server accepted in the last instant before the kill, before their
 confirmation was written (in practice none or one). Every message carries a Message-ID derived
@@ -29,7 +31,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import connection as db_connection
 from django.db import connections, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.db.models.functions import Now
 
 from workers.celery import app
 from workers.models import Delivery, Notification
@@ -55,21 +57,22 @@ def backoff(attempts: int) -> timedelta:
 def outbox_pending():
     """Rows the relay should send now."""
     return Notification.objects.filter(
-        sent_at__isnull=True, delivery=Delivery.IMMEDIATE, attempts__lt=MAX_ATTEMPTS, available_at__lte=timezone.now()
+        sent_at__isnull=True, delivery=Delivery.IMMEDIATE, attempts__lt=MAX_ATTEMPTS, available_at__lte=Now()
     )
 
 
 def outbox_claim(limit: int = BATCH) -> list[Notification]:
-    now = timezone.now()
     with transaction.atomic():
         batch = list(
             Notification.objects.select_for_update(skip_locked=True)
-            .filter(sent_at__isnull=True, delivery=Delivery.IMMEDIATE, attempts__lt=MAX_ATTEMPTS, available_at__lte=now)
+            .filter(
+                sent_at__isnull=True, delivery=Delivery.IMMEDIATE, attempts__lt=MAX_ATTEMPTS, available_at__lte=Now()
+            )
             .order_by("available_at", "id")[:limit]
         )
         if batch:
             Notification.objects.filter(pk__in=[n.pk for n in batch]).update(
-                available_at=now + LEASE, attempts=F("attempts") + 1
+                available_at=Now() + LEASE, attempts=F("attempts") + 1
             )
     for n in batch:
         n.attempts += 1
@@ -97,12 +100,12 @@ def notification_message(n: Notification, mail_connection, domain: str) -> Email
 
 
 def _confirm(ids: list[int]) -> None:
-    Notification.objects.filter(pk__in=ids).update(sent_at=timezone.now(), last_error="")
+    Notification.objects.filter(pk__in=ids).update(sent_at=Now(), last_error="")
 
 
 def _release(n: Notification, exc: Exception) -> None:
     Notification.objects.filter(pk=n.pk).update(
-        available_at=timezone.now() + backoff(n.attempts), last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        available_at=Now() + backoff(n.attempts), last_error=f"{type(exc).__name__}: {exc}"[:2000]
     )
 
 

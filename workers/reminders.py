@@ -22,6 +22,7 @@ from django.db.models import Case, CharField, DateTimeField, F, OuterRef, Q, Sub
 from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, NullIf, TruncDate
 from django.utils import timezone
 
+from core.clock import database_now
 from workers.models import Delivery, Notification, NotificationPreference
 from workers.outbox import outbox_kick, relays_for
 
@@ -228,7 +229,7 @@ SWEEP_LOCK = 0x68726D64  # "hrmd": one sweep at a time on PostgreSQL (two would 
 def reminders_sweep(now=None, *, kick: bool = True) -> dict[str, int]:
     """Write every reminder due now. Returns rows written per "kind:offset" (0 for a repeat)."""
 
-    now = now or timezone.now()
+    now = now or database_now()  # the database's clock: a worker's own may be off
     written = {}
     with transaction.atomic():
         if connection.vendor == "postgresql":

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +27,7 @@ from applications.services.drafts import (
     organisation_eligibility_problems,
 )
 from audit.transitions import check, lock, transition
+from core.clock import database_now
 from core.errors import TransitionRefused
 from core.money import cents
 from grants.calls.models import BudgetHeading, Call, CallState, Question, RequiredDocument
@@ -214,17 +214,6 @@ def _recipients_context(app, call, extra: dict) -> list[tuple]:
     return [(user, context) for user in organisation_member_users(app.organisation_id)]
 
 
-def _database_now(application_id: int) -> datetime:
-    """The database's clock, read as the transaction's first statement (before any lock wait).
-    Application.DoesNotExist when there is no such application."""
-    db_now = (
-        Application.objects.filter(pk=application_id).annotate(db_now=Now()).values_list("db_now", flat=True).first()
-    )
-    if db_now is None:
-        raise Application.DoesNotExist
-    return db_now
-
-
 def _submission_deadline(app: Application, call: Call, db_now: datetime) -> datetime:
     """The applicant's deadline; TransitionRefused when the call does not take the application now."""
     if call.state not in (CallState.OPEN, CallState.CLOSED) or db_now < call.opens_at:
@@ -250,7 +239,7 @@ def application_submit(*, actor, application_id: int) -> Application:
     """Freeze a complete draft, give it a reference and a receipt. Refused after the deadline by
     the database clock, read as the first statement of the transaction (before any lock wait)."""
     with transaction.atomic():
-        db_now = _database_now(application_id)
+        db_now = database_now()  # the transaction's first statement: before any lock wait
         app = lock(Application, application_id)
         check(actor, app, "submit", permission=EDIT)
         # Everything is read and checked before the call's row is locked: that lock (which

@@ -5,7 +5,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
@@ -103,25 +104,27 @@ def call_cancel(*, actor, call_id: int, reason: str) -> Call:
     return call
 
 
-def _scheduled(call_id: int, name: str) -> None:
+def _scheduled(call_id: int, name: str, due: Q) -> bool:
+    """Run transition `name` on the call if it is still `due` once its row is locked (a manager
+    may have moved the dates meanwhile); False when it no longer is."""
     with transaction.atomic():
         call = lock(Call, call_id)
+        if not Call.objects.filter(due, pk=call_id).exists():
+            return False
         check(SYSTEM, call, name)
         transition(call, name, actor=SYSTEM, reason="schedule")
+    return True
 
 
 def calls_open_close(now=None) -> tuple[int, int]:
-    """Open published calls whose time has come and close open calls past their deadline."""
-    now = now or timezone.now()
-    opened = closed = 0
-    for pk in Call.objects.filter(state=CallState.PUBLISHED, opens_at__lte=now, deadline__gt=now).values_list(
-        "pk", flat=True
-    ):
-        _scheduled(pk, "open")
-        opened += 1
-    for pk in Call.objects.filter(state=CallState.OPEN, deadline__lte=now).values_list("pk", flat=True):
-        _scheduled(pk, "close")
-        closed += 1
+    """Open published calls whose time has come and close open calls past their deadline, by
+    the database's clock (core.clock), so a worker whose own clock is ahead never closes a call
+    early. `now` (a moment to pretend it is) is for tests and tools only."""
+    at = Now() if now is None else now
+    opening = Q(state=CallState.PUBLISHED, opens_at__lte=at, deadline__gt=at)
+    closing = Q(state=CallState.OPEN, deadline__lte=at)
+    opened = sum(_scheduled(pk, "open", opening) for pk in Call.objects.filter(opening).values_list("pk", flat=True))
+    closed = sum(_scheduled(pk, "close", closing) for pk in Call.objects.filter(closing).values_list("pk", flat=True))
     return opened, closed
 
 

@@ -20,6 +20,11 @@ class ExportJob(models.Model):
     rows_done = models.PositiveIntegerField(default=0)
     stored_name = models.CharField(max_length=80, blank=True)
     error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # While queued or running: the job counts as stranded after this moment (workers/leases.py).
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # The file was deleted after the retention period; the row stays as history.
+    file_removed_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

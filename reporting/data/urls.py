@@ -13,6 +13,7 @@ urlpatterns = [
     path("reporting/exports/<slug:kind>.<str:file_format>", views.export_download, name="export_download"),
     path("reporting/exports/jobs/<int:pk>/", views.export_job, name="export_job"),
     path("reporting/exports/jobs/<int:pk>/download/", views.export_job_download, name="export_job_download"),
+    path("reporting/exports/jobs/<int:pk>/retry/", views.export_job_retry, name="export_job_retry"),
     path("reporting/imports/organisations/", views.import_organisations, name="import_organisations"),
     path("reporting/imports/reviewers/", views.import_reviewers, name="import_reviewers"),
     path("reporting/imports/exchange-rates/", views.import_exchange_rates, name="import_exchange_rates"),

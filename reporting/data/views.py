@@ -2,6 +2,7 @@
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,10 +11,12 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.roles import MANAGER, organisation_roles, programme_ids
 from applications.models import ApplicationState
 from applications.visibility import application_list_visible
+from core.errors import TransitionRefused
 from core.forms import form_errors_add
 from grants.agreements.models import Grant
 from grants.calls.models import Call, Programme
@@ -87,7 +90,8 @@ def export_list(request):
             "kinds": [(key, spec.label) for key, spec in exports.EXPORTS.items()],
             "programmes": programmes,
             "filters": _filters(request),
-            "jobs": ExportJob.objects.filter(user=user)[:20],
+            "jobs": jobs.export_jobs_for(user)[:20],
+            "retention_days": settings.HROMADA_GENERATED_FILE_RETENTION_DAYS,
             "background_rows": jobs.BACKGROUND_ROWS,
         },
     )
@@ -115,7 +119,7 @@ def export_download(request, kind, file_format):
 
 @login_required
 def export_job(request, pk):
-    job = ExportJob.objects.filter(pk=pk, user=request.user).first()
+    job = jobs.export_jobs_for(request.user).filter(pk=pk).first()
     if job is None:
         raise Http404
     template = "reporting/_export_job_status.html" if request.htmx else "reporting/export_job.html"
@@ -127,8 +131,24 @@ def export_job(request, pk):
             "label": exports.EXPORTS[job.kind].label if job.kind in exports.EXPORTS else job.kind,
             "in_progress": job.state in (ExportJob.State.QUEUED, ExportJob.State.RUNNING),
             "percent": int(job.rows_done * 100 / job.rows_total) if job.rows_total else 0,
+            "retention_days": settings.HROMADA_GENERATED_FILE_RETENTION_DAYS,
         },
     )
+
+
+@login_required
+@require_POST
+def export_job_retry(request, pk):
+    """Queue again the person's failed export, or one stranded past its lease."""
+    try:
+        jobs.export_job_retry(actor=request.user, job_id=pk)
+    except ExportJob.DoesNotExist:
+        raise Http404
+    except TransitionRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The export is queued again."))
+    return redirect("data:export_job", pk=pk)
 
 
 @login_required

@@ -37,6 +37,7 @@ class DonorReportSerializer(TextCleaning, serializers.ModelSerializer):
             "requested_at",
             "started_at",
             "finished_at",
+            "file_removed_at",
             "download_url",
             "available_transitions",
         ]
@@ -51,22 +52,21 @@ class DonorReportSerializer(TextCleaning, serializers.ModelSerializer):
             "requested_at",
             "started_at",
             "finished_at",
+            "file_removed_at",
             "download_url",
             "available_transitions",
         ]
 
     def get_download_url(self, report) -> str | None:
-        if report.state != DonorReportState.READY:
+        if report.state != DonorReportState.READY or report.file_removed_at is not None:
             return None
         return self.context["request"].build_absolute_uri(reverse("donor:donor_report_download", args=[report.pk]))
 
     def get_available_transitions(self, report) -> list[str]:
         user = self.context["request"].user
-        return (
-            ["retry"]
-            if report.state == DonorReportState.FAILED and user.has_perm("reporting.request_donor_report", report)
-            else []
-        )
+        # A failed report, or one stranded past its lease (`stale`, from the selector), may be retried.
+        retriable = report.state == DonorReportState.FAILED or getattr(report, "stale", False)
+        return ["retry"] if retriable and user.has_perm("reporting.request_donor_report", report) else []
 
 
 class DonorReportViewSet(
@@ -74,7 +74,7 @@ class DonorReportViewSet(
 ):
     """Donor reports of the programmes the caller funds or manages. POST creates a request (the
     PDF is generated in the background: follow `state` and `progress`); POST …/retry/ queues a
-    failed one again; `download_url` appears once the report is ready."""
+    failed one again, or one stranded past its lease (409 while it is still within it); `download_url` appears once the report is ready."""
 
     serializer_class = DonorReportSerializer
 

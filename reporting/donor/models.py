@@ -25,6 +25,10 @@ class DonorReport(ConcurrentTransitionMixin, models.Model):
     stored_name = models.CharField(max_length=80, blank=True)
     pages = models.PositiveIntegerField(null=True, blank=True)
     error = models.TextField(_("why it failed"), blank=True)
+    # While queued or generating: the job counts as stranded after this moment (workers/leases.py).
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # The file was deleted after the retention period; the row stays as history.
+    file_removed_at = models.DateTimeField(null=True, blank=True)
     state = FSMField(_("state"), default=DonorReportState.QUEUED, choices=DonorReportState.choices, protected=True)
 
     class Meta:
@@ -50,4 +54,11 @@ class DonorReport(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=DonorReportState.FAILED, target=DonorReportState.QUEUED)
     def retry(self):
+        pass
+
+    # A stranded report (its lease ended while queued or generating) is queued again.
+    @transition(
+        field=state, source=[DonorReportState.QUEUED, DonorReportState.GENERATING], target=DonorReportState.QUEUED
+    )
+    def requeue(self):
         pass

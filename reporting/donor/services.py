@@ -2,31 +2,43 @@
 a failed one says why and can be retried.
 
 The PDF is written to a temporary file beside its final place and moved there with os.replace
-(atomic on one file system); the state becomes READY only after the move, and the download view
-serves a file only in that state, so a half-written report is never served.
+(atomic on one file system) under the row's lock, by the attempt that finishes the report: a
+report generated twice (a redelivered task, a stranded report queued again) ends with one file
+and one "finish" event. The download view serves a file only once READY, so a half-written
+report is never served.
+
+A report whose lease ends while it is queued or generating (its task lost with the broker's
+queue, its worker killed) is stale: the periodic sweep queues it again, and the person may
+retry it from its page (workers/leases.py). Files are removed after the retention period; the
+rows stay as history.
 """
 
 import logging
 import os
 import uuid
-from datetime import date
+from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
+from django.db.models.functions import Now
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.roles import DONOR, MANAGER, programme_ids
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
+from core.clock import database_now
 from core.errors import TransitionRefused
 from grants.calls.models import Programme
 from reporting.donor.figures import programme_figures, programme_portfolio_rows, programme_tranche_rows
 from reporting.donor.models import DonorReport, DonorReportState
 from reporting.donor.pdf.report import donor_report_build
 from workers.celery import enqueue
+from workers.leases import file_retention, job_lease, job_stale_annotation, job_stale_q, part_files_remove
 from workers.messenger import notify_user
 
 log = logging.getLogger(__name__)
@@ -53,11 +65,17 @@ def _period_label(report) -> str:
     return f"{report.period_start:%Y-%m-%d} – {report.period_end:%Y-%m-%d}"
 
 
-def _enqueue(report_id: int) -> None:
+RUNNING = (DonorReportState.QUEUED, DonorReportState.GENERATING)
+
+
+def _enqueue(report_id: int, *, fail_unreachable: bool = True) -> bool:
     from reporting.donor.tasks import donor_report_generate_task  # the task module imports this one
 
-    if not enqueue(donor_report_generate_task, report_id):
+    if enqueue(donor_report_generate_task, report_id):
+        return True
+    if fail_unreachable:  # the person is told now; the sweep leaves it queued for its next round
         donor_report_fail(report_id=report_id, error=_("The task queue could not be reached. Try again in a moment."))
+    return False
 
 
 def donor_report_request(
@@ -79,7 +97,12 @@ def donor_report_request(
         raise ValidationError(errors)
     with transaction.atomic():
         report = DonorReport.objects.create(
-            programme=programme, period_start=period_start, period_end=period_end, language=language, requested_by=actor
+            programme=programme,
+            period_start=period_start,
+            period_end=period_end,
+            language=language,
+            requested_by=actor,
+            lease_until=database_now() + job_lease(),
         )
         audit_record(
             actor=actor,
@@ -96,15 +119,85 @@ def donor_report_request(
     return report
 
 
+def _requeue(report: DonorReport, now, *, actor) -> None:
+    """Queue a locked, stale report again (its task is gone or its worker died)."""
+    report.progress = 0
+    report.lease_until = now + job_lease()
+    transition(report, "requeue", actor=actor, reason="stale", data={"attempts": report.attempts})
+
+
 def donor_report_retry(*, actor, report_id: int) -> DonorReport:
+    """Queue again a failed report, or one that has shown no sign of life for its lease;
+    TransitionRefused while it is still within its lease (or ready)."""
     with transaction.atomic():
+        now = database_now()
         report = lock(DonorReport, report_id)
-        check(actor, report, "retry", permission="reporting.request_donor_report")
-        report.error = ""
-        report.progress = 0
-        transition(report, "retry", actor=actor)
+        if report.state == DonorReportState.FAILED:
+            check(actor, report, "retry", permission="reporting.request_donor_report")
+            report.error = ""
+            report.progress = 0
+            report.lease_until = now + job_lease()
+            transition(report, "retry", actor=actor)
+        else:
+            check(actor, report, "requeue", permission="reporting.request_donor_report")
+            if report.lease_until is not None and report.lease_until >= now:
+                raise TransitionRefused(
+                    _("The report is still being generated. If nothing changes, you can retry it after %(time)s.")
+                    % {"time": formats.date_format(timezone.localtime(report.lease_until), "DATETIME_FORMAT")}
+                )
+            _requeue(report, now, actor=actor)
     transaction.on_commit(lambda: _enqueue(report.pk))
     return report
+
+
+def donor_reports_requeue_stale() -> int:
+    """The periodic sweep: queue again every report whose lease ended while it was queued or
+    generating (after the broker lost its queue, a worker died…); one that keeps being
+    interrupted fails instead. Returns how many were queued."""
+    now = database_now()
+    queued = 0
+    for pk in DonorReport.objects.filter(job_stale_q(RUNNING, now)).order_by("pk").values_list("pk", flat=True)[:500]:
+        with transaction.atomic():
+            report = lock(DonorReport, pk)
+            if not DonorReport.objects.filter(job_stale_q(RUNNING, now), pk=pk).exists():
+                continue  # a worker took it meanwhile
+            give_up = report.attempts >= MAX_ATTEMPTS
+            if not give_up:
+                _requeue(report, now, actor=None)
+        if give_up:
+            donor_report_fail(report_id=pk, error=_("Generation was interrupted %(n)s times.") % {"n": MAX_ATTEMPTS})
+        elif _enqueue(pk, fail_unreachable=False):
+            queued += 1
+    return queued
+
+
+def donor_report_files_expire() -> int:
+    """Remove the files of reports made more than the retention period ago; the rows stay and
+    their pages say the file was removed. Returns how many files were removed."""
+    now = database_now()
+    old = DonorReport.objects.filter(
+        state=DonorReportState.READY, file_removed_at__isnull=True, finished_at__lt=now - file_retention()
+    ).exclude(stored_name="")
+    removed = 0
+    for pk in old.order_by("pk").values_list("pk", flat=True)[:1000]:
+        with transaction.atomic():
+            report = lock(DonorReport, pk)
+            if report.file_removed_at is not None:
+                continue
+            path = donor_report_path(report)
+            report.file_removed_at = now
+            report.save(update_fields=["file_removed_at"])
+            audit_record(
+                actor=None,
+                action="donor_report_file_remove",
+                obj=report,
+                data={"file": report.stored_name, "retention_days": file_retention().days},
+            )
+            if path is not None:
+                transaction.on_commit(partial(path.unlink, missing_ok=True))
+        removed += 1
+    part_files_remove(donor_reports_root(), max(job_lease(), timedelta(days=1)))
+    return removed
 
 
 def donor_report_fail(*, report_id: int, error: str) -> DonorReport | None:
@@ -114,6 +207,7 @@ def donor_report_fail(*, report_id: int, error: str) -> DonorReport | None:
             report = lock(DonorReport, report_id)
             check(None, report, "fail")
             report.error = error[:4000]
+            report.lease_until = None
             report.finished_at = timezone.now()
             event = transition(report, "fail", actor=None, reason=error[:500])
             notify_user(
@@ -130,7 +224,10 @@ def donor_report_fail(*, report_id: int, error: str) -> DonorReport | None:
 
 def _progress_set(report_id: int, pct: int) -> None:
     # Not a state change: a plain update, committed at once so the page can show it.
-    DonorReport.objects.filter(pk=report_id, state=DonorReportState.GENERATING).update(progress=pct)
+    # Each sign of progress moves the lease on: a long report that advances is never stale.
+    DonorReport.objects.filter(pk=report_id, state=DonorReportState.GENERATING).update(
+        progress=pct, lease_until=Now() + job_lease()
+    )
 
 
 def donor_report_generate(*, report_id: int, builder=None) -> DonorReport:
@@ -147,8 +244,10 @@ def donor_report_generate(*, report_id: int, builder=None) -> DonorReport:
 
     try:
         with transaction.atomic():
+            now = database_now()
             started = lock(DonorReport, report_id)
             check(None, started, "start")
+            started.lease_until = now + job_lease()
             started.started_at = timezone.now()
             started.attempts += 1
             started.progress = 0
@@ -159,8 +258,7 @@ def donor_report_generate(*, report_id: int, builder=None) -> DonorReport:
     report.refresh_from_db()
     final_name = f"donor-report-{report.pk}.pdf"
     target = donor_reports_root() / final_name
-    for stale in target.parent.glob(f".{final_name}.*.part"):  # left by a worker killed mid-write
-        stale.unlink(missing_ok=True)
+    # Parts left by killed workers are removed with the old files (another worker may still write its own).
     tmp = target.with_name(f".{final_name}.{uuid.uuid4().hex}.part")
     try:
         with translation.override(report.language):
@@ -185,7 +283,6 @@ def donor_report_generate(*, report_id: int, builder=None) -> DonorReport:
                 )
                 out.flush()
                 os.fsync(out.fileno())
-        os.replace(tmp, target)
     except Exception as exc:  # the error is kept on the report; the user may retry
         log.exception("donor report %s failed", report_id)
         tmp.unlink(missing_ok=True)
@@ -196,7 +293,9 @@ def donor_report_generate(*, report_id: int, builder=None) -> DonorReport:
         with transaction.atomic():
             report = lock(DonorReport, report_id)
             check(None, report, "finish")
+            os.replace(tmp, target)  # under the lock, by the one attempt that finishes the report
             report.stored_name = final_name
+            report.lease_until = None
             report.pages = pages
             report.progress = 100
             report.finished_at = timezone.now()
@@ -208,13 +307,15 @@ def donor_report_generate(*, report_id: int, builder=None) -> DonorReport:
                 key=str(event.seq),
                 context={"programme": str(programme), "period": _period_label(report), "path": _path(report.pk)},
             )
-    except TransitionRefused:  # another worker finished it first: same file, same content
+    except TransitionRefused:  # another attempt finished it (or it was queued again): its file stands
+        tmp.unlink(missing_ok=True)
         return DonorReport.objects.get(pk=report_id)
     return report
 
 
-def donor_report_list_for(user, programme_id: int | None = None):
-    qs = DonorReport.objects.select_related("programme", "requested_by")
+def donor_report_list_for(user, programme_id: int | None = None) -> QuerySet[DonorReport]:
+    """The reports `user` may see, each with `stale` (queued or generating past its lease)."""
+    qs = DonorReport.objects.select_related("programme", "requested_by").annotate(stale=job_stale_annotation(RUNNING))
     if not user.is_superuser:
         qs = qs.filter(programme_id__in=list(programme_ids(user, DONOR, MANAGER)))
     if programme_id is not None:
@@ -229,7 +330,8 @@ def donor_report_get_visible(user, pk) -> DonorReport:
 def donor_report_file(user, pk) -> Path:
     """The path of a READY report's file for a user allowed to read it; DoesNotExist otherwise."""
     report = donor_report_get_visible(user, pk)
-    path = donor_report_path(report) if report.state == DonorReportState.READY else None
+    ready = report.state == DonorReportState.READY and report.file_removed_at is None
+    path = donor_report_path(report) if ready else None
     if path is None or not path.exists():
         raise DonorReport.DoesNotExist
     return path

@@ -2,6 +2,7 @@
 its charts, and the programme manager's full "what waits" page."""
 
 from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -61,7 +62,11 @@ def donor_report_list(request):
             messages.success(request, _("The report is being generated. This page shows its progress."))
             return redirect("donor:donor_report_detail", pk=report.pk)
     reports = donor_reports.donor_report_list_for(request.user)[:100]
-    return render(request, "reporting/donor_report_list.html", {"form": form, "reports": reports})
+    return render(
+        request,
+        "reporting/donor_report_list.html",
+        {"form": form, "reports": reports, "retention_days": settings.HROMADA_GENERATED_FILE_RETENTION_DAYS},
+    )
 
 
 def _visible_report(request, pk) -> DonorReport:
@@ -78,7 +83,11 @@ def donor_report_detail(request, pk):
     return render(
         request,
         template,
-        {"report": report, "in_progress": report.state in (DonorReportState.QUEUED, DonorReportState.GENERATING)},
+        {
+            "report": report,
+            "in_progress": report.state in (DonorReportState.QUEUED, DonorReportState.GENERATING),
+            "retention_days": settings.HROMADA_GENERATED_FILE_RETENTION_DAYS,
+        },
     )
 
 
