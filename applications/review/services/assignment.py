@@ -11,7 +11,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from applications.models import Application, ApplicationState
 from applications.review.models import Review, ReviewerProfile, ReviewState
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
+from core.clock import database_now
 from core.errors import TransitionRefused
 from grants.calls.models import Call, CallState
 from workers.messenger import notify_user
@@ -243,8 +243,7 @@ def review_extend(*, actor, review_id: int, due_at, reason: str) -> Review:
         _require(actor.has_perm("applications.assign_reviewers", review), None)
         if review.state not in (ReviewState.ASSIGNED, ReviewState.ACCEPTED, ReviewState.RETURNED):
             raise TransitionRefused(_("Only a review that is still being written can get more time."))
-        now = Review.objects.filter(pk=review.pk).annotate(now=Now()).values_list("now", flat=True).get()
-        if due_at is None or due_at <= now:
+        if due_at is None or due_at <= database_now():
             errors["due_at"] = _("Choose a due date in the future.")
         if errors:
             raise ValidationError(errors)

@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -29,6 +28,7 @@ from applications.review.ranking import (
 from applications.review.services.assignment import IN_REVIEW, _call_titles, _require
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
+from core.clock import database_now
 from core.errors import TransitionRefused
 from core.money import cents
 from grants.calls.models import Call, Criterion
@@ -115,8 +115,8 @@ def review_declare_conflict(*, actor, review_id: int, reason: str) -> Review:
 def _refuse_if_overdue(review_id: int) -> None:
     """A review is accepted until its due date by the database's clock (one clock for every web
     node); the programme manager can give more time (review_extend). Drafts can still be saved."""
-    due, now = Review.objects.filter(pk=review_id).annotate(now=Now()).values_list("due_at", "now").get()
-    if now > due:
+    due = Review.objects.values_list("due_at", flat=True).get(pk=review_id)
+    if database_now() > due:
         raise TransitionRefused(
             _(
                 "This review was due on %(due)s and can no longer be submitted. Your draft is saved; ask the "
