@@ -72,7 +72,7 @@ class CommentSerializer(TextCleaning, serializers.Serializer):
     comment = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class ExtendSerializer(TextCleaning, serializers.Serializer):
+class ReviewExtendSerializer(TextCleaning, serializers.Serializer):
     due_at = serializers.DateTimeField(help_text="The new due date, in the future (ISO 8601 with a time zone).")
     reason = serializers.CharField(allow_blank=True, required=False, default="")
 
@@ -239,12 +239,12 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         services.review_return(actor=request.user, review_id=review.pk, comment=body.validated_data["comment"])
         return self._answer(review.pk)
 
-    @extend_schema(request=ExtendSerializer, responses=ReviewSerializer)
+    @extend_schema(request=ReviewExtendSerializer, responses=ReviewSerializer)
     @action(detail=True, methods=["post"])
     def extend(self, request, pk=None):
         """Give the reviewer more time: a new due date in the future and the reason (managers)."""
         review = self.get_object()
-        body = ExtendSerializer(data=request.data)
+        body = ReviewExtendSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.review_extend(actor=request.user, review_id=review.pk, **body.validated_data)
         return self._answer(review.pk)
