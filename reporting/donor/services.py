@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from accounts.roles import DONOR, MANAGER, programme_ids
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
+from core.shortcuts import get_permitted_or_403
 from grants.calls.models import Programme
 from reporting.donor.figures import programme_figures, programme_portfolio_rows, programme_tranche_rows
 from reporting.donor.models import DonorReport, DonorReportState
@@ -63,9 +64,7 @@ def _enqueue(report_id: int) -> None:
 def donor_report_request(
     *, actor, programme_id: int, period_start: date, period_end: date, language: str = "en"
 ) -> DonorReport:
-    programme = Programme.objects.get(pk=programme_id)
-    if not actor.has_perm("reporting.request_donor_report", programme):
-        raise PermissionDenied(_("You may not do this."))
+    programme = get_permitted_or_403(actor, Programme, programme_id, "reporting.request_donor_report")
     errors = {}
     if period_start is None:
         errors["period_start"] = _("Enter the first day of the period.")
