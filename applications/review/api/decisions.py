@@ -15,6 +15,7 @@ from applications.review import selectors, services
 from applications.review.api.reviews import _decimal
 from applications.review.ranking import call_ranking, ranking_titles
 from applications.visibility import application_is_manager
+from core.api.fields import AmountField
 
 RANKING_PAGE_SIZE = 50
 
@@ -143,7 +144,7 @@ class RankingViewSet(viewsets.ViewSet):
 
 
 class DecisionInSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    amount = AmountField(required=False, allow_null=True)
     note = serializers.CharField(allow_blank=True, required=False, default="")
 
 
