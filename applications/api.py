@@ -137,7 +137,7 @@ class BudgetLineAddSerializer(serializers.Serializer):
     heading = serializers.IntegerField()
     description = serializers.CharField(max_length=300)
     units = AmountField(allow_zero=True, max_digits=12)
-    unit_cost = AmountField()
+    unit_cost = AmountField(allow_zero=True)  # as the autosave: a line without a cost yet
 
 
 class AttachmentUploadSerializer(serializers.Serializer):

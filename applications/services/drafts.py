@@ -56,7 +56,7 @@ def budget_rows(lines) -> list[dict]:
             "heading": line.heading_id,
             "description": line.description,
             "units": _decimal_str(line.units),
-            "unit_cost": _decimal_str(line.unit_cost) if line.unit_cost else "",  # 0: not typed yet
+            "unit_cost": _decimal_str(line.unit_cost),
         }
         for line in lines
     ]
@@ -131,9 +131,10 @@ def _parse_budget(raw, headings: dict, errors) -> list | None:
             problems.append(_("Row %(n)s: choose a budget heading.") % {"n": number})
         if len(description) > 300:
             problems.append(_("Row %(n)s: the description is longer than 300 characters.") % {"n": number})
-        # A row being typed keeps an empty unit cost (saved as 0); a typed one must be more than 0.
+        # A row being typed is saved with an empty unit cost as 0 (and shown back as 0.00), so 0 is
+        # allowed here as the database allows it; the rest is checked as every amount is.
         units_value = _parse_amount(units, "units", row_errors, allow_zero=True, max_digits=12)
-        cost_value = _parse_amount(cost, "unit_cost", row_errors)
+        cost_value = _parse_amount(cost, "unit_cost", row_errors, allow_zero=True)
         for column, label in (("units", _("units")), ("unit_cost", _("unit cost"))):
             for message in row_errors.get(column, []):
                 problems.append(

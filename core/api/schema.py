@@ -43,17 +43,19 @@ class AutoSchema(SpectacularAutoSchema):
     def _get_paginator(self) -> Any:
         if getattr(self.view, "action", None) != "list":
             return None
-        return super()._get_paginator()
+        return super()._get_paginator()  # type: ignore[no-untyped-call]  # drf-spectacular is untyped here
 
     def _resolve_path_parameters(self, variables: list[str]) -> list[dict[str, Any]]:
-        parameters: list[dict[str, Any]] = super()._resolve_path_parameters(variables)
+        parameters: list[dict[str, Any]] = super()._resolve_path_parameters(variables)  # type: ignore[no-untyped-call]
         for parameter in parameters:
             if parameter["schema"].get("pattern") in (f"^{ID_PATTERN}$", r"^\d+$"):
                 parameter["schema"] = build_basic_type(OpenApiTypes.INT)
         return parameters
 
     def _error_component(self, name: str, schema: dict[str, Any]) -> dict[str, Any]:
-        component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, schema=schema, object=name)
+        component = ResolvedComponent(  # type: ignore[no-untyped-call]
+            name=name, type=ResolvedComponent.SCHEMA, schema=schema, object=name
+        )
         self.registry.register_on_missing(component)
         ref: dict[str, Any] = component.ref
         return ref
