@@ -17,7 +17,8 @@ from applications.models import Application, Attachment, BudgetLine
 from applications.selectors import application_shows_identity, attachment_display_name, attachment_neutral_name
 from applications.views import attachment_response
 from applications.visibility import application_list_visible
-from core.api import OneFileField, TextCleaning
+from core.api.cleaning import OneFileField, TextCleaning
+from core.api.fields import AmountField
 from core.errors import TransitionRefused
 
 
@@ -136,8 +137,8 @@ class BudgetLinesSerializer(TextCleaning, serializers.Serializer):
 class BudgetLineAddSerializer(TextCleaning, serializers.Serializer):
     heading = serializers.IntegerField()
     description = serializers.CharField(max_length=300)
-    units = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
-    unit_cost = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    units = AmountField(allow_zero=True, max_digits=12)
+    unit_cost = AmountField(allow_zero=True)  # as the autosave: a line without a cost yet
 
 
 class AttachmentUploadSerializer(TextCleaning, serializers.Serializer):

@@ -44,3 +44,5 @@ urlpatterns = [
     *[path("", include(module)) for module in PAGES],
     *[path("api/v1/", include(module)) for module in API],
 ]
+
+handler404 = "core.api.errors.not_found"  # JSON under /api/ (an id that is not a number, an unknown path)

@@ -378,7 +378,8 @@ def application_autosave(request, pk):
             "errors": result.errors,
             "hashes": result.hashes,
             "updates": updates,
-        }
+        },
+        status=400 if result.errors else 200,  # the refused fields say why; the others were saved
     )
 
 

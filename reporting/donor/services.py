@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Now
@@ -33,6 +33,7 @@ from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.clock import database_now
 from core.errors import TransitionRefused
+from core.shortcuts import get_permitted_or_403
 from grants.calls.models import Programme
 from reporting.donor.figures import programme_figures, programme_portfolio_rows, programme_tranche_rows
 from reporting.donor.models import DonorReport, DonorReportState
@@ -81,9 +82,7 @@ def _enqueue(report_id: int, *, fail_unreachable: bool = True) -> bool:
 def donor_report_request(
     *, actor, programme_id: int, period_start: date, period_end: date, language: str = "en"
 ) -> DonorReport:
-    programme = Programme.objects.get(pk=programme_id)
-    if not actor.has_perm("reporting.request_donor_report", programme):
-        raise PermissionDenied(_("You may not do this."))
+    programme = get_permitted_or_403(actor, Programme, programme_id, "reporting.request_donor_report")
     errors = {}
     if period_start is None:
         errors["period_start"] = _("Enter the first day of the period.")
