@@ -100,9 +100,7 @@ def test_blind_calls_hide_the_applicant_from_reviewers(call, grantee_org, grante
     assert grantee_org.legal_name not in exports.export_render(reviewer, "reviews", "csv").decode("utf-8-sig")
 
 
-def test_download_view_and_background_job(
-    data, manager, grantee, client, settings, django_capture_on_commit_callbacks
-):
+def test_download_view_and_background_job(data, manager, grantee, client, settings, django_capture_on_commit_callbacks):
     client.force_login(manager)
     response = client.get(reverse("data:export_download", args=["grants", "xlsx"]))
     assert response.status_code == 200 and response["Content-Disposition"].endswith('.xlsx"')
