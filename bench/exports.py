@@ -11,7 +11,7 @@ idle through /proc/self/clear_refs where the kernel allows it) is read after the
   stack), the streamed response consumed piece by piece as a WSGI server would send it.
 - XLSX: the background job (`reporting.data.jobs.export_job_run`, what the Celery task calls) run
   in-process: rows from a chunked cursor into a write-only workbook in a temporary file.
-- For comparison, the CSV built whole in memory as it was before it streamed (`export_render`).
+- For comparison, the same CSV built whole in memory (`export_render`: one buffer, then its bytes).
 
 Prints idle RSS, peak RSS above idle and rows/s of each, one figure per line, the headline last:
 `exports: csv +N MB, xlsx +M MB at R rows (limit +50 MB)`.
@@ -278,7 +278,7 @@ def main():
     for mode, label in (
         ("csv", "CSV streamed through the test client"),
         ("xlsx", "XLSX built by the background job, in-process"),
-        ("csv-in-memory", "CSV built whole in memory (as before it streamed), for comparison"),
+        ("csv-in-memory", "CSV built whole in memory (export_render, one buffer), for comparison"),
     ):
         r = results[mode]
         assert r["rows"] == n, (mode, r["rows"], n)
