@@ -256,3 +256,29 @@ def test_the_call_spreadsheet_streams_in_constant_queries(submitted, manager, cl
     assert isinstance(workbook, FileResponse) and "filename*=UTF-8''" in workbook["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(workbook.getvalue())).active
     assert sheet.max_row == 22 and sheet.cell(row=2, column=7).value.startswith("'")
+
+
+def test_on_postgresql_the_rows_come_from_a_server_side_cursor_while_the_file_is_sent(
+    postgres, submitted, manager, client, monkeypatch
+):
+    """Autocommit, as in production: a holdable server-side cursor feeds the response and is closed
+    once the file is sent (or the client goes away)."""
+    more_applications(submitted, 30)
+    monkeypatch.setattr(core.spreadsheet, "CHUNK_CHARS", 100)
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 5)
+
+    def open_cursors() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_cursors WHERE is_holdable")
+            return cursor.fetchone()[0]
+
+    client.force_login(manager)
+    for consume_all in (True, False):
+        response = client.get(reverse("data:export_download", args=["applications", "csv"]))
+        pieces = iter(response.streaming_content)
+        next(pieces)
+        assert open_cursors() == 1
+        if consume_all:
+            assert b"".join(pieces).count(b"\r\n") == 30
+        response.close()  # the WSGI server closes the response: sent, or the client went away
+        assert open_cursors() == 0
