@@ -241,6 +241,9 @@ HROMADA_RELAY_PARALLEL = env.int("RELAY_PARALLEL", default=4)
 # Background jobs (donor reports, exports): a job queued or running with no sign of life for this
 # long (above CELERY_TASK_TIME_LIMIT) is queued again by the sweep, and its page offers a retry.
 HROMADA_JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=20 * 60)
+# An export of more rows than this is built by a worker (its page shows the progress); a smaller one
+# is answered in the request. Both are written in constant memory (reporting/data/exports.py).
+HROMADA_EXPORT_BACKGROUND_ROWS = env.int("EXPORT_BACKGROUND_ROWS", default=5000)
 # Generated donor-report and export files are deleted this many days after they were made; the
 # rows stay as history.
 HROMADA_GENERATED_FILE_RETENTION_DAYS = env.int("GENERATED_FILE_RETENTION_DAYS", default=30)

@@ -27,6 +27,7 @@ API = [
     "grants.api_urls",
     "reporting.grantee.api_urls",
     "reporting.donor.api_urls",
+    "reporting.data.api_urls",
     "workers.api_urls",
 ]
 

@@ -90,10 +90,8 @@ def application_export(request, pk, fmt):
     if not (application_is_member(request.user, app) or application_is_manager(request.user, app)):
         raise Http404
     headers, rows = exports.application_table(app, list(app.call.questions.order_by("position")))
-    body, content_type = exports.render(fmt, headers, rows, app.reference or f"application-{app.pk}")
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = uploads.content_disposition(f"{app.reference or f'application-{app.pk}'}.{fmt}")
-    return response
+    name = app.reference or f"application-{app.pk}"
+    return exports.response(fmt, headers, rows, name, f"{name}.{fmt}")
 
 
 @login_required

@@ -100,14 +100,12 @@ def test_blind_calls_hide_the_applicant_from_reviewers(call, grantee_org, grante
     assert grantee_org.legal_name not in exports.export_render(reviewer, "reviews", "csv").decode("utf-8-sig")
 
 
-def test_download_view_and_background_job(
-    data, manager, grantee, client, monkeypatch, django_capture_on_commit_callbacks
-):
+def test_download_view_and_background_job(data, manager, grantee, client, settings, django_capture_on_commit_callbacks):
     client.force_login(manager)
     response = client.get(reverse("data:export_download", args=["grants", "xlsx"]))
     assert response.status_code == 200 and response["Content-Disposition"].endswith('.xlsx"')
     assert client.get(reverse("data:export_download", args=["nothing", "csv"])).status_code == 404
-    monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 0)  # everything counts as big
+    settings.HROMADA_EXPORT_BACKGROUND_ROWS = 0  # everything counts as big
     with django_capture_on_commit_callbacks(execute=True):
         response = client.get(reverse("data:export_download", args=["tranches", "csv"]))
     job = ExportJob.objects.get()

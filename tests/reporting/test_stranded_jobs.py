@@ -154,16 +154,16 @@ def test_a_donor_report_generated_twice_at_once_writes_one_file_and_finishes_onc
 
 def test_an_export_run_twice_at_once_writes_one_file_and_finishes_once(portfolio, manager, monkeypatch):
     job = jobs.export_job_request(actor=manager, kind="grants", file_format="csv")
-    real_render = jobs.export_render
+    real_write = jobs.export_write
     overtaken = []
 
-    def render(*args, **kwargs):
-        if not overtaken:  # while this attempt renders, a second one (the sweep's) runs to the end
+    def write(*args, **kwargs):
+        if not overtaken:  # while this attempt writes, a second one (the sweep's) runs to the end
             overtaken.append("running")
             overtaken.append(jobs.export_job_run(job_id=job.pk))
-        return real_render(*args, **kwargs)
+        return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(jobs, "export_render", render)
+    monkeypatch.setattr(jobs, "export_write", write)
     jobs.export_job_run(job_id=job.pk)
 
     job.refresh_from_db()
