@@ -211,7 +211,8 @@ def report(sizes, runs, results, notes, requested, names):
             line = "; ".join(
                 f"{n:,}: {fmt(r, 'ms', '{:.0f} ms'.format)}, peak +{fmt(r, 'peak_mb', '{:.0f} MB'.format)}, "
                 f"{fmt(r, 'bytes', lambda b: f'{b / 1e6:.1f} MB out')}"
-                + (f", HTTP {r['status']}" if r and r.get("status") != 200 else "")
+                + (", background job" if r and r.get("redirect") and r.get("status") == 302 else "")
+                + (f", HTTP {r['status']}" if r and r.get("status") not in (200, 302) else "")
                 + (f" {r['error']}" if r and r.get("error") else "")
                 for n, r in zip(sizes, row)
             )
