@@ -122,9 +122,10 @@ def run_export(client, target, url) -> dict:
 
 
 def measure_size(n: int, results: dict, notes: list) -> dict:
-    from audit.chain import chain_verify
     from scaling.build import build
     from scaling.pages import EXPORTS, PAGES, resolvable
+
+    from audit.chain import chain_verify
 
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"hromada_scale_{n}"
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
@@ -162,7 +163,11 @@ def main():
     parser.add_argument("--quick", action="store_true", help="1,000 and 10,000 applications")
     parser.add_argument("--sizes", help="comma-separated numbers of applications, e.g. 1000,10000,100000")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([1000, 10000] if args.quick else [1000, 10000, 100000])
+    sizes = (
+        [int(s) for s in args.sizes.split(",")]
+        if args.sizes
+        else ([1000, 10000] if args.quick else [1000, 10000, 100000])
+    )
     sizes = sorted(set(sizes))
     if connection.vendor != "postgresql":
         sys.exit("bench/scale.py needs PostgreSQL: set DATABASE_URL=postgres://…")
@@ -193,8 +198,10 @@ def main():
 
 
 def report(sizes, runs, results, notes, requested, names):
-    print(f"database: {connection.vendor}; runs per page: {RUNS} (PDFs {PDF_RUNS}), median; sizes: "
-          + ", ".join(f"{n:,}" for n in sizes))
+    print(
+        f"database: {connection.vendor}; runs per page: {RUNS} (PDFs {PDF_RUNS}), median; sizes: "
+        + ", ".join(f"{n:,}" for n in sizes)
+    )
     for n in sizes:
         run = runs[n]
         counts = ", ".join(f"{label.split('.')[-1]} {count:,}" for label, count in run["counts"].items())
@@ -202,7 +209,6 @@ def report(sizes, runs, results, notes, requested, names):
         chain = run["chain"]
         print(f"audit chain at {n:,}: {'valid' if chain.ok else 'BROKEN'}, {chain.count:,} events")
         print(f"pages timed at {n:,}: {run['pages_s']:.0f} s")
-    small, large = sizes[0], sizes[-1]
     worst, worst_label, constant, peak = 0.0, "", True, 0.0
     fmt = lambda r, key, f: f(r[key]) if r and key in r else "-"  # noqa: E731
     for target, by_size in results.items():

@@ -21,26 +21,38 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 from djmoney.money import Money
+from scaling.copy import insert
+from scaling.money import grants_build, history_build
 
 from accounts.models import Membership, Organisation, ProgrammeRole, User
 from applications.models import Application, BudgetLine
-from applications.review.models import ReviewerProfile, Review, Score
+from applications.review.models import Review, ReviewerProfile, Score
 from applications.services.submission import application_content, content_sha256
 from audit.chain import event_hash
 from audit.models import AuditEvent, AuditHead
-from grants.agreements.models import Grant, GrantBudgetLine
+from grants.agreements.models import Grant
 from grants.calls.models import CallState, Contribution, Donor, Programme
 from grants.disbursement.models import Payment, Tranche
 from reporting.data.models import ExportJob
 from reporting.donor.models import DonorReport
-from reporting.grantee.models import Expenditure, GranteeReport, Indicator, IndicatorValue
-from scaling.copy import insert
+from reporting.grantee.models import Expenditure, GranteeReport
 from tests.factories import call_full
 from workers.models import Notification
 
 COUNTRIES = ["UA", "AM", "GE", "MD"]
 ORG_TYPES = ["ngo", "association", "media", "think_tank", "network"]
-WORDS = "integrity transparency procurement courts budget media youth anticorruption openness data".split()
+WORDS = [
+    "integrity",
+    "transparency",
+    "procurement",
+    "courts",
+    "budget",
+    "media",
+    "youth",
+    "anticorruption",
+    "openness",
+    "data",
+]
 EUR = Decimal("0.01")
 
 
@@ -133,7 +145,11 @@ def _build(n: int, rng: random.Random) -> World:
     manager, finance = staff["manager"], staff["finance"]
     n_reviewers = reviewers_for(n)
     reviewers = insert(
-        User, [User(email=f"reviewer{i}@bench.example.org", password="!", full_name=f"Reviewer {i}") for i in range(n_reviewers)]
+        User,
+        [
+            User(email=f"reviewer{i}@bench.example.org", password="!", full_name=f"Reviewer {i}")
+            for i in range(n_reviewers)
+        ],
     )
     insert(ProgrammeRole, [ProgrammeRole(user=r, programme=programme, role="reviewer") for r in reviewers])
     insert(
@@ -145,7 +161,8 @@ def _build(n: int, rng: random.Random) -> World:
     )
     n_orgs = max(2, half)
     members = insert(
-        User, [User(email=f"member{i}@cso.bench.example.org", password="!", full_name=f"Member {i}") for i in range(n_orgs)]
+        User,
+        [User(email=f"member{i}@cso.bench.example.org", password="!", full_name=f"Member {i}") for i in range(n_orgs)],
     )
     orgs = insert(
         Organisation,
@@ -198,9 +215,30 @@ def _build(n: int, rng: random.Random) -> World:
         hs = sorted(headings[call.pk].values(), key=lambda h: h.position)
         staff_cost = (app.requested_amount * Decimal("0.6") / 12).quantize(EUR)
         own = [
-            BudgetLine(application=app, heading=hs[0], position=1, description="Project lead", units=Decimal(12), unit_cost=staff_cost),
-            BudgetLine(application=app, heading=hs[1], position=2, description="Trips to the regions", units=Decimal(10), unit_cost=Decimal(1000)),
-            BudgetLine(application=app, heading=hs[3], position=3, description="Indirect costs", units=Decimal(1), unit_cost=Decimal(1500)),
+            BudgetLine(
+                application=app,
+                heading=hs[0],
+                position=1,
+                description="Project lead",
+                units=Decimal(12),
+                unit_cost=staff_cost,
+            ),
+            BudgetLine(
+                application=app,
+                heading=hs[1],
+                position=2,
+                description="Trips to the regions",
+                units=Decimal(10),
+                unit_cost=Decimal(1000),
+            ),
+            BudgetLine(
+                application=app,
+                heading=hs[3],
+                position=3,
+                description="Indirect costs",
+                units=Decimal(1),
+                unit_cost=Decimal(1500),
+            ),
         ]
         for line in own:
             line.total = (line.units * line.unit_cost).quantize(EUR)
@@ -212,8 +250,13 @@ def _build(n: int, rng: random.Random) -> World:
         rows = []
         for app, (call, _state) in zip(apps, states):
             content = application_content(
-                app, call=call, organisation=app.organisation,
-                questions=questions[call.pk], headings=headings[call.pk], lines=lines_of[app.pk], attachments=[],
+                app,
+                call=call,
+                organisation=app.organisation,
+                questions=questions[call.pk],
+                headings=headings[call.pk],
+                lines=lines_of[app.pk],
+                attachments=[],
             )
             app.submitted_content, app.receipt_sha256 = content, content_sha256(content)
             rows.append((json.dumps(content, default=str), app.receipt_sha256, app.pk))
@@ -240,7 +283,10 @@ def _build(n: int, rng: random.Random) -> World:
         base = rng.randrange(4, 10) / 2
         for j in range(3):
             submitted = not (state == "under_review" and j == 2)
-            values = {c.pk: Decimal(str(min(5.0, max(0.0, base + rng.choice((-1, -0.5, 0, 0.5, 1)))))) for c in criteria[call.pk]}
+            values = {
+                c.pk: Decimal(str(min(5.0, max(0.0, base + rng.choice((-1, -0.5, 0, 0.5, 1))))))
+                for c in criteria[call.pk]
+            }
             weighted = sum((values[c.pk] * c.weight for c in criteria[call.pk]), Decimal(0))
             reviews.append(
                 Review(
@@ -277,8 +323,8 @@ def _build(n: int, rng: random.Random) -> World:
     type(decided).objects.filter(pk=decided.pk).update(awarded_total=awarded_total)
 
     world = World(n, programme, decided, review, users={**staff, "reviewer": reviewers[n_reviewers // 2]})
-    _grants(world, chain, [a for a in apps if a.state == "awarded"], headings[decided.pk], manager, finance, past)
-    _history_rows(world, chain, manager, n, now)
+    grants_build(world, chain, [a for a in apps if a.state == "awarded"], headings[decided.pk], manager, finance, past)
+    history_build(world, chain, manager, n, now)
     chain.flush()
 
     awarded = [a for a in apps if a.state == "awarded"]
@@ -295,155 +341,22 @@ def _build(n: int, rng: random.Random) -> World:
     world.objects["review"] = own[len(own) // 2].pk
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    for model in (User, Organisation, Application, BudgetLine, Review, Score, Grant, Tranche, Payment,
-                  GranteeReport, Expenditure, DonorReport, ExportJob, Notification, AuditEvent):
+    for model in (
+        User,
+        Organisation,
+        Application,
+        BudgetLine,
+        Review,
+        Score,
+        Grant,
+        Tranche,
+        Payment,
+        GranteeReport,
+        Expenditure,
+        DonorReport,
+        ExportJob,
+        Notification,
+        AuditEvent,
+    ):
         world.counts[model._meta.label] = model.objects.count()
     return world
-
-
-def _grants(world, chain, awarded, headings, manager, finance, past):
-    hs = sorted(headings.values(), key=lambda h: h.position)
-    grants = []
-    for i, app in enumerate(awarded):
-        grants.append(
-            Grant(
-                application=app,
-                call=world.decided_call,
-                organisation_id=app.organisation_id,
-                number=f"BENCH-ADV-{i + 1:06d}",
-                title=app.title,
-                amount_awarded=app.awarded_amount,
-                currency="EUR",
-                starts_on=(past + timedelta(days=40)).date(),
-                ends_on=(past + timedelta(days=405)).date(),
-                signed_at=past + timedelta(days=40),
-                state="closed" if i % 10 == 9 else "active",
-            )
-        )
-    insert(Grant, grants)
-    budget, tranches, payments, indicators, reports = [], [], [], [], []
-    for i, grant in enumerate(grants):
-        amount = grant.amount_awarded
-        staff_part = (amount * Decimal("0.7")).quantize(EUR)
-        indirect = (amount * Decimal("0.06")).quantize(EUR)
-        for pos, (heading, text, value) in enumerate(
-            [(hs[0], "Staff", staff_part), (hs[1], "Travel", amount - staff_part - indirect), (hs[3], "Indirect", indirect)],
-            start=1,
-        ):
-            budget.append(GrantBudgetLine(grant=grant, heading=heading, position=pos, description=text, amount=value))
-        second_paid = i % 2 == 0
-        first = (amount * Decimal("0.4")).quantize(EUR)
-        plan = [(Decimal(40), "signature", first), (Decimal(40), "interim_report", first), (Decimal(20), "final_report", amount - 2 * first)]
-        for pos, (share, condition, planned) in enumerate(plan, start=1):
-            paid = pos == 1 or (pos == 2 and second_paid)
-            tranches.append(
-                Tranche(
-                    grant=grant, position=pos, share_pct=share, condition=condition, planned_amount=planned,
-                    due_amount=planned if paid else None, due_on=(past + timedelta(days=40 + 180 * (pos - 1))).date(),
-                    approved_by=manager if paid else None, approved_at=past + timedelta(days=41) if paid else None,
-                    state="paid" if paid else ("due" if pos == 2 else "planned"),
-                )
-            )
-        grant.paid_total = first * (2 if second_paid else 1)
-        for pos in (1, 2):
-            indicators.append(Indicator(grant=grant, position=pos, name=f"People reached ({pos})", unit="people", baseline=Decimal(0), target=Decimal(500 * pos)))
-        interim_state = "approved" if second_paid else ("submitted", "scheduled", "changes_requested")[i % 3]
-        for kind, state, due in (("interim", interim_state, 220), ("final", "scheduled", 420)):
-            reports.append(
-                GranteeReport(
-                    grant=grant, kind=kind, due_on=(past + timedelta(days=due)).date(), state=state,
-                    narrative={"progress": "What we did, with whom, and what changed."} if state != "scheduled" else {},
-                    submitted_at=past + timedelta(days=due - 5) if state != "scheduled" else None,
-                    decided_by=manager if state in ("approved", "changes_requested") else None,
-                    decided_at=past + timedelta(days=due) if state in ("approved", "changes_requested") else None,
-                )
-            )
-    Grant.objects.bulk_update(grants, ["paid_total"], batch_size=5000)
-    insert(GrantBudgetLine, budget)
-    insert(Tranche, tranches)
-    insert(Indicator, indicators)
-    insert(GranteeReport, reports)
-    for t in tranches:
-        if t.state == "paid":
-            payments.append(
-                Payment(
-                    tranche=t, grant_id=t.grant_id, paid_on=t.due_on, amount=t.due_amount, currency="EUR",
-                    amount_programme_currency=t.due_amount, bank_reference=f"BANK-{t.pk:08d}", recorded_by=finance,
-                )
-            )
-    insert(Payment, payments)
-    lines_of = {}
-    for line in budget:
-        lines_of.setdefault(line.grant_id, []).append(line)
-    inds_of = {}
-    for ind in indicators:
-        inds_of.setdefault(ind.grant_id, []).append(ind)
-    expenditures, values = [], []
-    for r in reports:
-        if r.state == "scheduled":
-            continue
-        for line in lines_of[r.grant_id]:
-            expenditures.append(Expenditure(report=r, budget_line=line, amount_spent=(line.amount * Decimal("0.3")).quantize(EUR)))
-        for ind in inds_of[r.grant_id]:
-            values.append(IndicatorValue(report=r, indicator=ind, actual=ind.target / 2))
-    insert(Expenditure, expenditures)
-    insert(IndicatorValue, values)
-    for grant in grants:
-        chain.add(manager, "grant_create", grant, "", "draft", {"amount": grant.amount_awarded})
-        chain.add(manager, "sign", grant, "draft", "active")
-    for t in tranches:
-        if t.state == "paid":
-            chain.add(manager, "approve", t, "due", "approved")
-    for p in payments:
-        chain.add(finance, "payment_record", p, "", "", {"amount": p.amount, "bank_reference": p.bank_reference})
-    for r in reports:
-        if r.state == "approved":
-            chain.add(manager, "approve", r, "submitted", "approved")
-    mid = grants[len(grants) // 2]
-    world.objects.update(grant=mid.pk, report=next(r.pk for r in reports if r.grant_id == mid.pk))
-
-
-def _history_rows(world, chain, manager, n, now):
-    """Donor reports and export jobs (history, files past retention), the manager's notifications."""
-    count = max(2, n // 1000)
-    donor_reports = insert(
-        DonorReport,
-        [
-            DonorReport(
-                programme=world.programme, period_start=date(2021, 1, 1), period_end=date(2021, 12, 31),
-                requested_by=world.users["donor"] if i % 2 else manager, state="ready" if i % 5 else "failed",
-                finished_at=now - timedelta(days=i), pages=12, progress=100, attempts=1,
-                stored_name=f"donor-report-{i}.pdf" if i % 5 else "", file_removed_at=now if i % 5 else None,
-                error="" if i % 5 else "The PDF renderer stopped.",
-            )
-            for i in range(count)
-        ],
-    )
-    jobs = insert(
-        ExportJob,
-        [
-            ExportJob(
-                user=manager, kind=("applications", "reviews", "grants", "tranches", "reports")[i % 5], file_format="csv",
-                params={"programme": str(world.programme.pk)}, rows_total=n, rows_done=n,
-                state="ready" if i % 4 else "failed", stored_name=f"export-{i}.csv" if i % 4 else "",
-                file_removed_at=now if i % 4 else None, finished_at=now - timedelta(days=i),
-            )
-            for i in range(count)
-        ],
-    )
-    for r in donor_reports:
-        chain.add(r.requested_by, "finish" if r.state == "ready" else "fail", r, "generating", r.state)
-    for j in jobs:
-        chain.add(None, "export_job_finish" if j.state == "ready" else "export_job_fail", j, "running", j.state)
-    insert(
-        Notification,
-        [
-            Notification(
-                kind="application_submitted", recipient=manager, email=manager.email, object_type="applications.application",
-                object_id=str(i), key=str(i), context={"application": f"ADV-{i:06d}", "path": "/applications/"},
-                delivery="digest", sent_at=now, read_at=now if i % 3 else None,
-            )
-            for i in range(max(10, n // 10))
-        ],
-    )
-    world.objects.update(donor_report=donor_reports[len(donor_reports) // 2].pk, export_job=jobs[len(jobs) // 2].pk)

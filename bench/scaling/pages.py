@@ -191,7 +191,10 @@ EXPORTS = [
         for kind in EXPORT_KINDS
         for fmt in ("csv", "xlsx")
     ],
-    *[_t("manager", "applications:call_applications_export", "call", f"={fmt}", kind="export") for fmt in ("csv", "xlsx")],
+    *[
+        _t("manager", "applications:call_applications_export", "call", f"={fmt}", kind="export")
+        for fmt in ("csv", "xlsx")
+    ],
     *[
         _t("anonymous", f"data:opendata_{name}", "programme_code", "call_code", kind="export")
         for name in ("360_json", "360_csv", "iati")

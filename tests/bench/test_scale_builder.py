@@ -10,7 +10,7 @@ from django.db import transaction
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-from scaling.build import build, reviewers_for  # noqa: E402
+from scaling.build import build, reviewers_for
 
 
 def test_the_builder_writes_a_programme_in_proportion_with_a_valid_audit_chain(postgres):
