@@ -22,6 +22,7 @@ One figure per line, the headline last.
 import argparse
 import gc
 import json
+import logging
 import os
 import shutil
 import statistics
@@ -183,6 +184,7 @@ def main():
 
     workers.messenger.outbox_kick = lambda *a, **k: None  # notifications are not under test
     celery_app.conf.task_always_eager = True  # a background export runs in the process measured
+    logging.getLogger("celery").setLevel(logging.WARNING)  # one line per eager task otherwise
 
     from scaling.pages import EXPORTS, PAGES, url_names
 
