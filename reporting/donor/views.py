@@ -19,7 +19,7 @@ from grants.calls.models import Programme
 from grants.calls.selectors import programme_list_for
 from reporting.donor import services as donor_reports
 from reporting.donor.charts import CHARTS, chart_svg
-from reporting.donor.figures import programme_figures
+from reporting.donor.figures import programme_figures_current
 from reporting.donor.forms import DonorReportRequestForm
 from reporting.donor.models import DonorReport, DonorReportState
 from reporting.donor.waiting import manager_counts, manager_lists
@@ -121,7 +121,7 @@ def donor_report_retry(request, pk):
 def donor_dashboard(request, pk):
     """The donor report's numbers and charts on screen, for one programme the user funds or manages."""
     programme = _programme(request, pk)
-    figures = programme_figures(programme)
+    figures = programme_figures_current(programme)
     return render(
         request,
         "reporting/donor_dashboard.html",
@@ -140,7 +140,9 @@ def donor_chart(request, pk, name):
     programme = _programme(request, pk)
     if name not in CHARTS:
         raise Http404
-    response = HttpResponse(chart_svg(name, programme_figures(programme)), content_type="image/svg+xml; charset=utf-8")
+    response = HttpResponse(
+        chart_svg(name, programme_figures_current(programme)), content_type="image/svg+xml; charset=utf-8"
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=60"
     return response

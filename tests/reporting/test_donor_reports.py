@@ -260,3 +260,44 @@ def test_a_pdf_builds_for_an_empty_programme(
     report = request_report(donor, other_programme, django_capture_on_commit_callbacks)
     assert report.state == DonorReportState.READY, report.error
     assert "No data yet" in pdf_text(donor_reports.donor_report_path(report))
+
+
+def test_the_dashboard_reuses_its_figures_until_something_audited_changes_them(
+    portfolio, donor_user, funded_programme, manager, finance, client
+):
+    """The donor dashboard's figures are computed once per change: a second visit reads them from
+    the cache (fewer queries), and a payment recorded through the service shows at once."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from grants.disbursement.services import payment_record, tranche_approve
+
+    def page():
+        html = client.get(url).content.decode()
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+
+    first, _second = portfolio
+    client.force_login(donor_user)
+    url = reverse("donor:donor_dashboard", args=[funded_programme.pk])
+    with CaptureQueriesContext(connection) as cold:
+        before = page()
+    with CaptureQueriesContext(connection) as warm:
+        assert page() == before
+    assert len(warm.captured_queries) < len(cold.captured_queries) - 5
+    tranche = first.tranches.get(position=2)
+    tranche.make_due()
+    tranche.due_amount = tranche.planned_amount
+    tranche.save()
+    tranche_approve(actor=manager, tranche_id=tranche.pk)
+    payment_record(
+        actor=finance,
+        tranche_id=tranche.pk,
+        paid_on=date.today(),
+        amount=tranche.planned_amount,
+        currency="EUR",
+        bank_reference="UA-TR-2",
+    )
+    after = page()
+    assert after != before and "% of commitments disbursed" in after
