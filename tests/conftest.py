@@ -41,6 +41,16 @@ def pytest_configure(config):
         setattr(settings, name, files / name.lower())
 
 
+def stored_files(folder: str) -> list[str]:
+    """The names of the files directly in `folder` of the private storage (core.storage), sorted."""
+    from core.storage import private_storage
+
+    try:
+        return sorted(private_storage().listdir(folder)[1])
+    except FileNotFoundError:
+        return []
+
+
 def service_missing(reason: str):
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason} (CI requires it)")

@@ -12,11 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from applications import exports, selectors, services, uploads
+from applications import exports, selectors, services
 from applications.forms import ApplicationFilterForm, ClarificationForm, EligibleForm, ExtendForm, IneligibleForm
 from applications.services import SCREEN
 from applications.views.drafts import _report, _visible
 from core.errors import TransitionRefused
+from core.storage import content_disposition
 from grants.calls import selectors as call_selectors
 from grants.calls.models import Call
 
@@ -138,5 +139,5 @@ def call_applications_export(request, pk, fmt):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     body, content_type = exports.render(fmt, headers, rows, call.code)
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = uploads.content_disposition(f"{call.code}-applications-{stamp}.{fmt}")
+    response["Content-Disposition"] = content_disposition(f"{call.code}-applications-{stamp}.{fmt}")
     return response

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from applications.models import ApplicationState
 from applications.visibility import application_list_visible
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
+from core.storage import file_response
 from grants.agreements.models import Grant
 from grants.calls.models import Call, Programme
 from reporting.data import exports, imports, jobs, opendata
@@ -155,14 +156,13 @@ def export_job_retry(request, pk):
 def export_job_download(request, pk):
     try:
         job, path = jobs.export_job_file(request.user, pk)
-    except ExportJob.DoesNotExist:
+        return file_response(
+            path,
+            filename=exports.export_filename(job.kind, job.file_format),
+            content_type=exports.FORMATS[job.file_format],
+        )
+    except (ExportJob.DoesNotExist, FileNotFoundError):
         raise Http404
-    return FileResponse(
-        open(path, "rb"),
-        as_attachment=True,
-        filename=exports.export_filename(job.kind, job.file_format),
-        content_type=exports.FORMATS[job.file_format],
-    )
 
 
 # --- imports ------------------------------------------------------------------------------------------
