@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.models import BudgetLine
-from applications.uploads import content_disposition
 from core.spreadsheet import csv_streamed, xlsx_tempfile
+from core.storage import content_disposition
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",

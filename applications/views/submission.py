@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from applications import exports, services, uploads
+from applications import exports, services
 from applications.forms import (
     AnswerForm,
     WithdrawForm,
@@ -19,6 +19,7 @@ from applications.views.drafts import _visible
 from applications.visibility import application_is_manager, application_is_member
 from core.errors import TransitionRefused
 from core.forms import message_run
+from core.storage import content_disposition
 
 
 @login_required
@@ -78,7 +79,7 @@ def application_submitted_json(request, pk):
     response = HttpResponse(
         services.canonical_json(app.submitted_content), content_type="application/json; charset=utf-8"
     )
-    response["Content-Disposition"] = uploads.content_disposition(f"{app.reference}.json")
+    response["Content-Disposition"] = content_disposition(f"{app.reference}.json")
     return response
 
 

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import MANAGER, organisation_roles, programme_ids
 from applications.models import ApplicationState
-from applications.uploads import content_disposition
 from applications.visibility import application_list_visible
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
+from core.storage import content_disposition, file_response
 from grants.agreements.models import Grant
 from grants.calls.models import Call, Programme
 from reporting.data import exports, imports, jobs, opendata
@@ -165,14 +165,13 @@ def export_job_retry(request, pk):
 def export_job_download(request, pk):
     try:
         job, path = jobs.export_job_file(request.user, pk)
-    except ExportJob.DoesNotExist:
+        return file_response(
+            path,
+            filename=exports.export_filename(job.kind, job.file_format),
+            content_type=exports.FORMATS[job.file_format],
+        )
+    except (ExportJob.DoesNotExist, FileNotFoundError):
         raise Http404
-    return FileResponse(
-        open(path, "rb"),
-        as_attachment=True,
-        filename=exports.export_filename(job.kind, job.file_format),
-        content_type=exports.FORMATS[job.file_format],
-    )
 
 
 # --- imports ------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import DONOR, MANAGER
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
+from core.storage import file_response
 from grants.calls.models import Programme
 from grants.calls.selectors import programme_list_for
 from reporting.donor import services as donor_reports
@@ -99,7 +100,10 @@ def donor_report_download(request, pk):
         raise Http404
     report = DonorReport.objects.select_related("programme").get(pk=pk)
     filename = f"donor-report-{report.programme.code}-{report.period_start:%Y%m%d}-{report.period_end:%Y%m%d}.pdf"
-    return FileResponse(open(path, "rb"), as_attachment=True, filename=filename, content_type="application/pdf")
+    try:
+        return file_response(path, filename=filename, content_type="application/pdf")
+    except FileNotFoundError:
+        raise Http404
 
 
 @login_required

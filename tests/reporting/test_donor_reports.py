@@ -6,13 +6,16 @@ import builtins
 from datetime import date
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from pypdf import PdfReader
 
 from audit.models import AuditEvent
+from core.storage import file_open, file_save
 from reporting.donor import services as donor_reports
 from reporting.donor.figures import programme_figures
 from reporting.donor.models import DonorReport, DonorReportState
+from tests.conftest import stored_files
 from tests.reporting.builders import make_grant, pay_tranche
 from workers.models import Notification
 
@@ -35,9 +38,10 @@ def portfolio(call, grantee_org, grantee, make_org, make_user, manager, finance)
     return first, second
 
 
-def pdf_text(path) -> str:
-    """The text of every page; the thin spaces grouping thousands read as plain spaces."""
-    text = "\n".join(page.extract_text() for page in PdfReader(str(path)).pages)
+def pdf_text(name) -> str:
+    """The text of every page of a stored PDF; the thin spaces grouping thousands read as plain spaces."""
+    with file_open(name) as fh:
+        text = "\n".join(page.extract_text() for page in PdfReader(fh).pages)
     return text.replace("\u202f", " ").replace("\xa0", " ")
 
 
@@ -121,9 +125,7 @@ def test_a_failure_is_kept_with_its_reason_and_can_be_retried(
     )
     report = request_report(donor_user, funded_programme, django_capture_on_commit_callbacks)
     assert report.state == DonorReportState.FAILED and "disk full" in report.error
-    assert not report.stored_name and not list(
-        donor_reports.donor_reports_root().iterdir()
-    )  # no half-written file left
+    assert not report.stored_name and not stored_files("donor_reports")  # no half-written file left
     assert Notification.objects.filter(kind="donor_report_failed").exists()
     monkeypatch.setattr(donor_reports, "donor_report_generate", real)
     with django_capture_on_commit_callbacks(execute=True):
@@ -155,7 +157,7 @@ def test_nothing_is_served_before_ready_and_only_to_the_programme(
     client.force_login(donor_user)
     assert client.get(url).status_code == 404  # queued: nothing to serve
     # a file being written under the final name is not served either while the state is not READY
-    donor_reports.donor_reports_root().joinpath(f"donor-report-{report.pk}.pdf").write_bytes(b"%PDF-1.4 partial")
+    file_save(f"donor_reports/donor-report-{report.pk}.pdf", ContentFile(b"%PDF-1.4 partial"))
     DonorReport.objects.filter(pk=report.pk).update(stored_name=f"donor-report-{report.pk}.pdf")
     assert client.get(url).status_code == 404
     donor_reports.donor_report_generate(report_id=report.pk)

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,9 +28,10 @@ from applications.review.forms import (
 )
 from applications.review.models import ReviewState
 from applications.review.ranking import max_weighted_total, rubric_from, weighted_total
-from applications.uploads import content_disposition, stored_path
+from applications.uploads import storage_name
 from core.errors import TransitionRefused
 from core.forms import error_text, form_errors_add, form_run, message_run
+from core.storage import file_response
 
 LIST_PAGE_SIZE = 25
 
@@ -201,20 +202,15 @@ def review_attachment_download(request, pk, number):
     if not selectors.review_is_cleared(review):
         raise Http404
     attachment = selectors.review_attachment(review, number)
-    try:
-        path = stored_path(attachment.stored_name)
-        handle = open(path, "rb")
-    except (ValueError, FileNotFoundError):
-        raise Http404
     if review.application.call.blind_review:
         extension = attachment.original_name.rsplit(".", 1)[-1].lower() if "." in attachment.original_name else ""
         name = f"attachment-{number}.{extension}" if extension.isalnum() else f"attachment-{number}"
     else:
         name = attachment.original_name
-    response = FileResponse(handle, content_type=attachment.content_type)
-    response["Content-Disposition"] = content_disposition(name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    try:
+        return file_response(storage_name(attachment.stored_name), filename=name, content_type=attachment.content_type)
+    except (ValueError, FileNotFoundError):
+        raise Http404
 
 
 # --- managers: pool, assignments, one application --------------------------------------------
