@@ -7,7 +7,8 @@ to the programmes they manage. Each function runs a fixed number of queries.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -220,14 +221,53 @@ def reviewer_pool(programme_ids_):
     )
 
 
-def reviewer_choices(call):
-    """(id, label) of the active reviewers in the call's programme."""
-    users = reviewer_pool([call.programme_id])
-    return [
-        (u.pk, f"{u.get_full_name()} <{u.email}>")
-        for u in users
-        if getattr(u, "reviewer_profile", None) is None or u.reviewer_profile.active
-    ]
+REVIEWER_SEARCH_LIMIT = 20
+
+
+def _reviewer_search(qs, query: str, prefix: str = ""):
+    """Every word of the query in the name, e-mail, expertise or countries of the reviewer (the
+    profile's lists are searched in their JSON text, which both databases index alike)."""
+    for word in (query or "").split()[:8]:
+        qs = qs.filter(
+            Q(**{f"{prefix}full_name__icontains": word})
+            | Q(**{f"{prefix}email__icontains": word})
+            | Q(**{f"{prefix}reviewer_profile__expertise__icontains": word})
+            | Q(**{f"{prefix}reviewer_profile__countries__icontains": word})
+        )
+    return qs
+
+
+def reviewer_candidates(application, query: str = "", limit: int = REVIEWER_SEARCH_LIMIT) -> list:
+    """Active reviewers of the application's programme who may review it, matching the query:
+    the rules of `services.assignment._assignment_problem` as one query (never a member of the
+    applicant organisation, never one already assigned or who declared a conflict, never an
+    inactive one, never one from the applicant's country when the call says so); at most `limit`,
+    least loaded first. One query whatever the size of the pool."""
+    User = get_user_model()
+    call = application.call
+    qs = (
+        User.objects.filter(
+            Exists(ProgrammeRole.objects.filter(user=OuterRef("pk"), programme_id=call.programme_id, role=REVIEWER))
+        )
+        .exclude(reviewer_profile__active=False)
+        .exclude(Exists(Membership.objects.filter(user=OuterRef("pk"), organisation_id=application.organisation_id)))
+        .exclude(Exists(Review.objects.filter(reviewer=OuterRef("pk"), application_id=application.pk)))
+    )
+    if call.reviewers_not_from_applicant_country and application.organisation.country:
+        qs = qs.exclude(reviewer_profile__countries__icontains=f'"{application.organisation.country}"')
+    open_reviews = (
+        Review.objects.filter(reviewer=OuterRef("pk"), state__in=OPEN_REVIEW_STATES)
+        .order_by()
+        .values("reviewer")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return list(
+        _reviewer_search(qs, query)
+        .select_related("reviewer_profile")
+        .annotate(open_reviews=Coalesce(Subquery(open_reviews), 0))
+        .order_by("open_reviews", "full_name", "email", "pk")[:limit]
+    )
 
 
 def programme_reviewer_ids(programme_id) -> set[int]:
