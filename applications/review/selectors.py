@@ -206,33 +206,44 @@ def reviewer_progress(call):
     return sorted(rows, key=lambda r: (r["reviewer__full_name"] or r["reviewer__email"]).lower())
 
 
-def reviewer_pool(programme_ids_):
-    """Users holding the reviewer role in these programmes, with their profile and open load."""
-    User = get_user_model()
-    return (
-        User.objects.filter(programme_roles__role=REVIEWER, programme_roles__programme_id__in=programme_ids_)
-        .distinct()
-        .select_related("reviewer_profile")
-        .annotate(
-            open_reviews=Count("reviews", filter=Q(reviews__state__in=OPEN_REVIEW_STATES), distinct=True),
-            done_reviews=Count("reviews", filter=Q(reviews__state=ReviewState.SUBMITTED), distinct=True),
-        )
-        .order_by("full_name", "email")
+def _review_count(states):
+    """The number of a user's reviews in these states, as a subquery (computed for the rows of
+    the page only, not for the whole pool)."""
+    counted = (
+        Review.objects.filter(reviewer=OuterRef("pk"), state__in=states)
+        .order_by()
+        .values("reviewer")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    return Coalesce(Subquery(counted), 0)
+
+
+def reviewer_pool(programme_ids_, query: str = ""):
+    """Users holding the reviewer role in these programmes, with their profile and open load,
+    matching the query (name, e-mail, expertise, country), by name."""
+    User = get_user_model()
+    in_pool = ProgrammeRole.objects.filter(user=OuterRef("pk"), role=REVIEWER, programme_id__in=programme_ids_)
+    return _reviewer_search(
+        User.objects.filter(Exists(in_pool))
+        .select_related("reviewer_profile")
+        .annotate(open_reviews=_review_count(OPEN_REVIEW_STATES), done_reviews=_review_count([ReviewState.SUBMITTED])),
+        query,
+    ).order_by("full_name", "email", "pk")
 
 
 REVIEWER_SEARCH_LIMIT = 20
 
 
-def _reviewer_search(qs, query: str, prefix: str = ""):
+def _reviewer_search(qs, query: str):
     """Every word of the query in the name, e-mail, expertise or countries of the reviewer (the
     profile's lists are searched in their JSON text, which both databases index alike)."""
     for word in (query or "").split()[:8]:
         qs = qs.filter(
-            Q(**{f"{prefix}full_name__icontains": word})
-            | Q(**{f"{prefix}email__icontains": word})
-            | Q(**{f"{prefix}reviewer_profile__expertise__icontains": word})
-            | Q(**{f"{prefix}reviewer_profile__countries__icontains": word})
+            Q(full_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(reviewer_profile__expertise__icontains=word)
+            | Q(reviewer_profile__countries__icontains=word)
         )
     return qs
 
@@ -255,17 +266,10 @@ def reviewer_candidates(application, query: str = "", limit: int = REVIEWER_SEAR
     )
     if call.reviewers_not_from_applicant_country and application.organisation.country:
         qs = qs.exclude(reviewer_profile__countries__icontains=f'"{application.organisation.country}"')
-    open_reviews = (
-        Review.objects.filter(reviewer=OuterRef("pk"), state__in=OPEN_REVIEW_STATES)
-        .order_by()
-        .values("reviewer")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     return list(
         _reviewer_search(qs, query)
         .select_related("reviewer_profile")
-        .annotate(open_reviews=Coalesce(Subquery(open_reviews), 0))
+        .annotate(open_reviews=_review_count(OPEN_REVIEW_STATES))
         .order_by("open_reviews", "full_name", "email", "pk")[:limit]
     )
 

@@ -150,3 +150,26 @@ def test_only_the_programme_manager_may_search(world, client, make_user, who):
     response = client.get(reverse("reviews:review_application_reviewers", args=[app.pk]), {"q": "experts"})
     assert response.status_code == {"reviewer": 403, "applicant": 403, "outsider": 404}[who]
     assert b"experts.org" not in response.content
+
+
+def test_reviewer_pool_is_paginated_searchable_and_flat(world, client, make_user):
+    client.force_login(world.manager)
+    url = reverse("reviews:reviewer_pool")
+    add_reviewers(world.programme, make_user, 3)
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(url).content.decode()
+    small = len(ctx.captured_queries)
+    assert "7 reviewers" in html and 'class="pager"' not in html
+    add_reviewers(world.programme, make_user, 130, start=100, expertise=["procurement"])
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(url).content.decode()
+    assert len(ctx.captured_queries) == small, (small, len(ctx.captured_queries))
+    assert "137 reviewers" in html and "Page 1 of 3" in html and html.count("@experts.org</span>") == 50
+    # Searching keeps the query in the pager's links.
+    html = client.get(url, {"q": "procurement", "page": "2"}).content.decode()
+    assert "130 reviewers" in html and "Page 2 of 3" in html
+    assert "?q=procurement&amp;page=3" in html and "?q=procurement&amp;page=1" in html
+    assert world.reviewers[0].email not in html
+    html = client.get(url, {"q": "reviewer1@"}).content.decode()
+    assert "1 reviewer" in html and world.reviewers[0].email in html
