@@ -203,7 +203,7 @@ def reviewer_progress(call):
             overdue=Count("pk", filter=Q(state__in=OPEN_REVIEW_STATES, due_at__lt=now)),
         )
     )
-    return sorted(rows, key=lambda r: (r["reviewer__full_name"] or r["reviewer__email"]).lower())
+    return rows.order_by("reviewer__full_name", "reviewer__email", "reviewer_id")
 
 
 def _review_count(states):

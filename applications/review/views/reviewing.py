@@ -64,7 +64,7 @@ def review_home(request):
         LIST_PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     calls = (
-        list(selectors.call_list_managed(request.user))
+        page_of(request, selectors.call_list_managed(request.user).order_by("-deadline", "pk"), param="cpage")
         if selectors.managed_programme_ids(request.user) != frozenset()
         else []
     )

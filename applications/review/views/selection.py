@@ -39,7 +39,9 @@ def review_call_assignments(request, call_id):
         {
             "call": call,
             "applications": applications,
-            "progress": selectors.reviewer_progress(call),
+            "progress": Paginator(selectors.reviewer_progress(call), RANKING_PAGE_SIZE).get_page(
+                request.GET.get("rpage")
+            ),
             "pool_size": len(selectors.programme_reviewer_ids(call.programme_id)),
         },
     )
