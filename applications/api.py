@@ -279,7 +279,8 @@ class ApplicationViewSet(
     @extend_schema(methods=["get"], responses=BudgetLineSerializer(many=True))
     @extend_schema(methods=["put"], request=BudgetLinesSerializer, responses=BudgetLineSerializer(many=True))
     @extend_schema(methods=["post"], request=BudgetLineAddSerializer, responses=BudgetLineSerializer(many=True))
-    @action(detail=True, methods=["get", "put", "post"], url_path="budget-lines")
+    # One application's budget, whole (PUT replaces it whole): bounded, so not paginated.
+    @action(detail=True, methods=["get", "put", "post"], url_path="budget-lines", pagination_class=None)
     def budget_lines(self, request, pk=None):
         """GET the budget table; PUT replaces it (send `version`); POST appends one line."""
         app = self.get_object()
@@ -326,6 +327,7 @@ class ApplicationViewSet(
         methods=["get", "post"],
         parser_classes=[parsers.MultiPartParser, parsers.FormParser],
         url_path="attachments",
+        pagination_class=None,  # one application's documents: bounded, so not paginated
     )
     def attachments(self, request, pk=None):
         """GET the attachments; POST uploads one (multipart: `file`, optional `document`)."""
