@@ -10,6 +10,6 @@ from django.http import HttpRequest
 PAGE_SIZE = 50
 
 
-def page_of(request: HttpRequest, items: Any, size: int = PAGE_SIZE, param: str = "page") -> Page:
+def page_of(request: HttpRequest, items: Any, size: int = PAGE_SIZE, param: str = "page") -> Page[Any]:
     """The requested page of `items` (a queryset, ordered); a wrong number gives the nearest page."""
     return Paginator(items, size).get_page(request.GET.get(param))
