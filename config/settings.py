@@ -86,6 +86,8 @@ TEMPLATES = [
             ],
             # `{{ value|bdi }}` on every page: user-supplied names shown isolated (core/templatetags).
             "builtins": ["core.templatetags.isolation"],
+            # `{% load pagination %}`: the shared pager's links keep the search and filters.
+            "libraries": {"pagination": "core.templatetags.pagination"},
         },
     },
 ]

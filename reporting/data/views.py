@@ -18,6 +18,7 @@ from applications.models import ApplicationState
 from applications.visibility import application_list_visible
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
+from core.pagination import page_of
 from core.storage import content_disposition, file_response
 from grants.agreements.models import Grant
 from grants.calls.models import Call, Programme
@@ -91,7 +92,7 @@ def export_list(request):
             "kinds": [(key, spec.label) for key, spec in exports.EXPORTS.items()],
             "programmes": programmes,
             "filters": _filters(request),
-            "jobs": jobs.export_jobs_for(user)[:20],
+            "jobs": page_of(request, jobs.export_jobs_for(user).order_by("-created_at", "-pk"), size=20),
             "retention_days": settings.HROMADA_GENERATED_FILE_RETENTION_DAYS,
             "background_rows": settings.HROMADA_EXPORT_BACKGROUND_ROWS,
         },

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import DONOR, MANAGER
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
+from core.pagination import page_of
 from core.storage import file_response
 from grants.calls.models import Programme
 from grants.calls.selectors import programme_list_for
@@ -62,7 +63,7 @@ def donor_report_list(request):
         else:
             messages.success(request, _("The report is being generated. This page shows its progress."))
             return redirect("donor:donor_report_detail", pk=report.pk)
-    reports = donor_reports.donor_report_list_for(request.user)[:100]
+    reports = page_of(request, donor_reports.donor_report_list_for(request.user).order_by("-requested_at", "-pk"))
     return render(
         request,
         "reporting/donor_report_list.html",

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
+from core.pagination import page_of
 from core.storage import file_response
 from grants.agreements.models import Grant
 from reporting.grantee import schedule, selectors, services
@@ -51,7 +52,11 @@ def report_list(request):
     return render(
         request,
         "reporting/report_list.html",
-        {"reports": reports[:500], "states": GranteeReportState.choices, "state": state},
+        {
+            "reports": page_of(request, reports.order_by("due_on", "grant__number", "pk")),
+            "states": GranteeReportState.choices,
+            "state": state,
+        },
     )
 
 

@@ -70,6 +70,7 @@ def page_urls(scene, own_review):
         ("get", reverse("reviews:review_attachment", args=[own_review.pk, 1])),
         ("get", reverse("reviews:review_application", args=[app.pk])),
         ("post", reverse("reviews:review_application_assign", args=[app.pk])),
+        ("get", reverse("reviews:review_application_reviewers", args=[app.pk])),
         ("post", reverse("reviews:review_application_consensus", args=[app.pk])),
         ("post", reverse("reviews:review_application_decide", args=[app.pk])),
         ("get", reverse("reviews:review_feedback", args=[app.pk])),

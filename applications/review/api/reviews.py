@@ -418,7 +418,8 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if not call_id.isdigit():
             return Response({"call": [_("Name the call: ?call=<id>.")]}, status=status.HTTP_400_BAD_REQUEST)
         call = selectors.call_get_managed(request.user, int(call_id))
-        return Response(
+        page = self.paginate_queryset(selectors.reviewer_progress(call))  # one page per call's reviewers
+        return self.get_paginated_response(
             [
                 {
                     "reviewer": p["reviewer_id"],
@@ -429,7 +430,7 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                     "conflicted": p["conflicted"],
                     "overdue": p["overdue"],
                 }
-                for p in selectors.reviewer_progress(call)
+                for p in page
             ]
         )
 

@@ -24,6 +24,7 @@ from applications.review.forms import (
     ConflictForm,
     NoConflictForm,
     ReviewerInviteForm,
+    ReviewerSearchForm,
     ScoreForm,
 )
 from applications.review.models import ReviewState
@@ -31,6 +32,7 @@ from applications.review.ranking import max_weighted_total, rubric_from, weighte
 from applications.uploads import storage_name
 from core.errors import TransitionRefused
 from core.forms import error_text, form_errors_add, form_run, message_run
+from core.pagination import page_of
 from core.storage import file_response
 
 LIST_PAGE_SIZE = 25
@@ -63,7 +65,7 @@ def review_home(request):
         LIST_PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     calls = (
-        list(selectors.call_list_managed(request.user))
+        page_of(request, selectors.call_list_managed(request.user).order_by("-deadline", "pk"), param="cpage")
         if selectors.managed_programme_ids(request.user) != frozenset()
         else []
     )
@@ -239,12 +241,16 @@ def reviewer_pool(request):
                 request, _("%(email)s is in the reviewer pool and has been sent an invitation.") % {"email": user.email}
             )
             return redirect("reviews:reviewer_pool")
+    search = ReviewerSearchForm(request.GET)
+    query = search.cleaned_data.get("q", "") if search.is_valid() else ""
     return render(
         request,
         "reviews/pool.html",
         {
             "form": form,
-            "reviewers": list(selectors.reviewer_pool([p.pk for p in programmes])),
+            "search_form": search,
+            "query": query,
+            "reviewers": page_of(request, selectors.reviewer_pool([p.pk for p in programmes], query)),
             "programmes": programmes,
         },
     )
