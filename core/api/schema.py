@@ -36,12 +36,14 @@ class AutoSchema(SpectacularAutoSchema):
       operation with an id in its path, a page number, or ids in its body; 409 for every change
       (a state that refuses it, or a stale version). An operation's own `extend_schema(responses=…)`
       for a code wins.
-    - Only list actions are paginated (`ListModelMixin.list`); a list returned by another action is
+    - Only list actions are paginated (`ListModelMixin.list`, and an action marked `paginated = True`
+      that pages its answer with the view's paginator); a list returned by another action is
       described as the plain array it is.
     - Path ids matched by `Router` are integers."""
 
     def _get_paginator(self) -> Any:
-        if getattr(self.view, "action", None) != "list":
+        action = getattr(self.view, "action", None)
+        if action != "list" and not getattr(getattr(self.view, action or "", None), "paginated", False):
             return None
         return super()._get_paginator()  # type: ignore[no-untyped-call]  # drf-spectacular is untyped here
 

@@ -434,6 +434,8 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             ]
         )
 
+    progress.paginated = True  # type: ignore[attr-defined]  # one page per call's reviewers (core.api.schema)
+
 
 class ReviewerSerializer(TextCleaning, serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
