@@ -24,7 +24,7 @@ from reporting.donor.charts import CHARTS, chart_svg
 from reporting.donor.figures import programme_figures_current
 from reporting.donor.forms import DonorReportRequestForm
 from reporting.donor.models import DonorReport, DonorReportState
-from reporting.donor.waiting import manager_counts, manager_lists
+from reporting.donor.waiting import manager_counts_current, manager_lists_current
 
 
 def _programme(request, pk, perm="reporting.view_donor_dashboard") -> Programme:
@@ -161,5 +161,5 @@ def manager_dashboard(request):
     return render(
         request,
         "reporting/manager_dashboard.html",
-        {"counts": manager_counts(request.user), "lists": manager_lists(request.user)},
+        {"counts": manager_counts_current(request.user), "lists": manager_lists_current(request.user)},
     )

@@ -10,6 +10,7 @@ from accounts.roles import MANAGER, programme_ids
 from applications.models import Application
 from applications.models import ApplicationState as A
 from applications.review.models import Review, ReviewState
+from audit.cache import until_next_change
 from grants.calls.models import Programme
 from grants.disbursement.models import Tranche, TrancheState
 from reporting.grantee.models import GranteeReport
@@ -97,10 +98,33 @@ def manager_counts(user, now=None) -> dict:
     return counts
 
 
+# What waits for a manager is recomputed after every audited change and at least once a minute
+# (items become overdue with time alone).
+WAITING_REUSE_SECONDS = 60
+
+
+def _minute() -> str:
+    return timezone.now().strftime("%Y%m%d%H%M")
+
+
+def manager_counts_current(user) -> dict:
+    """`manager_counts`, computed once per change and minute (`audit.cache`)."""
+    return until_next_change(
+        f"manager-counts:{user.pk}:{_minute()}", lambda: manager_counts(user), seconds=WAITING_REUSE_SECONDS
+    )
+
+
+def manager_lists_current(user) -> dict:
+    """`manager_lists`, computed once per change and minute (`audit.cache`)."""
+    return until_next_change(
+        f"manager-lists:{user.pk}:{_minute()}", lambda: manager_lists(user), seconds=WAITING_REUSE_SECONDS
+    )
+
+
 def manager_section(user):
     ids = managed_programme_ids(user)
     programmes = Programme.objects.all() if ids is None else Programme.objects.filter(pk__in=ids)
-    return {"programmes": list(programmes), "counts": manager_counts(user)}
+    return {"programmes": list(programmes), "counts": manager_counts_current(user)}
 
 
 def manager_lists(user, now=None) -> dict:

@@ -293,3 +293,23 @@ def test_manager_counts_what_waits(call, grantee_org, grantee, manager, make_use
     assert late.state == ReviewState.ASSIGNED
     other_manager = grant_role(make_user("m-other@example.org"), other_programme, ProgrammeRole.Role.MANAGER)
     assert manager_counts(other_manager)["total"] == 0
+
+
+def test_what_waits_for_a_manager_is_reused_until_an_audited_change(call, grantee_org, grantee, manager, client):
+    """The waiting page and the dashboard read their counts from the cache until something audited
+    happens: screening an application (through the service) shows at once."""
+    from applications.services.screening import application_mark_eligible, checklist_items
+
+    first = application_in_state(call, grantee_org, grantee, state=ApplicationState.SUBMITTED)
+    application_in_state(call, grantee_org, grantee, state=ApplicationState.SUBMITTED)
+    client.force_login(manager)
+    url = reverse("donor:manager_dashboard")
+    assert client.get(url).context["counts"]["to_screen"] == 2
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get(url).context["counts"]["to_screen"] == 2
+    assert not any("reporting_granteereport" in q["sql"] for q in warm.captured_queries)  # nothing counted again
+    application_mark_eligible(
+        actor=manager, application_id=first.pk, checklist={key: True for key, _label in checklist_items()}
+    )
+    assert client.get(url).context["counts"]["to_screen"] == 1
+    assert client.get(reverse("dashboard")).context["sections"]
