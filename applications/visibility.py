@@ -9,7 +9,6 @@ exports, search, counts and PDFs alike.
 
 from django.db.models import Q
 
-from accounts.models import Membership
 from accounts.roles import MANAGER, organisation_roles, programme_ids
 
 # Through the models package (which gathers every model of the app for Django), not
@@ -23,7 +22,10 @@ def application_visibility_q(user) -> Q:
     if user.is_superuser:
         return Q()
     return (
-        Q(organisation_id__in=Membership.objects.filter(user=user).values("organisation_id"))
+        # The user's organisations as values (a few; read once per request and cached for the
+        # permission checks of the same rows), so the list's filter and its count run the same
+        # queries whatever the rows turn out to need.
+        Q(organisation_id__in=list(organisation_roles(user)))
         | Q(call__programme_id__in=programme_ids(user, MANAGER))
         | Q(pk__in=Review.objects.filter(reviewer=user, state__in=CLEARED_REVIEW_STATES).values("application_id"))
     )

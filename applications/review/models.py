@@ -62,7 +62,12 @@ class Review(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
         constraints = [models.UniqueConstraint(fields=["application", "reviewer"], name="review_once_per_reviewer")]
-        indexes = [models.Index(fields=["reviewer", "state"], name="review_reviewer_state")]
+        indexes = [
+            models.Index(fields=["reviewer", "state"], name="review_reviewer_state"),
+            # The review and assignment lists' sort: their first page is read in this order with
+            # LIMIT instead of sorting every review of the programme.
+            models.Index(fields=["due_at", "id"], name="review_due"),
+        ]
 
     @transition(field=state, source=ReviewState.ASSIGNED, target=ReviewState.ACCEPTED)
     def declare_no_conflict(self):

@@ -60,7 +60,9 @@ def call_list_managed(user):
 
     def count(condition):
         one_call = Call.objects.filter(pk=OuterRef("pk")).order_by().values("pk")
-        return Subquery(one_call.annotate(n=Count("applications", filter=condition)).values("n"))
+        # Counting the (never null) state, not the id, lets PostgreSQL read the counts from the
+        # (call, state) index alone instead of visiting every application of the call.
+        return Subquery(one_call.annotate(n=Count("applications__state", filter=condition)).values("n"))
 
     return (
         Call.objects.filter(programme__in=programme_list_for(user, MANAGER))

@@ -86,3 +86,22 @@ def test_assignments_page_queries_do_not_grow(world, reviewing_call, client):
     large, _response = queries(client, url)
     assert small == large, (small, large)
     assert reviewing_call.state == CallState.REVIEWING
+
+
+def test_review_list_first_page_is_read_in_index_order(world, reviewing_call):
+    """The API's review and assignment lists (sorted by due date) read their first page through
+    an index in that order with LIMIT, not by sorting every review of the programme."""
+    if connection.vendor != "postgresql":
+        pytest.skip("query plans are PostgreSQL's")
+    from applications.review.api.reviews import _reviews_queryset
+
+    bulk_reviewed(reviewing_call, world.orgs[0], world.applicants[0], world.reviewers[:3], 120)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE applications_review")
+        cursor.execute("SET LOCAL enable_sort = off")  # any index that gives the order is taken
+    for qs in (
+        _reviews_queryset(world.manager),
+        _reviews_queryset(world.manager).filter(application__call_id=reviewing_call.pk),
+    ):
+        plan = qs[:50].explain()
+        assert "review_due" in plan and "Sort" not in plan, plan
