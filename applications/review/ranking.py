@@ -1,7 +1,6 @@
-"""Aggregation and ranking of reviewed applications.
+"""Aggregation and ranking of reviewed applications, computed by the database.
 
-Pure functions over plain rows (`Rubric`, `ScoreRow`), plus `call_score_rows`, the one aggregate
-query that feeds them. The rules (DESIGN.md, EU PRAG / Horizon Europe practice):
+The rules (DESIGN.md, EU PRAG / Horizon Europe practice):
 
 - a reviewer's weighted total is the sum of score x weight over the criteria;
 - an application's score is the mean of its reviewers' weighted totals (submitted reviews only),
@@ -14,15 +13,40 @@ query that feeds them. The rules (DESIGN.md, EU PRAG / Horizon Europe practice):
   application; a running total of the undecided requests is compared with what is left of the
   envelope, and the first request that does not fit draws the cut-off line (strictly down the
   list: everything below it is below the line).
+
+All of it is one aggregate query (`call_assessed`: one GROUP BY over the call's applications,
+their reviews and scores, the rules as SQL expressions) with window functions over it
+(`call_ranked`: the rank and the running total of the requests, ordered as above). A page fetches
+only its rows (`ranking_rows`), and one aggregate over the same query gives the counts and where
+the cut-off falls (`ranking_summary`): neither loads the whole call into Python.
+
+Comparisons are made in whole units so that PostgreSQL's numerics and SQLite's floating point
+agree with Decimal arithmetic: a criterion mean below its minimum is `sum x 10 < minimum x 10 x n`,
+a score below the threshold `sum x 100 < threshold x 100 x n`, and amounts are summed in cents.
 """
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import Count, Field, Max, Min, Q, Sum
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    Field,
+    FloatField,
+    Max,
+    Min,
+    Q,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.expressions import RowRange
+from django.db.models.functions import Cast, Coalesce, NullIf, Round, RowNumber
 from django.utils.translation import gettext as _
 
 from applications.models import Application
@@ -30,6 +54,11 @@ from core.money import cents
 
 HALF = Decimal("0.5")
 ZERO = Decimal("0")
+FUNDABLE, NOT_FUNDABLE, PENDING = 1, 2, 3
+UNDECIDED = ("reviewed", "reserve")
+RANKED_STATES = ["under_review", "reviewed", "awarded", "reserve", "rejected"]
+PENDING_REVIEW_STATES = ["assigned", "accepted", "returned"]
+WHOLE = DecimalField(max_digits=20, decimal_places=0)  # a figure in tenths of a point or in cents
 
 
 @dataclass(frozen=True)
@@ -97,6 +126,9 @@ class ScoreRow:
 
 @dataclass(slots=True)
 class Assessment:
+    """One application as the database assessed it; the means are worked out from its sums for
+    display (the decisions were taken in SQL: `fundable`, `failures`, `divergent`, the rank)."""
+
     row: ScoreRow
     mean_total: Decimal | None
     score: Decimal | None
@@ -106,6 +138,7 @@ class Assessment:
     fundable: bool
     # Why it is not fundable, as data; `reasons` puts it in words (only for the rows shown).
     failures: list[tuple] | None
+    group: int = PENDING
     rank: int | None = None
     running_total: Decimal | None = None
     within_envelope: bool = False
@@ -147,228 +180,311 @@ class Assessment:
         return out
 
 
-UNDECIDED = ("reviewed", "reserve")
-
-
-def assess(
-    row: ScoreRow, rubric: list[Rubric], *, overall_threshold: Decimal, divergence_threshold: Decimal
-) -> Assessment:
-    n = row.submitted
-    failures = None
-    if n:
-        mean_total = row.total_sum / n if row.total_sum is not None else None
-        means = [None if total is None else total / n for total in row.criterion_sums]
-        for c, mean in zip(rubric, means):
-            if mean is not None and mean < c.minimum:
-                failures = failures or []
-                failures.append(("criterion", c.name, mean, c.minimum, c.eliminatory))
-    else:
-        mean_total, means = None, [None] * len(rubric)
-    divergence = None
-    if n >= 2 and row.total_min is not None and row.total_max is not None:
-        divergence = row.total_max - row.total_min
-    divergent = divergence is not None and divergence > divergence_threshold
-    score = row.consensus if row.consensus is not None else mean_total
-    if n and score is not None and score < overall_threshold:
-        failures = failures or []
-        failures.append(("threshold", score, overall_threshold))  # type: ignore[arg-type]
-    return Assessment(row, mean_total, score, means, divergence, divergent, bool(n) and not failures, failures)
-
-
-@dataclass
-class Ranking:
-    fundable: list[Assessment]
-    not_fundable: list[Assessment]
-    pending: list[Assessment]  # no submitted review yet, or still under review
-    available: Decimal  # envelope minus what is already awarded
-    cutoff: int | None  # index in `fundable` of the first row below the line
-    within_total: Decimal  # undecided requests above the line
-
-    @property
-    def flagged(self) -> list[Assessment]:
-        return [a for a in self.fundable + self.not_fundable if a.needs_attention]
-
-
-def _by_row_id(a: Assessment):
-    return a.row.id
-
-
-def _by_score_then_first_criterion(a: Assessment):
-    means = a.criterion_means
-    return (a.score, means[0] if means and means[0] is not None else ZERO)
-
-
-def rank(assessments: list[Assessment], *, available: Decimal) -> Ranking:
-    """Order fundable applications and draw the envelope's cut-off line."""
-    fundable, not_fundable, pending = [], [], []
-    for a in assessments:
-        if a.row.state == "under_review" or not a.row.submitted:
-            pending.append(a)
-        elif a.fundable:
-            fundable.append(a)
-        else:
-            not_fundable.append(a)
-    # Earlier application first among equals: sort by id, then (stably, descending) by score
-    # and the first criterion's mean.
-    for group in (fundable, not_fundable, pending):
-        group.sort(key=_by_row_id)
-    fundable.sort(key=_by_score_then_first_criterion, reverse=True)
-    not_fundable.sort(key=lambda a: a.score if a.score is not None else ZERO, reverse=True)
-    running, cutoff, within = ZERO, None, ZERO
-    for i, a in enumerate(fundable, start=1):
-        a.rank = i
-        if a.row.state in UNDECIDED:
-            a.counted = True
-            running += a.row.requested or ZERO
-            a.running_total = running
-            if cutoff is None and running > available:
-                cutoff = i - 1
-            a.within_envelope = cutoff is None
-            if a.within_envelope:
-                within = running
-    return Ranking(
-        fundable=fundable,
-        not_fundable=not_fundable,
-        pending=pending,
-        available=available,
-        cutoff=cutoff,
-        within_total=within,
-    )
-
-
-def ranking_compute(
-    rows: list[ScoreRow], rubric: list[Rubric], *, overall_threshold, divergence_threshold, available
-) -> Ranking:
-    overall_threshold, divergence_threshold = Decimal(overall_threshold), Decimal(divergence_threshold)
-    return rank(
-        [
-            assess(r, rubric, overall_threshold=overall_threshold, divergence_threshold=divergence_threshold)
-            for r in rows
-        ],
-        available=Decimal(available),
-    )
-
-
 # --- the one aggregate query -----------------------------------------------------------------
 
-RANKED_STATES = ["under_review", "reviewed", "awarded", "reserve", "rejected"]
-PENDING_REVIEW_STATES = ["assigned", "accepted", "returned"]
+
+def _whole(value: Decimal, scale: int) -> int:
+    """A call's threshold or minimum in whole units (tenths of a point, cents of a total)."""
+    return int(Decimal(value).scaleb(scale).to_integral_value())
 
 
-def call_score_rows(call, rubric: list[Rubric], application_ids=None, *, titles: bool = False) -> list[ScoreRow]:
-    """One GROUP BY over the call's applications, their reviews and scores (no DISTINCT, so the
-    database can hash-aggregate).
+def _quotient(dividend, divisor, vendor: str):
+    """dividend / divisor for ordering. PostgreSQL divides numerics at a fixed scale of 20 digits
+    (the scale of a numeric division otherwise depends on its operands, and two equal means
+    could differ in their last digit); SQLite divides two whole numbers in floating point,
+    correctly rounded, so that equal means are equal there too."""
+    if vendor == "postgresql":
+        return Cast(dividend, DecimalField(max_digits=40, decimal_places=20)) / NullIf(divisor, 0)
+    return Cast(dividend, FloatField()) / NullIf(divisor, 0)
+
+
+def call_assessed(call, rubric: list[Rubric], application_ids=None):
+    """The call's ranked applications, one row each: one GROUP BY over their reviews and scores
+    (no DISTINCT, so the database can hash-aggregate), and the rules as SQL expressions.
 
     A review that has been opened has one score row per criterion (the declaration creates
     them; submission requires them all), so per-review figures (the number of reviews, the sum
     of their weighted totals) are taken from the rows of the first criterion only, and a review
     not opened yet from its single row without scores: joining the scores counts no review twice.
-    Titles are left out unless asked for: a page fetches those of the rows it shows.
+    Annotations: `grp` (FUNDABLE, NOT_FUNDABLE or PENDING), `fails` and `c<id>_low` (why it is
+    not fundable), `divergent`, and the ordering keys `score_key` and `first_key`.
     """
+    vendor = connections[Application.objects.db].vendor
     # psycopg already returns numeric as Decimal and counts as int: a plain output field spares
-    # Django's per-value converters (a third of the time on 10,000 rows). Other databases
-    # (SQLite returns floats) keep the converters that make Decimals of them.
-    native = connections[Application.objects.db].vendor == "postgresql"
-    number = {"output_field": Field()} if native else {}
+    # Django's per-value converters. SQLite (which returns floats) keeps the converters that
+    # make Decimals of them, rounded to the field's decimal places.
+    number = {"output_field": Field()} if vendor == "postgresql" else {}
     first = rubric[0].id if rubric else None
     submitted = Q(reviews__state="submitted")
     once = Q(reviews__scores__criterion_id=first)
-    annotations = {
+    aggregates = {
         "n_submitted": Count("reviews__id", filter=submitted & once, **number),  # type: ignore[arg-type]
         "n_pending": Count(
             "reviews__id",
             filter=Q(reviews__state__in=PENDING_REVIEW_STATES) & (once | Q(reviews__scores__id__isnull=True)),
             **number,  # type: ignore[arg-type]
         ),
-        "total_sum": Sum("reviews__weighted_total", filter=submitted & once, **number),  # type: ignore[arg-type]
-        "total_min": Min("reviews__weighted_total", filter=submitted, **number),  # type: ignore[arg-type]
-        "total_max": Max("reviews__weighted_total", filter=submitted, **number),  # type: ignore[arg-type]
+        "n_withdrawn": Count(
+            "reviews__id",
+            filter=Q(reviews__conflict_late=True) & (once | Q(reviews__scores__id__isnull=True)),
+            **number,  # type: ignore[arg-type]
+        ),
+        "total_sum": Sum("reviews__weighted_total", filter=submitted & once),
+        "total_min": Min("reviews__weighted_total", filter=submitted),
+        "total_max": Max("reviews__weighted_total", filter=submitted),
     }
     for c in rubric:
-        annotations[f"c{c.id}_sum"] = Sum(
-            "reviews__scores__score",
-            filter=submitted & Q(reviews__scores__criterion_id=c.id),
-            **number,  # type: ignore[arg-type]
+        aggregates[f"c{c.id}_sum"] = Sum(
+            "reviews__scores__score", filter=submitted & Q(reviews__scores__criterion_id=c.id)
         )
-    annotations["n_withdrawn"] = Count(
-        "reviews__id",
-        filter=Q(reviews__conflict_late=True) & (once | Q(reviews__scores__id__isnull=True)),
-        **number,  # type: ignore[arg-type]
-    )
-    fields = ["id", "reference", "state", "requested_amount", "awarded_amount", "consensus_score"]
     applications = Application.objects.filter(call_id=call.pk, state__in=RANKED_STATES)
     if application_ids is not None:
         applications = applications.filter(pk__in=application_ids)
-    rows = applications.annotate(**annotations).values_list(*fields, *annotations, *(["title"] if titles else []))
-    k = len(rubric)
-    out = []
-    for values in rows.order_by():
-        (
-            pk,
-            reference,
-            state,
-            requested,
-            awarded,
-            consensus,
-            n_submitted,
-            n_pending,
-            total_sum,
-            total_min,
-            total_max,
-        ) = values[:11]
-        out.append(
-            ScoreRow(
-                pk,
-                reference,
-                values[12 + k] if titles else "",
-                state,
-                requested,
-                awarded,
-                consensus,
-                n_submitted,
-                n_pending,
-                total_sum,
-                total_min,
-                total_max,
-                values[11 : 11 + k],
-                values[11 + k],
-            )
+    n = F("n_submitted")
+    key = DecimalField(max_digits=40, decimal_places=20) if vendor == "postgresql" else FloatField()
+    zero = Value(0, output_field=key)
+    lows = {f"c{c.id}_low": Q(**{f"c{c.id}_tenths__lt": n * _whole(c.minimum, 1)}) for c in rubric}
+    threshold = _whole(call.overall_threshold, 2)
+    below_threshold = Q(n_submitted__gt=0) & (
+        Q(consensus_score__isnull=False, consensus_cents__lt=threshold)
+        | Q(consensus_score__isnull=True, total_cents__lt=n * threshold)
+    )
+    failing = below_threshold
+    for low in lows.values():
+        failing |= low
+    return (
+        applications.annotate(**aggregates)
+        .annotate(
+            **{f"c{c.id}_tenths": Round(F(f"c{c.id}_sum") * 10, output_field=WHOLE) for c in rubric},
+            total_cents=Round(F("total_sum") * 100, output_field=WHOLE),
+            consensus_cents=Round(F("consensus_score") * 100, output_field=WHOLE),
+            spread_cents=Round((F("total_max") - F("total_min")) * 100, output_field=WHOLE),
         )
+        .annotate(
+            **{name: Case(When(low, then=True), default=False) for name, low in lows.items()},
+            below_threshold=Case(When(below_threshold, then=True), default=False),
+            fails=Case(When(failing, then=True), default=False),
+            divergent=Case(
+                When(n_submitted__gte=2, spread_cents__gt=_whole(call.divergence_threshold, 2), then=True),
+                default=False,
+            ),
+            grp=Case(
+                When(Q(state="under_review") | Q(n_submitted=0), then=Value(PENDING)),
+                When(failing, then=Value(NOT_FUNDABLE)),
+                default=Value(FUNDABLE),
+            ),
+            score_key=Case(
+                When(consensus_score__isnull=False, then=Cast("consensus_cents", key)),
+                default=_quotient(F("total_cents"), n, vendor),
+                output_field=key,
+            ),
+            first_key=_quotient(F(f"c{first}_tenths"), n, vendor) if rubric else Value(0, output_field=key),
+        )
+        .annotate(
+            # the ordering keys: score (none for pending), the first criterion's mean (fundable only)
+            key_score=Case(When(grp=PENDING, then=zero), default=Coalesce("score_key", zero), output_field=key),
+            key_first=Case(When(grp=FUNDABLE, then=Coalesce("first_key", zero)), default=zero, output_field=key),
+        )
+    )
+
+
+def _order():
+    """The ranking's order within each group: fundable by score, then the first criterion's mean,
+    then the earlier application; not fundable by score, then the earlier application; pending
+    by application."""
+    return [F("key_score").desc(), F("key_first").desc(), F("id").asc()]
+
+
+def call_ranked(call, rubric: list[Rubric]):
+    """`call_assessed` with the ranking's window functions over it: `rank` within the group and
+    `running_cents`, the running total in cents of the undecided requests down the group."""
+    counted = Case(
+        When(state__in=UNDECIDED, then=Round(Coalesce("requested_amount", Value(ZERO)) * 100)),
+        default=Value(ZERO),
+        output_field=WHOLE,
+    )
+    return call_assessed(call, rubric).annotate(
+        rank=Window(RowNumber(), partition_by=[F("grp")], order_by=_order()),
+        running_cents=Window(
+            Sum(counted), partition_by=[F("grp")], order_by=_order(), frame=RowRange(start=None, end=0)
+        ),
+    )
+
+
+ROW_FIELDS = [
+    "id",
+    "reference",
+    "state",
+    "requested_amount",
+    "awarded_amount",
+    "consensus_score",
+    "n_submitted",
+    "n_pending",
+    "n_withdrawn",
+    "total_sum",
+    "total_min",
+    "total_max",
+    "below_threshold",
+    "fails",
+    "divergent",
+    "grp",
+]
+
+
+def _fields(rubric: list[Rubric]) -> list[str]:
+    return ROW_FIELDS + [f"c{c.id}_sum" for c in rubric] + [f"c{c.id}_low" for c in rubric]
+
+
+def _assessment(values: dict, rubric: list[Rubric], call, cutoff_rank: int | None = None) -> Assessment:
+    """An Assessment of one row of the query: the sums become means for display, the decisions
+    (fundable, why not, divergent, rank, running total) are the database's."""
+    n = values["n_submitted"]
+    sums = tuple(values[f"c{c.id}_sum"] for c in rubric)
+    row = ScoreRow(
+        values["id"],
+        values["reference"],
+        values.get("title", ""),
+        values["state"],
+        values["requested_amount"],
+        values["awarded_amount"],
+        values["consensus_score"],
+        n,
+        values["n_pending"],
+        values["total_sum"],
+        values["total_min"],
+        values["total_max"],
+        sums,
+        values["n_withdrawn"],
+    )
+    mean_total = row.total_sum / n if n and row.total_sum is not None else None
+    means = [None if not n or total is None else total / n for total in sums]
+    divergence = None
+    if n >= 2 and row.total_min is not None and row.total_max is not None:
+        divergence = row.total_max - row.total_min
+    score = row.consensus if row.consensus is not None else mean_total
+    failures: list[tuple] = [
+        ("criterion", c.name, mean, c.minimum, c.eliminatory)
+        for c, mean in zip(rubric, means)
+        if values[f"c{c.id}_low"]
+    ]
+    if values["below_threshold"]:
+        failures.append(("threshold", score, call.overall_threshold))
+    a = Assessment(
+        row,
+        mean_total,
+        score,
+        means,
+        divergence,
+        bool(values["divergent"]),
+        bool(n) and not values["fails"],
+        failures or None,
+        group=values["grp"],
+    )
+    if a.group == FUNDABLE and "rank" in values:
+        a.rank = values["rank"]
+        a.counted = row.state in UNDECIDED
+        if a.counted:
+            a.running_total = Decimal(values["running_cents"]).scaleb(-2)
+            a.within_envelope = cutoff_rank is None or a.rank < cutoff_rank
+    return a
+
+
+def application_assessed(call, rubric: list[Rubric], application_id: int) -> Assessment | None:
+    """One application's assessment (no rank: that needs the whole call)."""
+    values = call_assessed(call, rubric, application_ids=[application_id]).values(*_fields(rubric)).first()
+    return _assessment(values, rubric, call) if values else None
+
+
+@dataclass
+class RankingSummary:
+    """The whole call's figures, from one aggregate over the ranking."""
+
+    available: Decimal  # envelope minus what is already awarded
+    fundable: int
+    not_fundable: int
+    pending: int  # no submitted review yet, or still under review
+    under_review: int
+    flagged: int  # divergent without a consensus (fundable or not)
+    cutoff_rank: int | None  # the first fundable rank below the line
+    within_total: Decimal  # undecided requests above the line
+    reviewed_flagged: int  # undecided ones among the flagged
+    reviewed_unfinished: int  # undecided, fundable or not, with reviews not submitted yet
+
+
+def ranking_summary(call, rubric: list[Rubric]) -> RankingSummary:
+    """Counts and the envelope's cut-off (the first undecided request whose running total goes
+    over what is left), in one query over the windowed ranking."""
+    available = call.envelope.amount - call.awarded_total
+    left = _whole(available, 2)
+    counted = Q(grp=FUNDABLE, state__in=UNDECIDED)
+    ranked = Q(grp__in=[FUNDABLE, NOT_FUNDABLE])
+    flagged = ranked & Q(divergent=True, consensus_score__isnull=True)
+    figures = call_ranked(call, rubric).aggregate(
+        fundable=Count("id", filter=Q(grp=FUNDABLE)),
+        not_fundable=Count("id", filter=Q(grp=NOT_FUNDABLE)),
+        pending=Count("id", filter=Q(grp=PENDING)),
+        under_review=Count("id", filter=Q(state="under_review")),
+        flagged=Count("id", filter=flagged),
+        cutoff_rank=Min("rank", filter=counted & Q(running_cents__gt=left)),
+        within_cents=Max("running_cents", filter=counted & Q(running_cents__lte=left)),
+        reviewed_flagged=Count("id", filter=flagged & Q(state="reviewed")),
+        reviewed_unfinished=Count("id", filter=ranked & Q(state="reviewed", n_pending__gt=0)),
+    )
+    within = figures.pop("within_cents")
+    return RankingSummary(available=available, within_total=Decimal(within or 0).scaleb(-2), **figures)
+
+
+def ranking_rows(call, rubric: list[Rubric], bounds: dict[int, tuple[int, int]], cutoff_rank=None):
+    """The rows of one page of each group, `bounds[group] = (after, up to)` in ranks, fetched by
+    one query: the database ranks the whole call and returns only these rows."""
+    lower = Case(*(When(grp=g, then=Value(b[0])) for g, b in bounds.items()), default=Value(0))
+    upper = Case(*(When(grp=g, then=Value(b[1])) for g, b in bounds.items()), default=Value(0))
+    rows = (
+        call_ranked(call, rubric)
+        .filter(rank__gt=lower, rank__lte=upper)
+        .order_by("grp", "rank")
+        .values(*_fields(rubric), "title", "rank", "running_cents")
+    )
+    out: dict[int, list[Assessment]] = {FUNDABLE: [], NOT_FUNDABLE: [], PENDING: []}
+    for values in rows:
+        out[values["grp"]].append(_assessment(values, rubric, call, cutoff_rank))
     return out
 
 
-def ranking_titles(assessments) -> None:
-    """Fill in the titles of the rows about to be shown (one query)."""
-    rows = [a.row for a in assessments]
-    titles = dict(Application.objects.filter(pk__in=[r.id for r in rows]).values_list("id", "title"))
-    for r in rows:
-        r.title = titles.get(r.id, "")
+def ranking_ids(call, rubric: list[Rubric], group: int, states) -> list[int]:
+    """The ids of one group's applications in these states, in ranking order (no rows loaded)."""
+    return list(
+        call_assessed(call, rubric).filter(grp=group, state__in=states).order_by(*_order()).values_list("id", flat=True)
+    )
 
 
-@contextmanager
-def _collector_paused():
-    """Building tens of thousands of short-lived rows makes Python's cyclic garbage collector
-    walk every object of the process several times (a third of the time at 10,000
-    applications); none of these rows forms a cycle, so it waits until they are built."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+def ranking_assessments(call, rubric: list[Rubric], group: int, states) -> list[Assessment]:
+    """One group's applications in these states, in ranking order, with their reasons."""
+    rows = call_assessed(call, rubric).filter(grp=group, state__in=states).order_by(*_order())
+    return [_assessment(values, rubric, call) for values in rows.values(*_fields(rubric))]
 
 
-def call_ranking(call, criteria=None) -> tuple[list[Rubric], Ranking]:
-    """The ranking of a call: its rubric (one query unless given) and one aggregate query."""
+@dataclass
+class RankingPage:
+    summary: RankingSummary
+    fundable: Page  # ranks and running totals; object_list holds this page's Assessments
+    not_fundable: Page
+    pending: list[Assessment]  # the first ones
+
+
+def call_ranking(call, criteria=None, *, page=None, npage=None, size: int = 50) -> tuple[list[Rubric], RankingPage]:
+    """One page of a call's ranking: its rubric (one query unless given), the summary (one
+    query), then the rows of the asked pages of fundable and not fundable applications and the
+    first pending ones (one query)."""
     rubric = rubric_from(criteria if criteria is not None else call.criteria.order_by("position"))
-    available = call.envelope.amount - call.awarded_total
-    with _collector_paused():
-        rows = call_score_rows(call, rubric)
-        return rubric, ranking_compute(
-            rows,
-            rubric,
-            overall_threshold=call.overall_threshold,
-            divergence_threshold=call.divergence_threshold,
-            available=available,
-        )
+    summary = ranking_summary(call, rubric)
+    fundable = Paginator(range(summary.fundable), size).get_page(page)
+    not_fundable = Paginator(range(summary.not_fundable), size).get_page(npage)
+    bounds = {
+        FUNDABLE: (max(fundable.start_index() - 1, 0), fundable.end_index()),
+        NOT_FUNDABLE: (max(not_fundable.start_index() - 1, 0), not_fundable.end_index()),
+        PENDING: (0, size),
+    }
+    rows = ranking_rows(call, rubric, bounds, summary.cutoff_rank)
+    fundable.object_list, not_fundable.object_list = rows[FUNDABLE], rows[NOT_FUNDABLE]
+    return rubric, RankingPage(summary, fundable, not_fundable, rows[PENDING])

@@ -18,8 +18,7 @@ from accounts.roles import MANAGER
 from applications.models import Application, ApplicationState
 from applications.review.models import Recommendation, Review, ReviewState, Score
 from applications.review.ranking import (
-    assess,
-    call_score_rows,
+    application_assessed,
     max_weighted_total,
     rubric_from,
     score_is_valid,
@@ -304,12 +303,7 @@ def application_assessment(application, call=None):
     """The aggregated assessment of one application (ranking rules): two queries."""
     call = call or application.call
     rubric = rubric_from(call.criteria.order_by("position"))
-    rows = call_score_rows(call, rubric, application_ids=[application.pk])
-    if not rows:
-        return rubric, None
-    return rubric, assess(
-        rows[0], rubric, overall_threshold=call.overall_threshold, divergence_threshold=call.divergence_threshold
-    )
+    return rubric, application_assessed(call, rubric, application.pk)
 
 
 def consensus_record(*, actor, application_id: int, score, justification: str) -> Application:
