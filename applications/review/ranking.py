@@ -14,15 +14,11 @@ The rules (DESIGN.md, EU PRAG / Horizon Europe practice):
   envelope, and the first request that does not fit draws the cut-off line (strictly down the
   list: everything below it is below the line).
 
-All of it is one aggregate query (`call_assessed`: one GROUP BY over the call's applications,
-their reviews and scores, the rules as SQL expressions) with window functions over it
-(`call_ranked`: the rank and the running total of the requests, ordered as above). A page fetches
-only its rows (`ranking_rows`), and one aggregate over the same query gives the counts and where
-the cut-off falls (`ranking_summary`): neither loads the whole call into Python.
-
-Comparisons are made in whole units so that PostgreSQL's numerics and SQLite's floating point
-agree with Decimal arithmetic: a criterion mean below its minimum is `sum x 10 < minimum x 10 x n`,
-a score below the threshold `sum x 100 < threshold x 100 x n`, and amounts are summed in cents.
+The database applies them: one GROUP BY with the rules as SQL expressions (`call_assessed`),
+window functions for the rank and the running total (`call_ranked`); a page fetches its rows
+(`ranking_rows`) and one aggregate over the same query the counts and the cut-off
+(`ranking_summary`). Comparisons are made in whole units (`sum x 10 < minimum x 10 x n`, amounts
+in cents) so that PostgreSQL's numerics and SQLite's floats agree with Decimal arithmetic.
 """
 
 from dataclasses import dataclass
@@ -37,6 +33,8 @@ from django.db.models import (
     F,
     Field,
     FloatField,
+    Func,
+    IntegerField,
     Max,
     Min,
     Q,
@@ -180,19 +178,14 @@ class Assessment:
         return out
 
 
-# --- the one aggregate query -----------------------------------------------------------------
-
-
 def _whole(value: Decimal, scale: int) -> int:
     """A call's threshold or minimum in whole units (tenths of a point, cents of a total)."""
     return int(Decimal(value).scaleb(scale).to_integral_value())
 
 
 def _quotient(dividend, divisor, vendor: str):
-    """dividend / divisor for ordering. PostgreSQL divides numerics at a fixed scale of 20 digits
-    (the scale of a numeric division otherwise depends on its operands, and two equal means
-    could differ in their last digit); SQLite divides two whole numbers in floating point,
-    correctly rounded, so that equal means are equal there too."""
+    """dividend / divisor for ordering, equal means equal: PostgreSQL at a fixed scale (it would
+    otherwise depend on the operands), SQLite two whole numbers in floating point."""
     if vendor == "postgresql":
         return Cast(dividend, DecimalField(max_digits=40, decimal_places=20)) / NullIf(divisor, 0)
     return Cast(dividend, FloatField()) / NullIf(divisor, 0)
@@ -232,6 +225,9 @@ def call_assessed(call, rubric: list[Rubric], application_ids=None):
         "total_sum": Sum("reviews__weighted_total", filter=submitted & once),
         "total_min": Min("reviews__weighted_total", filter=submitted),
         "total_max": Max("reviews__weighted_total", filter=submitted),
+        # the application's own column as an aggregate: an expression over a plain column would
+        # join the GROUP BY and cost the database its hash aggregation
+        "consensus": Max("consensus_score"),
     }
     for c in rubric:
         aggregates[f"c{c.id}_sum"] = Sum(
@@ -246,10 +242,11 @@ def call_assessed(call, rubric: list[Rubric], application_ids=None):
     lows = {f"c{c.id}_low": Q(**{f"c{c.id}_tenths__lt": n * _whole(c.minimum, 1)}) for c in rubric}
     threshold = _whole(call.overall_threshold, 2)
     below_threshold = Q(n_submitted__gt=0) & (
-        Q(consensus_score__isnull=False, consensus_cents__lt=threshold)
-        | Q(consensus_score__isnull=True, total_cents__lt=n * threshold)
+        Q(consensus__isnull=False, consensus_cents__lt=threshold)
+        | Q(consensus__isnull=True, total_cents__lt=n * threshold)
     )
     failing = below_threshold
+    pending = Q(state="under_review") | Q(n_submitted=0)
     for low in lows.values():
         failing |= low
     return (
@@ -257,7 +254,7 @@ def call_assessed(call, rubric: list[Rubric], application_ids=None):
         .annotate(
             **{f"c{c.id}_tenths": Round(F(f"c{c.id}_sum") * 10, output_field=WHOLE) for c in rubric},
             total_cents=Round(F("total_sum") * 100, output_field=WHOLE),
-            consensus_cents=Round(F("consensus_score") * 100, output_field=WHOLE),
+            consensus_cents=Round(F("consensus") * 100, output_field=WHOLE),
             spread_cents=Round((F("total_max") - F("total_min")) * 100, output_field=WHOLE),
         )
         .annotate(
@@ -269,12 +266,12 @@ def call_assessed(call, rubric: list[Rubric], application_ids=None):
                 default=False,
             ),
             grp=Case(
-                When(Q(state="under_review") | Q(n_submitted=0), then=Value(PENDING)),
+                When(pending, then=Value(PENDING)),
                 When(failing, then=Value(NOT_FUNDABLE)),
                 default=Value(FUNDABLE),
             ),
             score_key=Case(
-                When(consensus_score__isnull=False, then=Cast("consensus_cents", key)),
+                When(consensus__isnull=False, then=Cast("consensus_cents", key)),
                 default=_quotient(F("total_cents"), n, vendor),
                 output_field=key,
             ),
@@ -282,7 +279,7 @@ def call_assessed(call, rubric: list[Rubric], application_ids=None):
         )
         .annotate(
             # the ordering keys: score (none for pending), the first criterion's mean (fundable only)
-            key_score=Case(When(grp=PENDING, then=zero), default=Coalesce("score_key", zero), output_field=key),
+            key_score=Case(When(pending, then=zero), default=Coalesce("score_key", zero), output_field=key),
             key_first=Case(When(grp=FUNDABLE, then=Coalesce("first_key", zero)), default=zero, output_field=key),
         )
     )
@@ -311,24 +308,9 @@ def call_ranked(call, rubric: list[Rubric]):
     )
 
 
-ROW_FIELDS = [
-    "id",
-    "reference",
-    "state",
-    "requested_amount",
-    "awarded_amount",
-    "consensus_score",
-    "n_submitted",
-    "n_pending",
-    "n_withdrawn",
-    "total_sum",
-    "total_min",
-    "total_max",
-    "below_threshold",
-    "fails",
-    "divergent",
-    "grp",
-]
+ROW_FIELDS = ["id", "reference", "state", "requested_amount", "awarded_amount", "consensus_score", "n_submitted"]
+ROW_FIELDS += ["n_pending", "n_withdrawn", "total_sum", "total_min", "total_max", "below_threshold", "fails"]
+ROW_FIELDS += ["divergent", "grp"]
 
 
 def _fields(rubric: list[Rubric]) -> list[str]:
@@ -418,7 +400,7 @@ def ranking_summary(call, rubric: list[Rubric]) -> RankingSummary:
     left = _whole(available, 2)
     counted = Q(grp=FUNDABLE, state__in=UNDECIDED)
     ranked = Q(grp__in=[FUNDABLE, NOT_FUNDABLE])
-    flagged = ranked & Q(divergent=True, consensus_score__isnull=True)
+    flagged = ranked & Q(divergent=True, consensus__isnull=True)
     figures = call_ranked(call, rubric).aggregate(
         fundable=Count("id", filter=Q(grp=FUNDABLE)),
         not_fundable=Count("id", filter=Q(grp=NOT_FUNDABLE)),
@@ -434,11 +416,28 @@ def ranking_summary(call, rubric: list[Rubric]) -> RankingSummary:
     return RankingSummary(available=available, within_total=Decimal(within or 0).scaleb(-2), **figures)
 
 
+class _PerGroup(Func):
+    """`CASE grp WHEN 1 THEN a WHEN 2 THEN b ... ELSE 0 END`: a figure per group, naming the group's
+    (long) expression once where Django's searched Case would repeat it for every group."""
+
+    output_field = IntegerField()
+
+    def __init__(self, group, values: dict[int, int]):
+        self.values = values
+        super().__init__(group)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        whens = " ".join("WHEN %s THEN %s" for _ in self.values)
+        pairs = [number for pair in self.values.items() for number in pair]
+        return f"CASE {sql} {whens} ELSE 0 END", [*params, *pairs]
+
+
 def ranking_rows(call, rubric: list[Rubric], bounds: dict[int, tuple[int, int]], cutoff_rank=None):
     """The rows of one page of each group, `bounds[group] = (after, up to)` in ranks, fetched by
     one query: the database ranks the whole call and returns only these rows."""
-    lower = Case(*(When(grp=g, then=Value(b[0])) for g, b in bounds.items()), default=Value(0))
-    upper = Case(*(When(grp=g, then=Value(b[1])) for g, b in bounds.items()), default=Value(0))
+    lower = _PerGroup(F("grp"), {g: b[0] for g, b in bounds.items()})
+    upper = _PerGroup(F("grp"), {g: b[1] for g, b in bounds.items()})
     rows = (
         call_ranked(call, rubric)
         .filter(rank__gt=lower, rank__lte=upper)
@@ -453,15 +452,16 @@ def ranking_rows(call, rubric: list[Rubric], bounds: dict[int, tuple[int, int]],
 
 def ranking_ids(call, rubric: list[Rubric], group: int, states) -> list[int]:
     """The ids of one group's applications in these states, in ranking order (no rows loaded)."""
-    return list(
-        call_assessed(call, rubric).filter(grp=group, state__in=states).order_by(*_order()).values_list("id", flat=True)
-    )
+    return list(_in_group(call, rubric, group, states).values_list("id", flat=True))
 
 
 def ranking_assessments(call, rubric: list[Rubric], group: int, states) -> list[Assessment]:
     """One group's applications in these states, in ranking order, with their reasons."""
-    rows = call_assessed(call, rubric).filter(grp=group, state__in=states).order_by(*_order())
-    return [_assessment(values, rubric, call) for values in rows.values(*_fields(rubric))]
+    return [_assessment(v, rubric, call) for v in _in_group(call, rubric, group, states).values(*_fields(rubric))]
+
+
+def _in_group(call, rubric, group, states):
+    return call_assessed(call, rubric).filter(grp=group, state__in=states).order_by(*_order())
 
 
 @dataclass
