@@ -4,7 +4,7 @@ from rest_framework.response import Response
 
 from accounts import selectors, services
 from accounts.models import Organisation
-from core.api import TextCleaning
+from core.api.cleaning import TextCleaning
 
 
 class OrganisationSerializer(TextCleaning, serializers.ModelSerializer):

@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
 from accounts.api import OrganisationViewSet
+from core.api.routers import Router
 
 app_name = "api-accounts"
-router = SimpleRouter()
+router = Router()
 router.register("organisations", OrganisationViewSet, basename="organisation")
 urlpatterns = router.urls

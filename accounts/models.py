@@ -3,11 +3,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.orgid import COUNTRY_CHOICES
+
+# The text searched for an organisation, and the expression its GIN index is built on: a query
+# must use this very expression for PostgreSQL to use the index (applications/search.py).
+ORGANISATION_SEARCH = SearchVector("legal_name", config="simple")
 
 
 class UserManager(BaseUserManager):
@@ -47,6 +53,8 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # The reviewer pool and pickers list people by name.
+        indexes = [models.Index(fields=["full_name", "email"], name="user_name_email")]
 
     def __str__(self):
         return self.full_name or self.email
@@ -81,6 +89,11 @@ class Organisation(models.Model):
         ordering = ["legal_name"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
+        indexes = [
+            models.Index(fields=["legal_name", "id"], name="organisation_legal_name"),
+            # Full-text search of applications by organisation (applications/search.py; PostgreSQL).
+            GinIndex(ORGANISATION_SEARCH, name="organisation_search"),
+        ]
 
     def __str__(self):
         return self.legal_name

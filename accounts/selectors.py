@@ -1,4 +1,5 @@
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.models import Invitation, Membership, Organisation
 from accounts.roles import MANAGER, programme_ids
@@ -9,7 +10,17 @@ def organisation_list_visible(user):
     qs = Organisation.objects.all()
     if not user.is_superuser and not programme_ids(user, MANAGER):
         qs = qs.filter(memberships__user=user)
-    return qs.annotate(member_count=Count("memberships", distinct=True)).order_by("legal_name")
+    members = Membership.objects.filter(organisation=OuterRef("pk")).order_by().values("organisation")
+    return qs.annotate(
+        member_count=Coalesce(Subquery(members.annotate(n=Count("pk")).values("n")), 0)  # for the page's rows only
+    ).order_by("legal_name", "pk")
+
+
+def organisation_search(qs, query: str):
+    """Every word of the query in the legal name or the registration identifier."""
+    for word in (query or "").split()[:8]:
+        qs = qs.filter(Q(legal_name__icontains=word) | Q(registration_id__icontains=word))
+    return qs
 
 
 def organisation_get_visible(user, pk):

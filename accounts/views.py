@@ -12,12 +12,16 @@ from accounts import selectors, services, tokens
 from accounts.forms import ApiTokenForm, InviteForm, LanguageForm, OrganisationForm, registry_examples
 from accounts.models import ApiToken, Invitation, Organisation
 from core.forms import form_errors_add
+from core.pagination import page_of
 
 
 @login_required
 def organisation_list(request):
-    organisations = selectors.organisation_list_visible(request.user)
-    return render(request, "accounts/organisation_list.html", {"organisations": organisations})
+    query = (request.GET.get("q") or "").strip()[:100]
+    organisations = page_of(
+        request, selectors.organisation_search(selectors.organisation_list_visible(request.user), query)
+    )
+    return render(request, "accounts/organisation_list.html", {"organisations": organisations, "query": query})
 
 
 @login_required

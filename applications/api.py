@@ -6,7 +6,7 @@ Each object carries `state` and `available_transitions`."""
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -14,10 +14,12 @@ from rest_framework.response import Response
 
 from applications import services
 from applications.models import Application, Attachment, BudgetLine
+from applications.search import application_search
 from applications.selectors import application_shows_identity, attachment_display_name, attachment_neutral_name
 from applications.views import attachment_response
 from applications.visibility import application_list_visible
-from core.api import OneFileField, TextCleaning
+from core.api.cleaning import OneFileField, TextCleaning
+from core.api.fields import AmountField
 from core.errors import TransitionRefused
 
 
@@ -136,8 +138,8 @@ class BudgetLinesSerializer(TextCleaning, serializers.Serializer):
 class BudgetLineAddSerializer(TextCleaning, serializers.Serializer):
     heading = serializers.IntegerField()
     description = serializers.CharField(max_length=300)
-    units = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
-    unit_cost = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    units = AmountField(allow_zero=True, max_digits=12)
+    unit_cost = AmountField(allow_zero=True)  # as the autosave: a line without a cost yet
 
 
 class AttachmentUploadSerializer(TextCleaning, serializers.Serializer):
@@ -240,7 +242,22 @@ class ApplicationViewSet(
             qs = qs.filter(call_id=int(params["call"]))
         if params.get("state"):
             qs = qs.filter(state=params["state"])
-        return qs
+        return application_search(qs, params.get("q", "")[:200])
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("call", int, description="Only this call's applications."),
+            OpenApiParameter("state", str, description="Only applications in this state."),
+            OpenApiParameter(
+                "q",
+                str,
+                description="Full-text search: every word (as a prefix) in the organisation's name, "
+                "the reference, the title or the summary.",
+            ),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def _fresh(self, pk):
         return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
@@ -279,7 +296,8 @@ class ApplicationViewSet(
     @extend_schema(methods=["get"], responses=BudgetLineSerializer(many=True))
     @extend_schema(methods=["put"], request=BudgetLinesSerializer, responses=BudgetLineSerializer(many=True))
     @extend_schema(methods=["post"], request=BudgetLineAddSerializer, responses=BudgetLineSerializer(many=True))
-    @action(detail=True, methods=["get", "put", "post"], url_path="budget-lines")
+    # One application's budget, whole (PUT replaces it whole): bounded, so not paginated.
+    @action(detail=True, methods=["get", "put", "post"], url_path="budget-lines", pagination_class=None)
     def budget_lines(self, request, pk=None):
         """GET the budget table; PUT replaces it (send `version`); POST appends one line."""
         app = self.get_object()
@@ -326,6 +344,7 @@ class ApplicationViewSet(
         methods=["get", "post"],
         parser_classes=[parsers.MultiPartParser, parsers.FormParser],
         url_path="attachments",
+        pagination_class=None,  # one application's documents: bounded, so not paginated
     )
     def attachments(self, request, pk=None):
         """GET the attachments; POST uploads one (multipart: `file`, optional `document`)."""

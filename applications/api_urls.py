@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
 from applications.api import ApplicationViewSet
+from core.api.routers import Router
 
 app_name = "api-applications"
-router = SimpleRouter()
+router = Router()
 router.register("applications", ApplicationViewSet, basename="application")
 urlpatterns = router.urls

@@ -1,20 +1,27 @@
 """Spreadsheets of applications. Rows come only from the visibility-checked selectors and every
-cell goes through core.spreadsheet (formula-safe)."""
+cell goes through core.spreadsheet (formula-safe); files are written in constant memory."""
 
+from collections.abc import Iterator
+
+from django.http import FileResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.models import BudgetLine
-from core.spreadsheet import rows_to_csv, rows_to_xlsx
+from core.spreadsheet import csv_streamed, xlsx_tempfile
+from core.storage import content_disposition
 
 FORMATS = {
-    "csv": ("text/csv; charset=utf-8", rows_to_csv),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", rows_to_xlsx),
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+CHUNK_ROWS = 2000  # applications read from the database cursor at a time
 
 
-def call_applications_table(applications, call) -> tuple[list, list]:
-    """One row per application (the queryset is already limited to what the user may see)."""
+def call_applications_table(applications, call) -> tuple[list, Iterator[list]]:
+    """One row per application (the queryset is already limited to what the user may see), read
+    CHUNK_ROWS at a time from the database as the rows are consumed."""
     headers = [
         _("Reference"),
         _("State"),
@@ -32,11 +39,11 @@ def call_applications_table(applications, call) -> tuple[list, list]:
         _("Reason for ineligibility"),
     ]
     currency = str(call.envelope.currency)
-    rows = []
-    for app in applications:
-        org = app.organisation
-        rows.append(
-            [
+
+    def rows() -> Iterator[list]:
+        for app in applications.iterator(chunk_size=CHUNK_ROWS):
+            org = app.organisation
+            yield [
                 app.reference or "",
                 app.get_state_display(),
                 org.legal_name,
@@ -52,8 +59,8 @@ def call_applications_table(applications, call) -> tuple[list, list]:
                 timezone.localtime(app.deadline_extended_to).replace(tzinfo=None) if app.deadline_extended_to else None,
                 app.ineligibility_reason,
             ]
-        )
-    return headers, rows
+
+    return headers, rows()
 
 
 def application_table(app, questions) -> tuple[list, list]:
@@ -94,8 +101,13 @@ def application_table(app, questions) -> tuple[list, list]:
     return headers, rows
 
 
-def render(fmt: str, headers, rows, sheet_title: str) -> tuple[bytes, str]:
-    content_type, writer = FORMATS[fmt]
-    if fmt == "xlsx":
-        return writer(headers, rows, sheet_title=sheet_title), content_type  # type: ignore[call-arg]
-    return writer(headers, rows), content_type
+def response(fmt: str, headers, rows, sheet_title: str, filename: str) -> HttpResponseBase:
+    """The file as a download in constant memory: CSV streamed row by row, XLSX written to a
+    temporary file first (a write-only workbook)."""
+    if fmt == "csv":
+        streamed = StreamingHttpResponse(csv_streamed(headers, rows), content_type=FORMATS["csv"])
+        streamed["Content-Disposition"] = content_disposition(filename)
+        return streamed
+    workbook = FileResponse(xlsx_tempfile(headers, rows, sheet_title=sheet_title), content_type=FORMATS["xlsx"])
+    workbook["Content-Disposition"] = content_disposition(filename)
+    return workbook

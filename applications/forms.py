@@ -87,6 +87,13 @@ class WithdrawForm(TextCleaning, forms.Form):
 
 
 class ApplicationFilterForm(TextCleaning, forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        help_text=_("Organisation, reference, title or summary."),
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
     state = forms.ChoiceField(label=_("State"), required=False)
     country = forms.ChoiceField(label=_("Country"), required=False)
     org_type = forms.ChoiceField(label=_("Organisation type"), required=False)

@@ -6,6 +6,7 @@ from django.db.models import Count
 from accounts.models import Membership, OrganisationType
 from accounts.orgid import COUNTRY_CHOICES
 from applications.models import Application, ApplicationState, Attachment, BudgetLine
+from applications.search import application_search
 from applications.uploads import BY_CONTENT_TYPE
 from applications.visibility import application_is_manager, application_is_member, application_list_visible
 from audit.models import AuditEvent
@@ -36,9 +37,10 @@ def application_list_mine(user):
     )
 
 
-def application_list_for_call(user, call, *, state="", country="", org_type=""):
-    """The call's applications the user may see, filtered; one query whatever the size."""
-    qs = application_list_visible(user).filter(call=call).select_related("organisation")
+def application_list_for_call(user, call, *, state="", country="", org_type="", q=""):
+    """The call's applications the user may see, filtered and searched (`applications.search`);
+    one query whatever the size."""
+    qs = application_search(application_list_visible(user).filter(call=call).select_related("organisation"), q)
     if state:
         qs = qs.filter(state=state)
     if country:

@@ -15,8 +15,8 @@ and so is one whose header cannot be read.
 A file name is cleaned like any one-line text (`core.text.single_line`: control and bidi
 characters removed, line breaks become spaces).
 
-Files are stored under generated names in settings.PRIVATE_STORAGE_ROOT and served only through
-a permission-checked view (`content_disposition` builds a safe header for it).
+Files are stored under generated names in the private storage (core.storage: a shared folder or
+S3-compatible object storage) and served only through a permission-checked view.
 """
 
 import hashlib
@@ -27,12 +27,11 @@ import unicodedata
 import uuid
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import quote
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core.storage import file_delete, file_save
 from core.text import single_line
 
 # Archive limits, checked on the central directory before anything is decompressed.
@@ -258,45 +257,31 @@ def clean_name(name: str, kind: FileKind) -> str:
     return name
 
 
-def storage_root() -> Path:
-    return Path(settings.PRIVATE_STORAGE_ROOT) / "attachments"
+ATTACHMENTS = "attachments"
 
 
-def stored_path(stored_name: str) -> Path:
+def storage_name(stored_name: str) -> str:
+    """The attachment's name in the private storage (core.storage); ValueError for a name that
+    was not generated here."""
     if not re.fullmatch(r"[0-9a-f]{32}", stored_name or ""):
         raise ValueError("not a generated name")
-    return storage_root() / stored_name[:2] / stored_name
+    return f"{ATTACHMENTS}/{stored_name[:2]}/{stored_name}"
 
 
 def store(fileobj) -> tuple[str, str, int]:
-    """Copy the file under a new generated name; returns (stored_name, sha256, size)."""
+    """Copy the file into the private storage under a new generated name; returns (stored_name, sha256, size)."""
     stored_name = uuid.uuid4().hex
-    target = stored_path(stored_name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".part")
     digest, size = hashlib.sha256(), 0
     fileobj.seek(0)
-    with open(tmp, "wb") as out:
-        while chunk := fileobj.read(1024 * 1024):
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
-    os.replace(tmp, target)
+    while chunk := fileobj.read(1024 * 1024):
+        digest.update(chunk)
+        size += len(chunk)
+    file_save(storage_name(stored_name), fileobj)
     return stored_name, digest.hexdigest(), size
 
 
 def discard(stored_name: str) -> None:
     try:
-        stored_path(stored_name).unlink()
-    except (FileNotFoundError, ValueError):
+        file_delete(storage_name(stored_name))
+    except ValueError:
         pass
-
-
-def content_disposition(filename: str, disposition: str = "attachment") -> str:
-    """RFC 6266/5987: an ASCII fallback without quotes, backslashes or control characters, and
-    the exact UTF-8 name in filename*."""
-    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-    ascii_name = re.sub(r'[\x00-\x1f\x7f"\\/;]', "_", ascii_name).strip() or "download"
-    if ascii_name.startswith("."):
-        ascii_name = "_" + ascii_name
-    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"

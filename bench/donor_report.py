@@ -273,7 +273,10 @@ def main():
         if report.state != "ready":
             print(f"failed: {report.error}")
             sys.exit(1)
-        size = os.path.getsize(settings.PRIVATE_STORAGE_ROOT / "donor_reports" / report.stored_name)
+        from core.storage import private_storage
+        from reporting.donor.services import donor_report_path
+
+        size = private_storage().size(donor_report_path(report))
         peak_mb = peak / 1024 / 1024
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"database: {connection.vendor}")

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -85,6 +86,8 @@ TEMPLATES = [
             ],
             # `{{ value|bdi }}` on every page: user-supplied names shown isolated (core/templatetags).
             "builtins": ["core.templatetags.isolation"],
+            # `{% load pagination %}`: the shared pager's links keep the search and filters.
+            "libraries": {"pagination": "core.templatetags.pagination"},
         },
     },
 ]
@@ -177,8 +180,47 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it, even before collectstatic
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 PRIVATE_STORAGE_ROOT = Path(env.str("PRIVATE_STORAGE_ROOT", default=str(BASE_DIR / "var" / "private")))
+
+# --- Files: where uploads and generated files are kept (core/storage.py) ---------------------
+# Every web node and worker must see the same files. STORAGE_BACKEND=filesystem (the default)
+# keeps them in folders: PRIVATE_STORAGE_ROOT (attachments, signed agreements, report documents,
+# generated PDFs and exports, import previews) and MEDIA_ROOT; with several machines these are a
+# shared volume. STORAGE_BACKEND=s3 keeps them in S3-compatible object storage (AWS S3, MinIO,
+# Ceph, Garage…), under "private/" and "media/" in S3_BUCKET; downloads, still checked by the app,
+# then redirect to a signed URL valid for PRIVATE_STORAGE_URL_SECONDS (the default, 60).
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem")
+if STORAGE_BACKEND not in ("filesystem", "s3"):
+    raise ImproperlyConfigured(f"STORAGE_BACKEND is {STORAGE_BACKEND!r}: say filesystem or s3.")
+PRIVATE_STORAGE_URL_SECONDS = env.int("PRIVATE_STORAGE_URL_SECONDS", default=60)
+# Serve S3 downloads by redirecting to a signed URL (false: the app streams them itself).
+PRIVATE_STORAGE_REDIRECT = STORAGE_BACKEND == "s3" and env.bool("PRIVATE_STORAGE_REDIRECT", default=True)
+if STORAGE_BACKEND == "s3":
+    if not env.str("S3_BUCKET", default=""):
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs S3_BUCKET.")
+    _S3_OPTIONS = {
+        "bucket_name": env.str("S3_BUCKET"),
+        # Empty: AWS itself; MinIO and others: their address, e.g. http://minio:9000.
+        "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+        # Empty: boto3 finds credentials itself (AWS_* variables, an instance role).
+        "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+        "region_name": env.str("S3_REGION", default="") or None,
+        # "path" for servers that do not answer at <bucket>.<host> (MinIO's default).
+        "addressing_style": env.str("S3_ADDRESSING_STYLE", default="") or None,
+        "signature_version": "s3v4",
+        "default_acl": None,  # the bucket's own (private)
+        "querystring_auth": True,
+        "querystring_expire": PRIVATE_STORAGE_URL_SECONDS,
+        "file_overwrite": True,  # names are generated; a job's finish replaces its own file on purpose
+    }
+    _PRIVATE_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_S3_OPTIONS, "location": "private"}}
+    _MEDIA_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_S3_OPTIONS, "location": "media"}}
+else:
+    _PRIVATE_STORAGE = {"BACKEND": "core.storage.PrivateFileSystemStorage"}
+    _MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _MEDIA_STORAGE,
+    "private": _PRIVATE_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -241,6 +283,9 @@ HROMADA_RELAY_PARALLEL = env.int("RELAY_PARALLEL", default=4)
 # Background jobs (donor reports, exports): a job queued or running with no sign of life for this
 # long (above CELERY_TASK_TIME_LIMIT) is queued again by the sweep, and its page offers a retry.
 HROMADA_JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=20 * 60)
+# An export of more rows than this is built by a worker (its page shows the progress); a smaller one
+# is answered in the request. Both are written in constant memory (reporting/data/exports.py).
+HROMADA_EXPORT_BACKGROUND_ROWS = env.int("EXPORT_BACKGROUND_ROWS", default=5000)
 # Generated donor-report and export files are deleted this many days after they were made; the
 # rows stay as history.
 HROMADA_GENERATED_FILE_RETENTION_DAYS = env.int("GENERATED_FILE_RETENTION_DAYS", default=30)
@@ -252,10 +297,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "DEFAULT_METADATA_CLASS": "core.api.metadata.Metadata",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hromada API",

@@ -27,6 +27,7 @@ API = [
     "grants.api_urls",
     "reporting.grantee.api_urls",
     "reporting.donor.api_urls",
+    "reporting.data.api_urls",
     "workers.api_urls",
 ]
 
@@ -44,3 +45,5 @@ urlpatterns = [
     *[path("", include(module)) for module in PAGES],
     *[path("api/v1/", include(module)) for module in API],
 ]
+
+handler404 = "core.api.errors.not_found"  # JSON under /api/ (an id that is not a number, an unknown path)

@@ -1,10 +1,9 @@
-from rest_framework.routers import SimpleRouter
-
+from core.api.routers import Router
 from grants.agreements.api import AmendmentViewSet
 from grants.disbursement.api import ExchangeRateViewSet, GrantViewSet, PaymentViewSet, TrancheViewSet
 
 app_name = "api-grants"
-router = SimpleRouter()
+router = Router()
 router.register("grants", GrantViewSet, basename="grant")
 router.register("tranches", TrancheViewSet, basename="tranche")
 router.register("payments", PaymentViewSet, basename="payment")

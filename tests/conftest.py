@@ -41,6 +41,48 @@ def pytest_configure(config):
         setattr(settings, name, files / name.lower())
 
 
+def stored_files(folder: str) -> list[str]:
+    """The names of the files directly in `folder` of the private storage (core.storage), sorted."""
+    from core.storage import private_storage
+
+    try:
+        return sorted(private_storage().listdir(folder)[1])
+    except FileNotFoundError:
+        return []
+
+
+S3_TEST_ENDPOINT = "http://127.0.0.1:9"  # the discard port: nothing answers there
+
+
+@pytest.fixture
+def s3_private_storage(settings):
+    """The "private" storage on S3-compatible object storage (django-storages' S3Storage, as
+    STORAGE_BACKEND=s3 configures it) with downloads redirected to signed URLs. No S3 server is
+    available to the tests: the endpoint is a port where nothing listens, so the URLs are signed
+    locally and anything that reached for the network would fail."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": "hromada-test",
+                "endpoint_url": S3_TEST_ENDPOINT,
+                "access_key": "test-key",
+                "secret_key": "test-secret",
+                "region_name": "eu-central-1",
+                "addressing_style": "path",
+                "signature_version": "s3v4",
+                "location": "private",
+                "querystring_auth": True,
+                "querystring_expire": 60,
+            },
+        },
+    }
+    settings.PRIVATE_STORAGE_REDIRECT = True
+    settings.PRIVATE_STORAGE_URL_SECONDS = 60
+    return settings.STORAGES["private"]
+
+
 def service_missing(reason: str):
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason} (CI requires it)")

@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import TextCleaning
+from core.api.cleaning import TextCleaning
 from workers import selectors, services
 from workers.models import Notification
 from workers.preferences import preferences_get, preferences_set

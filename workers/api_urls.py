@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
+from core.api.routers import Router
 from workers.api import NotificationViewSet
 
 app_name = "api-notifications"
-router = SimpleRouter()
+router = Router()
 router.register("notifications", NotificationViewSet, basename="notification")
 urlpatterns = router.urls

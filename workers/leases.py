@@ -7,14 +7,11 @@ starts it and each time it reports progress. A job still queued or running after
 stale: the periodic sweep queues it again, and its page offers a retry. The lease
 (HROMADA_JOB_LEASE_SECONDS) is longer than a task's hard time limit, so a live worker never
 loses its job to the sweep; were it to happen anyway, the job still ends once (each finish locks
-the row and checks the state before it moves the file into place and records the event).
+the row and checks the state before it saves the file under its final name and records the event).
 """
 
-import os
-import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.db.models import BooleanField, ExpressionWrapper, Q
@@ -38,17 +35,3 @@ def job_stale_q(running: Iterable[str], now: datetime | None = None) -> Q:
 def job_stale_annotation(running: Iterable[str]) -> ExpressionWrapper:
     """`stale` for a queryset's annotate(): pages, the API and the sweep agree on it."""
     return ExpressionWrapper(job_stale_q(running), output_field=BooleanField())
-
-
-def part_files_remove(folder: Path, older_than: timedelta) -> int:
-    """Remove the temporary files (".<name>.<id>.part") workers killed mid-write left behind."""
-    removed = 0
-    limit = time.time() - older_than.total_seconds()
-    for part in folder.glob(".*.part"):
-        try:
-            if part.stat().st_mtime < limit:
-                os.unlink(part)
-                removed += 1
-        except FileNotFoundError:
-            pass
-    return removed

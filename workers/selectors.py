@@ -1,6 +1,7 @@
 """Reads of the notifications page, its API and the header's unread count. A person sees only
 the notifications addressed to them."""
 
+from django.core.paginator import Paginator
 from django.utils.translation import get_language
 
 from workers.models import Notification
@@ -17,13 +18,13 @@ def notifications_unread_count(user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def notifications_page(user, *, unread_limit: int = 100, earlier_limit: int = 30) -> dict:
-    """Unread ones (newest first) and the latest read ones, each with its subject in the reader's
-    language: two queries whatever the number of notifications."""
+def notifications_page(user, *, unread_page=None, earlier_page=None, size: int = 50) -> dict:
+    """A page of the unread ones (newest first) and a page of the read ones, each with its subject
+    in the reader's language: four queries (two counts, two pages) whatever the numbers."""
     language = get_language()
-    unread = list(notifications_of(user).filter(read_at__isnull=True)[:unread_limit])
-    earlier = list(notifications_of(user).filter(read_at__isnull=False)[:earlier_limit])
-    for n in unread + earlier:
+    unread = Paginator(notifications_of(user).filter(read_at__isnull=True), size).get_page(unread_page)
+    earlier = Paginator(notifications_of(user).filter(read_at__isnull=False), size).get_page(earlier_page)
+    for n in [*unread, *earlier]:
         n.subject = notification_subject(n, language)
         n.path = n.context.get("path", "") if isinstance(n.context, dict) else ""
     return {"unread": unread, "earlier": earlier}

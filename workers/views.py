@@ -14,7 +14,13 @@ from workers.preferences import preferences_get, preferences_set
 
 @login_required
 def notification_list(request):
-    return render(request, "workers/notifications.html", selectors.notifications_page(request.user))
+    return render(
+        request,
+        "workers/notifications.html",
+        selectors.notifications_page(
+            request.user, unread_page=request.GET.get("page"), earlier_page=request.GET.get("epage")
+        ),
+    )
 
 
 @login_required

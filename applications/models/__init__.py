@@ -1,4 +1,5 @@
 from applications.models.application import (  # noqa: F401
+    APPLICATION_SEARCH,
     BEFORE_DECISION,
     Application,
     ApplicationState,

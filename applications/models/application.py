@@ -1,9 +1,15 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+# The text searched for an application, and the expression its GIN index is built on: a query
+# must use this very expression for PostgreSQL to use the index (applications/search.py).
+APPLICATION_SEARCH = SearchVector("reference", "title", "summary", config="simple")
 
 
 class ApplicationState(models.TextChoices):
@@ -70,7 +76,16 @@ class Application(ConcurrentTransitionMixin, models.Model):
         ordering = ["-created_at"]
         verbose_name = _("application")
         verbose_name_plural = _("applications")
-        indexes = [models.Index(fields=["call", "state"], name="application_call_state")]
+        indexes = [
+            models.Index(fields=["call", "state"], name="application_call_state"),
+            # The managers' list of a call, by reference; the applicant's list, latest first;
+            # the API's list, newest first.
+            models.Index(fields=["call", "reference", "id"], name="application_call_reference"),
+            models.Index(fields=["organisation", "-updated_at"], name="application_org_updated"),
+            models.Index(fields=["-created_at", "id"], name="application_created"),
+            # Full-text search (applications/search.py; PostgreSQL only).
+            GinIndex(APPLICATION_SEARCH, name="application_search"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(requested_amount__isnull=True) | models.Q(requested_amount__gt=0),

@@ -1,9 +1,8 @@
-from rest_framework.routers import SimpleRouter
-
 from applications.review.api import AssignmentViewSet, DecisionViewSet, RankingViewSet, ReviewerViewSet, ReviewViewSet
+from core.api.routers import Router
 
 app_name = "api-reviews"
-router = SimpleRouter()
+router = Router()
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("reviewers", ReviewerViewSet, basename="reviewer")

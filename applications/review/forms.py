@@ -111,11 +111,19 @@ class ConsensusForm(TextCleaning, forms.Form):
 
 
 class AssignForm(TextCleaning, forms.Form):
-    reviewer = forms.TypedChoiceField(label=_("Reviewer"), coerce=int)
+    """The reviewer chosen from the search; the service decides whether they may review it."""
 
-    def __init__(self, *args, reviewers, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["reviewer"].choices = [("", "—")] + list(reviewers)
+    reviewer = forms.IntegerField(label=_("Reviewer"), min_value=1)
+
+
+class ReviewerSearchForm(TextCleaning, forms.Form):
+    q = forms.CharField(
+        label=_("Find a reviewer"),
+        required=False,
+        max_length=100,
+        help_text=_("Name, e-mail address, expertise or country code."),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
 
 
 class DecisionForm(TextCleaning, forms.Form):

@@ -7,7 +7,8 @@ to the programmes they manage. Each function runs a fixed number of queries.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -202,32 +203,75 @@ def reviewer_progress(call):
             overdue=Count("pk", filter=Q(state__in=OPEN_REVIEW_STATES, due_at__lt=now)),
         )
     )
-    return sorted(rows, key=lambda r: (r["reviewer__full_name"] or r["reviewer__email"]).lower())
+    return rows.order_by("reviewer__full_name", "reviewer__email", "reviewer_id")
 
 
-def reviewer_pool(programme_ids_):
-    """Users holding the reviewer role in these programmes, with their profile and open load."""
-    User = get_user_model()
-    return (
-        User.objects.filter(programme_roles__role=REVIEWER, programme_roles__programme_id__in=programme_ids_)
-        .distinct()
-        .select_related("reviewer_profile")
-        .annotate(
-            open_reviews=Count("reviews", filter=Q(reviews__state__in=OPEN_REVIEW_STATES), distinct=True),
-            done_reviews=Count("reviews", filter=Q(reviews__state=ReviewState.SUBMITTED), distinct=True),
-        )
-        .order_by("full_name", "email")
+def _review_count(states):
+    """The number of a user's reviews in these states, as a subquery (computed for the rows of
+    the page only, not for the whole pool)."""
+    counted = (
+        Review.objects.filter(reviewer=OuterRef("pk"), state__in=states)
+        .order_by()
+        .values("reviewer")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    return Coalesce(Subquery(counted), 0)
 
 
-def reviewer_choices(call):
-    """(id, label) of the active reviewers in the call's programme."""
-    users = reviewer_pool([call.programme_id])
-    return [
-        (u.pk, f"{u.get_full_name()} <{u.email}>")
-        for u in users
-        if getattr(u, "reviewer_profile", None) is None or u.reviewer_profile.active
-    ]
+def reviewer_pool(programme_ids_, query: str = ""):
+    """Users holding the reviewer role in these programmes, with their profile and open load,
+    matching the query (name, e-mail, expertise, country), by name."""
+    User = get_user_model()
+    in_pool = ProgrammeRole.objects.filter(user=OuterRef("pk"), role=REVIEWER, programme_id__in=programme_ids_)
+    return _reviewer_search(
+        User.objects.filter(Exists(in_pool))
+        .select_related("reviewer_profile")
+        .annotate(open_reviews=_review_count(OPEN_REVIEW_STATES), done_reviews=_review_count([ReviewState.SUBMITTED])),
+        query,
+    ).order_by("full_name", "email", "pk")
+
+
+REVIEWER_SEARCH_LIMIT = 20
+
+
+def _reviewer_search(qs, query: str):
+    """Every word of the query in the name, e-mail, expertise or countries of the reviewer (the
+    profile's lists are searched in their JSON text, which both databases index alike)."""
+    for word in (query or "").split()[:8]:
+        qs = qs.filter(
+            Q(full_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(reviewer_profile__expertise__icontains=word)
+            | Q(reviewer_profile__countries__icontains=word)
+        )
+    return qs
+
+
+def reviewer_candidates(application, query: str = "", limit: int = REVIEWER_SEARCH_LIMIT) -> list:
+    """Active reviewers of the application's programme who may review it, matching the query:
+    the rules of `services.assignment._assignment_problem` as one query (never a member of the
+    applicant organisation, never one already assigned or who declared a conflict, never an
+    inactive one, never one from the applicant's country when the call says so); at most `limit`,
+    least loaded first. One query whatever the size of the pool."""
+    User = get_user_model()
+    call = application.call
+    qs = (
+        User.objects.filter(
+            Exists(ProgrammeRole.objects.filter(user=OuterRef("pk"), programme_id=call.programme_id, role=REVIEWER))
+        )
+        .exclude(reviewer_profile__active=False)
+        .exclude(Exists(Membership.objects.filter(user=OuterRef("pk"), organisation_id=application.organisation_id)))
+        .exclude(Exists(Review.objects.filter(reviewer=OuterRef("pk"), application_id=application.pk)))
+    )
+    if call.reviewers_not_from_applicant_country and application.organisation.country:
+        qs = qs.exclude(reviewer_profile__countries__icontains=f'"{application.organisation.country}"')
+    return list(
+        _reviewer_search(qs, query)
+        .select_related("reviewer_profile")
+        .annotate(open_reviews=_review_count(OPEN_REVIEW_STATES))
+        .order_by("open_reviews", "full_name", "email", "pk")[:limit]
+    )
 
 
 def programme_reviewer_ids(programme_id) -> set[int]:

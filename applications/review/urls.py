@@ -22,6 +22,11 @@ urlpatterns = [
     ),
     path("reviews/calls/<int:call_id>/close/", views.review_selection_close, name="review_selection_close"),
     path("reviews/applications/<int:pk>/", views.review_application, name="review_application"),
+    path(
+        "reviews/applications/<int:pk>/reviewers.json",
+        views.review_application_reviewers,
+        name="review_application_reviewers",
+    ),
     path("reviews/applications/<int:pk>/assign/", views.review_application_assign, name="review_application_assign"),
     path(
         "reviews/applications/<int:pk>/consensus/",

@@ -9,7 +9,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,7 +20,7 @@ from accounts.models import Membership, Organisation
 from applications.models import Application, ApplicationState, BudgetLine
 from audit.services import audit_record
 from core.errors import TransitionRefused
-from core.money import CENT, cents
+from core.money import AMOUNT_MAX_DIGITS, CENT, amount_parse, cents
 from core.text import multi_line, single_line
 from grants.calls.models import BudgetHeading, Call, HeadingKind, Question
 
@@ -97,23 +97,16 @@ def application_hashes(values: dict) -> dict:
     return {name: value_hash(value) for name, value in values.items()}
 
 
-def _parse_decimal(raw, name, errors, *, minimum=Decimal("0"), max_digits=14):
-    text = str(raw if raw is not None else "").strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
-    if text == "":
+def _parse_amount(raw, name, errors, *, allow_zero=False, max_digits=AMOUNT_MAX_DIGITS):
+    """An amount as `core.money.amount_parse` checks it everywhere, "" when nothing was typed, or
+    None with the messages on `name` in `errors`."""
+    if str(raw if raw is not None else "").strip() == "":
         return ""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        errors.setdefault(name, []).append(_("Enter a number."))
+        return str(amount_parse(raw, allow_zero=allow_zero, max_digits=max_digits))
+    except ValidationError as exc:
+        errors.setdefault(name, []).extend(exc.messages)
         return None
-    if not value.is_finite() or value < minimum:
-        errors.setdefault(name, []).append(_("Enter a number of at least %(min)s.") % {"min": minimum})
-        return None
-    value = cents(value)
-    if len(value.as_tuple().digits) > max_digits:
-        errors.setdefault(name, []).append(_("This number is too large."))
-        return None
-    return str(value)
 
 
 def _parse_budget(raw, headings: dict, errors) -> list | None:
@@ -145,10 +138,15 @@ def _parse_budget(raw, headings: dict, errors) -> list | None:
             problems.append(_("Row %(n)s: choose a budget heading.") % {"n": number})
         if len(description) > 300:
             problems.append(_("Row %(n)s: the description is longer than 300 characters.") % {"n": number})
-        units_value = _parse_decimal(units or "0", "units", row_errors, max_digits=12)
-        cost_value = _parse_decimal(cost or "0", "unit_cost", row_errors)
-        if row_errors:
-            problems.append(_("Row %(n)s: units and unit cost must be numbers of at least 0.") % {"n": number})
+        # A row being typed is saved with an empty unit cost as 0 (and shown back as 0.00), so 0 is
+        # allowed here as the database allows it; the rest is checked as every amount is.
+        units_value = _parse_amount(units, "units", row_errors, allow_zero=True, max_digits=12)
+        cost_value = _parse_amount(cost, "unit_cost", row_errors, allow_zero=True)
+        for column, label in (("units", _("units")), ("unit_cost", _("unit cost"))):
+            for message in row_errors.get(column, []):
+                problems.append(
+                    _("Row %(n)s: %(column)s: %(message)s") % {"n": number, "column": label, "message": message}
+                )
         rows.append(
             {
                 "heading": heading_id,
@@ -176,7 +174,7 @@ def _parse_field(name, raw, *, headings, question_ids, errors):
             return None
         return text
     if name in ("requested_amount", "cofinancing_amount"):
-        return _parse_decimal(raw, name, errors)
+        return _parse_amount(raw, name, errors, allow_zero=name == "cofinancing_amount")
     if name == "duration_months":
         text = str(raw if raw is not None else "").strip()
         if text == "":

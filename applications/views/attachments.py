@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -18,6 +19,7 @@ from applications.views.drafts import _visible
 from core.errors import TransitionRefused
 from core.forms import message_run
 from core.shortcuts import get_visible_or_404
+from core.storage import file_response
 from core.text import single_line
 
 
@@ -73,17 +75,18 @@ def attachment_delete(request, pk, attachment_pk):
     )
 
 
-def attachment_response(attachment: Attachment, filename: str | None = None) -> FileResponse:
+def attachment_response(attachment: Attachment, filename: str | None = None) -> HttpResponseBase:
     try:
-        handle = open(uploads.stored_path(attachment.stored_name), "rb")
+        response = file_response(
+            uploads.storage_name(attachment.stored_name),
+            filename=filename or attachment.original_name,
+            content_type=attachment.content_type,
+        )
     except (FileNotFoundError, ValueError):
         raise Http404
-    response = FileResponse(handle, content_type=attachment.content_type)
-    response["Content-Disposition"] = uploads.content_disposition(filename or attachment.original_name)
-    response["Content-Length"] = str(attachment.size)
-    response["X-Content-Type-Options"] = "nosniff"
+    if isinstance(response, FileResponse):
+        response["Content-Length"] = str(attachment.size)
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
     return response
 
 

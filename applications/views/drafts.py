@@ -30,6 +30,7 @@ from applications.visibility import application_is_cleared_reviewer, application
 from core.errors import TransitionRefused
 from core.forms import message_run
 from core.money import cents
+from core.pagination import page_of
 from core.shortcuts import get_visible_or_404
 from grants.calls import selectors as call_selectors
 
@@ -77,7 +78,9 @@ def call_apply(request, pk):
 @login_required
 def application_list(request):
     return render(
-        request, "applications/application_list.html", {"applications": selectors.application_list_mine(request.user)}
+        request,
+        "applications/application_list.html",
+        {"applications": page_of(request, selectors.application_list_mine(request.user))},
     )
 
 
@@ -378,7 +381,8 @@ def application_autosave(request, pk):
             "errors": result.errors,
             "hashes": result.hashes,
             "updates": updates,
-        }
+        },
+        status=400 if result.errors else 200,  # the refused fields say why; the others were saved
     )
 
 

@@ -6,13 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from applications import exports, selectors, services, uploads
+from applications import exports, selectors, services
 from applications.forms import ApplicationFilterForm, ClarificationForm, EligibleForm, ExtendForm, IneligibleForm
 from applications.services import SCREEN
 from applications.views.drafts import _report, _visible
@@ -136,7 +136,4 @@ def call_applications_export(request, pk, fmt):
         selectors.application_list_for_call(request.user, call, **filters), call
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    body, content_type = exports.render(fmt, headers, rows, call.code)
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = uploads.content_disposition(f"{call.code}-applications-{stamp}.{fmt}")
-    return response
+    return exports.response(fmt, headers, rows, call.code, f"{call.code}-applications-{stamp}.{fmt}")

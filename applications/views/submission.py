@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from applications import exports, services, uploads
+from applications import exports, services
 from applications.forms import (
     AnswerForm,
     WithdrawForm,
@@ -19,6 +19,7 @@ from applications.views.drafts import _visible
 from applications.visibility import application_is_manager, application_is_member
 from core.errors import TransitionRefused
 from core.forms import message_run
+from core.storage import content_disposition
 
 
 @login_required
@@ -78,7 +79,7 @@ def application_submitted_json(request, pk):
     response = HttpResponse(
         services.canonical_json(app.submitted_content), content_type="application/json; charset=utf-8"
     )
-    response["Content-Disposition"] = uploads.content_disposition(f"{app.reference}.json")
+    response["Content-Disposition"] = content_disposition(f"{app.reference}.json")
     return response
 
 
@@ -90,10 +91,8 @@ def application_export(request, pk, fmt):
     if not (application_is_member(request.user, app) or application_is_manager(request.user, app)):
         raise Http404
     headers, rows = exports.application_table(app, list(app.call.questions.order_by("position")))
-    body, content_type = exports.render(fmt, headers, rows, app.reference or f"application-{app.pk}")
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = uploads.content_disposition(f"{app.reference or f'application-{app.pk}'}.{fmt}")
-    return response
+    name = app.reference or f"application-{app.pk}"
+    return exports.response(fmt, headers, rows, name, f"{name}.{fmt}")
 
 
 @login_required

@@ -10,7 +10,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import TextCleaning
+from core.api.cleaning import TextCleaning
 from grants.agreements import selectors, services
 from grants.agreements.models import Amendment, GrantBudgetLine
 

@@ -38,6 +38,7 @@ class Grant(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         ordering = ["number"]
+        indexes = [models.Index(fields=["state", "-created_at"], name="grant_state_created")]  # the grants list
         verbose_name = _("grant")
         verbose_name_plural = _("grants")
         constraints = [

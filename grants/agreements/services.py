@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -24,6 +23,7 @@ from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
 from core.money import cents, to_decimal
+from core.storage import file_save
 from grants.agreements import budget
 from grants.agreements.models import Amendment, Grant, GrantBudgetLine, GrantState
 from grants.agreements.selectors import grant_approved_version, version_heading_totals
@@ -197,17 +197,7 @@ def agreement_store(document) -> str:
     if head != b"%PDF-":
         raise ValidationError({"document": _("The signed agreement must be a PDF file.")})
     document.seek(0)
-    stored = f"{AGREEMENT_DIR}/{uuid.uuid4().hex}.pdf"
-    target = settings.PRIVATE_STORAGE_ROOT / stored
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "xb") as out:
-        for chunk in document.chunks():
-            out.write(chunk)
-    return stored
-
-
-def agreement_path(grant):
-    return settings.PRIVATE_STORAGE_ROOT / grant.signed_document if grant.signed_document else None
+    return file_save(f"{AGREEMENT_DIR}/{uuid.uuid4().hex}.pdf", document)
 
 
 def amendment_decided(amendment, actor):

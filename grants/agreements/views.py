@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import MANAGER, programme_ids
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
+from core.storage import file_response
 from grants.agreements import selectors as agreements_selectors
 from grants.agreements import services
 from grants.agreements.forms import BudgetForm, GrantTermsForm, ReasonForm
@@ -126,12 +127,14 @@ def grant_budget_change(request, pk):
 @login_required
 def grant_document(request, pk):
     grant = _visible_grant(request, pk)
-    path = services.agreement_path(grant)
-    if path is None or not path.exists():
+    if not grant.signed_document:
         raise Http404
-    return FileResponse(
-        open(path, "rb"), as_attachment=True, filename=f"{grant.number}-agreement.pdf", content_type="application/pdf"
-    )
+    try:
+        return file_response(
+            grant.signed_document, filename=f"{grant.number}-agreement.pdf", content_type="application/pdf"
+        )
+    except FileNotFoundError:
+        raise Http404
 
 
 @login_required

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.roles import MANAGER
-from core.api import TextCleaning
+from core.api.cleaning import TextCleaning
 from grants.calls import selectors, services
 from grants.calls.models import (
     BudgetHeading,

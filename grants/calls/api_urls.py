@@ -1,9 +1,8 @@
-from rest_framework.routers import SimpleRouter
-
+from core.api.routers import Router
 from grants.calls.api import CallViewSet, ProgrammeViewSet
 
 app_name = "api-calls"
-router = SimpleRouter()
+router = Router()
 router.register("calls", CallViewSet, basename="call")
 router.register("programmes", ProgrammeViewSet, basename="programme")
 urlpatterns = router.urls

@@ -170,6 +170,11 @@ class Call(Translated, ConcurrentTransitionMixin, models.Model):  # type: ignore
 
     class Meta:
         ordering = ["deadline"]
+        indexes = [
+            # The public list (published and open calls by deadline); a manager's calls by programme.
+            models.Index(fields=["state", "deadline"], name="call_state_deadline"),
+            models.Index(fields=["programme", "-deadline"], name="call_programme_deadline"),
+        ]
         verbose_name = _("call for proposals")
         verbose_name_plural = _("calls for proposals")
         constraints = [

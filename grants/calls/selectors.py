@@ -1,4 +1,4 @@
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.roles import MANAGER, programme_ids
@@ -55,15 +55,21 @@ def call_get_managed(user, pk) -> Call:
 
 
 def call_list_managed(user):
-    """Calls of the programmes the user manages, with their application counts (one query)."""
+    """Calls of the programmes the user manages, with their application counts (one query; the
+    counts are subqueries, computed for the rows of the page only)."""
+
+    def count(condition):
+        one_call = Call.objects.filter(pk=OuterRef("pk")).order_by().values("pk")
+        return Subquery(one_call.annotate(n=Count("applications", filter=condition)).values("n"))
+
     return (
         Call.objects.filter(programme__in=programme_list_for(user, MANAGER))
         .select_related("programme")
         .annotate(
-            application_count=Count("applications", filter=~Q(applications__state="draft")),
-            draft_count=Count("applications", filter=Q(applications__state="draft")),
+            application_count=count(~Q(applications__state="draft")),
+            draft_count=count(Q(applications__state="draft")),
         )
-        .order_by("programme__code", "-deadline")
+        .order_by("programme__code", "-deadline", "pk")
     )
 
 

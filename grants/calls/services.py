@@ -16,6 +16,7 @@ from accounts.roles import MANAGER, programme_ids, roles_forget
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
+from core.shortcuts import get_permitted_or_403
 from grants.calls.models import (
     CURRENCIES,
     BudgetHeading,
@@ -286,9 +287,9 @@ def _call_check(fields: dict, programme: Programme) -> None:
 
 
 def call_create(*, actor, programme_id: int, envelope_amount, **fields) -> Call:
-    programme = Programme.objects.get(pk=programme_id)
-    if not actor.has_perm("grants.manage_programme", programme):
-        raise PermissionDenied(_("You do not manage this programme."))
+    programme = get_permitted_or_403(
+        actor, Programme, programme_id, "grants.manage_programme", _("You do not manage this programme.")
+    )
     fields = {k: v for k, v in fields.items() if k in CALL_FIELDS}
     _call_check(fields, programme)
     with transaction.atomic():

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import MANAGER, programme_ids
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
+from core.pagination import page_of
 from grants.calls import selectors, services
 from grants.calls.forms import (
     CallForm,
@@ -22,7 +23,11 @@ from grants.calls.models import Call, Programme
 
 
 def home(request):
-    return render(request, "grants/home.html", {"calls": selectors.call_list_public()})
+    return render(
+        request,
+        "grants/home.html",
+        {"calls": page_of(request, selectors.call_list_public().order_by("deadline", "pk"))},
+    )
 
 
 # --- programme managers -----------------------------------------------------------------------
@@ -37,12 +42,14 @@ def _require_manager(user):
 def manage_calls(request):
     _require_manager(request.user)
     programmes = list(selectors.programme_list_for(request.user, MANAGER).order_by("code"))
-    calls = list(selectors.call_list_managed(request.user))
+    calls = page_of(request, selectors.call_list_managed(request.user))
     by_programme = {p.pk: [] for p in programmes}
     for call in calls:
         by_programme.setdefault(call.programme_id, []).append(call)
     return render(
-        request, "grants/manage_calls.html", {"programmes": [(p, by_programme.get(p.pk, [])) for p in programmes]}
+        request,
+        "grants/manage_calls.html",
+        {"programmes": [(p, by_programme.get(p.pk, [])) for p in programmes], "calls": calls},
     )
 
 

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from applications.visibility import application_list_visible
-from core.api import OneFileField, TextCleaning
+from core.api.cleaning import OneFileField, TextCleaning
 from grants.agreements import selectors as agreements_selectors
 from grants.agreements import services as agreements_services
 from grants.agreements.api import (

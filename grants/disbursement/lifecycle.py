@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import cast
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -23,6 +22,7 @@ from applications.models import Application, ApplicationState
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
+from core.storage import file_delete
 from grants.agreements.models import Amendment, Grant, GrantBudgetLine
 from grants.agreements.services import (
     add_months,
@@ -195,7 +195,7 @@ def grant_sign(
                 },
             )
     except BaseException:
-        (settings.PRIVATE_STORAGE_ROOT / stored).unlink(missing_ok=True)
+        file_delete(stored)
         raise
     return grant
 

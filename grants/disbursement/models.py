@@ -55,6 +55,7 @@ class Tranche(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         ordering = ["grant", "position"]
+        indexes = [models.Index(fields=["state", "due_on"], name="tranche_state_due")]  # tranches waiting
         verbose_name = _("tranche")
         verbose_name_plural = _("tranches")
         constraints = [models.UniqueConstraint(fields=["grant", "position"], name="tranche_position_unique")]
@@ -99,6 +100,7 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-paid_on"]
+        indexes = [models.Index(fields=["-paid_on", "-id"], name="payment_paid_on")]  # the payments list
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         constraints = [

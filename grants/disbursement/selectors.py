@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -121,9 +122,10 @@ def _scoped(qs: QuerySet[M], ids: list[int] | None, field: str) -> QuerySet[M]:
     return qs if ids is None else qs.filter(**{f"{field}__in": ids})
 
 
-def tranches_waiting(user: User | AnonymousUser, *, limit: int = 20) -> dict[str, Any]:
+def tranches_waiting(user: User | AnonymousUser, *, limit: int = 20, page: str | None = None) -> dict[str, Any]:
     """Tranches due (to approve), approved and unpaid (to pay) and overdue, for the programmes
-    the user manages or finances. Three queries whatever the number of tranches."""
+    the user manages or finances: the first `limit`, or with `page` that page of `limit` rows.
+    Three or four queries whatever the number of tranches."""
     if user.is_superuser:
         ids = None
     else:
@@ -138,17 +140,20 @@ def tranches_waiting(user: User | AnonymousUser, *, limit: int = 20) -> dict[str
         due_total=Coalesce(Sum("due_amount", filter=Q(state=TrancheState.DUE)), ZERO),
         approved_total=Coalesce(Sum("due_amount", filter=Q(state=TrancheState.APPROVED)), ZERO),
     )
-    rows = list(
+    open_tranches = (
         base.filter(state__in=OPEN_TRANCHE_STATES)
         .select_related("grant", "grant__organisation", "grant__call", "approved_by")
-        .order_by("due_on", "grant__number", "position")[:limit]
+        .order_by("due_on", "grant__number", "position", "pk")
     )
+    paged = Paginator(open_tranches, limit).get_page(page) if page is not None else None
+    rows = list(paged.object_list if paged is not None else open_tranches[:limit])
     for tranche in rows:
         tranche.is_overdue = tranche.due_on is not None and tranche.due_on < today
     return {
         "counts": counts,
         "rows": rows,
-        "more": max(0, counts["due"] + counts["approved"] - len(rows)),
+        "more": 0 if paged is not None else max(0, counts["due"] + counts["approved"] - len(rows)),
+        "page": paged,
         "today": today,
     }
 

@@ -222,7 +222,11 @@ def finance_overview(request: HttpRequest) -> HttpResponse:
         "grants/finance_overview.html",
         {
             **disbursement_selectors.finance_overview(user),
-            "waiting": disbursement_selectors.tranches_waiting(user, limit=100) if sees_tranches else None,
+            "waiting": (
+                disbursement_selectors.tranches_waiting(user, limit=50, page=request.GET.get("page", "1"))
+                if sees_tranches
+                else None
+            ),
             "can_record_rates": user.has_perm("grants.record_exchange_rate"),
         },
     )

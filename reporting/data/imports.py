@@ -20,12 +20,11 @@ import json
 import os
 import re
 import secrets
-import time
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,6 +32,7 @@ from import_export.formats.base_formats import XLSX
 from import_export.results import Result, RowResult
 from tablib import Dataset
 
+from core.storage import file_delete, file_open, file_save, files_remove_older
 from core.text import single_line
 from grants.calls.models import Programme
 from reporting.data.resources import MAX_ROWS, ExchangeRateImport, OrganisationImport, ReviewerImport
@@ -77,10 +77,11 @@ IMPORTERS = {
 }
 
 
-def imports_root() -> Path:
-    root = Path(settings.PRIVATE_STORAGE_ROOT) / "imports"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+IMPORTS_FOLDER = "imports"  # previews waiting for confirmation, in the private storage (core.storage)
+
+
+def _pending(token: str, suffix: str) -> str:
+    return f"{IMPORTS_FOLDER}/{token}{suffix}"
 
 
 def import_dataset(content: bytes, filename: str) -> Dataset:
@@ -160,36 +161,32 @@ def import_preview(*, actor, kind: str, content: bytes, filename: str, programme
         actor=actor, kind=kind, content=content, filename=filename, dry_run=True, programme_id=programme_id, keep=kept
     )
     token = secrets.token_urlsafe(18)
-    root = imports_root()
-    stale = time.time() - PENDING_SECONDS
-    for old in root.iterdir():  # previews nobody confirmed
-        if old.stat().st_mtime < stale:
-            old.unlink(missing_ok=True)
-    (root / f"{token}.data").write_bytes(content)
-    (root / f"{token}.json").write_text(
-        json.dumps(
-            {
-                "user": actor.pk,
-                "kind": kind,
-                "filename": single_line(os.path.basename(filename)),
-                "programme": programme_id,
-                "at": timezone.now().isoformat(),
-                "total": result.total_rows,
-                "skip": import_summary(result)["skip"],
-                "checked": kept.get("checked"),
-            }
-        )
+    files_remove_older(IMPORTS_FOLDER, timedelta(seconds=PENDING_SECONDS))  # previews nobody confirmed
+    file_save(_pending(token, ".data"), ContentFile(content))
+    meta = json.dumps(
+        {
+            "user": actor.pk,
+            "kind": kind,
+            "filename": single_line(os.path.basename(filename)),
+            "programme": programme_id,
+            "at": timezone.now().isoformat(),
+            "total": result.total_rows,
+            "skip": import_summary(result)["skip"],
+            "checked": kept.get("checked"),
+        }
     )
+    file_save(_pending(token, ".json"), ContentFile(meta.encode()))
     return token, result
 
 
 def import_pending(*, actor, token: str) -> dict:
     if not re.fullmatch(r"[A-Za-z0-9_-]{10,64}", token or ""):
         raise ValidationError(_("This import is no longer available. Upload the file again."))
-    meta_path = imports_root() / f"{token}.json"
-    if not meta_path.exists():
+    try:
+        with file_open(_pending(token, ".json")) as fh:
+            meta = json.loads(fh.read())
+    except FileNotFoundError:
         raise ValidationError(_("This import is no longer available. Upload the file again."))
-    meta = json.loads(meta_path.read_text())
     if meta["user"] != actor.pk:
         raise ValidationError(_("This import is no longer available. Upload the file again."))
     return meta
@@ -198,7 +195,6 @@ def import_pending(*, actor, token: str) -> dict:
 def import_confirm(*, actor, token: str) -> Result:
     """Import the previewed file for real: every row or none (any invalid row saves nothing)."""
     meta = import_pending(actor=actor, token=token)
-    root = imports_root()
     result = None
     if meta.get("checked") is not None:  # the preview found no error: re-check only what may have changed
         spec, context = _importer(actor, meta["kind"], meta.get("programme"))
@@ -210,7 +206,8 @@ def import_confirm(*, actor, token: str) -> Result:
             result.totals[RowResult.IMPORT_TYPE_NEW] = saved
             result.totals[RowResult.IMPORT_TYPE_SKIP] = meta["skip"] + now_existing
     if result is None:
-        content = (root / f"{token}.data").read_bytes()
+        with file_open(_pending(token, ".data")) as fh:
+            content = fh.read()
         result = import_run(
             actor=actor,
             kind=meta["kind"],
@@ -221,7 +218,7 @@ def import_confirm(*, actor, token: str) -> Result:
         )
     if not result.has_validation_errors() and not result.has_errors():
         for suffix in (".data", ".json"):
-            (root / f"{token}{suffix}").unlink(missing_ok=True)
+            file_delete(_pending(token, suffix))
     return result
 
 

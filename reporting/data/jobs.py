@@ -1,8 +1,9 @@
 """Big exports run in the background: the request queues a job, a worker writes the file into
 private storage, the person who asked is notified and downloads it (only they may).
 
-The file has one name per job; the attempt that finishes the job moves it into place under the
-row's lock after checking the job is still running, so a job run twice (a redelivered task, a
+The file has one name per job; the attempt that finishes the job saves it into the private storage
+(core.storage: a shared folder or S3) under the row's lock after checking the job is still
+running, so a job run twice (a redelivered task, a
 stranded job queued again) ends with one file, one "ready" event and one e-mail. A job whose
 lease ends while it is queued or running is stale: the periodic sweep queues it again and its
 page offers a retry (workers/leases.py). Files are removed after the retention period; the rows
@@ -10,12 +11,9 @@ stay as history."""
 
 import logging
 import os
-import uuid
+import tempfile
 from datetime import timedelta
-from functools import partial
-from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.db.models.functions import Now
@@ -25,11 +23,12 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from core.clock import database_now
 from core.errors import TransitionRefused
-from reporting.data.exports import export_check, export_render
+from core.storage import file_delete, file_delete_on_commit, file_save, files_remove_older
+from reporting.data.exports import export_check, export_write
 from reporting.data.models import ExportJob
 from reporting.data.tables import EXPORTS
 from workers.celery import enqueue
-from workers.leases import file_retention, job_lease, job_stale_annotation, job_stale_q, part_files_remove
+from workers.leases import file_retention, job_lease, job_stale_annotation, job_stale_q
 from workers.messenger import notify_user
 
 log = logging.getLogger(__name__)
@@ -38,16 +37,16 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
-
-BACKGROUND_ROWS = 5000
 MAX_ATTEMPTS = 5
 RUNNING = (ExportJob.State.QUEUED, ExportJob.State.RUNNING)
 
 
-def exports_root() -> Path:
-    root = Path(settings.PRIVATE_STORAGE_ROOT) / "exports"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+EXPORTS_FOLDER = "exports"
+
+
+def export_path(file_name: str) -> str:
+    """The export's name in the private storage (core.storage)."""
+    return f"{EXPORTS_FOLDER}/{os.path.basename(file_name)}"
 
 
 def _enqueue(job_id: int, *, fail_unreachable: bool = True) -> bool:
@@ -101,55 +100,60 @@ def export_job_run(*, job_id: int) -> ExportJob:
     if not claimed:
         return job
     final = f"export-{job.pk}.{job.file_format}"
-    target = exports_root() / final
-    tmp = target.with_name(f".{final}.{uuid.uuid4().hex}.part")
-    try:
-        with translation.override(job.user.language):
-            data = export_render(
-                job.user, job.kind, job.file_format, job.params, progress=lambda n: _progress(job.pk, n)
+    # Row by row into a local temporary file (a write-only workbook for XLSX): constant memory; it
+    # reaches the shared storage only when the job finishes, so a killed worker leaves nothing there.
+    with tempfile.TemporaryFile() as out:
+        try:
+            with translation.override(job.user.language):
+                written = export_write(
+                    out, job.user, job.kind, job.file_format, job.params, progress=lambda n: _progress(job.pk, n)
+                )
+        except Exception as exc:
+            log.exception("export job %s failed", job_id)
+            ExportJob.objects.filter(pk=job.pk, state=ExportJob.State.RUNNING).update(
+                state=ExportJob.State.FAILED,
+                error=f"{type(exc).__name__}: {exc}"[:4000],
+                finished_at=timezone.now(),
+                lease_until=None,
             )
-        with open(tmp, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-    except Exception as exc:
-        log.exception("export job %s failed", job_id)
-        tmp.unlink(missing_ok=True)
-        ExportJob.objects.filter(pk=job.pk, state=ExportJob.State.RUNNING).update(
-            state=ExportJob.State.FAILED,
-            error=f"{type(exc).__name__}: {exc}"[:4000],
-            finished_at=timezone.now(),
-            lease_until=None,
-        )
-        return ExportJob.objects.get(pk=job.pk)
-
-    with transaction.atomic():
-        done = ExportJob.objects.select_for_update().get(pk=job.pk)
-        if done.state != ExportJob.State.RUNNING:  # another attempt finished it (or it was queued again)
-            tmp.unlink(missing_ok=True)
-            return done
-        os.replace(tmp, target)
-        done.state = ExportJob.State.READY
-        done.stored_name = final
-        done.finished_at = timezone.now()
-        done.rows_done = job.rows_total
-        done.lease_until = None
-        done.save(update_fields=["state", "stored_name", "finished_at", "rows_done", "lease_until"])
-        audit_record(
-            actor=None,
-            action="export_job_finish",
-            obj=done,
-            from_state=ExportJob.State.RUNNING,
-            to_state=ExportJob.State.READY,
-            data={"file": final, "kind": job.kind},
-        )
-        notify_user(
-            kind="export_ready",
-            user=job.user,
-            obj=done,
-            key="ready",
-            context={"export": str(EXPORTS[job.kind].label), "path": f"/reporting/exports/jobs/{job.pk}/"},
-        )
+            return ExportJob.objects.get(pk=job.pk)
+        out.seek(0)
+        stored = ""
+        try:
+            with transaction.atomic():
+                done = ExportJob.objects.select_for_update().get(pk=job.pk)
+                if done.state != ExportJob.State.RUNNING:  # another attempt finished it (or it was queued again)
+                    return done
+                # Under the lock, by the one attempt that finishes the job (a file left under the final
+                # name by an attempt that died after saving it is replaced).
+                stored = file_save(export_path(final), out, replace=True)
+                done.state = ExportJob.State.READY
+                done.stored_name = os.path.basename(stored)
+                done.finished_at = timezone.now()
+                # what the file holds: rows may have come or gone since the count of the request
+                done.rows_done = done.rows_total = written
+                done.lease_until = None
+                done.save(
+                    update_fields=["state", "stored_name", "finished_at", "rows_done", "rows_total", "lease_until"]
+                )
+                audit_record(
+                    actor=None,
+                    action="export_job_finish",
+                    obj=done,
+                    from_state=ExportJob.State.RUNNING,
+                    to_state=ExportJob.State.READY,
+                    data={"file": done.stored_name, "kind": job.kind, "rows": written},
+                )
+                notify_user(
+                    kind="export_ready",
+                    user=job.user,
+                    obj=done,
+                    key="ready",
+                    context={"export": str(EXPORTS[job.kind].label), "path": f"/reporting/exports/jobs/{job.pk}/"},
+                )
+        except BaseException:
+            file_delete(stored)  # the job is not ready: no row refers to the file
+            raise
     return done
 
 
@@ -225,7 +229,7 @@ def export_files_expire() -> int:
             job = ExportJob.objects.select_for_update().get(pk=pk)
             if job.file_removed_at is not None:
                 continue
-            path = exports_root() / os.path.basename(job.stored_name)
+            path = export_path(job.stored_name)
             job.file_removed_at = now
             job.save(update_fields=["file_removed_at"])
             audit_record(
@@ -234,9 +238,11 @@ def export_files_expire() -> int:
                 obj=job,
                 data={"file": job.stored_name, "retention_days": file_retention().days},
             )
-            transaction.on_commit(partial(path.unlink, missing_ok=True))
+            file_delete_on_commit(path)
         removed += 1
-    part_files_remove(exports_root(), max(job_lease(), timedelta(days=1)))
+    # Temporary files of workers killed mid-write, left in the folder before files went through
+    # the storage API (today's are never written into the storage).
+    files_remove_older(EXPORTS_FOLDER, max(job_lease(), timedelta(days=1)), suffixes=(".part",))
     return removed
 
 
@@ -245,10 +251,9 @@ def export_jobs_for(user) -> QuerySet[ExportJob]:
     return ExportJob.objects.filter(user=user).annotate(stale=job_stale_annotation(RUNNING))
 
 
-def export_job_file(user, job_id) -> tuple[ExportJob, Path]:
-    """A READY job of this user and its file; ExportJob.DoesNotExist otherwise (answer 404)."""
+def export_job_file(user, job_id) -> tuple[ExportJob, str]:
+    """A READY job of this user and its storage name; ExportJob.DoesNotExist otherwise (answer 404)."""
     job = ExportJob.objects.get(pk=job_id, user=user, state=ExportJob.State.READY, file_removed_at__isnull=True)
-    path = exports_root() / os.path.basename(job.stored_name)
-    if not job.stored_name or not path.exists():
+    if not job.stored_name:
         raise ExportJob.DoesNotExist
-    return job, path
+    return job, export_path(job.stored_name)

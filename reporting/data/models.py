@@ -31,3 +31,4 @@ class ExportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="export_job_user_created")]  # a user's jobs

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +18,8 @@ from applications.models import ApplicationState
 from applications.visibility import application_list_visible
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
+from core.pagination import page_of
+from core.storage import content_disposition, file_response
 from grants.agreements.models import Grant
 from grants.calls.models import Call, Programme
 from reporting.data import exports, imports, jobs, opendata
@@ -90,9 +92,9 @@ def export_list(request):
             "kinds": [(key, spec.label) for key, spec in exports.EXPORTS.items()],
             "programmes": programmes,
             "filters": _filters(request),
-            "jobs": jobs.export_jobs_for(user)[:20],
+            "jobs": page_of(request, jobs.export_jobs_for(user).order_by("-created_at", "-pk"), size=20),
             "retention_days": settings.HROMADA_GENERATED_FILE_RETENTION_DAYS,
-            "background_rows": jobs.BACKGROUND_ROWS,
+            "background_rows": settings.HROMADA_EXPORT_BACKGROUND_ROWS,
         },
     )
 
@@ -105,16 +107,25 @@ def export_download(request, kind, file_format):
     except ValidationError:
         raise Http404
     total = exports.export_count(request.user, kind, filters)
-    if total > jobs.BACKGROUND_ROWS:
+    if exports.export_in_background(total):
         job = jobs.export_job_request(
             actor=request.user, kind=kind, file_format=file_format, filters=filters, rows_total=total
         )
         messages.info(request, _("This export has %(n)s rows: it is prepared in the background.") % {"n": total})
         return redirect("data:export_job", pk=job.pk)
-    content = exports.export_render(request.user, kind, file_format, filters)
-    response = HttpResponse(content, content_type=exports.FORMATS[file_format])
-    response["Content-Disposition"] = f'attachment; filename="{exports.export_filename(kind, file_format)}"'
-    return response
+    filename = exports.export_filename(kind, file_format)
+    if file_format == "csv":  # row by row from the database cursor to the client
+        response = StreamingHttpResponse(
+            exports.export_csv_stream(request.user, kind, filters), content_type=exports.FORMATS["csv"]
+        )
+        response["Content-Disposition"] = content_disposition(filename)
+        return response
+    return FileResponse(
+        exports.export_xlsx_tempfile(request.user, kind, filters),
+        as_attachment=True,
+        filename=filename,
+        content_type=exports.FORMATS[file_format],
+    )
 
 
 @login_required
@@ -130,7 +141,7 @@ def export_job(request, pk):
             "job": job,
             "label": exports.EXPORTS[job.kind].label if job.kind in exports.EXPORTS else job.kind,
             "in_progress": job.state in (ExportJob.State.QUEUED, ExportJob.State.RUNNING),
-            "percent": int(job.rows_done * 100 / job.rows_total) if job.rows_total else 0,
+            "percent": min(100, job.rows_done * 100 // job.rows_total) if job.rows_total else 0,
             "retention_days": settings.HROMADA_GENERATED_FILE_RETENTION_DAYS,
         },
     )
@@ -155,14 +166,13 @@ def export_job_retry(request, pk):
 def export_job_download(request, pk):
     try:
         job, path = jobs.export_job_file(request.user, pk)
-    except ExportJob.DoesNotExist:
+        return file_response(
+            path,
+            filename=exports.export_filename(job.kind, job.file_format),
+            content_type=exports.FORMATS[job.file_format],
+        )
+    except (ExportJob.DoesNotExist, FileNotFoundError):
         raise Http404
-    return FileResponse(
-        open(path, "rb"),
-        as_attachment=True,
-        filename=exports.export_filename(job.kind, job.file_format),
-        content_type=exports.FORMATS[job.file_format],
-    )
 
 
 # --- imports ------------------------------------------------------------------------------------------
@@ -298,7 +308,7 @@ def opendata_360_json(request, programme_code, call_code):
 
 def opendata_360_csv(request, programme_code, call_code):
     call = _public_call(programme_code, call_code)
-    response = HttpResponse(opendata.csv_360(call), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(opendata.csv_360_stream(call), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="360giving-{programme_code}-{call_code}.csv"'
     return _open(response)
 

@@ -9,7 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import TextCleaning
+from core.api.cleaning import TextCleaning
 from grants.calls.models import Programme
 from reporting.donor import services as donor_reports
 from reporting.donor.models import DonorReport, DonorReportState

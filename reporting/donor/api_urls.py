@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
+from core.api.routers import Router
 from reporting.donor.api import DonorReportViewSet
 
 app_name = "api-donor"
-router = SimpleRouter()
+router = Router()
 router.register("donor-reports", DonorReportViewSet, basename="donor-report")
 urlpatterns = router.urls

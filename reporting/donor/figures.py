@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from applications.models import Application
 from applications.models import ApplicationState as S
+from audit.models import AuditHead
 from core.money import cents
 from grants.agreements.models import Grant
 from grants.calls.models import Call, CallState, Contribution, Programme
@@ -353,3 +355,23 @@ def programme_tranche_rows(programme: Programme, period_end: date | None = None)
         "payment__paid_on",
         "payment__amount_programme_currency",
     )
+
+
+# How long a page's figures may be reused when nothing audited has happened (a change the audit
+# trail does not see, such as a contribution edited in the admin, shows within this time).
+FIGURES_REUSE_SECONDS = 600
+
+
+def programme_figures_current(programme: Programme) -> ProgrammeFigures:
+    """Today's figures of a programme for a page (the donor dashboard and its charts), computed once
+    per change rather than on every request: the figures move only with changes that write an
+    audit event (submissions, decisions, grants, payments, reports), so they are cached under the
+    audit trail's head (its hash: it names the whole history), the language they are written in and the day. A donor report always
+    computes its own (`programme_figures`)."""
+    head = AuditHead.objects.values_list("hash", flat=True).first() or ""
+    key = f"hromada:programme-figures:{programme.pk}:{head}:{translation.get_language()}:{timezone.localdate()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = programme_figures(programme)
+        cache.set(key, figures, FIGURES_REUSE_SECONDS)
+    return figures

@@ -33,6 +33,7 @@ class DonorReport(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["programme", "-requested_at"], name="donor_report_prog_requested")]
         verbose_name = _("donor report")
         verbose_name_plural = _("donor reports")
 

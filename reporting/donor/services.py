@@ -1,8 +1,9 @@
 """Donor reports: request → queued → (Celery task) generating, with progress → ready | failed;
 a failed one says why and can be retried.
 
-The PDF is written to a temporary file beside its final place and moved there with os.replace
-(atomic on one file system) under the row's lock, by the attempt that finishes the report: a
+The PDF is written to a local temporary file (anonymous: a killed worker leaves nothing behind)
+and saved into the private storage (core.storage: a shared folder or S3) under its final name
+only by the attempt that finishes the report, under the row's lock after checking its state: a
 report generated twice (a redelivered task, a stranded report queued again) ends with one file
 and one "finish" event. The download view serves a file only once READY, so a half-written
 report is never served.
@@ -15,13 +16,11 @@ rows stay as history.
 
 import logging
 import os
-import uuid
+import tempfile
 from datetime import date, timedelta
-from functools import partial
-from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Now
@@ -33,28 +32,30 @@ from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.clock import database_now
 from core.errors import TransitionRefused
+from core.shortcuts import get_permitted_or_403
+from core.storage import file_delete, file_delete_on_commit, file_save, files_remove_older
 from grants.calls.models import Programme
 from reporting.donor.figures import programme_figures, programme_portfolio_rows, programme_tranche_rows
 from reporting.donor.models import DonorReport, DonorReportState
 from reporting.donor.pdf.report import donor_report_build
 from workers.celery import enqueue
-from workers.leases import file_retention, job_lease, job_stale_annotation, job_stale_q, part_files_remove
+from workers.leases import file_retention, job_lease, job_stale_annotation, job_stale_q
 from workers.messenger import notify_user
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
-def donor_reports_root() -> Path:
-    root = Path(settings.PRIVATE_STORAGE_ROOT) / "donor_reports"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+DONOR_REPORTS = "donor_reports"
 
 
-def donor_report_path(report: DonorReport) -> Path | None:
-    if not report.stored_name:
-        return None
-    return donor_reports_root() / os.path.basename(report.stored_name)
+def donor_report_path_for(file_name: str) -> str:
+    return f"{DONOR_REPORTS}/{os.path.basename(file_name)}"
+
+
+def donor_report_path(report: DonorReport) -> str | None:
+    """The report's name in the private storage (core.storage), None before it has a file."""
+    return donor_report_path_for(report.stored_name) if report.stored_name else None
 
 
 def _path(report_id) -> str:
@@ -81,9 +82,7 @@ def _enqueue(report_id: int, *, fail_unreachable: bool = True) -> bool:
 def donor_report_request(
     *, actor, programme_id: int, period_start: date, period_end: date, language: str = "en"
 ) -> DonorReport:
-    programme = Programme.objects.get(pk=programme_id)
-    if not actor.has_perm("reporting.request_donor_report", programme):
-        raise PermissionDenied(_("You may not do this."))
+    programme = get_permitted_or_403(actor, Programme, programme_id, "reporting.request_donor_report")
     errors = {}
     if period_start is None:
         errors["period_start"] = _("Enter the first day of the period.")
@@ -194,9 +193,11 @@ def donor_report_files_expire() -> int:
                 data={"file": report.stored_name, "retention_days": file_retention().days},
             )
             if path is not None:
-                transaction.on_commit(partial(path.unlink, missing_ok=True))
+                file_delete_on_commit(path)
         removed += 1
-    part_files_remove(donor_reports_root(), max(job_lease(), timedelta(days=1)))
+    # Temporary files of workers killed mid-write, left in the folder before files went through
+    # the storage API (today's temporary files are local and anonymous).
+    files_remove_older(DONOR_REPORTS, max(job_lease(), timedelta(days=1)), suffixes=(".part",))
     return removed
 
 
@@ -257,9 +258,7 @@ def donor_report_generate(*, report_id: int, builder=None) -> DonorReport:
         return DonorReport.objects.get(pk=report_id)
     report.refresh_from_db()
     final_name = f"donor-report-{report.pk}.pdf"
-    target = donor_reports_root() / final_name
-    # Parts left by killed workers are removed with the old files (another worker may still write its own).
-    tmp = target.with_name(f".{final_name}.{uuid.uuid4().hex}.part")
+    tmp = tempfile.TemporaryFile()  # local and unlinked at once: nothing is left if the worker dies
     try:
         with translation.override(report.language):
             programme = report.programme
@@ -270,36 +269,36 @@ def donor_report_generate(*, report_id: int, builder=None) -> DonorReport:
                 "end": formats.date_format(report.period_end, "SHORT_DATE_FORMAT"),
             }
             build = builder or donor_report_build
-            with open(tmp, "wb") as out:
-                pages = build(
-                    out,
-                    figures,
-                    programme_portfolio_rows(programme, report.period_end).iterator(chunk_size=2000),
-                    programme_tranche_rows(programme, report.period_end).iterator(chunk_size=2000),
-                    title=title,
-                    subtitle=subtitle,
-                    requested_by=str(report.requested_by),
-                    progress=lambda pct: _progress_set(report.pk, pct),
-                )
-                out.flush()
-                os.fsync(out.fileno())
+            pages = build(
+                tmp,
+                figures,
+                programme_portfolio_rows(programme, report.period_end).iterator(chunk_size=2000),
+                programme_tranche_rows(programme, report.period_end).iterator(chunk_size=2000),
+                title=title,
+                subtitle=subtitle,
+                requested_by=str(report.requested_by),
+                progress=lambda pct: _progress_set(report.pk, pct),
+            )
     except Exception as exc:  # the error is kept on the report; the user may retry
         log.exception("donor report %s failed", report_id)
-        tmp.unlink(missing_ok=True)
+        tmp.close()
         donor_report_fail(report_id=report_id, error=f"{type(exc).__name__}: {exc}")
         return DonorReport.objects.get(pk=report_id)
 
+    stored = ""
     try:
-        with transaction.atomic():
+        with tmp, transaction.atomic():
             report = lock(DonorReport, report_id)
             check(None, report, "finish")
-            os.replace(tmp, target)  # under the lock, by the one attempt that finishes the report
-            report.stored_name = final_name
+            # Under the lock, by the one attempt that finishes the report (a file left under the
+            # final name by an attempt that died after saving it is replaced).
+            stored = file_save(donor_report_path_for(final_name), tmp, replace=True)
+            report.stored_name = os.path.basename(stored)
             report.lease_until = None
             report.pages = pages
             report.progress = 100
             report.finished_at = timezone.now()
-            event = transition(report, "finish", actor=None, data={"pages": pages, "file": final_name})
+            event = transition(report, "finish", actor=None, data={"pages": pages, "file": report.stored_name})
             notify_user(
                 kind="donor_report_ready",
                 user=report.requested_by,
@@ -308,8 +307,10 @@ def donor_report_generate(*, report_id: int, builder=None) -> DonorReport:
                 context={"programme": str(programme), "period": _period_label(report), "path": _path(report.pk)},
             )
     except TransitionRefused:  # another attempt finished it (or it was queued again): its file stands
-        tmp.unlink(missing_ok=True)
         return DonorReport.objects.get(pk=report_id)
+    except BaseException:
+        file_delete(stored)  # the report is not ready: no row refers to the file
+        raise
     return report
 
 
@@ -327,11 +328,11 @@ def donor_report_get_visible(user, pk) -> DonorReport:
     return donor_report_list_for(user).get(pk=pk)
 
 
-def donor_report_file(user, pk) -> Path:
-    """The path of a READY report's file for a user allowed to read it; DoesNotExist otherwise."""
+def donor_report_file(user, pk) -> str:
+    """The storage name of a READY report's file for a user allowed to read it; DoesNotExist otherwise."""
     report = donor_report_get_visible(user, pk)
     ready = report.state == DonorReportState.READY and report.file_removed_at is None
     path = donor_report_path(report) if ready else None
-    if path is None or not path.exists():
+    if path is None:
         raise DonorReport.DoesNotExist
     return path

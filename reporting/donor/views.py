@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -15,11 +15,13 @@ from django.views.decorators.http import require_POST
 from accounts.roles import DONOR, MANAGER
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
+from core.pagination import page_of
+from core.storage import file_response
 from grants.calls.models import Programme
 from grants.calls.selectors import programme_list_for
 from reporting.donor import services as donor_reports
 from reporting.donor.charts import CHARTS, chart_svg
-from reporting.donor.figures import programme_figures
+from reporting.donor.figures import programme_figures_current
 from reporting.donor.forms import DonorReportRequestForm
 from reporting.donor.models import DonorReport, DonorReportState
 from reporting.donor.waiting import manager_counts, manager_lists
@@ -61,7 +63,7 @@ def donor_report_list(request):
         else:
             messages.success(request, _("The report is being generated. This page shows its progress."))
             return redirect("donor:donor_report_detail", pk=report.pk)
-    reports = donor_reports.donor_report_list_for(request.user)[:100]
+    reports = page_of(request, donor_reports.donor_report_list_for(request.user).order_by("-requested_at", "-pk"))
     return render(
         request,
         "reporting/donor_report_list.html",
@@ -99,7 +101,10 @@ def donor_report_download(request, pk):
         raise Http404
     report = DonorReport.objects.select_related("programme").get(pk=pk)
     filename = f"donor-report-{report.programme.code}-{report.period_start:%Y%m%d}-{report.period_end:%Y%m%d}.pdf"
-    return FileResponse(open(path, "rb"), as_attachment=True, filename=filename, content_type="application/pdf")
+    try:
+        return file_response(path, filename=filename, content_type="application/pdf")
+    except FileNotFoundError:
+        raise Http404
 
 
 @login_required
@@ -121,7 +126,7 @@ def donor_report_retry(request, pk):
 def donor_dashboard(request, pk):
     """The donor report's numbers and charts on screen, for one programme the user funds or manages."""
     programme = _programme(request, pk)
-    figures = programme_figures(programme)
+    figures = programme_figures_current(programme)
     return render(
         request,
         "reporting/donor_dashboard.html",
@@ -140,7 +145,9 @@ def donor_chart(request, pk, name):
     programme = _programme(request, pk)
     if name not in CHARTS:
         raise Http404
-    response = HttpResponse(chart_svg(name, programme_figures(programme)), content_type="image/svg+xml; charset=utf-8")
+    response = HttpResponse(
+        chart_svg(name, programme_figures_current(programme)), content_type="image/svg+xml; charset=utf-8"
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=60"
     return response

@@ -7,7 +7,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import TextCleaning
+from core.api.cleaning import TextCleaning
 from reporting.grantee import selectors, services
 from reporting.grantee.models import GranteeReport, GranteeReportState
 

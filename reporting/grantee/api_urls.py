@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
+from core.api.routers import Router
 from reporting.grantee.api import GranteeReportViewSet
 
 app_name = "api-reports"
-router = SimpleRouter()
+router = Router()
 router.register("grantee-reports", GranteeReportViewSet, basename="grantee-report")
 urlpatterns = router.urls

@@ -1,6 +1,6 @@
 """Supporting documents of grantee reports: what a file really is (by its first bytes, never by
-its name or the browser's word) and where it is kept (private storage, generated names, served
-only through a permission-checked view).
+its name or the browser's word) and where it is kept (the private storage of core.storage,
+generated names, served only through a permission-checked view).
 
 The check is `applications.uploads.sniff` (with its image pixel limit), so that application
 attachments and report documents accept the same files; the file name is cleaned by `core.text`.
@@ -9,13 +9,12 @@ attachments and report documents accept the same files; the file name is cleaned
 import hashlib
 import os
 import uuid
-from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from applications.uploads import UploadRefused, sniff
+from core.storage import file_save
 from core.text import single_line
 
 MAX_DOCUMENT_MB = 10
@@ -30,10 +29,7 @@ ALLOWED = {
 }
 
 
-def documents_root() -> Path:
-    root = Path(settings.PRIVATE_STORAGE_ROOT) / "report_documents"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+DOCUMENTS = "report_documents"
 
 
 def document_kind(uploaded) -> str:
@@ -60,14 +56,10 @@ def document_store(uploaded) -> dict:
         raise ValidationError({"file": _("The file is empty.")})
     content_type = document_kind(uploaded)
     stored_name = uuid.uuid4().hex + ALLOWED[content_type]
-    target = documents_root() / stored_name
     digest = hashlib.sha256()
-    tmp = target.with_suffix(target.suffix + ".part")
-    with open(tmp, "wb") as out:
-        for chunk in uploaded.chunks():
-            digest.update(chunk)
-            out.write(chunk)
-    os.replace(tmp, target)
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    file_save(document_path(stored_name), uploaded)
     return {
         "original_name": single_line(os.path.basename(uploaded.name or "")).strip()[:200] or "document",
         "stored_name": stored_name,
@@ -77,5 +69,6 @@ def document_store(uploaded) -> dict:
     }
 
 
-def document_path(stored_name: str) -> Path:
-    return documents_root() / os.path.basename(stored_name)
+def document_path(stored_name: str) -> str:
+    """The document's name in the private storage (core.storage)."""
+    return f"{DOCUMENTS}/{os.path.basename(stored_name)}"

@@ -38,6 +38,11 @@ class GranteeReport(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         ordering = ["grant", "due_on"]
+        # The reports list, by due date, filtered by state or not.
+        indexes = [
+            models.Index(fields=["state", "due_on"], name="grantee_report_state_due"),
+            models.Index(fields=["due_on", "id"], name="grantee_report_due"),
+        ]
         verbose_name = _("grantee report")
         verbose_name_plural = _("grantee reports")
 

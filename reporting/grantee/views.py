@@ -4,13 +4,15 @@ reviews it), supporting documents. Thin: parse, call a service or selector, rend
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
+from core.pagination import page_of
+from core.storage import file_response
 from grants.agreements.models import Grant
 from reporting.grantee import schedule, selectors, services
 from reporting.grantee.documents import document_path
@@ -50,7 +52,11 @@ def report_list(request):
     return render(
         request,
         "reporting/report_list.html",
-        {"reports": reports[:500], "states": GranteeReportState.choices, "state": state},
+        {
+            "reports": page_of(request, reports.order_by("due_on", "grant__number", "pk")),
+            "states": GranteeReportState.choices,
+            "state": state,
+        },
     )
 
 
@@ -322,11 +328,9 @@ def report_document_download(request, document_id):
     if document is None:
         raise Http404
     _report(request, document.report_id)  # 404 unless the user may see the report
-    path = document_path(document.stored_name)
-    if not path.exists():
+    try:
+        return file_response(
+            document_path(document.stored_name), filename=document.original_name, content_type=document.content_type
+        )
+    except FileNotFoundError:
         raise Http404
-    response = FileResponse(
-        open(path, "rb"), as_attachment=True, filename=document.original_name, content_type=document.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

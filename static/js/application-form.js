@@ -300,7 +300,8 @@
       }).then(async (response) => {
         let data = null;
         try { data = await response.json(); } catch (e) { data = null; }
-        if (response.ok && data) return applyResult(fields, data);
+        // 400: some fields were refused (each says why in data.errors); the others were saved.
+        if ((response.ok || response.status === 400) && data && data.version !== undefined) return applyResult(fields, data);
         if (response.status === 401 || (response.status === 403 && !data)) return setStatus("expired");
         if (data && data.detail && [403, 404, 409].includes(response.status)) {
           stopped = true;

@@ -150,14 +150,14 @@ def test_budget_lines_are_replaced_and_totals_computed(applicant, draft):
         version=1,
         fields={
             "budget": [
-                {"heading": heading.pk, "description": "Analyst", "units": "1,5", "unit_cost": "1000.005"},
+                {"heading": heading.pk, "description": "Analyst", "units": "1,5", "unit_cost": "1000.01"},
                 {"heading": "", "description": "", "units": "", "unit_cost": ""},
             ]
         },
     )
     lines = list(draft.budget_lines.all())
     assert len(lines) == 1 and str(lines[0].units) == "1.50" and str(lines[0].unit_cost) == "1000.01"
-    assert str(lines[0].total) == "1500.02"
+    assert str(lines[0].total) == "1500.02"  # the total is rounded to cents; what was typed never is
 
 
 def test_only_members_save_and_only_drafts(manager, other_applicant, applicant, submitted):

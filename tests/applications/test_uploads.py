@@ -3,6 +3,7 @@ only through a permission-checked view. Every refusal leaves the draft as it was
 
 import io
 import zipfile
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,7 +33,7 @@ def test_accepted_formats_are_recognised_by_content(applicant, draft, private_st
         actor=applicant, application_id=draft.pk, uploaded=upload(name, data, "text/plain")
     )
     assert attachment.content_type == kind and attachment.original_name == name and attachment.size == len(data)
-    stored = uploads.stored_path(attachment.stored_name)
+    stored = private_storage / uploads.storage_name(attachment.stored_name)
     assert stored.read_bytes() == data and stored.is_relative_to(private_storage)
     assert name not in str(stored) and len(attachment.stored_name) == 32
     assert AuditEvent.objects.filter(action="attachment_upload", object_id=str(draft.pk)).exists()
@@ -95,7 +96,7 @@ def test_a_path_in_the_name_never_reaches_the_disk_through_the_page(client, appl
     client.post(f"/applications/{draft.pk}/attachments/", {"file": body})
     attachment = Attachment.objects.get(application=draft)
     assert "/" not in attachment.original_name and ".." not in attachment.original_name
-    assert uploads.stored_path(attachment.stored_name).is_relative_to(private_storage)
+    assert (private_storage / uploads.storage_name(attachment.stored_name)).read_bytes() == PDF
 
 
 def test_oversize_file_is_refused(applicant, draft, private_storage):
@@ -181,6 +182,38 @@ def test_download_has_safe_headers(client, applicant, draft):
     ascii_part = disposition.split('filename="')[1].split('"')[0]
     assert '"' not in ascii_part and ";" not in ascii_part
     assert response["Content-Type"] == "application/pdf" and response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_with_s3_the_download_is_checked_then_redirected_to_a_url_valid_for_a_minute(
+    client, applicant, draft, other_applicant, s3_private_storage
+):
+    """With STORAGE_BACKEND=s3 the browser fetches the file from the object storage, with a URL
+    signed for 60 seconds that carries the download's name and type; the app still decides who
+    gets one. (No S3 server here: the URL is signed locally, S3 itself is not contacted.)"""
+    stored = "0123456789abcdef0123456789abcdef"
+    attachment = Attachment.objects.create(
+        application=draft,
+        original_name='Звіт "фінал".pdf',
+        stored_name=stored,
+        content_type="application/pdf",
+        size=len(PDF),
+        sha256="0" * 64,
+        uploaded_by=applicant,
+    )
+    url = f"/applications/{draft.pk}/attachments/{attachment.pk}/"
+    client.force_login(other_applicant)
+    assert client.get(url).status_code == 404  # not theirs: no URL
+    client.force_login(applicant)
+    response = client.get(url)
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    query = parse_qs(location.query)
+    assert location.path == f"/hromada-test/private/attachments/01/{stored}"
+    assert query["X-Amz-Expires"] == ["60"] and query["X-Amz-Signature"][0]
+    disposition = query["response-content-disposition"][0]
+    assert disposition.startswith('attachment; filename="') and "%D0%97%D0%B2%D1%96%D1%82" in disposition
+    assert query["response-content-type"] == ["application/pdf"]
+    assert response["X-Content-Type-Options"] == "nosniff" and response["Cache-Control"] == "private, no-store"
 
 
 @pytest.mark.parametrize(

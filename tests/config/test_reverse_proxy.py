@@ -52,7 +52,9 @@ def test_only_the_proxy_faces_clients_and_it_runs_the_committed_configuration():
     # The proxy passes to gunicorn on the compose network, at the port gunicorn binds there.
     web_bind = re.search(r"--bind\s+0\.0\.0\.0:(\d+)", " ".join(services["web"]["command"]))
     assert web_bind, services["web"]["command"]
-    assert one("server") == f"web:{web_bind.group(1)}"
+    # Every replica of `web` (docker compose --scale web=N): the name is resolved again as replicas come and go.
+    assert one("server") == f"web:{web_bind.group(1)} resolve"
+    assert one("resolver").split()[0] == "127.0.0.11"  # Docker's DNS on the compose network
     assert all(str(port).startswith("127.0.0.1:") for port in services["web"].get("ports", []))
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import stored_files
 from tests.integration.conftest import BASE_DIR, mail_messages, wait_for
 
 pytestmark = pytest.mark.integration
@@ -52,7 +53,6 @@ def test_a_worker_killed_while_writing_a_donor_report(killed, private_redis, sta
     env = {"PRIVATE_STORAGE_ROOT": str(private_storage), "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT)}
     pool = "solo" if killed == "whole worker" else "prefork"
     worker = start_worker(private_redis.url, pool=pool, concurrency=1, env=env)
-    folder = private_storage / "donor_reports"
     client.force_login(requester)
 
     report = donor_report_request(
@@ -60,9 +60,9 @@ def test_a_worker_killed_while_writing_a_donor_report(killed, private_redis, sta
     )
     delivered_at = time.monotonic()
 
-    def writing():
-        state = DonorReport.objects.filter(pk=report.pk).values_list("state", flat=True).first()
-        return state == "generating" and folder.exists() and any(folder.glob("*.part"))
+    def writing():  # the PDF is being written (to the worker's own temporary file) and is not done
+        state, progress = DonorReport.objects.filter(pk=report.pk).values_list("state", "progress").first()
+        return state == "generating" and 0 < progress < 100
 
     wait_for(writing, "the worker to start writing the PDF", timeout=60, worker=worker)
     if killed == "whole worker":
@@ -74,7 +74,7 @@ def test_a_worker_killed_while_writing_a_donor_report(killed, private_redis, sta
     # Mid-write: the half-written file is never served.
     report.refresh_from_db()
     assert report.state == "generating" and report.attempts == 1
-    assert not (folder / f"donor-report-{report.pk}.pdf").exists()
+    assert stored_files("donor_reports") == []  # the killed writer left nothing in the storage
     with pytest.raises(DonorReport.DoesNotExist):
         donor_report_file(requester, report.pk)
     assert client.get(f"/reporting/donor-reports/{report.pk}/download/").status_code == 404
@@ -99,7 +99,7 @@ def test_a_worker_killed_while_writing_a_donor_report(killed, private_redis, sta
     from pypdf import PdfReader
 
     assert len(PdfReader(BytesIO(content)).pages) == report.pages
-    assert [p.name for p in folder.glob("*.pdf")] == [f"donor-report-{report.pk}.pdf"]
+    assert stored_files("donor_reports") == [f"donor-report-{report.pk}.pdf"]
 
     # Generated once: one "ready" transition, one e-mail, and no further run afterwards.
     time.sleep(2)

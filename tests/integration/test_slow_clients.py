@@ -178,7 +178,7 @@ def render_proxy_conf(upstream_port: int, listen_port: int) -> str:
     """The committed proxy configuration with the test's upstream and port, nothing else changed."""
     text = PROXY_CONF.read_text()
     for line, replacement in (
-        ("server web:8000;", f"server 127.0.0.1:{upstream_port};"),
+        ("server web:8000 resolve;", f"server 127.0.0.1:{upstream_port};"),
         ("listen 80;", f"listen 127.0.0.1:{listen_port};"),
     ):
         assert len(re.findall(rf"^\s*{re.escape(line)}", text, re.M)) == 1, f"{PROXY_CONF} lost its line {line!r}"

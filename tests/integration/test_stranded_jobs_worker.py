@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 import redis
 
+from tests.conftest import stored_files
 from tests.integration.conftest import celery_use_broker, wait_for
 
 pytestmark = pytest.mark.integration
@@ -60,7 +61,7 @@ def test_a_donor_report_lost_with_the_brokers_queue_is_made_once_after_the_sweep
 ):
     from core.errors import TransitionRefused
     from reporting.donor.models import DonorReport
-    from reporting.donor.services import donor_report_request, donor_report_retry, donor_reports_root
+    from reporting.donor.services import donor_report_request, donor_report_retry
     from reporting.donor.tasks import donor_reports_requeue_stale
     from workers.models import Notification
 
@@ -95,7 +96,7 @@ def test_a_donor_report_lost_with_the_brokers_queue_is_made_once_after_the_sweep
 
     report.refresh_from_db()
     assert report.state == "ready" and report.attempts == 1
-    assert sorted(p.name for p in donor_reports_root().iterdir()) == [f"donor-report-{report.pk}.pdf"]
+    assert stored_files("donor_reports") == [f"donor-report-{report.pk}.pdf"]
     assert finished_events(report, "requeue") == 2 and finished_events(report, "finish") == 1
     assert Notification.objects.filter(kind="donor_report_ready", object_id=str(report.pk)).count() == 1
 
@@ -103,7 +104,7 @@ def test_a_donor_report_lost_with_the_brokers_queue_is_made_once_after_the_sweep
 def test_an_export_lost_with_the_brokers_queue_is_made_once_after_the_sweep(
     broker, start_worker, make_user, programme, grant_role
 ):
-    from reporting.data.jobs import export_job_request, exports_root
+    from reporting.data.jobs import export_job_request
     from reporting.data.models import ExportJob
     from reporting.data.tasks import export_jobs_requeue_stale
     from workers.models import Notification
@@ -132,6 +133,6 @@ def test_an_export_lost_with_the_brokers_queue_is_made_once_after_the_sweep(
 
     job.refresh_from_db()
     assert job.state == "ready" and job.attempts == 1
-    assert sorted(p.name for p in exports_root().iterdir()) == [f"export-{job.pk}.xlsx"]
+    assert stored_files("exports") == [f"export-{job.pk}.xlsx"]
     assert finished_events(job, "export_job_requeue") == 2 and finished_events(job, "export_job_finish") == 1
     assert Notification.objects.filter(kind="export_ready", object_id=str(job.pk)).count() == 1

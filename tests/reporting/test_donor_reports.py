@@ -6,13 +6,16 @@ import builtins
 from datetime import date
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from pypdf import PdfReader
 
 from audit.models import AuditEvent
+from core.storage import file_open, file_save
 from reporting.donor import services as donor_reports
 from reporting.donor.figures import programme_figures
 from reporting.donor.models import DonorReport, DonorReportState
+from tests.conftest import stored_files
 from tests.reporting.builders import make_grant, pay_tranche
 from workers.models import Notification
 
@@ -35,9 +38,10 @@ def portfolio(call, grantee_org, grantee, make_org, make_user, manager, finance)
     return first, second
 
 
-def pdf_text(path) -> str:
-    """The text of every page; the thin spaces grouping thousands read as plain spaces."""
-    text = "\n".join(page.extract_text() for page in PdfReader(str(path)).pages)
+def pdf_text(name) -> str:
+    """The text of every page of a stored PDF; the thin spaces grouping thousands read as plain spaces."""
+    with file_open(name) as fh:
+        text = "\n".join(page.extract_text() for page in PdfReader(fh).pages)
     return text.replace("\u202f", " ").replace("\xa0", " ")
 
 
@@ -121,9 +125,7 @@ def test_a_failure_is_kept_with_its_reason_and_can_be_retried(
     )
     report = request_report(donor_user, funded_programme, django_capture_on_commit_callbacks)
     assert report.state == DonorReportState.FAILED and "disk full" in report.error
-    assert not report.stored_name and not list(
-        donor_reports.donor_reports_root().iterdir()
-    )  # no half-written file left
+    assert not report.stored_name and not stored_files("donor_reports")  # no half-written file left
     assert Notification.objects.filter(kind="donor_report_failed").exists()
     monkeypatch.setattr(donor_reports, "donor_report_generate", real)
     with django_capture_on_commit_callbacks(execute=True):
@@ -155,7 +157,7 @@ def test_nothing_is_served_before_ready_and_only_to_the_programme(
     client.force_login(donor_user)
     assert client.get(url).status_code == 404  # queued: nothing to serve
     # a file being written under the final name is not served either while the state is not READY
-    donor_reports.donor_reports_root().joinpath(f"donor-report-{report.pk}.pdf").write_bytes(b"%PDF-1.4 partial")
+    file_save(f"donor_reports/donor-report-{report.pk}.pdf", ContentFile(b"%PDF-1.4 partial"))
     DonorReport.objects.filter(pk=report.pk).update(stored_name=f"donor-report-{report.pk}.pdf")
     assert client.get(url).status_code == 404
     donor_reports.donor_report_generate(report_id=report.pk)
@@ -260,3 +262,44 @@ def test_a_pdf_builds_for_an_empty_programme(
     report = request_report(donor, other_programme, django_capture_on_commit_callbacks)
     assert report.state == DonorReportState.READY, report.error
     assert "No data yet" in pdf_text(donor_reports.donor_report_path(report))
+
+
+def test_the_dashboard_reuses_its_figures_until_something_audited_changes_them(
+    portfolio, donor_user, funded_programme, manager, finance, client
+):
+    """The donor dashboard's figures are computed once per change: a second visit reads them from
+    the cache (fewer queries), and a payment recorded through the service shows at once."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from grants.disbursement.services import payment_record, tranche_approve
+
+    def page():
+        html = client.get(url).content.decode()
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+
+    first, _second = portfolio
+    client.force_login(donor_user)
+    url = reverse("donor:donor_dashboard", args=[funded_programme.pk])
+    with CaptureQueriesContext(connection) as cold:
+        before = page()
+    with CaptureQueriesContext(connection) as warm:
+        assert page() == before
+    assert len(warm.captured_queries) < len(cold.captured_queries) - 5
+    tranche = first.tranches.get(position=2)
+    tranche.make_due()
+    tranche.due_amount = tranche.planned_amount
+    tranche.save()
+    tranche_approve(actor=manager, tranche_id=tranche.pk)
+    payment_record(
+        actor=finance,
+        tranche_id=tranche.pk,
+        paid_on=date.today(),
+        amount=tranche.planned_amount,
+        currency="EUR",
+        bank_reference="UA-TR-2",
+    )
+    after = page()
+    assert after != before and "% of commitments disbursed" in after

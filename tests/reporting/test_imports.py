@@ -2,6 +2,8 @@
 anything is saved, then all rows or none; who may import what."""
 
 import io
+import os
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -301,3 +303,26 @@ def test_the_import_page_refuses_two_files_in_one_field(manager, client):
     page = client.post(reverse("data:import_organisations"), {"file": files})
     assert "Only one file can be uploaded here; 2 were sent" in page.content.decode()
     assert "Import these rows" not in page.content.decode() and not Organisation.objects.exists()
+
+
+def test_a_preview_nobody_confirmed_is_removed_when_its_time_is_up(manager):
+    """Previews are kept in the shared storage (any node may take the confirmation); the next
+    preview, on whichever node, removes those older than PENDING_SECONDS."""
+    from core.storage import private_storage
+    from tests.conftest import stored_files
+
+    old, _result = imports.import_preview(
+        actor=manager, kind="organisations", content=csv_bytes(ORGS_CSV), filename="o.csv"
+    )
+    assert stored_files("imports") == sorted([f"{old}.data", f"{old}.json"])
+    past = time.time() - imports.PENDING_SECONDS - 60
+    for suffix in (".data", ".json"):
+        os.utime(private_storage().path(f"imports/{old}{suffix}"), (past, past))
+    new, _result = imports.import_preview(
+        actor=manager, kind="organisations", content=csv_bytes(ORGS_CSV), filename="o.csv"
+    )
+    assert stored_files("imports") == sorted([f"{new}.data", f"{new}.json"])
+    with pytest.raises(ValidationError, match="no longer available"):
+        imports.import_confirm(actor=manager, token=old)
+    imports.import_confirm(actor=manager, token=new)
+    assert Organisation.objects.count() == 3 and stored_files("imports") == []

@@ -94,7 +94,7 @@ def test_a_wrong_grant_fails_validation(decided):
 
 def test_the_360giving_csv_uses_the_standard_column_titles(decided, client):
     response = client.get(reverse("data:opendata_360_csv", args=[decided.programme.code, decided.code]))
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     header = rows[0]
     for title in (
         "Identifier",

@@ -164,6 +164,15 @@ def test_dashboard_page_has_a_section_per_role(grant, manager, donor_user, clien
     assert client.get(reverse("donor:manager_dashboard")).status_code == 404
 
 
+def _audited_change():
+    from django.db import transaction
+
+    from audit.services import audit_record
+
+    with transaction.atomic():
+        audit_record(actor=None, action="test_change")
+
+
 def _queries(fn) -> int:
     with CaptureQueriesContext(connection) as ctx:
         fn()
@@ -180,7 +189,12 @@ def test_dashboards_run_a_constant_number_of_queries(
         "donor": lambda: donor_section(donor_user),
         "figures": lambda: programme_figures(funded_programme),
         "manager page": lambda: client.get(reverse("donor:manager_dashboard")),
-        "donor dashboard page": lambda: client.get(reverse("donor:donor_dashboard", args=[funded_programme.pk])),
+        # Its figures are cached until the next audited change: one is made first, so both sizes
+        # are measured computing them.
+        "donor dashboard page": lambda: (
+            _audited_change(),
+            client.get(reverse("donor:donor_dashboard", args=[funded_programme.pk])),
+        ),
         "report list": lambda: client.get(reverse("reports:report_list")),
     }
     for fn in sections.values():

@@ -20,6 +20,7 @@ from reporting.data.tasks import export_files_expire, export_jobs_requeue_stale
 from reporting.donor import services as donor_reports
 from reporting.donor.models import DonorReport, DonorReportState
 from reporting.donor.tasks import donor_report_files_expire, donor_reports_requeue_stale
+from tests.conftest import stored_files
 from tests.reporting.builders import make_grant
 from workers.celery import app
 from workers.models import Notification
@@ -72,7 +73,7 @@ def test_a_lost_donor_report_is_queued_again_by_the_sweep_once_its_lease_ends(po
 
     report.refresh_from_db()
     assert report.state == DonorReportState.READY, report.error
-    assert [p.name for p in donor_reports.donor_reports_root().iterdir()] == [f"donor-report-{report.pk}.pdf"]
+    assert stored_files("donor_reports") == [f"donor-report-{report.pk}.pdf"]
     assert events(report, "requeue") == 1 and events(report, "finish") == 1
     assert donor_reports_requeue_stale.apply(throw=True).get() == 0  # a repeat finds nothing
 
@@ -147,28 +148,28 @@ def test_a_donor_report_generated_twice_at_once_writes_one_file_and_finishes_onc
 
     report.refresh_from_db()
     assert overtaken[0].state == report.state == DonorReportState.READY
-    assert [p.name for p in donor_reports.donor_reports_root().iterdir()] == [f"donor-report-{report.pk}.pdf"]
+    assert stored_files("donor_reports") == [f"donor-report-{report.pk}.pdf"]
     assert events(report, "finish") == 1
     assert Notification.objects.filter(kind="donor_report_ready", object_id=str(report.pk)).count() == 1
 
 
 def test_an_export_run_twice_at_once_writes_one_file_and_finishes_once(portfolio, manager, monkeypatch):
     job = jobs.export_job_request(actor=manager, kind="grants", file_format="csv")
-    real_render = jobs.export_render
+    real_write = jobs.export_write
     overtaken = []
 
-    def render(*args, **kwargs):
-        if not overtaken:  # while this attempt renders, a second one (the sweep's) runs to the end
+    def write(*args, **kwargs):
+        if not overtaken:  # while this attempt writes, a second one (the sweep's) runs to the end
             overtaken.append("running")
             overtaken.append(jobs.export_job_run(job_id=job.pk))
-        return real_render(*args, **kwargs)
+        return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(jobs, "export_render", render)
+    monkeypatch.setattr(jobs, "export_write", write)
     jobs.export_job_run(job_id=job.pk)
 
     job.refresh_from_db()
     assert job.state == ExportJob.State.READY
-    assert [p.name for p in jobs.exports_root().iterdir()] == [job.stored_name]
+    assert stored_files("exports") == [job.stored_name]
     assert events(job, "export_job_finish") == 1
     assert Notification.objects.filter(kind="export_ready", object_id=str(job.pk)).count() == 1
 
@@ -217,7 +218,7 @@ def test_old_donor_report_files_are_removed_and_the_rows_kept(
 
     old.refresh_from_db()
     assert old.state == DonorReportState.READY and old.file_removed_at is not None
-    assert [p.name for p in donor_reports.donor_reports_root().iterdir()] == [f"donor-report-{recent.pk}.pdf"]
+    assert stored_files("donor_reports") == [f"donor-report-{recent.pk}.pdf"]
     assert events(old, "donor_report_file_remove") == 1
     client.force_login(donor_user)
     assert client.get(reverse("donor:donor_report_download", args=[old.pk])).status_code == 404
@@ -240,7 +241,7 @@ def test_old_export_files_are_removed_and_the_rows_kept(portfolio, manager, clie
 
     old.refresh_from_db()
     assert old.state == ExportJob.State.READY and old.file_removed_at is not None
-    assert [p.name for p in jobs.exports_root().iterdir()] == [f"export-{recent.pk}.xlsx"]
+    assert stored_files("exports") == [f"export-{recent.pk}.xlsx"]
     client.force_login(manager)
     assert client.get(reverse("data:export_job_download", args=[old.pk])).status_code == 404
     page = client.get(reverse("data:export_job", args=[old.pk])).content.decode()

@@ -18,7 +18,7 @@ def test_assign_declare_score_submit_rank_and_award_through_the_api(world):
         api_for(world.reviewers[0]).post("/api/v1/assignments/auto/", {"call": call.pk}, format="json").status_code
         == 403
     )
-    progress = manager.get(f"/api/v1/assignments/progress/?call={call.pk}").json()
+    progress = manager.get(f"/api/v1/assignments/progress/?call={call.pk}").json()["results"]
     assert sum(p["waiting"] for p in progress) == 6
     listing = manager.get(f"/api/v1/assignments/?call={call.pk}").json()
     assert listing["count"] == 6 and listing["results"][0]["reviewer"]["email"]

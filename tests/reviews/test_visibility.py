@@ -5,6 +5,7 @@ under blind review never who applied; never another reviewer's scores."""
 
 import io
 import re
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from django.urls import NoReverseMatch, reverse
@@ -69,6 +70,7 @@ def page_urls(scene, own_review):
         ("get", reverse("reviews:review_attachment", args=[own_review.pk, 1])),
         ("get", reverse("reviews:review_application", args=[app.pk])),
         ("post", reverse("reviews:review_application_assign", args=[app.pk])),
+        ("get", reverse("reviews:review_application_reviewers", args=[app.pk])),
         ("post", reverse("reviews:review_application_consensus", args=[app.pk])),
         ("post", reverse("reviews:review_application_decide", args=[app.pk])),
         ("get", reverse("reviews:review_feedback", args=[app.pk])),
@@ -208,6 +210,33 @@ def test_blind_review_hides_who_applied_and_file_names(scene, client):
     except NoReverseMatch:
         return
     assert org.registration_id not in html and f"{org.legal_name} (" not in html
+
+
+def test_with_s3_a_reviewer_is_redirected_to_a_short_lived_url_that_keeps_the_blind_name(
+    scene, client, s3_private_storage
+):
+    world, review, attachment = scene["world"], scene["cleared"], scene["attachment"]
+    Call.objects.filter(pk=world.call.pk).update(blind_review=True)
+    url = reverse("reviews:review_attachment", args=[review.pk, 1])
+    client.force_login(world.reviewers[3])
+    response = client.get(url)
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    query = parse_qs(location.query)
+    stored = attachment.stored_name
+    assert (location.netloc, location.path) == (
+        "127.0.0.1:9",
+        f"/hromada-test/private/attachments/{stored[:2]}/{stored}",
+    )
+    assert query["X-Amz-Expires"] == ["60"] and query["X-Amz-Signature"][0]
+    assert re.search(r'^attachment; filename="?attachment-1\.pdf', query["response-content-disposition"][0])
+    assert query["response-content-type"] == ["application/pdf"]
+    assert "Statute" not in unquote(response["Location"])
+    assert response["X-Content-Type-Options"] == "nosniff" and "no-store" in response["Cache-Control"]
+    # Whoever may not read the application gets no URL at all.
+    for other in (world.reviewers[0], world.reviewers[1], world.reviewers[2]):  # undeclared, conflicted, unassigned
+        client.force_login(other)
+        assert client.get(url).status_code == 404
 
 
 def test_blind_review_hides_file_names_on_the_applications_own_pages(scene, client):

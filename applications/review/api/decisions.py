@@ -15,7 +15,8 @@ from applications.review import selectors, services
 from applications.review.api.reviews import _decimal
 from applications.review.ranking import call_ranking
 from applications.visibility import application_is_manager
-from core.api import TextCleaning
+from core.api.cleaning import TextCleaning
+from core.api.fields import AmountField
 
 RANKING_PAGE_SIZE = 50
 
@@ -233,7 +234,7 @@ class RankingViewSet(viewsets.ViewSet):
 
 
 class DecisionInSerializer(TextCleaning, serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    amount = AmountField(required=False, allow_null=True)
     note = serializers.CharField(allow_blank=True, required=False, default="")
 
 

@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -17,7 +18,7 @@ from applications.models import ApplicationState
 from applications.review import selectors, services
 from applications.review.models import Review, ReviewState, Score
 from applications.review.rules import programme_id_of
-from core.api import TextCleaning
+from core.api.cleaning import TextCleaning
 from core.money import cents
 from grants.calls.models import Call
 
@@ -396,6 +397,7 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
 
     @extend_schema(
+        parameters=[OpenApiParameter("call", OpenApiTypes.INT, OpenApiParameter.QUERY, required=True)],
         responses=inline_serializer(
             "ReviewerProgress",
             many=True,
@@ -408,7 +410,7 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 "conflicted": serializers.IntegerField(),
                 "overdue": serializers.IntegerField(),
             },
-        )
+        ),
     )
     @action(detail=False, methods=["get"])
     def progress(self, request):
@@ -416,7 +418,8 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if not call_id.isdigit():
             return Response({"call": [_("Name the call: ?call=<id>.")]}, status=status.HTTP_400_BAD_REQUEST)
         call = selectors.call_get_managed(request.user, int(call_id))
-        return Response(
+        page = self.paginate_queryset(selectors.reviewer_progress(call))  # one page per call's reviewers
+        return self.get_paginated_response(
             [
                 {
                     "reviewer": p["reviewer_id"],
@@ -427,9 +430,11 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                     "conflicted": p["conflicted"],
                     "overdue": p["overdue"],
                 }
-                for p in selectors.reviewer_progress(call)
+                for p in page
             ]
         )
+
+    progress.paginated = True  # type: ignore[attr-defined]  # one page per call's reviewers (core.api.schema)
 
 
 class ReviewerSerializer(TextCleaning, serializers.Serializer):

@@ -23,6 +23,7 @@ from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.clock import database_now
 from core.errors import TransitionRefused
+from core.shortcuts import get_permitted_or_403
 from grants.calls.models import Call, CallState
 from workers.messenger import notify_user
 
@@ -162,8 +163,7 @@ def reviews_assign_auto(*, actor, call_id: int) -> AutoAssignment:
     reviewers: least-loaded reviewers first, never a member of the applicant organisation,
     never one who declared a conflict with it, optionally never one from its country."""
     User = get_user_model()
-    call = Call.objects.get(pk=call_id)
-    _require(actor.has_perm("applications.assign_reviewers", call), None)
+    call = get_permitted_or_403(actor, Call, call_id, "applications.assign_reviewers")
     call = _call_ready_for_review(actor=actor, call=call)
     pool = list(
         User.objects.filter(programme_roles__programme_id=call.programme_id, programme_roles__role=REVIEWER)

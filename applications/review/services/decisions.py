@@ -30,6 +30,7 @@ from applications.review.services.scoring import application_assessment
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
 from core.money import cents
+from core.shortcuts import get_permitted_or_403
 from grants.calls.models import Call, CallState
 from workers.messenger import notify_user
 
@@ -199,8 +200,7 @@ def ranking_decide_down(*, actor, call_id: int) -> DecidedDown:
     """Decide the reviewed applications down the ranking: award in rank order while the
     envelope lasts, put the other fundable ones on the reserve list, reject the ones that are
     not fundable (their reasons as the note). Each decision is its own locked transaction."""
-    call = Call.objects.get(pk=call_id)
-    _require(actor.has_perm("applications.decide_application", call), None)
+    call = get_permitted_or_403(actor, Call, call_id, "applications.decide_application")
     if call.state != CallState.REVIEWING:
         raise TransitionRefused(_("Decisions are taken once the call is closed and its applications reviewed."))
     rubric = rubric_from(call.criteria.order_by("position"))

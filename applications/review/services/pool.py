@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from accounts.models import ProgrammeRole
 from accounts.roles import REVIEWER
 from applications.review.models import ReviewerProfile
-from applications.review.services.assignment import _require
 from audit.services import audit_record
+from core.shortcuts import get_permitted_or_403
 from grants.calls.models import Programme
 from workers.messenger import notify_user
 
@@ -32,8 +32,7 @@ def reviewer_invite(
 ):
     """Add a person to a programme's reviewer pool: create the account if needed (its owner
     chooses a password from the e-mailed link), give the reviewer role, keep the profile."""
-    programme = Programme.objects.get(pk=programme_id)
-    _require(actor.has_perm("applications.manage_reviewers", programme), None)
+    programme = get_permitted_or_403(actor, Programme, programme_id, "applications.manage_reviewers")
     email = (email or "").strip().lower()
     try:
         validate_email(email)
@@ -89,8 +88,7 @@ def reviewer_invite(
 
 def reviewer_set_active(*, actor, programme_id: int, user_id: int, active: bool) -> ReviewerProfile:
     """Take a reviewer out of (or back into) automatic assignment; their reviews stay."""
-    programme = Programme.objects.get(pk=programme_id)
-    _require(actor.has_perm("applications.manage_reviewers", programme), None)
+    programme = get_permitted_or_403(actor, Programme, programme_id, "applications.manage_reviewers")
     if not ProgrammeRole.objects.filter(programme=programme, user_id=user_id, role=REVIEWER).exists():
         raise ValidationError({"reviewer": _("This person is not in the programme's reviewer pool.")})
     with transaction.atomic():

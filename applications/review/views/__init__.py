@@ -16,6 +16,7 @@ from applications.review.views.selection import (  # noqa: F401
     review_application_assign,
     review_application_consensus,
     review_application_decide,
+    review_application_reviewers,
     review_call_assign_auto,
     review_call_assignments,
     review_extend,

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,13 +24,16 @@ from applications.review.forms import (
     ConflictForm,
     NoConflictForm,
     ReviewerInviteForm,
+    ReviewerSearchForm,
     ScoreForm,
 )
 from applications.review.models import ReviewState
 from applications.review.ranking import max_weighted_total, rubric_from, weighted_total
-from applications.uploads import content_disposition, stored_path
+from applications.uploads import storage_name
 from core.errors import TransitionRefused
 from core.forms import error_text, form_errors_add, form_run, message_run
+from core.pagination import page_of
+from core.storage import file_response
 
 LIST_PAGE_SIZE = 25
 
@@ -62,7 +65,7 @@ def review_home(request):
         LIST_PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     calls = (
-        list(selectors.call_list_managed(request.user))
+        page_of(request, selectors.call_list_managed(request.user).order_by("-deadline", "pk"), param="cpage")
         if selectors.managed_programme_ids(request.user) != frozenset()
         else []
     )
@@ -201,20 +204,15 @@ def review_attachment_download(request, pk, number):
     if not selectors.review_is_cleared(review):
         raise Http404
     attachment = selectors.review_attachment(review, number)
-    try:
-        path = stored_path(attachment.stored_name)
-        handle = open(path, "rb")
-    except (ValueError, FileNotFoundError):
-        raise Http404
     if review.application.call.blind_review:
         extension = attachment.original_name.rsplit(".", 1)[-1].lower() if "." in attachment.original_name else ""
         name = f"attachment-{number}.{extension}" if extension.isalnum() else f"attachment-{number}"
     else:
         name = attachment.original_name
-    response = FileResponse(handle, content_type=attachment.content_type)
-    response["Content-Disposition"] = content_disposition(name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    try:
+        return file_response(storage_name(attachment.stored_name), filename=name, content_type=attachment.content_type)
+    except (ValueError, FileNotFoundError):
+        raise Http404
 
 
 # --- managers: pool, assignments, one application --------------------------------------------
@@ -243,12 +241,16 @@ def reviewer_pool(request):
                 request, _("%(email)s is in the reviewer pool and has been sent an invitation.") % {"email": user.email}
             )
             return redirect("reviews:reviewer_pool")
+    search = ReviewerSearchForm(request.GET)
+    query = search.cleaned_data.get("q", "") if search.is_valid() else ""
     return render(
         request,
         "reviews/pool.html",
         {
             "form": form,
-            "reviewers": list(selectors.reviewer_pool([p.pk for p in programmes])),
+            "search_form": search,
+            "query": query,
+            "reviewers": page_of(request, selectors.reviewer_pool([p.pk for p in programmes], query)),
             "programmes": programmes,
         },
     )

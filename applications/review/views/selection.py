@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from applications.review.forms import (
     DecisionForm,
     ExtendForm,
     ReturnForm,
+    ReviewerSearchForm,
 )
 from applications.review.ranking import call_ranking, max_weighted_total
 from applications.review.views.reviewing import _act, _next_or
@@ -37,7 +39,9 @@ def review_call_assignments(request, call_id):
         {
             "call": call,
             "applications": applications,
-            "progress": selectors.reviewer_progress(call),
+            "progress": Paginator(selectors.reviewer_progress(call), RANKING_PAGE_SIZE).get_page(
+                request.GET.get("rpage")
+            ),
             "pool_size": len(selectors.programme_reviewer_ids(call.programme_id)),
         },
     )
@@ -100,7 +104,7 @@ def review_application(request, pk):
             "assessment": assessment,
             "criteria": criteria,
             "reviews": reviews,
-            "assign_form": AssignForm(reviewers=selectors.reviewer_choices(call)),
+            **_reviewer_search_context(request, application),
             "consensus_form": ConsensusForm(
                 initial={"score": application.consensus_score, "justification": application.consensus_justification}
             ),
@@ -114,11 +118,49 @@ def review_application(request, pk):
     )
 
 
+def _reviewer_row(user) -> dict:
+    profile = getattr(user, "reviewer_profile", None)
+    return {
+        "id": user.pk,
+        "name": user.get_full_name(),
+        "email": user.email,
+        "expertise": list(profile.expertise) if profile else [],
+        "countries": list(profile.countries) if profile else [],
+        "open_reviews": user.open_reviews,
+    }
+
+
+def _reviewer_search_context(request, application) -> dict:
+    """The "add a reviewer" search: nothing is listed until the manager searches, so the page
+    costs the same whatever the size of the pool."""
+    form = ReviewerSearchForm(request.GET or None)
+    searched = form.is_valid() and "q" in request.GET
+    query = form.cleaned_data.get("q", "") if searched else ""
+    return {
+        "search_form": form,
+        "searched": searched,
+        "candidates": [_reviewer_row(u) for u in selectors.reviewer_candidates(application, query)] if searched else [],
+    }
+
+
+@login_required
+def review_application_reviewers(request, pk):
+    """JSON for the reviewer picker's suggestions: `?q=` matches name, e-mail, expertise or
+    country among the reviewers who may review this application (at most 20)."""
+    application = _managed_application(request, pk)
+    form = ReviewerSearchForm(request.GET)
+    query = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    return JsonResponse(
+        {"results": [_reviewer_row(u) for u in selectors.reviewer_candidates(application, query)]},
+        headers={"Cache-Control": "private, no-store"},
+    )
+
+
 @login_required
 @require_POST
 def review_application_assign(request, pk):
     application = _managed_application(request, pk)
-    form = AssignForm(request.POST, reviewers=selectors.reviewer_choices(application.call))
+    form = AssignForm(request.POST)
     if form.is_valid():
         _act(
             request,

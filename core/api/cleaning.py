@@ -1,15 +1,11 @@
-"""What every app's API shares: the error mapping (transitions refused by state answer 409) and
-the cleaning of text on input."""
+"""Serializer mixins and fields every app's API shares: text cleaned on input (`core.text`) and
+one file per field."""
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import TransitionRefused
 from core.forms import SEVERAL_FILES
 from core.text import multi_line, single_line
 
@@ -34,15 +30,6 @@ class TextCleaning(serializers.Serializer):  # type: ignore[type-arg]
             )
             values[key] = single_line(value) if one_line else multi_line(value)
         return values
-
-
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, TransitionRefused):
-        return Response({"detail": str(exc.message)}, status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        exc = ValidationError(detail)
-    return drf_exception_handler(exc, context)
 
 
 class OneFileField(serializers.FileField):

@@ -1,0 +1,1 @@
+"""What every API module shares: errors, OPTIONS, the router and the OpenAPI schema class."""
