@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from applications.models import Application
 from applications.review.models import Review, Score
+from applications.review.ranking import assessments_refresh
 
 
 def bulk_reviewed(
@@ -58,4 +59,5 @@ def bulk_reviewed(
             for k, c in enumerate(criteria)
         ]
     )
+    assessments_refresh(call, [app.pk for app in apps])  # as the review services would have
     return apps

@@ -19,6 +19,7 @@ from applications.models import Application, ApplicationState
 from applications.review.models import Recommendation, Review, ReviewState, Score
 from applications.review.ranking import (
     application_assessed,
+    assessments_refresh,
     max_weighted_total,
     rubric_from,
     score_is_valid,
@@ -59,6 +60,7 @@ def review_declare_no_conflict(*, actor, review_id: int) -> Review:
         transition(review, "declare_no_conflict", actor=actor)
         criteria = Criterion.objects.filter(call_id=call_id).values_list("pk", flat=True)
         Score.objects.bulk_create([Score(review=review, criterion_id=pk) for pk in criteria], ignore_conflicts=True)
+        assessments_refresh(Call.objects.get(pk=call_id), [review.application_id])
     return review
 
 
@@ -108,6 +110,7 @@ def review_declare_conflict(*, actor, review_id: int, reason: str) -> Review:
                 },
             )
         _complete_if_done(actor=actor, application=application)
+        assessments_refresh(call, [application.pk])  # a late conflict withdraws a score
     return review
 
 
@@ -247,6 +250,7 @@ def review_submit(
             },
         )
         _complete_if_done(actor=actor, application=application)
+        assessments_refresh(application.call, [application.pk])
     return review
 
 
@@ -283,6 +287,7 @@ def review_return(*, actor, review_id: int, comment: str) -> Review:
         review.returned_comment = comment
         review.due_at = max(review.due_at, timezone.now() + timedelta(days=RETURN_DAYS))
         event = transition(review, "return_for_revision", actor=actor, reason=comment)
+        assessments_refresh(application.call, [application.pk])
         notify_user(
             kind="review_returned",
             user=review.reviewer,
@@ -332,6 +337,7 @@ def consensus_record(*, actor, application_id: int, score, justification: str) -
         application.save(update_fields=["consensus_score", "consensus_justification"])
         _rubric, assessment = application_assessment(application, call)
         mean = assessment.mean_total if assessment else None
+        assessments_refresh(call, [application.pk])
         audit_record(
             actor=actor,
             action="consensus_record",

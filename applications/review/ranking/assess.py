@@ -14,17 +14,16 @@ The rules (DESIGN.md, EU PRAG / Horizon Europe practice):
   envelope, and the first request that does not fit draws the cut-off line (strictly down the
   list: everything below it is below the line).
 
-The database applies them: one GROUP BY with the rules as SQL expressions (`call_assessed`),
-window functions for the rank and the running total (`call_ranked`); a page fetches its rows
-(`ranking_rows`) and one aggregate over the same query the counts and the cut-off
-(`ranking_summary`). Comparisons are made in whole units (`sum x 10 < minimum x 10 x n`, amounts
-in cents) so that PostgreSQL's numerics and SQLite's floats agree with Decimal arithmetic.
+The database applies them to a few applications (or a whole call) at once: one GROUP BY with the
+rules as SQL expressions (`call_assessed`), whose rows become `Assessment`s. The review services
+store them on the application (`stored.py`); the ranking reads the stored rows (`pages.py`).
+Comparisons are made in whole units (`sum x 10 < minimum x 10 x n`, amounts in cents) so that
+PostgreSQL's numerics and SQLite's floats agree with Decimal arithmetic.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import (
     Case,
@@ -32,19 +31,14 @@ from django.db.models import (
     DecimalField,
     F,
     Field,
-    FloatField,
-    Func,
-    IntegerField,
     Max,
     Min,
     Q,
     Sum,
     Value,
     When,
-    Window,
 )
-from django.db.models.expressions import RowRange
-from django.db.models.functions import Cast, Coalesce, NullIf, Round, RowNumber
+from django.db.models.functions import Round
 from django.utils.translation import gettext as _
 
 from applications.models import Application
@@ -183,14 +177,6 @@ def _whole(value: Decimal, scale: int) -> int:
     return int(Decimal(value).scaleb(scale).to_integral_value())
 
 
-def _quotient(dividend, divisor, vendor: str):
-    """dividend / divisor for ordering, equal means equal: PostgreSQL at a fixed scale (it would
-    otherwise depend on the operands), SQLite two whole numbers in floating point."""
-    if vendor == "postgresql":
-        return Cast(dividend, DecimalField(max_digits=40, decimal_places=20)) / NullIf(divisor, 0)
-    return Cast(dividend, FloatField()) / NullIf(divisor, 0)
-
-
 def call_assessed(call, rubric: list[Rubric], application_ids=None):
     """The call's ranked applications, one row each: one GROUP BY over their reviews and scores
     (no DISTINCT, so the database can hash-aggregate), and the rules as SQL expressions.
@@ -200,7 +186,7 @@ def call_assessed(call, rubric: list[Rubric], application_ids=None):
     of their weighted totals) are taken from the rows of the first criterion only, and a review
     not opened yet from its single row without scores: joining the scores counts no review twice.
     Annotations: `grp` (FUNDABLE, NOT_FUNDABLE or PENDING), `fails` and `c<id>_low` (why it is
-    not fundable), `divergent`, and the ordering keys `score_key` and `first_key`.
+    not fundable), `divergent`.
     """
     vendor = connections[Application.objects.db].vendor
     # psycopg already returns numeric as Decimal and counts as int: a plain output field spares
@@ -237,8 +223,6 @@ def call_assessed(call, rubric: list[Rubric], application_ids=None):
     if application_ids is not None:
         applications = applications.filter(pk__in=application_ids)
     n = F("n_submitted")
-    key = DecimalField(max_digits=40, decimal_places=20) if vendor == "postgresql" else FloatField()
-    zero = Value(0, output_field=key)
     lows = {f"c{c.id}_low": Q(**{f"c{c.id}_tenths__lt": n * _whole(c.minimum, 1)}) for c in rubric}
     threshold = _whole(call.overall_threshold, 2)
     below_threshold = Q(n_submitted__gt=0) & (
@@ -270,41 +254,7 @@ def call_assessed(call, rubric: list[Rubric], application_ids=None):
                 When(failing, then=Value(NOT_FUNDABLE)),
                 default=Value(FUNDABLE),
             ),
-            score_key=Case(
-                When(consensus__isnull=False, then=Cast("consensus_cents", key)),
-                default=_quotient(F("total_cents"), n, vendor),
-                output_field=key,
-            ),
-            first_key=_quotient(F(f"c{first}_tenths"), n, vendor) if rubric else Value(0, output_field=key),
         )
-        .annotate(
-            # the ordering keys: score (none for pending), the first criterion's mean (fundable only)
-            key_score=Case(When(pending, then=zero), default=Coalesce("score_key", zero), output_field=key),
-            key_first=Case(When(grp=FUNDABLE, then=Coalesce("first_key", zero)), default=zero, output_field=key),
-        )
-    )
-
-
-def _order():
-    """The ranking's order within each group: fundable by score, then the first criterion's mean,
-    then the earlier application; not fundable by score, then the earlier application; pending
-    by application."""
-    return [F("key_score").desc(), F("key_first").desc(), F("id").asc()]
-
-
-def call_ranked(call, rubric: list[Rubric]):
-    """`call_assessed` with the ranking's window functions over it: `rank` within the group and
-    `running_cents`, the running total in cents of the undecided requests down the group."""
-    counted = Case(
-        When(state__in=UNDECIDED, then=Round(Coalesce("requested_amount", Value(ZERO)) * 100)),
-        default=Value(ZERO),
-        output_field=WHOLE,
-    )
-    return call_assessed(call, rubric).annotate(
-        rank=Window(RowNumber(), partition_by=[F("grp")], order_by=_order()),
-        running_cents=Window(
-            Sum(counted), partition_by=[F("grp")], order_by=_order(), frame=RowRange(start=None, end=0)
-        ),
     )
 
 
@@ -317,9 +267,9 @@ def _fields(rubric: list[Rubric]) -> list[str]:
     return ROW_FIELDS + [f"c{c.id}_sum" for c in rubric] + [f"c{c.id}_low" for c in rubric]
 
 
-def _assessment(values: dict, rubric: list[Rubric], call, cutoff_rank: int | None = None) -> Assessment:
+def _assessment(values: dict, rubric: list[Rubric], call) -> Assessment:
     """An Assessment of one row of the query: the sums become means for display, the decisions
-    (fundable, why not, divergent, rank, running total) are the database's."""
+    (fundable, why not, divergent, the group) are the database's."""
     n = values["n_submitted"]
     sums = tuple(values[f"c{c.id}_sum"] for c in rubric)
     row = ScoreRow(
@@ -351,7 +301,7 @@ def _assessment(values: dict, rubric: list[Rubric], call, cutoff_rank: int | Non
     ]
     if values["below_threshold"]:
         failures.append(("threshold", score, call.overall_threshold))
-    a = Assessment(
+    return Assessment(
         row,
         mean_total,
         score,
@@ -362,129 +312,9 @@ def _assessment(values: dict, rubric: list[Rubric], call, cutoff_rank: int | Non
         failures or None,
         group=values["grp"],
     )
-    if a.group == FUNDABLE and "rank" in values:
-        a.rank = values["rank"]
-        a.counted = row.state in UNDECIDED
-        if a.counted:
-            a.running_total = Decimal(values["running_cents"]).scaleb(-2)
-            a.within_envelope = cutoff_rank is None or a.rank < cutoff_rank
-    return a
 
 
 def application_assessed(call, rubric: list[Rubric], application_id: int) -> Assessment | None:
     """One application's assessment (no rank: that needs the whole call)."""
     values = call_assessed(call, rubric, application_ids=[application_id]).values(*_fields(rubric)).first()
     return _assessment(values, rubric, call) if values else None
-
-
-@dataclass
-class RankingSummary:
-    """The whole call's figures, from one aggregate over the ranking."""
-
-    available: Decimal  # envelope minus what is already awarded
-    fundable: int
-    not_fundable: int
-    pending: int  # no submitted review yet, or still under review
-    under_review: int
-    flagged: int  # divergent without a consensus (fundable or not)
-    cutoff_rank: int | None  # the first fundable rank below the line
-    within_total: Decimal  # undecided requests above the line
-    reviewed_flagged: int  # undecided ones among the flagged
-    reviewed_unfinished: int  # undecided, fundable or not, with reviews not submitted yet
-
-
-def ranking_summary(call, rubric: list[Rubric]) -> RankingSummary:
-    """Counts and the envelope's cut-off (the first undecided request whose running total goes
-    over what is left), in one query over the windowed ranking."""
-    available = call.envelope.amount - call.awarded_total
-    left = _whole(available, 2)
-    counted = Q(grp=FUNDABLE, state__in=UNDECIDED)
-    ranked = Q(grp__in=[FUNDABLE, NOT_FUNDABLE])
-    flagged = ranked & Q(divergent=True, consensus__isnull=True)
-    figures = call_ranked(call, rubric).aggregate(
-        fundable=Count("id", filter=Q(grp=FUNDABLE)),
-        not_fundable=Count("id", filter=Q(grp=NOT_FUNDABLE)),
-        pending=Count("id", filter=Q(grp=PENDING)),
-        under_review=Count("id", filter=Q(state="under_review")),
-        flagged=Count("id", filter=flagged),
-        cutoff_rank=Min("rank", filter=counted & Q(running_cents__gt=left)),
-        within_cents=Max("running_cents", filter=counted & Q(running_cents__lte=left)),
-        reviewed_flagged=Count("id", filter=flagged & Q(state="reviewed")),
-        reviewed_unfinished=Count("id", filter=ranked & Q(state="reviewed", n_pending__gt=0)),
-    )
-    within = figures.pop("within_cents")
-    return RankingSummary(available=available, within_total=Decimal(within or 0).scaleb(-2), **figures)
-
-
-class _PerGroup(Func):
-    """`CASE grp WHEN 1 THEN a WHEN 2 THEN b ... ELSE 0 END`: a figure per group, naming the group's
-    (long) expression once where Django's searched Case would repeat it for every group."""
-
-    output_field = IntegerField()
-
-    def __init__(self, group, values: dict[int, int]):
-        self.values = values
-        super().__init__(group)
-
-    def as_sql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        whens = " ".join("WHEN %s THEN %s" for _ in self.values)
-        pairs = [number for pair in self.values.items() for number in pair]
-        return f"CASE {sql} {whens} ELSE 0 END", [*params, *pairs]
-
-
-def ranking_rows(call, rubric: list[Rubric], bounds: dict[int, tuple[int, int]], cutoff_rank=None):
-    """The rows of one page of each group, `bounds[group] = (after, up to)` in ranks, fetched by
-    one query: the database ranks the whole call and returns only these rows."""
-    lower = _PerGroup(F("grp"), {g: b[0] for g, b in bounds.items()})
-    upper = _PerGroup(F("grp"), {g: b[1] for g, b in bounds.items()})
-    rows = (
-        call_ranked(call, rubric)
-        .filter(rank__gt=lower, rank__lte=upper)
-        .order_by("grp", "rank")
-        .values(*_fields(rubric), "title", "rank", "running_cents")
-    )
-    out: dict[int, list[Assessment]] = {FUNDABLE: [], NOT_FUNDABLE: [], PENDING: []}
-    for values in rows:
-        out[values["grp"]].append(_assessment(values, rubric, call, cutoff_rank))
-    return out
-
-
-def ranking_ids(call, rubric: list[Rubric], group: int, states) -> list[int]:
-    """The ids of one group's applications in these states, in ranking order (no rows loaded)."""
-    return list(_in_group(call, rubric, group, states).values_list("id", flat=True))
-
-
-def ranking_assessments(call, rubric: list[Rubric], group: int, states) -> list[Assessment]:
-    """One group's applications in these states, in ranking order, with their reasons."""
-    return [_assessment(v, rubric, call) for v in _in_group(call, rubric, group, states).values(*_fields(rubric))]
-
-
-def _in_group(call, rubric, group, states):
-    return call_assessed(call, rubric).filter(grp=group, state__in=states).order_by(*_order())
-
-
-@dataclass
-class RankingPage:
-    summary: RankingSummary
-    fundable: Page  # ranks and running totals; object_list holds this page's Assessments
-    not_fundable: Page
-    pending: list[Assessment]  # the first ones
-
-
-def call_ranking(call, criteria=None, *, page=None, npage=None, size: int = 50) -> tuple[list[Rubric], RankingPage]:
-    """One page of a call's ranking: its rubric (one query unless given), the summary (one
-    query), then the rows of the asked pages of fundable and not fundable applications and the
-    first pending ones (one query)."""
-    rubric = rubric_from(criteria if criteria is not None else call.criteria.order_by("position"))
-    summary = ranking_summary(call, rubric)
-    fundable = Paginator(range(summary.fundable), size).get_page(page)
-    not_fundable = Paginator(range(summary.not_fundable), size).get_page(npage)
-    bounds = {
-        FUNDABLE: (max(fundable.start_index() - 1, 0), fundable.end_index()),
-        NOT_FUNDABLE: (max(not_fundable.start_index() - 1, 0), not_fundable.end_index()),
-        PENDING: (0, size),
-    }
-    rows = ranking_rows(call, rubric, bounds, summary.cutoff_rank)
-    fundable.object_list, not_fundable.object_list = rows[FUNDABLE], rows[NOT_FUNDABLE]
-    return rubric, RankingPage(summary, fundable, not_fundable, rows[PENDING])
