@@ -84,7 +84,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="application",
             index=models.Index(
-                fields=["call", "ranking_group", "-ranking_score", "-ranking_first", "id"], name="application_ranking"
+                fields=["call", "ranking_group", "-ranking_score", "-ranking_first", "id"],
+                include=["state", "requested_amount", "reviews_divergent", "reviews_pending", "consensus_score"],
+                name="application_ranking",
             ),
         ),
         migrations.AddIndex(

@@ -96,9 +96,12 @@ class Application(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("applications")
         indexes = [
             models.Index(fields=["call", "state"], name="application_call_state"),
-            # the ranking's order within each group of a call
+            # The ranking's order within each group of a call; on PostgreSQL it also carries what
+            # the ranking's summary counts and adds up, which it then reads from the index alone.
             models.Index(
-                fields=["call", "ranking_group", "-ranking_score", "-ranking_first", "id"], name="application_ranking"
+                fields=["call", "ranking_group", "-ranking_score", "-ranking_first", "id"],
+                include=["state", "requested_amount", "reviews_divergent", "reviews_pending", "consensus_score"],
+                name="application_ranking",
             ),
             # the applications whose stored assessment is missing or computed under other rules
             models.Index(fields=["call", "assessed_rules"], name="application_assessed_rules"),

@@ -50,8 +50,12 @@ STORED = [
 def rules_fingerprint(call, rubric: list[Rubric]) -> str:
     """What the stored assessments depend on besides the reviews: the thresholds and, per
     criterion in the rubric's order, its maximum, weight, minimum and whether it eliminates."""
-    rules = [str(call.overall_threshold), str(call.divergence_threshold)]
-    rules += [f"{c.id}:{c.max_score}:{c.weight}:{c.minimum}:{c.eliminatory}" for c in rubric]
+
+    def number(value) -> str:  # 12, 12.0 and 12.00 are the same rule
+        return str(Decimal(value).normalize())
+
+    rules = [number(call.overall_threshold), number(call.divergence_threshold)]
+    rules += [f"{c.id}:{number(c.max_score)}:{number(c.weight)}:{number(c.minimum)}:{c.eliminatory}" for c in rubric]
     return hashlib.sha256("|".join(rules).encode()).hexdigest()[:16]
 
 
@@ -146,7 +150,7 @@ def assessments_refresh_stale(call, rubric: list[Rubric]) -> str:
     """Refresh the call's stale assessments, if any (one query when there are none). Returns the
     rules' fingerprint."""
     fingerprint = rules_fingerprint(call, rubric)
-    ids = list(stale(call, fingerprint).values_list("id", flat=True)[:BATCH])
+    ids = list(stale(call, fingerprint).order_by().values_list("id", flat=True)[:BATCH])
     if ids:
         assessments_refresh(call, None if len(ids) >= BATCH else ids, rubric=rubric)
     return fingerprint
