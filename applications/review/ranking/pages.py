@@ -83,19 +83,33 @@ def ranking_summary(call, rubric: list[Rubric]) -> RankingSummary:
     assessments_refresh_stale(call, rubric)
     available = call.envelope.amount - call.awarded_total
     left = _whole(available, 2)
-    ranked = Q(ranking_group__in=[FUNDABLE, NOT_FUNDABLE])
-    flagged = ranked & Q(reviews_divergent=True, consensus_score__isnull=True)
-    figures = Application.objects.filter(call_id=call.pk, state__in=RANKED_STATES).aggregate(
-        fundable=Count("id", filter=Q(ranking_group=FUNDABLE)),
-        not_fundable=Count("id", filter=Q(ranking_group=NOT_FUNDABLE)),
-        pending=Count("id", filter=Q(ranking_group=PENDING)),
-        under_review=Count("id", filter=Q(state="under_review")),
-        flagged=Count("id", filter=flagged),
-        reviewed_flagged=Count("id", filter=flagged & Q(state="reviewed")),
-        reviewed_unfinished=Count("id", filter=ranked & Q(state="reviewed", reviews_pending__gt=0)),
-        counted_cents=Sum(_counted(), filter=Q(ranking_group=FUNDABLE)),
+    # A handful of rows, one per group and state, read from the ranking index alone (PostgreSQL)
+    rows = (
+        Application.objects.filter(call_id=call.pk, state__in=RANKED_STATES)
+        .values("ranking_group", "state")
+        .annotate(
+            n=Count("id"),
+            flagged=Count("id", filter=Q(reviews_divergent=True, consensus_score__isnull=True)),
+            unfinished=Count("id", filter=Q(reviews_pending__gt=0)),
+            counted=Sum(_counted()),
+        )
+        .order_by()
     )
-    counted = figures.pop("counted_cents") or 0
+    figures = dict.fromkeys(["fundable", "not_fundable", "pending", "under_review", "flagged"], 0)
+    figures |= {"reviewed_flagged": 0, "reviewed_unfinished": 0}
+    counted = 0
+    for row in rows:
+        group, state = row["ranking_group"], row["state"]
+        figures[{FUNDABLE: "fundable", NOT_FUNDABLE: "not_fundable", PENDING: "pending"}[group]] += row["n"]
+        figures["under_review"] += row["n"] if state == "under_review" else 0
+        if group == PENDING:
+            continue
+        figures["flagged"] += row["flagged"]
+        if state == "reviewed":
+            figures["reviewed_flagged"] += row["flagged"]
+            figures["reviewed_unfinished"] += row["unfinished"]
+        if group == FUNDABLE:
+            counted += row["counted"] or 0
     cutoff = (
         _windowed(call, FUNDABLE)
         .annotate(own_cents=_counted())
