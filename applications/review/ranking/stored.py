@@ -98,8 +98,10 @@ def _stored(a: Assessment, rubric: list[Rubric], fingerprint: str) -> list:
     ]
 
 
-def _write(rows: list[list], connection) -> None:
-    """UPDATE ... FROM a VALUES list (PostgreSQL, and SQLite since 3.33): one statement per batch."""
+def _write(rows: list[list], connection, only_stale: str | None) -> None:
+    """UPDATE ... FROM a VALUES list (PostgreSQL, and SQLite since 3.33): one statement per batch.
+    `only_stale`: the rules' fingerprint, to leave alone a row that a review service refreshed
+    meanwhile (the row is then read again under its lock and no longer matches)."""
     table = Application._meta.db_table
     fields = [Application._meta.get_field(name) for name in STORED]
     qn = connection.ops.quote_name
@@ -118,23 +120,35 @@ def _write(rows: list[list], connection) -> None:
                 for row in batch
                 for value in [row[0]] + [f.get_db_prep_save(v, connection) for f, v in zip(fields, row[1:])]
             ]
+            where = f"{qn(table)}.{qn('id')} = v.id"
+            if only_stale:
+                rules = f"{qn(table)}.{qn('assessed_rules')}"
+                where += f" AND ({rules} IS NULL OR {rules} <> %s)"
+                params.append(only_stale)
             cursor.execute(
-                f"WITH v (id, {columns}) AS (VALUES {values}) "
-                f"UPDATE {qn(table)} SET {assignments} FROM v WHERE {qn(table)}.{qn('id')} = v.id",
+                f"WITH v (id, {columns}) AS (VALUES {values}) UPDATE {qn(table)} SET {assignments} FROM v WHERE {where}",
                 params,
             )
 
 
-def assessments_refresh(call, application_ids=None, *, rubric: list[Rubric] | None = None) -> int:
+def assessments_refresh(
+    call, application_ids=None, *, rubric: list[Rubric] | None = None, only_stale: bool = False
+) -> int:
     """Compute and store the assessment of these applications of the call (all its ranked ones
-    when no ids are given); inside the caller's transaction. Returns how many were stored."""
+    when no ids are given). A review service names its application, inside its transaction: the
+    rows are locked first (if the service has not already), so the aggregate that follows reads
+    every review committed before, and a concurrent service waits for this one. `only_stale`:
+    the ranking's catch-up, which writes only the rows still stale when it writes them. Returns
+    how many were computed."""
     if rubric is None:
         rubric = rubric_from(call.criteria.order_by("position"))
     fingerprint = rules_fingerprint(call, rubric)
+    if application_ids is not None and not only_stale:
+        list(Application.objects.select_for_update().filter(pk__in=application_ids).order_by("pk").values_list("pk"))
     query = call_assessed(call, rubric, application_ids).values(*_fields(rubric))
     rows = [[values["id"], *_stored(_assessment(values, rubric, call), rubric, fingerprint)] for values in query]
     if rows:
-        _write(rows, connections[Application.objects.db])
+        _write(rows, connections[Application.objects.db], fingerprint if only_stale else None)
     return len(rows)
 
 
@@ -152,7 +166,7 @@ def assessments_refresh_stale(call, rubric: list[Rubric]) -> str:
     fingerprint = rules_fingerprint(call, rubric)
     ids = list(stale(call, fingerprint).order_by().values_list("id", flat=True)[:BATCH])
     if ids:
-        assessments_refresh(call, None if len(ids) >= BATCH else ids, rubric=rubric)
+        assessments_refresh(call, None if len(ids) >= BATCH else ids, rubric=rubric, only_stale=True)
     return fingerprint
 
 

@@ -50,7 +50,9 @@ def _review_application_id(review_id) -> int:
 def review_declare_no_conflict(*, actor, review_id: int) -> Review:
     """The reviewer signs that they have no conflict of interest; only now do they see the
     application. An empty score sheet is prepared for every criterion."""
+    application_id = _review_application_id(review_id)
     with transaction.atomic():
+        lock(Application, application_id)  # the lock order: Application, then Review
         review = lock(Review, review_id)
         check(actor, review, "declare_no_conflict", permission="applications.declare_review")
         state, call_id = Application.objects.values_list("state", "call_id").get(pk=review.application_id)
@@ -278,7 +280,9 @@ def review_return(*, actor, review_id: int, comment: str) -> Review:
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": _("Say what the reviewer should revise.")})
+    application_id = _review_application_id(review_id)
     with transaction.atomic():
+        lock(Application, application_id)  # the lock order: Application, then Review
         review = lock(Review, review_id)
         check(actor, review, "return_for_revision", permission="applications.return_review")
         application = Application.objects.select_related("call").get(pk=review.application_id)
