@@ -4,6 +4,7 @@ creation like any other column of test data, never assigned afterwards)."""
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 from applications.models import Application
@@ -59,5 +60,6 @@ def bulk_reviewed(
             for k, c in enumerate(criteria)
         ]
     )
-    assessments_refresh(call, [app.pk for app in apps])  # as the review services would have
+    with transaction.atomic():  # as the review services would have
+        assessments_refresh(call, [app.pk for app in apps])
     return apps
