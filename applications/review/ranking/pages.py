@@ -83,9 +83,12 @@ def ranking_summary(call, rubric: list[Rubric]) -> RankingSummary:
     assessments_refresh_stale(call, rubric)
     available = call.envelope.amount - call.awarded_total
     left = _whole(available, 2)
-    # A handful of rows, one per group and state, read from the ranking index alone (PostgreSQL)
+    # A handful of rows, one per group and state, read from the ranking index alone (PostgreSQL;
+    # naming the groups lets the planner choose that index's prefix)
     rows = (
-        Application.objects.filter(call_id=call.pk, state__in=RANKED_STATES)
+        Application.objects.filter(
+            call_id=call.pk, ranking_group__in=[FUNDABLE, NOT_FUNDABLE, PENDING], state__in=RANKED_STATES
+        )
         .values("ranking_group", "state")
         .annotate(
             n=Count("id"),
