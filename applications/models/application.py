@@ -72,12 +72,39 @@ class Application(ConcurrentTransitionMixin, models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
 
+    # The ranking's assessment of the application, stored by the review services in the
+    # transaction that changes it (applications/review/ranking/stored.py), so that the ranking
+    # reads one row per application in index order. `assessed_rules` is its freshness marker:
+    # the fingerprint of the call's rules it was computed under, null when never computed.
+    assessed_rules = models.CharField(max_length=16, null=True, blank=True, editable=False)
+    reviews_submitted = models.PositiveIntegerField(default=0, editable=False)
+    reviews_pending = models.PositiveIntegerField(default=0, editable=False)
+    reviews_withdrawn = models.PositiveIntegerField(default=0, editable=False)
+    ranking_group = models.PositiveSmallIntegerField(default=3, editable=False)  # fundable, not, pending
+    # Ordering keys: the score (0 while pending), then the first criterion's mean (fundable only).
+    ranking_score = models.DecimalField(max_digits=30, decimal_places=20, default=Decimal("0"), editable=False)
+    ranking_first = models.DecimalField(max_digits=30, decimal_places=20, default=Decimal("0"), editable=False)
+    divergence = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True, editable=False)
+    reviews_divergent = models.BooleanField(default=False, editable=False)
+    fundable = models.BooleanField(default=False, editable=False)
+    # Exact decimals as strings: mean_total, score, criterion_means {criterion id: mean}, failures.
+    assessment = models.JSONField(null=True, blank=True, editable=False)
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         indexes = [
             models.Index(fields=["call", "state"], name="application_call_state"),
+            # The ranking's order within each group of a call; on PostgreSQL it also carries what
+            # the ranking's summary counts and adds up, which it then reads from the index alone.
+            models.Index(
+                fields=["call", "ranking_group", "-ranking_score", "-ranking_first", "id"],
+                include=["state", "requested_amount", "reviews_divergent", "reviews_pending", "consensus_score"],
+                name="application_ranking",
+            ),
+            # the applications whose stored assessment is missing or computed under other rules
+            models.Index(fields=["call", "assessed_rules"], name="application_assessed_rules"),
             # The managers' list of a call, by reference; the applicant's list, latest first;
             # the API's list, newest first.
             models.Index(fields=["call", "reference", "id"], name="application_call_reference"),

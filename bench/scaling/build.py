@@ -27,6 +27,7 @@ from scaling.money import grants_build, history_build
 from accounts.models import Membership, Organisation, ProgrammeRole, User
 from applications.models import Application, BudgetLine
 from applications.review.models import Review, ReviewerProfile, Score
+from applications.review.ranking import assessments_refresh
 from applications.services.submission import application_content, content_sha256
 from audit.chain import event_hash
 from audit.models import AuditEvent, AuditHead
@@ -316,6 +317,10 @@ def _build(n: int, rng: random.Random) -> World:
         for cid, v in values.items()
     ]
     insert(Score, scores)
+    # Reviews inserted past the review services: store each application's assessment as the
+    # services would have (the ranking would otherwise compute them on its first request).
+    for call in (decided, review):
+        assessments_refresh(call)
     for r in reviews:
         if r.state == "submitted":
             chain.add(r.reviewer, "submit", r, "accepted", "submitted", {"weighted_total": r.weighted_total})

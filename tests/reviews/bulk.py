@@ -4,10 +4,12 @@ creation like any other column of test data, never assigned afterwards)."""
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 from applications.models import Application
 from applications.review.models import Review, Score
+from applications.review.ranking import assessments_refresh
 
 
 def bulk_reviewed(
@@ -58,4 +60,6 @@ def bulk_reviewed(
             for k, c in enumerate(criteria)
         ]
     )
+    with transaction.atomic():  # as the review services would have
+        assessments_refresh(call, [app.pk for app in apps])
     return apps

@@ -52,7 +52,8 @@ def test_assign_declare_score_submit_rank_and_award_through_the_api(world):
     first = ranking["fundable"]["results"][0]
     assert first["score"] == "16.00" and first["criterion_means"] == ["4.00", "4.00", "4.00"] and first["rank"] == 1
     assert [r["within_envelope"] for r in ranking["fundable"]["results"]] == [True, True, False]
-    assert ranking["cutoff_rank"] == 3
+    assert ranking["cutoff_rank"] == 3 and ranking["cutoff_page"] == 1 and ranking["within_total"] == "80000.00"
+    assert ranking["fundable"]["num_pages"] == 1 and ranking["fundable"]["page"] == 1
     assert api_for(world.reviewers[0]).get(f"/api/v1/rankings/{call.pk}/").status_code == 404
 
     target = first["application"]
@@ -132,3 +133,20 @@ def test_return_consensus_and_reviewer_pool_through_the_api(world):
     )
     assert refused.status_code == 403
     assert Decimal(consensus["consensus_score"]) == Decimal("13")
+
+
+def test_the_rankings_endpoint_is_paginated_and_documented(world):
+    manager = api_for(world.manager)
+    schema = manager.get("/api/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/rankings/{id}/"]["get"]
+    assert {"page", "npage"} <= {p["name"] for p in operation["parameters"]}
+    ranking = schema["components"]["schemas"]["Ranking"]["properties"]
+    assert {"cutoff_rank", "cutoff_page", "within_total", "fundable", "not_fundable", "flagged"} <= set(ranking)
+    page = schema["components"]["schemas"]["RankingPage"]["properties"]
+    assert {"count", "page", "num_pages", "page_size", "results"} <= set(page)
+    assert "running_total" in schema["components"]["schemas"]["Ranked"]["properties"]
+    call = world.call
+    call.start_review()
+    call.save()
+    empty = manager.get(f"/api/v1/rankings/{call.pk}/?page=7&npage=x").json()
+    assert empty["fundable"] == {"count": 0, "page": 1, "num_pages": 1, "page_size": 50, "results": []}

@@ -25,7 +25,7 @@ def test_a_conflict_found_after_scoring_withdraws_the_score_and_ends_access(worl
     score_and_submit(first, [5, 5, 5])
     score_and_submit(second, [1, 1, 1])
     _rubric, ranking = call_ranking(world.call)
-    before = next(a for a in ranking.fundable + ranking.not_fundable if a.id == app.pk)
+    before = next(a for a in ranking.fundable.object_list + ranking.not_fundable.object_list if a.id == app.pk)
     assert before.row.submitted == 2
 
     reviewer = world.reviewers[1]
@@ -42,7 +42,7 @@ def test_a_conflict_found_after_scoring_withdraws_the_score_and_ends_access(worl
     assert client.get(reverse("applications:application_detail", args=[app.pk])).status_code == 404
 
     _rubric, ranking = call_ranking(world.call)
-    after = next(a for a in ranking.fundable + ranking.not_fundable if a.id == app.pk)
+    after = next(a for a in ranking.fundable.object_list + ranking.not_fundable.object_list if a.id == app.pk)
     assert after.row.submitted == 1 and after.row.withdrawn == 1
     assert after.mean_total < before.mean_total  # the 45-point review no longer counts
 

@@ -105,3 +105,27 @@ def test_review_list_first_page_is_read_in_index_order(world, reviewing_call):
     ):
         plan = qs[:50].explain()
         assert "review_due" in plan and "Sort" not in plan, plan
+
+
+def test_ranking_pages_are_fetched_by_the_database_and_say_where_the_cut_off_falls(world, reviewing_call, client):
+    """120 fundable applications of 20,000 in an envelope of 1,100,000: 55 fit, the line is drawn
+    above rank 56 on page 2; every page costs the same queries, a deep page shows its own ranks."""
+    client.force_login(world.manager)
+    url = reverse("reviews:review_ranking", args=[reviewing_call.pk])
+    bulk_reviewed(reviewing_call, world.orgs[1], world.applicants[1], world.reviewers[:3], 120)
+    Call.objects.filter(pk=reviewing_call.pk).update(envelope=1100000)
+    client.get(url)
+    first, response = queries(client, url)
+    html = response.content.decode()
+    assert 'data-testid="cutoff-summary">above rank 56 — <a href="?page=2">page 2</a>' in html
+    assert 'data-testid="cutoff"' not in html  # the line itself is on page 2
+    second, response = queries(client, url + "?page=2")
+    html = response.content.decode()
+    assert html.count('data-testid="cutoff"') == 1 and ">56</td>" in html and ">51</td>" in html
+    deep, response = queries(client, url + "?page=3")
+    html = response.content.decode()
+    assert "Page 3 of 3" in html and ">101</td>" in html and ">120</td>" in html and ">100</td>" not in html
+    assert html.count('class="below-line"') == 20
+    assert first == second == deep, (first, second, deep)
+    beyond, response = queries(client, url + "?page=9")
+    assert "Page 3 of 3" in response.content.decode()

@@ -1,20 +1,13 @@
 """Aggregation and ranking on hand-computed cases: weights, half points, thresholds, divergence,
-ties, consensus override and the envelope's cut-off line."""
+ties, consensus override and the envelope's cut-off line, on the Python reference that the
+database's ranking is compared with (test_ranking_sql.py)."""
 
 from decimal import Decimal as D
 
 import pytest
 
-from applications.review.ranking import (
-    Rubric,
-    ScoreRow,
-    assess,
-    max_weighted_total,
-    rank,
-    ranking_compute,
-    score_is_valid,
-    weighted_total,
-)
+from applications.review.ranking import Rubric, ScoreRow, max_weighted_total, score_is_valid, weighted_total
+from tests.reviews.ranking_reference import assess, rank, ranking_compute
 
 # Relevance counts double (as in the EU for Integrity advocacy call).
 RUBRIC = [

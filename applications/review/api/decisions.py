@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from applications.models import Application, ApplicationState
 from applications.review import selectors, services
 from applications.review.api.reviews import _decimal
-from applications.review.ranking import call_ranking, ranking_titles
+from applications.review.ranking import call_ranking
 from applications.visibility import application_is_manager
 from core.api.cleaning import TextCleaning
 from core.api.fields import AmountField
@@ -59,30 +59,113 @@ DECISION_OUT = inline_serializer(
 )
 
 
+class AssessmentSerializer(serializers.Serializer):
+    """One application as the ranking's rules assess it (decimals as strings, to the cent)."""
+
+    application = serializers.IntegerField()
+    reference = serializers.CharField(allow_null=True)
+    title = serializers.CharField()
+    state = serializers.CharField()
+    score = serializers.CharField(allow_null=True, help_text="The consensus score if recorded, else the mean.")
+    mean_total = serializers.CharField(allow_null=True, help_text="Mean of the reviewers' weighted totals.")
+    consensus = serializers.BooleanField()
+    criterion_means = serializers.ListField(child=serializers.CharField(allow_null=True))
+    reviews_submitted = serializers.IntegerField()
+    reviews_pending = serializers.IntegerField()
+    divergence = serializers.CharField(allow_null=True)
+    divergent = serializers.BooleanField()
+    needs_attention = serializers.BooleanField(help_text="Divergent and no consensus score recorded.")
+    fundable = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="Why it is not fundable.")
+    requested_amount = serializers.CharField(allow_null=True)
+    awarded_amount = serializers.CharField(allow_null=True)
+
+
+class RankedSerializer(AssessmentSerializer):
+    rank = serializers.IntegerField()
+    running_total = serializers.CharField(
+        allow_null=True, help_text="Undecided requests down to this rank; null for a decided application."
+    )
+    within_envelope = serializers.BooleanField()
+
+
+class RankingPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Applications in this list, all pages.")
+    page = serializers.IntegerField(help_text="The page returned (the last one when a later page is asked).")
+    num_pages = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    results = RankedSerializer(many=True)
+
+
+class NotFundablePageSerializer(RankingPageSerializer):
+    results = AssessmentSerializer(many=True)  # type: ignore[assignment]
+
+
+class RankingCriterionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    max_score = serializers.CharField()
+    weight = serializers.CharField()
+    minimum = serializers.CharField()
+
+
+class RankingSerializer(serializers.Serializer):
+    call = serializers.IntegerField()
+    state = serializers.CharField()
+    currency = serializers.CharField()
+    envelope = serializers.CharField()
+    awarded_total = serializers.CharField()
+    available = serializers.CharField(help_text="What is left of the envelope.")
+    overall_threshold = serializers.CharField()
+    divergence_threshold = serializers.CharField()
+    criteria = RankingCriterionSerializer(many=True)
+    cutoff_rank = serializers.IntegerField(
+        allow_null=True, help_text="The first rank below the envelope's cut-off line; null when every request fits."
+    )
+    cutoff_page = serializers.IntegerField(allow_null=True, help_text="The page of `fundable` that rank is on.")
+    within_total = serializers.CharField(help_text="Undecided requests above the line.")
+    fundable = RankingPageSerializer()
+    not_fundable = NotFundablePageSerializer()
+    pending = serializers.IntegerField(help_text="Applications still under review or without a submitted review.")
+    flagged = serializers.IntegerField(help_text="Divergent without a consensus score.")
+    available_transitions = serializers.ListField(child=serializers.CharField())
+
+
+PAGES = [
+    OpenApiParameter(
+        "page", OpenApiTypes.INT, OpenApiParameter.QUERY, description="Page of the fundable applications (50 a page)."
+    ),
+    OpenApiParameter(
+        "npage", OpenApiTypes.INT, OpenApiParameter.QUERY, description="Page of the applications not fundable."
+    ),
+]
+
+
+def _page(page) -> dict:
+    return {
+        "count": page.paginator.count,
+        "page": page.number,
+        "num_pages": page.paginator.num_pages,
+        "page_size": RANKING_PAGE_SIZE,
+    }
+
+
 @extend_schema(parameters=ID_PATH)
 class RankingViewSet(viewsets.ViewSet):
-    """The ranking of a call, for the programme's managers (404 for anyone else)."""
+    """The ranking of a call, for the programme's managers (404 for anyone else): one page of the
+    fundable applications in rank order with the running total and the envelope's cut-off, one
+    page of those not fundable with the reasons, and the counts."""
 
     serializer_class = None
 
-    def _page(self, items, param):
-        raw = self.request.query_params.get(param, "1")
-        page = int(raw) if raw.isdigit() and int(raw) > 0 else 1
-        start = (page - 1) * RANKING_PAGE_SIZE
-        return {
-            "count": len(items),
-            "page": page,
-            "page_size": RANKING_PAGE_SIZE,
-            "results": items[start : start + RANKING_PAGE_SIZE],
-        }
-
-    @extend_schema(responses=inline_serializer("Ranking", fields={"call": serializers.IntegerField()}))
+    @extend_schema(parameters=PAGES, responses=RankingSerializer)
     def retrieve(self, request, pk=None):
         call = selectors.call_get_managed(request.user, pk)
-        rubric, ranking = call_ranking(call)
-        fundable = self._page(ranking.fundable, "page")
-        not_fundable = self._page(ranking.not_fundable, "npage")
-        ranking_titles([*fundable["results"], *not_fundable["results"]])
+        rubric, ranking = call_ranking(
+            call, page=request.query_params.get("page"), npage=request.query_params.get("npage"), size=RANKING_PAGE_SIZE
+        )
+        summary = ranking.summary
+        cutoff = summary.cutoff_rank
         return Response(
             {
                 "call": call.pk,
@@ -90,7 +173,7 @@ class RankingViewSet(viewsets.ViewSet):
                 "currency": str(call.envelope.currency),
                 "envelope": _decimal(call.envelope.amount),
                 "awarded_total": _decimal(call.awarded_total),
-                "available": _decimal(ranking.available),
+                "available": _decimal(summary.available),
                 "overall_threshold": _decimal(call.overall_threshold),
                 "divergence_threshold": _decimal(call.divergence_threshold),
                 "criteria": [
@@ -103,13 +186,19 @@ class RankingViewSet(viewsets.ViewSet):
                     }
                     for c in rubric
                 ],
-                "cutoff_rank": ranking.cutoff + 1 if ranking.cutoff is not None else None,
-                "fundable": {**fundable, "results": [assessment_data(a) for a in fundable["results"]]},
-                "not_fundable": {
-                    **not_fundable,
-                    "results": [assessment_data(a, False) for a in not_fundable["results"]],
+                "cutoff_rank": cutoff,
+                "cutoff_page": (cutoff - 1) // RANKING_PAGE_SIZE + 1 if cutoff else None,
+                "within_total": _decimal(summary.within_total),
+                "fundable": {
+                    **_page(ranking.fundable),
+                    "results": [assessment_data(a) for a in ranking.fundable.object_list],
                 },
-                "pending": len(ranking.pending),
+                "not_fundable": {
+                    **_page(ranking.not_fundable),
+                    "results": [assessment_data(a, False) for a in ranking.not_fundable.object_list],
+                },
+                "pending": summary.pending,
+                "flagged": summary.flagged,
                 "available_transitions": ["decide_down", "close_selection"] if call.state == "reviewing" else [],
             }
         )

@@ -19,6 +19,7 @@ from accounts.models import Membership, ProgrammeRole
 from accounts.roles import REVIEWER
 from applications.models import Application, ApplicationState
 from applications.review.models import Review, ReviewerProfile, ReviewState
+from applications.review.ranking import assessments_refresh
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.clock import database_now
@@ -110,6 +111,7 @@ def _assign_locked(*, actor, call: Call, application: Application, reviewer, aut
     if application.state == ApplicationState.ELIGIBLE:
         check(actor, application, "start_review", permission="applications.assign_reviewers")
         transition(application, "start_review", actor=actor, reason="reviewer assigned")
+    assessments_refresh(call, [application.pk])  # one more review pending
     return review
 
 

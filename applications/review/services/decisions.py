@@ -16,7 +16,14 @@ from django.utils.translation import gettext as _
 
 from accounts.selectors import organisation_member_users
 from applications.models import Application, ApplicationState
-from applications.review.ranking import call_ranking
+from applications.review.ranking import (
+    FUNDABLE,
+    NOT_FUNDABLE,
+    ranking_assessments,
+    ranking_ids,
+    ranking_summary,
+    rubric_from,
+)
 from applications.review.selectors import application_feedback
 from applications.review.services.assignment import IN_REVIEW, _call_titles, _require
 from applications.review.services.scoring import application_assessment
@@ -196,46 +203,42 @@ def ranking_decide_down(*, actor, call_id: int) -> DecidedDown:
     call = get_permitted_or_403(actor, Call, call_id, "applications.decide_application")
     if call.state != CallState.REVIEWING:
         raise TransitionRefused(_("Decisions are taken once the call is closed and its applications reviewed."))
-    _rubric, ranking = call_ranking(call)
+    rubric = rubric_from(call.criteria.order_by("position"))
+    summary = ranking_summary(call, rubric)
     problems = []
-    if any(a.row.state == ApplicationState.UNDER_REVIEW for a in ranking.pending):
-        problems.append(
-            _("%(n)s application(s) are still under review.")
-            % {"n": sum(1 for a in ranking.pending if a.row.state == ApplicationState.UNDER_REVIEW)}
-        )
-    undecided = [a for a in ranking.fundable + ranking.not_fundable if a.row.state == ApplicationState.REVIEWED]
-    if any(a.needs_attention for a in undecided):
+    if summary.under_review:
+        problems.append(_("%(n)s application(s) are still under review.") % {"n": summary.under_review})
+    if summary.reviewed_flagged:
         problems.append(
             _("%(n)s application(s) have divergent reviews without a consensus score.")
-            % {"n": sum(1 for a in undecided if a.needs_attention)}
+            % {"n": summary.reviewed_flagged}
         )
-    if any(a.row.pending for a in undecided):
+    if summary.reviewed_unfinished:
         problems.append(
-            _("%(n)s application(s) have reviews that are not submitted yet.")
-            % {"n": sum(1 for a in undecided if a.row.pending)}
+            _("%(n)s application(s) have reviews that are not submitted yet.") % {"n": summary.reviewed_unfinished}
         )
     if problems:
         raise ValidationError(problems)
+    # In rank order, ids only; the ones to reject with their reasons (as the ranking stands now).
+    fundable = ranking_ids(call, rubric, FUNDABLE, [ApplicationState.REVIEWED])
+    not_fundable = ranking_assessments(call, rubric, NOT_FUNDABLE, [ApplicationState.REVIEWED])
     done = DecidedDown()
     envelope_left = True
-    for a in ranking.fundable:
-        if a.row.state != ApplicationState.REVIEWED:
-            continue
+    for application_id in fundable:
         if envelope_left:
             try:
-                application_award(actor=actor, application_id=a.id)
-                done.awarded.append(a.id)
+                application_award(actor=actor, application_id=application_id)
+                done.awarded.append(application_id)
                 continue
             except ValidationError as exc:
                 if "amount" not in getattr(exc, "error_dict", {}):
                     raise
                 envelope_left = False
-        application_reserve(actor=actor, application_id=a.id)
-        done.reserved.append(a.id)
-    for a in ranking.not_fundable:
-        if a.row.state == ApplicationState.REVIEWED:
-            application_reject(actor=actor, application_id=a.id, note="; ".join(a.reasons))
-            done.rejected.append(a.id)
+        application_reserve(actor=actor, application_id=application_id)
+        done.reserved.append(application_id)
+    for a in not_fundable:
+        application_reject(actor=actor, application_id=a.id, note="; ".join(a.reasons))
+        done.rejected.append(a.id)
     return done
 
 

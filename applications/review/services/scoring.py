@@ -18,8 +18,8 @@ from accounts.roles import MANAGER
 from applications.models import Application, ApplicationState
 from applications.review.models import Recommendation, Review, ReviewState, Score
 from applications.review.ranking import (
-    assess,
-    call_score_rows,
+    application_assessed,
+    assessments_refresh,
     max_weighted_total,
     rubric_from,
     score_is_valid,
@@ -50,7 +50,9 @@ def _review_application_id(review_id) -> int:
 def review_declare_no_conflict(*, actor, review_id: int) -> Review:
     """The reviewer signs that they have no conflict of interest; only now do they see the
     application. An empty score sheet is prepared for every criterion."""
+    application_id = _review_application_id(review_id)
     with transaction.atomic():
+        lock(Application, application_id)  # the lock order: Application, then Review
         review = lock(Review, review_id)
         check(actor, review, "declare_no_conflict", permission="applications.declare_review")
         state, call_id = Application.objects.values_list("state", "call_id").get(pk=review.application_id)
@@ -60,6 +62,7 @@ def review_declare_no_conflict(*, actor, review_id: int) -> Review:
         transition(review, "declare_no_conflict", actor=actor)
         criteria = Criterion.objects.filter(call_id=call_id).values_list("pk", flat=True)
         Score.objects.bulk_create([Score(review=review, criterion_id=pk) for pk in criteria], ignore_conflicts=True)
+        assessments_refresh(Call.objects.get(pk=call_id), [review.application_id])
     return review
 
 
@@ -109,6 +112,7 @@ def review_declare_conflict(*, actor, review_id: int, reason: str) -> Review:
                 },
             )
         _complete_if_done(actor=actor, application=application)
+        assessments_refresh(call, [application.pk])  # a late conflict withdraws a score
     return review
 
 
@@ -248,6 +252,7 @@ def review_submit(
             },
         )
         _complete_if_done(actor=actor, application=application)
+        assessments_refresh(application.call, [application.pk])
     return review
 
 
@@ -275,7 +280,9 @@ def review_return(*, actor, review_id: int, comment: str) -> Review:
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": _("Say what the reviewer should revise.")})
+    application_id = _review_application_id(review_id)
     with transaction.atomic():
+        lock(Application, application_id)  # the lock order: Application, then Review
         review = lock(Review, review_id)
         check(actor, review, "return_for_revision", permission="applications.return_review")
         application = Application.objects.select_related("call").get(pk=review.application_id)
@@ -284,6 +291,7 @@ def review_return(*, actor, review_id: int, comment: str) -> Review:
         review.returned_comment = comment
         review.due_at = max(review.due_at, timezone.now() + timedelta(days=RETURN_DAYS))
         event = transition(review, "return_for_revision", actor=actor, reason=comment)
+        assessments_refresh(application.call, [application.pk])
         notify_user(
             kind="review_returned",
             user=review.reviewer,
@@ -304,12 +312,7 @@ def application_assessment(application, call=None):
     """The aggregated assessment of one application (ranking rules): two queries."""
     call = call or application.call
     rubric = rubric_from(call.criteria.order_by("position"))
-    rows = call_score_rows(call, rubric, application_ids=[application.pk])
-    if not rows:
-        return rubric, None
-    return rubric, assess(
-        rows[0], rubric, overall_threshold=call.overall_threshold, divergence_threshold=call.divergence_threshold
-    )
+    return rubric, application_assessed(call, rubric, application.pk)
 
 
 def consensus_record(*, actor, application_id: int, score, justification: str) -> Application:
@@ -338,6 +341,7 @@ def consensus_record(*, actor, application_id: int, score, justification: str) -
         application.save(update_fields=["consensus_score", "consensus_justification"])
         _rubric, assessment = application_assessment(application, call)
         mean = assessment.mean_total if assessment else None
+        assessments_refresh(call, [application.pk])
         audit_record(
             actor=actor,
             action="consensus_record",

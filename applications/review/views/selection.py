@@ -20,7 +20,7 @@ from applications.review.forms import (
     ReturnForm,
     ReviewerSearchForm,
 )
-from applications.review.ranking import call_ranking, max_weighted_total, ranking_titles
+from applications.review.ranking import call_ranking, max_weighted_total
 from applications.review.views.reviewing import _act, _next_or
 from applications.visibility import application_is_manager, application_is_member
 from core.forms import message_run
@@ -275,30 +275,31 @@ def review_extend(request, pk):
 @login_required
 def review_ranking(request, call_id):
     """Fundable applications by score with the envelope's cut-off line; not fundable ones apart
-    with the reason; a constant number of queries whatever the number of applications."""
+    with the reason. The database ranks the call; the page fetches its own rows and the summary:
+    a constant number of queries and rows whatever the number of applications."""
     call = selectors.call_get_managed(request.user, call_id)
     criteria = list(call.criteria.order_by("position"))
-    rubric, ranking = call_ranking(call, criteria)
-    page = Paginator(ranking.fundable, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
-    not_fundable = Paginator(ranking.not_fundable, RANKING_PAGE_SIZE).get_page(request.GET.get("npage"))
-    pending = ranking.pending[:RANKING_PAGE_SIZE]
-    ranking_titles([*page.object_list, *not_fundable.object_list, *pending])
+    _rubric, ranking = call_ranking(
+        call, criteria, page=request.GET.get("page"), npage=request.GET.get("npage"), size=RANKING_PAGE_SIZE
+    )
+    summary = ranking.summary
     return render(
         request,
         "reviews/ranking.html",
         {
             "call": call,
             "criteria": criteria,
-            "ranking": ranking,
-            "page": page,
-            "not_fundable": not_fundable,
-            "pending": pending,
-            "pending_count": len(ranking.pending),
-            "cutoff_rank": ranking.cutoff + 1 if ranking.cutoff is not None else None,
+            "ranking": summary,
+            "page": ranking.fundable,
+            "not_fundable": ranking.not_fundable,
+            "pending": ranking.pending,
+            "pending_count": summary.pending,
+            "cutoff_rank": summary.cutoff_rank,
+            "cutoff_page": (summary.cutoff_rank - 1) // RANKING_PAGE_SIZE + 1 if summary.cutoff_rank else None,
             "currency": call.envelope.currency,
             "envelope": call.envelope.amount,
             "awarded_total": call.awarded_total,
-            "flagged_count": len(ranking.flagged),
+            "flagged_count": summary.flagged,
             "can_decide_down": call.state == "reviewing",
             "can_close": call.state == "reviewing",
         },

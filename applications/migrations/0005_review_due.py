@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("applications", "0003_list_indexes_and_search"),
+        ("applications", "0004_application_assessment"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,153 +1,27 @@
-"""Aggregation and ranking of reviewed applications.
+"""The ranking as it was computed in Python before the database took it over: the reference
+that the SQL ranking (applications/review/ranking.py) is compared with, row by row.
 
-Pure functions over plain rows (`Rubric`, `ScoreRow`), plus `call_score_rows`, the one aggregate
-query that feeds them. The rules (DESIGN.md, EU PRAG / Horizon Europe practice):
-
-- a reviewer's weighted total is the sum of score x weight over the criteria;
-- an application's score is the mean of its reviewers' weighted totals (submitted reviews only),
-  or the consensus score when the manager recorded one;
-- divergent when max - min of the weighted totals exceeds the call's divergence threshold;
-- not fundable when any criterion's mean is below that criterion's minimum, or the score is
-  below the call's overall threshold (criterion minima are checked on the reviewers' means even
-  when a consensus score overrides the overall score);
-- fundable applications rank by score, ties by the first criterion's mean, then the earlier
-  application; a running total of the undecided requests is compared with what is left of the
-  envelope, and the first request that does not fit draws the cut-off line (strictly down the
-  list: everything below it is below the line).
+`call_score_rows` is the one GROUP BY that fed it (the per-application sums); `assess` and `rank`
+apply the rules to those rows in Decimal arithmetic.
 """
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connections
 from django.db.models import Count, Field, Max, Min, Q, Sum
-from django.utils.translation import gettext as _
 
 from applications.models import Application
-from core.money import cents
-
-HALF = Decimal("0.5")
-ZERO = Decimal("0")
-
-
-@dataclass(frozen=True)
-class Rubric:
-    """One criterion, as the aggregation needs it."""
-
-    id: int
-    name: str
-    max_score: Decimal
-    weight: Decimal
-    minimum: Decimal = ZERO
-    eliminatory: bool = False
-
-
-def rubric_from(criteria) -> list[Rubric]:
-    return [
-        Rubric(
-            id=c.pk, name=str(c), max_score=c.max_score, weight=c.weight, minimum=c.minimum, eliminatory=c.eliminatory
-        )
-        for c in criteria
-    ]
-
-
-def score_is_valid(value, max_score) -> bool:
-    """0 to the criterion's maximum, in half points."""
-    try:
-        value = Decimal(value)
-    except Exception:
-        return False
-    return (
-        value.is_finite()
-        and ZERO <= value <= Decimal(max_score)
-        and (value / HALF) == (value / HALF).to_integral_value()
-    )
-
-
-def weighted_total(scores: dict[int, Decimal], rubric: list[Rubric]) -> Decimal:
-    """Sum of score x weight over the rubric (missing scores count as 0), rounded to cents."""
-    return cents(sum((Decimal(scores.get(c.id) or 0) * c.weight for c in rubric), ZERO))
-
-
-def max_weighted_total(rubric: list[Rubric]) -> Decimal:
-    return cents(sum((c.max_score * c.weight for c in rubric), ZERO))
-
-
-@dataclass(slots=True)
-class ScoreRow:
-    """What the aggregate query returns for one application."""
-
-    id: int
-    reference: str | None
-    title: str
-    state: str
-    requested: Decimal | None
-    awarded: Decimal | None = None
-    consensus: Decimal | None = None
-    submitted: int = 0  # submitted reviews (each scores every criterion)
-    pending: int = 0  # assigned, accepted or returned reviews (not conflicted)
-    total_sum: Decimal | None = None
-    total_min: Decimal | None = None
-    total_max: Decimal | None = None
-    criterion_sums: tuple = ()  # per criterion, in the rubric's order: the sum of the submitted scores
-    withdrawn: int = 0  # reviews whose reviewer found a conflict after reading (scores left out)
-
-
-@dataclass(slots=True)
-class Assessment:
-    row: ScoreRow
-    mean_total: Decimal | None
-    score: Decimal | None
-    criterion_means: list[Decimal | None]
-    divergence: Decimal | None
-    divergent: bool
-    fundable: bool
-    # Why it is not fundable, as data; `reasons` puts it in words (only for the rows shown).
-    failures: list[tuple] | None
-    rank: int | None = None
-    running_total: Decimal | None = None
-    within_envelope: bool = False
-    counted: bool = False  # undecided: its request is part of the running total
-
-    @property
-    def id(self):
-        return self.row.id
-
-    @property
-    def consensus(self) -> bool:
-        return self.row.consensus is not None
-
-    @property
-    def needs_attention(self) -> bool:
-        """Divergent and no consensus recorded yet: add a reviewer or record a consensus."""
-        return self.divergent and self.row.consensus is None
-
-    @property
-    def reasons(self) -> list[str]:
-        out = []
-        for failure in self.failures or ():
-            if failure[0] == "criterion":
-                _kind, criterion, mean, minimum, eliminatory = failure
-                out.append(
-                    (
-                        _("%(criterion)s: mean %(mean)s is below the eliminatory minimum %(minimum)s")
-                        if eliminatory
-                        else _("%(criterion)s: mean %(mean)s is below the minimum %(minimum)s")
-                    )
-                    % {"criterion": criterion, "mean": cents(mean), "minimum": minimum}
-                )
-            else:
-                _kind, score, threshold = failure
-                out.append(
-                    _("Score %(score)s is below the overall threshold %(threshold)s")
-                    % {"score": cents(score), "threshold": threshold}
-                )
-        return out
-
-
-UNDECIDED = ("reviewed", "reserve")
+from applications.review.ranking import (
+    PENDING_REVIEW_STATES,
+    RANKED_STATES,
+    UNDECIDED,
+    ZERO,
+    Assessment,
+    Rubric,
+    ScoreRow,
+    rubric_from,
+)
 
 
 def assess(
@@ -249,12 +123,6 @@ def ranking_compute(
     )
 
 
-# --- the one aggregate query -----------------------------------------------------------------
-
-RANKED_STATES = ["under_review", "reviewed", "awarded", "reserve", "rejected"]
-PENDING_REVIEW_STATES = ["assigned", "accepted", "returned"]
-
-
 def call_score_rows(call, rubric: list[Rubric], application_ids=None, *, titles: bool = False) -> list[ScoreRow]:
     """One GROUP BY over the call's applications, their reviews and scores (no DISTINCT, so the
     database can hash-aggregate).
@@ -337,38 +205,14 @@ def call_score_rows(call, rubric: list[Rubric], application_ids=None, *, titles:
     return out
 
 
-def ranking_titles(assessments) -> None:
-    """Fill in the titles of the rows about to be shown (one query)."""
-    rows = [a.row for a in assessments]
-    titles = dict(Application.objects.filter(pk__in=[r.id for r in rows]).values_list("id", "title"))
-    for r in rows:
-        r.title = titles.get(r.id, "")
-
-
-@contextmanager
-def _collector_paused():
-    """Building tens of thousands of short-lived rows makes Python's cyclic garbage collector
-    walk every object of the process several times (a third of the time at 10,000
-    applications); none of these rows forms a cycle, so it waits until they are built."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def call_ranking(call, criteria=None) -> tuple[list[Rubric], Ranking]:
-    """The ranking of a call: its rubric (one query unless given) and one aggregate query."""
-    rubric = rubric_from(criteria if criteria is not None else call.criteria.order_by("position"))
-    available = call.envelope.amount - call.awarded_total
-    with _collector_paused():
-        rows = call_score_rows(call, rubric)
-        return rubric, ranking_compute(
-            rows,
-            rubric,
-            overall_threshold=call.overall_threshold,
-            divergence_threshold=call.divergence_threshold,
-            available=available,
-        )
+def call_ranking(call) -> tuple[list[Rubric], Ranking]:
+    """The reference ranking of a call: every row in Python."""
+    rubric = rubric_from(call.criteria.order_by("position"))
+    rows = call_score_rows(call, rubric, titles=True)
+    return rubric, ranking_compute(
+        rows,
+        rubric,
+        overall_threshold=call.overall_threshold,
+        divergence_threshold=call.divergence_threshold,
+        available=call.envelope.amount - call.awarded_total,
+    )

@@ -1,0 +1,60 @@
+"""The ranking: the rules (`assess`), the assessment stored on each application and kept up to
+date by the review services (`stored`), and the ranking's pages read from it (`pages`)."""
+
+from applications.review.ranking.assess import (
+    FUNDABLE,
+    NOT_FUNDABLE,
+    PENDING,
+    PENDING_REVIEW_STATES,
+    RANKED_STATES,
+    UNDECIDED,
+    ZERO,
+    Assessment,
+    Rubric,
+    ScoreRow,
+    application_assessed,
+    call_assessed,
+    max_weighted_total,
+    rubric_from,
+    score_is_valid,
+    weighted_total,
+)
+from applications.review.ranking.pages import (
+    RankingPage,
+    RankingSummary,
+    call_ranking,
+    ranking_assessments,
+    ranking_ids,
+    ranking_rows,
+    ranking_summary,
+)
+from applications.review.ranking.stored import assessments_refresh, assessments_refresh_stale, rules_fingerprint
+
+__all__ = [
+    "FUNDABLE",
+    "NOT_FUNDABLE",
+    "PENDING",
+    "PENDING_REVIEW_STATES",
+    "RANKED_STATES",
+    "UNDECIDED",
+    "ZERO",
+    "Assessment",
+    "RankingPage",
+    "RankingSummary",
+    "Rubric",
+    "ScoreRow",
+    "application_assessed",
+    "assessments_refresh",
+    "assessments_refresh_stale",
+    "call_assessed",
+    "call_ranking",
+    "max_weighted_total",
+    "ranking_assessments",
+    "ranking_ids",
+    "ranking_rows",
+    "ranking_summary",
+    "rubric_from",
+    "rules_fingerprint",
+    "score_is_valid",
+    "weighted_total",
+]
