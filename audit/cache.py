@@ -27,7 +27,10 @@ def until_next_change(key: str, compute: Callable[[], T], *, seconds: int) -> T:
     """`compute()`, reused until the next audited change (or for at most `seconds`, for what the
     audit trail does not see, such as a row edited in the Django admin). `key` names what is
     computed and for whom (and in which language and at which time, when the result says so)."""
-    full_key = f"hromada:until-change:{key}:{audit_head()}"
+    head = audit_head()
+    if not head:  # nothing audited yet: nothing names this state of the data
+        return compute()
+    full_key = f"hromada:until-change:{key}:{head}"
     value: T | None = cache.get(full_key)
     if value is None:
         value = compute()
