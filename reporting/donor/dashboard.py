@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 
 from accounts.roles import DONOR
+from audit.cache import until_next_change
 from grants.agreements.models import Grant
 from grants.calls.selectors import programme_list_for
 from grants.disbursement.models import Payment
@@ -14,6 +15,11 @@ from reporting.donor.figures import pct
 
 
 def donor_section(user):
+    """The dashboard's donor section, computed once per change (`audit.cache`)."""
+    return until_next_change(f"donor-section:{user.pk}", lambda: _donor_section(user), seconds=600)
+
+
+def _donor_section(user):
     programmes = list(programme_list_for(user, DONOR).order_by("-starts_on", "code"))
     ids = [p.pk for p in programmes]
     committed = {
