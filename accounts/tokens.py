@@ -7,12 +7,13 @@ import secrets
 from datetime import timedelta
 
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from accounts.models import ApiToken
 from audit.services import audit_record
+from core.clock import moment_text
 from workers.messenger import notify_user
 
 # How long a token may go unseen before its "last used" time is written again: one write a
@@ -80,20 +81,16 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if token.revoked_at is not None:
             raise exceptions.AuthenticationFailed(
                 _("This API token was revoked on %(date)s (%(reason)s). Create a new one on your API token page.")
-                % {"date": _when(token.revoked_at), "reason": token.get_revoked_reason_display()}
+                % {"date": moment_text(token.revoked_at), "reason": token.get_revoked_reason_display()}
             )
         now = timezone.now()
         if token.expires_at is not None and token.expires_at <= now:
             raise exceptions.AuthenticationFailed(
                 _("This API token expired on %(date)s. Create a new one on your API token page.")
-                % {"date": _when(token.expires_at)}
+                % {"date": moment_text(token.expires_at)}
             )
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token
-
-
-def _when(moment) -> str:
-    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")

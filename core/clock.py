@@ -11,6 +11,7 @@ from datetime import datetime
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models.functions import Now
 from django.db.models.sql import Query
+from django.utils import formats, timezone
 
 
 def database_now(using: str = DEFAULT_DB_ALIAS) -> datetime:
@@ -22,3 +23,8 @@ def database_now(using: str = DEFAULT_DB_ALIAS) -> datetime:
     [row] = query.get_compiler(using=using).results_iter()
     now: datetime = row[0]
     return now
+
+
+def moment_text(moment: datetime) -> str:
+    """A moment as a message says it: in the site's time zone and the active language's format."""
+    return str(formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT"))

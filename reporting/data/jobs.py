@@ -17,11 +17,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.db.models.functions import Now
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
-from core.clock import database_now
+from core.clock import database_now, moment_text
 from core.errors import TransitionRefused
 from core.storage import file_delete, file_delete_on_commit, file_save, files_remove_older
 from reporting.data.exports import export_check, export_write
@@ -186,7 +186,7 @@ def export_job_retry(*, actor, job_id: int) -> ExportJob:
         if job.state != ExportJob.State.FAILED and job.lease_until is not None and job.lease_until >= now:
             raise TransitionRefused(
                 _("The export is still being prepared. If nothing changes, you can retry it after %(time)s.")
-                % {"time": formats.date_format(timezone.localtime(job.lease_until), "DATETIME_FORMAT")}
+                % {"time": moment_text(job.lease_until)}
             )
         _requeue(job, now, actor=actor)
     transaction.on_commit(lambda: _enqueue(job.pk))

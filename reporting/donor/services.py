@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import DONOR, MANAGER, programme_ids
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
-from core.clock import database_now
+from core.clock import database_now, moment_text
 from core.errors import TransitionRefused
 from core.shortcuts import get_permitted_or_403
 from core.storage import file_delete, file_delete_on_commit, file_save, files_remove_older
@@ -142,7 +142,7 @@ def donor_report_retry(*, actor, report_id: int) -> DonorReport:
             if report.lease_until is not None and report.lease_until >= now:
                 raise TransitionRefused(
                     _("The report is still being generated. If nothing changes, you can retry it after %(time)s.")
-                    % {"time": formats.date_format(timezone.localtime(report.lease_until), "DATETIME_FORMAT")}
+                    % {"time": moment_text(report.lease_until)}
                 )
             _requeue(report, now, actor=actor)
     transaction.on_commit(lambda: _enqueue(report.pk))

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import MANAGER
@@ -28,7 +28,7 @@ from applications.review.ranking import (
 from applications.review.services.assignment import IN_REVIEW, _call_titles, _require
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
-from core.clock import database_now
+from core.clock import database_now, moment_text
 from core.errors import TransitionRefused
 from core.money import cents
 from grants.calls.models import Call, Criterion
@@ -116,17 +116,16 @@ def review_declare_conflict(*, actor, review_id: int, reason: str) -> Review:
     return review
 
 
-def _refuse_if_overdue(review_id: int) -> None:
+def _refuse_if_overdue(review: Review) -> None:
     """A review is accepted until its due date by the database's clock (one clock for every web
     node); the programme manager can give more time (review_extend). Drafts can still be saved."""
-    due = Review.objects.values_list("due_at", flat=True).get(pk=review_id)
-    if database_now() > due:
+    if database_now() > review.due_at:
         raise TransitionRefused(
             _(
                 "This review was due on %(due)s and can no longer be submitted. Your draft is saved; ask the "
                 "programme manager for more time."
             )
-            % {"due": formats.date_format(timezone.localtime(due), "DATETIME_FORMAT")}
+            % {"due": moment_text(review.due_at)}
         )
 
 
@@ -232,7 +231,7 @@ def review_submit(
         application = Application.objects.select_for_update().select_related("call").get(pk=application_id)
         review = lock(Review, review_id)
         check(actor, review, "submit", permission="applications.score_review")
-        _refuse_if_overdue(review.pk)
+        _refuse_if_overdue(review)
         criteria = list(application.call.criteria.order_by("position"))
         current = {s.criterion_id: s for s in review.scores.all()}
         errors = review_problems(review, application.call, criteria, current)

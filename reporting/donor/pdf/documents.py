@@ -9,6 +9,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from accounts.orgid import COUNTRY_CHOICES
+from core.clock import moment_text
 from grants.calls.models import TrancheCondition
 from reporting.donor.figures import fmt_money
 from reporting.donor.pdf.base import A4, FONT, FRAME_WIDTH, LINE, MARGIN, page_decorations, para, styles, table
@@ -32,7 +33,7 @@ def _facts(rows, s):
 
 
 def _dt(value):
-    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT") if value else "—"
+    return moment_text(value) if value else "—"
 
 
 def _d(value):
