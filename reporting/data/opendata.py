@@ -6,11 +6,13 @@ grantee's legal name, identifier and country, the funders. Nothing of the applic
 reviews or bank details.
 """
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch
 from django.utils import timezone
 from lxml import etree
@@ -135,9 +137,8 @@ def grants_360(call: Call) -> list[dict]:
     return list(grants_360_iter(call))
 
 
-def package_360(call: Call, base_url: str = "") -> dict:
-    package = {
-        "grants": grants_360(call),
+def _package_360_about(call: Call, base_url: str = "") -> dict:
+    about = {
         "version": SCHEMA_VERSION,
         "title": f"{call.programme.title}: {call.title}",
         "issued": timezone.localdate().isoformat(),
@@ -145,8 +146,24 @@ def package_360(call: Call, base_url: str = "") -> dict:
         "license": "https://creativecommons.org/licenses/by/4.0/",
     }
     if base_url:
-        package["accessURL"] = base_url
-    return package
+        about["accessURL"] = base_url
+    return about
+
+
+def package_360(call: Call, base_url: str = "") -> dict:
+    return {"grants": grants_360(call), **_package_360_about(call, base_url)}
+
+
+def json_360_stream(call: Call, base_url: str = "") -> Iterator[bytes]:
+    """The 360Giving package as JSON in pieces, one grant at a time as the grants are read (for a
+    StreamingHttpResponse): memory stays flat whatever the number of grants."""
+    yield b'{\n  "grants": ['
+    separator = b"\n    "
+    for item in grants_360_iter(call):
+        yield separator + json.dumps(item, ensure_ascii=False, cls=DjangoJSONEncoder).encode()
+        separator = b",\n    "
+    about = json.dumps(_package_360_about(call, base_url), ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)
+    yield b"\n  ],\n" + about[1:].lstrip("\n").encode() + b"\n"
 
 
 CSV_COLUMNS = [
@@ -199,49 +216,62 @@ def _money(value: Decimal) -> str:
     return str(Decimal(value).quantize(Decimal("0.01")))
 
 
-def iati_activities(call: Call) -> bytes:
-    """IATI 2.03 activity XML: one activity per grant, with its commitment and disbursements."""
+def iati_activities_stream(call: Call) -> Iterator[bytes]:
+    """IATI 2.03 activity XML in pieces: one activity per grant, with its commitment and
+    disbursements, written as the grants are read (GRANT_CHUNK at a time) so that memory stays
+    flat whatever the number of grants."""
     funders = _funders(call)
     reporting_ref = settings.HROMADA_IATI_REPORTING_ORG or (funders[0]["id"] if funders else publisher_prefix())
     reporting_name = funders[0]["name"] if funders else call.programme.title
     now = timezone.now().replace(microsecond=0).isoformat()
     root = etree.Element("iati-activities", version=IATI_VERSION, **{"generated-datetime": now})
-    for grant in public_grants(call):
-        org = grant.organisation
-        activity = etree.SubElement(
-            root, "iati-activity", **{"last-updated-datetime": now, "default-currency": grant.currency}
+    opening = etree.tostring(root, encoding="UTF-8", xml_declaration=True).rstrip(b"/>\n")
+    yield opening + b">\n"
+    for grant in public_grants(call).iterator(chunk_size=GRANT_CHUNK):
+        activity = _iati_activity(grant, funders, reporting_ref, reporting_name, now)
+        etree.indent(activity, space="  ", level=1)
+        yield b"  " + etree.tostring(activity, encoding="UTF-8") + b"\n"
+    yield b"</iati-activities>\n"
+
+
+def iati_activities(call: Call) -> bytes:
+    return b"".join(iati_activities_stream(call))
+
+
+def _iati_activity(grant: Grant, funders: list[dict], reporting_ref: str, reporting_name: str, now: str):
+    org = grant.organisation
+    activity = etree.Element("iati-activity", **{"last-updated-datetime": now, "default-currency": grant.currency})
+    activity.set(XML_LANG, "en")
+    etree.SubElement(activity, "iati-identifier").text = f"{reporting_ref}-{grant.number}"
+    reporting = etree.SubElement(activity, "reporting-org", ref=reporting_ref, type="40")
+    etree.SubElement(reporting, "narrative").text = reporting_name
+    _narrative(activity, "title", grant.title)
+    description = _narrative(
+        activity, "description", (grant.application.summary if grant.application_id else "") or grant.title
+    )
+    description.set("type", "1")
+    for funder in funders:
+        participant = etree.SubElement(activity, "participating-org", ref=funder["id"], role="1", type="40")
+        etree.SubElement(participant, "narrative").text = funder["name"]
+    implementer = etree.SubElement(activity, "participating-org", ref=org.registration_id, role="4", type="22")
+    etree.SubElement(implementer, "narrative").text = org.legal_name
+    etree.SubElement(activity, "activity-status", code=ACTIVITY_STATUS.get(grant.state, "2"))
+    etree.SubElement(activity, "activity-date", type="1", **{"iso-date": grant.starts_on.isoformat()})
+    etree.SubElement(activity, "activity-date", type="3", **{"iso-date": grant.ends_on.isoformat()})
+    etree.SubElement(activity, "recipient-country", code=org.country, percentage="100")
+    award = _award_date(grant).isoformat()
+    _transaction(activity, "2", award, grant.amount_awarded, grant.currency, org)
+    for payment in grant.payments.all():
+        _transaction(
+            activity,
+            "3",
+            payment.paid_on.isoformat(),
+            payment.amount_programme_currency,
+            grant.currency,
+            org,
+            ref=payment.bank_reference and f"{grant.number}-T{payment.tranche_id}",
         )
-        activity.set(XML_LANG, "en")
-        etree.SubElement(activity, "iati-identifier").text = f"{reporting_ref}-{grant.number}"
-        reporting = etree.SubElement(activity, "reporting-org", ref=reporting_ref, type="40")
-        etree.SubElement(reporting, "narrative").text = reporting_name
-        _narrative(activity, "title", grant.title)
-        description = _narrative(
-            activity, "description", (grant.application.summary if grant.application_id else "") or grant.title
-        )
-        description.set("type", "1")
-        for funder in funders:
-            participant = etree.SubElement(activity, "participating-org", ref=funder["id"], role="1", type="40")
-            etree.SubElement(participant, "narrative").text = funder["name"]
-        implementer = etree.SubElement(activity, "participating-org", ref=org.registration_id, role="4", type="22")
-        etree.SubElement(implementer, "narrative").text = org.legal_name
-        etree.SubElement(activity, "activity-status", code=ACTIVITY_STATUS.get(grant.state, "2"))
-        etree.SubElement(activity, "activity-date", type="1", **{"iso-date": grant.starts_on.isoformat()})
-        etree.SubElement(activity, "activity-date", type="3", **{"iso-date": grant.ends_on.isoformat()})
-        etree.SubElement(activity, "recipient-country", code=org.country, percentage="100")
-        award = _award_date(grant).isoformat()
-        _transaction(activity, "2", award, grant.amount_awarded, grant.currency, org)
-        for payment in grant.payments.all():
-            _transaction(
-                activity,
-                "3",
-                payment.paid_on.isoformat(),
-                payment.amount_programme_currency,
-                grant.currency,
-                org,
-                ref=payment.bank_reference and f"{grant.number}-T{payment.tranche_id}",
-            )
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return activity
 
 
 def _transaction(activity, type_code, iso_date, amount, currency, org, ref=None):

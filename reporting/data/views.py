@@ -1,12 +1,9 @@
 """Exports, imports, open data and the PDFs of one application or grant."""
 
-import json
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -300,8 +297,9 @@ def _open(response):
 def opendata_360_json(request, programme_code, call_code):
     call = _public_call(programme_code, call_code)
     url = request.build_absolute_uri(reverse("data:opendata_index"))
-    body = json.dumps(opendata.package_360(call, base_url=url), ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)
-    response = HttpResponse(body.encode("utf-8"), content_type="application/json; charset=utf-8")
+    response = StreamingHttpResponse(
+        opendata.json_360_stream(call, base_url=url), content_type="application/json; charset=utf-8"
+    )
     response["Content-Disposition"] = f'inline; filename="360giving-{programme_code}-{call_code}.json"'
     return _open(response)
 
@@ -315,6 +313,8 @@ def opendata_360_csv(request, programme_code, call_code):
 
 def opendata_iati(request, programme_code, call_code):
     call = _public_call(programme_code, call_code)
-    response = HttpResponse(opendata.iati_activities(call), content_type="application/xml; charset=utf-8")
+    response = StreamingHttpResponse(
+        opendata.iati_activities_stream(call), content_type="application/xml; charset=utf-8"
+    )
     response["Content-Disposition"] = f'inline; filename="iati-{programme_code}-{call_code}.xml"'
     return _open(response)
