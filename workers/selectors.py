@@ -1,9 +1,9 @@
 """Reads of the notifications page, its API and the header's unread count. A person sees only
 the notifications addressed to them."""
 
-from django.core.paginator import Paginator
 from django.utils.translation import get_language
 
+from core.pagination import ListPaginator
 from workers.models import Notification
 from workers.rendering import notification_subject
 
@@ -22,8 +22,8 @@ def notifications_page(user, *, unread_page=None, earlier_page=None, size: int =
     """A page of the unread ones (newest first) and a page of the read ones, each with its subject
     in the reader's language: four queries (two counts, two pages) whatever the numbers."""
     language = get_language()
-    unread = Paginator(notifications_of(user).filter(read_at__isnull=True), size).get_page(unread_page)
-    earlier = Paginator(notifications_of(user).filter(read_at__isnull=False), size).get_page(earlier_page)
+    unread = ListPaginator(notifications_of(user).filter(read_at__isnull=True), size).get_page(unread_page)
+    earlier = ListPaginator(notifications_of(user).filter(read_at__isnull=False), size).get_page(earlier_page)
     for n in [*unread, *earlier]:
         n.subject = notification_subject(n, language)
         n.path = n.context.get("path", "") if isinstance(n.context, dict) else ""

@@ -5,7 +5,6 @@ visibility selectors: what a user may not see answers 404; what they may see but
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +16,7 @@ from applications.forms import ApplicationFilterForm, ClarificationForm, Eligibl
 from applications.services import SCREEN
 from applications.views.drafts import _report, _visible
 from core.errors import TransitionRefused
+from core.pagination import ListPaginator
 from grants.calls import selectors as call_selectors
 from grants.calls.models import Call
 
@@ -107,7 +107,7 @@ def call_applications(request, pk):
     call = _managed_call(request, pk)
     form = ApplicationFilterForm(request.GET or None)
     filters = form.filters()
-    page = Paginator(selectors.application_list_for_call(request.user, call, **filters), 50).get_page(
+    page = ListPaginator(selectors.application_list_for_call(request.user, call, **filters), 50).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()

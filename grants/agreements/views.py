@@ -6,7 +6,6 @@ action their role does not allow is a 403; an action the state no longer allows 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import MANAGER, programme_ids
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
+from core.pagination import ListPaginator
 from core.storage import file_response
 from grants.agreements import selectors as agreements_selectors
 from grants.agreements import services
@@ -35,7 +35,7 @@ def grant_list(request):
     state = request.GET.get("state", "")
     if state in GrantState.values:
         grants = grants.filter(state=state)
-    page = Paginator(grants, 50).get_page(request.GET.get("page"))
+    page = ListPaginator(grants, 50).get_page(request.GET.get("page"))
     awaiting = (
         list(agreements_selectors.applications_awaiting_agreement(request.user)[:50])
         if (request.user.is_superuser or programme_ids(request.user, MANAGER))

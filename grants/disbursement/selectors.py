@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -21,6 +20,7 @@ from accounts.models import User
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from accounts.roles import DONOR, FINANCE, MANAGER, programme_ids
 from audit.models import AuditEvent
+from core.pagination import ListPaginator
 from grants.agreements.models import Amendment, Grant, GrantState
 from grants.agreements.selectors import ZERO, _available, grant_budget_table, grant_visibility_q
 from grants.calls.models import Call, CallState, Programme
@@ -145,7 +145,7 @@ def tranches_waiting(user: User | AnonymousUser, *, limit: int = 20, page: str |
         .select_related("grant", "grant__organisation", "grant__call", "approved_by")
         .order_by("due_on", "grant__number", "position", "pk")
     )
-    paged = Paginator(open_tranches, limit).get_page(page) if page is not None else None
+    paged = ListPaginator(open_tranches, limit).get_page(page) if page is not None else None
     rows = list(paged.object_list if paged is not None else open_tranches[:limit])
     for tranche in rows:
         tranche.is_overdue = tranche.due_on is not None and tranche.due_on < today

@@ -168,6 +168,8 @@ def test_no_private_data_is_published(decided, client):
 
     app = Application.objects.filter(call=decided).first()
     Application.objects.filter(pk=app.pk).update(answers={"1": "SECRET ANSWER"}, decision_note="SECRET NOTE")
-    body = client.get(reverse("data:opendata_360_json", args=[decided.programme.code, decided.code])).getvalue().decode()
+    body = (
+        client.get(reverse("data:opendata_360_json", args=[decided.programme.code, decided.code])).getvalue().decode()
+    )
     xml = client.get(reverse("data:opendata_iati", args=[decided.programme.code, decided.code])).getvalue().decode()
     assert "SECRET" not in body and "SECRET" not in xml and "BANK-" not in body

@@ -10,7 +10,6 @@ does not allow it).
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -32,7 +31,7 @@ from applications.review.ranking import max_weighted_total, rubric_from, weighte
 from applications.uploads import storage_name
 from core.errors import TransitionRefused
 from core.forms import error_text, form_errors_add, form_run, message_run
-from core.pagination import page_of
+from core.pagination import ListPaginator, page_of
 from core.storage import file_response
 
 LIST_PAGE_SIZE = 25
@@ -60,7 +59,7 @@ def _act(request, fn, success, **kwargs):
 def review_home(request):
     """The reviewer's assignments with due dates; managers also find their calls here."""
     open_reviews = selectors.reviews_with_overdue(selectors.review_list_waiting(request.user))
-    done = Paginator(
+    done = ListPaginator(
         selectors.review_list_for_reviewer(request.user, [ReviewState.SUBMITTED]).order_by("-submitted_at", "pk"),
         LIST_PAGE_SIZE,
     ).get_page(request.GET.get("page"))

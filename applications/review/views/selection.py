@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +23,7 @@ from applications.review.ranking import call_ranking, max_weighted_total
 from applications.review.views.reviewing import _act, _next_or
 from applications.visibility import application_is_manager, application_is_member
 from core.forms import message_run
+from core.pagination import ListPaginator
 from core.shortcuts import get_visible_or_404
 
 RANKING_PAGE_SIZE = 50
@@ -32,14 +32,14 @@ RANKING_PAGE_SIZE = 50
 @login_required
 def review_call_assignments(request, call_id):
     call = selectors.call_get_managed(request.user, call_id)
-    applications = Paginator(selectors.call_assignments(call), RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
+    applications = ListPaginator(selectors.call_assignments(call), RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "reviews/assignments.html",
         {
             "call": call,
             "applications": applications,
-            "progress": Paginator(selectors.reviewer_progress(call), RANKING_PAGE_SIZE).get_page(
+            "progress": ListPaginator(selectors.reviewer_progress(call), RANKING_PAGE_SIZE).get_page(
                 request.GET.get("rpage")
             ),
             "pool_size": len(selectors.programme_reviewer_ids(call.programme_id)),
