@@ -27,7 +27,7 @@ def _order_is_total(items: QuerySet[Any]) -> bool:
     return bool(getattr(field, "primary_key", False) or getattr(field, "unique", False))
 
 
-class ListPaginator(Paginator):
+class ListPaginator(Paginator):  # type: ignore[type-arg]  # not subscriptable at run time
     """Django's Paginator, reading a page past the middle from the other end: the last page of
     100,000 rows is read like the first (the order reversed, LIMIT 50) instead of walking every
     row before it (OFFSET 99,950). Pages in the middle still cost their offset."""
@@ -42,8 +42,8 @@ class ListPaginator(Paginator):
         if bottom > self.count // 2 and isinstance(items, QuerySet) and _order_is_total(items):
             rows = list(items.reverse()[self.count - top : self.count - bottom])
             rows.reverse()
-            return self._get_page(rows, number, self)
-        return self._get_page(items[bottom:top], number, self)
+            return Page(rows, number, self)
+        return Page(items[bottom:top], number, self)
 
 
 def page_of(request: HttpRequest, items: Any, size: int = PAGE_SIZE, param: str = "page") -> Page[Any]:

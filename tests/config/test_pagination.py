@@ -25,7 +25,9 @@ def test_every_page_holds_the_rows_an_offset_would_give(per_page, orphans):
     plain, fast = Paginator(users, per_page, orphans=orphans), ListPaginator(users, per_page, orphans=orphans)
     assert fast.num_pages == plain.num_pages
     for number in fast.page_range:
-        assert [u.email.split("@")[0] for u in fast.page(number)] == [u.email.split("@")[0] for u in plain.page(number)], number
+        assert [u.email.split("@")[0] for u in fast.page(number)] == [
+            u.email.split("@")[0] for u in plain.page(number)
+        ], number
 
 
 def test_the_last_page_is_read_backwards_with_no_offset():
