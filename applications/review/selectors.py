@@ -17,6 +17,7 @@ from accounts.roles import MANAGER, REVIEWER, programme_ids
 from applications.models import Application, ApplicationState
 from applications.review.models import Review, ReviewerProfile, ReviewState, Score
 from applications.visibility import CLEARED_REVIEW_STATES, application_list_visible
+from audit.cache import until_next_change
 from core.money import cents
 from core.shortcuts import get_visible_or_404
 from grants.calls.models import Call, Programme
@@ -25,6 +26,7 @@ OPEN_REVIEW_STATES = [ReviewState.ASSIGNED, ReviewState.ACCEPTED, ReviewState.RE
 REVIEWER_STATES = OPEN_REVIEW_STATES + [ReviewState.SUBMITTED]  # everything but conflicted
 ASSIGNABLE_STATES = [ApplicationState.ELIGIBLE, ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED]
 DECIDED_STATES = [ApplicationState.AWARDED, ApplicationState.RESERVE, ApplicationState.REJECTED]
+PROGRESS_REUSE_SECONDS = 60
 
 
 def managed_programme_ids(user):
@@ -204,6 +206,16 @@ def reviewer_progress(call):
         )
     )
     return rows.order_by("reviewer__full_name", "reviewer__email", "reviewer_id")
+
+
+def reviewer_progress_current(call) -> list[dict]:
+    """`reviewer_progress`, counted once per audited change (every assignment, review transition
+    and extension writes an audit event) and minute (what is overdue moves with the clock): the
+    count runs over every review of the call, so pages and the API reuse it until it changes."""
+    minute = timezone.now().strftime("%Y%m%d%H%M")
+    return until_next_change(
+        f"reviewer-progress:{call.pk}:{minute}", lambda: list(reviewer_progress(call)), seconds=PROGRESS_REUSE_SECONDS
+    )
 
 
 def _review_count(states):

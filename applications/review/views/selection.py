@@ -39,7 +39,7 @@ def review_call_assignments(request, call_id):
         {
             "call": call,
             "applications": applications,
-            "progress": ListPaginator(selectors.reviewer_progress(call), RANKING_PAGE_SIZE).get_page(
+            "progress": ListPaginator(selectors.reviewer_progress_current(call), RANKING_PAGE_SIZE).get_page(
                 request.GET.get("rpage")
             ),
             "pool_size": len(selectors.programme_reviewer_ids(call.programme_id)),
