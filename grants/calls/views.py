@@ -42,9 +42,11 @@ def _require_manager(user):
 def manage_calls(request):
     _require_manager(request.user)
     programmes = list(selectors.programme_list_for(request.user, MANAGER).order_by("code"))
-    calls = page_of(request, selectors.call_list_managed(request.user))
+    calls = page_of(request, selectors.call_list_for_manager(request.user))
+    counts = selectors.call_counts_current(request.user, calls)
     by_programme = {p.pk: [] for p in programmes}
     for call in calls:
+        call.application_count, call.draft_count = counts.get(call.pk, (0, 0))
         by_programme.setdefault(call.programme_id, []).append(call)
     return render(
         request,
