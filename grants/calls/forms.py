@@ -13,6 +13,7 @@ from accounts.models import OrganisationType
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from core.forms import TextCleaning
 from grants.calls.models import CURRENCIES, Call, Donor, HeadingKind, Programme, TrancheCondition
+from grants.calls.team import INVITED_ROLES
 
 TIME_ZONES = [
     ("Europe/Kyiv", _("Kyiv")),
@@ -291,3 +292,21 @@ class OverallThresholdForm(TextCleaning, forms.Form):
 
 class CancelForm(TextCleaning, forms.Form):
     reason = forms.CharField(label=_("Why is the call cancelled?"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TeamInviteForm(TextCleaning, forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r.value, r.label) for r in INVITED_ROLES]
+
+
+class TeamRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r.value, r.label) for r in INVITED_ROLES]

@@ -7,6 +7,13 @@ urlpatterns = [
     path("manage/calls/", views.manage_calls, name="manage_calls"),
     path("manage/programmes/new/", views.programme_create, name="programme_create"),
     path("manage/programmes/<int:pk>/edit/", views.programme_edit, name="programme_edit"),
+    path("manage/programmes/<int:pk>/team/", views.programme_team, name="programme_team"),
+    path(
+        "manage/programmes/<int:pk>/team/<int:role_id>/change/",
+        views.programme_team_change,
+        name="programme_team_change",
+    ),
+    path("manage/programmes/<int:pk>/team/<int:role_id>/end/", views.programme_team_end, name="programme_team_end"),
     path("manage/programmes/<int:programme_pk>/calls/new/", views.call_create, name="call_create"),
     path("manage/calls/<int:pk>/edit/", views.call_edit, name="call_edit"),
     path("manage/calls/<int:pk>/template/", views.call_template, name="call_template"),
