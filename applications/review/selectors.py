@@ -7,10 +7,12 @@ to the programmes they manage. Each function runs a fixed number of queries.
 """
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Membership, ProgrammeRole
 from accounts.roles import MANAGER, REVIEWER, programme_ids
@@ -245,6 +247,31 @@ def reviewer_pool(programme_ids_, query: str = ""):
 
 
 REVIEWER_SEARCH_LIMIT = 20
+
+
+def pool_member_named(programme_id: int, text: str):
+    """The one reviewer of the programme's pool that `text` names: their exact e-mail address,
+    or words that match one reviewer only. ValidationError saying what to type otherwise."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"reviewer": _("Type the reviewer's e-mail address or name.")})
+    User = get_user_model()
+    pool = User.objects.filter(
+        Exists(ProgrammeRole.objects.filter(user=OuterRef("pk"), programme_id=programme_id, role=REVIEWER))
+    )
+    exact = pool.filter(email__iexact=text).first()
+    if exact is not None:
+        return exact
+    found = list(_reviewer_search(pool, text).order_by("full_name", "email", "pk")[:2])
+    if not found:
+        raise ValidationError(
+            {"reviewer": _("No reviewer of the programme's pool matches “%(text)s”.") % {"text": text}}
+        )
+    if len(found) > 1:
+        raise ValidationError(
+            {"reviewer": _("Several reviewers match “%(text)s”: type the full e-mail address.") % {"text": text}}
+        )
+    return found[0]
 
 
 def _reviewer_search(qs, query: str):

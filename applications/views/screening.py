@@ -127,6 +127,7 @@ def call_applications(request, pk):
             "query": query.urlencode(),
             "filters": filters,
             "sorted": sorted_by,
+            "eligible_form": EligibleForm(prefix=None),
         },
     )
 
