@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import TransitionRefused
-from core.forms import form_errors_add
+from core.forms import form_errors_add, form_run
 from core.pagination import page_of
 from core.storage import file_response
 from grants.agreements.models import Grant
@@ -111,6 +111,12 @@ def grant_reports_schedule(request, grant_id):
     return redirect("reports:grant_reports", grant_id=grant.pk)
 
 
+def _in_report_form(document_form):
+    """The document's file input belongs to the report's form (`form="report-form"`)."""
+    document_form.fields["file"].widget.attrs["form"] = "report-form"
+    return document_form
+
+
 def _report_context(request, report, form=None, decision=None, ineligible=None, move=None, document_form=None):
     user = request.user
     financials = selectors.report_financials(report)
@@ -132,7 +138,7 @@ def _report_context(request, report, form=None, decision=None, ineligible=None, 
         "can_edit": can_edit,
         "can_review": can_review,
         "form": form,
-        "document_form": document_form or DocumentForm(),
+        "document_form": _in_report_form(document_form or DocumentForm()),
         "approve_form": decision
         if decision is not None and decision.prefix == "approve"
         else DecisionForm(prefix="approve"),
@@ -289,8 +295,41 @@ def report_move(request, pk):
 @login_required
 @require_POST
 def report_document_add(request, pk):
+    """Attach a document. The "Attach" button belongs to the report's form, so what the grantee
+    typed arrives with the file and is saved first: uploading never loses typed values (nor does
+    a refused file: the page comes back with both)."""
     report = _report(request, pk)
     form = DocumentForm(request.POST, request.FILES)
+    typed = None
+    if "version" in request.POST:  # the report's own fields came along: save them first
+        financials = selectors.report_financials(report)
+        typed = ReportForm(
+            request.POST,
+            sections=selectors.report_narrative_sections(report),
+            lines=financials.lines,
+            indicators=selectors.report_indicators(report),
+        )
+        saved, report_or_none = False, None
+        if typed.is_valid():
+            try:
+                saved, report_or_none = form_run(
+                    typed,
+                    services.grantee_report_save,
+                    actor=request.user,
+                    report_id=report.pk,
+                    **typed.service_arguments(),
+                )
+            except services.StaleVersion as exc:
+                typed.add_error(None, exc.message)
+        if not saved:
+            return render(
+                request,
+                "reporting/report_detail.html",
+                _report_context(request, report, form=typed, document_form=form),
+                status=400,
+            )
+        report = report_or_none
+        typed = None  # saved: the page shows the stored values and version
     if form.is_valid():
         try:
             services.report_document_add(actor=request.user, report_id=report.pk, uploaded=form.cleaned_data["file"])
