@@ -400,3 +400,17 @@ def test_autosave_reports_another_members_budget_only_when_asked(client, applica
         content_type="application/json",
     ).json()
     assert full["updates"]["budget"][0]["description"] == "Printing"
+
+
+def test_the_draft_form_says_who_reads_it_and_that_is_who_can(client, applicant, manager, draft, make_user):
+    """The form tells the applicant that the programme's managers can read the draft (and
+    reviewers cannot): true of the pages."""
+    from django.urls import reverse
+
+    client.force_login(applicant)
+    page = client.get(reverse("applications:application_edit", args=[draft.pk])).content.decode()
+    assert 'id="who-reads-drafts"' in page and "programme's managers" in page
+    client.force_login(manager)
+    assert client.get(reverse("applications:application_detail", args=[draft.pk])).status_code == 200
+    client.force_login(make_user(email="somebody@example.org"))
+    assert client.get(reverse("applications:application_detail", args=[draft.pk])).status_code == 404
