@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.lists import CountReusingPaginator
 from core.errors import TransitionRefused
 from core.forms import form_errors_add, form_run
 from core.pagination import page_of
@@ -53,7 +54,9 @@ def report_list(request):
         request,
         "reporting/report_list.html",
         {
-            "reports": page_of(request, reports.order_by("due_on", "grant__number", "pk")),
+            "reports": page_of(
+                request, reports.order_by("due_on", "grant__number", "pk"), paginator=CountReusingPaginator
+            ),
             "states": GranteeReportState.choices,
             "state": state,
         },
