@@ -7,6 +7,12 @@ urlpatterns = [
     path("manage/calls/", views.manage_calls, name="manage_calls"),
     path("manage/programmes/new/", views.programme_create, name="programme_create"),
     path("manage/programmes/<int:pk>/edit/", views.programme_edit, name="programme_edit"),
+    path("manage/programmes/<int:pk>/indicators/", views.programme_indicators, name="programme_indicators"),
+    path(
+        "manage/programmes/<int:pk>/indicators/<int:indicator_pk>/",
+        views.programme_indicators,
+        name="programme_indicator_edit",
+    ),
     path("manage/programmes/<int:programme_pk>/calls/new/", views.call_create, name="call_create"),
     path("manage/calls/<int:pk>/edit/", views.call_edit, name="call_edit"),
     path("manage/calls/<int:pk>/template/", views.call_template, name="call_template"),

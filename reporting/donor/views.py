@@ -25,6 +25,7 @@ from reporting.donor.figures import programme_figures_current
 from reporting.donor.forms import DonorReportRequestForm
 from reporting.donor.models import DonorReport, DonorReportState
 from reporting.donor.waiting import manager_counts_current, manager_lists_current
+from reporting.grantee.results import programme_results
 
 
 def _programme(request, pk, perm="reporting.view_donor_dashboard") -> Programme:
@@ -134,6 +135,7 @@ def donor_dashboard(request, pk):
             "programme": programme,
             "figures": figures,
             "charts": list(CHARTS),
+            "results": programme_results(programme),
             "reports": donor_reports.donor_report_list_for(request.user, programme.pk)[:10],
         },
     )

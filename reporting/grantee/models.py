@@ -95,6 +95,15 @@ class Indicator(models.Model):
     unit = models.CharField(_("unit"), max_length=60, blank=True)
     baseline = models.DecimalField(_("baseline"), max_digits=14, decimal_places=2, default=Decimal("0"))
     target = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
+    programme_indicator = models.ForeignKey(
+        "grants.ProgrammeIndicator",
+        verbose_name=_("contributes to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="grant_indicators",
+    )
+    means_of_verification = models.CharField(_("means of verification"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["grant", "position"]
@@ -121,3 +130,7 @@ class ReportDocument(models.Model):
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # Evidence of an indicator's actual value, when the grantee says which one it supports.
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("evidence for"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
