@@ -38,6 +38,15 @@ class DocumentForm(TextCleaning, forms.Form):
     file = OneFileField(
         label=_("Supporting document"), help_text=_("PDF, image (PNG, JPEG) or office document; at most 10 MB.")
     )
+    indicator = forms.TypedChoiceField(
+        label=_("Evidence for the indicator"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, indicators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [("", "—"), *((i.pk, i.name) for i in indicators)]
+        if not indicators:
+            del self.fields["indicator"]
 
 
 class DecisionForm(TextCleaning, forms.Form):

@@ -203,15 +203,21 @@ def grantee_report_save(
     return report
 
 
-def report_document_add(*, actor, report_id: int, uploaded) -> ReportDocument:
+def report_document_add(*, actor, report_id: int, uploaded, indicator_id: int | None = None) -> ReportDocument:
+    """Attach a supporting document; `indicator_id` names the indicator whose actual it evidences."""
     with transaction.atomic():
         report = report_lock(report_id)
         report_permission_require(actor, "reporting.edit_report", report)
         report_editable_require(report)
         if report.documents.count() >= MAX_DOCUMENTS:
             raise ValidationError({"file": _("A report can have at most %(n)s documents.") % {"n": MAX_DOCUMENTS}})
+        if (
+            indicator_id is not None
+            and not Indicator.objects.filter(pk=indicator_id, grant_id=report.grant_id).exists()
+        ):
+            raise ValidationError({"indicator": _("This indicator does not belong to the grant.")})
         fields = document_store(uploaded)
-        document = ReportDocument.objects.create(report=report, uploaded_by=actor, **fields)
+        document = ReportDocument.objects.create(report=report, uploaded_by=actor, indicator_id=indicator_id, **fields)
         audit_record(
             actor=actor,
             action="report_document_add",
@@ -222,6 +228,7 @@ def report_document_add(*, actor, report_id: int, uploaded) -> ReportDocument:
                 "sha256": document.sha256,
                 "size": document.size,
                 "content_type": document.content_type,
+                "indicator": indicator_id,
             },
         )
     return document

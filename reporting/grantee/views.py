@@ -128,11 +128,11 @@ def _report_context(request, report, form=None, decision=None, ineligible=None, 
         "financials": financials,
         "indicators": indicators,
         "sections": sections,
-        "documents": report.documents.order_by("uploaded_at"),
+        "documents": report.documents.select_related("indicator").order_by("uploaded_at"),
         "can_edit": can_edit,
         "can_review": can_review,
         "form": form,
-        "document_form": document_form or DocumentForm(),
+        "document_form": document_form or DocumentForm(indicators=[row["indicator"] for row in indicators]),
         "approve_form": decision
         if decision is not None and decision.prefix == "approve"
         else DecisionForm(prefix="approve"),
@@ -290,10 +290,17 @@ def report_move(request, pk):
 @require_POST
 def report_document_add(request, pk):
     report = _report(request, pk)
-    form = DocumentForm(request.POST, request.FILES)
+    form = DocumentForm(
+        request.POST, request.FILES, indicators=[row["indicator"] for row in selectors.report_indicators(report)]
+    )
     if form.is_valid():
         try:
-            services.report_document_add(actor=request.user, report_id=report.pk, uploaded=form.cleaned_data["file"])
+            services.report_document_add(
+                actor=request.user,
+                report_id=report.pk,
+                uploaded=form.cleaned_data["file"],
+                indicator_id=form.cleaned_data.get("indicator"),
+            )
         except TransitionRefused as exc:
             messages.error(request, exc.message)
         except ValidationError as exc:

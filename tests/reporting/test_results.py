@@ -1,6 +1,7 @@
 """The results framework: programme indicators defined by managers, linked to calls, proposed by
 applicants, carried by grants, reported as actuals and shown to donors as target against actual."""
 
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -18,10 +19,11 @@ from grants.calls.indicators import programme_indicator_save
 from grants.calls.models import CallState, ProgrammeIndicator
 from grants.calls.services import call_update
 from grants.disbursement.lifecycle import grant_create_from_application
-from reporting.grantee.models import GranteeReportState, Indicator, IndicatorValue
+from reporting.grantee.models import GranteeReportState, Indicator, IndicatorValue, ReportDocument
 from reporting.grantee.results import grant_results, programme_results
 from tests.factories import application_in_state, call_full
 from tests.reporting.builders import make_grant
+from tests.reporting.test_pages import PDF
 
 pytestmark = pytest.mark.django_db
 
@@ -204,3 +206,23 @@ def test_report_states_count_only_approved_actuals(funded_programme, call, grant
     assert grant_results([grant.pk])[grant.pk][0].actual is None
     assert Membership.objects.filter(user=grantee).exists()
     assert grant.application.state == ApplicationState.AWARDED
+
+
+def test_grantee_attaches_evidence_for_an_indicator(
+    client, grant, grantee, funded_programme, call, make_user, make_org
+):
+    indicator = Indicator.objects.create(grant=grant, name="Hearings held", target=Decimal("6"))
+    someone_elses = make_grant(call, make_org(make_user("x@example.org")), make_user("y@example.org"))
+    foreign = Indicator.objects.create(grant=someone_elses, name="Other", target=Decimal("1"))
+    report = grant.reports.order_by("due_on").first()
+    client.force_login(grantee)
+    url = reverse("reports:report_document_add", args=[report.pk])
+    upload = io.BytesIO(PDF)
+    upload.name = "minutes.pdf"
+    assert client.post(url, {"file": upload, "indicator": foreign.pk}).status_code == 400
+    upload = io.BytesIO(PDF)
+    upload.name = "minutes.pdf"
+    assert client.post(url, {"file": upload, "indicator": indicator.pk}).status_code == 302
+    assert ReportDocument.objects.get().indicator == indicator
+    page = client.get(reverse("reports:report_detail", args=[report.pk])).content.decode()
+    assert "evidence for “Hearings held”" in page
