@@ -241,6 +241,11 @@ HROMADA_360G_PREFIX = env.str("OPENDATA_360G_PREFIX", default="hromada")
 HROMADA_IATI_REPORTING_ORG = env.str("OPENDATA_IATI_REPORTING_ORG", default="")
 HROMADA_PUBLISHER_NAME = env.str("OPENDATA_PUBLISHER_NAME", default="")
 
+# The Ed25519 key that signs the audit chain's head every day (audit/signing.py): the path of a PEM
+# file, or the PEM itself. It lives outside the database, so a database superuser who rewrites the
+# chain cannot sign the rewritten head. Make one with `manage.py audit_signing_key`.
+AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY", default="")
+
 # --- Cache (sessions read from it) -----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 # Redis when there is one (shared by every web node), the process's memory on the embedded
