@@ -34,6 +34,19 @@ class IndicatorForm(TextCleaning, forms.Form):
     target = forms.DecimalField(label=_("Target"), max_digits=14, decimal_places=2)
 
 
+class IndicatorChangeForm(TextCleaning, forms.Form):
+    """A change of a grant indicator's target: an amendment of the logframe, with its reason."""
+
+    indicator = forms.TypedChoiceField(label=_("Indicator"), coerce=int)
+    target = forms.DecimalField(label=_("New target"), max_digits=14, decimal_places=2)
+    baseline = forms.DecimalField(label=_("Baseline"), max_digits=14, decimal_places=2, required=False)
+    reason = forms.CharField(label=_("Why it changes"), max_length=1000)
+
+    def __init__(self, *args, indicators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [(i.pk, i.name) for i in indicators]
+
+
 class DocumentForm(TextCleaning, forms.Form):
     file = OneFileField(
         label=_("Supporting document"), help_text=_("PDF, image (PNG, JPEG) or office document; at most 10 MB.")

@@ -125,6 +125,35 @@ def indicator_add(*, actor, grant_id: int, name: str, target, baseline=0, unit: 
     return indicator
 
 
+def indicator_change(*, actor, indicator_id: int, target, baseline=None, reason: str) -> Indicator:
+    """Change a grant indicator's target (and baseline): an amendment of the logframe, so it says
+    why and the audit event keeps the values before and after."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the indicator changes.")})
+    target = _decimal(target, "target")
+    with transaction.atomic():
+        indicator = Indicator.objects.select_for_update().select_related("grant__call").get(pk=indicator_id)
+        report_permission_require(actor, "reporting.review_report", indicator.grant)
+        before = {"target": indicator.target, "baseline": indicator.baseline}
+        indicator.target = target
+        if baseline not in (None, ""):
+            indicator.baseline = _decimal(baseline, "baseline")
+        indicator.save(update_fields=["target", "baseline"])
+        audit_record(
+            actor=actor,
+            action="indicator_change",
+            obj=indicator.grant,
+            reason=reason,
+            data={
+                "indicator": indicator.pk,
+                "before": before,
+                "after": {"target": indicator.target, "baseline": indicator.baseline},
+            },
+        )
+    return indicator
+
+
 # --- filling a report in -----------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from reporting.grantee.documents import document_path
 from reporting.grantee.forms import (
     DecisionForm,
     DocumentForm,
+    IndicatorChangeForm,
     IndicatorForm,
     IneligibleForm,
     ReportAddForm,
@@ -68,15 +69,25 @@ def grant_reports(request, grant_id):
     can_manage = request.user.has_perm("reporting.review_report", grant)
     add_form = ReportAddForm(request.POST if request.POST.get("action") == "add" else None, prefix="add")
     indicator_form = IndicatorForm(request.POST if request.POST.get("action") == "indicator" else None, prefix="ind")
+    indicators = list(grant.indicators.all())
+    change_form = IndicatorChangeForm(
+        request.POST if request.POST.get("action") == "indicator_change" else None, prefix="chg", indicators=indicators
+    )
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied
-        form = add_form if request.POST.get("action") == "add" else indicator_form
+        action = request.POST.get("action")
+        form = {"add": add_form, "indicator_change": change_form}.get(action, indicator_form)
         if form.is_valid():
             try:
                 if form is add_form:
                     schedule.grantee_report_add(actor=request.user, grant_id=grant.pk, **form.cleaned_data)
                     messages.success(request, _("The report is added to the schedule."))
+                elif form is change_form:
+                    services.indicator_change(
+                        actor=request.user, indicator_id=form.cleaned_data.pop("indicator"), **form.cleaned_data
+                    )
+                    messages.success(request, _("The indicator is changed."))
                 else:
                     services.indicator_add(actor=request.user, grant_id=grant.pk, **form.cleaned_data)
                     messages.success(request, _("The indicator is added."))
@@ -90,10 +101,11 @@ def grant_reports(request, grant_id):
         {
             "grant": grant,
             "reports": grant.reports.order_by("due_on", "pk"),
-            "indicators": grant.indicators.all(),
+            "indicators": indicators,
             "can_manage": can_manage,
             "add_form": add_form,
             "indicator_form": indicator_form,
+            "change_form": change_form,
             "can_schedule": can_manage and not grant.reports.exists(),
             "close_problems": selectors.grant_close_problems(grant.pk),
         },

@@ -226,3 +226,17 @@ def test_grantee_attaches_evidence_for_an_indicator(
     assert ReportDocument.objects.get().indicator == indicator
     page = client.get(reverse("reports:report_detail", args=[report.pk])).content.decode()
     assert "evidence for “Hearings held”" in page
+
+
+def test_manager_changes_a_target_with_a_reason(client, grant, manager, grantee):
+    indicator = Indicator.objects.create(grant=grant, name="Hearings held", target=Decimal("6"))
+    url = reverse("reports:grant_reports", args=[grant.pk])
+    data = {"action": "indicator_change", "chg-indicator": indicator.pk, "chg-target": "8", "chg-reason": "Scope grew"}
+    client.force_login(grantee)
+    assert client.post(url, data).status_code == 403
+    client.force_login(manager)
+    assert client.post(url, data).status_code == 302
+    indicator.refresh_from_db()
+    assert indicator.target == Decimal("8")
+    event = AuditEvent.objects.get(action="indicator_change")
+    assert event.reason == "Scope grew" and event.data["before"]["target"] == "6.00"

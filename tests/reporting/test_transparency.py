@@ -187,3 +187,17 @@ def test_open_data_files_are_listed_as_a_data_package(client, decided, grant):
     assert package["licenses"][0]["name"] == "CC-BY-4.0"
     assert {r["format"] for r in package["resources"]} == {"json", "csv", "xml"}
     assert all(r["path"].startswith("http") and r["last_modified"] for r in package["resources"])
+
+
+def test_manager_withholds_a_name_with_a_reason(client, decided, grant, manager, grantee):
+    url = reverse("grants:grant_publication", args=[grant.pk])
+    client.force_login(grantee)
+    assert client.post(url, {"withhold_recipient": "on", "withhold_reason": "x"}).status_code == 403
+    client.force_login(manager)
+    assert b"Say why" in client.post(url, {"withhold_recipient": "on"}).content
+    assert client.post(url, {"withhold_recipient": "on", "withhold_reason": "Works under threat"}).status_code == 302
+    grant.refresh_from_db()
+    assert grant.withhold_recipient and grant.withhold_reason == "Works under threat"
+    client.logout()
+    page = client.get(reverse("transparency:grant_detail", args=[grant.pk])).content.decode()
+    assert "withheld" in page and "Центр протидії корупції" not in page
