@@ -26,6 +26,7 @@ from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
 from core.money import cents
 from grants.agreements.models import Grant, GrantBudgetLine
+from grants.calls.models import ProgrammeIndicator
 from reporting.grantee.documents import document_store
 from reporting.grantee.models import (
     Expenditure,
@@ -104,7 +105,9 @@ def _decimal(value, field_name, *, allow_none=False, minimum=None):
     return number.quantize(Decimal("0.01"))
 
 
-def indicator_add(*, actor, grant_id: int, name: str, target, baseline=0, unit: str = "") -> Indicator:
+def indicator_add(
+    *, actor, grant_id: int, name: str, target, baseline=0, unit: str = "", programme_indicator_id: int | None = None
+) -> Indicator:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Name the indicator.")})
@@ -112,9 +115,22 @@ def indicator_add(*, actor, grant_id: int, name: str, target, baseline=0, unit: 
     with transaction.atomic():
         grant = Grant.objects.select_for_update().select_related("call").get(pk=grant_id)
         report_permission_require(actor, "reporting.review_report", grant)
+        if (
+            programme_indicator_id is not None
+            and not ProgrammeIndicator.objects.filter(
+                pk=programme_indicator_id, programme_id=grant.call.programme_id
+            ).exists()
+        ):
+            raise ValidationError({"programme_indicator": _("Choose an indicator of the grant's programme.")})
         position = (grant.indicators.order_by("-position").values_list("position", flat=True).first() or 0) + 1
         indicator = Indicator.objects.create(
-            grant=grant, position=position, name=name[:300], unit=(unit or "")[:60], baseline=baseline, target=target
+            grant=grant,
+            position=position,
+            name=name[:300],
+            unit=(unit or "")[:60],
+            baseline=baseline,
+            target=target,
+            programme_indicator_id=programme_indicator_id,
         )
         audit_record(
             actor=actor,

@@ -29,6 +29,7 @@ DEMO_SEEDERS = [
     "applications.review.demo.seed",
     "grants.disbursement.demo.seed",
     "reporting.grantee.demo.seed",
+    "reporting.transparency.demo.seed",
     "workers.demo.seed",
 ]
 
