@@ -22,10 +22,31 @@ class Translated:
         return str(text or getattr(self, field))
 
 
+# IATI OrganisationType codes a funder may have (codelist OrganisationType, version 2.03).
+IATI_ORGANISATION_TYPES = [
+    ("10", _("Government")),
+    ("11", _("Local Government")),
+    ("15", _("Other Public Sector")),
+    ("21", _("International NGO")),
+    ("22", _("National NGO")),
+    ("23", _("Regional NGO")),
+    ("30", _("Public Private Partnership")),
+    ("40", _("Multilateral")),
+    ("60", _("Foundation")),
+    ("70", _("Private Sector")),
+    ("80", _("Academic, Training and Research")),
+    ("90", _("Other")),
+]
+
+
 class Donor(models.Model):  # type: ignore[django-manager-missing]
     name = models.CharField(_("name"), max_length=200, unique=True)
     identifier = models.CharField(
         _("organisation identifier"), max_length=60, blank=True, help_text=_("org-id form, e.g. XI-IATI-EC_NEAR")
+    )
+    # IATI names a funder only with both its identifier and its type.
+    organisation_type = models.CharField(
+        _("IATI organisation type"), max_length=2, blank=True, choices=IATI_ORGANISATION_TYPES
     )
 
     class Meta:
