@@ -41,7 +41,8 @@ def organisation_roles(user) -> dict[int, str]:
 
 
 def roles_forget(user) -> None:
-    for attr in ("_hromada_programme_roles", "_hromada_org_roles"):
+    # The last is applications.visibility's "ever cleared to review" (kept there, forgotten here).
+    for attr in ("_hromada_programme_roles", "_hromada_org_roles", "_hromada_reviews_cleared"):
         if hasattr(user, attr):
             delattr(user, attr)
 

@@ -1,8 +1,13 @@
 """Use cases for accounts and organisations: the only code that writes these tables."""
 
+from allauth.account import app_settings as allauth_settings
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -116,3 +121,34 @@ def user_language_set(*, user, language: str) -> None:
         # request.user is a SimpleLazyObject: type(user) would be the wrapper, not the model.
         get_user_model().objects.filter(pk=user.pk).update(language=language)
         user.language = language
+
+
+def invited_account(*, email: str, full_name: str = "", language: str = "") -> tuple:
+    """The account an invitation into a role goes to, created if needed, inside the caller's
+    transaction: (user, created, set_password_path). A new account has no password; its owner
+    chooses one from the e-mailed link (`set_password_path`, also given to an existing account
+    that never chose one). The link reaches only this address, so the address counts as verified."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": _("Enter a valid e-mail address.")})
+    User = get_user_model()
+    found = User.objects.select_for_update().filter(email__iexact=email).first()
+    created = found is None
+    if found is None:
+        user = User.objects.create_user(
+            email=email, password=None, full_name=single_line(full_name or "").strip(), language=language
+        )
+        EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    else:
+        user = found
+        if full_name and not user.full_name:
+            User.objects.filter(pk=user.pk).update(full_name=single_line(full_name).strip())
+    set_password_path = ""
+    if not user.has_usable_password():
+        token = allauth_settings.PASSWORD_RESET_TOKEN_GENERATOR().make_token(user)
+        set_password_path = reverse(
+            "account_reset_password_from_key", kwargs={"uidb36": user_pk_to_url_str(user), "key": token}
+        )
+    return user, created, set_password_path

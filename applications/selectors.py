@@ -37,9 +37,23 @@ def application_list_mine(user):
     )
 
 
+# The columns a call's list of applications sorts by (`?sort=requested`, `?sort=-submitted`).
+APPLICATION_SORTS = {
+    "reference": ("reference",),
+    "organisation": ("organisation__legal_name",),
+    "country": ("organisation__country", "organisation__legal_name"),
+    "type": ("organisation__org_type", "organisation__legal_name"),
+    "title": ("title",),
+    "requested": ("requested_amount",),
+    "state": ("state", "reference"),
+    "submitted": ("submitted_at",),
+}
+
+
 def application_list_for_call(user, call, *, state="", country="", org_type="", q=""):
     """The call's applications the user may see, filtered and searched (`applications.search`);
-    one query whatever the size."""
+    one query whatever the size. By reference; `core.sorting.sort_apply` with APPLICATION_SORTS
+    for another order."""
     qs = application_search(application_list_visible(user).filter(call=call).select_related("organisation"), q)
     if state:
         qs = qs.filter(state=state)

@@ -33,6 +33,7 @@ urlpatterns = [
     path("applications/<int:pk>/screen/<str:action>/", views.application_screen, name="application_screen"),
     path("applications/<int:pk>/extend/", views.application_extend, name="application_extend"),
     path("manage/calls/<int:pk>/applications/", views.call_applications, name="call_applications"),
+    path("manage/calls/<int:pk>/applications/selected/", views.call_applications_bulk, name="call_applications_bulk"),
     path(
         "manage/calls/<int:pk>/applications/export.<str:fmt>",
         views.call_applications_export,

@@ -23,15 +23,16 @@ def audit_head() -> str:
     return AuditHead.objects.values_list("hash", flat=True).first() or ""
 
 
-def until_next_change(key: str, compute: Callable[[], T], *, seconds: int) -> T:
+def until_next_change(key: str, compute: Callable[[], T], *, seconds: int, fresh: bool = False) -> T:
     """`compute()`, reused until the next audited change (or for at most `seconds`, for what the
     audit trail does not see, such as a row edited in the Django admin). `key` names what is
-    computed and for whom (and in which language and at which time, when the result says so)."""
+    computed and for whom (and in which language and at which time, when the result says so).
+    `fresh`: the caller knows the data changed without an audit event; compute and keep anew."""
     head = audit_head()
     if not head:  # nothing audited yet: nothing names this state of the data
         return compute()
     full_key = f"hromada:until-change:{key}:{head}"
-    value: T | None = cache.get(full_key)
+    value: T | None = None if fresh else cache.get(full_key)
     if value is None:
         value = compute()
         cache.set(full_key, value, seconds)

@@ -86,8 +86,9 @@ TEMPLATES = [
             ],
             # `{{ value|bdi }}` on every page: user-supplied names shown isolated (core/templatetags).
             "builtins": ["core.templatetags.isolation"],
-            # `{% load pagination %}`: the shared pager's links keep the search and filters.
-            "libraries": {"pagination": "core.templatetags.pagination"},
+            # `{% load pagination %}`: the shared pager's links keep the search and filters;
+            # `{% load sorting %}`: column headers that sort a list (core/sorting.py).
+            "libraries": {"pagination": "core.templatetags.pagination", "sorting": "core.templatetags.sorting"},
         },
     },
 ]

@@ -1,6 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from grants.calls.views import home
@@ -34,6 +35,10 @@ API = [
 
 # The admin signs in through the site's own sign-in page (its rate limits, its second factor).
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+# Branded for the site's administrators; programme teams are managed in the product itself.
+admin.site.site_header = admin.site.site_title = "Hromada"
+admin.site.index_title = _("Site administration")
+admin.site.site_url = "/"
 
 urlpatterns = [
     path("", home, name="home"),

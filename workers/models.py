@@ -6,7 +6,7 @@ redelivered task — leaves one row, and one row is one e-mail."""
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 
@@ -41,8 +41,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # The relay may claim the row from this moment: a claim moves it a lease ahead (a relay that
     # died leaves its unconfirmed rows to be claimed again after the lease), a failure moves it
-    # by a back-off.
-    available_at = models.DateTimeField(default=timezone.now)
+    # by a back-off. Set by the database's clock, the one the relay claims by (a row written a
+    # moment "ahead" by a process clock would wait for the database to catch up).
+    available_at = models.DateTimeField(db_default=Now())
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -89,6 +89,11 @@ KINDS = {
         "workers/email/reviewer_invitation.txt",
         configurable=False,
     ),
+    "programme_role_granted": Kind(
+        _("You have a role in %(programme)s on Hromada"),
+        "workers/email/programme_role_granted.txt",
+        configurable=False,
+    ),
     "review_assigned": Kind(
         _("Application to review: %(application)s"), "workers/email/review_assigned.txt", dates=("due",)
     ),

@@ -109,6 +109,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
             # the API's list, newest first.
             models.Index(fields=["call", "reference", "id"], name="application_call_reference"),
             models.Index(fields=["organisation", "-updated_at"], name="application_org_updated"),
+            # The managers' list of a call sorted by amount, submission time or title (either way).
+            models.Index(fields=["call", "requested_amount", "id"], name="application_call_requested"),
+            models.Index(fields=["call", "submitted_at", "id"], name="application_call_submitted"),
+            models.Index(fields=["call", "title", "id"], name="application_call_title"),
             models.Index(fields=["-created_at", "id"], name="application_created"),
             # Full-text search (applications/search.py; PostgreSQL only).
             GinIndex(APPLICATION_SEARCH, name="application_search"),

@@ -7,16 +7,19 @@ to the programmes they manage. Each function runs a fixed number of queries.
 """
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Membership, ProgrammeRole
 from accounts.roles import MANAGER, REVIEWER, programme_ids
 from applications.models import Application, ApplicationState
 from applications.review.models import Review, ReviewerProfile, ReviewState, Score
 from applications.visibility import CLEARED_REVIEW_STATES, application_list_visible
+from audit.cache import until_next_change
 from core.money import cents
 from core.shortcuts import get_visible_or_404
 from grants.calls.models import Call, Programme
@@ -25,6 +28,7 @@ OPEN_REVIEW_STATES = [ReviewState.ASSIGNED, ReviewState.ACCEPTED, ReviewState.RE
 REVIEWER_STATES = OPEN_REVIEW_STATES + [ReviewState.SUBMITTED]  # everything but conflicted
 ASSIGNABLE_STATES = [ApplicationState.ELIGIBLE, ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED]
 DECIDED_STATES = [ApplicationState.AWARDED, ApplicationState.RESERVE, ApplicationState.REJECTED]
+PROGRESS_REUSE_SECONDS = 60
 
 
 def managed_programme_ids(user):
@@ -206,6 +210,16 @@ def reviewer_progress(call):
     return rows.order_by("reviewer__full_name", "reviewer__email", "reviewer_id")
 
 
+def reviewer_progress_current(call) -> list[dict]:
+    """`reviewer_progress`, counted once per audited change (every assignment, review transition
+    and extension writes an audit event) and minute (what is overdue moves with the clock): the
+    count runs over every review of the call, so pages and the API reuse it until it changes."""
+    minute = timezone.now().strftime("%Y%m%d%H%M")
+    return until_next_change(
+        f"reviewer-progress:{call.pk}:{minute}", lambda: list(reviewer_progress(call)), seconds=PROGRESS_REUSE_SECONDS
+    )
+
+
 def _review_count(states):
     """The number of a user's reviews in these states, as a subquery (computed for the rows of
     the page only, not for the whole pool)."""
@@ -233,6 +247,31 @@ def reviewer_pool(programme_ids_, query: str = ""):
 
 
 REVIEWER_SEARCH_LIMIT = 20
+
+
+def pool_member_named(programme_id: int, text: str):
+    """The one reviewer of the programme's pool that `text` names: their exact e-mail address,
+    or words that match one reviewer only. ValidationError saying what to type otherwise."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"reviewer": _("Type the reviewer's e-mail address or name.")})
+    User = get_user_model()
+    pool = User.objects.filter(
+        Exists(ProgrammeRole.objects.filter(user=OuterRef("pk"), programme_id=programme_id, role=REVIEWER))
+    )
+    exact = pool.filter(email__iexact=text).first()
+    if exact is not None:
+        return exact
+    found = list(_reviewer_search(pool, text).order_by("full_name", "email", "pk")[:2])
+    if not found:
+        raise ValidationError(
+            {"reviewer": _("No reviewer of the programme's pool matches “%(text)s”.") % {"text": text}}
+        )
+    if len(found) > 1:
+        raise ValidationError(
+            {"reviewer": _("Several reviewers match “%(text)s”: type the full e-mail address.") % {"text": text}}
+        )
+    return found[0]
 
 
 def _reviewer_search(qs, query: str):

@@ -16,6 +16,11 @@ urlpatterns = [
     path("reviews/pool/<int:user_id>/active/", views.reviewer_pool_active, name="reviewer_pool_active"),
     path("reviews/calls/<int:call_id>/", views.review_call_assignments, name="review_call_assignments"),
     path("reviews/calls/<int:call_id>/assign/", views.review_call_assign_auto, name="review_call_assign_auto"),
+    path(
+        "reviews/calls/<int:call_id>/assign-selected/",
+        views.review_call_assign_selected,
+        name="review_call_assign_selected",
+    ),
     path("reviews/calls/<int:call_id>/ranking/", views.review_ranking, name="review_ranking"),
     path(
         "reviews/calls/<int:call_id>/decide-down/", views.review_ranking_decide_down, name="review_ranking_decide_down"

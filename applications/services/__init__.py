@@ -3,6 +3,7 @@ from applications.services.attachments import (  # noqa: F401
     attachment_delete,
     attachment_upload,
 )
+from applications.services.bulk import applications_mark_eligible, applications_selected  # noqa: F401
 from applications.services.drafts import (  # noqa: F401
     AUTOSAVE_ATTEMPTS,
     BUDGET_MAX_ROWS,

@@ -4,6 +4,7 @@ from applications.views.attachments import (  # noqa: F401
     attachment_response,
     attachment_upload,
 )
+from applications.views.bulk import call_applications_bulk  # noqa: F401
 from applications.views.drafts import (  # noqa: F401
     BUDGET_EMPTY_ROWS,
     _auto_checks,

@@ -17,6 +17,7 @@ from applications.services import SCREEN
 from applications.views.drafts import _report, _visible
 from core.errors import TransitionRefused
 from core.pagination import ListPaginator
+from core.sorting import sort_apply
 from grants.calls import selectors as call_selectors
 from grants.calls.models import Call
 
@@ -107,9 +108,12 @@ def call_applications(request, pk):
     call = _managed_call(request, pk)
     form = ApplicationFilterForm(request.GET or None)
     filters = form.filters()
-    page = ListPaginator(selectors.application_list_for_call(request.user, call, **filters), 50).get_page(
-        request.GET.get("page")
+    listed, sorted_by = sort_apply(
+        selectors.application_list_for_call(request.user, call, **filters),
+        request.GET.get("sort"),
+        selectors.APPLICATION_SORTS,
     )
+    page = ListPaginator(listed, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -122,6 +126,8 @@ def call_applications(request, pk):
             "counts": selectors.application_counts_for_call(request.user, call),
             "query": query.urlencode(),
             "filters": filters,
+            "sorted": sorted_by,
+            "eligible_form": EligibleForm(prefix=None),
         },
     )
 
@@ -132,8 +138,11 @@ def call_applications_export(request, pk, fmt):
         raise Http404
     call = _managed_call(request, pk)
     filters = ApplicationFilterForm(request.GET or None).filters()
-    headers, rows = exports.call_applications_table(
-        selectors.application_list_for_call(request.user, call, **filters), call
+    listed, _sorted = sort_apply(
+        selectors.application_list_for_call(request.user, call, **filters),
+        request.GET.get("sort"),
+        selectors.APPLICATION_SORTS,
     )
+    headers, rows = exports.call_applications_table(listed, call)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return exports.response(fmt, headers, rows, call.code, f"{call.code}-applications-{stamp}.{fmt}")

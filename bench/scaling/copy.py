@@ -6,6 +6,7 @@ Primary keys are taken from the table's own sequence in one step (setval), so la
 the application's code continue after them."""
 
 from django.db import connection
+from django.db.models.expressions import DatabaseDefault
 
 
 def insert(model, objs: list, batch_size: int = 5000) -> list:
@@ -15,7 +16,8 @@ def insert(model, objs: list, batch_size: int = 5000) -> list:
         return model.objects.bulk_create(objs, batch_size=batch_size)
     meta = model._meta
     qn = connection.ops.quote_name
-    fields = list(meta.concrete_fields)
+    # A column the database fills itself (db_default) is left out, as Django's INSERT would.
+    fields = [f for f in meta.concrete_fields if not isinstance(getattr(objs[0], f.attname), DatabaseDefault)]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence(%s, %s), nextval(pg_get_serial_sequence(%s, %s)) + %s - 1)",

@@ -37,6 +37,18 @@ def grant_visibility_q(user, prefix: str = "") -> Q:
     )
 
 
+# The columns the grants list sorts by (`?sort=awarded`, `?sort=-paid`).
+GRANT_SORTS = {
+    "number": ("number",),
+    "title": ("title",),
+    "grantee": ("organisation__legal_name",),
+    "call": ("call__title", "number"),
+    "awarded": ("amount_awarded",),
+    "paid": ("paid_total",),
+    "state": ("state", "number"),
+}
+
+
 def grant_list_visible(user):
     return (
         Grant.objects.filter(grant_visibility_q(user))

@@ -15,6 +15,7 @@ from accounts.roles import MANAGER, programme_ids
 from core.errors import TransitionRefused
 from core.forms import form_errors_add, form_run
 from core.pagination import ListPaginator
+from core.sorting import sort_apply
 from core.storage import file_response
 from grants.agreements import selectors as agreements_selectors
 from grants.agreements import services
@@ -35,6 +36,7 @@ def grant_list(request):
     state = request.GET.get("state", "")
     if state in GrantState.values:
         grants = grants.filter(state=state)
+    grants, sorted_by = sort_apply(grants, request.GET.get("sort"), agreements_selectors.GRANT_SORTS)
     page = ListPaginator(grants, 50).get_page(request.GET.get("page"))
     awaiting = (
         list(agreements_selectors.applications_awaiting_agreement(request.user)[:50])
@@ -44,7 +46,14 @@ def grant_list(request):
     return render(
         request,
         "grants/grant_list.html",
-        {"page": page, "grants": page.object_list, "state": state, "states": GrantState.choices, "awaiting": awaiting},
+        {
+            "page": page,
+            "grants": page.object_list,
+            "state": state,
+            "states": GrantState.choices,
+            "awaiting": awaiting,
+            "sorted": sorted_by,
+        },
     )
 
 

@@ -13,6 +13,7 @@ from accounts.models import OrganisationType
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from core.forms import TextCleaning
 from grants.calls.models import CURRENCIES, Call, Donor, HeadingKind, Programme, ProgrammeIndicator, TrancheCondition
+from grants.calls.team import INVITED_ROLES
 
 TIME_ZONES = [
     ("Europe/Kyiv", _("Kyiv")),
@@ -334,3 +335,21 @@ class ProgrammeIndicatorForm(TextCleaning, forms.ModelForm):
 
     def _post_clean(self):
         pass  # the model is written by the service, not by the form
+
+
+class TeamInviteForm(TextCleaning, forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r.value, r.label) for r in INVITED_ROLES]
+
+
+class TeamRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r.value, r.label) for r in INVITED_ROLES]

@@ -13,6 +13,13 @@ urlpatterns = [
         views.programme_indicators,
         name="programme_indicator_edit",
     ),
+    path("manage/programmes/<int:pk>/team/", views.programme_team, name="programme_team"),
+    path(
+        "manage/programmes/<int:pk>/team/<int:role_id>/change/",
+        views.programme_team_change,
+        name="programme_team_change",
+    ),
+    path("manage/programmes/<int:pk>/team/<int:role_id>/end/", views.programme_team_end, name="programme_team_end"),
     path("manage/programmes/<int:programme_pk>/calls/new/", views.call_create, name="call_create"),
     path("manage/calls/<int:pk>/edit/", views.call_edit, name="call_edit"),
     path("manage/calls/<int:pk>/template/", views.call_template, name="call_template"),

@@ -6,11 +6,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import ProgrammeRole
 from accounts.roles import MANAGER, programme_ids
 from core.errors import TransitionRefused
-from core.forms import form_errors_add, form_run
+from core.forms import form_errors_add, form_run, message_run
 from core.pagination import page_of
-from grants.calls import indicators, selectors, services
+from grants.calls import indicators, selectors, services, team
 from grants.calls.forms import (
     CallForm,
     CancelForm,
@@ -18,6 +19,8 @@ from grants.calls.forms import (
     OverallThresholdForm,
     ProgrammeForm,
     ProgrammeIndicatorForm,
+    TeamInviteForm,
+    TeamRoleForm,
     template_formsets,
 )
 from grants.calls.models import Call, Programme
@@ -43,9 +46,11 @@ def _require_manager(user):
 def manage_calls(request):
     _require_manager(request.user)
     programmes = list(selectors.programme_list_for(request.user, MANAGER).order_by("code"))
-    calls = page_of(request, selectors.call_list_managed(request.user))
+    calls = page_of(request, selectors.call_list_for_manager(request.user))
+    counts = selectors.call_counts_current(request.user, calls)
     by_programme = {p.pk: [] for p in programmes}
     for call in calls:
+        call.application_count, call.draft_count = counts.get(call.pk, (0, 0))
         by_programme.setdefault(call.programme_id, []).append(call)
     return render(
         request,
@@ -263,3 +268,78 @@ def call_cancel(request, pk):
     else:
         messages.success(request, _("The call was cancelled."))
     return redirect("applications:call_manage", pk=call.pk)
+
+
+# --- a programme's team -------------------------------------------------------------------------
+
+
+def _team_programme(request, pk) -> Programme:
+    """The programme whose team the user manages: 404 for one they cannot see at all, 403 for one
+    they see (finance, donors) but do not manage."""
+    programme = Programme.objects.filter(pk=pk).first()
+    if programme is None or not request.user.has_perm("grants.view_programme", programme):
+        raise Http404
+    if not request.user.has_perm("grants.manage_programme", programme):
+        raise PermissionDenied
+    return programme
+
+
+@login_required
+def programme_team(request, pk):
+    programme = _team_programme(request, pk)
+    form = TeamInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done, held = form_run(
+            form, team.team_invite, actor=request.user, programme_id=programme.pk, **form.cleaned_data
+        )
+        if done:
+            messages.success(
+                request,
+                _("%(person)s is now %(role)s in this programme; they have been told by e-mail.")
+                % {"person": held.user.email, "role": held.get_role_display()},
+            )
+            return redirect("calls:programme_team", programme.pk)
+    people = team.team_of(programme)
+    return render(
+        request,
+        "grants/programme_team.html",
+        {
+            "programme": programme,
+            "form": form,
+            "groups": [(role, ProgrammeRole.Role(role).label, people[role]) for role in team.ROLE_ORDER],
+            "role_form": TeamRoleForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def programme_team_change(request, pk, role_id):
+    programme = _team_programme(request, pk)
+    form = TeamRoleForm(request.POST)
+    if form.is_valid():
+        done, _held = message_run(
+            request,
+            team.team_role_change,
+            actor=request.user,
+            programme_id=programme.pk,
+            role_id=role_id,
+            **form.cleaned_data,
+        )
+        if done:
+            messages.success(request, _("Role changed."))
+    else:
+        messages.error(request, _("Choose one of the roles offered."))
+    return redirect("calls:programme_team", programme.pk)
+
+
+@login_required
+@require_POST
+def programme_team_end(request, pk, role_id):
+    programme = _team_programme(request, pk)
+    done, _result = message_run(
+        request, team.team_role_end, actor=request.user, programme_id=programme.pk, role_id=role_id
+    )
+    if done:
+        messages.success(request, _("Role ended. The person keeps their account; what they did stays on record."))
+    return redirect("calls:programme_team", programme.pk)

@@ -247,8 +247,8 @@ def test_api_grantee_reports(report, grantee, outsider, manager):
 
 
 def test_dashboard_sections_are_wired(grant, manager, donor_user):
-    assert [role for role, _t, _c in dashboard_sections(manager, ["manager"])] == ["manager"]
-    assert [role for role, _t, _c in dashboard_sections(donor_user, ["donor"])] == ["donor"]
+    assert [name for name, _t, _c in dashboard_sections(manager, ["manager"])] == ["manager"]
+    assert [name for name, _t, _c in dashboard_sections(donor_user, ["donor"])] == ["donor"]
 
 
 def test_manager_counts_what_waits(call, grantee_org, grantee, manager, make_user, grant_role, other_programme):

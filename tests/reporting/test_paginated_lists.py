@@ -186,3 +186,30 @@ def test_calls_page_counts_applications_from_the_index(postgres, call, manager, 
 
     assert len(re.findall(r"Index Only Scan using application_\w+ on applications_application", plan)) == 2, plan
     assert not re.search(r"(Seq Scan|Index Scan using \w+|Bitmap Heap Scan) on applications_application", plan), plan
+
+
+def test_calls_page_counts_follow_each_audited_change(
+    funded_programme, manager, grantee, grantee_org, make_org, client
+):
+    """The calls page's counts are reused between changes, and a draft started (an audited change)
+    shows on the next view."""
+    import re
+
+    from applications.services import application_start
+    from tests.factories import call_full
+
+    call = call_full(funded_programme, code="open1", state=CallState.OPEN, title="Open grants")
+
+    def drafts_shown():
+        client.force_login(manager)
+        html = client.get(reverse("calls:manage_calls")).content.decode()
+        row = html[html.index(call.title) :]
+        return [int(n) for n in re.findall(r"<td>(?:<a [^>]*>)?(\d+)(?:</a>)?</td>", row)[:2]]
+
+    more_applications(call, grantee_org, grantee, 2)
+    first, second = make_org(grantee), make_org(grantee)
+    application_start(actor=grantee, call_id=call.pk, organisation_id=first.pk)  # audited
+    assert drafts_shown() == [2, 1]
+    assert drafts_shown() == [2, 1]  # reused
+    application_start(actor=grantee, call_id=call.pk, organisation_id=second.pk)
+    assert drafts_shown() == [2, 2]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from applications.models import Application
 from applications.review.models import Review, Score
 from applications.review.ranking import assessments_refresh
+from audit.services import audit_record
 
 
 def bulk_reviewed(
@@ -60,6 +61,7 @@ def bulk_reviewed(
             for k, c in enumerate(criteria)
         ]
     )
-    with transaction.atomic():  # as the review services would have
+    with transaction.atomic():  # as the review services would have: refreshed, and audited
         assessments_refresh(call, [app.pk for app in apps])
+        audit_record(actor=user, action="review_submit", obj=call, data={"bulk": n})
     return apps

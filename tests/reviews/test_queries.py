@@ -27,8 +27,11 @@ def reviewing_call(world):
 def test_ranking_page_queries_do_not_grow(world, reviewing_call, client):
     client.force_login(world.manager)
     url = reverse("reviews:review_ranking", args=[reviewing_call.pk])
-    bulk_reviewed(reviewing_call, world.orgs[0], world.applicants[0], world.reviewers[:2], 3)
     client.get(url)  # warm the session
+    bulk_reviewed(reviewing_call, world.orgs[0], world.applicants[0], world.reviewers[:2], 3)
+    # The first view after rows written in bulk refreshes their assessments and counts the
+    # summary; the next ones reuse the summary until the next audited change.
+    small_first, _ = queries(client, url)
     small, response = queries(client, url)
     assert "Bulk project 0" in response.content.decode()
     bulk_reviewed(reviewing_call, world.orgs[1], world.applicants[1], world.reviewers[:3], 120, start=3)
@@ -42,10 +45,11 @@ def test_ranking_page_queries_do_not_grow(world, reviewing_call, client):
         state="under_review",
         review_state="accepted",
     )
+    large_first, _ = queries(client, url)
     large, response = queries(client, url)
     html = response.content.decode()
     assert "Envelope cut-off" in html and "Page 1 of" in html
-    assert small == large, (small, large)
+    assert small == large and small_first == large_first, (small, large, small_first, large_first)
     assert small <= 12
 
 
@@ -79,12 +83,15 @@ def test_reviewer_dashboard_and_reviews_page_queries_do_not_grow(world, reviewin
 def test_assignments_page_queries_do_not_grow(world, reviewing_call, client):
     client.force_login(world.manager)
     url = reverse("reviews:review_call_assignments", args=[reviewing_call.pk])
+    client.get(url)  # warm the session
     bulk_reviewed(reviewing_call, world.orgs[0], world.applicants[0], world.reviewers[:2], 2)
-    client.get(url)
+    # The first view after a change counts the reviewers' progress; the next ones reuse it.
+    small_first, _response = queries(client, url)
     small, _response = queries(client, url)
     bulk_reviewed(reviewing_call, world.orgs[1], world.applicants[1], world.reviewers[:3], 80, start=10)
+    large_first, _response = queries(client, url)
     large, _response = queries(client, url)
-    assert small == large, (small, large)
+    assert small == large and small_first == large_first, (small, large, small_first, large_first)
     assert reviewing_call.state == CallState.REVIEWING
 
 

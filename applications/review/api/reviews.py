@@ -418,7 +418,7 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if not call_id.isdigit():
             return Response({"call": [_("Name the call: ?call=<id>.")]}, status=status.HTTP_400_BAD_REQUEST)
         call = selectors.call_get_managed(request.user, int(call_id))
-        page = self.paginate_queryset(selectors.reviewer_progress(call))  # one page per call's reviewers
+        page = self.paginate_queryset(selectors.reviewer_progress_current(call))  # one page per call's reviewers
         return self.get_paginated_response(
             [
                 {

@@ -32,7 +32,9 @@ from applications.review.ranking.assess import (
     rubric_from,
 )
 from applications.review.ranking.stored import STORED_ROW, assessments_refresh_stale, stored_assessment
+from audit.cache import until_next_change
 
+SUMMARY_REUSE_SECONDS = 600  # at most, for a change the audit trail does not see (an admin edit)
 ORDER = [F("ranking_score").desc(), F("ranking_first").desc(), F("id").asc()]
 
 
@@ -81,6 +83,20 @@ def ranking_summary(call, rubric: list[Rubric]) -> RankingSummary:
     """Refresh the call's stale assessments (if any), then count the groups (one query) and find
     the cut-off (one query that reads the fundable group only down to the line)."""
     assessments_refresh_stale(call, rubric)
+    return _summary(call)
+
+
+def ranking_summary_current(call, rubric: list[Rubric]) -> RankingSummary:
+    """`ranking_summary` for the pages, reused until the next audited change: every review,
+    consensus, decision and change of the rules is audited, and the rules' fingerprint, the
+    envelope and what is awarded are in the key. Assessments refreshed by the catch-up (rows
+    written in bulk, which the audit trail does not see) are counted again at once."""
+    fingerprint, refreshed = assessments_refresh_stale(call, rubric)
+    key = f"ranking-summary:{call.pk}:{fingerprint}:{call.envelope.amount}:{call.awarded_total}"
+    return until_next_change(key, lambda: _summary(call), seconds=SUMMARY_REUSE_SECONDS, fresh=bool(refreshed))
+
+
+def _summary(call) -> RankingSummary:
     available = call.envelope.amount - call.awarded_total
     left = _whole(available, 2)
     # A handful of rows, one per group and state, read from the ranking index alone (PostgreSQL;
@@ -178,7 +194,7 @@ def call_ranking(call, criteria=None, *, page=None, npage=None, size: int = 50) 
     check, counts, cut-off), then the rows of the asked pages of fundable and not fundable
     applications and the first pending ones (one query each)."""
     rubric = rubric_from(criteria if criteria is not None else call.criteria.order_by("position"))
-    summary = ranking_summary(call, rubric)
+    summary = ranking_summary_current(call, rubric)
     fundable = Paginator(range(summary.fundable), size).get_page(page)
     not_fundable = Paginator(range(summary.not_fundable), size).get_page(npage)
     bounds = {

@@ -160,14 +160,15 @@ def stale(call, fingerprint: str):
     )
 
 
-def assessments_refresh_stale(call, rubric: list[Rubric]) -> str:
+def assessments_refresh_stale(call, rubric: list[Rubric]) -> tuple[str, int]:
     """Refresh the call's stale assessments, if any (one query when there are none). Returns the
-    rules' fingerprint."""
+    rules' fingerprint and how many were refreshed."""
     fingerprint = rules_fingerprint(call, rubric)
     ids = list(stale(call, fingerprint).order_by().values_list("id", flat=True)[:BATCH])
+    refreshed = 0
     if ids:
-        assessments_refresh(call, None if len(ids) >= BATCH else ids, rubric=rubric, only_stale=True)
-    return fingerprint
+        refreshed = assessments_refresh(call, None if len(ids) >= BATCH else ids, rubric=rubric, only_stale=True)
+    return fingerprint, refreshed
 
 
 def stored_assessment(values: dict, rubric: list[Rubric], call) -> Assessment:

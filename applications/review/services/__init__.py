@@ -11,6 +11,7 @@ from applications.review.services.assignment import (  # noqa: F401
     review_assign,
     review_extend,
     reviews_assign_auto,
+    reviews_assign_selected,
 )
 from applications.review.services.decisions import (  # noqa: F401
     DECISION_CALL_STATES,

@@ -20,8 +20,10 @@ from accounts.roles import REVIEWER
 from applications.models import Application, ApplicationState
 from applications.review.models import Review, ReviewerProfile, ReviewState
 from applications.review.ranking import assessments_refresh
+from applications.services import applications_selected
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
+from core.bulk import BulkResult, bulk_run
 from core.clock import database_now
 from core.errors import TransitionRefused
 from core.shortcuts import get_permitted_or_403
@@ -273,3 +275,11 @@ def review_extend(*, actor, review_id: int, due_at, reason: str) -> Review:
             },
         )
     return review
+
+
+def reviews_assign_selected(*, actor, call_id: int, application_ids, reviewer_id: int) -> BulkResult:
+    """Assign one reviewer to several selected applications of a call (`core.bulk`): each through
+    `review_assign`, so every rule holds per application (never one's own organisation, never one
+    already assigned or conflicted) and a refusal leaves the others assigned."""
+    selected = applications_selected(actor=actor, call_id=call_id, application_ids=application_ids)
+    return bulk_run(selected, lambda app: review_assign(actor=actor, application_id=app.pk, reviewer_id=reviewer_id))

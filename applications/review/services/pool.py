@@ -1,12 +1,7 @@
 """A programme's reviewer pool: invitations (the account created if needed) and taking a
 reviewer out of automatic assignment or back in."""
 
-from allauth.account import app_settings as allauth_settings
-from allauth.account.models import EmailAddress
-from allauth.account.utils import user_pk_to_url_str
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
@@ -14,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ProgrammeRole
 from accounts.roles import REVIEWER
+from accounts.services import invited_account
 from applications.review.models import ReviewerProfile
 from audit.services import audit_record
 from core.shortcuts import get_permitted_or_403
@@ -33,23 +29,8 @@ def reviewer_invite(
     """Add a person to a programme's reviewer pool: create the account if needed (its owner
     chooses a password from the e-mailed link), give the reviewer role, keep the profile."""
     programme = get_permitted_or_403(actor, Programme, programme_id, "applications.manage_reviewers")
-    email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise ValidationError({"email": _("Enter a valid e-mail address.")})
-    User = get_user_model()
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(email__iexact=email).first()
-        created = user is None
-        if created:
-            user = User.objects.create_user(
-                email=email, password=None, full_name=(full_name or "").strip(), language=actor.language
-            )
-            # The link below reaches only this address, so the address counts as verified.
-            EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
-        elif full_name and not user.full_name:  # type: ignore[union-attr]
-            User.objects.filter(pk=user.pk).update(full_name=full_name.strip())  # type: ignore[union-attr]
+        user, created, set_password_path = invited_account(email=email, full_name=full_name, language=actor.language)
         ProgrammeRole.objects.get_or_create(user=user, programme=programme, role=REVIEWER)
         ReviewerProfile.objects.update_or_create(
             user=user,
@@ -61,15 +42,9 @@ def reviewer_invite(
             },
         )
         event = audit_record(
-            actor=actor, action="reviewer_invite", obj=programme, data={"email": email, "account_created": created}
+            actor=actor, action="reviewer_invite", obj=programme, data={"email": user.email, "account_created": created}
         )
-        set_password_path = ""
-        if not user.has_usable_password():  # type: ignore[union-attr]
-            token = allauth_settings.PASSWORD_RESET_TOKEN_GENERATOR().make_token(user)
-            set_password_path = reverse(
-                "account_reset_password_from_key", kwargs={"uidb36": user_pk_to_url_str(user), "key": token}
-            )
-        with translation.override(user.language):  # type: ignore[union-attr]
+        with translation.override(user.language):
             programme_title = programme.translated("title")
         notify_user(
             kind="reviewer_invitation",

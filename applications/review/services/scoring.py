@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.roles import MANAGER
+from accounts.roles import MANAGER, roles_forget
 from applications.models import Application, ApplicationState
 from applications.review.models import Recommendation, Review, ReviewState, Score
 from applications.review.ranking import (
@@ -63,6 +63,7 @@ def review_declare_no_conflict(*, actor, review_id: int) -> Review:
         criteria = Criterion.objects.filter(call_id=call_id).values_list("pk", flat=True)
         Score.objects.bulk_create([Score(review=review, criterion_id=pk) for pk in criteria], ignore_conflicts=True)
         assessments_refresh(Call.objects.get(pk=call_id), [review.application_id])
+    roles_forget(actor)  # the application is now visible to the reviewer (applications.visibility)
     return review
 
 

@@ -18,6 +18,7 @@ from applications.review.views.selection import (  # noqa: F401
     review_application_decide,
     review_application_reviewers,
     review_call_assign_auto,
+    review_call_assign_selected,
     review_call_assignments,
     review_extend,
     review_feedback,

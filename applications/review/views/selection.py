@@ -2,11 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from applications.models import ApplicationState, ReviewState
@@ -21,8 +22,10 @@ from applications.review.forms import (
 )
 from applications.review.ranking import call_ranking, max_weighted_total
 from applications.review.views.reviewing import _act, _next_or
+from applications.views.bulk import application_label
 from applications.visibility import application_is_manager, application_is_member
-from core.forms import message_run
+from core.bulk import bulk_report
+from core.forms import error_text, message_run
 from core.pagination import ListPaginator
 from core.shortcuts import get_visible_or_404
 
@@ -39,7 +42,7 @@ def review_call_assignments(request, call_id):
         {
             "call": call,
             "applications": applications,
-            "progress": ListPaginator(selectors.reviewer_progress(call), RANKING_PAGE_SIZE).get_page(
+            "progress": ListPaginator(selectors.reviewer_progress_current(call), RANKING_PAGE_SIZE).get_page(
                 request.GET.get("rpage")
             ),
             "pool_size": len(selectors.programme_reviewer_ids(call.programme_id)),
@@ -346,3 +349,26 @@ def review_feedback(request, pk):
             "feedback": selectors.application_feedback(application) if decided else None,
         },
     )
+
+
+@login_required
+@require_POST
+def review_call_assign_selected(request, call_id):
+    """One reviewer for the applications selected in the call's list (named by e-mail or name)."""
+    call = selectors.call_get_managed(request.user, call_id)
+    back = QueryDict(request.POST.get("query", ""), mutable=True).urlencode()
+    url = reverse("applications:call_applications", args=[call.pk]) + (f"?{back}" if back else "")
+    try:
+        reviewer = selectors.pool_member_named(call.programme_id, request.POST.get("reviewer", ""))
+        result = services.reviews_assign_selected(
+            actor=request.user, call_id=call.pk, application_ids=request.POST.getlist("ids"), reviewer_id=reviewer.pk
+        )
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect(url)
+    n = len(result.done)
+    done = ngettext(
+        "%(reviewer)s assigned to %(n)s application.", "%(reviewer)s assigned to %(n)s applications.", n
+    ) % {"reviewer": reviewer.get_full_name() or reviewer.email, "n": n}
+    bulk_report(request, result, done, application_label)
+    return redirect(url)

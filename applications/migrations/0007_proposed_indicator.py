@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("applications", "0005_review_due"),
+        ("applications", "0006_application_sort_indexes"),
         ("grants", "0004_programme_indicator_call_sector_withheld_recipient"),
     ]
 
