@@ -306,7 +306,10 @@ def opendata_360_json(request, programme_code, call_code):
 
 def opendata_360_csv(request, programme_code, call_code):
     call = _public_call(programme_code, call_code)
-    response = StreamingHttpResponse(opendata.csv_360_stream(call), content_type="text/csv; charset=utf-8")
+    url = request.build_absolute_uri(reverse("data:opendata_index"))
+    response = StreamingHttpResponse(
+        opendata.csv_360_stream(call, data_source=url), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="360giving-{programme_code}-{call_code}.csv"'
     return _open(response)
 
