@@ -18,6 +18,7 @@ urlpatterns = [
     path("reporting/exports/jobs/<int:pk>/retry/", views.export_job_retry, name="export_job_retry"),
     path("reporting/imports/organisations/", views.import_organisations, name="import_organisations"),
     path("reporting/imports/reviewers/", views.import_reviewers, name="import_reviewers"),
+    path("reporting/imports/indicators/", views.import_indicators, name="import_indicators"),
     path("reporting/imports/exchange-rates/", views.import_exchange_rates, name="import_exchange_rates"),
     path("reporting/imports/<slug:kind>/example.csv", views.import_example, name="import_example"),
     path("open-data/", views.opendata_index, name="opendata_index"),

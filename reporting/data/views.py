@@ -312,6 +312,11 @@ def import_reviewers(request):
 
 
 @login_required
+def import_indicators(request):
+    return import_view(request, "indicators")
+
+
+@login_required
 def import_exchange_rates(request):
     return import_view(request, "exchange_rates")
 

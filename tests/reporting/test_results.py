@@ -240,3 +240,54 @@ def test_manager_changes_a_target_with_a_reason(client, grant, manager, grantee)
     assert indicator.target == Decimal("8")
     event = AuditEvent.objects.get(action="indicator_change")
     assert event.reason == "Scope grew" and event.data["before"]["target"] == "6.00"
+
+
+def test_indicators_import_from_a_spreadsheet_with_a_preview(manager, donor_user, funded_programme, other_programme):
+    from reporting.data import imports
+
+    _indicator(funded_programme, code="OP1", target="10")
+    text = (
+        "code,level,name,name_uk,name_hy,unit,baseline,target,disaggregation\n"
+        "OP1,output,People trained,Навчені люди,,people,0,300,country;gender\n"
+        "OC1,outcome,Bodies publishing data,,,bodies,2,20,country\n"
+        "OC2,impact,Bad level,,,,,x,\n"
+    )
+    token, preview = imports.import_preview(
+        actor=manager, kind="indicators", content=text.encode(), filename="i.csv", programme_id=funded_programme.pk
+    )
+    errors = {row["number"]: dict(row["messages"]) for row in imports.import_errors(preview)}
+    assert set(errors) == {3} and {"level", "target"} <= set(errors[3])
+    fixed = "\n".join(text.splitlines()[:3]) + "\n"
+    token, preview = imports.import_preview(
+        actor=manager, kind="indicators", content=fixed.encode(), filename="i.csv", programme_id=funded_programme.pk
+    )
+    assert imports.import_summary(preview)["new"] == 1 and imports.import_summary(preview)["update"] == 1
+    imports.import_confirm(actor=manager, token=token)
+    op1 = ProgrammeIndicator.objects.get(programme=funded_programme, code="OP1")
+    assert (
+        op1.target == Decimal("300") and op1.name_uk == "Навчені люди" and op1.disaggregation == ["country", "gender"]
+    )
+    assert ProgrammeIndicator.objects.get(code="OC1").level == "outcome"
+    assert AuditEvent.objects.filter(action="programme_indicators_import").exists()
+    with pytest.raises(PermissionDenied):
+        imports.import_preview(
+            actor=manager, kind="indicators", content=fixed.encode(), filename="i.csv", programme_id=other_programme.pk
+        )
+    with pytest.raises(PermissionDenied):
+        imports.import_preview(
+            actor=donor_user,
+            kind="indicators",
+            content=fixed.encode(),
+            filename="i.csv",
+            programme_id=funded_programme.pk,
+        )
+
+
+def test_the_indicators_import_page_is_for_managers(client, manager, grantee, funded_programme):
+    url = reverse("data:import_indicators")
+    client.force_login(grantee)
+    assert client.get(url).status_code == 404
+    client.force_login(manager)
+    page = client.get(url).content.decode()
+    assert "Programme indicators" in page and "disaggregation" in page.lower()
+    assert url in client.get(reverse("calls:programme_indicators", args=[funded_programme.pk])).content.decode()
