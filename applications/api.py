@@ -18,6 +18,7 @@ from applications.search import application_search
 from applications.selectors import application_shows_identity, attachment_display_name, attachment_neutral_name
 from applications.views import attachment_response
 from applications.visibility import application_list_visible
+from audit.lists import AuditedListPagination
 from core.api.cleaning import OneFileField, TextCleaning
 from core.api.fields import AmountField
 from core.errors import TransitionRefused
@@ -225,6 +226,8 @@ class ApplicationViewSet(
     """Applications the caller may see (members of the applicant organisation, the programme's
     managers, cleared reviewers). Drafts are changed with optimistic concurrency: send the
     `version` you read; a field someone else changed since answers 409 and is not overwritten."""
+
+    pagination_class = AuditedListPagination  # rows come and go through audited use cases
 
     serializer_class = ApplicationSerializer
 

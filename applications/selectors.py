@@ -2,6 +2,7 @@
 `visibility.application_list_visible`, so what one user may not see does not exist for them."""
 
 from django.db.models import Count
+from django.utils.translation import get_language
 
 from accounts.models import Membership, OrganisationType
 from accounts.orgid import COUNTRY_CHOICES
@@ -9,6 +10,7 @@ from applications.models import Application, ApplicationState, Attachment, Budge
 from applications.search import application_search
 from applications.uploads import BY_CONTENT_TYPE
 from applications.visibility import application_is_manager, application_is_member, application_list_visible
+from audit.cache import until_next_change
 from audit.models import AuditEvent
 
 
@@ -37,6 +39,7 @@ def application_list_mine(user):
     )
 
 
+COUNTS_REUSE_SECONDS = 60  # at most, for a change the audit trail does not see (an admin edit)
 # The columns a call's list of applications sorts by (`?sort=requested`, `?sort=-submitted`).
 APPLICATION_SORTS = {
     "reference": ("reference",),
@@ -65,7 +68,16 @@ def application_list_for_call(user, call, *, state="", country="", org_type="", 
 
 
 def application_counts_for_call(user, call) -> dict:
-    """Counts per state and per country of the call's applications the user may see (two queries)."""
+    """Counts per state and per country of the call's applications the user may see (two queries,
+    once per audited change: starting, submitting, screening, deciding and withdrawing are)."""
+    return until_next_change(
+        f"application-counts:{user.pk}:{call.pk}:{get_language()}",
+        lambda: _application_counts(user, call),
+        seconds=COUNTS_REUSE_SECONDS,
+    )
+
+
+def _application_counts(user, call) -> dict:
     base = application_list_visible(user).filter(call=call)
     labels = dict(ApplicationState.choices)
     by_state = {row["state"]: row["n"] for row in base.order_by().values("state").annotate(n=Count("pk"))}
@@ -75,9 +87,11 @@ def application_counts_for_call(user, call) -> dict:
     }
     names = dict(COUNTRY_CHOICES)
     return {
-        "states": [(value, labels[value], by_state[value]) for value in ApplicationState.values if value in by_state],
+        "states": [
+            (value, str(labels[value]), by_state[value]) for value in ApplicationState.values if value in by_state
+        ],
         "countries": sorted(
-            ((code, names.get(code, code), n) for code, n in by_country.items()), key=lambda r: str(r[1])
+            ((code, str(names.get(code, code)), n) for code, n in by_country.items()), key=lambda r: r[1]
         ),
         "total": sum(by_state.values()),
     }

@@ -30,7 +30,16 @@ def _order_is_total(items: QuerySet[Any]) -> bool:
 class ListPaginator(Paginator):  # type: ignore[type-arg]  # not subscriptable at run time
     """Django's Paginator, reading a page past the middle from the other end: the last page of
     100,000 rows is read like the first (the order reversed, LIMIT 50) instead of walking every
-    row before it (OFFSET 99,950). Pages in the middle still cost their offset."""
+    row before it (OFFSET 99,950). Pages in the middle still cost their offset.
+
+    With `reuse_count` (CountReusingPaginator), the count of a queryset (every row of the filter,
+    the one part that grows with the data) is kept until the next audited change (`audit.cache`),
+    keyed by the query's SQL: the same list with the same filters, opened again by anyone who sees
+    the same rows, costs no count. Only for lists whose rows come and go through audited use
+    cases (applications, reviews, grants, tranches, payments, reports, the reviewer pool), never
+    for one changed without an audit event (notifications read, for one)."""
+
+    reuse_count = False
 
     def page(self, number: Any) -> Page[Any]:
         number = self.validate_number(number)
@@ -46,6 +55,12 @@ class ListPaginator(Paginator):  # type: ignore[type-arg]  # not subscriptable a
         return Page(items[bottom:top], number, self)
 
 
-def page_of(request: HttpRequest, items: Any, size: int = PAGE_SIZE, param: str = "page") -> Page[Any]:
+def page_of(
+    request: HttpRequest,
+    items: Any,
+    size: int = PAGE_SIZE,
+    param: str = "page",
+    paginator: type[ListPaginator] = ListPaginator,
+) -> Page[Any]:
     """The requested page of `items` (a queryset, ordered); a wrong number gives the nearest page."""
-    return ListPaginator(items, size).get_page(request.GET.get(param))
+    return paginator(items, size).get_page(request.GET.get(param))

@@ -10,7 +10,7 @@ from django.utils.module_loading import import_string
 # the section heading's id (`dash-<name>`).
 SECTIONS = [
     # An organisation with a grant sees its grants first, then its applications.
-    ("applicant", "grantee", "reporting/dashboard_grantee.html", "reporting.grantee.dashboard.grantee_section"),
+    ("applicant", "grantee", "reporting/dashboard_grantee.html", "grants.disbursement.dashboard.grantee_section"),
     ("applicant", "applicant", "applications/dashboard_applicant.html", "applications.dashboard.applicant_section"),
     (
         "reviewer",

@@ -146,3 +146,15 @@ def application_in_state(
         app.submitted_at = timezone.now()
     app.save()
     return app
+
+
+def audited_bulk(what: str = "rows") -> None:
+    """Rows a test bulk-created stand for rows the use cases would have made, each with its audit
+    event: one event tells the lists that reuse their counts until the next audited change
+    (`audit.lists.CountReusingPaginator`) that the data changed."""
+    from django.db import transaction
+
+    from audit.services import audit_record
+
+    with transaction.atomic():
+        audit_record(actor=None, action="bulk_rows", data={"what": what})

@@ -15,8 +15,8 @@ from applications import exports, selectors, services
 from applications.forms import ApplicationFilterForm, ClarificationForm, EligibleForm, ExtendForm, IneligibleForm
 from applications.services import SCREEN
 from applications.views.drafts import _report, _visible
+from audit.lists import CountReusingPaginator
 from core.errors import TransitionRefused
-from core.pagination import ListPaginator
 from core.sorting import sort_apply
 from grants.calls import selectors as call_selectors
 from grants.calls.models import Call
@@ -113,7 +113,7 @@ def call_applications(request, pk):
         request.GET.get("sort"),
         selectors.APPLICATION_SORTS,
     )
-    page = ListPaginator(listed, 50).get_page(request.GET.get("page"))
+    page = CountReusingPaginator(listed, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

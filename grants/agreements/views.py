@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import MANAGER, programme_ids
+from audit.lists import CountReusingPaginator
 from core.errors import TransitionRefused
 from core.forms import form_errors_add, form_run
-from core.pagination import ListPaginator
 from core.sorting import sort_apply
 from core.storage import file_response
 from grants.agreements import selectors as agreements_selectors
@@ -37,7 +37,7 @@ def grant_list(request):
     if state in GrantState.values:
         grants = grants.filter(state=state)
     grants, sorted_by = sort_apply(grants, request.GET.get("sort"), agreements_selectors.GRANT_SORTS)
-    page = ListPaginator(grants, 50).get_page(request.GET.get("page"))
+    page = CountReusingPaginator(grants, 50).get_page(request.GET.get("page"))
     awaiting = (
         list(agreements_selectors.applications_awaiting_agreement(request.user)[:50])
         if (request.user.is_superuser or programme_ids(request.user, MANAGER))

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from applications.visibility import application_list_visible
+from audit.lists import AuditedListPagination
 from core.api.cleaning import OneFileField, TextCleaning
 from grants.agreements import selectors as agreements_selectors
 from grants.agreements import services as agreements_services
@@ -190,6 +191,8 @@ class GrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     finance officers and donors of the programme. POST creates the draft agreement of an
     awarded application (programme managers)."""
 
+    pagination_class = AuditedListPagination  # rows come and go through audited use cases
+
     serializer_class = GrantSerializer
 
     def get_queryset(self) -> QuerySet[Grant]:
@@ -312,6 +315,8 @@ class TrancheViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     """Tranches of the grants the caller may see. `approve` (programme managers) and `pay`
     (finance officers; never the person who approved it)."""
 
+    pagination_class = AuditedListPagination  # rows come and go through audited use cases
+
     serializer_class = TrancheSerializer
 
     def get_queryset(self) -> QuerySet[Tranche]:
@@ -355,6 +360,8 @@ class TrancheViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Payment]):
     """Payments of the grants the caller may see (record one with POST /tranches/{id}/pay/)."""
+
+    pagination_class = AuditedListPagination  # rows come and go through audited use cases
 
     serializer_class = PaymentSerializer
 

@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from audit.lists import AuditedListPagination
 from core.api.cleaning import TextCleaning
 from reporting.grantee import selectors, services
 from reporting.grantee.models import GranteeReport, GranteeReportState
@@ -138,6 +139,8 @@ class GranteeReportSerializer(TextCleaning, serializers.ModelSerializer):
 class GranteeReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Grantee reports the caller may see. PATCH autosaves the grantee's part (409 when `version`
     is not the current one); POST …/submit/, …/approve/, …/request_changes/ run the transitions."""
+
+    pagination_class = AuditedListPagination  # rows come and go through audited use cases
 
     serializer_class = GranteeReportSerializer
 

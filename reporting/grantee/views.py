@@ -9,8 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.lists import CountReusingPaginator
 from core.errors import TransitionRefused
-from core.forms import form_errors_add
+from core.forms import form_errors_add, form_run
 from core.pagination import page_of
 from core.storage import file_response
 from grants.agreements.models import Grant
@@ -54,7 +55,9 @@ def report_list(request):
         request,
         "reporting/report_list.html",
         {
-            "reports": page_of(request, reports.order_by("due_on", "grant__number", "pk")),
+            "reports": page_of(
+                request, reports.order_by("due_on", "grant__number", "pk"), paginator=CountReusingPaginator
+            ),
             "states": GranteeReportState.choices,
             "state": state,
         },
@@ -123,6 +126,14 @@ def grant_reports_schedule(request, grant_id):
     return redirect("reports:grant_reports", grant_id=grant.pk)
 
 
+def _in_report_form(document_form):
+    """The document's file input belongs to the report's form (`form="report-form"`)."""
+    for name in ("file", "indicator"):
+        if name in document_form.fields:
+            document_form.fields[name].widget.attrs["form"] = "report-form"
+    return document_form
+
+
 def _report_context(request, report, form=None, decision=None, ineligible=None, move=None, document_form=None):
     user = request.user
     financials = selectors.report_financials(report)
@@ -144,7 +155,9 @@ def _report_context(request, report, form=None, decision=None, ineligible=None, 
         "can_edit": can_edit,
         "can_review": can_review,
         "form": form,
-        "document_form": document_form or DocumentForm(indicators=[row["indicator"] for row in indicators]),
+        "document_form": _in_report_form(
+            document_form or DocumentForm(indicators=[row["indicator"] for row in indicators])
+        ),
         "approve_form": decision
         if decision is not None and decision.prefix == "approve"
         else DecisionForm(prefix="approve"),
@@ -301,10 +314,43 @@ def report_move(request, pk):
 @login_required
 @require_POST
 def report_document_add(request, pk):
+    """Attach a document. The "Attach" button belongs to the report's form, so what the grantee
+    typed arrives with the file and is saved first: uploading never loses typed values (nor does
+    a refused file: the page comes back with both)."""
     report = _report(request, pk)
     form = DocumentForm(
         request.POST, request.FILES, indicators=[row["indicator"] for row in selectors.report_indicators(report)]
     )
+    typed = None
+    if "version" in request.POST:  # the report's own fields came along: save them first
+        financials = selectors.report_financials(report)
+        typed = ReportForm(
+            request.POST,
+            sections=selectors.report_narrative_sections(report),
+            lines=financials.lines,
+            indicators=selectors.report_indicators(report),
+        )
+        saved, report_or_none = False, None
+        if typed.is_valid():
+            try:
+                saved, report_or_none = form_run(
+                    typed,
+                    services.grantee_report_save,
+                    actor=request.user,
+                    report_id=report.pk,
+                    **typed.service_arguments(),
+                )
+            except services.StaleVersion as exc:
+                typed.add_error(None, exc.message)
+        if not saved:
+            return render(
+                request,
+                "reporting/report_detail.html",
+                _report_context(request, report, form=typed, document_form=form),
+                status=400,
+            )
+        report = report_or_none
+        typed = None  # saved: the page shows the stored values and version
     if form.is_valid():
         try:
             services.report_document_add(

@@ -19,6 +19,9 @@ document.addEventListener("DOMContentLoaded", () => {
       say(text("saving", "…"));
       const data = new FormData(form);
       data.set("action", "autosave");
+      // The document's file input belongs to this form (it is saved with the upload): never send
+      // a chosen file with an autosave.
+      for (const [name, value] of Array.from(data.entries())) { if (value instanceof File) data.delete(name); }
       try {
         const response = await fetch(form.dataset.autosaveUrl, {
           method: "POST", body: data, credentials: "same-origin", redirect: "manual",
@@ -44,6 +47,6 @@ document.addEventListener("DOMContentLoaded", () => {
         if (again) { again = false; save(); }
       }
     }
-    form.addEventListener("input", () => later(1500));
+    form.addEventListener("input", (event) => { if (event.target.type !== "file") later(1500); });
   });
 });

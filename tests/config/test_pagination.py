@@ -45,3 +45,23 @@ def test_an_order_without_a_unique_last_key_is_read_forwards():
     with CaptureQueriesContext(connection) as queries:
         list(ListPaginator(users, 4).page(3))
     assert "DESC" not in queries.captured_queries[-1]["sql"]
+
+
+def test_a_reused_count_holds_until_the_next_audited_change():
+    from audit.lists import CountReusingPaginator
+    from tests.factories import audited_bulk
+
+    User = get_user_model()
+    audited_bulk("start")
+    users = _users(5)
+    assert CountReusingPaginator(users, 2).count == 5
+    User.objects.bulk_create(User(email=f"q{i}@example.org") for i in range(3))  # not audited
+    everyone = User.objects.order_by("pk")
+    assert CountReusingPaginator(users, 2).count == 5  # reused: nothing audited since
+    assert ListPaginator(everyone, 2).count == 8  # a list that does not reuse counts is exact
+    audited_bulk("more users")
+    assert CountReusingPaginator(User.objects.filter(email__startswith="p").order_by("pk"), 2).count == 5
+    assert CountReusingPaginator(everyone, 2).count == 8
+    User.objects.filter(email__startswith="q").delete()
+    audited_bulk("fewer users")
+    assert CountReusingPaginator(everyone, 2).count == 5

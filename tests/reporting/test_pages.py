@@ -329,3 +329,37 @@ def test_each_pdf_has_an_accessible_html_twin_for_the_same_readers(report, grant
     client.force_login(outsider)
     assert client.get(reverse("data:grant_summary_html", args=[grant.pk])).status_code == 404
     assert client.get(reverse("data:application_html", args=[application.pk])).status_code == 404
+
+
+def test_attaching_a_document_saves_what_was_typed_first(report, grantee, client):
+    """The "Attach" button belongs to the report's form: the typed text arrives with the file and
+    is saved before the upload, whether the file is taken or refused."""
+    import re
+
+    client.force_login(grantee)
+    page = client.get(reverse("reports:report_detail", args=[report.pk])).content.decode()
+    assert 'form="report-form" formaction="' + reverse("reports:report_document_add", args=[report.pk]) in page
+    assert re.search(r'<input type="file" name="file"[^>]* form="report-form"', page)
+    field = re.search(r'name="(narrative_\w+)"', page).group(1)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    fake = io.BytesIO(b"MZ\x90\x00 this is a program")
+    fake.name = "receipts.pdf"
+    typed = "Ми провели 12 навчань для місцевих журналістів."
+    response = client.post(
+        reverse("reports:report_document_add", args=[report.pk]),
+        {"version": version, field: typed, "action": "attach", "file": fake},
+    )
+    assert response.status_code == 400 and not ReportDocument.objects.exists()  # the file is refused ...
+    report.refresh_from_db()
+    assert typed in report.narrative.values()  # ... and the text is kept
+    assert typed in response.content.decode()
+    real = io.BytesIO(PDF)
+    real.name = "Квитанції.pdf"
+    more = typed + " І ще дві зустрічі."
+    response = client.post(
+        reverse("reports:report_document_add", args=[report.pk]),
+        {"version": str(report.version), field: more, "action": "attach", "file": real},
+    )
+    assert response.status_code == 302 and ReportDocument.objects.count() == 1
+    report.refresh_from_db()
+    assert more in report.narrative.values()

@@ -18,6 +18,7 @@ from applications.models import ApplicationState
 from applications.review import selectors, services
 from applications.review.models import Review, ReviewState, Score
 from applications.review.rules import programme_id_of
+from audit.lists import AuditedListPagination
 from core.api.cleaning import TextCleaning
 from core.money import cents
 from grants.calls.models import Call
@@ -175,6 +176,8 @@ def _reviews_queryset(user):
 class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Reviews the caller may see: their own (never conflicted ones) and, for programme managers,
     every review in their programmes. Filter with `?call=` and `?state=`."""
+
+    pagination_class = AuditedListPagination  # rows come and go through audited use cases
 
     serializer_class = ReviewSerializer
 
@@ -349,6 +352,8 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Who reviews what. Managers assign by hand (`POST`) or automatically (`POST auto/`)
     and follow progress per reviewer (`GET progress/?call=`)."""
 
+    pagination_class = AuditedListPagination  # rows come and go through audited use cases
+
     serializer_class = AssignmentSerializer
 
     def get_queryset(self):
@@ -464,6 +469,8 @@ class ReviewerSerializer(TextCleaning, serializers.Serializer):
 
 class ReviewerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The reviewer pools of the programmes the caller manages; `POST` invites by e-mail."""
+
+    pagination_class = AuditedListPagination  # rows come and go through audited use cases
 
     serializer_class = ReviewerSerializer
 

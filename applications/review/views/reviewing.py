@@ -29,6 +29,7 @@ from applications.review.forms import (
 from applications.review.models import ReviewState
 from applications.review.ranking import max_weighted_total, rubric_from, weighted_total
 from applications.uploads import storage_name
+from audit.lists import CountReusingPaginator
 from core.errors import TransitionRefused
 from core.forms import error_text, form_errors_add, form_run, message_run
 from core.pagination import ListPaginator, page_of
@@ -249,7 +250,9 @@ def reviewer_pool(request):
             "form": form,
             "search_form": search,
             "query": query,
-            "reviewers": page_of(request, selectors.reviewer_pool([p.pk for p in programmes], query)),
+            "reviewers": page_of(
+                request, selectors.reviewer_pool([p.pk for p in programmes], query), paginator=CountReusingPaginator
+            ),
             "programmes": programmes,
         },
     )

@@ -24,6 +24,7 @@ from applications.review.ranking import call_ranking, max_weighted_total
 from applications.review.views.reviewing import _act, _next_or
 from applications.views.bulk import application_label
 from applications.visibility import application_is_manager, application_is_member
+from audit.lists import CountReusingPaginator
 from core.bulk import bulk_report
 from core.forms import error_text, message_run
 from core.pagination import ListPaginator
@@ -35,7 +36,9 @@ RANKING_PAGE_SIZE = 50
 @login_required
 def review_call_assignments(request, call_id):
     call = selectors.call_get_managed(request.user, call_id)
-    applications = ListPaginator(selectors.call_assignments(call), RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
+    applications = CountReusingPaginator(selectors.call_assignments(call), RANKING_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "reviews/assignments.html",

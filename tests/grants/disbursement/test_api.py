@@ -190,6 +190,7 @@ def test_grant_list_has_constant_queries(api, programme, people, make_org):
     with CaptureQueriesContext(connection) as small:
         assert len(client.get("/api/v1/grants/").json()["results"]) == 2
     build_portfolio(programme, people, make_org, 8, "b")
+    client.get("/api/v1/grants/")  # the count is kept until the next audited change: compare reuse with reuse
     with CaptureQueriesContext(connection) as large:
         assert len(client.get("/api/v1/grants/").json()["results"]) == 10
     assert len(large.captured_queries) == len(small.captured_queries)
