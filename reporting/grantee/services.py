@@ -149,7 +149,7 @@ def indicator_change(*, actor, indicator_id: int, target, baseline=None, reason:
         raise ValidationError({"reason": _("Say why the indicator changes.")})
     target = _decimal(target, "target")
     with transaction.atomic():
-        indicator = Indicator.objects.select_for_update().select_related("grant__call").get(pk=indicator_id)
+        indicator = Indicator.objects.select_for_update(of=("self",)).select_related("grant__call").get(pk=indicator_id)
         report_permission_require(actor, "reporting.review_report", indicator.grant)
         before = {"target": indicator.target, "baseline": indicator.baseline}
         indicator.target = target

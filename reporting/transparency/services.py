@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import ProgrammeRole
 from audit.services import audit_record
 from audit.transitions import lock, transition
 from core.errors import TransitionRefused
@@ -18,6 +19,7 @@ from core.text import multi_line, single_line
 from grants.agreements.models import Grant
 from reporting.grantee.documents import document_kind
 from reporting.transparency.models import Practice, PracticePhoto, PracticeState
+from workers.messenger import notify_user
 
 PRACTICE_FIELDS = ["title", "language", "problem", "approach", "result", "contact"]
 EDITABLE = [PracticeState.DRAFT, PracticeState.CHANGES_REQUESTED]
@@ -26,6 +28,15 @@ PHOTO_TYPES = {"image/png": ".png", "image/jpeg": ".jpg"}
 MAX_PHOTOS = 6
 MAX_PHOTO_MB = 5
 TEXT_MAX = 4000
+
+
+def _path(practice: Practice) -> str:
+    return f"/transparency/practices/{practice.pk}/"
+
+
+def _context(practice: Practice, **extra) -> dict:
+    grant = practice.grant
+    return {"grant": grant.number, "title": practice.title, "path": _path(practice), **extra}
 
 
 def photo_path(stored_name: str) -> str:
@@ -97,7 +108,7 @@ def practice_photo_add(*, actor, practice_id: int, uploaded, alt_text: str) -> P
     if content_type not in PHOTO_TYPES:
         raise ValidationError({"photo": _("A photo is a PNG or JPEG image.")})
     with transaction.atomic():
-        practice = Practice.objects.select_for_update().select_related("grant__call").get(pk=practice_id)
+        practice = Practice.objects.select_for_update(of=("self",)).select_related("grant__call").get(pk=practice_id)
         _require(actor, "reporting.write_practice", practice)
         if practice.state not in EDITABLE:
             raise TransitionRefused(_("This practice was submitted; it can change only when the manager asks."))
@@ -121,22 +132,44 @@ def practice_photo_add(*, actor, practice_id: int, uploaded, alt_text: str) -> P
 
 def practice_submit(*, actor, practice_id: int) -> Practice:
     with transaction.atomic():
-        practice = Practice.objects.select_for_update().select_related("grant__call").get(pk=practice_id)
+        practice = (
+            Practice.objects.select_for_update(of=("self",))
+            .select_related("grant__call", "grant__organisation")
+            .get(pk=practice_id)
+        )
         _require(actor, "reporting.write_practice", practice)
         if practice.state not in EDITABLE:
             raise TransitionRefused(_("This practice was submitted already."))
-        transition(practice, "submit", actor=actor)
+        event = transition(practice, "submit", actor=actor)
+        managers = ProgrammeRole.objects.filter(
+            programme_id=practice.grant.call.programme_id, role=ProgrammeRole.Role.MANAGER
+        ).select_related("user")
+        for role in managers:
+            notify_user(
+                kind="practice_submitted",
+                user=role.user,
+                obj=practice,
+                key=str(event.seq),
+                context=_context(practice, organisation=practice.grant.organisation.legal_name),
+            )
     return practice
 
 
 def practice_publish(*, actor, practice_id: int) -> Practice:
     with transaction.atomic():
-        practice = Practice.objects.select_for_update().select_related("grant__call").get(pk=practice_id)
+        practice = Practice.objects.select_for_update(of=("self",)).select_related("grant__call").get(pk=practice_id)
         _require(actor, "reporting.publish_practice", practice)
         if practice.state != PracticeState.SUBMITTED:
             raise TransitionRefused(_("Only a submitted practice can be published."))
         practice.published_at = timezone.now()
-        transition(practice, "publish", actor=actor)
+        event = transition(practice, "publish", actor=actor)
+        notify_user(
+            kind="practice_published",
+            user=practice.created_by,
+            obj=practice,
+            key=str(event.seq),
+            context=_context(practice),
+        )
     return practice
 
 
@@ -145,10 +178,17 @@ def practice_request_changes(*, actor, practice_id: int, comment: str) -> Practi
     if not comment:
         raise ValidationError({"comment": _("Say what should change.")})
     with transaction.atomic():
-        practice = Practice.objects.select_for_update().select_related("grant__call").get(pk=practice_id)
+        practice = Practice.objects.select_for_update(of=("self",)).select_related("grant__call").get(pk=practice_id)
         _require(actor, "reporting.publish_practice", practice)
         if practice.state != PracticeState.SUBMITTED:
             raise TransitionRefused(_("Only a submitted practice can be sent back."))
         practice.manager_comment = comment
-        transition(practice, "request_changes", actor=actor, reason=comment)
+        event = transition(practice, "request_changes", actor=actor, reason=comment)
+        notify_user(
+            kind="practice_changes_requested",
+            user=practice.created_by,
+            obj=practice,
+            key=str(event.seq),
+            context=_context(practice, comment=comment),
+        )
     return practice

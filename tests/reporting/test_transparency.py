@@ -18,6 +18,7 @@ from reporting.grantee.models import Indicator, IndicatorValue
 from reporting.transparency.models import Practice, PracticePhoto, PracticeState
 from tests.factories import application_in_state, call_full
 from tests.reporting.builders import make_grant, pay_tranche
+from workers.models import Notification
 
 pytestmark = pytest.mark.django_db
 PNG = (
@@ -156,6 +157,7 @@ def test_a_practice_is_written_submitted_published_and_shown(client, decided, gr
     client.post(action("photo"), {"photo": photo, "alt_text": "Residents at a hearing"})
     assert PracticePhoto.objects.get().alt_text == "Residents at a hearing"
     client.post(action("submit"))
+    assert Notification.objects.filter(kind="practice_submitted", email=manager.email).exists()
     detail = reverse("transparency:practice_detail", args=[practice.pk])
     client.logout()
     assert client.get(detail).status_code == 404  # not yet published
@@ -169,6 +171,7 @@ def test_a_practice_is_written_submitted_published_and_shown(client, decided, gr
     client.post(action("publish"))
     practice.refresh_from_db()
     assert practice.state == PracticeState.PUBLISHED
+    assert Notification.objects.filter(kind="practice_published", email=grantee.email).exists()
     client.logout()
     page = client.get(reverse("transparency:practice_list")).content.decode()
     assert "Public hearings on the budget" in page and 'alt="Residents at a hearing"' in page
