@@ -291,3 +291,28 @@ def test_the_indicators_import_page_is_for_managers(client, manager, grantee, fu
     page = client.get(url).content.decode()
     assert "Programme indicators" in page and "disaggregation" in page.lower()
     assert url in client.get(reverse("calls:programme_indicators", args=[funded_programme.pk])).content.decode()
+
+
+def test_a_call_with_indicators_asks_for_proposed_targets_which_the_receipt_covers(
+    grantee, grantee_org, funded_programme
+):
+    from applications.services import application_submission_problems, application_submit
+
+    call = call_full(funded_programme, code="open", eligible_countries=["UA"])
+    linked = _indicator(funded_programme)
+    app = application_in_state(call, grantee_org, grantee)
+    assert not any("Propose" in p for p in application_submission_problems(app))
+    call.indicators.add(linked)
+    assert any("Propose at least one indicator" in p for p in application_submission_problems(app))
+    proposed_indicators_save(
+        actor=grantee,
+        application_id=app.pk,
+        rows=[{"name": "Trained", "target": "30", "programme_indicator": linked.pk}],
+    )
+    assert not any("Propose" in p for p in application_submission_problems(app))
+    call.required_documents.update(required=False)  # the factory's draft attaches no file
+    type(app).objects.filter(pk=app.pk).update(requested_amount=Decimal("37500"))  # budget = request + co-financing
+    app.refresh_from_db()
+    assert application_submission_problems(app) == []
+    app = application_submit(actor=grantee, application_id=app.pk)
+    assert app.submitted_content["indicators"][0]["target"] == "30.00"
