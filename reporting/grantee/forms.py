@@ -115,6 +115,15 @@ class ReportForm(TextCleaning, forms.Form):
                 max_length=2000,
                 initial=row["comment"],
             )
+            for key, label in row.get("genders", ()):
+                self.fields[f"actual_{ind.pk}_{key}"] = forms.DecimalField(
+                    label=_("“%(name)s”: of which %(group)s") % {"name": ind.name, "group": label},
+                    min_value=0,
+                    max_digits=14,
+                    decimal_places=2,
+                    required=False,
+                    initial=row["breakdown"].get(key),
+                )
 
     def narrative_fields(self):
         return [self[f"narrative_{s['key']}"] for s in self.sections]
@@ -126,7 +135,12 @@ class ReportForm(TextCleaning, forms.Form):
 
     def indicator_fields(self):
         return [
-            (row, self[f"actual_{row['indicator'].pk}"], self[f"comment_{row['indicator'].pk}"])
+            (
+                row,
+                self[f"actual_{row['indicator'].pk}"],
+                self[f"comment_{row['indicator'].pk}"],
+                [self[f"actual_{row['indicator'].pk}_{key}"] for key, _label in row.get("genders", ())],
+            )
             for row in self.indicators
         ]
 
@@ -146,6 +160,9 @@ class ReportForm(TextCleaning, forms.Form):
                 row["indicator"].pk: {
                     "actual": data.get(f"actual_{row['indicator'].pk}"),
                     "comment": data.get(f"comment_{row['indicator'].pk}", ""),
+                    "breakdown": {
+                        key: data.get(f"actual_{row['indicator'].pk}_{key}") for key, _label in row.get("genders", ())
+                    },
                 }
                 for row in self.indicators
             },

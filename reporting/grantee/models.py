@@ -116,6 +116,8 @@ class IndicatorValue(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
     actual = models.DecimalField(_("actual"), max_digits=14, decimal_places=2, null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
+    # Of the actual, by gender when the programme indicator is disaggregated so: {"women": "12.00", "men": "10.00"}.
+    breakdown = models.JSONField(_("breakdown"), default=dict, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["report", "indicator"], name="indicator_value_once")]

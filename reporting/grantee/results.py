@@ -18,18 +18,19 @@ from reporting.grantee.models import GranteeReport, GranteeReportState, Indicato
 ZERO = Decimal("0")
 
 
-def latest_actuals(indicator_ids) -> dict[int, tuple[Decimal | None, object]]:
-    """{indicator id: (actual, period end)} from the latest approved report carrying a value (one query)."""
-    latest: dict[int, tuple[Decimal | None, object]] = {}
+def latest_actuals(indicator_ids) -> dict[int, tuple[Decimal | None, object, dict]]:
+    """{indicator id: (actual, period end, breakdown by gender)} from the latest approved report
+    carrying a value (one query)."""
+    latest: dict[int, tuple[Decimal | None, object, dict]] = {}
     values = (
         IndicatorValue.objects.filter(
             indicator_id__in=indicator_ids, report__state=GranteeReportState.APPROVED, actual__isnull=False
         )
         .order_by("report__due_on", "report_id")
-        .values_list("indicator_id", "actual", "report__period_end", "report__due_on")
+        .values_list("indicator_id", "actual", "report__period_end", "report__due_on", "breakdown")
     )
-    for indicator_id, actual, period_end, due_on in values:
-        latest[indicator_id] = (actual, period_end or due_on)
+    for indicator_id, actual, period_end, due_on, breakdown in values:
+        latest[indicator_id] = (actual, period_end or due_on, breakdown or {})
     return latest
 
 
@@ -68,7 +69,7 @@ def grant_results(grant_ids) -> dict[int, list[IndicatorResult]]:
     late = grants_with_late_reports(grant_ids) if indicators else set()
     out: dict[int, list[IndicatorResult]] = {g: [] for g in grant_ids}
     for ind in indicators:
-        actual, as_of = actuals.get(ind.pk, (None, None))
+        actual, as_of, _parts = actuals.get(ind.pk, (None, None, {}))
         out[ind.grant_id].append(IndicatorResult(ind, actual, as_of, ind.grant_id in late))
     return out
 
@@ -89,6 +90,7 @@ class ProgrammeIndicatorResult:
     by_country: dict = field(default_factory=OrderedDict)
     by_call: dict = field(default_factory=OrderedDict)
     rows: list = field(default_factory=list)  # (grant, IndicatorResult) behind the figure
+    by_gender: dict = field(default_factory=dict)  # {"women": …, "men": …} when disaggregated by gender
     late: int = 0
     missing: int = 0
 
@@ -120,8 +122,11 @@ def programme_results(programme: Programme) -> list[ProgrammeIndicatorResult]:
         result = results.get(ind.programme_indicator_id)  # type: ignore[arg-type]
         if result is None:
             continue
-        actual, as_of = actuals.get(ind.pk, (None, None))
+        actual, as_of, parts = actuals.get(ind.pk, (None, None, {}))
         row = IndicatorResult(ind, actual, as_of, ind.grant_id in late)
+        if "gender" in (result.indicator.disaggregation or []):
+            for group in ("women", "men"):
+                result.by_gender[group] = result.by_gender.get(group, ZERO) + Decimal(parts.get(group) or 0)
         result.rows.append((ind.grant, row))
         result.grants_target += ind.target
         result.actual += actual or ZERO

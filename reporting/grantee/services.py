@@ -235,10 +235,29 @@ def grantee_report_save(
                 except ValidationError as exc:
                     errors.update(exc.message_dict)  # type: ignore[arg-type]
                     continue
+                breakdown = {}
+                for group, raw in (values.get("breakdown") or {}).items():
+                    if group not in ("women", "men"):
+                        continue
+                    try:
+                        part = _decimal(raw, f"actual_{ind_id}_{group}", allow_none=True, minimum=0)
+                    except ValidationError as exc:
+                        errors.update(exc.message_dict)  # type: ignore[arg-type]
+                        continue
+                    if part is not None:
+                        breakdown[group] = str(part)
+                if actual is not None and sum((Decimal(v) for v in breakdown.values()), Decimal("0")) > actual:
+                    errors[f"actual_{ind_id}_women"] = _("Women and men together cannot be more than the actual value.")
+                    continue
                 IndicatorValue.objects.update_or_create(
                     report=report,
                     indicator_id=ind_id,
-                    defaults={"actual": actual, "comment": (values.get("comment") or "")[:2000]},
+                    defaults={
+                        "actual": actual,
+                        "comment": (values.get("comment") or "")[:2000],
+                        # a caller that says nothing of the breakdown (the API) keeps the stored one
+                        **({"breakdown": breakdown} if "breakdown" in values else {}),
+                    },
                 )
         if errors:
             raise ValidationError(errors)

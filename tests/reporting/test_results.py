@@ -316,3 +316,41 @@ def test_a_call_with_indicators_asks_for_proposed_targets_which_the_receipt_cove
     assert application_submission_problems(app) == []
     app = application_submit(actor=grantee, application_id=app.pk)
     assert app.submitted_content["indicators"][0]["target"] == "30.00"
+
+
+def test_actuals_by_gender_when_the_programme_indicator_is_disaggregated_so(
+    client, grant, grantee, donor_user, funded_programme
+):
+    from reporting.grantee.services import grantee_report_save
+
+    pi = _indicator(funded_programme, code="OP1", target="100", disaggregation=["country", "gender"])
+    indicator = Indicator.objects.create(
+        grant=grant, name="People trained", target=Decimal("40"), programme_indicator=pi
+    )
+    report = grant.reports.order_by("due_on").first()
+    client.force_login(grantee)
+    page = client.get(reverse("reports:report_detail", args=[report.pk])).content.decode()
+    assert f'name="actual_{indicator.pk}_women"' in page and f'name="actual_{indicator.pk}_men"' in page
+    with pytest.raises(ValidationError):
+        grantee_report_save(
+            actor=grantee,
+            report_id=report.pk,
+            version=report.version,
+            indicators={indicator.pk: {"actual": "20", "breakdown": {"women": "15", "men": "10"}}},
+        )
+    report.refresh_from_db()
+    grantee_report_save(
+        actor=grantee,
+        report_id=report.pk,
+        version=report.version,
+        indicators={indicator.pk: {"actual": "20", "breakdown": {"women": "12", "men": "8"}}},
+    )
+    assert IndicatorValue.objects.get(indicator=indicator).breakdown == {"women": "12.00", "men": "8.00"}
+    report.submit()
+    report.approve()
+    report.save()
+    [result] = programme_results(funded_programme)
+    assert result.by_gender == {"women": Decimal("12.00"), "men": Decimal("8.00")}
+    client.force_login(donor_user)
+    dashboard = client.get(reverse("donor:donor_dashboard", args=[funded_programme.pk])).content.decode()
+    assert 'data-gender="OP1">12.00 / 8.00' in dashboard
