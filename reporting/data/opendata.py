@@ -406,16 +406,20 @@ def _result(activity, grant: Grant, indicator: Indicator):
         start = report.period_start or grant.starts_on
         end = report.period_end or report.due_on
         if end >= start:
-            periods.append((start, end, value.actual))
+            periods.append((start, end, value.actual, value.breakdown or {}))
     if not periods:
-        periods = [(grant.starts_on, grant.ends_on, None)]
-    for start, end, actual in periods:
+        periods = [(grant.starts_on, grant.ends_on, None, {})]
+    for start, end, actual, breakdown in periods:
         period = etree.SubElement(element, "period")
         etree.SubElement(period, "period-start", **{"iso-date": start.isoformat()})
         etree.SubElement(period, "period-end", **{"iso-date": end.isoformat()})
         etree.SubElement(period, "target", value=_number_text(indicator.target))
         if actual is not None:
             etree.SubElement(period, "actual", value=_number_text(actual))
+            for group, sex in (("women", "female"), ("men", "male")):
+                if breakdown.get(group) is not None:  # the part of the actual, by IATI's dimension
+                    part = etree.SubElement(period, "actual", value=_number_text(Decimal(breakdown[group])))
+                    etree.SubElement(part, "dimension", name="sex", value=sex)
     return result
 
 

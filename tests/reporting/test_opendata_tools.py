@@ -113,7 +113,9 @@ def published(call, funded_programme, grantee_org, grantee, make_org, make_user,
     report.submit()
     report.approve()
     report.save()
-    IndicatorValue.objects.create(report=report, indicator=indicator, actual=Decimal("3"))
+    IndicatorValue.objects.create(
+        report=report, indicator=indicator, actual=Decimal("3"), breakdown={"women": "2.00", "men": "1.00"}
+    )
     Indicator.objects.create(grant=second, name="Trainings", target=Decimal("4"))
     call.decide()
     call.save()
@@ -205,6 +207,7 @@ def test_iati_activities_validate_use_codelists_and_pass_the_ruleset(client, pub
     assert result.get("type") == "2"
     [period] = result.findall("indicator/period")
     assert (period.find("target").get("value"), period.find("actual").get("value")) == ("5", "3")
+    assert period.xpath("actual[dimension/@value='female']/@value") == ["2"]
     [open_result] = armenian.findall("result")
     assert open_result.find("indicator/period/actual") is None
 
