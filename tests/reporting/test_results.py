@@ -354,3 +354,15 @@ def test_actuals_by_gender_when_the_programme_indicator_is_disaggregated_so(
     client.force_login(donor_user)
     dashboard = client.get(reverse("donor:donor_dashboard", args=[funded_programme.pk])).content.decode()
     assert 'data-gender="OP1">12.00 / 8.00' in dashboard
+
+
+def test_the_call_form_offers_the_programmes_indicators_and_dac_sectors(
+    client, manager, funded_programme, other_programme
+):
+    call = call_full(funded_programme, code="draft", state=CallState.DRAFT, eligible_countries=["UA"])
+    mine, theirs = _indicator(funded_programme, code="OP7"), _indicator(other_programme, code="GE9")
+    client.force_login(manager)
+    page = client.get(reverse("calls:call_edit", args=[call.pk])).content.decode()
+    assert f'name="indicators" value="{mine.pk}"' in page and f'name="indicators" value="{theirs.pk}"' not in page
+    assert "OP7 Indicator OP7" in page and "GE9" not in page
+    assert 'name="sector"' in page and "15113 Anti-corruption organisations and institutions" in page
