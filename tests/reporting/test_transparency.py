@@ -204,3 +204,31 @@ def test_manager_withholds_a_name_with_a_reason(client, decided, grant, manager,
     client.logout()
     page = client.get(reverse("transparency:grant_detail", args=[grant.pk])).content.decode()
     assert "withheld" in page and "Центр протидії корупції" not in page
+
+
+def test_a_grants_page_costs_the_same_with_more_indicators_and_practices(client, decided, grant, grantee, manager):
+    from reporting.transparency.services import practice_publish, practice_save, practice_submit
+
+    def add(n, start):
+        for i in range(start, start + n):
+            Indicator.objects.create(grant=grant, name=f"Indicator {i}", target=Decimal("3"))
+            practice = practice_save(
+                actor=grantee, grant_id=grant.pk, title=f"Practice {i}", problem="p", approach="a", result="r"
+            )
+            practice_submit(actor=grantee, practice_id=practice.pk)
+            practice_publish(actor=manager, practice_id=practice.pk)
+
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx)
+
+    add(1, 0)
+    url = reverse("transparency:grant_detail", args=[grant.pk])
+    practice_url = reverse("transparency:practice_detail", args=[Practice.objects.first().pk])
+    small = (count(url), count(practice_url))
+    add(5, 1)
+    assert (count(url), count(practice_url)) == small
+    for language in ("uk", "hy"):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        assert page["Content-Language"] == language and f'<html lang="{language}">' in page.content.decode()
