@@ -366,3 +366,18 @@ def test_the_call_form_offers_the_programmes_indicators_and_dac_sectors(
     assert f'name="indicators" value="{mine.pk}"' in page and f'name="indicators" value="{theirs.pk}"' not in page
     assert "OP7 Indicator OP7" in page and "GE9" not in page
     assert 'name="sector"' in page and "15113 Anti-corruption organisations and institutions" in page
+
+
+def test_the_api_gives_donors_the_same_results(funded_programme, call, donor_user, other_donor, make_user, make_org):
+    from rest_framework.test import APIClient
+
+    pi = _indicator(funded_programme, code="OC1", target="100", name="People trained")
+    _grants_with_results(call, pi, make_user, make_org, 3)
+    api = APIClient()
+    api.force_authenticate(donor_user)
+    url = f"/api/v1/programme-results/{funded_programme.pk}/"
+    [result] = api.get(url).json()
+    assert (result["code"], result["actual"], result["grants_target"], result["late"]) == ("OC1", "8.00", "30.00", 1)
+    assert {b["name"] for b in result["by_country"]} == {"Armenia", "Ukraine"} and len(result["grants"]) == 3
+    api.force_authenticate(other_donor)
+    assert api.get(url).status_code == 404
