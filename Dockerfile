@@ -29,9 +29,11 @@ COPY . .
 RUN uv sync --frozen --no-dev
 
 # Translations and static files are built into the image. The environment here only lets
-# settings load (DEBUG=false needs a SECRET_KEY); none of it reaches the running container.
+# settings load (DEBUG=false needs a SECRET_KEY and the open-data publisher); none of it reaches
+# the running container.
 RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=localhost \
     DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+    OPENDATA_360G_PREFIX=build-only OPENDATA_IATI_REPORTING_ORG=build-only OPENDATA_PUBLISHER_NAME=build-only \
     sh -c 'python manage.py compilemessages --ignore .venv \
         && python manage.py collectstatic --noinput \
         && rm -f /tmp/build.sqlite3*'

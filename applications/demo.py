@@ -18,6 +18,7 @@ from accounts.models import Membership, User
 from accounts.roles import roles_forget
 from applications import services
 from applications.models import Application
+from applications.services.indicators import proposed_indicators_save
 
 CALL = "advocacy-2026"
 PROJECTS = [
@@ -89,6 +90,24 @@ def _fill(user, app, call, *, title, summary, complete=True):
         fields["budget"] = rows
     services.application_autosave(actor=user, application_id=app.pk, version=app.version, fields=fields)
     if complete:
+        # Targets for the programme indicators the call contributes to (the results framework).
+        links = list(call.indicators.order_by("position"))
+        if links:
+            proposed_indicators_save(
+                actor=user,
+                application_id=app.pk,
+                rows=[
+                    {
+                        "programme_indicator": link.pk,
+                        "name": link.name,
+                        "unit": link.unit,
+                        "baseline": "0",
+                        "target": str(max(1, int(link.target / 20))),
+                        "means_of_verification": "Attendance lists, published data, media monitoring",
+                    }
+                    for link in links
+                ],
+            )
         for doc in call.required_documents.filter(required=True):
             upload = SimpleUploadedFile(
                 f"{doc.name}.pdf", _pdf(f"{doc.name} — {app.organisation.legal_name}"), content_type="application/pdf"

@@ -109,3 +109,23 @@ class ApplicationFilterForm(TextCleaning, forms.Form):
         if not self.is_valid():
             return {}
         return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+class ProposedIndicatorForm(TextCleaning, forms.Form):
+    """One row of the proposed-indicators table (checked by the service, which names the row)."""
+
+    programme_indicator = forms.TypedChoiceField(
+        label=_("Contributes to"), required=False, coerce=int, empty_value=None
+    )
+    name = forms.CharField(label=_("Indicator"), max_length=300, required=False)
+    unit = forms.CharField(label=_("Unit"), max_length=60, required=False)
+    baseline = forms.CharField(label=_("Baseline"), max_length=20, required=False)
+    target = forms.CharField(label=_("Target"), max_length=20, required=False)
+    means_of_verification = forms.CharField(label=_("Means of verification"), max_length=300, required=False)
+
+    def __init__(self, *args, links=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme_indicator"].choices = [("", "—"), *links]
+
+
+ProposedIndicatorFormSet = forms.formset_factory(ProposedIndicatorForm, extra=2, max_num=30)

@@ -2,6 +2,7 @@ from django.urls import path
 
 from applications import views
 from applications.views import calls
+from applications.views.indicators import application_indicators
 
 app_name = "applications"
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("applications/", views.application_list, name="application_list"),
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
     path("applications/<int:pk>/edit/", views.application_edit, name="application_edit"),
+    path("applications/<int:pk>/indicators/", application_indicators, name="application_indicators"),
     path("applications/<int:pk>/autosave/", views.application_autosave, name="application_autosave"),
     path("applications/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path(

@@ -47,3 +47,20 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+
+class PublishedHead(models.Model):
+    """The chain's head (sequence, hash, time) signed with the Ed25519 key kept outside the
+    database (AUDIT_SIGNING_KEY) and published on /transparency/audit/heads.json. A chain
+    rewritten later, every hash recomputed, no longer matches a head signed before the rewrite."""
+
+    seq = models.BigIntegerField(_("sequence"))
+    hash = models.CharField(_("hash"), max_length=64)
+    signed_at = models.DateTimeField(_("signed at"))
+    signature = models.CharField(_("Ed25519 signature (base64)"), max_length=100)
+    key_id = models.CharField(_("key fingerprint"), max_length=64)
+
+    class Meta:
+        ordering = ["-signed_at", "-pk"]
+        verbose_name = _("published head")
+        verbose_name_plural = _("published heads")

@@ -237,10 +237,22 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Open data ------------------------------------------------------------------------------
 # The 360Giving prefix registered for the publisher (Identifiers read 360G-<prefix>-<grant>),
-# the IATI reporting organisation (defaults to the programme's funder) and the publisher's name.
-HROMADA_360G_PREFIX = env.str("OPENDATA_360G_PREFIX", default="hromada")
-HROMADA_IATI_REPORTING_ORG = env.str("OPENDATA_IATI_REPORTING_ORG", default="")
-HROMADA_PUBLISHER_NAME = env.str("OPENDATA_PUBLISHER_NAME", default="")
+# the IATI reporting organisation (the publisher's org-id) and the publisher's name.
+# In production all three are required: the prefix is assigned to the publisher by 360Giving (the
+# development default "hromada" never was), and the IATI reporting organisation is the publisher's
+# own org-id (an IATI organisation identifier), never a donor's.
+_OPENDATA_REQUIRED = environ.Env.NOTSET if not DEBUG else None
+HROMADA_360G_PREFIX = env.str("OPENDATA_360G_PREFIX", default=_OPENDATA_REQUIRED or "hromada")
+HROMADA_IATI_REPORTING_ORG = env.str("OPENDATA_IATI_REPORTING_ORG", default=_OPENDATA_REQUIRED or "")
+HROMADA_PUBLISHER_NAME = env.str("OPENDATA_PUBLISHER_NAME", default=_OPENDATA_REQUIRED or "")
+# The publisher's IATI organisation type (OrganisationType codelist: 21 international NGO, 22
+# national NGO, 80 academic/training/research, ...).
+HROMADA_PUBLISHER_ORG_TYPE = env.str("OPENDATA_PUBLISHER_ORG_TYPE", default="21")
+
+# The Ed25519 key that signs the audit chain's head every day (audit/signing.py): the path of a PEM
+# file, or the PEM itself. It lives outside the database, so a database superuser who rewrites the
+# chain cannot sign the rewritten head. Make one with `manage.py audit_signing_key`.
+AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY", default="")
 
 # --- Cache (sessions read from it) -----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

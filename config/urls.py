@@ -18,6 +18,7 @@ PAGES = [
     "reporting.grantee.urls",
     "reporting.donor.urls",
     "reporting.data.urls",
+    "reporting.transparency.urls",
     "workers.urls",
 ]
 API = [

@@ -22,7 +22,7 @@ class ContributionInline(admin.TabularInline):
 
 @admin.register(Donor)
 class DonorAdmin(admin.ModelAdmin):
-    list_display = ["name", "identifier"]
+    list_display = ["name", "identifier", "organisation_type"]
     search_fields = ["name"]
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("grants/new/<int:application_id>/", disbursement_views.grant_create, name="grant_create"),
     path("grants/<int:pk>/", disbursement_views.grant_detail, name="grant_detail"),
     path("grants/<int:pk>/edit/", agreements_views.grant_edit, name="grant_edit"),
+    path("grants/<int:pk>/publication/", agreements_views.grant_publication, name="grant_publication"),
     path("grants/<int:pk>/budget/", agreements_views.grant_budget_change, name="grant_budget_change"),
     path("grants/<int:pk>/sign/", disbursement_views.grant_sign, name="grant_sign"),
     path("grants/<int:pk>/agreement.pdf", agreements_views.grant_document, name="grant_document"),

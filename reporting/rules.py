@@ -83,3 +83,8 @@ rules.add_perm("reporting.import_organisations", is_any_manager | is_admin)
 rules.add_perm("reporting.import_reviewers", manages_programme_of | is_admin)
 rules.add_perm("reporting.import_reviewers_any", is_any_manager | is_admin)
 rules.add_perm("reporting.import_exchange_rates", is_any_finance | is_admin)
+
+# Practices (BePART-style stories): the grantee writes, the programme manager publishes.
+rules.add_perm("reporting.write_practice", is_grantee_member)
+rules.add_perm("reporting.publish_practice", manages_grant | is_admin)
+rules.add_perm("reporting.view_practice", is_grantee_member | manages_grant | is_admin)

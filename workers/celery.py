@@ -41,6 +41,9 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=4, minute=10),
     },
     "export-files-expire": {"task": "reporting.data.tasks.export_files_expire", "schedule": crontab(hour=4, minute=20)},
+    # The audit chain's head, verified and signed with the key kept outside the database (published
+    # on /transparency/audit/heads.json); a rewrite after it no longer matches it.
+    "audit-head-sign": {"task": "workers.tasks.audit_head_sign", "schedule": crontab(hour=0, minute=30)},
     # Expired sessions are deleted at night (they are anonymous already; this keeps the table small).
     "sessions-clear-expired": {"task": "accounts.tasks.sessions_clear_expired", "schedule": crontab(hour=3, minute=30)},
 }

@@ -136,6 +136,11 @@ KINDS = {
     "grantee_report_changes_requested": Kind(
         _("Changes requested to your report: %(grant)s"), "workers/email/grantee_report_changes_requested.txt"
     ),
+    "practice_submitted": Kind(_("Practice to publish: %(grant)s"), "workers/email/practice_submitted.txt"),
+    "practice_published": Kind(_("Your practice is published: %(grant)s"), "workers/email/practice_published.txt"),
+    "practice_changes_requested": Kind(
+        _("Changes requested to your practice: %(grant)s"), "workers/email/practice_changes_requested.txt"
+    ),
     "donor_report_ready": Kind(_("Donor report ready: %(programme)s"), "workers/email/donor_report_ready.txt"),
     "donor_report_failed": Kind(
         _("Donor report could not be generated: %(programme)s"), "workers/email/donor_report_failed.txt"

@@ -5,6 +5,7 @@ from applications.models.application import (  # noqa: F401
     ApplicationState,
     Attachment,
     BudgetLine,
+    ProposedIndicator,
 )
 from applications.review.models import (  # noqa: F401
     Recommendation,

@@ -227,3 +227,29 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class ProposedIndicator(models.Model):
+    """An indicator the applicant proposes, linked to one of the programme indicators the call
+    contributes to; on award it becomes one of the grant's indicators."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="proposed_indicators")
+    programme_indicator = models.ForeignKey(
+        "grants.ProgrammeIndicator",
+        verbose_name=_("contributes to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    position = models.PositiveSmallIntegerField(default=1)
+    name = models.CharField(_("indicator"), max_length=300)
+    unit = models.CharField(_("unit"), max_length=60, blank=True)
+    baseline = models.DecimalField(_("baseline"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    target = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
+    means_of_verification = models.CharField(_("means of verification"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["application", "position"]
+        verbose_name = _("proposed indicator")
+        verbose_name_plural = _("proposed indicators")

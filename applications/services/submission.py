@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from accounts.selectors import organisation_member_users
-from applications.models import Application, Attachment, BudgetLine
+from applications.models import Application, Attachment, BudgetLine, ProposedIndicator
 from applications.services.drafts import (
     EDIT,
     _decimal_str,
@@ -35,7 +35,15 @@ from workers.messenger import notify_user
 
 
 def application_submission_problems(
-    app: Application, *, call=None, questions=None, headings=None, lines=None, documents=None, attachments=None
+    app: Application,
+    *,
+    call=None,
+    questions=None,
+    headings=None,
+    lines=None,
+    documents=None,
+    attachments=None,
+    proposed=None,
 ) -> list[str]:
     """Everything that stops this draft from being submitted, in words the applicant can act on."""
     call = call or app.call
@@ -105,6 +113,11 @@ def application_submission_problems(
     for doc in documents:
         if doc.required and doc.pk not in attached:
             problems.append(_("Attach the document “%(doc)s”.") % {"doc": doc})
+    # The results framework: a call that names programme indicators asks for proposed targets.
+    if proposed is None and call.indicators.exists():
+        proposed = list(app.proposed_indicators.all())
+    if proposed is not None and not proposed and call.indicators.exists():
+        problems.append(_("Propose at least one indicator with its target (“Indicators and targets”)."))
     return problems
 
 
@@ -124,11 +137,14 @@ def _reference_next(call: Call) -> str:
     return f"{prefix}-{number:04d}"
 
 
-def application_content(app: Application, *, call, organisation, questions, headings, lines, attachments) -> dict:
-    """The content as submitted: what the receipt's SHA-256 is computed over."""
+def application_content(
+    app: Application, *, call, organisation, questions, headings, lines, attachments, proposed=()
+) -> dict:
+    """The content as submitted: what the receipt's SHA-256 is computed over (with the proposed
+    indicators when there are any)."""
     rows = budget_rows(lines)
     summary = budget_summary(rows, headings)
-    return {
+    content = {
         "reference": app.reference,
         "submitted_at": app.submitted_at.astimezone(UTC).isoformat(),  # type: ignore[union-attr]
         "call": {
@@ -187,6 +203,19 @@ def application_content(app: Application, *, call, organisation, questions, head
             for a in attachments
         ],
     }
+    if proposed:
+        content["indicators"] = [
+            {
+                "programme_indicator_id": p.programme_indicator_id,
+                "name": p.name,
+                "unit": p.unit,
+                "baseline": _decimal_str(p.baseline),
+                "target": _decimal_str(p.target),
+                "means_of_verification": p.means_of_verification,
+            }
+            for p in proposed
+        ]
+    return content
 
 
 def content_sha256(content: dict) -> str:
@@ -253,6 +282,7 @@ def application_submit(*, actor, application_id: int) -> Application:
         lines = list(BudgetLine.objects.filter(application=app).order_by("position"))
         documents = list(RequiredDocument.objects.filter(call=call))
         attachments = list(Attachment.objects.filter(application=app).order_by("uploaded_at", "pk"))
+        proposed = list(ProposedIndicator.objects.filter(application=app).order_by("position", "pk"))
         problems = application_submission_problems(
             app,
             call=call,
@@ -261,6 +291,7 @@ def application_submit(*, actor, application_id: int) -> Application:
             lines=lines,
             documents=documents,
             attachments=attachments,
+            proposed=proposed,
         )
         if problems:
             raise ValidationError(problems)
@@ -275,6 +306,7 @@ def application_submit(*, actor, application_id: int) -> Application:
             headings=headings,
             lines=lines,
             attachments=attachments,
+            proposed=proposed,
         )
         app.receipt_sha256 = content_sha256(app.submitted_content)
         event = transition(

@@ -82,3 +82,12 @@ class BudgetForm(TextCleaning, forms.Form):
 
     def amounts(self) -> dict:
         return {line.pk: self.cleaned_data[f"line_{line.pk}"] for line in self.lines}
+
+
+class PublicationForm(TextCleaning, forms.Form):
+    withhold_recipient = forms.BooleanField(
+        label=_("Withhold the recipient's name in the public register and open data"), required=False
+    )
+    withhold_reason = forms.CharField(
+        label=_("Why"), max_length=300, required=False, help_text=_("e.g. the grantee works under threat")
+    )

@@ -34,6 +34,9 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         _("paid so far"), max_digits=14, decimal_places=2, default=Decimal("0"), editable=False
     )
     state = FSMField(_("state"), default=GrantState.DRAFT, choices=GrantState.choices, protected=True)
+    # 360Giving guidance: a grantee at risk may be published without its name (shown as "withheld").
+    withhold_recipient = models.BooleanField(_("withhold the recipient's name in public"), default=False)
+    withhold_reason = models.CharField(_("why the name is withheld"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

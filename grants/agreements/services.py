@@ -137,6 +137,26 @@ def grant_terms_update(*, actor, grant_id: int, title: str, starts_on: date, end
     return Grant.objects.get(pk=grant_id)
 
 
+def grant_publication_set(*, actor, grant_id: int, withhold_recipient: bool, withhold_reason: str = "") -> Grant:
+    """Whether the public register and open data show the recipient's name (360Giving guidance
+    lets a programme withhold the name of a grantee at risk); withholding says why."""
+    reason = " ".join((withhold_reason or "").split())[:300]
+    if withhold_recipient and not reason:
+        raise ValidationError({"withhold_reason": _("Say why the name is withheld.")})
+    with transaction.atomic():
+        grant = grant_lock(grant_id)
+        require_perm(actor, "grants.manage_grant", grant)
+        before = {"withhold_recipient": grant.withhold_recipient, "withhold_reason": grant.withhold_reason}
+        after = {
+            "withhold_recipient": bool(withhold_recipient),
+            "withhold_reason": reason if withhold_recipient else "",
+        }
+        if before != after:
+            Grant.objects.filter(pk=grant.pk).update(**after)
+            audit_record(actor=actor, action="grant_publication_set", obj=grant, reason=reason, data=after)
+    return Grant.objects.get(pk=grant_id)
+
+
 def _amounts_for(grant, lines, amounts: dict, descriptions: dict | None):
     """Validate new amounts {line id: amount}: every line named, none negative, total = award."""
     known = {line.pk for line in lines}

@@ -14,12 +14,12 @@ from django.views.decorators.http import require_POST
 from accounts.roles import MANAGER, programme_ids
 from audit.lists import CountReusingPaginator
 from core.errors import TransitionRefused
-from core.forms import form_errors_add
+from core.forms import form_errors_add, form_run
 from core.sorting import sort_apply
 from core.storage import file_response
 from grants.agreements import selectors as agreements_selectors
 from grants.agreements import services
-from grants.agreements.forms import BudgetForm, GrantTermsForm, ReasonForm
+from grants.agreements.forms import BudgetForm, GrantTermsForm, PublicationForm, ReasonForm
 from grants.agreements.models import Amendment, Grant, GrantState
 
 
@@ -87,6 +87,26 @@ def grant_edit(request, pk):
                 messages.success(request, _("The draft agreement is saved."))
                 return redirect("grants:grant_detail", pk=grant.pk)
     return render(request, "grants/grant_edit.html", {"grant": grant, "terms": terms, "budget": budget})
+
+
+@login_required
+def grant_publication(request, pk):
+    """What the public register may show of the recipient (managers)."""
+    grant = _visible_grant(request, pk)
+    if not request.user.has_perm("grants.manage_grant", grant):
+        raise PermissionDenied
+    form = PublicationForm(
+        request.POST or None,
+        initial={"withhold_recipient": grant.withhold_recipient, "withhold_reason": grant.withhold_reason},
+    )
+    if request.method == "POST" and form.is_valid():
+        done, _grant = form_run(
+            form, services.grant_publication_set, actor=request.user, grant_id=grant.pk, **form.cleaned_data
+        )
+        if done:
+            messages.success(request, _("Saved."))
+            return redirect("grants:grant_detail", pk=grant.pk)
+    return render(request, "grants/grant_publication.html", {"grant": grant, "form": form})
 
 
 @login_required

@@ -8,6 +8,7 @@ from decimal import Decimal
 from grants.calls.models import (
     BudgetHeading,
     HeadingKind,
+    ProgrammeIndicator,
     Question,
     RequiredDocument,
     TrancheCondition,
@@ -90,8 +91,56 @@ TRANCHES = [
 ]
 
 
+# The programme's results framework: (level, code, name, name_uk, name_hy, unit, target, disaggregation).
+RESULTS = [
+    (
+        "outcome",
+        "OC1",
+        "Public bodies that publish spending data after CSO advocacy",
+        "Органи влади, що публікують дані про видатки після адвокації ОГС",
+        "Պետական մարմիններ, որոնք հրապարակում են ծախսերի տվյալներ ՔՀԿ ջատագովությունից հետո",
+        "public bodies",
+        "40",
+        ["country"],
+    ),
+    (
+        "output",
+        "OP1",
+        "People trained in monitoring public money",
+        "Люди, навчені моніторингу публічних коштів",
+        "Հանրային միջոցների մոնիտորինգում վերապատրաստված մարդիկ",
+        "people",
+        "600",
+        ["country", "gender"],
+    ),
+]
+SECTORS = {"advocacy-2026": "15113", "innovation-2026": "15150"}
+
+
 def seed(ctx) -> None:
     """`ctx`: programme, donor, calls (by code), organisations (list), users (by role), now."""
+    programme = ctx["programme"]
+    for position, (level, code, name, name_uk, name_hy, unit, target, disaggregation) in enumerate(RESULTS, 1):
+        ProgrammeIndicator.objects.get_or_create(
+            programme=programme,
+            code=code,
+            defaults={
+                "level": level,
+                "name": name,
+                "name_uk": name_uk,
+                "name_hy": name_hy,
+                "unit": unit,
+                "target": Decimal(target),
+                "disaggregation": disaggregation,
+                "position": position,
+            },
+        )
+    indicators = list(ProgrammeIndicator.objects.filter(programme=programme))
+    for code, call in ctx["calls"].items():
+        if not call.indicators.exists():
+            call.indicators.set(indicators)
+        if not call.sector and code in SECTORS:
+            type(call).objects.filter(pk=call.pk).update(sector=SECTORS[code])
     for code, call in ctx["calls"].items():
         for position, (name, name_uk, name_hy, kind) in enumerate(HEADINGS, start=1):
             BudgetHeading.objects.get_or_create(

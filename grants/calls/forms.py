@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import OrganisationType
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from core.forms import TextCleaning
-from grants.calls.models import CURRENCIES, Call, Donor, HeadingKind, Programme, TrancheCondition
+from grants.calls.models import CURRENCIES, Call, Donor, HeadingKind, Programme, ProgrammeIndicator, TrancheCondition
 from grants.calls.team import INVITED_ROLES
 
 TIME_ZONES = [
@@ -104,6 +104,20 @@ class ContributionForm(TextCleaning, forms.Form):
 ContributionFormSet = forms.formset_factory(ContributionForm, extra=2, max_num=20)
 
 
+# DAC 5-digit sectors (IATI vocabulary 1) of governance and civil-society calls.
+DAC_SECTORS = [
+    ("15110", _("15110 Public sector policy and administrative management")),
+    ("15113", _("15113 Anti-corruption organisations and institutions")),
+    ("15130", _("15130 Legal and judicial development")),
+    ("15150", _("15150 Democratic participation and civil society")),
+    ("15151", _("15151 Elections")),
+    ("15153", _("15153 Media and free flow of information")),
+    ("15160", _("15160 Human rights")),
+    ("15170", _("15170 Women's rights organisations and movements")),
+    ("15185", _("15185 Local government")),
+]
+
+
 class CallForm(TextCleaning, forms.ModelForm):
     envelope_amount = forms.DecimalField(
         label=_("Envelope"),
@@ -159,8 +173,14 @@ class CallForm(TextCleaning, forms.ModelForm):
             "review_comment_min_chars",
             "review_days",
             "reviewers_not_from_applicant_country",
+            "sector",
+            "indicators",
         ]
-        widgets = {f: forms.Textarea(attrs={"rows": 5}) for f in ("description", "description_uk", "description_hy")}
+        widgets = {
+            **{f: forms.Textarea(attrs={"rows": 5}) for f in ("description", "description_uk", "description_hy")},
+            "indicators": forms.CheckboxSelectMultiple,
+            "sector": forms.Select(choices=[("", "—"), *DAC_SECTORS]),
+        }
 
     def __init__(self, *args, programme: Programme, **kwargs):
         super().__init__(*args, **kwargs)
@@ -169,6 +189,9 @@ class CallForm(TextCleaning, forms.ModelForm):
             names = dict(PROGRAMME_COUNTRY_CHOICES)
             self.fields["eligible_countries"].choices = [(c, names.get(c, c)) for c in programme.countries]  # type: ignore[attr-defined]
         self.fields["envelope_amount"].label = _("Envelope (%(currency)s)") % {"currency": programme.budget.currency}
+        indicators = self.fields["indicators"]
+        indicators.queryset = programme.indicators.all()  # type: ignore[attr-defined]
+        indicators.help_text = _("The programme indicators this call's grants contribute to.")
         if self.instance.pk:
             self.fields["envelope_amount"].initial = self.instance.envelope.amount
 
@@ -292,6 +315,26 @@ class OverallThresholdForm(TextCleaning, forms.Form):
 
 class CancelForm(TextCleaning, forms.Form):
     reason = forms.CharField(label=_("Why is the call cancelled?"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProgrammeIndicatorForm(TextCleaning, forms.ModelForm):
+    disaggregation = forms.MultipleChoiceField(
+        label=_("Disaggregated by"),
+        choices=[("country", _("Country")), ("gender", _("Gender")), ("age", _("Age group"))],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = ProgrammeIndicator
+        fields = ["level", "code", "name", "name_uk", "name_hy", "unit", "baseline", "target", "disaggregation"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["baseline"].required = False
+
+    def _post_clean(self):
+        pass  # the model is written by the service, not by the form
 
 
 class TeamInviteForm(TextCleaning, forms.Form):

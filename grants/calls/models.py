@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -22,10 +22,31 @@ class Translated:
         return str(text or getattr(self, field))
 
 
+# IATI OrganisationType codes a funder may have (codelist OrganisationType, version 2.03).
+IATI_ORGANISATION_TYPES = [
+    ("10", _("Government")),
+    ("11", _("Local Government")),
+    ("15", _("Other Public Sector")),
+    ("21", _("International NGO")),
+    ("22", _("National NGO")),
+    ("23", _("Regional NGO")),
+    ("30", _("Public Private Partnership")),
+    ("40", _("Multilateral")),
+    ("60", _("Foundation")),
+    ("70", _("Private Sector")),
+    ("80", _("Academic, Training and Research")),
+    ("90", _("Other")),
+]
+
+
 class Donor(models.Model):  # type: ignore[django-manager-missing]
     name = models.CharField(_("name"), max_length=200, unique=True)
     identifier = models.CharField(
         _("organisation identifier"), max_length=60, blank=True, help_text=_("org-id form, e.g. XI-IATI-EC_NEAR")
+    )
+    # IATI names a funder only with both its identifier and its type.
+    organisation_type = models.CharField(
+        _("IATI organisation type"), max_length=2, blank=True, choices=IATI_ORGANISATION_TYPES
     )
 
     class Meta:
@@ -98,6 +119,37 @@ class Contribution(models.Model):  # type: ignore[django-manager-missing]
         return f"{self.donor}: {self.amount}"
 
 
+class IndicatorLevel(models.TextChoices):
+    OUTCOME = "outcome", _("Outcome")
+    OUTPUT = "output", _("Output")
+
+
+class ProgrammeIndicator(Translated, models.Model):
+    """An indicator of the programme's results framework; grants' own indicators link to it."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="indicators")
+    level = models.CharField(_("level"), max_length=8, choices=IndicatorLevel.choices, default=IndicatorLevel.OUTPUT)
+    code = models.CharField(_("code"), max_length=20, help_text=_("e.g. OC1 or OP1.2"))
+    name = models.CharField(_("name"), max_length=300)
+    name_uk = models.CharField(_("name (Ukrainian)"), max_length=300, blank=True)
+    name_hy = models.CharField(_("name (Armenian)"), max_length=300, blank=True)
+    unit = models.CharField(_("unit"), max_length=60, blank=True)
+    baseline = models.DecimalField(_("baseline"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    target = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
+    # What the actuals are broken down by, e.g. ["country", "gender"].
+    disaggregation = models.JSONField(_("disaggregation"), default=list, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+
+    class Meta:
+        ordering = ["programme", "position", "code"]
+        verbose_name = _("programme indicator")
+        verbose_name_plural = _("programme indicators")
+        constraints = [models.UniqueConstraint(fields=["programme", "code"], name="programme_indicator_code_unique")]
+
+    def __str__(self):
+        return f"{self.code} {self.translated('name')}"
+
+
 class CallState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
@@ -164,6 +216,18 @@ class Call(Translated, ConcurrentTransitionMixin, models.Model):  # type: ignore
     # a value above the envelope whatever the code does.
     awarded_total = models.DecimalField(
         _("awarded so far"), max_digits=14, decimal_places=2, default=Decimal("0"), editable=False
+    )
+    # The results framework: the programme indicators this call's grants contribute to, and the
+    # DAC 5-digit sector (IATI vocabulary 1) its activities are published under.
+    indicators = models.ManyToManyField(
+        "grants.ProgrammeIndicator", blank=True, related_name="calls", verbose_name=_("contributes to indicators")
+    )
+    sector = models.CharField(
+        _("sector (DAC 5-digit code)"),
+        max_length=5,
+        blank=True,
+        validators=[RegexValidator(r"^\d{5}$", _("Enter a 5-digit DAC sector code, e.g. 15150."))],
+        help_text=_("e.g. 15150 democratic participation and civil society"),
     )
     state = FSMField(_("state"), default=CallState.DRAFT, choices=CallState.choices, protected=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -26,6 +26,7 @@ from grants.calls.models import (
     Criterion,
     HeadingKind,
     Programme,
+    ProgrammeIndicator,
     Question,
     RequiredDocument,
     TrancheCondition,
@@ -159,6 +160,7 @@ CALL_FIELDS = [
     "reviewers_not_from_applicant_country",
     "max_file_mb",
     "max_total_mb",
+    "sector",
 ]
 
 
@@ -286,7 +288,18 @@ def _call_check(fields: dict, programme: Programme) -> None:
         raise ValidationError(errors)
 
 
-def call_create(*, actor, programme_id: int, envelope_amount, **fields) -> Call:
+def _call_indicators_set(call: Call, indicators) -> list[str] | None:
+    """The programme indicators a call's grants contribute to; None when they did not change."""
+    wanted = {i.pk for i in indicators}
+    if ProgrammeIndicator.objects.filter(pk__in=wanted).exclude(programme_id=call.programme_id).exists():
+        raise ValidationError({"indicators": _("Choose indicators of the call's own programme.")})
+    if wanted == set(call.indicators.values_list("pk", flat=True)):
+        return None
+    call.indicators.set(wanted)
+    return list(ProgrammeIndicator.objects.filter(pk__in=wanted).order_by("position").values_list("code", flat=True))
+
+
+def call_create(*, actor, programme_id: int, envelope_amount, indicators=(), **fields) -> Call:
     programme = get_permitted_or_403(
         actor, Programme, programme_id, "grants.manage_programme", _("You do not manage this programme.")
     )
@@ -302,12 +315,17 @@ def call_create(*, actor, programme_id: int, envelope_amount, **fields) -> Call:
             actor=actor,
             action="call_create",
             obj=call,
-            data={"code": call.code, "envelope": str(envelope_amount), "currency": programme.budget.currency},
+            data={
+                "code": call.code,
+                "envelope": str(envelope_amount),
+                "currency": programme.budget.currency,
+                "indicators": _call_indicators_set(call, indicators) or [],
+            },
         )
     return call
 
 
-def call_update(*, actor, call_id: int, envelope_amount=None, **fields) -> Call:
+def call_update(*, actor, call_id: int, envelope_amount=None, indicators=None, **fields) -> Call:
     """Change a draft call. Published calls keep the terms applicants read."""
     with transaction.atomic():
         call = Call.objects.select_for_update(of=("self",)).select_related("programme").get(pk=call_id)
@@ -329,6 +347,8 @@ def call_update(*, actor, call_id: int, envelope_amount=None, **fields) -> Call:
             call.envelope = Money(envelope_amount, call.programme.budget.currency)
             changed["envelope"] = envelope_amount
         call.save()
+        if indicators is not None and (codes := _call_indicators_set(call, indicators)) is not None:
+            changed["indicators"] = codes
         if changed:
             audit_record(actor=actor, action="call_update", obj=call, data=changed)
     return call

@@ -7,6 +7,12 @@ urlpatterns = [
     path("manage/calls/", views.manage_calls, name="manage_calls"),
     path("manage/programmes/new/", views.programme_create, name="programme_create"),
     path("manage/programmes/<int:pk>/edit/", views.programme_edit, name="programme_edit"),
+    path("manage/programmes/<int:pk>/indicators/", views.programme_indicators, name="programme_indicators"),
+    path(
+        "manage/programmes/<int:pk>/indicators/<int:indicator_pk>/",
+        views.programme_indicators,
+        name="programme_indicator_edit",
+    ),
     path("manage/programmes/<int:pk>/team/", views.programme_team, name="programme_team"),
     path(
         "manage/programmes/<int:pk>/team/<int:role_id>/change/",

@@ -11,13 +11,14 @@ from accounts.roles import MANAGER, programme_ids
 from core.errors import TransitionRefused
 from core.forms import form_errors_add, form_run, message_run
 from core.pagination import page_of
-from grants.calls import selectors, services, team
+from grants.calls import indicators, selectors, services, team
 from grants.calls.forms import (
     CallForm,
     CancelForm,
     ContributionFormSet,
     OverallThresholdForm,
     ProgrammeForm,
+    ProgrammeIndicatorForm,
     TeamInviteForm,
     TeamRoleForm,
     template_formsets,
@@ -108,6 +109,37 @@ def programme_edit(request, pk):
         request,
         "grants/programme_form.html",
         {"form": form, "formset": formset, "programme": programme, "envelopes_total": programme.envelopes_total},
+    )
+
+
+@login_required
+def programme_indicators(request, pk, indicator_pk=None):
+    """The programme's results framework: its indicators, a form to add one or change one."""
+    try:
+        programme = selectors.programme_list_for(request.user, MANAGER).get(pk=pk)
+    except Programme.DoesNotExist:
+        raise Http404
+    rows = list(programme.indicators.order_by("position", "code"))
+    instance = next((i for i in rows if i.pk == indicator_pk), None)
+    if indicator_pk is not None and instance is None:
+        raise Http404
+    form = ProgrammeIndicatorForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        done, _indicator = form_run(
+            form,
+            indicators.programme_indicator_save,
+            actor=request.user,
+            programme_id=programme.pk,
+            indicator_id=indicator_pk,
+            **form.cleaned_data,
+        )
+        if done:
+            messages.success(request, _("The indicator was saved."))
+            return redirect("calls:programme_indicators", pk=programme.pk)
+    return render(
+        request,
+        "grants/programme_indicators.html",
+        {"programme": programme, "indicators": rows, "form": form, "editing": instance},
     )
 
 

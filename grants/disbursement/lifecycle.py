@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import organisation_member_users
-from applications.models import Application, ApplicationState
+from applications.models import Application, ApplicationState, ProposedIndicator
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
@@ -40,7 +40,7 @@ from grants.disbursement import conditions as tranche_rules
 from grants.disbursement.models import Tranche, TrancheState
 from grants.disbursement.money import scale
 from grants.disbursement.services import tranches_evaluate
-from reporting.grantee.models import GranteeReport, GranteeReportState, ReportKind
+from reporting.grantee.models import GranteeReport, GranteeReportState, Indicator, ReportKind
 from reporting.grantee.schedule import grantee_reports_schedule
 
 
@@ -117,6 +117,22 @@ def grant_create_from_application(
                 for i, (line, amount) in enumerate(zip(source, amounts, strict=True), start=1)
             ]
         )
+        # The application's proposed indicators become the grant's (linked to the programme's).
+        indicators = Indicator.objects.bulk_create(
+            [
+                Indicator(
+                    grant=grant,
+                    position=p.position,
+                    name=p.name,
+                    unit=p.unit,
+                    baseline=p.baseline,
+                    target=p.target,
+                    programme_indicator_id=p.programme_indicator_id,
+                    means_of_verification=p.means_of_verification,
+                )
+                for p in ProposedIndicator.objects.filter(application=application).order_by("position", "pk")
+            ]
+        )
         Tranche.objects.bulk_create(
             [
                 Tranche(grant=grant, position=i, share_pct=share, condition=condition, planned_amount=amount)
@@ -136,6 +152,7 @@ def grant_create_from_application(
                 "starts_on": starts_on,
                 "ends_on": ends_on,
                 "budget": [str(a) for a in amounts],
+                "indicators": [{"name": i.name, "target": i.target} for i in indicators],
                 "tranches": [
                     {"share_pct": s, "condition": c, "planned_amount": a}
                     for (s, c), a in zip(plan, planned, strict=True)

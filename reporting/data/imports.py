@@ -35,7 +35,13 @@ from tablib import Dataset
 from core.storage import file_delete, file_open, file_save, files_remove_older
 from core.text import single_line
 from grants.calls.models import Programme
-from reporting.data.resources import MAX_ROWS, ExchangeRateImport, OrganisationImport, ReviewerImport
+from reporting.data.resources import (
+    MAX_ROWS,
+    ExchangeRateImport,
+    OrganisationImport,
+    ProgrammeIndicatorImport,
+    ReviewerImport,
+)
 
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -67,6 +73,14 @@ IMPORTERS = {
         needs_programme=True,
         example="email,full_name,language,expertise,languages,countries\n"
         "anna@example.org,Anna Hovhannisyan,hy,public procurement;open data,hy;en;ru,AM\n",
+    ),
+    "indicators": Importer(
+        gettext_lazy("Programme indicators"),
+        ProgrammeIndicatorImport,
+        "grants.manage_programme",
+        needs_programme=True,
+        example="code,level,name,name_uk,name_hy,unit,baseline,target,disaggregation\n"
+        "OP1,output,People trained in budget monitoring,Люди навчені моніторингу бюджетів,,people,0,300,country;gender\n",
     ),
     "exchange_rates": Importer(
         gettext_lazy("Exchange rates"),
@@ -133,7 +147,7 @@ def _importer(actor, kind: str, programme_id=None):
     if spec.needs_programme:
         programme = Programme.objects.filter(pk=programme_id).first() if str(programme_id or "").isdigit() else None
         if programme is None:
-            raise ValidationError({"programme": _("Choose the programme the reviewers will work for.")})
+            raise ValidationError({"programme": _("Choose the programme.")})
         if not actor.has_perm(spec.permission, programme):
             raise PermissionDenied(_("You may not do this."))
         context["programme"] = programme

@@ -32,7 +32,8 @@ from accounts.orgid import REGISTRIES, orgid_validate
 from accounts.roles import roles_forget
 from applications.review.models import ReviewerProfile
 from audit.services import audit_record
-from grants.calls.models import CURRENCIES
+from grants.calls.indicators import INDICATOR_FIELDS, indicator_fields_clean
+from grants.calls.models import CURRENCIES, ProgrammeIndicator
 from grants.disbursement.models import ExchangeRate
 from grants.disbursement.selectors import exchange_rates_used
 from reporting.data.setwise import BATCH, SetwiseResource, existing_values
@@ -277,6 +278,64 @@ class ReviewerImport(SetwiseResource):
                 "created": [u.email for u in new_users],
                 "reviewers": [row["email"] for row in cleaned],
             },
+        )
+
+
+class ProgrammeIndicatorImport(SetwiseResource):
+    """A programme's results framework from a spreadsheet: one indicator per row, by code; a code
+    the programme has already is updated (its row is left as it is when nothing changed)."""
+
+    columns = (
+        ("code", gettext_lazy("Code"), True),
+        ("level", gettext_lazy("Level"), False),
+        ("name", gettext_lazy("Name"), True),
+        ("name_uk", gettext_lazy("Name (Ukrainian)"), False),
+        ("name_hy", gettext_lazy("Name (Armenian)"), False),
+        ("unit", gettext_lazy("Unit"), False),
+        ("baseline", gettext_lazy("Baseline"), False),
+        ("target", gettext_lazy("Target"), True),
+        ("disaggregation", gettext_lazy("Disaggregation"), False),
+    )
+    key_field = "code"
+
+    def load_existing(self, rows):
+        programme = self.context["programme"]
+        self.existing = {i.code: i for i in ProgrammeIndicator.objects.filter(programme=programme)}
+        self.next_position = max((i.position for i in self.existing.values()), default=0) + 1
+
+    def clean_row(self, values):
+        fields = {**values, "level": (values.get("level") or "output").lower()}
+        try:
+            clean = indicator_fields_clean(fields)
+        except ValidationError as exc:
+            raise ValidationError({k: [str(m) for m in v] for k, v in exc.message_dict.items()})
+        current = self.existing.get(clean["code"])
+        if current is None:
+            import_type = RowResult.IMPORT_TYPE_NEW
+        elif all(getattr(current, k) == v for k, v in clean.items()):
+            import_type = RowResult.IMPORT_TYPE_SKIP
+        else:
+            import_type = RowResult.IMPORT_TYPE_UPDATE
+        return import_type, clean["code"], {"fields": clean, "current": current}
+
+    def save(self, cleaned, actor):
+        programme = self.context["programme"]
+        new, changed = [], []
+        for row in cleaned:
+            if row["current"] is None:
+                new.append(ProgrammeIndicator(programme=programme, position=self.next_position, **row["fields"]))
+                self.next_position += 1
+            else:
+                for name, value in row["fields"].items():
+                    setattr(row["current"], name, value)
+                changed.append(row["current"])
+        ProgrammeIndicator.objects.bulk_create(new, batch_size=BATCH)
+        ProgrammeIndicator.objects.bulk_update(changed, INDICATOR_FIELDS, batch_size=BATCH)
+        audit_record(
+            actor=actor,
+            action="programme_indicators_import",
+            obj=programme,
+            data={"new": [i.code for i in new], "updated": [i.code for i in changed]},
         )
 
 

@@ -37,8 +37,8 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 # --- PDFs of one application and one grant ----------------------------------------------------------
 
 
-@login_required
-def application_pdf_view(request, pk):
+def _visible_application(request, pk):
+    """A submitted application the user may see, and whether its applicant must stay hidden."""
     application = (
         application_list_visible(request.user)
         .select_related("call", "call__programme", "organisation")
@@ -54,19 +54,71 @@ def application_pdf_view(request, pk):
         or application.organisation_id in organisation_roles(user)
         or application.call.programme_id in programme_ids(user, MANAGER)
     )
-    blind = application.call.blind_review and not sees_identity
-    return _pdf(application_pdf(application, blind=blind), f"{application.reference or application.pk}.pdf")
+    return application, application.call.blind_review and not sees_identity
 
 
-@login_required
-def grant_summary_pdf_view(request, pk):
+def _visible_grant(request, pk) -> Grant:
     try:
         grant = selectors.grant_get_visible(request.user, pk)
     except Grant.DoesNotExist:
         raise Http404
     if not request.user.has_perm("reporting.view_grant_summary", grant):
         raise Http404
+    return grant
+
+
+@login_required
+def application_pdf_view(request, pk):
+    application, blind = _visible_application(request, pk)
+    return _pdf(application_pdf(application, blind=blind), f"{application.reference or application.pk}.pdf")
+
+
+@login_required
+def application_html_view(request, pk):
+    """The accessible HTML twin of the application's PDF: the same content, for the same readers."""
+    application, blind = _visible_application(request, pk)
+    answers = application.answers or {}
+    lines = list(application.budget_lines.select_related("heading").order_by("position"))
+    return render(
+        request,
+        "reporting/application_print.html",
+        {
+            "app": application,
+            "blind": blind,
+            "currency": application.call.envelope.currency,
+            "answers": [(q, answers.get(str(q.pk), "")) for q in application.call.questions.order_by("position")],
+            "lines": lines,
+            "budget_total": sum((line.total for line in lines), 0),
+            "attachments": list(application.attachments.order_by("uploaded_at")),
+        },
+    )
+
+
+@login_required
+def grant_summary_pdf_view(request, pk):
+    grant = _visible_grant(request, pk)
     return _pdf(grant_summary_pdf(grant), f"{grant.number}.pdf")
+
+
+@login_required
+def grant_summary_html_view(request, pk):
+    """The accessible HTML twin of the grant agreement summary (PDF)."""
+    grant = _visible_grant(request, pk)
+    lines = list(grant.budget_lines.select_related("heading").order_by("position"))
+    programme = grant.call.programme
+    return render(
+        request,
+        "reporting/grant_summary.html",
+        {
+            "grant": grant,
+            "donors": ", ".join(c.donor.name for c in programme.contributions.select_related("donor")),
+            "lines": lines,
+            "budget_total": sum((line.amount for line in lines), 0),
+            "tranches": list(grant.tranches.order_by("position")),
+            "reports": list(grant.reports.order_by("due_on", "pk")),
+            "indicators": list(grant.indicators.order_by("position")),
+        },
+    )
 
 
 # --- exports ---------------------------------------------------------------------------------------
@@ -260,6 +312,11 @@ def import_reviewers(request):
 
 
 @login_required
+def import_indicators(request):
+    return import_view(request, "indicators")
+
+
+@login_required
 def import_exchange_rates(request):
     return import_view(request, "exchange_rates")
 
@@ -306,7 +363,10 @@ def opendata_360_json(request, programme_code, call_code):
 
 def opendata_360_csv(request, programme_code, call_code):
     call = _public_call(programme_code, call_code)
-    response = StreamingHttpResponse(opendata.csv_360_stream(call), content_type="text/csv; charset=utf-8")
+    url = request.build_absolute_uri(reverse("data:opendata_index"))
+    response = StreamingHttpResponse(
+        opendata.csv_360_stream(call, data_source=url), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="360giving-{programme_code}-{call_code}.csv"'
     return _open(response)
 

@@ -7,12 +7,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from core.api.cleaning import TextCleaning
 from grants.calls.models import Programme
 from reporting.donor import services as donor_reports
 from reporting.donor.models import DonorReport, DonorReportState
+from reporting.grantee.results import programme_results
 
 
 class DonorReportSerializer(TextCleaning, serializers.ModelSerializer):
@@ -107,3 +109,75 @@ class DonorReportViewSet(
         report = self.get_object()
         donor_reports.donor_report_retry(actor=request.user, report_id=report.pk)
         return Response(self.get_serializer(self.get_queryset().get(pk=report.pk)).data)
+
+
+class ResultPartSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="the country or the call")
+    grants = serializers.IntegerField()
+    target = serializers.DecimalField(max_digits=16, decimal_places=2)
+    actual = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class ResultGrantSerializer(serializers.Serializer):
+    grant = serializers.CharField(help_text="grant number")
+    indicator = serializers.CharField()
+    target = serializers.DecimalField(max_digits=16, decimal_places=2)
+    actual = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+    status = serializers.ChoiceField(choices=["reported", "late", "missing"])
+
+
+class ProgrammeResultSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField(help_text="in the caller's language")
+    level = serializers.CharField()
+    unit = serializers.CharField()
+    target = serializers.DecimalField(max_digits=16, decimal_places=2)
+    grants_target = serializers.DecimalField(max_digits=16, decimal_places=2)
+    actual = serializers.DecimalField(max_digits=16, decimal_places=2)
+    late = serializers.IntegerField()
+    missing = serializers.IntegerField()
+    by_country = ResultPartSerializer(many=True)
+    by_call = ResultPartSerializer(many=True)
+    grants = ResultGrantSerializer(many=True)
+
+
+def _part(b) -> dict:
+    return {"name": b.label, "grants": b.grants, "target": b.target, "actual": b.actual}
+
+
+class ProgrammeResultsViewSet(viewsets.ViewSet):
+    """A programme's results (target against actual per programme indicator, by country and call,
+    with the grants behind each figure), for its donors and managers; 404 for anyone else."""
+
+    @extend_schema(responses=ProgrammeResultSerializer(many=True))
+    def retrieve(self, request, pk=None):
+        programme = Programme.objects.filter(pk=pk).first()
+        if programme is None or not request.user.has_perm("reporting.view_donor_dashboard", programme):
+            raise NotFound
+        data = [
+            {
+                "code": r.indicator.code,
+                "name": r.indicator.translated("name"),
+                "level": r.indicator.level,
+                "unit": r.indicator.unit,
+                "target": r.indicator.target,
+                "grants_target": r.grants_target,
+                "actual": r.actual,
+                "late": r.late,
+                "missing": r.missing,
+                "by_country": [_part(b) for b in r.by_country.values()],
+                "by_call": [_part(b) for b in r.by_call.values()],
+                "grants": [
+                    {
+                        "grant": grant.number,
+                        "indicator": row.indicator.name,
+                        "target": row.indicator.target,
+                        "actual": row.actual,
+                        "status": row.status,
+                    }
+                    for grant, row in r.rows
+                ],
+            }
+            for r in programme_results(programme)
+        ]
+        return Response(ProgrammeResultSerializer(data, many=True).data)

@@ -38,6 +38,7 @@ from grants.calls.models import Programme
 from reporting.donor.figures import programme_figures, programme_portfolio_rows, programme_tranche_rows
 from reporting.donor.models import DonorReport, DonorReportState
 from reporting.donor.pdf.report import donor_report_build
+from reporting.grantee.results import programme_results
 from workers.celery import enqueue
 from workers.leases import file_retention, job_lease, job_stale_annotation, job_stale_q
 from workers.messenger import notify_user
@@ -278,6 +279,7 @@ def donor_report_generate(*, report_id: int, builder=None) -> DonorReport:
                 subtitle=subtitle,
                 requested_by=str(report.requested_by),
                 progress=lambda pct: _progress_set(report.pk, pct),
+                results=programme_results(programme),
             )
     except Exception as exc:  # the error is kept on the report; the user may retry
         log.exception("donor report %s failed", report_id)

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,10 +22,17 @@ from grants.calls.models import Programme
 from grants.calls.selectors import programme_list_for
 from reporting.donor import services as donor_reports
 from reporting.donor.charts import CHARTS, chart_svg
-from reporting.donor.figures import programme_figures_current
+from reporting.donor.figures import (
+    programme_figures,
+    programme_figures_current,
+    programme_portfolio_rows,
+    programme_tranche_rows,
+)
 from reporting.donor.forms import DonorReportRequestForm
 from reporting.donor.models import DonorReport, DonorReportState
+from reporting.donor.pdf.report import CONDITIONS, GRANT_STATES, TRANCHE_STATES
 from reporting.donor.waiting import manager_counts_current, manager_lists_current
+from reporting.grantee.results import programme_results
 
 
 def _programme(request, pk, perm="reporting.view_donor_dashboard") -> Programme:
@@ -94,6 +102,37 @@ def donor_report_detail(request, pk):
 
 
 @login_required
+def donor_report_html(request, pk):
+    """The accessible HTML twin of a donor report's PDF: the same content (headings, real tables,
+    the charts as described tables), in the report's language, for the same readers."""
+    report = _visible_report(request, pk)
+    programme = report.programme
+    with translation.override(report.language):
+        figures = programme_figures(programme, report.period_start, report.period_end)
+        return render(
+            request,
+            "reporting/donor_report_html.html",
+            {
+                "report": report,
+                "programme": programme,
+                "figures": figures,
+                "results": programme_results(programme),
+                "portfolio": [
+                    (*row[:7], GRANT_STATES.get(row[7], row[7]))
+                    for row in programme_portfolio_rows(programme, report.period_end)
+                ],
+                "tranches": [
+                    (n, pos, CONDITIONS.get(cond, cond), planned, due, TRANCHE_STATES.get(state, state), on, paid)
+                    for n, pos, cond, planned, due, state, on, paid in programme_tranche_rows(
+                        programme, report.period_end
+                    )
+                ],
+                "report_language": report.language,
+            },
+        )
+
+
+@login_required
 def donor_report_download(request, pk):
     try:
         path = donor_reports.donor_report_file(request.user, pk)
@@ -134,6 +173,7 @@ def donor_dashboard(request, pk):
             "programme": programme,
             "figures": figures,
             "charts": list(CHARTS),
+            "results": programme_results(programme),
             "reports": donor_reports.donor_report_list_for(request.user, programme.pk)[:10],
         },
     )

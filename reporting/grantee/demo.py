@@ -7,13 +7,14 @@ demo applicant can continue and submit it)."""
 from decimal import Decimal
 
 from grants.agreements.models import Grant, GrantState
+from grants.calls.models import ProgrammeIndicator
 from reporting.grantee.models import GranteeReportState, Indicator, ReportKind
 from reporting.grantee.schedule import grantee_reports_schedule
 from reporting.grantee.services import grantee_report_save, indicator_add
 
 INDICATORS = [
-    ("Local authorities publishing procurement data", "authorities", Decimal("3"), Decimal("12")),
-    ("People trained in open-data monitoring", "people", Decimal("0"), Decimal("150")),
+    ("Local authorities publishing procurement data", "authorities", Decimal("3"), Decimal("12"), "OC1"),
+    ("People trained in open-data monitoring", "people", Decimal("0"), Decimal("150"), "OP1"),
 ]
 
 
@@ -28,8 +29,17 @@ def seed(ctx) -> None:
     for grant in grants:
         grantee_reports_schedule(grant_id=grant.pk, actor=manager)
         if manager is not None and not Indicator.objects.filter(grant=grant).exists():
-            for name, unit, baseline, target in INDICATORS:
-                indicator_add(actor=manager, grant_id=grant.pk, name=name, unit=unit, baseline=baseline, target=target)
+            links = dict(ProgrammeIndicator.objects.filter(programme=ctx["programme"]).values_list("code", "pk"))
+            for name, unit, baseline, target, code in INDICATORS:
+                indicator_add(
+                    actor=manager,
+                    grant_id=grant.pk,
+                    name=name,
+                    unit=unit,
+                    baseline=baseline,
+                    target=target,
+                    programme_indicator_id=links.get(code),
+                )
     if not grants:
         return
     first = grants[0]

@@ -34,10 +34,32 @@ class IndicatorForm(TextCleaning, forms.Form):
     target = forms.DecimalField(label=_("Target"), max_digits=14, decimal_places=2)
 
 
+class IndicatorChangeForm(TextCleaning, forms.Form):
+    """A change of a grant indicator's target: an amendment of the logframe, with its reason."""
+
+    indicator = forms.TypedChoiceField(label=_("Indicator"), coerce=int)
+    target = forms.DecimalField(label=_("New target"), max_digits=14, decimal_places=2)
+    baseline = forms.DecimalField(label=_("Baseline"), max_digits=14, decimal_places=2, required=False)
+    reason = forms.CharField(label=_("Why it changes"), max_length=1000)
+
+    def __init__(self, *args, indicators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [(i.pk, i.name) for i in indicators]
+
+
 class DocumentForm(TextCleaning, forms.Form):
     file = OneFileField(
         label=_("Supporting document"), help_text=_("PDF, image (PNG, JPEG) or office document; at most 10 MB.")
     )
+    indicator = forms.TypedChoiceField(
+        label=_("Evidence for the indicator"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, indicators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [("", "—"), *((i.pk, i.name) for i in indicators)]
+        if not indicators:
+            del self.fields["indicator"]
 
 
 class DecisionForm(TextCleaning, forms.Form):
@@ -93,6 +115,15 @@ class ReportForm(TextCleaning, forms.Form):
                 max_length=2000,
                 initial=row["comment"],
             )
+            for key, label in row.get("genders", ()):
+                self.fields[f"actual_{ind.pk}_{key}"] = forms.DecimalField(
+                    label=_("“%(name)s”: of which %(group)s") % {"name": ind.name, "group": label},
+                    min_value=0,
+                    max_digits=14,
+                    decimal_places=2,
+                    required=False,
+                    initial=row["breakdown"].get(key),
+                )
 
     def narrative_fields(self):
         return [self[f"narrative_{s['key']}"] for s in self.sections]
@@ -104,7 +135,12 @@ class ReportForm(TextCleaning, forms.Form):
 
     def indicator_fields(self):
         return [
-            (row, self[f"actual_{row['indicator'].pk}"], self[f"comment_{row['indicator'].pk}"])
+            (
+                row,
+                self[f"actual_{row['indicator'].pk}"],
+                self[f"comment_{row['indicator'].pk}"],
+                [self[f"actual_{row['indicator'].pk}_{key}"] for key, _label in row.get("genders", ())],
+            )
             for row in self.indicators
         ]
 
@@ -124,6 +160,9 @@ class ReportForm(TextCleaning, forms.Form):
                 row["indicator"].pk: {
                     "actual": data.get(f"actual_{row['indicator'].pk}"),
                     "comment": data.get(f"comment_{row['indicator'].pk}", ""),
+                    "breakdown": {
+                        key: data.get(f"actual_{row['indicator'].pk}_{key}") for key, _label in row.get("genders", ())
+                    },
                 }
                 for row in self.indicators
             },

@@ -95,6 +95,15 @@ class Indicator(models.Model):
     unit = models.CharField(_("unit"), max_length=60, blank=True)
     baseline = models.DecimalField(_("baseline"), max_digits=14, decimal_places=2, default=Decimal("0"))
     target = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
+    programme_indicator = models.ForeignKey(
+        "grants.ProgrammeIndicator",
+        verbose_name=_("contributes to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="grant_indicators",
+    )
+    means_of_verification = models.CharField(_("means of verification"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["grant", "position"]
@@ -107,6 +116,8 @@ class IndicatorValue(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
     actual = models.DecimalField(_("actual"), max_digits=14, decimal_places=2, null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
+    # Of the actual, by gender when the programme indicator is disaggregated so: {"women": "12.00", "men": "10.00"}.
+    breakdown = models.JSONField(_("breakdown"), default=dict, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["report", "indicator"], name="indicator_value_once")]
@@ -121,3 +132,7 @@ class ReportDocument(models.Model):
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # Evidence of an indicator's actual value, when the grantee says which one it supports.
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("evidence for"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )

@@ -216,14 +216,31 @@ def report_financials(report: GranteeReport) -> ReportFinancials:
     return result
 
 
+GENDERS = (("women", _("women")), ("men", _("men")))
+
+
 def report_indicators(report: GranteeReport) -> list[dict]:
     """The grant's logframe indicators with this report's actual values (two queries)."""
     values = {v.indicator_id: v for v in IndicatorValue.objects.filter(report_id=report.pk)}
     rows = []
-    for ind in Indicator.objects.filter(grant_id=report.grant_id).order_by("position", "pk"):
+    indicators = Indicator.objects.filter(grant_id=report.grant_id).select_related("programme_indicator")
+    for ind in indicators.order_by("position", "pk"):
         value = values.get(ind.pk)
+        linked = ind.programme_indicator
         rows.append(
-            {"indicator": ind, "actual": value.actual if value else None, "comment": value.comment if value else ""}
+            {
+                "indicator": ind,
+                "actual": value.actual if value else None,
+                "comment": value.comment if value else "",
+                # Reported by gender as well when the programme indicator is disaggregated so.
+                "genders": GENDERS if linked is not None and "gender" in (linked.disaggregation or []) else (),
+                "breakdown": (value.breakdown if value else None) or {},
+                "parts": [
+                    (label, (value.breakdown or {}).get(key))
+                    for key, label in GENDERS
+                    if value and key in (value.breakdown or {})
+                ],
+            }
         )
     return rows
 

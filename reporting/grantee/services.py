@@ -26,6 +26,7 @@ from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
 from core.money import cents
 from grants.agreements.models import Grant, GrantBudgetLine
+from grants.calls.models import ProgrammeIndicator
 from reporting.grantee.documents import document_store
 from reporting.grantee.models import (
     Expenditure,
@@ -104,7 +105,9 @@ def _decimal(value, field_name, *, allow_none=False, minimum=None):
     return number.quantize(Decimal("0.01"))
 
 
-def indicator_add(*, actor, grant_id: int, name: str, target, baseline=0, unit: str = "") -> Indicator:
+def indicator_add(
+    *, actor, grant_id: int, name: str, target, baseline=0, unit: str = "", programme_indicator_id: int | None = None
+) -> Indicator:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Name the indicator.")})
@@ -112,15 +115,57 @@ def indicator_add(*, actor, grant_id: int, name: str, target, baseline=0, unit: 
     with transaction.atomic():
         grant = Grant.objects.select_for_update().select_related("call").get(pk=grant_id)
         report_permission_require(actor, "reporting.review_report", grant)
+        if (
+            programme_indicator_id is not None
+            and not ProgrammeIndicator.objects.filter(
+                pk=programme_indicator_id, programme_id=grant.call.programme_id
+            ).exists()
+        ):
+            raise ValidationError({"programme_indicator": _("Choose an indicator of the grant's programme.")})
         position = (grant.indicators.order_by("-position").values_list("position", flat=True).first() or 0) + 1
         indicator = Indicator.objects.create(
-            grant=grant, position=position, name=name[:300], unit=(unit or "")[:60], baseline=baseline, target=target
+            grant=grant,
+            position=position,
+            name=name[:300],
+            unit=(unit or "")[:60],
+            baseline=baseline,
+            target=target,
+            programme_indicator_id=programme_indicator_id,
         )
         audit_record(
             actor=actor,
             action="indicator_add",
             obj=grant,
             data={"indicator": indicator.pk, "name": indicator.name, "baseline": baseline, "target": target},
+        )
+    return indicator
+
+
+def indicator_change(*, actor, indicator_id: int, target, baseline=None, reason: str) -> Indicator:
+    """Change a grant indicator's target (and baseline): an amendment of the logframe, so it says
+    why and the audit event keeps the values before and after."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the indicator changes.")})
+    target = _decimal(target, "target")
+    with transaction.atomic():
+        indicator = Indicator.objects.select_for_update(of=("self",)).select_related("grant__call").get(pk=indicator_id)
+        report_permission_require(actor, "reporting.review_report", indicator.grant)
+        before = {"target": indicator.target, "baseline": indicator.baseline}
+        indicator.target = target
+        if baseline not in (None, ""):
+            indicator.baseline = _decimal(baseline, "baseline")
+        indicator.save(update_fields=["target", "baseline"])
+        audit_record(
+            actor=actor,
+            action="indicator_change",
+            obj=indicator.grant,
+            reason=reason,
+            data={
+                "indicator": indicator.pk,
+                "before": before,
+                "after": {"target": indicator.target, "baseline": indicator.baseline},
+            },
         )
     return indicator
 
@@ -190,10 +235,29 @@ def grantee_report_save(
                 except ValidationError as exc:
                     errors.update(exc.message_dict)  # type: ignore[arg-type]
                     continue
+                breakdown = {}
+                for group, raw in (values.get("breakdown") or {}).items():
+                    if group not in ("women", "men"):
+                        continue
+                    try:
+                        part = _decimal(raw, f"actual_{ind_id}_{group}", allow_none=True, minimum=0)
+                    except ValidationError as exc:
+                        errors.update(exc.message_dict)  # type: ignore[arg-type]
+                        continue
+                    if part is not None:
+                        breakdown[group] = str(part)
+                if actual is not None and sum((Decimal(v) for v in breakdown.values()), Decimal("0")) > actual:
+                    errors[f"actual_{ind_id}_women"] = _("Women and men together cannot be more than the actual value.")
+                    continue
                 IndicatorValue.objects.update_or_create(
                     report=report,
                     indicator_id=ind_id,
-                    defaults={"actual": actual, "comment": (values.get("comment") or "")[:2000]},
+                    defaults={
+                        "actual": actual,
+                        "comment": (values.get("comment") or "")[:2000],
+                        # a caller that says nothing of the breakdown (the API) keeps the stored one
+                        **({"breakdown": breakdown} if "breakdown" in values else {}),
+                    },
                 )
         if errors:
             raise ValidationError(errors)
@@ -203,15 +267,21 @@ def grantee_report_save(
     return report
 
 
-def report_document_add(*, actor, report_id: int, uploaded) -> ReportDocument:
+def report_document_add(*, actor, report_id: int, uploaded, indicator_id: int | None = None) -> ReportDocument:
+    """Attach a supporting document; `indicator_id` names the indicator whose actual it evidences."""
     with transaction.atomic():
         report = report_lock(report_id)
         report_permission_require(actor, "reporting.edit_report", report)
         report_editable_require(report)
         if report.documents.count() >= MAX_DOCUMENTS:
             raise ValidationError({"file": _("A report can have at most %(n)s documents.") % {"n": MAX_DOCUMENTS}})
+        if (
+            indicator_id is not None
+            and not Indicator.objects.filter(pk=indicator_id, grant_id=report.grant_id).exists()
+        ):
+            raise ValidationError({"indicator": _("This indicator does not belong to the grant.")})
         fields = document_store(uploaded)
-        document = ReportDocument.objects.create(report=report, uploaded_by=actor, **fields)
+        document = ReportDocument.objects.create(report=report, uploaded_by=actor, indicator_id=indicator_id, **fields)
         audit_record(
             actor=actor,
             action="report_document_add",
@@ -222,6 +292,7 @@ def report_document_add(*, actor, report_id: int, uploaded) -> ReportDocument:
                 "sha256": document.sha256,
                 "size": document.size,
                 "content_type": document.content_type,
+                "indicator": indicator_id,
             },
         )
     return document

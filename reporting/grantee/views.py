@@ -20,6 +20,7 @@ from reporting.grantee.documents import document_path
 from reporting.grantee.forms import (
     DecisionForm,
     DocumentForm,
+    IndicatorChangeForm,
     IndicatorForm,
     IneligibleForm,
     ReportAddForm,
@@ -71,15 +72,25 @@ def grant_reports(request, grant_id):
     can_manage = request.user.has_perm("reporting.review_report", grant)
     add_form = ReportAddForm(request.POST if request.POST.get("action") == "add" else None, prefix="add")
     indicator_form = IndicatorForm(request.POST if request.POST.get("action") == "indicator" else None, prefix="ind")
+    indicators = list(grant.indicators.all())
+    change_form = IndicatorChangeForm(
+        request.POST if request.POST.get("action") == "indicator_change" else None, prefix="chg", indicators=indicators
+    )
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied
-        form = add_form if request.POST.get("action") == "add" else indicator_form
+        action = request.POST.get("action")
+        form = {"add": add_form, "indicator_change": change_form}.get(action, indicator_form)
         if form.is_valid():
             try:
                 if form is add_form:
                     schedule.grantee_report_add(actor=request.user, grant_id=grant.pk, **form.cleaned_data)
                     messages.success(request, _("The report is added to the schedule."))
+                elif form is change_form:
+                    services.indicator_change(
+                        actor=request.user, indicator_id=form.cleaned_data.pop("indicator"), **form.cleaned_data
+                    )
+                    messages.success(request, _("The indicator is changed."))
                 else:
                     services.indicator_add(actor=request.user, grant_id=grant.pk, **form.cleaned_data)
                     messages.success(request, _("The indicator is added."))
@@ -93,10 +104,11 @@ def grant_reports(request, grant_id):
         {
             "grant": grant,
             "reports": grant.reports.order_by("due_on", "pk"),
-            "indicators": grant.indicators.all(),
+            "indicators": indicators,
             "can_manage": can_manage,
             "add_form": add_form,
             "indicator_form": indicator_form,
+            "change_form": change_form,
             "can_schedule": can_manage and not grant.reports.exists(),
             "close_problems": selectors.grant_close_problems(grant.pk),
         },
@@ -116,7 +128,9 @@ def grant_reports_schedule(request, grant_id):
 
 def _in_report_form(document_form):
     """The document's file input belongs to the report's form (`form="report-form"`)."""
-    document_form.fields["file"].widget.attrs["form"] = "report-form"
+    for name in ("file", "indicator"):
+        if name in document_form.fields:
+            document_form.fields[name].widget.attrs["form"] = "report-form"
     return document_form
 
 
@@ -137,11 +151,13 @@ def _report_context(request, report, form=None, decision=None, ineligible=None, 
         "financials": financials,
         "indicators": indicators,
         "sections": sections,
-        "documents": report.documents.order_by("uploaded_at"),
+        "documents": report.documents.select_related("indicator").order_by("uploaded_at"),
         "can_edit": can_edit,
         "can_review": can_review,
         "form": form,
-        "document_form": _in_report_form(document_form or DocumentForm()),
+        "document_form": _in_report_form(
+            document_form or DocumentForm(indicators=[row["indicator"] for row in indicators])
+        ),
         "approve_form": decision
         if decision is not None and decision.prefix == "approve"
         else DecisionForm(prefix="approve"),
@@ -302,7 +318,9 @@ def report_document_add(request, pk):
     typed arrives with the file and is saved first: uploading never loses typed values (nor does
     a refused file: the page comes back with both)."""
     report = _report(request, pk)
-    form = DocumentForm(request.POST, request.FILES)
+    form = DocumentForm(
+        request.POST, request.FILES, indicators=[row["indicator"] for row in selectors.report_indicators(report)]
+    )
     typed = None
     if "version" in request.POST:  # the report's own fields came along: save them first
         financials = selectors.report_financials(report)
@@ -335,7 +353,12 @@ def report_document_add(request, pk):
         typed = None  # saved: the page shows the stored values and version
     if form.is_valid():
         try:
-            services.report_document_add(actor=request.user, report_id=report.pk, uploaded=form.cleaned_data["file"])
+            services.report_document_add(
+                actor=request.user,
+                report_id=report.pk,
+                uploaded=form.cleaned_data["file"],
+                indicator_id=form.cleaned_data.get("indicator"),
+            )
         except TransitionRefused as exc:
             messages.error(request, exc.message)
         except ValidationError as exc:

@@ -14,3 +14,8 @@ from reporting.grantee.models import (  # noqa: F401
     ReportDocument,
     ReportKind,
 )
+from reporting.transparency.models import (  # noqa: F401
+    Practice,
+    PracticePhoto,
+    PracticeState,
+)

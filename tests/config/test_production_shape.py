@@ -270,6 +270,9 @@ def production_env(tmp_path) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(60)[:60],
         "ALLOWED_HOSTS": "hromada.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        "OPENDATA_360G_PREFIX": "360G-eu4i",
+        "OPENDATA_IATI_REPORTING_ORG": "XM-DAC-47000",
+        "OPENDATA_PUBLISHER_NAME": "EU for Integrity programme",
     }
 
 
@@ -287,6 +290,9 @@ def test_the_compose_environment_passes_check_deploy():
         "SECRET_KEY": secrets.token_urlsafe(60)[:60],
         "ALLOWED_HOSTS": "hromada.example.org",
         "SITE_URL": "https://hromada.example.org",
+        "OPENDATA_360G_PREFIX": "360G-eu4i",
+        "OPENDATA_IATI_REPORTING_ORG": "XM-DAC-47000",
+        "OPENDATA_PUBLISHER_NAME": "EU for Integrity programme",
     }
     env = {name: interpolate(value, shell) for name, value in service_env(compose()["services"]["web"]).items()}
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)  # no --database: no connection
@@ -309,3 +315,11 @@ def test_production_settings_refuse_to_load_without_secret_key(tmp_path):
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and "SECRET_KEY" in result.stderr, result.stderr
+
+
+def test_production_requires_the_open_data_publisher(tmp_path):
+    """The 360Giving prefix and the IATI reporting organisation are the publisher's own: there is
+    no default in production (the development prefix was never assigned)."""
+    env = {k: v for k, v in production_env(tmp_path).items() if k != "OPENDATA_360G_PREFIX"}
+    result = manage("check", "--deploy", env=env)
+    assert result.returncode != 0 and "OPENDATA_360G_PREFIX" in result.stderr

@@ -30,7 +30,10 @@ def test_seed_demo_is_complete_and_idempotent():
     assert (str(programme.starts_on), str(programme.ends_on)) == ("2020-05-01", "2024-08-30")
     assert sorted(programme.countries) == ["AM", "AZ", "BY", "GE", "MD", "UA"]
     assert programme.donors.get().identifier == "XI-IATI-EC_NEAR"
-    assert Call.objects.filter(programme=programme).count() == 2
+    # Two calls taking applications, and a decided pilot call whose grant is public (issue 19).
+    assert Call.objects.filter(programme=programme).count() == 3
+    assert Call.objects.get(programme=programme, code="pilot-2025").state == "decided"
+    assert programme.indicators.count() == 2
     assert Organisation.objects.count() == 10
     assert Organisation.objects.values("country").distinct().count() == 5
     for email in ("applicant", "reviewer", "manager", "finance", "donor", "admin"):

@@ -4,6 +4,7 @@ retry, never serving a half-written file, and who may download."""
 
 import builtins
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
@@ -12,9 +13,11 @@ from pypdf import PdfReader
 
 from audit.models import AuditEvent
 from core.storage import file_open, file_save
+from grants.calls.models import ProgrammeIndicator
 from reporting.donor import services as donor_reports
 from reporting.donor.figures import programme_figures
 from reporting.donor.models import DonorReport, DonorReportState
+from reporting.grantee.models import Indicator
 from tests.conftest import stored_files
 from tests.reporting.builders import make_grant, pay_tranche
 from workers.models import Notification
@@ -303,3 +306,31 @@ def test_the_dashboard_reuses_its_figures_until_something_audited_changes_them(
     )
     after = page()
     assert after != before and "% of commitments disbursed" in after
+
+
+def test_the_pdf_names_its_language_and_title_and_has_an_html_twin(
+    portfolio, donor_user, other_donor, funded_programme, client, django_capture_on_commit_callbacks
+):
+    indicator = ProgrammeIndicator.objects.create(
+        programme=funded_programme, code="OC1", name="People trained", target=Decimal("100")
+    )
+    Indicator.objects.create(grant=portfolio[0], name="Trained", target=Decimal("40"), programme_indicator=indicator)
+    report = request_report(donor_user, funded_programme, django_capture_on_commit_callbacks, language="uk")
+    with file_open(donor_reports.donor_report_path(report)) as fh:
+        reader = PdfReader(fh)
+        root = reader.trailer["/Root"]
+        assert root["/Lang"] == "uk"
+        assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+        xmp = root["/Metadata"].get_object().get_data().decode()
+        assert "<dc:language><rdf:Bag><rdf:li>uk</rdf:li>" in xmp and "EU for Integrity" in xmp
+        assert reader.metadata.title.startswith("Звіт") or "EU for Integrity" in reader.metadata.title
+        text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "OC1 People trained" in text
+    client.force_login(donor_user)
+    twin = client.get(reverse("donor:donor_report_html", args=[report.pk])).content.decode()
+    assert '<article lang="uk">' in twin and "<table" in twin and portfolio[0].number in twin
+    assert "OC1 People trained" in twin
+    detail = client.get(reverse("donor:donor_report_detail", args=[report.pk])).content.decode()
+    assert reverse("donor:donor_report_html", args=[report.pk]) in detail
+    client.force_login(other_donor)
+    assert client.get(reverse("donor:donor_report_html", args=[report.pk])).status_code == 404

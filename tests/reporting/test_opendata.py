@@ -106,8 +106,8 @@ def test_the_360giving_csv_uses_the_standard_column_titles(decided, client):
         "Award Date",
         "Recipient Org:Identifier",
         "Recipient Org:Name",
-        "Funding Org:Identifier",
-        "Funding Org:Name",
+        "Funding Org:0:Identifier",
+        "Funding Org:0:Name",
         "Amount Applied For",
         "Amount Disbursed",
         "Planned Dates:Start Date",
@@ -121,7 +121,8 @@ def test_the_360giving_csv_uses_the_standard_column_titles(decided, client):
     assert by_title["Բաց տվյալներ"][header.index("Recipient Org:Identifier")].startswith("AM-SRALE-")
 
 
-def test_iati_activities_validate_with_commitments_and_disbursements(decided, client):
+def test_iati_activities_validate_with_commitments_and_disbursements(decided, client, settings):
+    settings.HROMADA_IATI_REPORTING_ORG = "XM-OCHA-HROMADA"  # the publisher reports, not the donor
     response = client.get(reverse("data:opendata_iati", args=[decided.programme.code, decided.code]))
     assert response.streaming
     document = etree.fromstring(response.getvalue())
@@ -134,7 +135,7 @@ def test_iati_activities_validate_with_commitments_and_disbursements(decided, cl
     assert commitment.find("value").text == "40000.00"
     [disbursement] = first.xpath("transaction[transaction-type/@code='3']")
     assert disbursement.find("value").text == "16000.00"
-    assert first.find("iati-identifier").text.startswith("XI-IATI-EC_NEAR-EU4I-")
+    assert first.find("iati-identifier").text.startswith("XM-OCHA-HROMADA-EU4I-")
     assert first.find("participating-org[@role='4']").get("ref") == "UA-EDR-40000001"
     assert first.find("recipient-country").get("code") == "UA"
 

@@ -315,6 +315,22 @@ def test_what_waits_for_a_manager_is_reused_until_an_audited_change(call, grante
     assert client.get(reverse("dashboard")).context["sections"]
 
 
+def test_each_pdf_has_an_accessible_html_twin_for_the_same_readers(report, grantee, outsider, manager, client):
+    grant = report.grant
+    client.force_login(grantee)
+    twin = client.get(reverse("data:grant_summary_html", args=[grant.pk])).content.decode()
+    assert "<h1>" in twin and grant.number in twin and "<table" in twin and '<th scope="col">' in twin
+    pdf = PdfReader(io.BytesIO(client.get(reverse("data:grant_summary_pdf", args=[grant.pk])).content))
+    assert pdf.trailer["/Root"]["/Lang"] == "uk" and pdf.metadata.title == grant.number  # the reader's language
+    assert grant.number in pdf.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    application = grant.application
+    page = client.get(reverse("data:application_html", args=[application.pk])).content.decode()
+    assert application.title in page and "What problem does the action address?" in page
+    client.force_login(outsider)
+    assert client.get(reverse("data:grant_summary_html", args=[grant.pk])).status_code == 404
+    assert client.get(reverse("data:application_html", args=[application.pk])).status_code == 404
+
+
 def test_attaching_a_document_saves_what_was_typed_first(report, grantee, client):
     """The "Attach" button belongs to the report's form: the typed text arrives with the file and
     is saved before the upload, whether the file is taken or refused."""

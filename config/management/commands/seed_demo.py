@@ -29,6 +29,7 @@ DEMO_SEEDERS = [
     "applications.review.demo.seed",
     "grants.disbursement.demo.seed",
     "reporting.grantee.demo.seed",
+    "reporting.transparency.demo.seed",
     "workers.demo.seed",
 ]
 
@@ -67,7 +68,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        donor, _ = Donor.objects.get_or_create(name="European Union", defaults={"identifier": "XI-IATI-EC_NEAR"})
+        donor, _ = Donor.objects.get_or_create(
+            name="European Union", defaults={"identifier": "XI-IATI-EC_NEAR", "organisation_type": "40"}
+        )
         programme, created = Programme.objects.get_or_create(
             code="eu4i",
             defaults={

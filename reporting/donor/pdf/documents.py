@@ -12,7 +12,19 @@ from accounts.orgid import COUNTRY_CHOICES
 from core.clock import moment_text
 from grants.calls.models import TrancheCondition
 from reporting.donor.figures import fmt_money
-from reporting.donor.pdf.base import A4, FONT, FRAME_WIDTH, LINE, MARGIN, page_decorations, para, styles, table
+from reporting.donor.pdf.base import (
+    A4,
+    FONT,
+    FRAME_WIDTH,
+    LINE,
+    MARGIN,
+    document_metadata,
+    page_decorations,
+    para,
+    styles,
+    table,
+    xmp_canvasmaker,
+)
 
 COUNTRIES = dict(COUNTRY_CHOICES)
 CONDITIONS = dict(TrancheCondition.choices)
@@ -49,11 +61,10 @@ def _build(story, title) -> bytes:
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN + 4 * mm,
-        title=title,
-        author="Hromada",
+        **document_metadata(title),
     )
     decorate = page_decorations(title)
-    doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
+    doc.build(story, onFirstPage=decorate, onLaterPages=decorate, canvasmaker=xmp_canvasmaker(title))
     return buffer.getvalue()
 
 

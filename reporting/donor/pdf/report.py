@@ -32,11 +32,13 @@ from reporting.donor.pdf.base import (
     PAGE_HEIGHT,
     PAGE_WIDTH,
     chunked_tables,
+    document_metadata,
     page_decorations,
     para,
     shorten,
     styles,
     table,
+    xmp_canvasmaker,
 )
 
 GRANT_STATES = dict(GrantState.choices)
@@ -74,8 +76,65 @@ class ProgressDoc(BaseDocTemplate):
                 self._progress(pct)
 
 
+def results_story(results) -> list:
+    """Results: per programme indicator, target against actual, by country and call."""
+    s = styles()
+    story = [PageBreak(), para(_("Results: target against actual"), s["h1"])]
+    if not results:
+        return [*story, para(_("This programme has no results framework yet."), s["body"])]
+    story.append(
+        para(
+            _(
+                "Actuals are the latest values of approved grantee reports; late: a report is past due and not approved."
+            ),
+            s["small"],
+        )
+    )
+    widths = [FRAME_WIDTH - 110 * mm, 22 * mm, 22 * mm, 22 * mm, 22 * mm, 22 * mm]
+    story.append(
+        table(
+            [_("Indicator"), _("Programme target"), _("Grants' targets"), _("Actual"), _("Late"), _("Missing")],
+            [
+                [
+                    para(str(r.indicator), s["cell"]),
+                    str(r.indicator.target),
+                    str(r.grants_target),
+                    str(r.actual),
+                    str(r.late),
+                    str(r.missing),
+                ]
+                for r in results
+            ],
+            widths,
+            numeric=(1, 2, 3, 4, 5),
+        )
+    )
+    for r in results:
+        if not r.rows:
+            continue
+        story.append(para(str(r.indicator), s["h2"]))
+        parts = [*r.by_country.values(), *r.by_call.values()]
+        rows = [[para(b.label, s["cell"]), str(b.grants), str(b.target), str(b.actual)] for b in parts]
+        story.append(
+            table(
+                [_("Country or call"), _("Grants"), _("Target"), _("Actual")],
+                rows,
+                [FRAME_WIDTH - 66 * mm, 22 * mm, 22 * mm, 22 * mm],
+                numeric=(1, 2, 3),
+            )
+        )
+    return story
+
+
 def donor_report_story(
-    figures: ProgrammeFigures, portfolio_rows, tranche_rows, *, title: str, subtitle: str, requested_by: str = ""
+    figures: ProgrammeFigures,
+    portfolio_rows,
+    tranche_rows,
+    *,
+    title: str,
+    subtitle: str,
+    requested_by: str = "",
+    results=None,
 ) -> list:
     s = styles()
     cur = figures.currency
@@ -269,6 +328,8 @@ def donor_report_story(
         widths,
         numeric=(3, 4, 7),
     )
+    if results is not None:
+        story += results_story(results)
     return story
 
 
@@ -282,10 +343,17 @@ def donor_report_build(
     subtitle: str,
     requested_by: str = "",
     progress=None,
+    results=None,
 ) -> int:
     """Write the PDF to `out` (a path or a binary file); returns the number of pages."""
     story = donor_report_story(
-        figures, portfolio_rows, tranche_rows, title=title, subtitle=subtitle, requested_by=requested_by
+        figures,
+        portfolio_rows,
+        tranche_rows,
+        title=title,
+        subtitle=subtitle,
+        requested_by=requested_by,
+        results=results,
     )
     doc = ProgressDoc(
         out,
@@ -294,9 +362,7 @@ def donor_report_build(
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN + 4 * mm,
-        title=title,
-        author="Hromada",
-        subject=subtitle,
+        **document_metadata(title, subtitle),
         progress=progress,
         total_flowables=len(story),
     )
@@ -307,5 +373,5 @@ def donor_report_build(
             PageTemplate(id="body", frames=[frame], onPage=page_decorations(f"{title} — {subtitle}")),
         ]
     )
-    doc.build(story)
+    doc.build(story, canvasmaker=xmp_canvasmaker(title, subtitle))
     return doc.page
