@@ -145,11 +145,16 @@ def _part(b) -> dict:
     return {"name": b.label, "grants": b.grants, "target": b.target, "actual": b.actual}
 
 
+class ProgrammeResultsSerializer(serializers.Serializer):
+    programme = serializers.CharField(help_text="the programme's code")
+    indicators = ProgrammeResultSerializer(many=True, help_text="one per indicator of the results framework")
+
+
 class ProgrammeResultsViewSet(viewsets.ViewSet):
     """A programme's results (target against actual per programme indicator, by country and call,
     with the grants behind each figure), for its donors and managers; 404 for anyone else."""
 
-    @extend_schema(responses=ProgrammeResultSerializer(many=True))
+    @extend_schema(responses=ProgrammeResultsSerializer)
     def retrieve(self, request, pk=None):
         programme = Programme.objects.filter(pk=pk).first()
         if programme is None or not request.user.has_perm("reporting.view_donor_dashboard", programme):
@@ -180,4 +185,4 @@ class ProgrammeResultsViewSet(viewsets.ViewSet):
             }
             for r in programme_results(programme)
         ]
-        return Response(ProgrammeResultSerializer(data, many=True).data)
+        return Response(ProgrammeResultsSerializer({"programme": programme.code, "indicators": data}).data)
