@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import FINANCE, MANAGER, programme_ids
 from applications.models import Application
+from applications.visibility import application_can_view
 from core.errors import TransitionRefused
 from core.forms import form_errors_add
 from grants.agreements import selectors as agreements_selectors
@@ -85,6 +86,9 @@ def grant_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "can_see_history": can_manage or user.has_perm("grants.pay_tranche", grant) or user.is_superuser,
             "can_see_reports": user.has_perm("reporting.view_report", grant),
+            # Finance officers and donors see the grant, not the application behind it: no link
+            # that would answer 404.
+            "can_see_application": grant.application_id is not None and application_can_view(user, grant.application),
             "reason_form": ReasonForm(),  # type: ignore[no-untyped-call]
         }
     )
