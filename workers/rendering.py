@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 
+from core.formatting import moment_text
 from workers.notifications import KINDS, Kind
 
 
@@ -31,8 +32,7 @@ def when_format(value: str) -> str:
         return value
     if timezone.is_naive(moment):  # SQLite's JSON holds naive UTC
         moment = moment.replace(tzinfo=UTC)
-    moment = timezone.localtime(moment)
-    return f"{formats.date_format(moment, 'DATETIME_FORMAT')} {moment.tzname()}"
+    return moment_text(moment)  # "4 Dec 2026, 17:00 (Kyiv)"
 
 
 def context_localise(kind: Kind, context: dict, language: str) -> dict:
@@ -58,7 +58,8 @@ def subject_render(kind: Kind, context: dict) -> str:
     offset = context.get("offset")
     if kind.subject_overdue and isinstance(offset, int) and offset >= 0:
         template = kind.subject_overdue
-    return str(template) % _Blanks({k: v for k, v in context.items() if isinstance(v, str | int)})
+    values = _Blanks({k: v for k, v in context.items() if isinstance(v, str | int)})
+    return str(template % values)  # a plural subject (ngettext_lazy) picks its form from the count it names
 
 
 def notification_subject(n, language: str | None = None) -> str:

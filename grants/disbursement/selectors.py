@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from accounts.models import User
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from accounts.roles import DONOR, FINANCE, MANAGER, programme_ids
+from audit.labels import event_label
 from audit.models import AuditEvent
 from core.pagination import ListPaginator
 from grants.agreements.models import Amendment, Grant, GrantState
@@ -80,6 +81,8 @@ def grant_detail(grant: Grant) -> dict[str, Any]:
             | Q(object_type="grants.amendment", object_id__in=[str(v.pk) for v in versions])
         ).order_by("-seq")[:100]
     )
+    for event in history:
+        event.label = event_label(event)  # type: ignore[attr-defined]
     reports = list(GranteeReport.objects.filter(grant=grant).order_by("due_on"))
     today = timezone.localdate()
     for tranche in tranches:

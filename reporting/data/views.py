@@ -8,12 +8,14 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.roles import MANAGER, organisation_roles, programme_ids
 from applications.models import ApplicationState
 from applications.visibility import application_list_visible
 from core.errors import TransitionRefused
+from core.formatting import number_text
 from core.forms import form_errors_add
 from core.pagination import page_of
 from core.storage import content_disposition, file_response
@@ -108,7 +110,15 @@ def export_download(request, kind, file_format):
         job = jobs.export_job_request(
             actor=request.user, kind=kind, file_format=file_format, filters=filters, rows_total=total
         )
-        messages.info(request, _("This export has %(n)s rows: it is prepared in the background.") % {"n": total})
+        messages.info(
+            request,
+            ngettext(
+                "This export has %(n)s row: it is prepared in the background.",
+                "This export has %(n)s rows: it is prepared in the background.",
+                total,
+            )
+            % {"n": number_text(total)},
+        )
         return redirect("data:export_job", pk=job.pk)
     filename = exports.export_filename(kind, file_format)
     if file_format == "csv":  # row by row from the database cursor to the client

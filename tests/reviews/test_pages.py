@@ -34,7 +34,7 @@ def test_reviewer_saves_a_draft_is_refused_with_reasons_then_submits(world, clie
     client.post(reverse("reviews:review_declare", args=[review.pk]), {"confirm": "on"})
     url = reverse("reviews:review_detail", args=[review.pk])
     page = client.get(url).content.decode()
-    assert 'data-weight="2.00"' in page and 'step="0.5"' in page and "review-score.js" in page
+    assert 'data-weight="2.00"' in page and 'inputmode="decimal"' in page and "review-score.js" in page
     c1, c2, c3 = world.criteria
     response = client.post(url, sheet(world.criteria, ["4.5", "3", ""], [COMMENT, "Too short", ""], save="1"))
     assert response.status_code == 302
