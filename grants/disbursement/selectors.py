@@ -125,9 +125,15 @@ def _scoped(qs: QuerySet[M], ids: list[int] | None, field: str) -> QuerySet[M]:
     return qs if ids is None else qs.filter(**{f"{field}__in": ids})
 
 
-def tranches_waiting(user: User | AnonymousUser, *, limit: int = 20, page: str | None = None) -> dict[str, Any]:
+TRANCHES_SHOWN = ("due", "approved", "overdue")  # `?tranches=` of the finance overview
+
+
+def tranches_waiting(
+    user: User | AnonymousUser, *, limit: int = 20, page: str | None = None, only: str | None = None
+) -> dict[str, Any]:
     """Tranches due (to approve), approved and unpaid (to pay) and overdue, for the programmes
-    the user manages or finances: the first `limit`, or with `page` that page of `limit` rows.
+    the user manages or finances: the first `limit`, or with `page` that page of `limit` rows;
+    `only` one of TRANCHES_SHOWN lists just those (the counts stay whole).
     Three or four queries whatever the number of tranches."""
     if user.is_superuser:
         ids = None
@@ -143,8 +149,9 @@ def tranches_waiting(user: User | AnonymousUser, *, limit: int = 20, page: str |
         due_total=Coalesce(Sum("due_amount", filter=Q(state=TrancheState.DUE)), ZERO),
         approved_total=Coalesce(Sum("due_amount", filter=Q(state=TrancheState.APPROVED)), ZERO),
     )
+    shown = {"due": Q(state=TrancheState.DUE), "approved": Q(state=TrancheState.APPROVED), "overdue": overdue_q}
     open_tranches = (
-        base.filter(state__in=OPEN_TRANCHE_STATES)
+        base.filter(shown.get(only or "", Q(state__in=OPEN_TRANCHE_STATES)))
         .select_related("grant", "grant__organisation", "grant__call", "approved_by")
         .order_by("due_on", "grant__number", "position", "pk")
     )
@@ -158,6 +165,7 @@ def tranches_waiting(user: User | AnonymousUser, *, limit: int = 20, page: str |
         "more": 0 if paged is not None else max(0, counts["due"] + counts["approved"] - len(rows)),
         "page": paged,
         "today": today,
+        "only": only if only in shown else "",
     }
 
 
