@@ -19,7 +19,7 @@ from accounts.roles import roles_forget
 from applications import services
 from applications.models import Application
 
-CALL = "advocacy-2026"
+CALL = "demo-advocacy-2026"
 PROJECTS = [
     (
         "Open beneficial ownership for public contracts",
