@@ -290,7 +290,9 @@ def programme_figures(
     # 6. grantee reports: status, on time and late
     reports = GranteeReport.objects.filter(grant__call__programme=programme)
     if period_end:
-        reports = reports.filter(due_on__lte=period_end)
+        # Due in the period, or handed in by its end (an interim report submitted early counts,
+        # as the dashboard counts it).
+        reports = reports.filter(Q(due_on__lte=period_end) | Q(submitted_at__date__lte=period_end))
     open_states = [R.SCHEDULED, R.CHANGES_REQUESTED]
     status = reports.aggregate(
         approved=Count("id", filter=Q(state=R.APPROVED)),

@@ -62,7 +62,7 @@ def test_the_pdf_shows_ukrainian_and_armenian_names_and_the_figures(
 ):
     report = request_report(donor_user, funded_programme, django_capture_on_commit_callbacks)
     assert report.state == DonorReportState.READY, report.error
-    assert report.progress == 100 and report.pages >= 7
+    assert report.progress == 100 and 3 <= report.pages <= 5  # sections flow: no near-empty pages
     text = pdf_text(donor_reports.donor_report_path(report))
     assert "Центр протидії корупції" in text and "Հակակոռուպցիոն կենտրոն" in text
     assert "EU for Integrity" in text and "European Union" in text
