@@ -81,6 +81,8 @@ def _filters(request) -> dict:
 @login_required
 def export_list(request):
     user = request.user
+    filters = _filters(request)
+    empty = exports.exports_empty(user, filters)
     programmes = (
         Programme.objects.all() if user.is_superuser else Programme.objects.filter(pk__in=list(programme_ids(user)))
     )
@@ -88,9 +90,9 @@ def export_list(request):
         request,
         "reporting/export_list.html",
         {
-            "kinds": [(key, spec.label) for key, spec in exports.EXPORTS.items()],
+            "kinds": [(key, spec.label, empty.get(key, "")) for key, spec in exports.EXPORTS.items()],
             "programmes": programmes,
-            "filters": _filters(request),
+            "filters": filters,
             "jobs": page_of(request, jobs.export_jobs_for(user).order_by("-created_at", "-pk"), size=20),
             "retention_days": settings.HROMADA_GENERATED_FILE_RETENTION_DAYS,
             "background_rows": settings.HROMADA_EXPORT_BACKGROUND_ROWS,
@@ -106,6 +108,10 @@ def export_download(request, kind, file_format):
     except ValidationError:
         raise Http404
     total = exports.export_count(request.user, kind, filters)
+    if total == 0:  # no file with a header row only: say why instead
+        messages.info(request, exports.export_empty_reason(request.user, kind))
+        url = reverse("data:export_list")
+        return redirect(f"{url}?programme={filters['programme']}" if filters.get("programme") else url)
     if exports.export_in_background(total):
         job = jobs.export_job_request(
             actor=request.user, kind=kind, file_format=file_format, filters=filters, rows_total=total
