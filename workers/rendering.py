@@ -3,13 +3,14 @@ e-mail, the reader's for the notifications page), from the row's context alone â
 except the items a daily digest carries."""
 
 from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 
-from core.formatting import moment_text
+from core.formatting import moment_text, number_text
 from workers.notifications import KINDS, Kind
 
 
@@ -35,6 +36,17 @@ def when_format(value: str) -> str:
     return moment_text(moment)  # "4 Dec 2026, 17:00 (Kyiv)"
 
 
+AMOUNTS = ("amount", "converted")  # context values that are money: grouped the language's way
+
+
+def amount_format(value: object) -> object:
+    """ "16000.00" from a context as the active language writes it: "16,000.00", "16 000,00"."""
+    try:
+        return number_text(Decimal(str(value)), 2)
+    except (InvalidOperation, ValueError):
+        return value
+
+
 def context_localise(kind: Kind, context: dict, language: str) -> dict:
     """`x_uk`/`x_hy` for `x` in that language, dates and codes in words. Call inside override()."""
     lang = (language or "en")[:2]
@@ -47,6 +59,9 @@ def context_localise(kind: Kind, context: dict, language: str) -> dict:
     for name in kind.dates:
         if name in out:
             out[name] = when_format(out[name])
+    for name in AMOUNTS:
+        if name in out:
+            out[name] = amount_format(out[name])
     for name, words in (kind.codes or {}).items():
         if out.get(name) in words:
             out[name] = str(words[out[name]])

@@ -75,3 +75,14 @@ def test_a_number_field_shows_the_languages_decimal_separator_and_accepts_it():
         assert 'value="1234,50"' in html and 'inputmode="decimal"' in html and 'type="text"' in html
     with translation.override("en"):
         assert 'value="1234.50"' in field.widget.render("amount", Decimal("1234.50"))
+
+
+@pytest.mark.parametrize(("language", "text"), [("en", "16,000.00 EUR"), ("uk", "16\xa0000,00 EUR")])
+def test_e_mails_write_amounts_the_readers_way(language, text):
+    from workers.notifications import KINDS
+    from workers.rendering import context_localise
+
+    kind = KINDS["tranche_approved"]
+    with translation.override(language):
+        context = context_localise(kind, {"amount": "16000.00", "currency": "EUR", "tranche": 1}, language)
+    assert f"{context['amount']} {context['currency']}" == text

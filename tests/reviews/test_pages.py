@@ -107,7 +107,7 @@ def test_manager_assigns_ranks_and_decides_on_the_pages(world, client):
         assert reviewer.full_name not in feedback and reviewer.email not in feedback
     assert client.get(reverse("reviews:review_feedback", args=[world.apps[0].pk])).status_code == 404
     outbox_relay_all()
-    assert any(m.to == [world.applicants[1].email] and "38000.00" in m.body for m in mail.outbox)
+    assert any(m.to == [world.applicants[1].email] and "38,000.00" in m.body for m in mail.outbox)
 
 
 def test_reviewer_pool_page_invites(world, client):
