@@ -1,6 +1,11 @@
 import logging
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.conf import settings
+from django.contrib.sites.requests import RequestSite
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +13,17 @@ from django.utils.translation import gettext_lazy as _
 from accounts import signin
 
 log = logging.getLogger(__name__)
+
+SITE_NAME = "Hromada"
+
+
+def site_of(request) -> RequestSite | SimpleNamespace:
+    """The site as e-mails name it: "Hromada", at the host the request came to (or SITE_URL's)."""
+    if request is not None:
+        site = RequestSite(request)
+        site.name = SITE_NAME
+        return site
+    return SimpleNamespace(name=SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -20,9 +36,11 @@ class AccountAdapter(DefaultAccountAdapter):
     }
 
     def send_mail(self, template_prefix, email, context):
-        """Write allauth's e-mails in the recipient's language when we know it."""
+        """Write allauth's e-mails in the recipient's language when we know it, signed by the site's
+        name ("Hello from Hromada!"), not by the host the request came to."""
         user = context.get("user")
         language = getattr(user, "language", None) or translation.get_language()
+        context = {"current_site": site_of(allauth_context.request), **context}
         with translation.override(language):
             return super().send_mail(template_prefix, email, context)
 

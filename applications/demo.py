@@ -20,7 +20,7 @@ from applications import services
 from applications.models import Application
 from applications.services.indicators import proposed_indicators_save
 
-CALL = "advocacy-2026"
+CALL = "demo-advocacy-2026"
 PROJECTS = [
     (
         "Open beneficial ownership for public contracts",

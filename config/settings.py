@@ -84,8 +84,9 @@ TEMPLATES = [
                 "accounts.context_processors.roles",
                 "workers.context_processors.notifications",
             ],
-            # `{{ value|bdi }}` on every page: user-supplied names shown isolated (core/templatetags).
-            "builtins": ["core.templatetags.isolation"],
+            # `{{ value|bdi }}` on every page: user-supplied names shown isolated; `|when`, `|money`, `|number`:
+            # moments, amounts and figures the language's way (core/templatetags).
+            "builtins": ["core.templatetags.isolation", "core.templatetags.formatting"],
             # `{% load pagination %}`: the shared pager's links keep the search and filters;
             # `{% load sorting %}`: column headers that sort a list (core/sorting.py).
             "libraries": {"pagination": "core.templatetags.pagination", "sorting": "core.templatetags.sorting"},
@@ -173,6 +174,10 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Europe/Kyiv"
 USE_I18N = True
 USE_TZ = True
+# Dates, times and numbers per language (config/formats/: en `4 Dec 2026`, uk/hy day-month-year,
+# grouped thousands). Plain `{{ number }}` stays ungrouped (ids, years, form values); amounts use
+# `floatformat:"2g"` or `|money`.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -11,7 +11,8 @@ from datetime import datetime
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models.functions import Now
 from django.db.models.sql import Query
-from django.utils import formats, timezone
+
+from core import formatting
 
 
 def database_now(using: str = DEFAULT_DB_ALIAS) -> datetime:
@@ -26,5 +27,6 @@ def database_now(using: str = DEFAULT_DB_ALIAS) -> datetime:
 
 
 def moment_text(moment: datetime) -> str:
-    """A moment as a message says it: in the site's time zone and the active language's format."""
-    return str(formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT"))
+    """A moment as a message says it: in the current time zone, the active language's format and
+    the zone's city ("4 Dec 2026, 17:00 (Kyiv)"; `core.formatting.moment_text`)."""
+    return formatting.moment_text(moment)

@@ -13,9 +13,10 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from core.errors import TransitionRefused
+from core.formatting import decimal_normalise
 from core.text import multi_line, single_line
 
 
@@ -36,7 +37,34 @@ class TextCleaning(forms.BaseForm):
         return data
 
 
-SEVERAL_FILES = _("Only one file can be uploaded here; %(count)s were sent. Upload them one at a time.")
+SEVERAL_FILES = ngettext_lazy(
+    "Only one file can be uploaded here; %(count)s was sent. Upload them one at a time.",
+    "Only one file can be uploaded here; %(count)s were sent. Upload them one at a time.",
+    "count",
+)
+
+
+class LocalDecimalField(forms.DecimalField):
+    """A number typed the language's way: "1 000,50" in Ukrainian or Armenian, "1,000.50" in English
+    (`core.formatting.decimal_normalise`), shown back with the language's decimal separator. A text
+    input with `inputmode="decimal"` (a phone shows its number pad), not `type=number`, which
+    refuses a comma in some browsers and a space between thousands in all of them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("localize", True)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and value.strip():
+            value = decimal_normalise(value)
+        return super().to_python(value)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        for name in ("step", "min", "max"):  # number-input constraints a text input would misread
+            attrs.pop(name, None)
+        return attrs
 
 
 class SeveralFilesInput(forms.ClearableFileInput):

@@ -5,6 +5,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from core.formatting import decimal_normalise, number_text
+
 CENT = Decimal("0.01")
 
 
@@ -31,11 +33,12 @@ def amount_parse(
 ) -> Decimal:
     """The amount a person typed or a client sent, checked the same way for pages, autosave and API:
     a finite number, more than 0 (or 0 itself where `allow_zero`), at most two decimals (never rounded
-    silently) and below the largest amount the database column holds. "1 000,50" reads as 1000.50.
+    silently) and below the largest amount the database column holds. The language's separators are
+    read (`core.formatting.decimal_normalise`): "1 000,50" and, in English, "1,000.50" read as 1000.50.
     Raises Django's `ValidationError` with a message in the user's language; the caller names the field."""
     if isinstance(raw, float):
         raw = repr(raw)  # a JSON number: its shortest exact text, then checked like any other
-    text = str(raw if raw is not None else "").strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    text = decimal_normalise(str(raw if raw is not None else ""))
     try:
         value = Decimal(text)
     except (InvalidOperation, ValueError):
@@ -48,9 +51,7 @@ def amount_parse(
         raise ValidationError(_("Enter an amount greater than 0."), code="min_value")
     limit = Decimal(10) ** (max_digits - 2)
     if value >= limit:
-        raise ValidationError(
-            _("Enter an amount below %(limit)s.") % {"limit": f"{limit:,.0f}".replace(",", " ")}, code="max_value"
-        )
+        raise ValidationError(_("Enter an amount below %(limit)s.") % {"limit": number_text(limit)}, code="max_value")
     _sign, digits, exponent = value.as_tuple()
     if isinstance(exponent, int) and exponent < -2 and any(digits[exponent + 2 :]):  # a digit beyond the cents
         raise ValidationError(_("Amounts have at most two decimals."), code="max_decimal_places")

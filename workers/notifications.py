@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 Text = str | Promise  # a string or a lazily translated one
 
@@ -181,11 +182,17 @@ KINDS = {
         dates=("approved",),
     ),
     "manager_digest": Kind(
-        _("What waits for you on Hromada: %(total)s items"),
+        ngettext_lazy(
+            "What waits for you on Hromada: %(total)s item", "What waits for you on Hromada: %(total)s items", "total"
+        ),
         "workers/email/manager_digest.txt",
         label=_("Programme manager's daily summary of what waits for a decision"),
     ),
     "daily_digest": Kind(
-        _("Your Hromada digest: %(count)s notifications"), "workers/email/daily_digest.txt", configurable=False
+        ngettext_lazy(
+            "Your Hromada digest: %(count)s notification", "Your Hromada digest: %(count)s notifications", "count"
+        ),
+        "workers/email/daily_digest.txt",
+        configurable=False,
     ),
 }

@@ -3,12 +3,14 @@ e-mail, the reader's for the notifications page), from the row's context alone â
 except the items a daily digest carries."""
 
 from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 
+from core.formatting import moment_text, number_text
 from workers.notifications import KINDS, Kind
 
 
@@ -31,8 +33,18 @@ def when_format(value: str) -> str:
         return value
     if timezone.is_naive(moment):  # SQLite's JSON holds naive UTC
         moment = moment.replace(tzinfo=UTC)
-    moment = timezone.localtime(moment)
-    return f"{formats.date_format(moment, 'DATETIME_FORMAT')} {moment.tzname()}"
+    return moment_text(moment)  # "4 Dec 2026, 17:00 (Kyiv)"
+
+
+AMOUNTS = ("amount", "converted")  # context values that are money: grouped the language's way
+
+
+def amount_format(value: object) -> object:
+    """ "16000.00" from a context as the active language writes it: "16,000.00", "16 000,00"."""
+    try:
+        return number_text(Decimal(str(value)), 2)
+    except (InvalidOperation, ValueError):
+        return value
 
 
 def context_localise(kind: Kind, context: dict, language: str) -> dict:
@@ -47,6 +59,9 @@ def context_localise(kind: Kind, context: dict, language: str) -> dict:
     for name in kind.dates:
         if name in out:
             out[name] = when_format(out[name])
+    for name in AMOUNTS:
+        if name in out:
+            out[name] = amount_format(out[name])
     for name, words in (kind.codes or {}).items():
         if out.get(name) in words:
             out[name] = str(words[out[name]])
@@ -58,7 +73,8 @@ def subject_render(kind: Kind, context: dict) -> str:
     offset = context.get("offset")
     if kind.subject_overdue and isinstance(offset, int) and offset >= 0:
         template = kind.subject_overdue
-    return str(template) % _Blanks({k: v for k, v in context.items() if isinstance(v, str | int)})
+    values = _Blanks({k: v for k, v in context.items() if isinstance(v, str | int)})
+    return str(template % values)  # a plural subject (ngettext_lazy) picks its form from the count it names
 
 
 def notification_subject(n, language: str | None = None) -> str:

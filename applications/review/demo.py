@@ -75,7 +75,7 @@ def seed(ctx) -> None:
     for call in ctx["calls"].values():
         if not Application.objects.filter(call=call, state=ApplicationState.ELIGIBLE).exists():
             continue
-        if call.state not in ("open", "closed", "reviewing"):
+        if call.state not in ("closed", "reviewing"):  # an open call is not reviewed yet
             continue
         with transaction.atomic():
             reviews_assign_auto(actor=manager, call_id=call.pk)

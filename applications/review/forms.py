@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from applications.review.models import Recommendation
-from core.forms import TextCleaning
+from core.forms import LocalDecimalField, TextCleaning
 
 
 class NoConflictForm(TextCleaning, forms.Form):
@@ -34,18 +34,17 @@ class ScoreForm(TextCleaning, forms.Form):
         super().__init__(*args, **kwargs)
         self.criteria = list(criteria)
         for c in self.criteria:
-            self.fields[f"score_{c.pk}"] = forms.DecimalField(
+            self.fields[f"score_{c.pk}"] = LocalDecimalField(
                 label=_("Score for “%(criterion)s” (0–%(max)s)") % {"criterion": c, "max": c.max_score},
                 required=False,
                 min_value=Decimal("0"),
                 max_value=c.max_score,
                 decimal_places=1,
                 max_digits=4,
-                widget=forms.NumberInput(
+                widget=forms.TextInput(
                     attrs={
-                        "step": "0.5",
-                        "min": "0",
-                        "max": str(c.max_score),
+                        "inputmode": "decimal",
+                        "autocomplete": "off",
                         "data-weight": str(c.weight),
                         "data-score-input": "",
                     }
@@ -102,7 +101,7 @@ class ExtendForm(TextCleaning, forms.Form):
 
 
 class ConsensusForm(TextCleaning, forms.Form):
-    score = forms.DecimalField(label=_("Consensus score"), min_value=Decimal("0"), decimal_places=2, max_digits=7)
+    score = LocalDecimalField(label=_("Consensus score"), min_value=Decimal("0"), decimal_places=2, max_digits=7)
     justification = forms.CharField(
         label=_("Justification"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -131,7 +130,7 @@ class DecisionForm(TextCleaning, forms.Form):
         label=_("Decision"),
         choices=[("award", _("Award")), ("put_on_reserve", _("Reserve list")), ("reject", _("Reject"))],
     )
-    amount = forms.DecimalField(
+    amount = LocalDecimalField(
         label=_("Amount to award"),
         required=False,
         min_value=Decimal("0.01"),

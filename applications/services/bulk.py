@@ -4,6 +4,7 @@
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from applications.models import Application
 from applications.services.screening import application_mark_eligible
@@ -18,7 +19,14 @@ def applications_selected(*, actor, call_id: int, application_ids) -> QuerySet[A
     if not ids:
         raise ValidationError(_("Select at least one application."))
     if len(ids) > BULK_LIMIT:
-        raise ValidationError(_("Select at most %(n)s applications at a time.") % {"n": BULK_LIMIT})
+        raise ValidationError(
+            ngettext(
+                "Select at most %(n)s application at a time.",
+                "Select at most %(n)s applications at a time.",
+                BULK_LIMIT,
+            )
+            % {"n": BULK_LIMIT}
+        )
     return (
         application_list_visible(actor)
         .filter(call_id=call_id, pk__in=ids)

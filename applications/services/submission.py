@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Organisation
 from accounts.selectors import organisation_member_users
@@ -27,7 +28,7 @@ from applications.services.drafts import (
     organisation_eligibility_problems,
 )
 from audit.transitions import check, lock, transition
-from core.clock import database_now
+from core.clock import database_now, moment_text
 from core.errors import TransitionRefused
 from core.money import cents
 from grants.calls.models import BudgetHeading, Call, CallState, Question, RequiredDocument
@@ -68,7 +69,14 @@ def application_submission_problems(
     if app.duration_months is None:
         problems.append(_("Enter the duration of the project in months."))
     elif app.duration_months > call.max_duration_months:
-        problems.append(_("The project may last at most %(n)s months.") % {"n": call.max_duration_months})
+        problems.append(
+            ngettext(
+                "The project may last at most %(n)s month.",
+                "The project may last at most %(n)s months.",
+                call.max_duration_months,
+            )
+            % {"n": call.max_duration_months}
+        )
     answers = app.answers or {}
     for q in questions:
         text = _text(answers.get(str(q.pk), ""))
@@ -251,7 +259,7 @@ def _submission_deadline(app: Application, call: Call, db_now: datetime) -> date
     if db_now >= deadline:
         raise TransitionRefused(
             _("The deadline (%(deadline)s) has passed; the application was not submitted.")
-            % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M:%S %Z")}
+            % {"deadline": moment_text(deadline)}
         )
     return deadline
 

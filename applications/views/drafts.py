@@ -27,6 +27,7 @@ from applications.forms import (
 from applications.models import Application, ApplicationState
 from applications.services import EDIT
 from applications.visibility import application_is_cleared_reviewer, application_is_manager, application_is_member
+from audit.labels import action_label
 from core.errors import TransitionRefused
 from core.forms import message_run
 from core.money import cents
@@ -143,16 +144,7 @@ def application_detail(request, pk):
 
 
 def _event_label(action: str) -> str:
-    labels = {
-        "submit": _("Submitted"),
-        "withdraw": _("Withdrawn"),
-        "mark_eligible": _("Marked eligible"),
-        "mark_ineligible": _("Marked ineligible"),
-        "request_clarification": _("Clarification requested"),
-        "answer_clarification": _("Clarification answered"),
-        "deadline_extend": _("Deadline extended"),
-    }
-    return labels.get(action, action)
+    return action_label(action, "applications.application")
 
 
 def _history(app):

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import TextCleaning
+from core.forms import LocalDecimalField, TextCleaning
 
 
 class ReasonForm(TextCleaning, forms.Form):
@@ -35,12 +35,11 @@ class MonthInput(forms.DateInput):
 
 
 def _amount_field(label, **kwargs):
-    return forms.DecimalField(
+    return LocalDecimalField(
         label=label,
         max_digits=14,
         decimal_places=2,
         min_value=Decimal("0"),
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
         **kwargs,
     )
 

@@ -29,7 +29,7 @@ HEADINGS = [
 ]
 
 QUESTIONS = {
-    "advocacy-2026": [
+    "demo-advocacy-2026": [
         (
             "Which integrity reform will you advocate for, and why now?",
             "За яку реформу доброчесності ви виступатимете і чому саме зараз?",
@@ -44,7 +44,7 @@ QUESTIONS = {
         ),
         ("How will you measure success?", "Як ви вимірюватимете успіх?", "Ինչպե՞ս եք չափելու հաջողությունը։", 1500),
     ],
-    "innovation-2026": [
+    "demo-innovation-2026": [
         (
             "What accountability problem does the tool solve?",
             "Яку проблему підзвітності розв'язує інструмент?",
@@ -149,7 +149,7 @@ def seed(ctx) -> None:
                 defaults={"name": name, "name_uk": name_uk, "name_hy": name_hy, "kind": kind},
             )
         for position, (text, text_uk, text_hy, limit) in enumerate(
-            QUESTIONS.get(code, QUESTIONS["advocacy-2026"]), start=1
+            QUESTIONS.get(code, QUESTIONS["demo-advocacy-2026"]), start=1
         ):
             Question.objects.get_or_create(
                 call=call,

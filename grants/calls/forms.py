@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrganisationType
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
-from core.forms import TextCleaning
+from core.forms import LocalDecimalField, TextCleaning
 from grants.calls.models import CURRENCIES, Call, Donor, HeadingKind, Programme, ProgrammeIndicator, TrancheCondition
 from grants.calls.team import INVITED_ROLES
 
@@ -62,7 +62,7 @@ def zoned(value: datetime | None, zone: str) -> datetime | None:
 
 
 class ProgrammeForm(TextCleaning, forms.ModelForm):
-    budget_amount = forms.DecimalField(label=_("Budget"), max_digits=14, decimal_places=2, min_value=Decimal("0"))
+    budget_amount = LocalDecimalField(label=_("Budget"), max_digits=14, decimal_places=2, min_value=Decimal("0"))
     currency = forms.ChoiceField(label=_("Currency"), choices=[(c, c) for c in CURRENCIES], initial="EUR")
     countries = forms.MultipleChoiceField(
         label=_("Countries"), choices=PROGRAMME_COUNTRY_CHOICES, widget=forms.CheckboxSelectMultiple
@@ -90,7 +90,7 @@ class ProgrammeForm(TextCleaning, forms.ModelForm):
 
 class ContributionForm(TextCleaning, forms.Form):
     donor = forms.ModelChoiceField(label=_("Donor"), queryset=Donor.objects.all(), required=False)
-    amount = forms.DecimalField(
+    amount = LocalDecimalField(
         label=_("Contribution"), max_digits=14, decimal_places=2, min_value=Decimal("0"), required=False
     )
 
@@ -119,7 +119,7 @@ DAC_SECTORS = [
 
 
 class CallForm(TextCleaning, forms.ModelForm):
-    envelope_amount = forms.DecimalField(
+    envelope_amount = LocalDecimalField(
         label=_("Envelope"),
         max_digits=14,
         decimal_places=2,
@@ -259,14 +259,14 @@ class CriterionRowForm(_RowForm):
     name_uk = forms.CharField(label=_("Criterion (Ukrainian)"), max_length=200, required=False)
     name_hy = forms.CharField(label=_("Criterion (Armenian)"), max_length=200, required=False)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    max_score = forms.DecimalField(label=_("Maximum score"), max_digits=4, decimal_places=1, initial=Decimal("5"))
-    weight = forms.DecimalField(label=_("Weight"), max_digits=5, decimal_places=2, initial=Decimal("1"))
-    minimum = forms.DecimalField(label=_("Minimum (threshold)"), max_digits=4, decimal_places=1, initial=Decimal("0"))
+    max_score = LocalDecimalField(label=_("Maximum score"), max_digits=4, decimal_places=1, initial=Decimal("5"))
+    weight = LocalDecimalField(label=_("Weight"), max_digits=5, decimal_places=2, initial=Decimal("1"))
+    minimum = LocalDecimalField(label=_("Minimum (threshold)"), max_digits=4, decimal_places=1, initial=Decimal("0"))
     eliminatory = forms.BooleanField(label=_("Eliminatory"), required=False)
 
 
 class TrancheRowForm(_RowForm):
-    share_pct = forms.DecimalField(
+    share_pct = LocalDecimalField(
         label=_("Share (%)"), max_digits=5, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("100")
     )
     condition = forms.ChoiceField(label=_("Release condition"), choices=TrancheCondition.choices)
@@ -305,7 +305,7 @@ def template_formsets(call: Call, parts: dict, data=None) -> dict:
 
 
 class OverallThresholdForm(TextCleaning, forms.Form):
-    overall_threshold = forms.DecimalField(
+    overall_threshold = LocalDecimalField(
         label=_("Overall threshold (weighted total a fundable application reaches)"),
         max_digits=6,
         decimal_places=2,

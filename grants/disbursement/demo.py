@@ -83,7 +83,7 @@ def _awarded_application(ctx: dict[str, Any]) -> Application | None:
     )
     if existing is not None:
         return existing
-    call = ctx["calls"].get("advocacy-2026") or next(iter(ctx["calls"].values()), None)
+    call = ctx["calls"].get("demo-integrity-2025") or next(iter(ctx["calls"].values()), None)
     if call is None:
         return None
     applicant = ctx["users"].get("applicant")

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import OneFileField, TextCleaning
+from core.forms import LocalDecimalField, OneFileField, TextCleaning
 from grants.agreements.forms import DateInput, MonthInput
 from grants.calls.models import CURRENCIES
 
@@ -48,12 +48,11 @@ class PaymentForm(TextCleaning, forms.Form):
         widget=DateInput(),  # type: ignore[no-untyped-call]
         initial=timezone.localdate,
     )
-    amount = forms.DecimalField(
+    amount = LocalDecimalField(
         label=_("Amount paid"),
         max_digits=16,
         decimal_places=2,
         min_value=Decimal("0.01"),
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
         help_text=_("In the currency the bank actually sent."),
     )
     currency = forms.ChoiceField(label=_("Paid currency"), choices=[(c, c) for c in CURRENCIES])
@@ -76,11 +75,10 @@ class ExchangeRateForm(TextCleaning, forms.Form):
         help_text=_("The accounting month the rate applies to."),
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=[(c, c) for c in CURRENCIES if c != "EUR"])
-    rate = forms.DecimalField(
+    rate = LocalDecimalField(
         label=_("Units of the currency for 1 EUR"),
         max_digits=18,
         decimal_places=6,
         min_value=Decimal("0.000001"),
-        widget=forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
         help_text=_("E.g. 44.9512 for UAH: the monthly accounting rate (InforEuro)."),
     )

@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from accounts.models import User
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from accounts.roles import DONOR, FINANCE, MANAGER, programme_ids
+from audit.labels import event_label
 from audit.models import AuditEvent
 from core.pagination import ListPaginator
 from grants.agreements.models import Amendment, Grant, GrantState
@@ -80,6 +81,8 @@ def grant_detail(grant: Grant) -> dict[str, Any]:
             | Q(object_type="grants.amendment", object_id__in=[str(v.pk) for v in versions])
         ).order_by("-seq")[:100]
     )
+    for event in history:
+        event.label = event_label(event)  # type: ignore[attr-defined]
     reports = list(GranteeReport.objects.filter(grant=grant).order_by("due_on"))
     today = timezone.localdate()
     for tranche in tranches:
@@ -122,9 +125,15 @@ def _scoped(qs: QuerySet[M], ids: list[int] | None, field: str) -> QuerySet[M]:
     return qs if ids is None else qs.filter(**{f"{field}__in": ids})
 
 
-def tranches_waiting(user: User | AnonymousUser, *, limit: int = 20, page: str | None = None) -> dict[str, Any]:
+TRANCHES_SHOWN = ("due", "approved", "overdue")  # `?tranches=` of the finance overview
+
+
+def tranches_waiting(
+    user: User | AnonymousUser, *, limit: int = 20, page: str | None = None, only: str | None = None
+) -> dict[str, Any]:
     """Tranches due (to approve), approved and unpaid (to pay) and overdue, for the programmes
-    the user manages or finances: the first `limit`, or with `page` that page of `limit` rows.
+    the user manages or finances: the first `limit`, or with `page` that page of `limit` rows;
+    `only` one of TRANCHES_SHOWN lists just those (the counts stay whole).
     Three or four queries whatever the number of tranches."""
     if user.is_superuser:
         ids = None
@@ -140,8 +149,9 @@ def tranches_waiting(user: User | AnonymousUser, *, limit: int = 20, page: str |
         due_total=Coalesce(Sum("due_amount", filter=Q(state=TrancheState.DUE)), ZERO),
         approved_total=Coalesce(Sum("due_amount", filter=Q(state=TrancheState.APPROVED)), ZERO),
     )
+    shown = {"due": Q(state=TrancheState.DUE), "approved": Q(state=TrancheState.APPROVED), "overdue": overdue_q}
     open_tranches = (
-        base.filter(state__in=OPEN_TRANCHE_STATES)
+        base.filter(shown.get(only or "", Q(state__in=OPEN_TRANCHE_STATES)))
         .select_related("grant", "grant__organisation", "grant__call", "approved_by")
         .order_by("due_on", "grant__number", "position", "pk")
     )
@@ -155,6 +165,7 @@ def tranches_waiting(user: User | AnonymousUser, *, limit: int = 20, page: str |
         "more": 0 if paged is not None else max(0, counts["due"] + counts["approved"] - len(rows)),
         "page": paged,
         "today": today,
+        "only": only if only in shown else "",
     }
 
 

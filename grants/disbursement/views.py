@@ -227,7 +227,9 @@ def finance_overview(request: HttpRequest) -> HttpResponse:
         {
             **disbursement_selectors.finance_overview(user),
             "waiting": (
-                disbursement_selectors.tranches_waiting(user, limit=50, page=request.GET.get("page", "1"))
+                disbursement_selectors.tranches_waiting(
+                    user, limit=50, page=request.GET.get("page", "1"), only=request.GET.get("tranches")
+                )
                 if sees_tranches
                 else None
             ),

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.spreadsheet import csv_chunks, csv_streamed, xlsx_tempfile, xlsx_write
 from reporting.data.tables import EXPORTS, Viewer
@@ -31,9 +32,10 @@ FORMATS = {
 
 
 def _plain(value):
-    """Spreadsheet cells: timestamps in local time without zone (Excel has none)."""
+    """Spreadsheet cells: timestamps in local time to the second (Excel has no zones: the column's
+    title names it, see tables._timed)."""
     if hasattr(value, "tzinfo") and getattr(value, "hour", None) is not None and value.tzinfo is not None:
-        return timezone.localtime(value).replace(tzinfo=None)
+        return timezone.localtime(value).replace(tzinfo=None, microsecond=0)
     return value
 
 
@@ -55,6 +57,42 @@ def export_rows(user, kind: str, filters: dict | None = None, progress: Callable
 
 def export_count(user, kind: str, filters: dict | None = None) -> int:
     return EXPORTS[kind].queryset(user, filters or {}).count()
+
+
+# Why an export is empty for a donor, who sees less than the programme's staff (said instead of
+# handing over a file with a header row only).
+DONOR_EMPTY = {
+    "applications": gettext_lazy(
+        "Donors see applications from the decision on: no application in the programmes you fund is decided yet."
+    ),
+    "reviews": gettext_lazy(
+        "Reviews and scores stay with the programme's staff and reviewers; donors see the decisions, the grants "
+        "and the reports' status."
+    ),
+    "grants": gettext_lazy("No grant has been made yet in the programmes you fund."),
+    "tranches": gettext_lazy("No grant has been made yet in the programmes you fund, so no tranche is planned."),
+    "reports": gettext_lazy(
+        "Grantee reports are read by the programme's staff; donors see their status on the programme's dashboard "
+        "and in the donor report."
+    ),
+}
+
+
+def export_empty_reason(user, kind: str) -> str:
+    """Why `kind` holds no row for `user`, in words."""
+    viewer = Viewer(user)
+    if viewer.funded and not (viewer.admin or viewer.managed or viewer.finance) and kind in DONOR_EMPTY:
+        return str(DONOR_EMPTY[kind])
+    return _("Nothing to export yet: %(what)s holds no row you may see.") % {"what": EXPORTS[kind].label}
+
+
+def exports_empty(user, filters: dict | None = None) -> dict[str, str]:
+    """{kind: why it is empty} for each export with no row for `user` (one query per kind)."""
+    return {
+        kind: export_empty_reason(user, kind)
+        for kind, spec in EXPORTS.items()
+        if not spec.queryset(user, filters or {}).exists()
+    }
 
 
 def export_in_background(rows: int) -> bool:

@@ -27,7 +27,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from import_export.formats.base_formats import XLSX
 from import_export.results import Result, RowResult
 from tablib import Dataset
@@ -119,7 +119,12 @@ def import_dataset(content: bytes, filename: str) -> Dataset:
         except csv.Error:
             raise ValidationError({"file": _("This CSV file could not be read.")})
     if len(dataset) > MAX_ROWS:
-        raise ValidationError({"file": _("At most %(n)s rows at a time.") % {"n": MAX_ROWS}})
+        raise ValidationError(
+            {
+                "file": ngettext("At most %(n)s row at a time.", "At most %(n)s rows at a time.", MAX_ROWS)
+                % {"n": MAX_ROWS}
+            }
+        )
     if not len(dataset):
         raise ValidationError({"file": _("The file has no rows below its header.")})
     return dataset

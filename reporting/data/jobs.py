@@ -19,6 +19,7 @@ from django.db.models import F, QuerySet
 from django.db.models.functions import Now
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from audit.services import audit_record
 from core.clock import database_now, moment_text
@@ -205,7 +206,9 @@ def export_jobs_requeue_stale() -> int:
                 continue  # a worker took it meanwhile
             if job.attempts >= MAX_ATTEMPTS:
                 job.state = ExportJob.State.FAILED
-                job.error = _("The export was interrupted %(n)s times.") % {"n": job.attempts}
+                job.error = ngettext(
+                    "The export was interrupted %(n)s time.", "The export was interrupted %(n)s times.", job.attempts
+                ) % {"n": job.attempts}
                 job.finished_at = timezone.now()
                 job.lease_until = None
                 job.save(update_fields=["state", "error", "finished_at", "lease_until"])

@@ -13,6 +13,7 @@ from accounts.roles import DONOR, FINANCE, MANAGER, organisation_roles, programm
 from applications.models import Application, ApplicationState
 from applications.review.models import Review
 from applications.visibility import CLEARED_REVIEW_STATES, application_visibility_q
+from core.formatting import zone_city
 from grants.agreements.models import Grant, GrantState
 from grants.agreements.selectors import grant_visibility_q
 from grants.calls.models import TrancheCondition
@@ -47,6 +48,11 @@ class Viewer:
         return (
             self.admin or programme_id in self.managed or programme_id in self.finance or organisation_id in self.orgs
         )
+
+
+def _timed(label) -> str:
+    """A time column's title names the zone its times are in: "Submitted at (Kyiv)"."""
+    return f"{label} ({zone_city()})"
 
 
 def _label(choices):
@@ -115,8 +121,8 @@ def _application_headers():
         _("Duration (months)"),
         _("Amount awarded"),
         _("Currency"),
-        _("Submitted at"),
-        _("Decided at"),
+        _timed(_("Submitted at")),
+        _timed(_("Decided at")),
     ]
 
 
@@ -202,7 +208,7 @@ def _review_headers():
         _("State"),
         _("Recommendation"),
         _("Weighted total"),
-        _("Submitted at"),
+        _timed(_("Submitted at")),
         _("Criterion"),
         _("Score"),
         _("Comment"),
@@ -279,7 +285,7 @@ def _grant_headers():
         _("Currency"),
         _("Starts on"),
         _("Ends on"),
-        _("Signed at"),
+        _timed(_("Signed at")),
         _("State"),
     ]
 
@@ -344,7 +350,7 @@ def _tranche_headers():
         _("Amount due"),
         _("Due on"),
         _("State"),
-        _("Approved at"),
+        _timed(_("Approved at")),
         _("Grant currency"),
         _("Paid on"),
         _("Amount paid"),
@@ -433,9 +439,9 @@ def _report_headers():
         _("Period to"),
         _("Due on"),
         _("State"),
-        _("Submitted at"),
+        _timed(_("Submitted at")),
         _("Timeliness"),
-        _("Decided at"),
+        _timed(_("Decided at")),
         _("Spent"),
         pgettext("costs", "Ineligible"),
         _("Currency"),

@@ -8,12 +8,14 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.roles import MANAGER, organisation_roles, programme_ids
 from applications.models import ApplicationState
 from applications.visibility import application_list_visible
 from core.errors import TransitionRefused
+from core.formatting import number_text
 from core.forms import form_errors_add
 from core.pagination import page_of
 from core.storage import content_disposition, file_response
@@ -131,6 +133,8 @@ def _filters(request) -> dict:
 @login_required
 def export_list(request):
     user = request.user
+    filters = _filters(request)
+    empty = exports.exports_empty(user, filters)
     programmes = (
         Programme.objects.all() if user.is_superuser else Programme.objects.filter(pk__in=list(programme_ids(user)))
     )
@@ -138,9 +142,9 @@ def export_list(request):
         request,
         "reporting/export_list.html",
         {
-            "kinds": [(key, spec.label) for key, spec in exports.EXPORTS.items()],
+            "kinds": [(key, spec.label, empty.get(key, "")) for key, spec in exports.EXPORTS.items()],
             "programmes": programmes,
-            "filters": _filters(request),
+            "filters": filters,
             "jobs": page_of(request, jobs.export_jobs_for(user).order_by("-created_at", "-pk"), size=20),
             "retention_days": settings.HROMADA_GENERATED_FILE_RETENTION_DAYS,
             "background_rows": settings.HROMADA_EXPORT_BACKGROUND_ROWS,
@@ -156,11 +160,23 @@ def export_download(request, kind, file_format):
     except ValidationError:
         raise Http404
     total = exports.export_count(request.user, kind, filters)
+    if total == 0:  # no file with a header row only: say why instead
+        messages.info(request, exports.export_empty_reason(request.user, kind))
+        url = reverse("data:export_list")
+        return redirect(f"{url}?programme={filters['programme']}" if filters.get("programme") else url)
     if exports.export_in_background(total):
         job = jobs.export_job_request(
             actor=request.user, kind=kind, file_format=file_format, filters=filters, rows_total=total
         )
-        messages.info(request, _("This export has %(n)s rows: it is prepared in the background.") % {"n": total})
+        messages.info(
+            request,
+            ngettext(
+                "This export has %(n)s row: it is prepared in the background.",
+                "This export has %(n)s rows: it is prepared in the background.",
+                total,
+            )
+            % {"n": number_text(total)},
+        )
         return redirect("data:export_job", pk=job.pk)
     filename = exports.export_filename(kind, file_format)
     if file_format == "csv":  # row by row from the database cursor to the client

@@ -13,13 +13,14 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, F, Q, Sum
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from applications.models import Application
 from applications.models import ApplicationState as S
 from audit.cache import until_next_change
+from core.formatting import number_text
 from core.money import cents
 from grants.agreements.models import Grant
 from grants.calls.models import Call, CallState, Contribution, Programme
@@ -178,14 +179,14 @@ class ProgrammeFigures:
 
 
 def fmt_money(value) -> str:
-    """12 345,67-style figures are locale-dependent; reports use a thin, unambiguous form."""
+    """An amount as the reader's language writes it (en `600,000.00`, uk/hy `600 000,00`)."""
     if value is None:
         return "—"
-    return f"{cents(Decimal(value)):,.2f}".replace(",", "\u202f")
+    return number_text(cents(Decimal(value)), 2)
 
 
 def fmt_pct(value) -> str:
-    return "—" if value is None else f"{value}%"
+    return "—" if value is None else f"{formats.number_format(value, use_l10n=True)}%"
 
 
 def programme_figures(
@@ -289,7 +290,9 @@ def programme_figures(
     # 6. grantee reports: status, on time and late
     reports = GranteeReport.objects.filter(grant__call__programme=programme)
     if period_end:
-        reports = reports.filter(due_on__lte=period_end)
+        # Due in the period, or handed in by its end (an interim report submitted early counts,
+        # as the dashboard counts it).
+        reports = reports.filter(Q(due_on__lte=period_end) | Q(submitted_at__date__lte=period_end))
     open_states = [R.SCHEDULED, R.CHANGES_REQUESTED]
     status = reports.aggregate(
         approved=Count("id", filter=Q(state=R.APPROVED)),

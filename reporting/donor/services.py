@@ -26,6 +26,7 @@ from django.db.models import QuerySet
 from django.db.models.functions import Now
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.roles import DONOR, MANAGER, programme_ids
 from audit.services import audit_record
@@ -165,7 +166,13 @@ def donor_reports_requeue_stale() -> int:
             if not give_up:
                 _requeue(report, now, actor=None)
         if give_up:
-            donor_report_fail(report_id=pk, error=_("Generation was interrupted %(n)s times.") % {"n": MAX_ATTEMPTS})
+            donor_report_fail(
+                report_id=pk,
+                error=ngettext(
+                    "Generation was interrupted %(n)s time.", "Generation was interrupted %(n)s times.", MAX_ATTEMPTS
+                )
+                % {"n": MAX_ATTEMPTS},
+            )
         elif _enqueue(pk, fail_unreachable=False):
             queued += 1
     return queued
@@ -240,7 +247,11 @@ def donor_report_generate(*, report_id: int, builder=None) -> DonorReport:
         return report
     if report.state == DonorReportState.GENERATING and report.attempts >= MAX_ATTEMPTS:
         donor_report_fail(
-            report_id=report_id, error=_("Generation was interrupted %(n)s times.") % {"n": report.attempts}
+            report_id=report_id,
+            error=ngettext(
+                "Generation was interrupted %(n)s time.", "Generation was interrupted %(n)s times.", report.attempts
+            )
+            % {"n": report.attempts},
         )
         return DonorReport.objects.get(pk=report_id)
 

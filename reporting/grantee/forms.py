@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import OneFileField, TextCleaning
+from core.forms import LocalDecimalField, OneFileField, TextCleaning
 from reporting.grantee.models import ReportKind
 from reporting.grantee.selectors import NARRATIVE_MAX_CHARS
 
@@ -30,8 +30,8 @@ class ReportMoveForm(TextCleaning, forms.Form):
 class IndicatorForm(TextCleaning, forms.Form):
     name = forms.CharField(label=_("Indicator"), max_length=300)
     unit = forms.CharField(label=_("Unit"), max_length=60, required=False)
-    baseline = forms.DecimalField(label=_("Baseline"), max_digits=14, decimal_places=2, initial=0)
-    target = forms.DecimalField(label=_("Target"), max_digits=14, decimal_places=2)
+    baseline = LocalDecimalField(label=_("Baseline"), max_digits=14, decimal_places=2, initial=0)
+    target = LocalDecimalField(label=_("Target"), max_digits=14, decimal_places=2)
 
 
 class IndicatorChangeForm(TextCleaning, forms.Form):
@@ -86,7 +86,7 @@ class ReportForm(TextCleaning, forms.Form):
                 widget=forms.Textarea(attrs={"rows": 5}),
             )
         for line in lines:
-            self.fields[f"spent_{line.budget_line_id}"] = forms.DecimalField(
+            self.fields[f"spent_{line.budget_line_id}"] = LocalDecimalField(
                 label=_("Spent on “%(line)s”") % {"line": line.description},
                 min_value=0,
                 max_digits=14,
@@ -102,7 +102,7 @@ class ReportForm(TextCleaning, forms.Form):
             )
         for row in indicators:
             ind = row["indicator"]
-            self.fields[f"actual_{ind.pk}"] = forms.DecimalField(
+            self.fields[f"actual_{ind.pk}"] = LocalDecimalField(
                 label=_("Actual value of “%(name)s”") % {"name": ind.name},
                 max_digits=14,
                 decimal_places=2,
@@ -181,7 +181,7 @@ class IneligibleForm(TextCleaning, forms.Form):
         super().__init__(*args, **kwargs)
         self.lines = lines
         for line in lines:
-            self.fields[f"ineligible_{line.budget_line_id}"] = forms.DecimalField(
+            self.fields[f"ineligible_{line.budget_line_id}"] = LocalDecimalField(
                 label=_("Ineligible on “%(line)s”") % {"line": line.description},
                 min_value=0,
                 max_digits=14,

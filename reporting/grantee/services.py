@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import ProgrammeRole
 from accounts.selectors import organisation_member_users
@@ -200,7 +201,9 @@ def grantee_report_save(
                     continue
                 text = (text or "").replace("\r\n", "\n")
                 if len(text) > NARRATIVE_MAX_CHARS:
-                    errors[f"narrative_{key}"] = _("At most %(n)s characters.") % {"n": NARRATIVE_MAX_CHARS}
+                    errors[f"narrative_{key}"] = ngettext(
+                        "At most %(n)s character.", "At most %(n)s characters.", NARRATIVE_MAX_CHARS
+                    ) % {"n": NARRATIVE_MAX_CHARS}
                 cleaned[key] = text
             report.narrative = cleaned
         if expenditures:
@@ -274,7 +277,16 @@ def report_document_add(*, actor, report_id: int, uploaded, indicator_id: int | 
         report_permission_require(actor, "reporting.edit_report", report)
         report_editable_require(report)
         if report.documents.count() >= MAX_DOCUMENTS:
-            raise ValidationError({"file": _("A report can have at most %(n)s documents.") % {"n": MAX_DOCUMENTS}})
+            raise ValidationError(
+                {
+                    "file": ngettext(
+                        "A report can have at most %(n)s document.",
+                        "A report can have at most %(n)s documents.",
+                        MAX_DOCUMENTS,
+                    )
+                    % {"n": MAX_DOCUMENTS}
+                }
+            )
         if (
             indicator_id is not None
             and not Indicator.objects.filter(pk=indicator_id, grant_id=report.grant_id).exists()

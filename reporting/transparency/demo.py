@@ -27,7 +27,7 @@ from reporting.grantee.services import grantee_report_approve, grantee_report_sa
 from reporting.transparency.models import Practice, PracticeState
 from reporting.transparency.services import practice_publish, practice_save, practice_submit
 
-CODE = "pilot-2025"
+CODE = "demo-pilot-2025"  # demo references begin with DEMO-: never a real programme's numbers
 AWARD = Decimal("30000")
 PROPOSED = [("OC1", "Municipalities publishing budget data", "municipalities", "0", "6", "3"),
             ("OP1", "Residents trained in budget monitoring", "people", "0", "120", "75")]  # fmt: skip

@@ -1,6 +1,6 @@
-// Times in the visitor's own time zone (<time datetime="ISO" data-local-time>) and the time left
-// until a deadline, kept up to date (<span data-countdown="ISO">). Without JavaScript the page
-// keeps the server's text (the programme's time zone).
+// The time left until a deadline, kept up to date (<span data-countdown="ISO">); the deadline itself
+// is shown in the visitor's time zone by site.js (data-local-time). Without JavaScript the page
+// keeps the server's text.
 (function () {
   const lang = document.documentElement.lang || "en";
   const units = [["day", 86400], ["hour", 3600], ["minute", 60], ["second", 1]];
@@ -30,21 +30,7 @@
       el.textContent = text === null ? (el.getAttribute("data-passed") || "—") : text;
     });
   }
-  function localTimes() {
-    document.querySelectorAll("time[data-local-time]").forEach((el) => {
-      const when = new Date(el.getAttribute("datetime"));
-      if (isNaN(when)) return;
-      try {
-        const text = when.toLocaleString(lang, { dateStyle: "long", timeStyle: "short" });
-        const zone = new Intl.DateTimeFormat(lang, { timeZoneName: "short" }).formatToParts(when)
-          .find((part) => part.type === "timeZoneName");
-        if (!el.title) el.title = el.textContent;
-        el.textContent = zone ? `${text} (${zone.value})` : text;
-      } catch (e) { /* keep the server's text */ }
-    });
-  }
   document.addEventListener("DOMContentLoaded", () => {
-    localTimes();
     tick();
     setInterval(tick, 1000);
   });

@@ -81,3 +81,14 @@ def test_openapi_schema_and_docs(client, db):
     assert "tokenAuth" in schema["components"]["securitySchemes"]
     docs = client.get(reverse("api_docs"))
     assert docs.status_code == 200 and b"swagger-ui" in docs.content
+
+
+def test_account_emails_are_signed_by_the_sites_name_not_its_host(client, make_user):
+    from allauth.account.models import EmailAddress
+
+    user = make_user("olha@cso.ua", language="en")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client.post(reverse("account_reset_password"), {"email": user.email})
+    body = mail.outbox[-1].body
+    assert "Hello from Hromada!" in body and "Hello from testserver" not in body
+    assert mail.outbox[-1].subject.startswith("[Hromada] ")

@@ -11,7 +11,7 @@ from accounts.tokens import token_create
 from applications.models import BudgetLine
 
 BAD = {
-    "1e308": "Enter an amount below 1 000 000 000 000.",
+    "1e308": "Enter an amount below 1,000,000,000,000.",
     "0": "Enter an amount greater than 0.",
     "0.001": "Amounts have at most two decimals.",
     "1000.005": "Amounts have at most two decimals.",

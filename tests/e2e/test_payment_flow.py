@@ -102,7 +102,7 @@ def test_signature_to_first_payment(page, live_server, scene):
     # 3. The finance officer records the month's hryvnia rate…
     log_in(page, base, scene["finance"].email, PASSWORD)
     section = page.locator("section", has=page.locator("#dash-finance"))
-    expect(section).to_contain_text("1 approved and unpaid")
+    expect(section).to_contain_text("1 tranche approved and unpaid")
     section.get_by_role("link", name="Exchange rates").click()
     form = page.get_by_role("region", name="Record a monthly rate")
     form.get_by_label(re.compile(r"^Month")).fill(month)

@@ -75,6 +75,9 @@ def test_a_csv_export_streams_the_same_file_as_before(submitted, call, grantee_o
     client.force_login(manager)
     for kind in exports.EXPORTS:
         response = client.get(reverse("data:export_download", args=[kind, "csv"]))
+        if not exports.export_count(manager, kind):  # an empty export says why instead (no header-only file)
+            assert response.status_code == 302 and response["Location"] == reverse("data:export_list"), kind
+            continue
         assert response.status_code == 200 and isinstance(response, StreamingHttpResponse), kind
         assert response["Content-Type"] == "text/csv; charset=utf-8"
         assert response["Content-Disposition"].startswith(f'attachment; filename="hromada-{kind}-')

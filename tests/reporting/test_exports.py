@@ -169,3 +169,24 @@ def test_an_undeclared_or_conflicted_reviewer_exports_nothing_of_the_application
     for kind in ("applications", "reviews"):
         rows = read_csv(exports.export_render(reviewer, kind, "csv"))[1:]
         assert rows == [], (kind, rows)
+
+
+def test_an_export_empty_for_a_donor_says_why_instead_of_a_header_row(data, donor_user, manager, client):
+    client.force_login(donor_user)
+    page = client.get(reverse("data:export_list")).content.decode()
+    assert "Donors see applications from the decision on" in page
+    assert reverse("data:export_download", args=["applications", "csv"]) not in page  # no empty file offered
+    assert reverse("data:export_download", args=["grants", "csv"]) in page  # the donor's grants are there
+    response = client.get(reverse("data:export_download", args=["applications", "xlsx"]), follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("data:export_list"))
+    assert "Donors see applications from the decision on" in response.content.decode()
+    client.force_login(manager)
+    page = client.get(reverse("data:export_list")).content.decode()
+    assert reverse("data:export_download", args=["applications", "csv"]) in page
+
+
+def test_exported_times_name_their_zone_and_never_carry_microseconds(data, manager):
+    rows = read_csv(exports.export_render(manager, "applications", "csv"))
+    header = rows[0]
+    column = header.index("Submitted at (Kyiv)")
+    assert rows[1][column] and "." not in rows[1][column] and "+" not in rows[1][column]

@@ -115,7 +115,8 @@ def test_supporting_documents_are_sniffed_and_served_only_to_those_who_see_the_r
 
 
 def test_grant_summary_pdf(grant, grantee, donor_user, client):
-    for user in (grantee, donor_user):  # the grantee reads Ukrainian, the donor English
+    # the grantee reads Ukrainian, the donor English: each sees amounts written their language's way
+    for user, amount in ((grantee, "40 000,00"), (donor_user, "40,000.00")):
         client.force_login(user)
         response = client.get(reverse("data:grant_summary_pdf", args=[grant.pk]))
         assert response.status_code == 200
@@ -123,7 +124,7 @@ def test_grant_summary_pdf(grant, grantee, donor_user, client):
         assert (
             grant.number in text
             and "Відкриті закупівлі в громадах" in text
-            and "40 000.00" in text.replace("\u202f", " ")
+            and amount in text.replace("\u202f", " ").replace("\xa0", " ")
         )
     assert "Interim report" in text
 
@@ -363,3 +364,59 @@ def test_attaching_a_document_saves_what_was_typed_first(report, grantee, client
     assert response.status_code == 302 and ReportDocument.objects.count() == 1
     report.refresh_from_db()
     assert more in report.narrative.values()
+
+
+def test_what_waits_leads_to_the_pages_where_the_work_is_done(call, grantee_org, grantee, manager, outsider, client):
+    """Each item opens its action page (screening, consensus, decision, tranche, report), never the
+    PDF; each count on the dashboard is a link to the list of those items."""
+    from grants.disbursement.models import TrancheState
+
+    to_screen = application_in_state(call, grantee_org, grantee, state=ApplicationState.SUBMITTED)
+    to_decide = application_in_state(call, grantee_org, grantee, state=ApplicationState.REVIEWED)
+    grant = make_grant(call, grantee_org, grantee, number="EU4I-W-1")
+    report = grant.reports.get(kind=ReportKind.INTERIM)
+    report.submit()
+    report.save()
+    tranche = grant.tranches.order_by("position").first()
+    if tranche.state != TrancheState.DUE:
+        tranche.make_due()
+        tranche.save()
+    client.force_login(manager)
+    page = client.get(reverse("donor:manager_dashboard")).content.decode()
+    assert reverse("applications:application_detail", args=[to_screen.pk]) + "#screening-title" in page
+    assert reverse("reviews:review_application", args=[to_decide.pk]) + "#decision-heading" in page
+    assert reverse("reports:report_detail", args=[report.pk]) in page
+    assert reverse("grants:grant_detail", args=[grant.pk]) + f"#tranche-{tranche.position}" in page
+    assert "/pdf/" not in page
+    for path in (
+        reverse("applications:application_detail", args=[to_screen.pk]),
+        reverse("reviews:review_application", args=[to_decide.pk]),
+    ):
+        assert client.get(path).status_code == 200  # the manager acts there
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    waiting = reverse("donor:manager_dashboard")
+    assert f'<a href="{waiting}#screen-h">1 application to screen</a>' in dashboard
+    assert f'<a href="{waiting}#dec-h">1 decision pending</a>' in dashboard
+    reports = reverse("reports:report_list") + "?state=submitted"
+    assert f'<a href="{reports}">1 report to review</a>' in dashboard
+    listed = client.get(reports).content.decode()
+    assert reverse("reports:report_detail", args=[report.pk]) in listed
+    client.force_login(outsider)
+    assert client.get(waiting).status_code == 404
+    assert client.get(reverse("reviews:review_application", args=[to_decide.pk])).status_code == 404
+
+
+def test_the_grant_history_reads_in_words(grant, manager, client):
+    from django.db import transaction
+
+    from audit.services import audit_record
+
+    with transaction.atomic():
+        audit_record(actor=manager, action="payment_record", obj=grant)
+    client.force_login(manager)
+    page = client.get(reverse("grants:grant_detail", args=[grant.pk])).content.decode()
+    history = page[page.index('id="history"') :]
+    assert "Payment recorded" in history and "payment_record" not in history and "<code>" not in history
+    client.cookies["django_language"] = "uk"
+    page = client.get(reverse("grants:grant_detail", args=[grant.pk]), HTTP_ACCEPT_LANGUAGE="uk").content.decode()
+    assert "payment_record" not in page[page.index('id="history"') :]

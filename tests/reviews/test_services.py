@@ -390,4 +390,4 @@ def test_every_review_message_renders_in_the_recipients_words(world):
     assert "Say more about risks." in body
     subject, body = rendered["application_decided"]
     assert subject == f"Decision on your application: {app.title}"
-    assert "awarded a grant of 30000.00 EUR" in body and "Criterion 1: 4.00 / 5" in body and COMMENT in body
+    assert "awarded a grant of 30,000.00 EUR" in body and "Criterion 1: 4.00 / 5" in body and COMMENT in body

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.selectors import organisation_member_users
 from applications.models import Application, ApplicationState
@@ -99,7 +100,12 @@ def _fundable_check(call, assessment) -> None:
         )
     if assessment.row.pending:
         raise ValidationError(
-            _("%(n)s review(s) of this application are not submitted yet.") % {"n": assessment.row.pending}
+            ngettext(
+                "%(n)s review of this application is not submitted yet.",
+                "%(n)s reviews of this application are not submitted yet.",
+                assessment.row.pending,
+            )
+            % {"n": assessment.row.pending}
         )
 
 
@@ -207,15 +213,31 @@ def ranking_decide_down(*, actor, call_id: int) -> DecidedDown:
     summary = ranking_summary(call, rubric)
     problems = []
     if summary.under_review:
-        problems.append(_("%(n)s application(s) are still under review.") % {"n": summary.under_review})
+        problems.append(
+            ngettext(
+                "%(n)s application is still under review.",
+                "%(n)s applications are still under review.",
+                summary.under_review,
+            )
+            % {"n": summary.under_review}
+        )
     if summary.reviewed_flagged:
         problems.append(
-            _("%(n)s application(s) have divergent reviews without a consensus score.")
+            ngettext(
+                "%(n)s application has divergent reviews without a consensus score.",
+                "%(n)s applications have divergent reviews without a consensus score.",
+                summary.reviewed_flagged,
+            )
             % {"n": summary.reviewed_flagged}
         )
     if summary.reviewed_unfinished:
         problems.append(
-            _("%(n)s application(s) have reviews that are not submitted yet.") % {"n": summary.reviewed_unfinished}
+            ngettext(
+                "%(n)s application has reviews that are not submitted yet.",
+                "%(n)s applications have reviews that are not submitted yet.",
+                summary.reviewed_unfinished,
+            )
+            % {"n": summary.reviewed_unfinished}
         )
     if problems:
         raise ValidationError(problems)
@@ -249,6 +271,9 @@ def selection_close(*, actor, call_id: int) -> Call:
         check(actor, call, "decide", permission="applications.decide_application")
         left = Application.objects.filter(call=call, state__in=IN_REVIEW + [ApplicationState.ELIGIBLE]).count()
         if left:
-            raise ValidationError(_("%(n)s application(s) are not decided yet.") % {"n": left})
+            raise ValidationError(
+                ngettext("%(n)s application is not decided yet.", "%(n)s applications are not decided yet.", left)
+                % {"n": left}
+            )
         transition(call, "decide", actor=actor)
     return call

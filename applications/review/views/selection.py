@@ -59,13 +59,17 @@ def review_call_assign_auto(request, call_id):
     call = selectors.call_get_managed(request.user, call_id)
     assigned, result = message_run(request, services.reviews_assign_auto, actor=request.user, call_id=call.pk)
     if assigned:
-        messages.success(request, _("%(n)s assignment(s) made.") % {"n": len(result.created)})
+        made = len(result.created)
+        messages.success(request, ngettext("%(n)s assignment made.", "%(n)s assignments made.", made) % {"n": made})
         if result.short:
             messages.error(
                 request,
-                _(
-                    "Not enough eligible reviewers for %(n)s application(s): %(list)s. Invite more "
-                    "reviewers or assign by hand."
+                ngettext(
+                    "Not enough eligible reviewers for %(n)s application: %(list)s. Invite more "
+                    "reviewers or assign by hand.",
+                    "Not enough eligible reviewers for %(n)s applications: %(list)s. Invite more "
+                    "reviewers or assign by hand.",
+                    len(result.short),
                 )
                 % {"n": len(result.short), "list": ", ".join(str(a) for a, _missing in result.short[:10])},
             )

@@ -1,6 +1,10 @@
-"""Demo data: the EU for Integrity programme, its donor, two calls, ten CSOs, one login per role.
+"""Demo data: the EU for Integrity programme, its donor, three calls (one decided, one open, one
+in review: `config/demo_story.py`), ten CSOs, one login per role.
 
 Idempotent: every object is looked up by its natural key first, so a second run changes nothing.
+Every code and reference the demo makes starts with `DEMO-`/`demo-`, so demo data never takes a
+number a real programme would use. `--logins-only` prints the logins and touches nothing
+(`bin/demo` prints them once the server runs).
 """
 
 from datetime import date, timedelta
@@ -16,6 +20,7 @@ from djmoney.money import Money
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import Membership, Organisation, ProgrammeRole, User
 from audit.services import audit_record
+from config.demo_story import DECIDED, IN_REVIEW
 from grants.calls.models import Call, CallState, Contribution, Criterion, Donor, Programme
 from grants.calls.services import call_publish, calls_open_close
 from grants.disbursement.demo import GRANTEE_EMAIL
@@ -26,12 +31,15 @@ ROLE_LABELS = {"reviewer": "reviewer", "manager": "programme manager", "finance"
 DEMO_SEEDERS = [
     "grants.calls.demo.seed",
     "applications.demo.seed",
+    "config.demo_story.seed_calls",
     "applications.review.demo.seed",
     "grants.disbursement.demo.seed",
     "reporting.grantee.demo.seed",
+    "config.demo_story.seed_reports",
     "reporting.transparency.demo.seed",
     "workers.demo.seed",
 ]
+PROGRAMME_CODE = "demo-eu4i"
 
 USERS = [
     # email, full name, language, programme role, is admin
@@ -66,13 +74,34 @@ CRITERIA = [
 class Command(BaseCommand):
     help = "Load the demo data (idempotent) and print one login per role."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--logins-only", action="store_true", help="print the demo logins and change nothing")
+
+    def handle(self, *args, logins_only=False, **options):
+        if not logins_only:
+            created = self._seed()
+            self.stdout.write(
+                self.style.SUCCESS("Demo data ready." if created else "Demo data already present; nothing changed.")
+            )
+        self._logins()
+
+    def _logins(self):
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for email, _name, _lang, role, is_admin in USERS:
+            label = "admin" if is_admin else (ROLE_LABELS[role] if role else "applicant")
+            self.stdout.write(f"  {label:<20} {email}")
+        if User.objects.filter(email=GRANTEE_EMAIL).exists():
+            self.stdout.write(
+                f"  {'grantee':<20} {GRANTEE_EMAIL}  (an applicant whose grant is signed and partly paid)"
+            )
+
     @transaction.atomic
-    def handle(self, *args, **options):
+    def _seed(self) -> bool:
         donor, _ = Donor.objects.get_or_create(
             name="European Union", defaults={"identifier": "XI-IATI-EC_NEAR", "organisation_type": "40"}
         )
         programme, created = Programme.objects.get_or_create(
-            code="eu4i",
+            code=PROGRAMME_CODE,
             defaults={
                 "title": "EU for Integrity",
                 "title_uk": "ЄС за доброчесність",
@@ -119,7 +148,29 @@ class Command(BaseCommand):
         self._call(
             programme,
             manager,
-            "advocacy-2026",
+            DECIDED,
+            {
+                "title": "Integrity grants 2025",
+                "title_uk": "Гранти доброчесності 2025",
+                "title_hy": "Բարեվարքության դրամաշնորհներ 2025",
+                "description": "Grants for civil-society monitoring of public money; decided, its grants running.",
+                "envelope": Money(Decimal("100000.00"), "EUR"),
+                "min_grant": Decimal("20000"),
+                "max_grant": Decimal("60000"),
+                "cofinancing_min_pct": Decimal("5"),
+                "max_duration_months": 18,
+                "eligible_countries": ["AM", "AZ", "GE", "MD", "UA"],
+                "eligible_org_types": ["ngo", "association", "think_tank", "network", "media"],
+                # Open while its applications come in; the story then closes it (config/demo_story.py).
+                "opens_at": now - timedelta(days=60),
+                "deadline": now + timedelta(hours=6),
+                "reviewers_per_application": 2,
+            },
+        )
+        self._call(
+            programme,
+            manager,
+            "demo-advocacy-2026",
             {
                 "title": "Advocacy grants for integrity reforms",
                 "title_uk": "Гранти на адвокацію реформ доброчесності",
@@ -140,7 +191,7 @@ class Command(BaseCommand):
         self._call(
             programme,
             manager,
-            "innovation-2026",
+            IN_REVIEW,
             {
                 "title": "Innovation grants for online accountability tools",
                 "title_uk": "Інноваційні гранти на онлайн-інструменти підзвітності",
@@ -149,13 +200,13 @@ class Command(BaseCommand):
                 "envelope": Money(Decimal("400000.00"), "EUR"),
                 "min_grant": Decimal("30000"),
                 "max_grant": Decimal("80000"),
-                "cofinancing_min_pct": Decimal("10"),
+                "cofinancing_min_pct": Decimal("5"),
                 "max_duration_months": 24,
                 "eligible_countries": ["AM", "GE", "MD", "UA"],
-                "eligible_org_types": ["ngo", "think_tank", "media", "other"],
-                "opens_at": now + timedelta(days=3),
-                "deadline": now + timedelta(days=60),
-                "reviewers_per_application": 3,
+                "eligible_org_types": ["ngo", "think_tank", "media", "association", "other"],
+                "opens_at": now - timedelta(days=30),
+                "deadline": now + timedelta(hours=6),
+                "reviewers_per_application": 2,
             },
         )
         calls_open_close()
@@ -176,17 +227,7 @@ class Command(BaseCommand):
         }
         for seeder in DEMO_SEEDERS:
             import_string(seeder)(ctx)
-        self.stdout.write(
-            self.style.SUCCESS("Demo data ready." if created else "Demo data already present; nothing changed.")
-        )
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for email, _name, _lang, role, is_admin in USERS:
-            label = "admin" if is_admin else (ROLE_LABELS[role] if role else "applicant")
-            self.stdout.write(f"  {label:<20} {email}")
-        if User.objects.filter(email=GRANTEE_EMAIL).exists():
-            self.stdout.write(
-                f"  {'grantee':<20} {GRANTEE_EMAIL}  (an applicant whose grant is signed and partly paid)"
-            )
+        return created
 
     def _call(self, programme, manager, code, fields):
         call = Call.objects.filter(programme=programme, code=code).first()

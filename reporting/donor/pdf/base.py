@@ -8,13 +8,15 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import XMP
 from reportlab.pdfbase.ttfonts import TTFont
@@ -127,6 +129,19 @@ def numeric_columns_style(columns) -> TableStyle:
 def table(headers, rows, col_widths, numeric=(), style=None) -> Table:
     """A small table of plain strings (cells are never parsed as markup)."""
     rows = [[plain(cell) if isinstance(cell, str) else cell for cell in row] for row in rows]
+    # Headers as paragraphs: they wrap within their column instead of running into the next one.
+    header_style = ParagraphStyle(
+        "th", fontName=FONT_BOLD, fontSize=7.5, leading=9, textColor=colors.white, wordWrap=None
+    )
+    numeric_columns = set(numeric)
+    headers = [
+        Paragraph(escape(plain(h)), ParagraphStyle("thr", parent=header_style, alignment=TA_RIGHT))
+        if i in numeric_columns
+        else Paragraph(escape(plain(h)), header_style)
+        if isinstance(h, str | Promise)
+        else h
+        for i, h in enumerate(headers)
+    ]
     t = Table([headers, *rows], colWidths=col_widths, repeatRows=1, style=style or TABLE_STYLE)
     if numeric:
         t.setStyle(numeric_columns_style(numeric))
@@ -177,13 +192,25 @@ class RowsTable(Flowable):
         self.col_widths, self.numeric = list(col_widths), frozenset(numeric)
         self.font_size, self.row_height = font_size, row_height
 
+    def header_lines(self) -> list[list[str]]:
+        """Each header wrapped to its column (a long Armenian or Ukrainian word never overprints
+        the next column: the header row grows instead)."""
+        return [
+            simpleSplit(plain(h), FONT_BOLD, self.font_size, max(w - 2 * self.PAD, 1)) or [""]
+            for h, w in zip(self.headers, self.col_widths, strict=False)
+        ]
+
+    @property
+    def header_height(self) -> float:
+        return self.row_height * max(len(lines) for lines in self.header_lines())
+
     def wrap(self, avail_width, avail_height):
         self.width = sum(self.col_widths)
-        self.height = self.row_height * (len(self.rows) + 1)
+        self.height = self.header_height + self.row_height * len(self.rows)
         return self.width, self.height
 
     def split(self, avail_width, avail_height):
-        fit = int(avail_height // self.row_height) - 1
+        fit = int((avail_height - self.header_height) // self.row_height)
         if fit < 1:
             return []
         if fit >= len(self.rows):
@@ -194,19 +221,21 @@ class RowsTable(Flowable):
 
     def draw(self):
         canvas, rh, size, pad = self.canv, self.row_height, self.font_size, self.PAD
-        width, height = sum(self.col_widths), self.row_height * (len(self.rows) + 1)
+        header_lines = self.header_lines()
+        hh = rh * max(len(lines) for lines in header_lines)
+        width, height = sum(self.col_widths), hh + rh * len(self.rows)
         canvas.saveState()
         canvas.setFillColor(ACCENT)
-        canvas.rect(0, height - rh, width, rh, stroke=0, fill=1)
+        canvas.rect(0, height - hh, width, hh, stroke=0, fill=1)
         stripes = canvas.beginPath()
         for i in range(1, len(self.rows), 2):
-            stripes.rect(0, height - rh * (i + 2), width, rh)
+            stripes.rect(0, height - hh - rh * (i + 1), width, rh)
         canvas.setFillColor(STRIPE)
         canvas.drawPath(stripes, stroke=0, fill=1)
         rules = canvas.beginPath()
         for i in range(1, len(self.rows) + 1):
-            rules.moveTo(0, height - rh * i - rh)
-            rules.lineTo(width, height - rh * i - rh)
+            rules.moveTo(0, height - hh - rh * i)
+            rules.lineTo(width, height - hh - rh * i)
         canvas.setStrokeColor(LINE)
         canvas.setLineWidth(0.25)
         canvas.drawPath(rules, stroke=1, fill=0)
@@ -221,10 +250,12 @@ class RowsTable(Flowable):
         text = canvas.beginText()
         text.setFont(FONT_BOLD, size)
         text.setFillColor(colors.white)
-        self._row(text, self.headers, height - rh + baseline, lefts, rights, limits, FONT_BOLD)
+        for line in range(max(len(lines) for lines in header_lines)):
+            cells = [lines[line] if line < len(lines) else "" for lines in header_lines]
+            self._row(text, cells, height - rh * (line + 1) + baseline, lefts, rights, limits, FONT_BOLD)
         text.setFont(FONT, size)
         text.setFillColorRGB(0.11, 0.14, 0.19)
-        y = height - rh + baseline
+        y = height - hh + baseline
         for row in self.rows:
             y -= rh
             self._row(text, row, y, lefts, rights, limits, FONT)

@@ -11,13 +11,13 @@ from reportlab.platypus import (
     CondPageBreak,
     Frame,
     NextPageTemplate,
-    PageBreak,
     PageTemplate,
     Spacer,
     Table,
     TableStyle,
 )
 
+from core.formatting import moment_text
 from grants.agreements.models import GrantState
 from grants.calls.models import TrancheCondition
 from grants.disbursement.models import TrancheState
@@ -42,6 +42,7 @@ from reporting.donor.pdf.base import (
 )
 
 GRANT_STATES = dict(GrantState.choices)
+SECTION_MIN = 90 * mm  # a section starts on a new page only when less than this is left
 TRANCHE_STATES = dict(TrancheState.choices)
 CONDITIONS = {
     TrancheCondition.SIGNATURE: gettext_lazy("On signature"),
@@ -139,8 +140,9 @@ def donor_report_story(
     s = styles()
     cur = figures.currency
     story = []
-    # --- cover
-    story += [Spacer(1, 55 * mm), para(title, s["title"]), para(subtitle, s["subtitle"])]
+    # --- title block, then the sections flow one after another (a new page only where the next
+    # section's start would not fit: CondPageBreak), so no page is left near-empty.
+    story += [Spacer(1, 12 * mm), para(title, s["title"]), para(subtitle, s["subtitle"])]
     donors = ", ".join(name for name, _i, _a, _c in figures.donors)
     facts = [
         (_("Programme"), str(figures.programme)),
@@ -148,7 +150,7 @@ def donor_report_story(
         (_("Period"), f"{_date(figures.period_start)} – {_date(figures.period_end)}"),
         (_("Budget"), f"{fmt_money(figures.budget)} {cur}"),
         (_("Countries"), ", ".join(figures.programme.country_names())),
-        (_("Generated"), formats.date_format(figures.generated_at, "DATETIME_FORMAT")),  # type: ignore[arg-type]
+        (_("Generated"), moment_text(figures.generated_at)),  # type: ignore[arg-type]
     ]
     if requested_by:
         facts.append((_("Requested by"), requested_by))
@@ -159,7 +161,7 @@ def donor_report_story(
             style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.25, LINE)]),
         )
     )
-    story += [NextPageTemplate("body"), PageBreak()]
+    story += [NextPageTemplate("body"), Spacer(1, 8 * mm)]
 
     # --- key figures
     story.append(para(_("Key figures"), s["h1"]))
@@ -193,7 +195,7 @@ def donor_report_story(
     story.append(charts.funnel_chart(figures))
 
     # --- funnel
-    story += [PageBreak(), para(_("Applications: the funnel"), s["h1"])]
+    story += [CondPageBreak(SECTION_MIN), para(_("Applications: the funnel"), s["h1"])]
     stage_headers = [str(label) for _k, label in FUNNEL_STAGES]
     funnel_widths = [FRAME_WIDTH - 5 * 19 * mm - 18 * mm] + [19 * mm] * 5 + [18 * mm]
     story.append(para(_("By call"), s["h2"]))
@@ -207,7 +209,7 @@ def donor_report_story(
     story.append(charts.funnel_by_country_chart(figures))
 
     # --- money
-    story += [PageBreak(), para(_("Commitments and disbursements against the budget"), s["h1"])]
+    story += [CondPageBreak(SECTION_MIN), para(_("Commitments and disbursements against the budget"), s["h1"])]
     story.append(
         para(
             _(
@@ -280,7 +282,7 @@ def donor_report_story(
     story.append(charts.commitments_by_country_chart(figures))
 
     # --- reports
-    story += [PageBreak(), para(_("Grantee reports"), s["h1"])]
+    story += [CondPageBreak(SECTION_MIN), para(_("Grantee reports"), s["h1"])]
     rows = [[str(label), str(n)] for _k, label, n in figures.report_status_rows()]
     rows += [[_("Submitted on time"), str(figures.reports_on_time)], [_("Submitted late"), str(figures.reports_late)]]
     story.append(table([_("Status"), _("Reports")], rows, [90 * mm, 30 * mm], numeric=(1,)))
@@ -288,14 +290,14 @@ def donor_report_story(
     story.append(charts.report_status_chart(figures))
 
     # --- portfolio: long, so in page-sized chunks
-    story += [PageBreak(), para(_("Portfolio of grants"), s["h1"])]
-    widths = [30 * mm, 52 * mm, 20 * mm, 26 * mm, 26 * mm, FRAME_WIDTH - 154 * mm]
+    story += [CondPageBreak(SECTION_MIN), para(_("Portfolio of grants"), s["h1"])]
+    widths = [38 * mm, 46 * mm, 20 * mm, 26 * mm, 24 * mm, FRAME_WIDTH - 154 * mm]
     story += chunked_tables(
         [_("Grant"), _("Grantee"), _("Country"), _("Awarded"), _("Disbursed"), _("State")],
         (
             [
                 number,
-                shorten(org, 34),
+                shorten(org, 30),
                 country_name(country),
                 f"{fmt_money(awarded)} {currency}",
                 fmt_money(disbursed or 0),
@@ -308,8 +310,8 @@ def donor_report_story(
     )
 
     # --- tranches
-    story += [PageBreak(), para(_("Tranches and payments"), s["h1"])]
-    widths = [27 * mm, 8 * mm, 36 * mm, 22 * mm, 22 * mm, 18 * mm, 18 * mm, FRAME_WIDTH - 151 * mm]
+    story += [CondPageBreak(SECTION_MIN), para(_("Tranches and payments"), s["h1"])]
+    widths = [38 * mm, 8 * mm, 25 * mm, 22 * mm, 22 * mm, 18 * mm, 18 * mm, FRAME_WIDTH - 151 * mm]
     story += chunked_tables(
         [_("Grant"), "#", _("Condition"), _("Planned"), _("Due"), _("State"), _("Paid on"), _("Paid")],
         (
