@@ -80,7 +80,7 @@ class ProgressDoc(BaseDocTemplate):
 def results_story(results) -> list:
     """Results: per programme indicator, target against actual, by country and call."""
     s = styles()
-    story = [PageBreak(), para(_("Results: target against actual"), s["h1"])]
+    story = [CondPageBreak(SECTION_MIN), para(_("Results: target against actual"), s["h1"])]
     if not results:
         return [*story, para(_("This programme has no results framework yet."), s["body"])]
     story.append(
