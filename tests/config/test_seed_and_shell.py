@@ -47,7 +47,7 @@ def test_seed_demo_is_complete_and_idempotent():
     )
     assert not Review.objects.filter(application__call__code="demo-integrity-2025").exclude(state="submitted").exists()
     assert Review.objects.filter(application__call__code="demo-integrity-2025").count() == 8  # two per eligible one
-    grant = Grant.objects.get(state=GrantState.ACTIVE)
+    grant = Grant.objects.get(state=GrantState.ACTIVE, call__code="demo-integrity-2025")
     assert 0 < grant.paid_total < grant.amount_awarded  # paid in part
     assert grant.reports.get(kind="interim").state == "approved"
     assert grant.tranches.get(position=2).state == "due"
