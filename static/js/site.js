@@ -16,21 +16,24 @@ document.addEventListener("DOMContentLoaded", () => {
   // Wide tables scroll inside their own region (keyboard-focusable, named after the table's
   // caption or the heading before it), so the page itself never scrolls sideways.
   document.querySelectorAll("main table").forEach((table) => {
-    if (table.closest(".table-scroll")) return;
-    const region = document.createElement("div");
-    region.className = "table-scroll";
+    let region = table.closest(".table-scroll");
+    if (!region) {
+      region = document.createElement("div");
+      region.className = "table-scroll";
+      table.parentNode.insertBefore(region, table);
+      region.append(table);
+    }
     region.setAttribute("role", "region");
     region.tabIndex = 0;
+    if (region.hasAttribute("aria-label") || region.hasAttribute("aria-labelledby")) return;
     const caption = table.querySelector("caption");
     let heading = null;
-    for (let el = table.previousElementSibling; el && !heading; el = el.previousElementSibling) {
+    for (let el = region.previousElementSibling; el && !heading; el = el.previousElementSibling) {
       if (/^H[1-6]$/.test(el.tagName)) heading = el;
     }
-    if (!heading) heading = table.closest("section")?.querySelector("h1, h2, h3");
+    if (!heading) heading = region.closest("section")?.querySelector("h1, h2, h3");
     const name = (caption || heading)?.textContent.trim();
     if (name) region.setAttribute("aria-label", name);
-    table.parentNode.insertBefore(region, table);
-    region.append(table);
   });
   // Times in the visitor's own time zone: <time datetime="ISO" data-local-time>.
   document.querySelectorAll("time[data-local-time]").forEach(localTime);

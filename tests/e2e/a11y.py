@@ -44,4 +44,13 @@ def sideways_overflow(page) -> int:
 
 def assert_fits(page) -> None:
     over = sideways_overflow(page)
-    assert over <= 1, f"{page.url} scrolls sideways by {over} px at {page.viewport_size['width']} px"
+    if over > 1:
+        culprits = page.evaluate(
+            """() => Array.from(document.querySelectorAll("body *"))
+                .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+                .filter((e) => !e.parentElement || !e.parentElement.closest(".table-scroll") || e.matches(".table-scroll"))
+                .slice(-5).map((e) => `${e.tagName.toLowerCase()}.${e.className} (${Math.round(e.getBoundingClientRect().right)} px)`)"""
+        )
+        raise AssertionError(
+            f"{page.url} scrolls sideways by {over} px at {page.viewport_size['width']} px: {', '.join(culprits)}"
+        )
