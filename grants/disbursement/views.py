@@ -29,6 +29,7 @@ from grants.disbursement import selectors as disbursement_selectors
 from grants.disbursement import services as disbursement_services
 from grants.disbursement.forms import ExchangeRateForm, GrantCreateForm, PaymentForm, SignForm
 from grants.disbursement.models import Tranche, TrancheState
+from reporting.grantee.results import grant_results
 
 
 def _visible_tranche(request: HttpRequest, pk: int) -> Tranche:
@@ -86,6 +87,7 @@ def grant_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "can_see_history": can_manage or user.has_perm("grants.pay_tranche", grant) or user.is_superuser,
             "can_see_reports": user.has_perm("reporting.view_report", grant),
+            "indicators": grant_results([grant.pk])[grant.pk],
             # Finance officers and donors see the grant, not the application behind it: no link
             # that would answer 404.
             "can_see_application": grant.application_id is not None and application_can_view(user, grant.application),

@@ -420,3 +420,12 @@ def test_the_grant_history_reads_in_words(grant, manager, client):
     client.cookies["django_language"] = "uk"
     page = client.get(reverse("grants:grant_detail", args=[grant.pk]), HTTP_ACCEPT_LANGUAGE="uk").content.decode()
     assert "payment_record" not in page[page.index('id="history"') :]
+
+
+def test_the_grant_page_shows_its_indicators_with_what_was_reached(grant, grantee, client):
+    from reporting.grantee.models import Indicator
+
+    Indicator.objects.create(grant=grant, position=1, name="Journalists trained", unit="people", target=40)
+    client.force_login(grantee)
+    page = client.get(reverse("grants:grant_detail", args=[grant.pk])).content.decode()
+    assert 'id="indicators"' in page and "Journalists trained" in page
