@@ -69,7 +69,8 @@ function momentText(when, lang) {
       .find((part) => part.type === "month").value;
     return `${day} ${month} ${parts.year} р., ${time} (${city})`;
   }
-  if (language === "hy") return `${parts.day}.${parts.month}.${parts.year}, ${time} (${city})`;
+  // Armenian, Georgian, Romanian, Azerbaijani and Russian: day.month.year (config/formats).
+  if (["hy", "ka", "ro", "az", "ru"].includes(language)) return `${parts.day}.${parts.month}.${parts.year}, ${time} (${city})`;
   return `${day} ${EN_MONTHS[Number(parts.month) - 1]} ${parts.year}, ${time} (${city})`;
 }
 
