@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
                 "workers.context_processors.notifications",
+                "applications.conversations.context_processors.threads",
             ],
             # `{{ value|bdi }}` on every page: user-supplied names shown isolated (core/templatetags).
             "builtins": ["core.templatetags.isolation"],

@@ -83,6 +83,11 @@ KINDS = {
         dates=("until",),
         configurable=False,
     ),
+    "thread_message": Kind(
+        _("New message: %(thread)s"),
+        "workers/email/thread_message.txt",
+        label=_("Messages in the threads of your applications and grants"),
+    ),
     # --- reviews (assignment, conflict declared, returned, decision) ---
     "reviewer_invitation": Kind(
         _("You are invited to review for %(programme)s on Hromada"),
