@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 Text = str | Promise  # a string or a lazily translated one
 
@@ -33,9 +34,12 @@ class Kind:
     dates: tuple[str, ...] = ()
     configurable: bool = True
     codes: dict | None = None  # context name -> {code: words}, e.g. {"report": REPORT_KINDS}
+    plural: bool = False  # the subject is an ngettext_lazy naming its count (plural forms by number)
 
     def label_text(self) -> str:
-        return str(self.label) if self.label else re.sub(r"%\((\w+)\)s", "…", str(self.subject))
+        if self.label:
+            return str(self.label)
+        return re.sub(r"%\((\w+)\)s", "…", str(self.subject))
 
 
 KINDS = {
@@ -181,11 +185,20 @@ KINDS = {
         dates=("approved",),
     ),
     "manager_digest": Kind(
-        _("What waits for you on Hromada: %(total)s items"),
+        ngettext_lazy(
+            "What waits for you on Hromada: %(total)s item", "What waits for you on Hromada: %(total)s items", "total"
+        ),
         "workers/email/manager_digest.txt",
         label=_("Programme manager's daily summary of what waits for a decision"),
+        plural=True,
     ),
     "daily_digest": Kind(
-        _("Your Hromada digest: %(count)s notifications"), "workers/email/daily_digest.txt", configurable=False
+        ngettext_lazy(
+            "Your Hromada digest: %(count)s notification", "Your Hromada digest: %(count)s notifications", "count"
+        ),
+        "workers/email/daily_digest.txt",
+        label=_("Daily digest"),
+        configurable=False,
+        plural=True,
     ),
 }

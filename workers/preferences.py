@@ -39,3 +39,25 @@ def preferences_set(*, actor, modes: dict[str, str]) -> dict[str, str]:
             update_fields=["mode"],
         )
     return preferences_get(actor)
+
+
+def preferences_unsubscribe(*, user_id: int, kind: str) -> list[str]:
+    """One-click unsubscribe (RFC 8058) for a kind a person may stop: its e-mails stop (they stay
+    on the notifications page). The daily digest stops by stopping every kind gathered into it.
+    Returns the kinds changed; account and security mail is never stopped."""
+    if kind == "daily_digest":
+        kinds = list(
+            NotificationPreference.objects.filter(user_id=user_id, mode=Delivery.DIGEST).values_list("kind", flat=True)
+        )
+    elif kind in kinds_configurable():
+        kinds = [kind]
+    else:
+        return []
+    with transaction.atomic():
+        NotificationPreference.objects.bulk_create(
+            [NotificationPreference(user_id=user_id, kind=k, mode=Delivery.OFF) for k in kinds],
+            update_conflicts=True,
+            unique_fields=["user", "kind"],
+            update_fields=["mode"],
+        )
+    return kinds
