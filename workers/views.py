@@ -13,7 +13,7 @@ from workers.forms import PreferencesForm
 from workers.mail import unsubscribe_read
 from workers.models import Notification
 from workers.notifications import KINDS
-from workers.preferences import preferences_get, preferences_set, preferences_unsubscribe
+from workers.preferences import preferences_get, preferences_groups, preferences_set, preferences_unsubscribe
 
 
 @login_required
@@ -51,7 +51,9 @@ def notifications_read_all(request):
 
 @login_required
 def notification_preferences(request):
-    form = PreferencesForm(request.POST or None, preferences=preferences_get(request.user))
+    form = PreferencesForm(
+        request.POST or None, preferences=preferences_get(request.user), groups=preferences_groups(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         preferences_set(actor=request.user, modes=form.cleaned_data)
         messages.success(request, _("Your notification preferences are saved."))
