@@ -179,3 +179,15 @@ def test_a_selection_from_the_list_gets_the_message(client, manager, applicant, 
         client.post(f"/manage/calls/{call.pk}/applications/message/", {"ids": [one.pk], "message": "x"}).status_code
         == 404
     )
+
+
+def test_the_applications_export_carries_its_thread(client, manager, applicant, submitted):
+    import csv
+    import io
+
+    _ask(manager, submitted, "Which regions exactly?")
+    client.force_login(applicant)
+    response = client.get(f"/applications/{submitted.pk}/export.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    asked = [row for row in rows if row[0].startswith("Clarification requested")]
+    assert asked and "Which regions exactly?" in asked[0][1]
