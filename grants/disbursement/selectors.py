@@ -36,7 +36,7 @@ def tranche_list_visible(user: User | AnonymousUser) -> QuerySet[Tranche]:
     tranches: QuerySet[Tranche] = (
         Tranche.objects.filter(grant_visibility_q(user, "grant__"))
         .select_related("grant", "grant__call", "grant__organisation", "approved_by", "payment")
-        .order_by("grant__number", "position")
+        .order_by("grant__number", "position", "pk")  # total: the last page is read from the other end
     )
     return tranches
 
