@@ -1,30 +1,28 @@
 import logging
-from types import SimpleNamespace
+from email.utils import make_msgid
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.core import context as allauth_context
 from django.conf import settings
-from django.contrib.sites.requests import RequestSite
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts import signin
+from workers.mail import email_compose, html_render, message_id_domain, site_name, text_as_html
+
+
+class SiteIdentity(NamedTuple):
+    """What allauth's templates call the site: its name and its public domain."""
+
+    name: str
+    domain: str
+
 
 log = logging.getLogger(__name__)
-
-SITE_NAME = "Hromada"
-
-
-def site_of(request) -> RequestSite | SimpleNamespace:
-    """The site as e-mails name it: "Hromada", at the host the request came to (or SITE_URL's)."""
-    if request is not None:
-        site = RequestSite(request)
-        site.name = SITE_NAME
-        return site
-    return SimpleNamespace(name=SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
-
 
 class AccountAdapter(DefaultAccountAdapter):
     error_messages = {
@@ -35,12 +33,51 @@ class AccountAdapter(DefaultAccountAdapter):
         ),
     }
 
+    def render_mail(self, template_prefix, email, context, headers=None):
+        """allauth's mails (sign-up, sign-in codes, password) in the site's own layout and headers:
+        the site's name, never the host it was reached by; a text and an HTML part; a Message-ID
+        in the site's domain; never an unsubscribe link (account mail cannot be stopped)."""
+        context = {**context, "current_site": SiteIdentity(site_name(), urlsplit(settings.SITE_URL).netloc)}
+        rendered = super().render_mail(template_prefix, email, context, headers)
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        footer = {
+            "why": _(
+                "You receive this e-mail because of an action on your account (signing up, signing in, the password "
+                "or the e-mail address); it cannot be switched off."
+            ),
+            "preferences_url": f"{settings.SITE_URL}/notifications/preferences/",
+            "unsubscribe_url": "",
+        }
+        text = f"{rendered.body.rstrip()}\n\n{render_to_string('workers/email/_footer.txt', footer)}"
+        html = html_render(
+            ["workers/email/html/_layout.html"],
+            {
+                **footer,
+                "subject": rendered.subject.removeprefix(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX),
+                "language": language,
+                "site_name": site_name(),
+                "site_url": settings.SITE_URL,
+                "body_html": mark_safe(text_as_html(rendered.body)),  # escaped by text_as_html
+            },
+        )
+        message = email_compose(
+            subject=rendered.subject,
+            text=text,
+            html=html,
+            to=rendered.to[0],
+            language=language,
+            message_id=make_msgid(domain=message_id_domain()),
+            from_email=rendered.from_email,
+        )
+        message.to = list(rendered.to)
+        message.extra_headers.update({k: v for k, v in (headers or {}).items() if k not in message.extra_headers})
+        return message
+
     def send_mail(self, template_prefix, email, context):
-        """Write allauth's e-mails in the recipient's language when we know it, signed by the site's
-        name ("Hello from Hromada!"), not by the host the request came to."""
+        """Write allauth's e-mails in the recipient's language when we know it (signed by the site's
+        name, "Hello from Hromada!": render_mail)."""
         user = context.get("user")
         language = getattr(user, "language", None) or translation.get_language()
-        context = {"current_site": site_of(allauth_context.request), **context}
         with translation.override(language):
             return super().send_mail(template_prefix, email, context)
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationType
 from accounts.orgid import COUNTRY_CHOICES, REGISTRIES, orgid_validate
+from accounts.timezones import time_zone_names
 from core.forms import TextCleaning
 
 
@@ -60,6 +61,19 @@ class InviteForm(TextCleaning, forms.Form):
 class LanguageForm(TextCleaning, forms.Form):
     language = forms.ChoiceField(choices=settings.LANGUAGES)
     next = forms.CharField(required=False)
+
+
+class TimeZoneForm(TextCleaning, forms.Form):
+    time_zone = forms.ChoiceField(
+        label=_("Your time zone"),
+        required=False,
+        help_text=_("Times on the site and in e-mails are shown in it. Empty: the site's time zone."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [("", "—")] + [(name, name.replace("_", " ")) for name in time_zone_names()]
+        self.fields["time_zone"].widget.attrs["data-browser-time-zone"] = ""
 
 
 def registry_examples():

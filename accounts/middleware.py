@@ -2,9 +2,10 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.roles import FINANCE, MANAGER, programme_ids
+from accounts.timezones import user_time_zone
 
 
 class UserLanguageMiddleware:
@@ -24,6 +25,21 @@ class UserLanguageMiddleware:
         ):
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
+        return self.get_response(request)
+
+
+class UserTimeZoneMiddleware:
+    """Pages show times in the logged-in user's time zone (accounts.timezones), others in the site's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.time_zone:
+            timezone.activate(user_time_zone(user))
+        else:
+            timezone.deactivate()
         return self.get_response(request)
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Invitation, Membership, Organisation
 from accounts.orgid import orgid_validate
 from accounts.roles import roles_forget
+from accounts.timezones import country_time_zone, time_zone_valid
 from audit.services import audit_record
 from core.text import single_line
 from workers.messenger import notify_email
@@ -36,6 +37,7 @@ def organisation_register(
                 website=website,
             )
             Membership.objects.create(organisation=org, user=actor, role=Membership.Role.OWNER)
+            _time_zone_default(actor, country)
             audit_record(
                 actor=actor,
                 action="organisation_register",
@@ -108,12 +110,29 @@ def invitation_accept(*, actor, token: str) -> Membership:
         membership, _created = Membership.objects.get_or_create(
             organisation=invitation.organisation, user=actor, defaults={"role": Membership.Role.MEMBER}
         )
+        _time_zone_default(actor, invitation.organisation.country)
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = actor
         invitation.save(update_fields=["accepted_at", "accepted_by"])
         audit_record(actor=actor, action="member_join", obj=invitation.organisation, data={"email": actor.email})
     roles_forget(actor)
     return membership
+
+
+def _time_zone_default(user, country: str) -> None:
+    """A person without a time zone reads times in their organisation's country's."""
+    zone = country_time_zone(country)
+    if zone and not getattr(user, "time_zone", ""):
+        get_user_model().objects.filter(pk=user.pk, time_zone="").update(time_zone=zone)
+        user.time_zone = zone
+
+
+def user_time_zone_set(*, user, time_zone: str) -> None:
+    time_zone = (time_zone or "").strip()
+    if time_zone and not time_zone_valid(time_zone):
+        raise ValidationError({"time_zone": _("Choose a time zone from the list.")})
+    get_user_model().objects.filter(pk=user.pk).update(time_zone=time_zone)
+    user.time_zone = time_zone
 
 
 def user_language_set(*, user, language: str) -> None:

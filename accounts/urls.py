@@ -10,5 +10,6 @@ urlpatterns = [
     path("organisations/<int:pk>/edit/", views.organisation_edit, name="organisation_edit"),
     path("organisations/invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("language/", views.language_set, name="language_set"),
+    path("account/time-zone/", views.time_zone_set, name="time_zone"),
     path("account/api-token/", views.api_token, name="api_token"),
 ]

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services, tokens
-from accounts.forms import ApiTokenForm, InviteForm, LanguageForm, OrganisationForm, registry_examples
+from accounts.forms import ApiTokenForm, InviteForm, LanguageForm, OrganisationForm, TimeZoneForm, registry_examples
 from accounts.models import ApiToken, Invitation, Organisation
 from core.forms import form_errors_add
 from core.pagination import page_of
@@ -133,6 +133,21 @@ def language_set(request):
             httponly=False,
         )
     return response
+
+
+@login_required
+def time_zone_set(request):
+    """The person's time zone (pages and e-mails); the browser's is offered when none is chosen."""
+    form = TimeZoneForm(request.POST or None, initial={"time_zone": request.user.time_zone})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_time_zone_set(user=request.user, time_zone=form.cleaned_data["time_zone"])
+        except ValidationError as exc:
+            form_errors_add(form, exc)
+        else:
+            messages.success(request, _("Your time zone is saved."))
+            return redirect("accounts:time_zone")
+    return render(request, "accounts/time_zone.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required

@@ -8,6 +8,8 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from applications.conversations.models import ThreadScope
+from applications.conversations.selectors import event_summary, thread_messages, thread_of
 from applications.models import BudgetLine
 from core.spreadsheet import csv_streamed, xlsx_tempfile
 from core.storage import content_disposition
@@ -98,6 +100,20 @@ def application_table(app, questions) -> tuple[list, list]:
                     f"{line.description}: {line.units} × {line.unit_cost} = {line.total}",
                 ]
             )
+    # The thread: this export's readers (the organisation's members, the programme's managers)
+    # are the thread's readers.
+    thread = thread_of(app, ThreadScope.APPLICATION)
+    for message in thread_messages(thread):
+        who = (message.author.full_name or message.author.email) if message.author else "Hromada"
+        what = message.get_event_display() if message.event else _("Message")
+        text = "\n".join(part for part in (event_summary(message), message.body) if part)
+        files = ", ".join(a.original_name for a in message.attachments.all())
+        rows.append(
+            [
+                f"{what} · {timezone.localtime(message.created_at):%Y-%m-%d %H:%M} · {who}",
+                f"{text}\n[{files}]" if files else text,
+            ]
+        )
     return headers, rows
 
 

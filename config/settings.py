@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    "accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.csp.CSPMiddleware",
@@ -83,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
                 "workers.context_processors.notifications",
+                "applications.conversations.context_processors.threads",
             ],
             # `{{ value|bdi }}` on every page: user-supplied names shown isolated; `|when`, `|money`, `|number`:
             # moments, amounts and figures the language's way (core/templatetags).
@@ -172,6 +174,7 @@ LANGUAGES = [("en", _("English")), ("uk", _("Ukrainian")), ("hy", _("Armenian"))
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Europe/Kyiv"
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 # Dates, times and numbers per language (config/formats/: en `4 Dec 2026`, uk/hy day-month-year,

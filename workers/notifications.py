@@ -34,9 +34,13 @@ class Kind:
     dates: tuple[str, ...] = ()
     configurable: bool = True
     codes: dict | None = None  # context name -> {code: words}, e.g. {"report": REPORT_KINDS}
+    plural: bool = False  # the subject is an ngettext_lazy naming its count (plural forms by number)
+    roles: tuple[str, ...] = ()  # who receives it (accounts.roles' names); the preferences page groups by them
 
     def label_text(self) -> str:
-        return str(self.label) if self.label else re.sub(r"%\((\w+)\)s", "…", str(self.subject))
+        if self.label:
+            return str(self.label)
+        return re.sub(r"%\((\w+)\)s", "…", str(self.subject))
 
 
 KINDS = {
@@ -50,7 +54,12 @@ KINDS = {
         "workers/email/api_tokens_revoked.txt",
         configurable=False,
     ),
-    "call_published": Kind(_("New call for proposals: %(call)s"), "workers/email/call_published.txt"),
+    "call_published": Kind(
+        _("New call for proposals: %(call)s"),
+        "workers/email/call_published.txt",
+        roles=("applicant",),
+        label=_("New calls for proposals"),
+    ),
     # --- applications (submission receipt, eligibility, clarification, withdrawal) ---
     "application_submitted": Kind(
         _("Application received: %(reference)s"),
@@ -59,10 +68,16 @@ KINDS = {
         configurable=False,
     ),
     "application_withdrawn": Kind(
-        _("Application withdrawn: %(application)s"), "workers/email/application_withdrawn.txt"
+        _("Application withdrawn: %(application)s"),
+        "workers/email/application_withdrawn.txt",
+        roles=("applicant", "manager"),
+        label=_("An application withdrawn"),
     ),
     "application_eligible": Kind(
-        _("Your application %(reference)s is eligible"), "workers/email/application_eligible.txt"
+        _("Your application %(reference)s is eligible"),
+        "workers/email/application_eligible.txt",
+        roles=("applicant",),
+        label=_("Your application found eligible"),
     ),
     "application_ineligible": Kind(
         _("Your application %(reference)s is not eligible"),
@@ -76,13 +91,22 @@ KINDS = {
         configurable=False,
     ),
     "application_clarification_answered": Kind(
-        _("Clarification answered: %(reference)s"), "workers/email/application_clarification_answered.txt"
+        _("Clarification answered: %(reference)s"),
+        "workers/email/application_clarification_answered.txt",
+        roles=("manager",),
+        label=_("An applicant answered a clarification request"),
     ),
     "application_deadline_extended": Kind(
         _("Your deadline for %(call)s is extended to %(until)s"),
         "workers/email/application_deadline_extended.txt",
         dates=("until",),
         configurable=False,
+    ),
+    "thread_message": Kind(
+        _("New message: %(thread)s"),
+        "workers/email/thread_message.txt",
+        label=_("Messages in the threads of your applications and grants"),
+        roles=("applicant", "manager", "finance"),
     ),
     # --- reviews (assignment, conflict declared, returned, decision) ---
     "reviewer_invitation": Kind(
@@ -96,10 +120,17 @@ KINDS = {
         configurable=False,
     ),
     "review_assigned": Kind(
-        _("Application to review: %(application)s"), "workers/email/review_assigned.txt", dates=("due",)
+        _("Application to review: %(application)s"),
+        "workers/email/review_assigned.txt",
+        dates=("due",),
+        roles=("reviewer",),
+        label=_("Applications assigned to you for review"),
     ),
     "review_conflict_declared": Kind(
-        _("Conflict of interest declared: %(application)s"), "workers/email/review_conflict_declared.txt"
+        _("Conflict of interest declared: %(application)s"),
+        "workers/email/review_conflict_declared.txt",
+        roles=("manager",),
+        label=_("A reviewer declared a conflict of interest"),
     ),
     "review_due_extended": Kind(
         _("More time for your review of %(application)s: due on %(due)s"),
@@ -117,48 +148,111 @@ KINDS = {
         _("Decision on your application: %(application)s"), "workers/email/application_decided.txt", configurable=False
     ),
     # --- grants and payments (agreement, tranche due, payment made) ---
-    "grant_signed": Kind(_("Grant agreement signed: %(grant)s"), "workers/email/grant_signed.txt"),
-    "tranche_due": Kind(_("Tranche %(tranche)s of %(grant)s is due for approval"), "workers/email/tranche_due.txt"),
-    "tranche_approved": Kind(
-        _("Tranche %(tranche)s of %(grant)s is approved for payment"), "workers/email/tranche_approved.txt"
+    "grant_signed": Kind(
+        _("Grant agreement signed: %(grant)s"),
+        "workers/email/grant_signed.txt",
+        roles=("applicant", "finance"),
+        label=_("A grant agreement signed"),
     ),
-    "payment_recorded": Kind(_("Payment made: tranche %(tranche)s of %(grant)s"), "workers/email/payment_recorded.txt"),
+    "tranche_due": Kind(
+        _("Tranche %(tranche)s of %(grant)s is due for approval"),
+        "workers/email/tranche_due.txt",
+        roles=("manager",),
+        label=_("A tranche due for approval"),
+    ),
+    "tranche_approved": Kind(
+        _("Tranche %(tranche)s of %(grant)s is approved for payment"),
+        "workers/email/tranche_approved.txt",
+        roles=("finance",),
+        label=_("A tranche approved for payment"),
+    ),
+    "payment_recorded": Kind(
+        _("Payment made: tranche %(tranche)s of %(grant)s"),
+        "workers/email/payment_recorded.txt",
+        roles=("applicant",),
+        label=_("A payment made to your organisation"),
+    ),
     "amendment_proposed": Kind(
-        _("Budget amendment proposed: %(grant)s, version %(version)s"), "workers/email/amendment_proposed.txt"
+        _("Budget amendment proposed: %(grant)s, version %(version)s"),
+        "workers/email/amendment_proposed.txt",
+        roles=("manager",),
+        label=_("A budget amendment proposed"),
     ),
     "amendment_decided": Kind(
-        _("Budget amendment decided: %(grant)s, version %(version)s"), "workers/email/amendment_decided.txt"
+        _("Budget amendment decided: %(grant)s, version %(version)s"),
+        "workers/email/amendment_decided.txt",
+        roles=("applicant",),
+        label=_("A decision on your budget amendment"),
     ),
     # --- grantee and donor reports (approved, changes requested, donor report ready) ---
     "grantee_report_submitted": Kind(
-        _("Report submitted for review: %(grant)s"), "workers/email/grantee_report_submitted.txt"
+        _("Report submitted for review: %(grant)s"),
+        "workers/email/grantee_report_submitted.txt",
+        roles=("manager",),
+        label=_("A grantee report submitted for review"),
     ),
-    "grantee_report_approved": Kind(_("Report approved: %(grant)s"), "workers/email/grantee_report_approved.txt"),
+    "grantee_report_approved": Kind(
+        _("Report approved: %(grant)s"),
+        "workers/email/grantee_report_approved.txt",
+        roles=("applicant",),
+        label=_("Your report approved"),
+    ),
     "grantee_report_changes_requested": Kind(
-        _("Changes requested to your report: %(grant)s"), "workers/email/grantee_report_changes_requested.txt"
+        _("Changes requested to your report: %(grant)s"),
+        "workers/email/grantee_report_changes_requested.txt",
+        roles=("applicant",),
+        label=_("Changes requested to your report"),
     ),
-    "practice_submitted": Kind(_("Practice to publish: %(grant)s"), "workers/email/practice_submitted.txt"),
-    "practice_published": Kind(_("Your practice is published: %(grant)s"), "workers/email/practice_published.txt"),
+    "donor_report_ready": Kind(
+        _("Donor report ready: %(programme)s"),
+        "workers/email/donor_report_ready.txt",
+        roles=("donor", "manager"),
+        label=_("A donor report ready to download"),
+    ),
+    "practice_submitted": Kind(
+        _("Practice to publish: %(grant)s"),
+        "workers/email/practice_submitted.txt",
+        roles=("manager",),
+        label=_("A grantee's practice to publish"),
+    ),
+    "practice_published": Kind(
+        _("Your practice is published: %(grant)s"),
+        "workers/email/practice_published.txt",
+        roles=("applicant",),
+        label=_("Your practice published"),
+    ),
     "practice_changes_requested": Kind(
-        _("Changes requested to your practice: %(grant)s"), "workers/email/practice_changes_requested.txt"
+        _("Changes requested to your practice: %(grant)s"),
+        "workers/email/practice_changes_requested.txt",
+        roles=("applicant",),
+        label=_("Changes requested to your practice"),
     ),
-    "donor_report_ready": Kind(_("Donor report ready: %(programme)s"), "workers/email/donor_report_ready.txt"),
     "donor_report_failed": Kind(
-        _("Donor report could not be generated: %(programme)s"), "workers/email/donor_report_failed.txt"
+        _("Donor report could not be generated: %(programme)s"),
+        "workers/email/donor_report_failed.txt",
+        roles=("donor", "manager"),
+        label=_("A donor report that could not be generated"),
     ),
-    "export_ready": Kind(_("Your export is ready: %(export)s"), "workers/email/export_ready.txt"),
+    "export_ready": Kind(
+        _("Your export is ready: %(export)s"),
+        "workers/email/export_ready.txt",
+        roles=("manager", "donor", "finance"),
+        label=_("Your export ready to download"),
+    ),
     # --- reminders ---
     "reminder_application_deadline": Kind(
         _("Reminder: submit your application to %(call)s by %(deadline)s"),
         "workers/email/reminder_application_deadline.txt",
         label=_("Reminders of a call's deadline while your application is a draft"),
         dates=("deadline",),
+        roles=("applicant",),
     ),
     "reminder_clarification_due": Kind(
         _("Reminder: answer the clarification request on %(application)s by %(due)s"),
         "workers/email/reminder_clarification_due.txt",
         label=_("Reminders to answer a clarification request"),
         dates=("due",),
+        roles=("applicant",),
     ),
     "reminder_review_due": Kind(
         _("Reminder: your review of %(application)s is due on %(due)s"),
@@ -166,6 +260,7 @@ KINDS = {
         subject_overdue=_("Overdue: your review of %(application)s was due on %(due)s"),
         label=_("Reminders of reviews due and overdue"),
         dates=("due",),
+        roles=("reviewer",),
     ),
     "reminder_report_due": Kind(
         _("Reminder: the %(report)s for grant %(grant)s is due on %(due)s"),
@@ -174,12 +269,14 @@ KINDS = {
         label=_("Reminders of grantee reports due and overdue"),
         dates=("due",),
         codes={"report": REPORT_KINDS},
+        roles=("applicant",),
     ),
     "reminder_tranche_unpaid": Kind(
         _("Tranche %(tranche)s of grant %(grant)s, approved on %(approved)s, is still unpaid"),
         "workers/email/reminder_tranche_unpaid.txt",
         label=_("Reminders of approved tranches not yet paid"),
         dates=("approved",),
+        roles=("finance",),
     ),
     "manager_digest": Kind(
         ngettext_lazy(
@@ -187,12 +284,16 @@ KINDS = {
         ),
         "workers/email/manager_digest.txt",
         label=_("Programme manager's daily summary of what waits for a decision"),
+        plural=True,
+        roles=("manager",),
     ),
     "daily_digest": Kind(
         ngettext_lazy(
             "Your Hromada digest: %(count)s notification", "Your Hromada digest: %(count)s notifications", "count"
         ),
         "workers/email/daily_digest.txt",
+        label=_("Daily digest"),
         configurable=False,
+        plural=True,
     ),
 }

@@ -24,9 +24,9 @@ import queue
 import threading
 import time
 from datetime import timedelta
-from email.utils import parseaddr
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection as db_connection
 from django.db import connections, transaction
@@ -34,8 +34,9 @@ from django.db.models import F
 from django.db.models.functions import Now
 
 from workers.celery import app
+from workers.mail import email_compose, message_id_domain
 from workers.models import Delivery, Notification
-from workers.rendering import notification_render
+from workers.rendering import notification_email, notification_render
 from workers.smtp import message_send
 
 log = logging.getLogger(__name__)
@@ -80,22 +81,29 @@ def outbox_claim(limit: int = BATCH) -> list[Notification]:
 
 
 def _message_id_domain() -> str:
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    return address.rpartition("@")[2] or "hromada.local"
+    return message_id_domain()
 
 
-def notification_message(n: Notification, mail_connection, domain: str) -> EmailMessage:
-    subject, body = notification_render(n)
-    return EmailMessage(
-        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
-        body,
-        to=[n.email],
+def recipients_time_zones(batch: list[Notification]) -> dict[int, str]:
+    """Each recipient's time zone, in one query for the batch (by model label: workers sits below
+    accounts); an empty one is the site's."""
+    ids = {n.recipient_id for n in batch if n.recipient_id}
+    if not ids:
+        return {}
+    return dict(get_user_model().objects.filter(pk__in=ids).exclude(time_zone="").values_list("pk", "time_zone"))
+
+
+def notification_message(n: Notification, mail_connection, domain: str, time_zone: str | None = None) -> EmailMessage:
+    email = notification_email(n, time_zone=time_zone)
+    return email_compose(
+        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + email.subject,
+        text=email.text,
+        html=email.html,
+        to=n.email,
+        language=n.language,
+        message_id=f"<notification-{n.pk}@{domain}>",
+        unsubscribe=email.unsubscribe,
         connection=mail_connection,
-        headers={
-            "Message-ID": f"<notification-{n.pk}@{domain}>",
-            "Auto-Submitted": "auto-generated",
-            "Content-Language": n.language,
-        },
     )
 
 
@@ -172,10 +180,11 @@ def outbox_send_batch(limit: int = BATCH) -> tuple[int, int]:
             _release(n, exc)
         return len(batch), 0
     confirmations = Confirmations()
+    zones = recipients_time_zones(batch)
     try:
         for n in batch:
             try:
-                message_send(mail, notification_message(n, mail, domain))
+                message_send(mail, notification_message(n, mail, domain, zones.get(n.recipient_id or 0)))
             except Exception as exc:  # one bad message must not block the others
                 log.exception("notification %s failed", n.pk)
                 _release(n, exc)

@@ -1,3 +1,11 @@
+from applications.conversations.models import (  # noqa: F401
+    EventKind,
+    Message,
+    MessageAttachment,
+    Thread,
+    ThreadRead,
+    ThreadScope,
+)
 from applications.models.application import (  # noqa: F401
     APPLICATION_SEARCH,
     BEFORE_DECISION,

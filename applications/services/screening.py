@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import ProgrammeRole
 from accounts.roles import MANAGER
+from applications.conversations.models import EventKind
+from applications.conversations.services import thread_event_record, thread_files_discard, thread_files_store
 from applications.models import Application, ApplicationState
 from applications.services.drafts import EDIT, SCREEN, TEXT_MAX, _text
 from applications.services.submission import _message_context, _recipients_context
@@ -55,6 +57,7 @@ def application_mark_eligible(*, actor, application_id: int, checklist: dict, co
         event = transition(
             app, "mark_eligible", actor=actor, reason=(comment or "").strip(), data={"checklist": ticked}
         )
+        thread_event_record(application=app, event=EventKind.ELIGIBLE, actor=actor, body=(comment or "").strip())
         for user, context in _recipients_context(app, app.call, {}):
             notify_user(kind="application_eligible", user=user, obj=app, key=str(event.seq), context=context)
     return app
@@ -73,6 +76,7 @@ def application_mark_ineligible(
         event = transition(
             app, "mark_ineligible", actor=actor, reason=reason, data={"checklist": _checklist_clean(checklist)}
         )
+        thread_event_record(application=app, event=EventKind.INELIGIBLE, actor=actor, body=reason)
         for user, context in _recipients_context(app, app.call, {"reason": reason}):
             notify_user(kind="application_ineligible", user=user, obj=app, key=str(event.seq), context=context)
     return app
@@ -102,6 +106,14 @@ def application_request_clarification(
             reason=question,
             data={"due": due.isoformat(), "checklist": _checklist_clean(checklist)},
         )
+        # Every round stays in the thread: the applicant reads the first question after the second.
+        thread_event_record(
+            application=app,
+            event=EventKind.CLARIFICATION_REQUESTED,
+            actor=actor,
+            body=question,
+            data={"due": due.isoformat()},
+        )
         for user, context in _recipients_context(app, app.call, {"question": question, "due": due.isoformat()}):
             notify_user(
                 kind="application_clarification_requested", user=user, obj=app, key=str(event.seq), context=context
@@ -109,24 +121,44 @@ def application_request_clarification(
     return app
 
 
-def application_answer_clarification(*, actor, application_id: int, answer: str) -> Application:
+def application_answer_clarification(*, actor, application_id: int, answer: str, files=()) -> Application:
+    """The applicant answers, optionally with files (kept with the answer in the thread)."""
     answer = _text(answer).strip()
-    with transaction.atomic():
-        app = lock(Application, application_id)
-        check(actor, app, "answer_clarification", permission=EDIT)
-        if not answer:
-            raise ValidationError({"answer": _("Write your answer.")})
-        if len(answer) > TEXT_MAX:
-            raise ValidationError({"answer": _("At most %(n)s characters can be saved here.") % {"n": TEXT_MAX}})
-        app.clarification_answer = answer
-        late = bool(app.clarification_due and timezone.now() > app.clarification_due)
-        event = transition(app, "answer_clarification", actor=actor, data={"late": late})
-        managers = ProgrammeRole.objects.filter(programme_id=app.call.programme_id, role=MANAGER).select_related("user")
-        context = _message_context(app, app.call, {"organisation": app.organisation.legal_name})
-        for role in managers:
-            notify_user(
-                kind="application_clarification_answered", user=role.user, obj=app, key=str(event.seq), context=context
-            )
+    if files:
+        app = Application.objects.select_related("call").get(pk=application_id)
+        if not actor.has_perm(EDIT, app):
+            raise PermissionDenied(_("Only members of the applicant organisation can answer."))
+        stored = thread_files_store(files, app.call.max_file_mb)
+    else:
+        stored = []
+    try:
+        with transaction.atomic():
+            return _clarification_answer(actor=actor, application_id=application_id, answer=answer, stored=stored)
+    except BaseException:
+        thread_files_discard(stored)
+        raise
+
+
+def _clarification_answer(*, actor, application_id: int, answer: str, stored: list) -> Application:
+    """Inside the caller's transaction."""
+    app = lock(Application, application_id)
+    check(actor, app, "answer_clarification", permission=EDIT)
+    if not answer:
+        raise ValidationError({"answer": _("Write your answer.")})
+    if len(answer) > TEXT_MAX:
+        raise ValidationError({"answer": _("At most %(n)s characters can be saved here.") % {"n": TEXT_MAX}})
+    app.clarification_answer = answer
+    late = bool(app.clarification_due and timezone.now() > app.clarification_due)
+    event = transition(
+        app, "answer_clarification", actor=actor, data={"late": late, **({"files": len(stored)} if stored else {})}
+    )
+    thread_event_record(application=app, event=EventKind.CLARIFICATION_ANSWERED, actor=actor, body=answer, files=stored)
+    managers = ProgrammeRole.objects.filter(programme_id=app.call.programme_id, role=MANAGER).select_related("user")
+    context = _message_context(app, app.call, {"organisation": app.organisation.legal_name})
+    for role in managers:
+        notify_user(
+            kind="application_clarification_answered", user=role.user, obj=app, key=str(event.seq), context=context
+        )
     return app
 
 

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ProgrammeRole, User
 from accounts.selectors import organisation_member_users
+from applications.conversations.models import EventKind, ThreadScope
+from applications.conversations.services import thread_event_record
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
@@ -333,6 +335,18 @@ def payment_record(
                     "tranche": tranche.position,
                     "paid_total_before": grant.paid_total,
                     "paid_total_after": grant.paid_total + converted,
+                },
+            )
+            thread_event_record(
+                application=grant.application,
+                scope=ThreadScope.GRANT,
+                event=EventKind.PAYMENT_RECORDED,
+                actor=actor,
+                data={
+                    "tranche": tranche.position,
+                    "amount": str(converted),
+                    "currency": grant.currency,
+                    "paid_on": paid_on.isoformat(),
                 },
             )
             notify_people(  # type: ignore[no-untyped-call]

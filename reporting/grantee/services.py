@@ -22,6 +22,8 @@ from django.utils.translation import ngettext
 
 from accounts.models import ProgrammeRole
 from accounts.selectors import organisation_member_users
+from applications.conversations.models import EventKind, ThreadScope
+from applications.conversations.services import thread_event_record
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
@@ -439,6 +441,14 @@ def grantee_report_request_changes(*, actor, report_id: int, comment: str) -> Gr
         report.manager_comment = comment
         event = transition(report, "request_changes", actor=actor, reason=comment)
         grant = report.grant
+        thread_event_record(
+            application=grant.application,
+            scope=ThreadScope.GRANT,
+            event=EventKind.REPORT_CHANGES_REQUESTED,
+            actor=actor,
+            body=comment,
+            data={"report": report.kind, "report_id": report.pk},
+        )
         for member in organisation_member_users(grant.organisation_id):
             notify_user(
                 kind="grantee_report_changes_requested",

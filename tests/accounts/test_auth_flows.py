@@ -92,3 +92,26 @@ def test_account_emails_are_signed_by_the_sites_name_not_its_host(client, make_u
     body = mail.outbox[-1].body
     assert "Hello from Hromada!" in body and "Hello from testserver" not in body
     assert mail.outbox[-1].subject.startswith("[Hromada] ")
+
+
+def test_account_mails_use_the_sites_layout_name_and_headers(client, settings, db):
+    settings.SITE_URL = "https://grants.example.org"
+    client.post(
+        reverse("account_signup"),
+        {
+            "full_name": "Ani",
+            "email": "ani@cso.am",
+            "password1": "a-long-passphrase-2026",
+            "password2": "a-long-passphrase-2026",
+        },
+    )
+    message = mail.outbox[-1]
+    html = {mime: content for content, mime in message.alternatives}["text/html"]
+    assert message.subject.startswith("[Hromada]")
+    assert "testserver" not in message.subject and "Hello from Hromada" in message.body
+    assert "Thank you for using Hromada!\ngrants.example.org" in message.body
+    assert "/accounts/confirm-email/" in html and "<img" not in html
+    headers = message.message()
+    assert headers["Auto-Submitted"] == "auto-generated" and headers["Content-Language"] == "en"
+    assert headers["Message-ID"].strip().endswith("@grants.example.org>")
+    assert headers["List-Unsubscribe"] is None and "cannot be switched off" in message.body

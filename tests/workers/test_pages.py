@@ -59,8 +59,12 @@ def test_nobody_reads_or_marks_another_persons_notifications(client, make_user, 
     assert n.read_at is None
 
 
-def test_preferences_form_stores_a_choice_per_kind(client, make_user):
+def test_preferences_form_stores_a_choice_per_kind(client, make_user, make_org, programme, grant_role):
+    from accounts.models import ProgrammeRole
+
     user = make_user()
+    make_org(user)
+    grant_role(user, programme, ProgrammeRole.Role.REVIEWER)
     client.force_login(user)
     page = client.get("/notifications/preferences/").content.decode()
     assert "Reminders of a call&#x27;s deadline while your application is a draft" in page
@@ -71,6 +75,7 @@ def test_preferences_form_stores_a_choice_per_kind(client, make_user):
         {
             **dict.fromkeys(["call_published"], Delivery.IMMEDIATE),
             "reminder_application_deadline": Delivery.DIGEST,
+            "review_assigned": Delivery.IMMEDIATE,
             "reminder_review_due": Delivery.OFF,
         },
     )
@@ -140,3 +145,26 @@ def test_notifications_page_queries_do_not_grow_with_notifications(client, make_
     with CaptureQueriesContext(connection) as large:
         client.get("/notifications/")
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_preferences_list_only_the_kinds_of_the_persons_roles_grouped(
+    client, make_user, make_org, programme, grant_role
+):
+    from accounts.models import ProgrammeRole
+
+    applicant = make_user("only-applicant@example.org")
+    make_org(applicant)
+    client.force_login(applicant)
+    page = client.get("/notifications/preferences/").content.decode()
+    assert "As a member of an applicant or grantee organisation" in page and 'name="payment_recorded"' in page
+    for other in ('name="review_assigned"', 'name="tranche_due"', 'name="manager_digest"', "As a reviewer"):
+        assert other not in page, other
+
+    finance = grant_role(make_user("finance-only@example.org"), programme, ProgrammeRole.Role.FINANCE)
+    client.force_login(finance)
+    page = client.get("/notifications/preferences/").content.decode()
+    assert "As a finance officer" in page and 'name="tranche_approved"' in page and 'name="thread_message"' in page
+    assert 'name="call_published"' not in page and 'name="manager_digest"' not in page
+    # A person with no role yet sees a sentence, not an empty form.
+    client.force_login(make_user("nobody@example.org"))
+    assert "None of your roles" in client.get("/notifications/preferences/").content.decode()

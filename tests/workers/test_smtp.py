@@ -40,7 +40,9 @@ def test_messages_arrive_whole_in_the_recipients_language(sink, make_user, progr
     uk = received["p0@example.org"]
     subject = str(uk["Subject"]).strip()  # Django folds an encoded subject after "Subject:"
     assert "Інноваційні гранти" in subject and subject.startswith("[Hromada]")
-    assert "\n.hidden line" in uk.get_content()  # a line starting with "." survives the SMTP dot rule
+    assert (
+        "\n.hidden line" in uk.get_body(("plain",)).get_content()
+    )  # a line starting with "." survives the SMTP dot rule
     n = Notification.objects.get(email="p0@example.org")
     assert uk["Message-ID"] == f"<notification-{n.pk}@hromada.local>" and n.sent_at is not None
 

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.selectors import organisation_member_users
+from applications.conversations.models import EventKind
+from applications.conversations.services import thread_event_record
 from applications.models import Application, ApplicationState
 from applications.review.ranking import (
     FUNDABLE,
@@ -59,6 +61,17 @@ def _feedback_context(application, call, language, score) -> list[dict]:
 
 
 def _notify_decision(application, call, event, note, score):
+    thread_event_record(
+        application=application,
+        event=EventKind.DECIDED,
+        actor=event.actor,
+        body=note,
+        data={
+            "decision": application.state,
+            "amount": str(application.awarded_amount or ""),
+            "currency": str(call.envelope.currency),
+        },
+    )
     for user in organisation_member_users(application.organisation_id):
         notify_user(
             kind="application_decided",
