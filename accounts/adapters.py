@@ -24,6 +24,7 @@ class SiteIdentity(NamedTuple):
 
 log = logging.getLogger(__name__)
 
+
 class AccountAdapter(DefaultAccountAdapter):
     error_messages = {
         **DefaultAccountAdapter.error_messages,

@@ -57,7 +57,7 @@ def test_a_reminder_is_multipart_with_headers_footer_and_one_click_unsubscribe(s
 
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    assert "01.03.2026, 17:30 +04" in text and "p.m." not in text  # Yerevan's time, Armenian format
+    assert "01.03.2026, 17:30 (Երևան)" in text and "p.m." not in text  # Yerevan's time and city, Armenian format
     assert "https://grants.example.org/notifications/preferences/" in text and url in text
     assert '<a href="https://grants.example.org/reviews/1/"' in html and "<img" not in html
     assert 'lang="hy"' in html and url in html
