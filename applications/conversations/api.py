@@ -5,8 +5,8 @@ A thread the caller may not see answers 404, like its application or grant."""
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, parsers, serializers, status, viewsets
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from applications.conversations import selectors, services
 from applications.conversations.models import Message, MessageAttachment, Thread, ThreadScope
@@ -64,8 +64,11 @@ class ThreadViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.inbox_list(self.request.user)
 
 
-class _MessagesView(APIView):
+class _MessagesView(GenericAPIView):
+    """A thread's messages, oldest first, a page at a time (a thread grows without bound)."""
+
     scope = ThreadScope.APPLICATION
+    serializer_class = MessageSerializer
     parser_classes = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
 
     def _application(self, request, pk) -> Application:
@@ -79,7 +82,10 @@ class _MessagesView(APIView):
     def get(self, request, pk):
         application = self._application(request, pk)
         thread = selectors.thread_of(application, self.scope)
-        return Response(MessageSerializer(selectors.thread_messages(thread), many=True).data)
+        page = self.paginate_queryset(selectors.thread_messages(thread))
+        return self.get_paginated_response(MessageSerializer(page, many=True).data)
+
+    get.paginated = True  # type: ignore[attr-defined]  # described as a page (core.api.schema)
 
     @extend_schema(request=MessageInSerializer, responses={201: MessageSerializer})
     def post(self, request, pk):

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0007_proposed_indicator'),
-        ('applications', '0007_thread'),
+        ("applications", "0007_proposed_indicator"),
+        ("applications", "0007_thread"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -42,8 +42,9 @@ class AutoSchema(SpectacularAutoSchema):
     - Path ids matched by `Router` are integers."""
 
     def _get_paginator(self) -> Any:
-        action = getattr(self.view, "action", None)
-        if action != "list" and not getattr(getattr(self.view, action or "", None), "paginated", False):
+        # A viewset's action, or an APIView's handler ("get") marked the same way.
+        action = getattr(self.view, "action", None) or self.method.lower()
+        if action != "list" and not getattr(getattr(self.view, action, None), "paginated", False):
             return None
         return super()._get_paginator()  # type: ignore[no-untyped-call]  # drf-spectacular is untyped here
 

@@ -110,7 +110,7 @@ def test_the_api_reads_and_writes_the_thread(client, manager, applicant, submitt
     client.force_login(manager)
     listed = client.get("/api/v1/threads/").json()["results"]
     assert listed[0]["unread"] is True and listed[0]["application"] == submitted.pk
-    messages = client.get(f"/api/v1/applications/{submitted.pk}/messages/").json()
+    messages = client.get(f"/api/v1/applications/{submitted.pk}/messages/").json()["results"]
     assert [m["body"] for m in messages] == ["Our budget question"] and messages[0]["from_staff"] is False
 
 

@@ -225,7 +225,7 @@ def test_grantee_attaches_evidence_for_an_indicator(
     assert client.post(url, {"file": upload, "indicator": indicator.pk}).status_code == 302
     assert ReportDocument.objects.get().indicator == indicator
     page = client.get(reverse("reports:report_detail", args=[report.pk])).content.decode()
-    assert "evidence for “Hearings held”" in page
+    assert "підтвердження для «Hearings held»" in page  # the grantee reads Ukrainian
 
 
 def test_manager_changes_a_target_with_a_reason(client, grant, manager, grantee):

@@ -42,4 +42,4 @@ def test_donors_outsiders_and_finance_on_the_application_thread_get_404(client, 
         assert client.get(f"/api/v1/grants/{signed.pk}/messages/").status_code == 404
     client.force_login(people.finance)
     assert client.get(f"/applications/{signed.application_id}/messages/").status_code == 404
-    assert client.get(f"/api/v1/grants/{signed.pk}/messages/").json()[0]["body"] == "Hello"
+    assert client.get(f"/api/v1/grants/{signed.pk}/messages/").json()["results"][0]["body"] == "Hello"
