@@ -37,7 +37,7 @@ def assert_one_invitation_sent(worker, invitation):
     message = messages[0]
     assert message["To"] == INVITEE
     assert message["Subject"].startswith("[Hromada] You are invited to join")
-    assert f"/organisations/invitations/{invitation.token}/" in message.get_content()
+    assert f"/organisations/invitations/{invitation.token}/" in message.get_body(("plain",)).get_content()
 
 
 def test_invitation_is_relayed_by_the_worker_once(celery_worker_process, make_user, make_org):

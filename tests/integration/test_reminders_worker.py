@@ -192,5 +192,5 @@ def test_the_reminder_is_in_each_persons_language_and_follows_their_preference(
         worker=worker,
     )
     digest = [m for m in mail_messages(start_worker.mail_dir) if m["To"] == "digest@example.org"]
-    assert len(digest) == 1 and "Гранти на адвокацію" in digest[0].get_content()
+    assert len(digest) == 1 and "Гранти на адвокацію" in digest[0].get_body(("plain",)).get_content()
     assert "off@example.org" not in {m["To"] for m in mail_messages(start_worker.mail_dir)}
