@@ -1,23 +1,5 @@
-"""Georgian: `04.12.2026`, `04.12.2026, 17:00`, `600 000,00`, as CLDR's `ka` writes them (day.month.year,
-comma decimals); the browser's times follow the same pattern (static/js/site.js)."""
+"""Georgian: `04.12.2026`, `04.12.2026, 17:00`, `600 000,00`, as CLDR's `ka` writes them."""
 
-DATE_FORMAT = "d.m.Y"
-TIME_FORMAT = "H:i"
-DATETIME_FORMAT = "d.m.Y, H:i"
-YEAR_MONTH_FORMAT = "F Y"
-MONTH_DAY_FORMAT = "j F"
-SHORT_DATE_FORMAT = "d.m.Y"
-SHORT_DATETIME_FORMAT = "d.m.Y, H:i"
-FIRST_DAY_OF_WEEK = 1
-DATE_INPUT_FORMATS = ["%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d"]
-DATETIME_INPUT_FORMATS = [
-    "%d.%m.%Y %H:%M:%S",
-    "%d.%m.%Y %H:%M",
-    "%d.%m.%Y, %H:%M",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-]
-TIME_INPUT_FORMATS = ["%H:%M:%S", "%H:%M"]
-DECIMAL_SEPARATOR = ","
+from config.formats.numeric import *  # noqa: F403  (day.month.year, a 24-hour clock, comma decimals)
+
 THOUSAND_SEPARATOR = "\xa0"  # a no-break space
-NUMBER_GROUPING = 3
