@@ -1,6 +1,6 @@
 """Open data as the official tools see it (issue 19): the 360Giving JSON and the CSV converted by
-flattentool validate against the 360Giving schema in ../shared/data/360giving; the IATI activities
-validate against the 2.03 XML Schema in ../shared/data/iati-2.03, use only codes of its codelists
+flattentool validate against the 360Giving schema in tests/schemas/360giving; the IATI activities
+validate against the 2.03 XML Schema in tests/schemas/iati-2.03, use only codes of its codelists
 and pass the IATI Standard Ruleset's `atleast_one` and `date_order` rules."""
 
 import json
@@ -22,7 +22,9 @@ from grants.calls.models import Contribution, Donor, ProgrammeIndicator
 from reporting.grantee.models import Indicator, IndicatorValue
 from tests.reporting.builders import make_grant, pay_tranche
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+# The official schemas, codelists and ruleset, copied from ../shared/data into the repository
+# (tests/schemas/README.md) so that a clone anywhere runs these tests.
+SHARED = Path(__file__).resolve().parents[1] / "schemas"
 GIVING = SHARED / "360giving"
 IATI = SHARED / "iati-2.03"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
