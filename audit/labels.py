@@ -58,6 +58,7 @@ BY_ACTION: dict[str, Promise] = {
     "call_create": _("Call created"),
     "call_template_save": _("Call saved as a template"),
     "call_update": _("Call changed"),
+    "texts_translate": _("Translations changed"),
     "cancel": _("Cancelled"),
     "close": _("Closed"),
     "complete_review": _("Reviews completed"),

@@ -23,6 +23,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
+    # Content in every UI language (grants/translation.py): one column per language on the same
+    # row, so list pages read translations with no join or extra query. Must precede admin.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -88,7 +91,7 @@ TEMPLATES = [
             ],
             # `{{ value|bdi }}` on every page: user-supplied names shown isolated; `|when`, `|money`, `|number`:
             # moments, amounts and figures the language's way (core/templatetags).
-            "builtins": ["core.templatetags.isolation", "core.templatetags.formatting"],
+            "builtins": ["core.templatetags.isolation", "core.templatetags.formatting", "core.templatetags.languages"],
             # `{% load pagination %}`: the shared pager's links keep the search and filters;
             # `{% load sorting %}`: column headers that sort a list (core/sorting.py).
             "libraries": {"pagination": "core.templatetags.pagination", "sorting": "core.templatetags.sorting"},
@@ -170,6 +173,11 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("uk", _("Ukrainian")), ("hy", _("Armenian"))]
+# Translated content (call texts, questions, criteria…): `title_en`, `title_uk`… per language in
+# LANGUAGES; a new language is a setting here plus `makemigrations`. English is every text's main
+# language: a missing translation shows the English text, marked as such (core.templatetags).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 # locale_vendor/ holds our translations of third-party apps that ship none for our languages (allauth: hy).
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
@@ -180,7 +188,6 @@ USE_TZ = True
 # Dates, times and numbers per language (config/formats/: en `4 Dec 2026`, uk/hy day-month-year,
 # grouped thousands). Plain `{{ number }}` stays ungrouped (ids, years, form values); amounts use
 # `floatformat:"2g"` or `|money`.
-FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "static/"

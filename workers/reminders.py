@@ -23,6 +23,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, NullI
 from django.utils import timezone
 
 from core.clock import database_now
+from core.languages import message_columns
 from workers.models import Delivery, Notification, NotificationPreference
 from workers.outbox import outbox_kick, relays_for
 
@@ -66,10 +67,6 @@ def _deadline_of_application():
     )
 
 
-def _title(prefix=""):
-    return {"": f"{prefix}title", "_uk": f"{prefix}title_uk", "_hy": f"{prefix}title_hy"}
-
-
 REMINDERS = [
     Reminder(
         kind="reminder_application_deadline",
@@ -79,9 +76,7 @@ REMINDERS = [
         offsets=(-7, -1),
         recipient="organisation__memberships__user",
         context={
-            "call": "call__title",
-            "call_uk": "call__title_uk",
-            "call_hy": "call__title_hy",
+            **message_columns("call", "call__title"),
             "application": "title",
             "deadline": "n_due",
         },
@@ -96,9 +91,7 @@ REMINDERS = [
         recipient="organisation__memberships__user",
         context={
             "application": Coalesce(NullIf("reference", Value("")), "title"),
-            "call": "call__title",
-            "call_uk": "call__title_uk",
-            "call_hy": "call__title_hy",
+            **message_columns("call", "call__title"),
             "due": "n_due",
         },
         link=("/applications/", "/clarification/"),
@@ -112,9 +105,7 @@ REMINDERS = [
         recipient="reviewer",
         context={
             "application": Coalesce(NullIf("application__reference", Value("")), "application__title"),
-            "call": "application__call__title",
-            "call_uk": "application__call__title_uk",
-            "call_hy": "application__call__title_hy",
+            **message_columns("call", "application__call__title"),
             "due": "n_due",
         },
         link=("/reviews/", "/"),

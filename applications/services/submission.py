@@ -30,6 +30,7 @@ from applications.services.drafts import (
 from audit.transitions import check, lock, transition
 from core.clock import database_now, moment_text
 from core.errors import TransitionRefused
+from core.languages import message_texts
 from core.money import cents
 from grants.calls.models import BudgetHeading, Call, CallState, Question, RequiredDocument
 from workers.messenger import notify_user
@@ -234,9 +235,7 @@ def _message_context(app, call, extra: dict) -> dict:
     """A notification's context: plain values, the call's title in every language (the relay
     picks the recipient's), times as ISO strings (shown in the recipient's language)."""
     return {
-        "call": call.title,
-        "call_uk": call.title_uk,
-        "call_hy": call.title_hy,
+        **message_texts("call", call, "title"),
         "title": app.title,
         "reference": app.reference or "",
         "application": app.reference or app.title or f"#{app.pk}",

@@ -69,7 +69,7 @@ def call_detail(request, pk):
         "grants/call_detail.html",
         {
             "call": call,
-            "description": call.translated("description"),
+            "description": call.description,
             **parts,
             "tranche_total": sum(t.share_pct for t in parts["tranche_plan"]),
             "rubric_max": sum(c.max_score * c.weight for c in parts["criteria"]),

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from accounts.roles import MANAGER
 from core.api.cleaning import TextCleaning
+from core.languages import columns, translated_fields
 from grants.calls import selectors, services
 from grants.calls.models import (
     BudgetHeading,
@@ -26,13 +27,18 @@ CALL_TRANSITIONS = {"publish": [CallState.DRAFT], "cancel": [CallState.DRAFT, Ca
 
 
 def _row_serializer(row_model, row_fields):
+    texts = translated_fields(row_model)
+
     class RowSerializer(serializers.ModelSerializer):
         id = serializers.IntegerField(required=False)
 
         class Meta:
             model = row_model
-            fields = ["id", "position", *row_fields]
+            # `text`: in the caller's language (Accept-Language) when read, the main language's when
+            # written; `text_en`, `text_uk`…: each language's own.
+            fields = ["id", "position", *texts, *row_fields]
             read_only_fields = ["position"]
+            extra_kwargs = {name: {"required": False} for name in texts}
 
     RowSerializer.__name__ = f"{row_model.__name__}RowSerializer"
     return RowSerializer
@@ -62,9 +68,9 @@ class ProgrammeSerializer(TextCleaning, serializers.ModelSerializer):
             "id",
             "code",
             "title",
-            "title_uk",
-            "title_hy",
+            *columns("title"),
             "description",
+            *columns("description"),
             "budget",
             "currency",
             "starts_on",
@@ -95,11 +101,9 @@ class CallSerializer(TextCleaning, serializers.ModelSerializer):
             "programme",
             "code",
             "title",
-            "title_uk",
-            "title_hy",
+            *columns("title"),
             "description",
-            "description_uk",
-            "description_hy",
+            *columns("description"),
             "envelope",
             "currency",
             "min_grant",
@@ -131,6 +135,7 @@ class CallSerializer(TextCleaning, serializers.ModelSerializer):
             "tranche_plan",
         ]
         validators: list = []  # the services decide (code unique per programme, ranges, time zones)
+        extra_kwargs = {"title": {"required": False}}  # or `title_en`: the service asks for one
 
     def get_currency(self, call) -> str:
         return str(call.envelope.currency)

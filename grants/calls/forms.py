@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import OrganisationType
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from core.forms import LocalDecimalField, TextCleaning
+from core.languages import main_language_texts, main_text
 from grants.calls.models import CURRENCIES, Call, Donor, HeadingKind, Programme, ProgrammeIndicator, TrancheCondition
 from grants.calls.team import INVITED_ROLES
 
@@ -70,7 +71,7 @@ class ProgrammeForm(TextCleaning, forms.ModelForm):
 
     class Meta:
         model = Programme
-        fields = ["code", "title", "title_uk", "title_hy", "description", "starts_on", "ends_on", "countries"]
+        fields = ["code", "title", "description", "starts_on", "ends_on", "countries"]
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),
@@ -78,6 +79,7 @@ class ProgrammeForm(TextCleaning, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        main_language_texts(self)
         if self.instance.pk:
             self.fields["budget_amount"].initial = self.instance.budget.amount
             self.fields["currency"].initial = self.instance.budget.currency
@@ -149,11 +151,7 @@ class CallForm(TextCleaning, forms.ModelForm):
         fields = [
             "code",
             "title",
-            "title_uk",
-            "title_hy",
             "description",
-            "description_uk",
-            "description_hy",
             "min_grant",
             "max_grant",
             "cofinancing_min_pct",
@@ -177,13 +175,14 @@ class CallForm(TextCleaning, forms.ModelForm):
             "indicators",
         ]
         widgets = {
-            **{f: forms.Textarea(attrs={"rows": 5}) for f in ("description", "description_uk", "description_hy")},
+            "description": forms.Textarea(attrs={"rows": 5}),
             "indicators": forms.CheckboxSelectMultiple,
             "sector": forms.Select(choices=[("", "—"), *DAC_SECTORS]),
         }
 
     def __init__(self, *args, programme: Programme, **kwargs):
         super().__init__(*args, **kwargs)
+        main_language_texts(self)
         self.programme = programme
         if programme.countries:
             names = dict(PROGRAMME_COUNTRY_CHOICES)
@@ -232,8 +231,6 @@ class _RowForm(TextCleaning, forms.Form):
 
 class QuestionRowForm(_RowForm):
     text = forms.CharField(label=_("Question"), max_length=500)
-    text_uk = forms.CharField(label=_("Question (Ukrainian)"), max_length=500, required=False)
-    text_hy = forms.CharField(label=_("Question (Armenian)"), max_length=500, required=False)
     help_text = forms.CharField(label=_("Guidance"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     max_chars = forms.IntegerField(label=_("Character limit"), min_value=1, max_value=100_000, initial=3000)
     required = forms.BooleanField(label=_("Required"), required=False, initial=True)
@@ -241,23 +238,17 @@ class QuestionRowForm(_RowForm):
 
 class HeadingRowForm(_RowForm):
     name = forms.CharField(label=_("Budget heading"), max_length=120)
-    name_uk = forms.CharField(label=_("Heading (Ukrainian)"), max_length=120, required=False)
-    name_hy = forms.CharField(label=_("Heading (Armenian)"), max_length=120, required=False)
     kind = forms.ChoiceField(label=_("Kind of cost"), choices=HeadingKind.choices, initial=HeadingKind.DIRECT)
 
 
 class DocumentRowForm(_RowForm):
     name = forms.CharField(label=_("Document"), max_length=200)
-    name_uk = forms.CharField(label=_("Document (Ukrainian)"), max_length=200, required=False)
-    name_hy = forms.CharField(label=_("Document (Armenian)"), max_length=200, required=False)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     required = forms.BooleanField(label=_("Required"), required=False, initial=True)
 
 
 class CriterionRowForm(_RowForm):
     name = forms.CharField(label=_("Criterion"), max_length=200)
-    name_uk = forms.CharField(label=_("Criterion (Ukrainian)"), max_length=200, required=False)
-    name_hy = forms.CharField(label=_("Criterion (Armenian)"), max_length=200, required=False)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     max_score = LocalDecimalField(label=_("Maximum score"), max_digits=4, decimal_places=1, initial=Decimal("5"))
     weight = LocalDecimalField(label=_("Weight"), max_digits=5, decimal_places=2, initial=Decimal("1"))
@@ -276,18 +267,18 @@ TEMPLATE_FORMSETS = {
     "questions": (
         _("Questions"),
         QuestionRowForm,
-        ["text", "text_uk", "text_hy", "help_text", "max_chars", "required"],
+        ["text", "help_text", "max_chars", "required"],
     ),
-    "budget_headings": (_("Budget headings"), HeadingRowForm, ["name", "name_uk", "name_hy", "kind"]),
+    "budget_headings": (_("Budget headings"), HeadingRowForm, ["name", "kind"]),
     "required_documents": (
         _("Required documents"),
         DocumentRowForm,
-        ["name", "name_uk", "name_hy", "description", "required"],
+        ["name", "description", "required"],
     ),
     "criteria": (
         _("Rubric"),
         CriterionRowForm,
-        ["name", "name_uk", "name_hy", "description", "max_score", "weight", "minimum", "eliminatory"],
+        ["name", "description", "max_score", "weight", "minimum", "eliminatory"],
     ),
     "tranche_plan": (_("Tranche plan"), TrancheRowForm, ["share_pct", "condition"]),
 }
@@ -298,7 +289,7 @@ def template_formsets(call: Call, parts: dict, data=None) -> dict:
     formsets = {}
     for part, (label, form_class, fields) in TEMPLATE_FORMSETS.items():
         formset_class = forms.formset_factory(form_class, extra=2, can_delete=True, can_order=True, max_num=100)
-        initial = [{"id": obj.pk, **{f: getattr(obj, f) for f in fields}} for obj in parts[part]]
+        initial = [{"id": obj.pk, **{f: main_text(obj, f) for f in fields}} for obj in parts[part]]
         formsets[part] = formset_class(data, prefix=part, initial=initial)
         formsets[part].label = label  # type: ignore[attr-defined]
     return formsets
@@ -327,10 +318,11 @@ class ProgrammeIndicatorForm(TextCleaning, forms.ModelForm):
 
     class Meta:
         model = ProgrammeIndicator
-        fields = ["level", "code", "name", "name_uk", "name_hy", "unit", "baseline", "target", "disaggregation"]
+        fields = ["level", "code", "name", "unit", "baseline", "target", "disaggregation"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        main_language_texts(self)
         self.fields["baseline"].required = False
 
     def _post_clean(self):

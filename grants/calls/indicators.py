@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
+from core.languages import as_columns, columns, main_language
 from grants.calls.models import IndicatorLevel, Programme, ProgrammeIndicator
 
-INDICATOR_FIELDS = ["level", "code", "name", "name_uk", "name_hy", "unit", "baseline", "target", "disaggregation"]
+INDICATOR_FIELDS = ["level", "code", *columns("name"), "unit", "baseline", "target", "disaggregation"]
 DISAGGREGATIONS = ("country", "gender", "age")
 
 
@@ -31,12 +32,12 @@ def indicator_number(value, field_name: str, *, allow_negative: bool = False) ->
 def indicator_fields_clean(fields: dict) -> dict:
     """The fields of one programme indicator, checked; ValidationError naming each wrong field."""
     errors: dict[str, object] = {}
-    clean = {k: v for k, v in fields.items() if k in INDICATOR_FIELDS}
-    for name in ("code", "name", "name_uk", "name_hy", "unit"):
+    clean = {k: v for k, v in as_columns(ProgrammeIndicator, fields).items() if k in INDICATOR_FIELDS}
+    for name in ("code", *columns("name"), "unit"):
         clean[name] = " ".join(str(clean.get(name) or "").split())
     if not clean["code"]:
         errors["code"] = _("Give the indicator a code, e.g. OP1.")
-    if not clean["name"]:
+    if not clean[f"name_{main_language()}"]:
         errors["name"] = _("Name the indicator.")
     if clean.get("level", IndicatorLevel.OUTPUT) not in IndicatorLevel.values:
         errors["level"] = _("Choose outcome or output.")

@@ -3,7 +3,6 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from djmoney.models.fields import MoneyField
@@ -11,15 +10,6 @@ from djmoney.models.fields import MoneyField
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 
 CURRENCIES = ["EUR", "USD", "UAH", "AMD", "GEL", "MDL", "AZN"]
-
-
-class Translated:
-    """`<field>`, `<field>_uk`, `<field>_hy`: the text in the active language, English otherwise."""
-
-    def translated(self, field: str) -> str:
-        lang = (get_language() or "en")[:2]
-        text = getattr(self, f"{field}_{lang}", "") if lang != "en" else ""
-        return str(text or getattr(self, field))
 
 
 # IATI OrganisationType codes a funder may have (codelist OrganisationType, version 2.03).
@@ -58,13 +48,11 @@ class Donor(models.Model):  # type: ignore[django-manager-missing]
         return self.name
 
 
-class Programme(Translated, models.Model):  # type: ignore[django-manager-missing]
+class Programme(models.Model):  # type: ignore[django-manager-missing]
     code = models.SlugField(
         _("code"), max_length=12, unique=True, help_text=_("short prefix used in grant numbers, e.g. EU4I")
     )
     title = models.CharField(_("title"), max_length=200)
-    title_uk = models.CharField(_("title (Ukrainian)"), max_length=200, blank=True)
-    title_hy = models.CharField(_("title (Armenian)"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
     budget = MoneyField(
         _("budget"),
@@ -98,7 +86,7 @@ class Programme(Translated, models.Model):  # type: ignore[django-manager-missin
         ]
 
     def __str__(self):
-        return self.translated("title")
+        return self.title
 
     def country_names(self):
         names = dict(PROGRAMME_COUNTRY_CHOICES)
@@ -124,15 +112,13 @@ class IndicatorLevel(models.TextChoices):
     OUTPUT = "output", _("Output")
 
 
-class ProgrammeIndicator(Translated, models.Model):
+class ProgrammeIndicator(models.Model):  # type: ignore[django-manager-missing]
     """An indicator of the programme's results framework; grants' own indicators link to it."""
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="indicators")
     level = models.CharField(_("level"), max_length=8, choices=IndicatorLevel.choices, default=IndicatorLevel.OUTPUT)
     code = models.CharField(_("code"), max_length=20, help_text=_("e.g. OC1 or OP1.2"))
     name = models.CharField(_("name"), max_length=300)
-    name_uk = models.CharField(_("name (Ukrainian)"), max_length=300, blank=True)
-    name_hy = models.CharField(_("name (Armenian)"), max_length=300, blank=True)
     unit = models.CharField(_("unit"), max_length=60, blank=True)
     baseline = models.DecimalField(_("baseline"), max_digits=14, decimal_places=2, default=Decimal("0"))
     target = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
@@ -147,7 +133,7 @@ class ProgrammeIndicator(Translated, models.Model):
         constraints = [models.UniqueConstraint(fields=["programme", "code"], name="programme_indicator_code_unique")]
 
     def __str__(self):
-        return f"{self.code} {self.translated('name')}"
+        return f"{self.code} {self.name}"
 
 
 class CallState(models.TextChoices):
@@ -161,15 +147,11 @@ class CallState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class Call(Translated, ConcurrentTransitionMixin, models.Model):  # type: ignore[django-manager-missing]
+class Call(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-manager-missing]
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="calls")
     code = models.SlugField(_("code"), max_length=30)
     title = models.CharField(_("title"), max_length=200)
-    title_uk = models.CharField(_("title (Ukrainian)"), max_length=200, blank=True)
-    title_hy = models.CharField(_("title (Armenian)"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
-    description_uk = models.TextField(_("description (Ukrainian)"), blank=True)
-    description_hy = models.TextField(_("description (Armenian)"), blank=True)
     envelope = MoneyField(_("envelope"), max_digits=14, decimal_places=2, default_currency="EUR")
     min_grant = models.DecimalField(_("minimum grant"), max_digits=14, decimal_places=2)
     max_grant = models.DecimalField(_("maximum grant"), max_digits=14, decimal_places=2)
@@ -256,7 +238,7 @@ class Call(Translated, ConcurrentTransitionMixin, models.Model):  # type: ignore
         ]
 
     def __str__(self):
-        return self.translated("title")
+        return self.title
 
     @property
     def is_accepting(self) -> bool:
@@ -293,12 +275,10 @@ class Call(Translated, ConcurrentTransitionMixin, models.Model):  # type: ignore
         pass
 
 
-class Criterion(Translated, models.Model):
+class Criterion(models.Model):  # type: ignore[django-manager-missing]
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
     position = models.PositiveSmallIntegerField(_("position"), default=1)
     name = models.CharField(_("name"), max_length=200)
-    name_uk = models.CharField(_("name (Ukrainian)"), max_length=200, blank=True)
-    name_hy = models.CharField(_("name (Armenian)"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
     max_score = models.DecimalField(_("maximum score"), max_digits=4, decimal_places=1, default=Decimal("5"))
     weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=Decimal("1"))
@@ -312,7 +292,7 @@ class Criterion(Translated, models.Model):
         constraints = [models.UniqueConstraint(fields=["call", "position"], name="criterion_position_unique")]
 
     def __str__(self):
-        return self.translated("name")
+        return self.name
 
 
 class HeadingKind(models.TextChoices):
@@ -321,14 +301,12 @@ class HeadingKind(models.TextChoices):
     CONTINGENCY = "contingency", _("Contingency reserve")
 
 
-class BudgetHeading(Translated, models.Model):
+class BudgetHeading(models.Model):  # type: ignore[django-manager-missing]
     """A heading of the call's budget template (staff, travel, equipment, indirect…)."""
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="budget_headings")
     position = models.PositiveSmallIntegerField(_("position"), default=1)
     name = models.CharField(_("name"), max_length=120)
-    name_uk = models.CharField(_("name (Ukrainian)"), max_length=120, blank=True)
-    name_hy = models.CharField(_("name (Armenian)"), max_length=120, blank=True)
     kind = models.CharField(_("kind"), max_length=12, choices=HeadingKind.choices, default=HeadingKind.DIRECT)
 
     class Meta:
@@ -338,15 +316,13 @@ class BudgetHeading(Translated, models.Model):
         constraints = [models.UniqueConstraint(fields=["call", "position"], name="heading_position_unique")]
 
     def __str__(self):
-        return self.translated("name")
+        return self.name
 
 
-class Question(Translated, models.Model):
+class Question(models.Model):  # type: ignore[django-manager-missing]
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveSmallIntegerField(_("position"), default=1)
     text = models.CharField(_("question"), max_length=500)
-    text_uk = models.CharField(_("question (Ukrainian)"), max_length=500, blank=True)
-    text_hy = models.CharField(_("question (Armenian)"), max_length=500, blank=True)
     help_text = models.TextField(_("guidance"), blank=True)
     max_chars = models.PositiveIntegerField(_("character limit"), default=3000)
     required = models.BooleanField(_("required"), default=True)
@@ -358,15 +334,13 @@ class Question(Translated, models.Model):
         constraints = [models.UniqueConstraint(fields=["call", "position"], name="question_position_unique")]
 
     def __str__(self):
-        return self.translated("text")
+        return self.text
 
 
-class RequiredDocument(Translated, models.Model):
+class RequiredDocument(models.Model):  # type: ignore[django-manager-missing]
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="required_documents")
     position = models.PositiveSmallIntegerField(_("position"), default=1)
     name = models.CharField(_("document"), max_length=200)
-    name_uk = models.CharField(_("document (Ukrainian)"), max_length=200, blank=True)
-    name_hy = models.CharField(_("document (Armenian)"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
     required = models.BooleanField(_("required"), default=True)
 
@@ -376,7 +350,7 @@ class RequiredDocument(Translated, models.Model):
         verbose_name_plural = _("required documents")
 
     def __str__(self):
-        return self.translated("name")
+        return self.name
 
 
 class TrancheCondition(models.TextChoices):

@@ -16,6 +16,7 @@ from accounts.roles import MANAGER, programme_ids, roles_forget
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
+from core.languages import as_columns, columns, main_language
 from core.shortcuts import get_permitted_or_403
 from grants.calls.models import (
     CURRENCIES,
@@ -132,15 +133,11 @@ def calls_open_close(now=None) -> tuple[int, int]:
 
 # --- programmes and calls as a programme manager edits them ---------------------------------
 
-PROGRAMME_FIELDS = ["title", "title_uk", "title_hy", "description", "starts_on", "ends_on", "countries"]
+PROGRAMME_FIELDS = [*columns("title"), *columns("description"), "starts_on", "ends_on", "countries"]
 CALL_FIELDS = [
     "code",
-    "title",
-    "title_uk",
-    "title_hy",
-    "description",
-    "description_uk",
-    "description_hy",
+    *columns("title"),
+    *columns("description"),
     "min_grant",
     "max_grant",
     "cofinancing_min_pct",
@@ -172,7 +169,7 @@ def _programme_check(fields: dict) -> None:
         errors["budget_amount"] = _("The budget cannot be negative.")
     if fields.get("currency") and fields["currency"] not in CURRENCIES:
         errors["currency"] = _("Choose one of the supported currencies.")
-    if not (fields.get("title") or "").strip():
+    if not (fields.get(f"title_{main_language()}") or "").strip():
         errors["title"] = _("Enter the programme's title.")
     if errors:
         raise ValidationError(errors)
@@ -183,6 +180,7 @@ def programme_create(*, actor, code: str, budget_amount, currency: str, contribu
 
     if not (actor.is_superuser or programme_ids(actor, MANAGER)):
         raise PermissionDenied(_("Only programme managers and administrators can create programmes."))
+    fields = as_columns(Programme, fields)
     _programme_check({**fields, "budget_amount": budget_amount, "currency": currency})
     fields = {k: v for k, v in fields.items() if k in PROGRAMME_FIELDS}
     with transaction.atomic():
@@ -213,6 +211,7 @@ def programme_update(*, actor, programme_id: int, budget_amount=None, contributi
         programme = Programme.objects.select_for_update().get(pk=programme_id)
         if not actor.has_perm("grants.manage_programme", programme):
             raise PermissionDenied(_("You do not manage this programme."))
+        fields = as_columns(Programme, fields)
         _programme_check(
             {**{f: getattr(programme, f) for f in PROGRAMME_FIELDS}, **fields, "budget_amount": budget_amount}
         )
@@ -280,7 +279,7 @@ def _call_check(fields: dict, programme: Programme) -> None:
         errors["max_file_mb"] = _("Enter a size between 1 and %(max)s MB, the largest upload the site accepts.") % {
             "max": settings.UPLOAD_MAX_MB
         }
-    if not (fields.get("title") or "").strip():
+    if not (fields.get(f"title_{main_language()}") or "").strip():
         errors["title"] = _("Enter the call's title.")
     if not (fields.get("code") or "").strip():
         errors["code"] = _("Enter a short code for the call, e.g. advocacy-2026.")
@@ -303,7 +302,7 @@ def call_create(*, actor, programme_id: int, envelope_amount, indicators=(), **f
     programme = get_permitted_or_403(
         actor, Programme, programme_id, "grants.manage_programme", _("You do not manage this programme.")
     )
-    fields = {k: v for k, v in fields.items() if k in CALL_FIELDS}
+    fields = {k: v for k, v in as_columns(Call, fields).items() if k in CALL_FIELDS}
     _call_check(fields, programme)
     with transaction.atomic():
         if Call.objects.filter(programme=programme, code=fields["code"]).exists():
@@ -333,7 +332,7 @@ def call_update(*, actor, call_id: int, envelope_amount=None, indicators=None, *
             raise PermissionDenied(_("You do not manage this call's programme."))
         if call.state != CallState.DRAFT:
             raise TransitionRefused(_("Only a draft call can be changed."))
-        fields = {k: v for k, v in fields.items() if k in CALL_FIELDS}
+        fields = {k: v for k, v in as_columns(Call, fields).items() if k in CALL_FIELDS}
         _call_check({**{f: getattr(call, f) for f in CALL_FIELDS}, **fields}, call.programme)
         if (
             "code" in fields
@@ -356,12 +355,12 @@ def call_update(*, actor, call_id: int, envelope_amount=None, indicators=None, *
 
 TEMPLATE_PARTS = {
     # part -> (model, fields a row may set)
-    "questions": (Question, ["text", "text_uk", "text_hy", "help_text", "max_chars", "required"]),
-    "budget_headings": (BudgetHeading, ["name", "name_uk", "name_hy", "kind"]),
-    "required_documents": (RequiredDocument, ["name", "name_uk", "name_hy", "description", "required"]),
+    "questions": (Question, [*columns("text"), *columns("help_text"), "max_chars", "required"]),
+    "budget_headings": (BudgetHeading, [*columns("name"), "kind"]),
+    "required_documents": (RequiredDocument, [*columns("name"), *columns("description"), "required"]),
     "criteria": (
         Criterion,
-        ["name", "name_uk", "name_hy", "description", "max_score", "weight", "minimum", "eliminatory"],
+        [*columns("name"), *columns("description"), "max_score", "weight", "minimum", "eliminatory"],
     ),
     "tranche_plan": (TranchePlanItem, ["share_pct", "condition"]),
 }
@@ -371,11 +370,14 @@ def _template_problems(part: str, rows: list[dict]) -> list[str]:
     problems = []
     for n, row in enumerate(rows, start=1):
         if part == "questions":
-            if not (row.get("text") or "").strip():
+            if not (row.get(f"text_{main_language()}") or "").strip():
                 problems.append(_("Question %(n)s has no text.") % {"n": n})
             if not 1 <= int(row.get("max_chars") or 0) <= 100_000:
                 problems.append(_("Question %(n)s needs a character limit between 1 and 100000.") % {"n": n})
-        elif part in ("budget_headings", "required_documents", "criteria") and not (row.get("name") or "").strip():
+        elif (
+            part in ("budget_headings", "required_documents", "criteria")
+            and not (row.get(f"name_{main_language()}") or "").strip()
+        ):
             problems.append(_("Row %(n)s has no name.") % {"n": n})
         if part == "budget_headings" and row.get("kind", HeadingKind.DIRECT) not in HeadingKind.values:
             problems.append(_("Row %(n)s has an unknown kind of cost.") % {"n": n})
@@ -417,6 +419,7 @@ def call_template_save(*, actor, call_id: int, overall_threshold=None, **parts) 
         for part, rows in parts.items():
             if part not in TEMPLATE_PARTS:
                 raise ValueError(part)
+            parts[part] = rows = [as_columns(TEMPLATE_PARTS[part][0], row) for row in rows]
             problems = _template_problems(part, rows)
             if problems:
                 errors[part] = problems

@@ -74,7 +74,7 @@ def team_invite(*, actor, programme_id: int, email: str, role: str, full_name: s
             data={"user": user.pk, "role": role, "account_created": created},
         )
         with translation.override(user.language or None):
-            programme_title = programme.translated("title")
+            programme_title = programme.title
             role_name = str(Role(role).label)
         notify_user(
             kind="programme_role_granted",

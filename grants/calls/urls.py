@@ -14,6 +14,7 @@ urlpatterns = [
         name="programme_indicator_edit",
     ),
     path("manage/programmes/<int:pk>/team/", views.programme_team, name="programme_team"),
+    path("manage/programmes/<int:pk>/texts/", views.programme_texts, name="programme_texts"),
     path(
         "manage/programmes/<int:pk>/team/<int:role_id>/change/",
         views.programme_team_change,
@@ -23,6 +24,7 @@ urlpatterns = [
     path("manage/programmes/<int:programme_pk>/calls/new/", views.call_create, name="call_create"),
     path("manage/calls/<int:pk>/edit/", views.call_edit, name="call_edit"),
     path("manage/calls/<int:pk>/template/", views.call_template, name="call_template"),
+    path("manage/calls/<int:pk>/texts/", views.call_texts, name="call_texts"),
     path("manage/calls/<int:pk>/publish/", views.call_publish, name="call_publish"),
     path("manage/calls/<int:pk>/cancel/", views.call_cancel, name="call_cancel"),
 ]

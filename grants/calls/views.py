@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -10,8 +11,9 @@ from accounts.models import ProgrammeRole
 from accounts.roles import MANAGER, programme_ids
 from core.errors import TransitionRefused
 from core.forms import form_errors_add, form_run, message_run
+from core.languages import language_label, main_language
 from core.pagination import page_of
-from grants.calls import indicators, selectors, services, team
+from grants.calls import indicators, selectors, services, team, texts
 from grants.calls.forms import (
     CallForm,
     CancelForm,
@@ -343,3 +345,54 @@ def programme_team_end(request, pk, role_id):
     if done:
         messages.success(request, _("Role ended. The person keeps their account; what they did stays on record."))
     return redirect("calls:programme_team", programme.pk)
+
+
+# --- texts in every language, side by side ----------------------------------------------------
+
+
+def _texts_page(request, owner, back_url):
+    rows = texts.text_rows(owner)
+    form = texts.TextsForm(rows, request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                changed = texts.texts_save(actor=request.user, owner=owner, values=form.cleaned_data)
+            except TransitionRefused as exc:
+                messages.error(request, exc.message)
+                return redirect(back_url)
+            messages.success(request, _("Translations saved.") if changed else _("Nothing was changed."))
+            return redirect(request.path)
+        messages.error(request, _("Some texts need attention; see the messages next to them."))
+    only_missing = request.GET.get("show") == "missing"
+    grid = form.grid()
+    if only_missing:
+        grid = [(row, cells) for row, cells in grid if any(not row.values[code].strip() for code, _cell in cells)]
+    return render(
+        request,
+        "grants/texts.html",
+        {
+            "owner": owner,
+            "grid": grid,
+            "form": form,
+            "missing": texts.missing_counts(rows),
+            "only_missing": only_missing,
+            "back_url": back_url,
+            "main_language": language_label(main_language()),
+            "main_code": main_language(),
+        },
+    )
+
+
+@login_required
+def programme_texts(request, pk):
+    try:
+        programme = selectors.programme_list_for(request.user, MANAGER).get(pk=pk)
+    except Programme.DoesNotExist:
+        raise Http404
+    return _texts_page(request, programme, reverse("calls:programme_edit", args=[programme.pk]))
+
+
+@login_required
+def call_texts(request, pk):
+    call = _managed_call(request, pk)
+    return _texts_page(request, call, reverse("applications:call_manage", args=[call.pk]))

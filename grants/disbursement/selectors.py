@@ -21,6 +21,7 @@ from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from accounts.roles import DONOR, FINANCE, MANAGER, programme_ids
 from audit.labels import event_label
 from audit.models import AuditEvent
+from core.languages import columns, main_language
 from core.pagination import ListPaginator
 from grants.agreements.models import Amendment, Grant, GrantState
 from grants.agreements.selectors import ZERO, _available, grant_budget_table, grant_visibility_q
@@ -177,7 +178,7 @@ def finance_overview(user: User | AnonymousUser) -> dict[str, Any]:
     programmes = list(
         _scoped(Programme.objects.all(), ids, "pk")
         .order_by("code")
-        .values("pk", "code", "title", "title_uk", "title_hy", "budget", "budget_currency", "envelopes_total")
+        .values("pk", "code", *columns("title"), "budget", "budget_currency", "envelopes_total")
     )
     calls = list(
         _scoped(Call.objects.exclude(state__in=[CallState.DRAFT, CallState.CANCELLED]), ids, "programme_id")
@@ -185,9 +186,7 @@ def finance_overview(user: User | AnonymousUser) -> dict[str, Any]:
             "pk",
             "programme_id",
             "code",
-            "title",
-            "title_uk",
-            "title_hy",
+            *columns("title"),
             "state",
             "envelope",
             "envelope_currency",
@@ -222,9 +221,9 @@ def finance_overview(user: User | AnonymousUser) -> dict[str, Any]:
     )
 
     country_names = {code: str(name) for code, name in PROGRAMME_COUNTRY_CHOICES}
-    lang = (get_language() or "en")[:2]
-    for row in programmes + calls:  # the title in the reader's language, English otherwise
-        row["title"] = (lang != "en" and row.get(f"title_{lang}")) or row["title"]
+    lang = (get_language() or main_language())[:2]
+    for row in programmes + calls:  # the title in the reader's language, the main language's otherwise
+        row["title"] = row.get(f"title_{lang}") or row[f"title_{main_language()}"]
     by_programme: dict[int, dict[str, Any]] = {
         p["pk"]: {
             **p,

@@ -4,7 +4,6 @@ import django.core.validators
 import django.db.models.deletion
 import django_fsm
 import djmoney.models.fields
-import grants.models
 from decimal import Decimal
 from django.db import migrations, models
 
@@ -453,7 +452,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "programmes",
                 "ordering": ["-starts_on", "code"],
             },
-            bases=(grants.models.Translated, models.Model),
+            bases=(models.Model,),
         ),
         migrations.AddField(
             model_name="contribution",
@@ -922,7 +921,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "calls for proposals",
                 "ordering": ["deadline"],
             },
-            bases=(grants.models.Translated, django_fsm.ConcurrentTransitionMixin, models.Model),
+            bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
             name="Criterion",
@@ -962,7 +961,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "criteria",
                 "ordering": ["call", "position"],
             },
-            bases=(grants.models.Translated, models.Model),
+            bases=(models.Model,),
         ),
         migrations.CreateModel(
             name="BudgetHeading",
@@ -997,7 +996,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "budget headings",
                 "ordering": ["call", "position"],
             },
-            bases=(grants.models.Translated, models.Model),
+            bases=(models.Model,),
         ),
         migrations.CreateModel(
             name="Question",
@@ -1022,7 +1021,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "questions",
                 "ordering": ["call", "position"],
             },
-            bases=(grants.models.Translated, models.Model),
+            bases=(models.Model,),
         ),
         migrations.CreateModel(
             name="RequiredDocument",
@@ -1046,7 +1045,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "required documents",
                 "ordering": ["call", "position"],
             },
-            bases=(grants.models.Translated, models.Model),
+            bases=(models.Model,),
         ),
         migrations.CreateModel(
             name="TranchePlanItem",

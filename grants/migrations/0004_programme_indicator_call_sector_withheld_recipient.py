@@ -2,7 +2,6 @@
 
 import django.core.validators
 import django.db.models.deletion
-import grants.calls.models
 from decimal import Decimal
 from django.db import migrations, models
 
@@ -73,7 +72,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "programme indicators",
                 "ordering": ["programme", "position", "code"],
             },
-            bases=(grants.calls.models.Translated, models.Model),
+            bases=(models.Model,),
         ),
         migrations.AddField(
             model_name="call",

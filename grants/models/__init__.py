@@ -20,7 +20,6 @@ from grants.calls.models import (  # noqa: F401
     RequiredDocument,
     TrancheCondition,
     TranchePlanItem,
-    Translated,
 )
 from grants.disbursement.models import (  # noqa: F401
     ExchangeRate,

@@ -32,6 +32,7 @@ from accounts.orgid import REGISTRIES, orgid_validate
 from accounts.roles import roles_forget
 from applications.review.models import ReviewerProfile
 from audit.services import audit_record
+from core.languages import in_language, translation_codes
 from grants.calls.indicators import INDICATOR_FIELDS, indicator_fields_clean
 from grants.calls.models import CURRENCIES, ProgrammeIndicator
 from grants.disbursement.models import ExchangeRate
@@ -281,6 +282,10 @@ class ReviewerImport(SetwiseResource):
         )
 
 
+def _or_blank(value):
+    return "" if value is None else value  # a translation never entered reads as None
+
+
 class ProgrammeIndicatorImport(SetwiseResource):
     """A programme's results framework from a spreadsheet: one indicator per row, by code; a code
     the programme has already is updated (its row is left as it is when nothing changed)."""
@@ -289,8 +294,7 @@ class ProgrammeIndicatorImport(SetwiseResource):
         ("code", gettext_lazy("Code"), True),
         ("level", gettext_lazy("Level"), False),
         ("name", gettext_lazy("Name"), True),
-        ("name_uk", gettext_lazy("Name (Ukrainian)"), False),
-        ("name_hy", gettext_lazy("Name (Armenian)"), False),
+        *((f"name_{code}", in_language(gettext_lazy("Name"), code), False) for code in translation_codes()),
         ("unit", gettext_lazy("Unit"), False),
         ("baseline", gettext_lazy("Baseline"), False),
         ("target", gettext_lazy("Target"), True),
@@ -312,7 +316,7 @@ class ProgrammeIndicatorImport(SetwiseResource):
         current = self.existing.get(clean["code"])
         if current is None:
             import_type = RowResult.IMPORT_TYPE_NEW
-        elif all(getattr(current, k) == v for k, v in clean.items()):
+        elif all(_or_blank(getattr(current, k)) == v for k, v in clean.items()):
             import_type = RowResult.IMPORT_TYPE_SKIP
         else:
             import_type = RowResult.IMPORT_TYPE_UPDATE

@@ -162,7 +162,7 @@ class ProgrammeResultsViewSet(viewsets.ViewSet):
         data = [
             {
                 "code": r.indicator.code,
-                "name": r.indicator.translated("name"),
+                "name": r.indicator.name,
                 "level": r.indicator.level,
                 "unit": r.indicator.unit,
                 "target": r.indicator.target,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from djmoney.money import Money
 from playwright.sync_api import expect
 
+from tests.e2e.a11y import assert_accessible
 from tests.e2e.session import log_in, log_out, people_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -94,19 +95,31 @@ def test_from_programme_indicators_to_the_public_register(page, live_server, sce
     log_in(page, base, scene["manager"].email, PASSWORD)
     page.goto(f"{base}/manage/calls/")
     page.get_by_role("link", name="Results framework").click()
-    for level, code, name, name_uk, target in (
+    for level, code, name, _name_uk, target in (
         ("outcome", "OC1", "Public bodies publishing spending data", "Органи, що публікують дані про видатки", "20"),
         ("output", "OP1", "People trained in budget monitoring", "Люди, навчені моніторингу бюджетів", "300"),
     ):
         page.get_by_label("Level").select_option(level)
         page.get_by_label("Code").fill(code)
         page.locator("#id_name").fill(name)
-        page.get_by_label("Name (Ukrainian)").fill(name_uk)
         page.get_by_label("Target").fill(target)
         with page.expect_navigation():
             page.get_by_role("button", name="Save the indicator").click()
         expect(page.locator(".messages")).to_contain_text("The indicator was saved")
     expect(page.get_by_role("row", name="OP1")).to_contain_text("People trained in budget monitoring")
+    # Their Ukrainian names go on the programme's texts page, beside the English ones.
+    page.goto(f"{base}/manage/calls/")
+    page.get_by_role("link", name="Texts in every language").click()
+    for code, name_uk in (
+        ("OC1", "Органи, що публікують дані про видатки"),
+        ("OP1", "Люди, навчені моніторингу бюджетів"),
+    ):
+        page.get_by_label(f"Indicator {code}, Українська").fill(name_uk)
+    assert_accessible(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save the translations").click()
+    expect(page.locator(".messages")).to_contain_text("Translations saved")
+    assert ProgrammeIndicator.objects.get(code="OP1").name_uk == "Люди, навчені моніторингу бюджетів"
     log_out(page)
     call.indicators.set(ProgrammeIndicator.objects.filter(programme=programme))  # the call's own form (tested apart)
     op1 = ProgrammeIndicator.objects.get(code="OP1")

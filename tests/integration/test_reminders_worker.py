@@ -174,7 +174,7 @@ def test_the_reminder_is_in_each_persons_language_and_follows_their_preference(
     assert sorted(messages) == ["en@example.org", "hy@example.org", "uk@example.org"]  # digest waits, off stays in-app
     for lang in ("en", "uk", "hy"):
         with translation.override(lang):
-            title = call.translated("title")
+            title = call.title
             expected = gettext("Reminder: submit your application to %(call)s by %(deadline)s") % {
                 "call": title,
                 "deadline": when_format(call.deadline.isoformat()),

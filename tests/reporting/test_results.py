@@ -43,8 +43,6 @@ def test_manager_defines_indicators_on_the_results_page(client, manager, funded_
             "level": "output",
             "code": "OP1",
             "name": "Officials trained",
-            "name_uk": "Навчені посадовці",
-            "name_hy": "Վերապատրաստված պաշտոնյաներ",
             "unit": "people",
             "baseline": "0",
             "target": "120",
@@ -55,11 +53,18 @@ def test_manager_defines_indicators_on_the_results_page(client, manager, funded_
     indicator = ProgrammeIndicator.objects.get(programme=funded_programme, code="OP1")
     assert indicator.target == Decimal("120") and indicator.disaggregation == ["country", "gender"]
     assert AuditEvent.objects.filter(action="programme_indicator_add", object_id=str(indicator.pk)).exists()
-    page = client.get(url, HTTP_ACCEPT_LANGUAGE="uk")
-    assert "Officials trained" in page.content.decode() and "Навчені посадовці" in page.content.decode()
+    # Its name in other languages goes on the programme's texts page, side by side.
+    texts = reverse("calls:programme_texts", args=[funded_programme.pk])
+    assert "Officials trained" in client.get(texts).content.decode()
+    saved = client.post(texts, {f"programmeindicator-{indicator.pk}-name-uk": "Навчені посадовці"})
+    assert saved.status_code == 302
     # A second indicator with the same code is refused on the field.
     again = client.post(url, {"level": "output", "code": "OP1", "name": "Other", "target": "1"})
     assert again.status_code == 200 and "already has an indicator" in again.content.decode()
+    manager.language = "uk"
+    manager.save(update_fields=["language"])
+    page = client.get(url).content.decode()
+    assert "Навчені посадовці" in page and "Officials trained" not in page
     # Editing keeps the row and audits the change.
     edit = reverse("calls:programme_indicator_edit", args=[funded_programme.pk, indicator.pk])
     client.post(edit, {"level": "outcome", "code": "OP1", "name": "Officials trained", "target": "150"})

@@ -26,6 +26,7 @@ from audit.transitions import check, lock, transition
 from core.bulk import BulkResult, bulk_run
 from core.clock import database_now
 from core.errors import TransitionRefused
+from core.languages import message_texts
 from core.shortcuts import get_permitted_or_403
 from grants.calls.models import Call, CallState
 from workers.messenger import notify_user
@@ -41,7 +42,7 @@ IN_REVIEW = [ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED]
 
 def _call_titles(call) -> dict:
     """The call's title for a message context, with the variants the relay picks by language."""
-    return {"call": call.title, "call_uk": call.title_uk, "call_hy": call.title_hy}
+    return message_texts("call", call, "title")
 
 
 def _require(condition, message):

@@ -51,7 +51,7 @@ def _feedback_context(application, call, language, score) -> list[dict]:
     with translation.override(language or "en"):
         return [
             {
-                "name": item["criterion"].translated("name"),
+                "name": item["criterion"].name,
                 "mean": str(item["mean"]) if item["mean"] is not None else "",
                 "max": str(item["max_score"]),
                 "comments": item["comments"],

@@ -45,7 +45,7 @@ def reviewer_invite(
             actor=actor, action="reviewer_invite", obj=programme, data={"email": user.email, "account_created": created}
         )
         with translation.override(user.language):
-            programme_title = programme.translated("title")
+            programme_title = programme.title
         notify_user(
             kind="reviewer_invitation",
             user=user,
