@@ -172,7 +172,18 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("uk", _("Ukrainian")), ("hy", _("Armenian"))]
+# The Eastern Partnership's languages: Ukrainian, Armenian, Georgian, Romanian (as written in
+# Moldova), Azerbaijani (Latin script) and Russian (used by many CSOs in Belarus, Moldova and
+# Azerbaijan), with English.
+LANGUAGES = [
+    ("en", _("English")),
+    ("uk", _("Ukrainian")),
+    ("hy", _("Armenian")),
+    ("ka", _("Georgian")),
+    ("ro", _("Romanian")),
+    ("az", _("Azerbaijani")),
+    ("ru", _("Russian")),
+]
 # Translated content (call texts, questions, criteria…): `title_en`, `title_uk`… per language in
 # LANGUAGES; a new language is a setting here plus `makemigrations`. English is every text's main
 # language: a missing translation shows the English text, marked as such (core.templatetags).

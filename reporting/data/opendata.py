@@ -258,13 +258,28 @@ def csv_360_stream(call: Call, data_source: str = "") -> Iterator[bytes]:
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
+UKRAINIAN_LETTERS = set("іїєґІЇЄҐ")
+RUSSIAN_LETTERS = set("ыэъёЫЭЪЁ")
+AZERBAIJANI_LETTERS = set("əƏ")
+ROMANIAN_LETTERS = set("șțăâîȘȚĂÂÎşţŞŢ")
+
+
 def text_language(text: str) -> str:
-    """The language of a piece of text by its script: Armenian, Ukrainian (Cyrillic) or English."""
+    """The language of a piece of text by its script and letters: Armenian, Georgian, Ukrainian
+    or Russian (Cyrillic; Russian only by letters Ukrainian lacks), Azerbaijani (ə), Romanian
+    (ș ț ă â î), English otherwise. A text names its language for IATI's xml:lang."""
+    letters = set(text or "")
     for char in text or "":
         if "\u0530" <= char <= "\u058f":
             return "hy"
+        if "\u10a0" <= char <= "\u10ff" or "\u1c90" <= char <= "\u1cbf":
+            return "ka"
         if "\u0400" <= char <= "\u04ff":
-            return "uk"
+            return "ru" if letters & RUSSIAN_LETTERS and not letters & UKRAINIAN_LETTERS else "uk"
+    if letters & AZERBAIJANI_LETTERS:
+        return "az"
+    if letters & ROMANIAN_LETTERS:
+        return "ro"
     return "en"
 
 

@@ -61,6 +61,16 @@ def test_seed_demo_is_complete_and_idempotent():
     )
     assert all(n.startswith("DEMO-") for n in Grant.objects.values_list("number", flat=True))
     assert programme.indicators.count() == 2  # the results framework (issue 19)
+    # Every text of the demo's programme and calls reads in each UI language (issue 20).
+    from modeltranslation.translator import translator
+
+    from core.languages import columns
+
+    for model in translator.get_registered_models():
+        for name in translator.get_options_for_model(model).fields:  # type: ignore[attr-defined]
+            texts = model._default_manager.exclude(**{f"{name}_en": ""}).exclude(**{f"{name}_en__isnull": True})
+            for row in texts.values(*columns(name)):
+                assert all(row.values()), row
     assert Organisation.objects.count() == 10
     assert Organisation.objects.values("country").distinct().count() == 5
     for email in ("applicant", "reviewer", "manager", "finance", "donor", "admin"):

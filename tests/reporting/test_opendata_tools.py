@@ -222,3 +222,21 @@ def test_the_ruleset_check_catches_what_the_ruleset_forbids(client, published):
     activity.find("activity-date[@type='1']").set("iso-date", (date.today() + timedelta(days=4000)).isoformat())
     failures = ruleset_failures(document)
     assert any("sector" in f for f in failures) and any("activity-date[@type='1']" in f for f in failures)
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("Open budgets in Lviv", "en"),
+        ("Відкриті бюджети громад", "uk"),
+        ("Открытые бюджеты общин", "ru"),
+        ("Բաց բյուջեներ", "hy"),
+        ("ღია ბიუჯეტები", "ka"),
+        ("Açıq büdcələr və şəffaflıq", "az"),
+        ("Bugete deschise în comunități", "ro"),
+    ],
+)
+def test_each_narrative_names_its_own_language(text, language):
+    from reporting.data.opendata import text_language
+
+    assert text_language(text) == language

@@ -21,6 +21,7 @@ from accounts.demo import DEMO_PASSWORD
 from accounts.models import Membership, Organisation, ProgrammeRole, User
 from audit.services import audit_record
 from config.demo_story import DECIDED, IN_REVIEW
+from config.demo_texts import demo_texts_fill
 from grants.calls.models import Call, CallState, Contribution, Criterion, Donor, Programme
 from grants.calls.services import call_publish, calls_open_close
 from grants.disbursement.demo import GRANTEE_EMAIL
@@ -227,6 +228,7 @@ class Command(BaseCommand):
         }
         for seeder in DEMO_SEEDERS:
             import_string(seeder)(ctx)
+        demo_texts_fill()  # the call texts in every language, so the demo shows each
         return created
 
     def _call(self, programme, manager, code, fields):
