@@ -1,7 +1,7 @@
 from django.urls import path
 
 from applications import views
-from applications.views import calls
+from applications.views import call_dates, calls
 from applications.views.indicators import application_indicators
 
 app_name = "applications"
@@ -9,6 +9,11 @@ urlpatterns = [
     # a call's pages seen from applying (applications/views/calls.py)
     path("calls/<int:pk>/", calls.call_detail, name="call_detail"),
     path("manage/calls/<int:pk>/", calls.call_manage, name="call_manage"),
+    path(
+        "manage/calls/<int:pk>/dates/<str:action>/",
+        call_dates.call_dates_change,
+        name="call_dates_change",
+    ),
     path("calls/<int:pk>/apply/", views.call_apply, name="call_apply"),
     path("applications/", views.application_list, name="application_list"),
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),

@@ -60,6 +60,27 @@ KINDS = {
         roles=("applicant",),
         label=_("New calls for proposals"),
     ),
+    # --- a call's dates after publication (applications.services.call_dates): to those drafting ---
+    "call_closed_early": Kind(
+        _("The call %(call)s has closed early"),
+        "workers/email/call_closed_early.txt",
+        configurable=False,
+        roles=("applicant",),
+    ),
+    "call_extended": Kind(
+        _("New deadline for %(call)s: %(deadline)s"),
+        "workers/email/call_extended.txt",
+        dates=("deadline",),
+        configurable=False,
+        roles=("applicant",),
+    ),
+    "call_reopened": Kind(
+        _("The call %(call)s is open again until %(deadline)s"),
+        "workers/email/call_reopened.txt",
+        dates=("deadline",),
+        configurable=False,
+        roles=("applicant",),
+    ),
     # --- applications (submission receipt, eligibility, clarification, withdrawal) ---
     "application_submitted": Kind(
         _("Application received: %(reference)s"),

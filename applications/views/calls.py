@@ -11,10 +11,10 @@ from accounts.models import Membership, OrganisationType
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from applications.models import Application, ApplicationState
 from applications.selectors import application_counts_for_call
-from applications.services import organisation_eligibility_problems
+from applications.services import call_dates, organisation_eligibility_problems
 from grants.calls import selectors as call_selectors
 from grants.calls import services as call_services
-from grants.calls.forms import CancelForm
+from grants.calls.forms import CancelForm, CloseEarlyForm, NewDeadlineForm
 from grants.calls.models import Call
 
 
@@ -96,6 +96,11 @@ def call_manage(request, pk):
             "warnings": call_services.call_template_warnings(call) if call.state == "draft" else [],
             "counts": application_counts_for_call(request.user, call),
             "cancel_form": CancelForm(),
+            "close_form": CloseEarlyForm(prefix="close"),
+            "extend_form": NewDeadlineForm(prefix="extend", initial={"deadline": call.deadline}),
+            "reopen_form": NewDeadlineForm(prefix="reopen"),
+            "now": timezone.now(),
+            "reopen_until": call.closed_at + call_dates.REOPEN_GRACE if call.closed_at else None,
             "tranche_total": sum(t.share_pct for t in parts["tranche_plan"]),
             "rubric_max": sum(c.max_score * c.weight for c in parts["criteria"]),
             "country_names": _country_names(call.eligible_countries),

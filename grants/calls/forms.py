@@ -345,3 +345,29 @@ class TeamRoleForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(r.value, r.label) for r in INVITED_ROLES]
+
+
+class CloseEarlyForm(TextCleaning, forms.Form):
+    reason = forms.CharField(
+        label=_("Why does the call close early?"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Shown on the call's page and sent to every organisation with a draft."),
+    )
+
+
+class NewDeadlineForm(TextCleaning, forms.Form):
+    """A new deadline for everyone (extend, reopen), in a chosen time zone, with the reason."""
+
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONES, initial=settings.TIME_ZONE)
+    deadline = ZonedDateTimeField(label=_("New deadline"))
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Sent to every organisation with a draft."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("deadline") is not None:
+            data["deadline"] = zoned(data["deadline"], data.get("time_zone") or settings.TIME_ZONE)
+        return data

@@ -8,6 +8,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from djmoney.models.fields import MoneyField
 
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
+from core.clock import database_now
 
 CURRENCIES = ["EUR", "USD", "UAH", "AMD", "GEL", "MDL", "AZN"]
 
@@ -213,6 +214,16 @@ class Call(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
     )
     state = FSMField(_("state"), default=CallState.DRAFT, choices=CallState.choices, protected=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Closing before the deadline (applications.services.call_dates): when, and why (shown on the
+    # call's page). A call closed by mistake may be reopened within a grace period after `closed_at`.
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    closed_early_reason = models.TextField(_("why the call closed early"), blank=True, editable=False)
+    # PRAG practice for questions about the call: asked up to 21 days before the deadline,
+    # answered (and published) at least 11 days before it.
+    questions_days = models.PositiveSmallIntegerField(
+        _("questions accepted until (days before the deadline)"), default=21
+    )
+    answers_days = models.PositiveSmallIntegerField(_("answers published by (days before the deadline)"), default=11)
 
     class Meta:
         ordering = ["deadline"]
@@ -256,6 +267,10 @@ class Call(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
 
     @transition(field=state, source=CallState.OPEN, target=CallState.CLOSED)
     def close(self):
+        self.closed_at = database_now()
+
+    @transition(field=state, source=CallState.CLOSED, target=CallState.OPEN)
+    def reopen(self):
         pass
 
     @transition(field=state, source=CallState.CLOSED, target=CallState.REVIEWING)
