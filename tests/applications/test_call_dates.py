@@ -31,7 +31,9 @@ def scene(make_user, make_org, grant_role, programme):
 
 
 def test_a_call_closed_early_refuses_a_submission_a_second_later(scene):
-    call = call_dates.call_close_early(actor=scene["manager"], call_id=scene["call"].pk, reason="The envelope is spent.")
+    call = call_dates.call_close_early(
+        actor=scene["manager"], call_id=scene["call"].pk, reason="The envelope is spent."
+    )
     call.refresh_from_db()
     assert call.state == CallState.CLOSED and call.deadline <= timezone.now() and call.closed_at is not None
     assert call.closed_early_reason == "The envelope is spent."
@@ -97,7 +99,9 @@ def test_the_manager_uses_the_buttons_and_others_are_turned_away(client, scene):
     page = client.get(reverse("applications:call_manage", args=[call.pk])).content.decode()
     assert "Close the call now" in page and "Extend the deadline for everyone" in page
     response = client.post(url, {"close-reason": ""}, follow=True)
-    assert Call.objects.get(pk=call.pk).state == CallState.OPEN and "This field is required" in response.content.decode()
+    assert (
+        Call.objects.get(pk=call.pk).state == CallState.OPEN and "This field is required" in response.content.decode()
+    )
     response = client.post(url, {"close-reason": "The envelope is spent."}, follow=True)
     assert "The call was closed." in response.content.decode()
     public = client.get(reverse("applications:call_detail", args=[call.pk])).content.decode()

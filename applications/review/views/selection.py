@@ -312,6 +312,9 @@ def review_ranking(request, call_id):
             "flagged_count": summary.flagged,
             "can_decide_down": call.state == "reviewing",
             "can_close": call.state == "reviewing",
+            # Decision buttons only where the decision service would take them (and why not otherwise).
+            "can_decide": call.state in services.DECISION_CALL_STATES,
+            "reviews_needed": call.reviewers_per_application,
         },
     )
 
