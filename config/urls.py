@@ -14,6 +14,7 @@ PAGES = [
     "grants.calls.urls",
     "applications.urls",
     "applications.conversations.urls",
+    "applications.call_questions.urls",
     "applications.review.urls",
     "grants.urls",
     "reporting.grantee.urls",

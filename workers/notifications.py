@@ -81,6 +81,18 @@ KINDS = {
         configurable=False,
         roles=("applicant",),
     ),
+    "call_question_asked": Kind(
+        _("A question about %(call)s"),
+        "workers/email/call_question_asked.txt",
+        roles=("manager",),
+        label=_("Questions about a call you manage"),
+    ),
+    "call_answer_published": Kind(
+        _("An answer was published about %(call)s"),
+        "workers/email/call_answer_published.txt",
+        roles=("applicant",),
+        label=_("Answers published about a call you apply to"),
+    ),
     # --- applications (submission receipt, eligibility, clarification, withdrawal) ---
     "application_submitted": Kind(
         _("Application received: %(reference)s"),

@@ -1,3 +1,4 @@
+from applications.call_questions.models import CallQuestion  # noqa: F401
 from applications.conversations.models import (  # noqa: F401
     EventKind,
     Message,

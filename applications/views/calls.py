@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from accounts.models import Membership, OrganisationType
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
+from applications.call_questions import services as qa_services
+from applications.call_questions.forms import AskForm
 from applications.models import Application, ApplicationState
 from applications.selectors import application_counts_for_call
 from applications.services import call_dates, organisation_eligibility_problems
@@ -78,6 +80,13 @@ def call_detail(request, pk):
             "organisations": _applicant_organisations(request.user, call),
             "can_manage": request.user.has_perm("grants.manage_call", call),
             "now": timezone.now(),
+            # Questions and answers (applications.call_questions)
+            "published_questions": qa_services.published_questions(call),
+            "ask_form": AskForm(initial={"text": request.session.pop("call_question_draft", "")}),
+            "questions_until": qa_services.questions_until(call),
+            "answers_until": qa_services.answers_until(call),
+            "asking_open": call.state in qa_services.ASKING_STATES
+            and timezone.now() <= qa_services.questions_until(call),
         },
     )
 
