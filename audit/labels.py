@@ -63,6 +63,8 @@ BY_ACTION: dict[str, Promise] = {
     "call_question_ask": _("Question asked about the call"),
     "call_question_answer": _("Answer to a question saved"),
     "call_question_publish": _("Answer published"),
+    "call_alert_create": _("Started following calls"),
+    "call_alert_delete": _("Stopped following calls"),
     "texts_translate": _("Translations changed"),
     "cancel": _("Cancelled"),
     "close": _("Closed"),

@@ -371,3 +371,27 @@ class NewDeadlineForm(TextCleaning, forms.Form):
         if data.get("deadline") is not None:
             data["deadline"] = zoned(data["deadline"], data.get("time_zone") or settings.TIME_ZONE)
         return data
+
+
+class CallAlertForm(TextCleaning, forms.Form):
+    programme: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Programme"), queryset=Programme.objects.none(), required=False, empty_label=_("Any programme")
+    )
+    countries = forms.MultipleChoiceField(
+        label=_("Countries"),
+        choices=PROGRAMME_COUNTRY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("None ticked: any country."),
+    )
+    org_types = forms.MultipleChoiceField(
+        label=_("Organisation types"),
+        choices=OrganisationType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("None ticked: any type."),
+    )
+
+    def __init__(self, *args, programmes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes if programmes is not None else Programme.objects.all()

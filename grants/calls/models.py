@@ -388,3 +388,27 @@ class TranchePlanItem(models.Model):
         ordering = ["call", "position"]
         verbose_name = _("tranche plan item")
         verbose_name_plural = _("tranche plan")
+
+
+class CallAlert(models.Model):
+    """Someone following calls: told when a call opens that matches (an empty list matches all)."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="call_alerts")
+    programme = models.ForeignKey(
+        Programme, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("programme")
+    )
+    countries = models.JSONField(_("countries"), default=list, blank=True)
+    org_types = models.JSONField(_("organisation types"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("call alert")
+        verbose_name_plural = _("call alerts")
+
+    def matches(self, call: "Call") -> bool:
+        return (
+            (self.programme_id is None or self.programme_id == call.programme_id)
+            and (not self.countries or bool(set(self.countries) & set(call.eligible_countries)))
+            and (not self.org_types or bool(set(self.org_types) & set(call.eligible_org_types)))
+        )

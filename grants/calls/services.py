@@ -18,6 +18,7 @@ from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
 from core.languages import as_columns, columns, main_language
 from core.shortcuts import get_permitted_or_403
+from grants.calls.alerts import call_alerts_send
 from grants.calls.models import (
     CURRENCIES,
     BudgetHeading,
@@ -116,6 +117,8 @@ def _scheduled(call_id: int, name: str, due: Q) -> bool:
             return False
         check(SYSTEM, call, name)
         transition(call, name, actor=SYSTEM, reason="schedule")
+        if name == "open":
+            call_alerts_send(call)  # everyone following calls like this one
     return True
 
 

@@ -5,6 +5,7 @@ from grants.calls import views
 app_name = "calls"
 urlpatterns = [
     path("manage/calls/", views.manage_calls, name="manage_calls"),
+    path("calls/alerts/", views.call_alerts, name="call_alerts"),
     path("manage/programmes/new/", views.programme_create, name="programme_create"),
     path("manage/programmes/<int:pk>/edit/", views.programme_edit, name="programme_edit"),
     path("manage/programmes/<int:pk>/indicators/", views.programme_indicators, name="programme_indicators"),

@@ -7,14 +7,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import ProgrammeRole
+from accounts.models import OrganisationType, ProgrammeRole
+from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from accounts.roles import MANAGER, programme_ids
 from core.errors import TransitionRefused
 from core.forms import form_errors_add, form_run, message_run
 from core.languages import language_label, main_language
 from core.pagination import page_of
-from grants.calls import indicators, selectors, services, team, texts
+from grants.calls import alerts, indicators, selectors, services, team, texts
 from grants.calls.forms import (
+    CallAlertForm,
     CallForm,
     CancelForm,
     ContributionFormSet,
@@ -25,7 +27,7 @@ from grants.calls.forms import (
     TeamRoleForm,
     template_formsets,
 )
-from grants.calls.models import Call, Programme
+from grants.calls.models import Call, CallAlert, Programme
 
 
 def home(request):
@@ -396,3 +398,32 @@ def programme_texts(request, pk):
 def call_texts(request, pk):
     call = _managed_call(request, pk)
     return _texts_page(request, call, reverse("applications:call_manage", args=[call.pk]))
+
+
+# --- call alerts ------------------------------------------------------------------------------
+
+
+@login_required
+def call_alerts(request):
+    """The calls a person follows, and a form to follow more; told when a matching call opens."""
+    programmes = Programme.objects.filter(calls__state__in=["published", "open", "closed", "reviewing", "decided"])
+    form = CallAlertForm(request.POST or None, programmes=programmes.distinct())
+    if request.method == "POST":
+        if "delete" in request.POST:
+            message_run(request, alerts.alert_delete, actor=request.user, alert_id=int(request.POST["delete"] or 0))
+            return redirect("calls:call_alerts")
+        if form.is_valid():
+            done, _alert = form_run(form, alerts.alert_create, actor=request.user, **form.cleaned_data)
+            if done:
+                messages.success(request, _("You will be told when a matching call opens."))
+                return redirect("calls:call_alerts")
+    countries, org_types = dict(PROGRAMME_COUNTRY_CHOICES), dict(OrganisationType.choices)
+    followed = [
+        (
+            a,
+            [str(countries.get(c, c)) for c in a.countries],
+            [str(org_types.get(t, t)) for t in a.org_types],
+        )
+        for a in CallAlert.objects.filter(user=request.user).select_related("programme")
+    ]
+    return render(request, "grants/call_alerts.html", {"form": form, "followed": followed})

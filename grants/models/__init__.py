@@ -8,6 +8,7 @@ from grants.calls.models import (  # noqa: F401
     CURRENCIES,
     BudgetHeading,
     Call,
+    CallAlert,
     CallState,
     Contribution,
     Criterion,
