@@ -11,18 +11,16 @@ from django.views.decorators.http import require_POST
 from applications.call_questions import services
 from applications.call_questions.forms import AnswerForm, AskForm
 from applications.call_questions.models import CallQuestion
+from applications.views.calls import _managed_call
 from core.forms import form_run
+from core.shortcuts import get_visible_or_404
 from grants.calls import selectors as call_selectors
-from grants.calls.models import Call
 
 
 @login_required
 @require_POST
 def call_question_ask(request, pk):
-    try:
-        call = call_selectors.call_get_visible(request.user, pk)
-    except Call.DoesNotExist:
-        raise Http404
+    call = get_visible_or_404(call_selectors.call_list_visible(request.user), pk)
     form = AskForm(request.POST)
     page = reverse("applications:call_detail", args=[call.pk]) + "#qa"
     if form.is_valid():
@@ -41,10 +39,7 @@ def call_question_ask(request, pk):
 
 @login_required
 def call_questions_manage(request, pk):
-    try:
-        call = call_selectors.call_get_managed(request.user, pk)
-    except Call.DoesNotExist:
-        raise Http404
+    call = _managed_call(request, pk)
     questions = list(
         CallQuestion.objects.filter(call=call).select_related("asked_by").order_by("-published_at", "asked_at")
     )
