@@ -1,7 +1,8 @@
 """Demo data for this part of the system; called by `manage.py seed_demo`. Must be idempotent.
 
 Both demo calls get their template: budget headings, questions (with character limits),
-required documents and a 40/40/20 tranche plan, in English, Ukrainian and Armenian."""
+required documents and a 40/40/20 tranche plan, in English, Ukrainian and Armenian (the other languages
+from config/demo_texts.py)."""
 
 from decimal import Decimal
 

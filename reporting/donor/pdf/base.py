@@ -42,7 +42,8 @@ FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN
 
 
 def fonts_register() -> None:
-    """DejaVu Sans covers Latin, Cyrillic (Ukrainian) and Armenian; registered once per process."""
+    """DejaVu Sans covers Latin (with Romanian and Azerbaijani letters), Cyrillic, Armenian and Georgian;
+    registered once per process."""
     global _done
     if _done:
         return
