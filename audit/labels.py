@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 BY_KIND: dict[tuple[str, str], Promise] = {
     ("applications.application", "submit"): _("Submitted"),
     ("applications.application", "withdraw"): _("Withdrawn"),
+    ("applications.application", "shortlist"): _("Invited to a full application"),
     ("applications.application", "start_review"): _("Sent to review"),
     ("applications.application", "complete_review"): _("Reviews completed"),
     ("applications.review", "submit"): _("Review submitted"),
@@ -69,6 +70,8 @@ BY_ACTION: dict[str, Promise] = {
     "cancel": _("Cancelled"),
     "close": _("Closed"),
     "reopen": _("Reopened"),
+    "shortlist": _("Shortlisted"),
+    "shortlist_invite": _("Shortlist of concept notes invited"),
     "complete_review": _("Reviews completed"),
     "consensus_record": _("Consensus score recorded"),
     "deadline_extend": _("Deadline extended"),

@@ -178,7 +178,10 @@ KINDS = {
         configurable=False,
     ),
     "application_decided": Kind(
-        _("Decision on your application: %(application)s"), "workers/email/application_decided.txt", configurable=False
+        _("Decision on your application: %(application)s"),
+        "workers/email/application_decided.txt",
+        configurable=False,
+        dates=("deadline",),  # a concept note's invitation names the full application's deadline
     ),
     # --- grants and payments (agreement, tranche due, payment made) ---
     "grant_signed": Kind(

@@ -22,6 +22,7 @@ class ApplicationState(models.TextChoices):
     REVIEWED = "reviewed", _("Reviewed")
     AWARDED = "awarded", _("Awarded")
     RESERVE = "reserve", _("Reserve list")
+    SHORTLISTED = "shortlisted", _("Invited to a full application")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
@@ -58,6 +59,13 @@ class Application(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(_("reference number"), max_length=40, unique=True, null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     receipt_sha256 = models.CharField(_("SHA-256 of the submitted content"), max_length=64, blank=True)
+    # The full application of a two-stage call names the concept note it was invited from; its
+    # amount requested may not exceed the concept note's (the budget ceiling).
+    # (A plain foreign key: the shortlist creates one per concept note. A unique one would make SQLite
+    # rebuild the table, which its PostgreSQL-only search index cannot survive.)
+    concept_note = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="full_applications", editable=False
+    )
     submitted_content = models.JSONField(_("content as submitted"), null=True, blank=True)
     deadline_extended_to = models.DateTimeField(_("individual deadline extension"), null=True, blank=True)
 
@@ -165,6 +173,12 @@ class Application(ConcurrentTransitionMixin, models.Model):
     )
     def award(self):
         pass
+
+    @transition(
+        field=state, source=[ApplicationState.REVIEWED, ApplicationState.RESERVE], target=ApplicationState.SHORTLISTED
+    )
+    def shortlist(self):
+        """A concept note invited to the full-application stage of a two-stage call."""
 
     @transition(field=state, source=ApplicationState.REVIEWED, target=ApplicationState.RESERVE)
     def put_on_reserve(self):

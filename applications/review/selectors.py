@@ -27,7 +27,12 @@ from grants.calls.models import Call, Programme
 OPEN_REVIEW_STATES = [ReviewState.ASSIGNED, ReviewState.ACCEPTED, ReviewState.RETURNED]
 REVIEWER_STATES = OPEN_REVIEW_STATES + [ReviewState.SUBMITTED]  # everything but conflicted
 ASSIGNABLE_STATES = [ApplicationState.ELIGIBLE, ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED]
-DECIDED_STATES = [ApplicationState.AWARDED, ApplicationState.RESERVE, ApplicationState.REJECTED]
+DECIDED_STATES = [
+    ApplicationState.AWARDED,
+    ApplicationState.RESERVE,
+    ApplicationState.REJECTED,
+    ApplicationState.SHORTLISTED,  # a concept note invited to the full application
+]
 PROGRESS_REUSE_SECONDS = 60
 
 

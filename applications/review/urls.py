@@ -22,6 +22,7 @@ urlpatterns = [
         name="review_call_assign_selected",
     ),
     path("reviews/calls/<int:call_id>/ranking/", views.review_ranking, name="review_ranking"),
+    path("reviews/calls/<int:call_id>/shortlist/", views.review_shortlist, name="review_shortlist"),
     path(
         "reviews/calls/<int:call_id>/decide-down/", views.review_ranking_decide_down, name="review_ranking_decide_down"
     ),

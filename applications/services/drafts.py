@@ -452,4 +452,11 @@ def organisation_eligibility_problems(call: Call, organisation: Organisation) ->
             _("Organisations of the type “%(type)s” are not eligible for this call.")
             % {"type": organisation.get_org_type_display()}
         )
+    if (
+        call.concept_call_id
+        and not Application.objects.filter(
+            call_id=call.concept_call_id, organisation=organisation, state=ApplicationState.SHORTLISTED
+        ).exists()
+    ):
+        problems.append(_("Only organisations invited after their concept note can send a full application."))
     return problems

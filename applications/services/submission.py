@@ -67,6 +67,13 @@ def application_submission_problems(
             _("The amount requested must be between %(min)s and %(max)s %(currency)s.")
             % {"min": call.min_grant, "max": call.max_grant, "currency": currency}
         )
+    elif (ceiling := app.concept_note.requested_amount if app.concept_note else None) is not None and (
+        app.requested_amount > ceiling
+    ):
+        problems.append(  # a two-stage call: the concept note set the ceiling
+            _("The amount requested may not exceed the %(ceiling)s %(currency)s of your concept note.")
+            % {"ceiling": ceiling, "currency": currency}
+        )
     if app.duration_months is None:
         problems.append(_("Enter the duration of the project in months."))
     elif app.duration_months > call.max_duration_months:

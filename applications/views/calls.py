@@ -105,6 +105,7 @@ def call_manage(request, pk):
             "warnings": call_services.call_template_warnings(call) if call.state == "draft" else [],
             "counts": application_counts_for_call(request.user, call),
             "cancel_form": CancelForm(),
+            "full_call": Call.objects.filter(concept_call=call).first(),
             "close_form": CloseEarlyForm(prefix="close"),
             "extend_form": NewDeadlineForm(prefix="extend", initial={"deadline": call.deadline}),
             "reopen_form": NewDeadlineForm(prefix="reopen"),

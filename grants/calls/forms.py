@@ -180,10 +180,22 @@ class CallForm(TextCleaning, forms.ModelForm):
             "sector": forms.Select(choices=[("", "—"), *DAC_SECTORS]),
         }
 
+    two_stage = forms.BooleanField(
+        label=_("Two stages: concept notes first, then full applications from a shortlist"),
+        required=False,
+        help_text=_(
+            "PRAG's restricted procedure. A second call, the full applications' stage, is created as a draft "
+            "with the same terms: give it its own questions, documents and rubric; it opens when you invite "
+            "the shortlist."
+        ),
+    )
+
     def __init__(self, *args, programme: Programme, **kwargs):
         super().__init__(*args, **kwargs)
         main_language_texts(self)
         self.programme = programme
+        if self.instance.pk:
+            del self.fields["two_stage"]  # chosen when the call is created
         if programme.countries:
             names = dict(PROGRAMME_COUNTRY_CHOICES)
             self.fields["eligible_countries"].choices = [(c, names.get(c, c)) for c in programme.countries]  # type: ignore[attr-defined]

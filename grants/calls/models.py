@@ -224,6 +224,18 @@ class Call(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
         _("questions accepted until (days before the deadline)"), default=21
     )
     answers_days = models.PositiveSmallIntegerField(_("answers published by (days before the deadline)"), default=11)
+    # A two-stage call (PRAG's restricted procedure) is two linked calls: the concept notes' call and
+    # this one, the full applications', set on the full-application call. Each stage keeps its own
+    # form, rubric, reviewers and deadline; the shortlist (applications.review.services.shortlist)
+    # opens this stage to the invited organisations only.
+    concept_call = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="full_call",
+        verbose_name=_("concept-note stage"),
+    )
 
     class Meta:
         ordering = ["deadline"]
@@ -250,6 +262,11 @@ class Call(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_concept_stage(self) -> bool:
+        """The first stage of a two-stage call: concept notes, shortlisted rather than awarded."""
+        return Call.objects.filter(concept_call_id=self.pk).exists() if self.pk else False
 
     @property
     def is_accepting(self) -> bool:

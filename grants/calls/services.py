@@ -38,9 +38,14 @@ from grants.calls.models import (
 SYSTEM = None  # scheduled transitions are recorded with no human actor
 
 
-def call_publish_problems(call: Call, programme: Programme | None = None) -> list[str]:
-    """Why a call cannot be published, in words a programme manager can act on."""
+def call_publish_problems(call: Call, programme: Programme | None = None, *, opening_stage: bool = False) -> list[str]:
+    """Why a call cannot be published, in words a programme manager can act on. `opening_stage`:
+    the shortlist opens a full-application stage, whose envelope its concept notes' call holds."""
     problems = []
+    if call.concept_call_id and not opening_stage:
+        problems.append(
+            _("This is the full-application stage: it opens when the shortlist of concept notes is invited.")
+        )
     criteria = list(call.criteria.all())
     if not criteria:
         problems.append(_("The rubric has no criteria."))
@@ -59,7 +64,7 @@ def call_publish_problems(call: Call, programme: Programme | None = None) -> lis
             _("The envelope is in %(call)s but the programme budget is in %(programme)s.")
             % {"call": call.envelope.currency, "programme": programme.budget.currency}
         )
-    else:
+    elif not call.concept_call_id:
         available = programme.budget.amount - programme.envelopes_total
         if call.envelope.amount > available:
             problems.append(
@@ -100,7 +105,7 @@ def call_cancel(*, actor, call_id: int, reason: str) -> Call:
     with transaction.atomic():
         call = lock(Call, call_id)
         check(actor, call, "cancel", permission="grants.manage_call")
-        if call.state in COUNTED_STATES:  # its envelope goes back to the programme
+        if call.state in COUNTED_STATES and not call.concept_call_id:  # its envelope goes back to the programme
             Programme.objects.select_for_update().filter(pk=call.programme_id).update(
                 envelopes_total=F("envelopes_total") - call.envelope.amount
             )
@@ -301,7 +306,10 @@ def _call_indicators_set(call: Call, indicators) -> list[str] | None:
     return list(ProgrammeIndicator.objects.filter(pk__in=wanted).order_by("position").values_list("code", flat=True))
 
 
-def call_create(*, actor, programme_id: int, envelope_amount, indicators=(), **fields) -> Call:
+def call_create(*, actor, programme_id: int, envelope_amount, indicators=(), two_stage=False, **fields) -> Call:
+    """A draft call. A two-stage call is the concept notes' call, returned, and a draft of its
+    full-application stage (code `<code>-full`) with the same terms, whose form, rubric and documents
+    the manager sets apart; it opens when the shortlist is invited."""
     programme = get_permitted_or_403(
         actor, Programme, programme_id, "grants.manage_programme", _("You do not manage this programme.")
     )
@@ -322,8 +330,21 @@ def call_create(*, actor, programme_id: int, envelope_amount, indicators=(), **f
                 "envelope": str(envelope_amount),
                 "currency": programme.budget.currency,
                 "indicators": _call_indicators_set(call, indicators) or [],
+                "two_stage": bool(two_stage),
             },
         )
+        if two_stage:
+            full_code = f"{fields['code']}-full"[:30]
+            if Call.objects.filter(programme=programme, code=full_code).exists():
+                raise ValidationError({"code": _("This programme already has a call with this code.")})
+            full = Call.objects.create(
+                programme=programme,
+                envelope=Money(envelope_amount, programme.budget.currency),
+                concept_call=call,
+                **{**fields, "code": full_code},
+            )
+            full.indicators.set(call.indicators.all())
+            audit_record(actor=actor, action="call_create", obj=full, data={"code": full_code, "stage_of": call.pk})
     return call
 
 

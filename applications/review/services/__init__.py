@@ -47,3 +47,9 @@ from applications.review.services.scoring import (  # noqa: F401
     review_save,
     review_submit,
 )
+from applications.review.services.shortlist import (  # noqa: F401
+    PRAG_RATIO,
+    Shortlisted,
+    shortlist_invite,
+    shortlist_ratio,
+)

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.selectors import organisation_member_users
 from applications.conversations.models import EventKind
@@ -38,6 +38,9 @@ from grants.calls.models import Call, CallState
 from workers.messenger import notify_user
 
 DECISION_CALL_STATES = [CallState.REVIEWING, CallState.DECIDED]
+CONCEPT_NOTES_SHORTLISTED = gettext_lazy(
+    "Concept notes are not awarded: invite the best of them to the full application from the shortlist page."
+)
 
 
 DECISIONS = {
@@ -60,7 +63,7 @@ def _feedback_context(application, call, language, score) -> list[dict]:
         ]
 
 
-def _notify_decision(application, call, event, note, score):
+def _notify_decision(application, call, event, note, score, extra=None):
     thread_event_record(
         application=application,
         event=EventKind.DECIDED,
@@ -90,6 +93,7 @@ def _notify_decision(application, call, event, note, score):
                 "threshold": str(call.overall_threshold),
                 "criteria": _feedback_context(application, call, user.language, score),
                 "path": reverse("reviews:review_feedback", args=[application.pk]),
+                **(extra or {}),
             },
         )
 
@@ -163,6 +167,8 @@ def _decide(*, actor, application_id: int, decision: str, amount=None, note: str
             _require(actor.has_perm("applications.decide_application", application), None)
             if call.state not in DECISION_CALL_STATES:
                 raise TransitionRefused(_("Decisions are taken once the call is closed and its applications reviewed."))
+            if decision != "reject" and call.is_concept_stage:
+                raise TransitionRefused(CONCEPT_NOTES_SHORTLISTED)
             _rubric, assessment = application_assessment(application, call)
             if decision == "award" and application.state == ApplicationState.AWARDED:
                 raise TransitionRefused(
@@ -222,6 +228,8 @@ def ranking_decide_down(*, actor, call_id: int) -> DecidedDown:
     call = get_permitted_or_403(actor, Call, call_id, "applications.decide_application")
     if call.state != CallState.REVIEWING:
         raise TransitionRefused(_("Decisions are taken once the call is closed and its applications reviewed."))
+    if call.is_concept_stage:
+        raise TransitionRefused(CONCEPT_NOTES_SHORTLISTED)
     rubric = rubric_from(call.criteria.order_by("position"))
     summary = ranking_summary(call, rubric)
     problems = []
@@ -282,6 +290,8 @@ def selection_close(*, actor, call_id: int) -> Call:
     with transaction.atomic():
         call = lock(Call, call_id)
         check(actor, call, "decide", permission="applications.decide_application")
+        if call.is_concept_stage:
+            raise TransitionRefused(CONCEPT_NOTES_SHORTLISTED)
         left = Application.objects.filter(call=call, state__in=IN_REVIEW + [ApplicationState.ELIGIBLE]).count()
         if left:
             raise ValidationError(

@@ -27,3 +27,4 @@ from applications.review.views.selection import (  # noqa: F401
     review_return,
     review_selection_close,
 )
+from applications.review.views.shortlist import review_shortlist  # noqa: F401

@@ -293,6 +293,7 @@ def review_ranking(request, call_id):
         call, criteria, page=request.GET.get("page"), npage=request.GET.get("npage"), size=RANKING_PAGE_SIZE
     )
     summary = ranking.summary
+    concept_stage = call.is_concept_stage  # a two-stage call's concept notes: shortlisted, not awarded
     return render(
         request,
         "reviews/ranking.html",
@@ -310,11 +311,12 @@ def review_ranking(request, call_id):
             "envelope": call.envelope.amount,
             "awarded_total": call.awarded_total,
             "flagged_count": summary.flagged,
-            "can_decide_down": call.state == "reviewing",
-            "can_close": call.state == "reviewing",
+            "can_decide_down": call.state == "reviewing" and not concept_stage,
+            "can_close": call.state == "reviewing" and not concept_stage,
             # Decision buttons only where the decision service would take them (and why not otherwise).
             "can_decide": call.state in services.DECISION_CALL_STATES,
             "reviews_needed": call.reviewers_per_application,
+            "concept_stage": concept_stage,
         },
     )
 
