@@ -47,6 +47,7 @@ STATE_STAGES = {
     S.UNDER_REVIEW: ("submitted", "eligible"),
     S.REVIEWED: ("submitted", "eligible", "reviewed"),
     S.RESERVE: ("submitted", "eligible", "reviewed"),
+    S.SHORTLISTED: ("submitted", "eligible", "reviewed"),  # a concept note invited to the full stage
     S.AWARDED: ("submitted", "eligible", "reviewed", "awarded"),
     S.REJECTED: ("submitted", "eligible", "reviewed", "rejected"),
     S.WITHDRAWN: ("submitted",),
@@ -93,6 +94,17 @@ class FunnelRow:
 
 
 @dataclass
+class TwoStageRow:
+    """A two-stage call's funnel: concept notes → shortlisted → full applications → awarded."""
+
+    label: str
+    concept_notes: int = 0
+    shortlisted: int = 0
+    full_applications: int = 0
+    awarded: int = 0
+
+
+@dataclass
 class MoneyRow:
     key: str
     label: str
@@ -129,6 +141,7 @@ class ProgrammeFigures:
     organisations_funded: int = 0
     funnel_total: FunnelRow | None = None
     funnel_by_call: list[FunnelRow] = field(default_factory=list)
+    two_stage: list[TwoStageRow] = field(default_factory=list)
     funnel_by_country: list[FunnelRow] = field(default_factory=list)
     money_by_call: list[MoneyRow] = field(default_factory=list)
     money_by_country: list[MoneyRow] = field(default_factory=list)
@@ -222,7 +235,8 @@ def programme_figures(
     by_country_money: dict[str, MoneyRow] = {}
     total = FunnelRow(key="total", label=str(_("All calls")))
 
-    # 3. the funnel: one grouped count
+    # 3. the funnel: one grouped count (two-stage calls: each stage is a call of its own)
+    shortlisted: dict[int, int] = {}
     apps = Application.objects.filter(call__programme=programme, submitted_at__isnull=False)
     if period_start:
         apps = apps.filter(submitted_at__date__gte=period_start)
@@ -236,7 +250,20 @@ def programme_figures(
         by_call_funnel[call_id].add(state, n)
         by_country_funnel.setdefault(country, FunnelRow(key=country, label=country_name(country))).add(state, n)
         total.add(state, n)
+        if state == S.SHORTLISTED:
+            shortlisted[call_id] = shortlisted.get(call_id, 0) + n
     figures.funnel_total = total
+    figures.two_stage = [
+        TwoStageRow(
+            label=str(c),
+            concept_notes=by_call_funnel[c.concept_call_id].submitted,
+            shortlisted=shortlisted.get(c.concept_call_id, 0),
+            full_applications=by_call_funnel[c.pk].submitted,
+            awarded=by_call_funnel[c.pk].awarded,
+        )
+        for c in calls
+        if c.concept_call_id in by_call_funnel
+    ]
     figures.applications = total.submitted
 
     # 4. commitments: grants awarded by the end of the period

@@ -161,3 +161,21 @@ def test_the_manager_invites_the_shortlist_on_its_page(world, two_stage, client,
     client.force_login(world.applicants[1])
     feedback = client.get(reverse("reviews:review_feedback", args=[world.apps[1].pk])).content.decode()
     assert "4.00" in feedback and world.reviewers[0].full_name not in feedback
+
+
+def test_the_donor_dashboard_counts_each_stage(world, two_stage, client, grant_role, make_user):
+    from reporting.donor.figures import programme_figures
+
+    concept, full = two_stage
+    shortlist_invite(
+        actor=world.manager,
+        call_id=concept.pk,
+        application_ids=[world.apps[0].pk, world.apps[1].pk],
+        deadline=timezone.now() + timedelta(days=30),
+    )
+    [row] = programme_figures(world.programme).two_stage
+    assert (row.concept_notes, row.shortlisted, row.full_applications, row.awarded) == (3, 2, 0, 0)
+    donor = grant_role(make_user(), world.programme, "donor")
+    client.force_login(donor)
+    page = client.get(reverse("donor:donor_dashboard", args=[world.programme.pk])).content.decode()
+    assert "Two-stage calls" in page and "Concept notes" in page
