@@ -82,6 +82,7 @@ class ApplicationSerializer(TextCleaning, serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "field_hashes",
+            "concept_note",  # a two-stage call's full application: the concept note it was invited from
         ]
         read_only_fields = fields
 

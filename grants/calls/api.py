@@ -92,6 +92,12 @@ class CallSerializer(TextCleaning, serializers.ModelSerializer):
     criteria = CriterionSerializer(many=True, required=False)
     tranche_plan = TranchePlanItemSerializer(many=True, required=False)
     eligible_countries = serializers.ListField(child=serializers.CharField(max_length=2), required=False)
+    # Two-stage calls (PRAG's restricted procedure): created with `two_stage`, the call is the concept
+    # notes' stage and `full_call` its full-application stage; a full-application stage names its
+    # `concept_call`. The shortlist is invited on the site (reviews/calls/<id>/shortlist/).
+    two_stage = serializers.BooleanField(write_only=True, required=False, default=False)
+    concept_call: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
+    full_call = serializers.SerializerMethodField()
     eligible_org_types = serializers.ListField(child=serializers.CharField(max_length=20), required=False)
 
     class Meta:
@@ -128,6 +134,9 @@ class CallSerializer(TextCleaning, serializers.ModelSerializer):
             "state",
             "available_transitions",
             "is_accepting",
+            "two_stage",
+            "concept_call",
+            "full_call",
             "questions",
             "budget_headings",
             "required_documents",
@@ -136,6 +145,10 @@ class CallSerializer(TextCleaning, serializers.ModelSerializer):
         ]
         validators: list = []  # the services decide (code unique per programme, ranges, time zones)
         extra_kwargs = {"title": {"required": False}}  # or `title_en`: the service asks for one
+
+    def get_full_call(self, call) -> int | None:
+        full = getattr(call, "full_call", None)  # the reverse one-to-one: None on a one-stage call
+        return full.pk if full is not None else None
 
     def get_currency(self, call) -> str:
         return str(call.envelope.currency)
@@ -186,6 +199,7 @@ class CallViewSet(
             return Call.objects.none()
         qs = (
             selectors.call_list_visible(self.request.user)
+            .select_related("full_call")
             .prefetch_related("questions", "budget_headings", "required_documents", "criteria", "tranche_plan")
             .order_by("deadline", "pk")
         )

@@ -179,3 +179,28 @@ def test_the_donor_dashboard_counts_each_stage(world, two_stage, client, grant_r
     client.force_login(donor)
     page = client.get(reverse("donor:donor_dashboard", args=[world.programme.pk])).content.decode()
     assert "Two-stage calls" in page and "Concept notes" in page
+
+
+def test_the_api_creates_a_two_stage_call_and_names_both_stages(world):
+    from tests.reviews.conftest import api_for
+
+    api = api_for(world.manager)
+    response = api.post(
+        "/api/v1/calls/",
+        {
+            "programme": world.programme.pk,
+            "code": "api-two",
+            "title": "Two stages by API",
+            "envelope": "50000",
+            "min_grant": "10000",
+            "max_grant": "20000",
+            "opens_at": (timezone.now() + timedelta(days=1)).isoformat(),
+            "deadline": (timezone.now() + timedelta(days=20)).isoformat(),
+            "two_stage": True,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    full = Call.objects.get(concept_call_id=response.json()["id"])
+    assert response.json()["full_call"] == full.pk
+    assert api.get(f"/api/v1/calls/{full.pk}/").json()["concept_call"] == response.json()["id"]
