@@ -96,7 +96,9 @@ class CallSerializer(TextCleaning, serializers.ModelSerializer):
     # notes' stage and `full_call` its full-application stage; a full-application stage names its
     # `concept_call`. The shortlist is invited on the site (reviews/calls/<id>/shortlist/).
     two_stage = serializers.BooleanField(write_only=True, required=False, default=False)
-    concept_call: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
+    concept_call: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
     full_call = serializers.SerializerMethodField()
     eligible_org_types = serializers.ListField(child=serializers.CharField(max_length=20), required=False)
 
