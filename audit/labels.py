@@ -61,6 +61,7 @@ BY_ACTION: dict[str, Promise] = {
     "call_template_save": _("Call saved as a template"),
     "call_update": _("Call changed"),
     "call_extend": _("Deadline extended for everyone"),
+    "call_copy": _("Call copied from an earlier one"),
     "call_question_ask": _("Question asked about the call"),
     "call_question_answer": _("Answer to a question saved"),
     "call_question_publish": _("Answer published"),

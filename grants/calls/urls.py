@@ -26,6 +26,7 @@ urlpatterns = [
     path("manage/calls/<int:pk>/edit/", views.call_edit, name="call_edit"),
     path("manage/calls/<int:pk>/template/", views.call_template, name="call_template"),
     path("manage/calls/<int:pk>/texts/", views.call_texts, name="call_texts"),
+    path("manage/calls/<int:pk>/copy/", views.call_copy, name="call_copy"),
     path("manage/calls/<int:pk>/publish/", views.call_publish, name="call_publish"),
     path("manage/calls/<int:pk>/cancel/", views.call_cancel, name="call_cancel"),
 ]

@@ -14,7 +14,7 @@ from core.errors import TransitionRefused
 from core.forms import form_errors_add, form_run, message_run
 from core.languages import language_label, main_language
 from core.pagination import page_of
-from grants.calls import alerts, indicators, selectors, services, team, texts
+from grants.calls import alerts, copying, indicators, selectors, services, team, texts
 from grants.calls.forms import (
     CallAlertForm,
     CallForm,
@@ -427,3 +427,19 @@ def call_alerts(request):
         for a in CallAlert.objects.filter(user=request.user).select_related("programme")
     ]
     return render(request, "grants/call_alerts.html", {"form": form, "followed": followed})
+
+
+@login_required
+@require_POST
+def call_copy(request, pk):
+    """A new draft call from this one's terms and template (grants.calls.copying)."""
+    call = _managed_call(request, pk)
+    done, copy = message_run(
+        request, copying.call_copy, actor=request.user, call_id=call.pk, code=request.POST.get("code", "")
+    )
+    if not done:
+        return redirect("applications:call_manage", pk=call.pk)
+    messages.success(
+        request, _("The call was copied as a draft; change its dates and anything else before publishing it.")
+    )
+    return redirect("applications:call_manage", pk=copy.pk)
