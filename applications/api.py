@@ -22,6 +22,7 @@ from audit.lists import AuditedListPagination
 from core.api.cleaning import OneFileField, TextCleaning
 from core.api.fields import AmountField
 from core.errors import TransitionRefused
+from grants.calls.form.layout import form_load
 
 
 class BudgetLineSerializer(TextCleaning, serializers.ModelSerializer):
@@ -95,7 +96,7 @@ class ApplicationSerializer(TextCleaning, serializers.ModelSerializer):
     def get_field_hashes(self, app) -> dict | None:
         if self.context.get("view") is not None and getattr(self.context["view"], "action", "") == "list":
             return None
-        values = services.application_values(app, list(app.call.questions.all()), list(app.budget_lines.all()))
+        values = services.application_values(app, form_load(app.call_id).questions, list(app.budget_lines.all()))
         return services.application_hashes(values)
 
     def to_representation(self, app):
@@ -156,7 +157,8 @@ class WithdrawSerializer(TextCleaning, serializers.Serializer):
 class EligibleSerializer(TextCleaning, serializers.Serializer):
     checklist = serializers.DictField(
         child=serializers.BooleanField(),
-        help_text="every item of the administrative checklist: " + ", ".join(k for k, _l in services.CHECKLIST),
+        help_text="every item of the call's screening checklist, by key (the call's `checklist`); "
+        "a new call's: " + ", ".join(k for k, _l in services.CHECKLIST),
     )
     comment = serializers.CharField(required=False, allow_blank=True)
 

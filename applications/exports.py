@@ -65,7 +65,7 @@ def call_applications_table(applications, call) -> tuple[list, Iterator[list]]:
     return headers, rows()
 
 
-def application_table(app, questions) -> tuple[list, list]:
+def application_table(app, form) -> tuple[list, list]:
     """One application as a two-column sheet: its fields, answers and budget lines."""
     content = app.submitted_content or {}
     headers = [_("Field"), _("Value")]
@@ -82,7 +82,7 @@ def application_table(app, questions) -> tuple[list, list]:
     if content:
         rows.append([_("SHA-256 of the submitted content"), app.receipt_sha256])
         for answer in content.get("answers", []):
-            rows.append([answer["question"], answer["answer"]])
+            rows.append([answer["question"], answer.get("text", answer["answer"])])
         for line in content.get("budget", []):
             rows.append(
                 [
@@ -91,8 +91,8 @@ def application_table(app, questions) -> tuple[list, list]:
                 ]
             )
     else:
-        for q in questions:
-            rows.append([q.text, (app.answers or {}).get(str(q.pk), "")])
+        for q, text in form.answer_rows(app.answers):
+            rows.append([q.text, text])
         for line in BudgetLine.objects.filter(application=app).select_related("heading").order_by("position"):
             rows.append(
                 [

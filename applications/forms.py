@@ -8,8 +8,8 @@ from accounts.models import OrganisationType
 from accounts.orgid import COUNTRY_CHOICES
 from applications import uploads
 from applications.models import ApplicationState
-from applications.services import CHECKLIST
 from core.forms import MultipleFileField, TextCleaning
+from grants.calls.form.checklist import checklist_items
 from grants.calls.forms import TIME_ZONES, ZonedDateTimeField, zoned
 
 
@@ -34,14 +34,18 @@ class EligibleForm(TextCleaning, forms.Form):
         label=_("Note for the file (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, items=None, guidance=None, **kwargs):
+        """`items`: the call's checklist as (key, label); `guidance`: key -> the item's guidance."""
         super().__init__(*args, **kwargs)
-        for key, label in CHECKLIST:
-            self.fields[f"check_{key}"] = forms.BooleanField(label=label, required=False)
-        self.order_fields([f"check_{key}" for key, _label in CHECKLIST] + ["comment"])
+        self.items = list(items) if items is not None else checklist_items()
+        for key, label in self.items:
+            self.fields[f"check_{key}"] = forms.BooleanField(
+                label=label, required=False, help_text=(guidance or {}).get(key, "")
+            )
+        self.order_fields([f"check_{key}" for key, _label in self.items] + ["comment"])
 
     def checklist(self) -> dict:
-        return {key: bool(self.cleaned_data.get(f"check_{key}")) for key, _label in CHECKLIST}
+        return {key: bool(self.cleaned_data.get(f"check_{key}")) for key, _label in self.items}
 
 
 class IneligibleForm(TextCleaning, forms.Form):

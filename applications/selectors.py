@@ -12,6 +12,7 @@ from applications.uploads import BY_CONTENT_TYPE
 from applications.visibility import application_is_manager, application_is_member, application_list_visible
 from audit.cache import until_next_change
 from audit.models import AuditEvent
+from grants.calls.form.layout import form_load
 
 
 def application_list_visible_with_call(user):
@@ -102,10 +103,12 @@ def org_type_choices():
 
 
 def application_detail_parts(app: Application) -> dict:
-    """The draft's parts: questions, headings, budget lines, documents, attachments (five queries)."""
+    """The draft's parts: its form, headings, budget lines, documents, attachments (six queries)."""
     call = app.call
+    form = form_load(call.pk)
     return {
-        "questions": list(call.questions.order_by("position")),
+        "form": form,
+        "questions": form.questions,
         "headings": list(call.budget_headings.order_by("position")),
         "lines": list(BudgetLine.objects.filter(application=app).select_related("heading").order_by("position")),
         "documents": list(call.required_documents.order_by("position")),

@@ -8,6 +8,7 @@ whose meaning depends on the language of the request.
 
 from modeltranslation.translator import TranslationOptions, register
 
+from grants.calls.form.models import ChecklistItem, FormSection
 from grants.calls.models import (
     BudgetHeading,
     Call,
@@ -52,3 +53,13 @@ class QuestionTexts(TranslationOptions):
 @register(RequiredDocument)
 class DocumentTexts(TranslationOptions):
     fields = ("name", "description")
+
+
+@register(FormSection)
+class SectionTexts(TranslationOptions):
+    fields = ("title", "guidance")
+
+
+@register(ChecklistItem)
+class ChecklistItemTexts(TranslationOptions):
+    fields = ("label", "guidance")

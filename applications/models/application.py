@@ -66,6 +66,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
     concept_note = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="full_applications", editable=False
     )
+    # The eligibility check as answered before the draft was created: {"answers": {question id:
+    # value}, "eligible": true, "checked_at": iso time}.
+    # (Nullable: SQLite then adds the column in place instead of rebuilding the table, which its
+    # PostgreSQL-only search index cannot survive.)
+    eligibility = models.JSONField(_("eligibility check"), null=True, blank=True, editable=False)
     submitted_content = models.JSONField(_("content as submitted"), null=True, blank=True)
     deadline_extended_to = models.DateTimeField(_("individual deadline extension"), null=True, blank=True)
 

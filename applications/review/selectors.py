@@ -22,6 +22,7 @@ from applications.visibility import CLEARED_REVIEW_STATES, application_list_visi
 from audit.cache import until_next_change
 from core.money import cents
 from core.shortcuts import get_visible_or_404
+from grants.calls.form.layout import form_load
 from grants.calls.models import Call, Programme
 
 OPEN_REVIEW_STATES = [ReviewState.ASSIGNED, ReviewState.ACCEPTED, ReviewState.RETURNED]
@@ -118,13 +119,11 @@ def review_application_content(review):
         .prefetch_related("budget_lines__heading", "attachments")
         .get(pk=review.application_id)
     )
-    questions = list(application.call.questions.order_by("position"))
-    answers = application.answers or {}
     blind = application.call.blind_review
     return {
         "application": application,
         "blind": blind,
-        "answers": [(q, answers.get(str(q.pk), "")) for q in questions],
+        "answers": form_load(application.call_id).answer_rows(application.answers, blind=blind),
         "budget_lines": list(application.budget_lines.all()),
         "attachments": [
             {"number": i, "name": None if blind else a.original_name, "size": a.size, "content_type": a.content_type}

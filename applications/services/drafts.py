@@ -22,6 +22,8 @@ from audit.services import audit_record
 from core.errors import TransitionRefused
 from core.money import AMOUNT_MAX_DIGITS, CENT, amount_parse, cents
 from core.text import multi_line, single_line
+from grants.calls.form.answers import answer_parse, empty_value
+from grants.calls.form.models import FormPurpose, QuestionKind
 from grants.calls.models import BudgetHeading, Call, HeadingKind, Question
 
 TEXT_MAX = 100_000  # a draft keeps over-long text (the limit is checked on submission), up to this
@@ -81,7 +83,8 @@ def application_values(app: Application, questions, lines) -> dict:
     }
     answers = app.answers or {}
     for q in questions:
-        values[question_field(q.pk)] = answers.get(str(q.pk), "")
+        if q.kind != QuestionKind.FILE:
+            values[question_field(q.pk)] = answers.get(str(q.pk), empty_value(q))
     return values
 
 
@@ -161,12 +164,19 @@ def _parse_budget(raw, headings: dict, errors) -> list | None:
     return rows
 
 
-def _parse_field(name, raw, *, headings, question_ids, errors):
+def _parse_field(name, raw, *, headings, questions, errors):
     """The canonical value of one submitted field, or None when it cannot be saved."""
-    if name in ("title", "summary") or (name.startswith("q") and name[1:].isdigit()):
-        if name.startswith("q") and name not in question_ids:
+    if name.startswith("q") and name[1:].isdigit():
+        question = questions.get(name)
+        if question is None:
             errors.setdefault(name, []).append(_("This question is not part of the call."))
             return None
+        try:
+            return answer_parse(question, raw)
+        except ValidationError as exc:
+            errors.setdefault(name, []).extend(exc.messages)
+            return None
+    if name in ("title", "summary"):
         text = _line(raw) if name == "title" else _text(raw)
         limit = 300 if name == "title" else TEXT_MAX
         if len(text) > limit:
@@ -284,15 +294,19 @@ def _autosave_plan(actor, app, fields: dict, base: dict, version, call_deadline=
         raise TransitionRefused(
             _("The deadline has passed; the application can no longer be changed. Your text is still in this page.")
         )
-    # Only what this save needs: the call's question ids when a question is answered for the
-    # first time, its headings when the budget is saved, the budget table when it is saved or
-    # when the caller compares its copy of it.
-    answered = {question_field(key) for key in (app.answers or {})}
-    new_questions = {n for n in fields if n.startswith("q") and n not in answered}
-    question_ids = answered | (
-        {question_field(pk) for pk in Question.objects.filter(call_id=app.call_id).values_list("pk", flat=True)}
-        if new_questions
-        else set()
+    # Only what this save needs: the questions answered in it (their kinds judge the values), the
+    # call's headings when the budget is saved, the budget table when it is saved or when the
+    # caller compares its copy of it.
+    asked = [int(n[1:]) for n in fields if n.startswith("q") and n[1:].isdigit()]
+    questions = (
+        {
+            question_field(q.pk): q
+            for q in Question.objects.filter(call_id=app.call_id, purpose=FormPurpose.APPLICATION, pk__in=asked)
+            .exclude(kind=QuestionKind.FILE)
+            .only("pk", "kind", "options", "max_chars", "text")
+        }
+        if asked
+        else {}
     )
     headings = {h.pk: h for h in BudgetHeading.objects.filter(call_id=app.call_id)} if "budget" in fields else {}
     with_budget = "budget" in fields or "budget" in base
@@ -301,16 +315,18 @@ def _autosave_plan(actor, app, fields: dict, base: dict, version, call_deadline=
     if not with_budget:
         del current["budget"]
     current.update({question_field(key): value for key, value in (app.answers or {}).items()})
-    current.update({name: "" for name in new_questions if name in question_ids})
+    current.update({name: empty_value(q) for name, q in questions.items() if name not in current})
     errors: dict[str, list] = {}
     conflicts: dict[str, object] = {}
     applied: list[str] = []
     changes: dict[str, object] = {}
     for name, raw in fields.items():
         if name not in current and name not in SCALAR_FIELDS:
-            errors.setdefault(name, []).append(_("Unknown field."))
+            errors.setdefault(name, []).append(
+                _("This question is not part of the call.") if name.startswith("q") else _("Unknown field.")
+            )
             continue
-        new = _parse_field(name, raw, headings=headings, question_ids=question_ids, errors=errors)
+        new = _parse_field(name, raw, headings=headings, questions=questions, errors=errors)
         if new is None:
             continue
         stored = current.get(name)

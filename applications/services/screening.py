@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import ProgrammeRole
 from accounts.roles import MANAGER
@@ -19,37 +18,22 @@ from applications.services.submission import _message_context, _recipients_conte
 from audit.services import audit_record
 from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
+from grants.calls.form.checklist import CHECKLIST, checklist_items  # noqa: F401  (CHECKLIST: the default items)
 from workers.messenger import notify_user
 
-# The administrative checklist a programme manager goes through before marking an application
-# eligible. Keys are identifiers (never translated); labels are shown in the user's language.
-CHECKLIST = [
-    ("on_time", gettext_lazy("Submitted before the deadline (the system's record).")),
-    (
-        "organisation",
-        gettext_lazy("The organisation is of an eligible type and country, and its registration is valid."),
-    ),
-    ("limits", gettext_lazy("The amount requested, the duration and the co-financing are within the call's limits.")),
-    ("budget", gettext_lazy("The budget is complete and consistent, with indirect costs within the cap.")),
-    ("documents", gettext_lazy("Every required document is attached, complete, legible and signed where needed.")),
-]
 
-
-def checklist_items():
-    return [(key, str(label)) for key, label in CHECKLIST]
-
-
-def _checklist_clean(checklist) -> dict:
+def _checklist_clean(checklist, items) -> dict:
     checklist = checklist or {}
-    return {key: bool(checklist.get(key)) for key, _label in CHECKLIST}
+    return {key: bool(checklist.get(key)) for key, _label in items}
 
 
 def application_mark_eligible(*, actor, application_id: int, checklist: dict, comment: str = "") -> Application:
-    ticked = _checklist_clean(checklist)
     with transaction.atomic():
         app = lock(Application, application_id)
         check(actor, app, "mark_eligible", permission=SCREEN)
-        missing = [label for key, label in checklist_items() if not ticked[key]]
+        items = checklist_items(app.call_id)
+        ticked = _checklist_clean(checklist, items)
+        missing = [label for key, label in items if not ticked[key]]
         if missing:
             raise ValidationError(
                 {"checklist": [_("Not yet checked: %(item)s") % {"item": label} for label in missing]}
@@ -74,7 +58,11 @@ def application_mark_ineligible(
             raise ValidationError({"reason": _("Say why the application is ineligible; the applicant will read it.")})
         app.ineligibility_reason = reason
         event = transition(
-            app, "mark_ineligible", actor=actor, reason=reason, data={"checklist": _checklist_clean(checklist)}
+            app,
+            "mark_ineligible",
+            actor=actor,
+            reason=reason,
+            data={"checklist": _checklist_clean(checklist, checklist_items(app.call_id))},
         )
         thread_event_record(application=app, event=EventKind.INELIGIBLE, actor=actor, body=reason)
         for user, context in _recipients_context(app, app.call, {"reason": reason}):
@@ -104,7 +92,7 @@ def application_request_clarification(
             "request_clarification",
             actor=actor,
             reason=question,
-            data={"due": due.isoformat(), "checklist": _checklist_clean(checklist)},
+            data={"due": due.isoformat(), "checklist": _checklist_clean(checklist, checklist_items(app.call_id))},
         )
         # Every round stays in the thread: the applicant reads the first question after the second.
         thread_event_record(

@@ -32,15 +32,29 @@ from core.clock import database_now, moment_text
 from core.errors import TransitionRefused
 from core.languages import message_texts
 from core.money import cents
-from grants.calls.models import BudgetHeading, Call, CallState, Question, RequiredDocument
+from grants.calls.form.answers import answer_problems, answer_text, empty_value
+from grants.calls.form.layout import Form, form_load
+from grants.calls.form.models import QuestionKind
+from grants.calls.models import BudgetHeading, Call, CallState, RequiredDocument
 from workers.messenger import notify_user
+
+
+class Problem(str):
+    """A reason a draft cannot be submitted, with the field of the form it is about (its link)."""
+
+    field = ""
+
+    def __new__(cls, text: str, field: str = ""):
+        problem = super().__new__(cls, text)
+        problem.field = field
+        return problem
 
 
 def application_submission_problems(
     app: Application,
     *,
     call=None,
-    questions=None,
+    form: Form | None = None,
     headings=None,
     lines=None,
     documents=None,
@@ -49,19 +63,19 @@ def application_submission_problems(
 ) -> list[str]:
     """Everything that stops this draft from being submitted, in words the applicant can act on."""
     call = call or app.call
-    questions = list(call.questions.all()) if questions is None else questions
+    form = form_load(call.pk) if form is None else form
     headings = {h.pk: h for h in call.budget_headings.all()} if headings is None else headings
     lines = list(app.budget_lines.all()) if lines is None else lines
     documents = list(call.required_documents.all()) if documents is None else documents
     attachments = list(app.attachments.all()) if attachments is None else attachments
     problems = organisation_eligibility_problems(call, app.organisation)
     if not app.title.strip():
-        problems.append(_("Give the project a title."))
+        problems.append(Problem(_("Give the project a title."), "title"))
     if not app.summary.strip():
-        problems.append(_("Write a summary of the project."))
+        problems.append(Problem(_("Write a summary of the project."), "summary"))
     currency = call.envelope.currency
     if app.requested_amount is None:
-        problems.append(_("Enter the amount requested."))
+        problems.append(Problem(_("Enter the amount requested."), "requested_amount"))
     elif not call.min_grant <= app.requested_amount <= call.max_grant:
         problems.append(
             _("The amount requested must be between %(min)s and %(max)s %(currency)s.")
@@ -75,7 +89,7 @@ def application_submission_problems(
             % {"ceiling": ceiling, "currency": currency}
         )
     if app.duration_months is None:
-        problems.append(_("Enter the duration of the project in months."))
+        problems.append(Problem(_("Enter the duration of the project in months."), "duration_months"))
     elif app.duration_months > call.max_duration_months:
         problems.append(
             ngettext(
@@ -86,22 +100,17 @@ def application_submission_problems(
             % {"n": call.max_duration_months}
         )
     answers = app.answers or {}
-    for q in questions:
-        text = _text(answers.get(str(q.pk), ""))
-        if q.required and not text.strip():
-            problems.append(_("Answer the question “%(q)s”.") % {"q": q})
-        elif len(text) > q.max_chars:
-            problems.append(
-                _("The answer to “%(q)s” has %(n)s characters; the limit is %(max)s.")
-                % {"q": q, "n": len(text), "max": q.max_chars}
-            )
+    shown, _sections = form.shown(answers)
+    for q in form.answerable:
+        if q.pk in shown:
+            problems.extend(Problem(p, f"q{q.pk}") for p in answer_problems(q, answers.get(str(q.pk), empty_value(q))))
     rows = budget_rows(lines)
     if not rows:
-        problems.append(_("Fill in the budget table."))
+        problems.append(Problem(_("Fill in the budget table."), "budget"))
     else:
         summary = budget_summary(rows, headings)
         if not summary.direct:
-            problems.append(_("The budget has no direct costs."))
+            problems.append(Problem(_("The budget has no direct costs."), "budget"))
         elif summary.indirect > cents(summary.direct * call.indirect_max_pct / 100):
             problems.append(
                 _("Indirect costs (%(indirect)s) are above %(pct)s%% of direct costs (at most %(max)s).")
@@ -126,9 +135,10 @@ def application_submission_problems(
                         % {"pct": call.cofinancing_min_pct, "min": minimum, "currency": currency}
                     )
     attached = {a.document_id for a in attachments}
+    hidden_documents = {q.document_id for q in form.questions if q.document_id and q.pk not in shown}
     for doc in documents:
-        if doc.required and doc.pk not in attached:
-            problems.append(_("Attach the document “%(doc)s”.") % {"doc": doc})
+        if doc.required and doc.pk not in attached and doc.pk not in hidden_documents:
+            problems.append(Problem(_("Attach the document “%(doc)s”.") % {"doc": doc}, "attachments"))
     # The results framework: a call that names programme indicators asks for proposed targets.
     if proposed is None and call.indicators.exists():
         proposed = list(app.proposed_indicators.all())
@@ -154,12 +164,14 @@ def _reference_next(call: Call) -> str:
 
 
 def application_content(
-    app: Application, *, call, organisation, questions, headings, lines, attachments, proposed=()
+    app: Application, *, call, organisation, form: Form, headings, lines, attachments, proposed=()
 ) -> dict:
     """The content as submitted: what the receipt's SHA-256 is computed over (with the proposed
     indicators when there are any)."""
     rows = budget_rows(lines)
     summary = budget_summary(rows, headings)
+    answers = app.answers or {}
+    shown, _sections = form.shown(answers)
     content = {
         "reference": app.reference,
         "submitted_at": app.submitted_at.astimezone(UTC).isoformat(),  # type: ignore[union-attr]
@@ -182,14 +194,20 @@ def application_content(
         "requested_amount": _decimal_str(app.requested_amount),
         "cofinancing_amount": _decimal_str(app.cofinancing_amount),
         "duration_months": app.duration_months,
+        # The questions shown by the answers given, with their typed answers (an answer a
+        # condition hides stays in the draft, not in what is sent).
         "answers": [
             {
                 "question_id": q.pk,
                 "question": q.text,
-                "max_chars": q.max_chars,
-                "answer": _text((app.answers or {}).get(str(q.pk), "")),
+                "kind": q.kind,
+                **({"max_chars": q.max_chars} if q.kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT) else {}),
+                **({"identifying": True} if q.identifying else {}),
+                "answer": _typed(q, answers.get(str(q.pk), empty_value(q))),
+                "text": answer_text(q, answers.get(str(q.pk), empty_value(q))),
             }
-            for q in questions
+            for q in form.answerable
+            if q.pk in shown
         ],
         "budget": [
             {
@@ -232,6 +250,10 @@ def application_content(
             for p in proposed
         ]
     return content
+
+
+def _typed(question, value):
+    return _text(value) if question.kind == QuestionKind.LONG_TEXT else value
 
 
 def content_sha256(content: dict) -> str:
@@ -291,7 +313,7 @@ def application_submit(*, actor, application_id: int) -> Application:
         deadline = _submission_deadline(app, call, db_now)
         organisation = Organisation.objects.get(pk=app.organisation_id)
         app.organisation = organisation
-        questions = list(Question.objects.filter(call=call).order_by("position"))
+        form = form_load(call.pk)
         headings = {h.pk: h for h in BudgetHeading.objects.filter(call=call)}
         lines = list(BudgetLine.objects.filter(application=app).order_by("position"))
         documents = list(RequiredDocument.objects.filter(call=call))
@@ -300,7 +322,7 @@ def application_submit(*, actor, application_id: int) -> Application:
         problems = application_submission_problems(
             app,
             call=call,
-            questions=questions,
+            form=form,
             headings=headings,
             lines=lines,
             documents=documents,
@@ -316,13 +338,15 @@ def application_submit(*, actor, application_id: int) -> Application:
             app,
             call=call,
             organisation=organisation,
-            questions=questions,
+            form=form,
             headings=headings,
             lines=lines,
             attachments=attachments,
             proposed=proposed,
         )
         app.receipt_sha256 = content_sha256(app.submitted_content)
+        if call.form_frozen_at is None:  # the first submission freezes the form (wording fixes only)
+            Call.objects.filter(pk=call.pk).update(form_frozen_at=db_now)
         event = transition(
             app,
             "submit",

@@ -18,6 +18,7 @@ from applications.forms import EligibleForm
 from applications.views.screening import _managed_call
 from core.bulk import bulk_report
 from core.forms import error_text
+from grants.calls.form.checklist import checklist_items
 
 
 def _back(request, call):
@@ -46,7 +47,7 @@ def call_applications_bulk(request, pk):
                 action, headers, rows, call.code, f"{call.code}-applications-selected-{stamp}.{action}"
             )
         if action == "eligible":
-            form = EligibleForm(request.POST)
+            form = EligibleForm(request.POST, items=checklist_items(call.pk))
             form.is_valid()  # only booleans and an optional note: nothing to refuse here
             result = services.applications_mark_eligible(
                 actor=request.user,

@@ -34,6 +34,9 @@ from core.money import cents
 from core.pagination import page_of
 from core.shortcuts import get_visible_or_404
 from grants.calls import selectors as call_selectors
+from grants.calls.form.builder import changes_since
+from grants.calls.form.checklist import checklist_guidance
+from grants.calls.form.render import form_items, posted_answers
 
 
 def _visible(request, pk) -> Application:
@@ -115,7 +118,7 @@ def application_detail(request, pk):
         "transitions": services.application_available_transitions(request.user, app),
         "history": _history(app) if (roles["is_member"] or roles["is_manager"]) else [],
         "screening": selectors.application_last_screening(app) if roles["is_manager"] else None,
-        "checklist_items": services.checklist_items(),
+        "checklist_items": services.checklist_items(app.call_id),
         "can_upload": roles["is_member"] and app.state in services.ATTACHABLE_STATES,
     }
     if context["screening"] is not None:
@@ -126,7 +129,9 @@ def application_detail(request, pk):
         ]
     if roles["is_manager"]:
         context.update(
-            eligible_form=EligibleForm(prefix="el"),
+            eligible_form=EligibleForm(
+                prefix="el", items=context["checklist_items"], guidance=checklist_guidance(app.call_id)
+            ),
             ineligible_form=IneligibleForm(prefix="in"),
             clarification_form=ClarificationForm(prefix="cl"),
             extend_form=ExtendForm(prefix="ex"),
@@ -161,7 +166,7 @@ def _auto_checks(app, parts):
     problems = services.application_submission_problems(
         app,
         call=app.call,
-        questions=parts["questions"],
+        form=parts["form"],
         headings={h.pk: h for h in parts["headings"]},
         lines=parts["lines"],
         documents=parts["documents"],
@@ -215,10 +220,7 @@ def _posted_fields(request, questions):
     """The draft's fields as the no-JavaScript form posts them."""
     post = request.POST
     fields = {name: post.get(name, "") for name in services.SCALAR_FIELDS if name in post}
-    for q in questions:
-        name = services.question_field(q.pk)
-        if name in post:
-            fields[name] = post.get(name, "")
+    fields.update(posted_answers(post, questions))
     if "budget-heading" in post:
         columns = [post.getlist(f"budget-{c}") for c in ("heading", "description", "units", "unit_cost")]
         fields["budget"] = [
@@ -276,16 +278,6 @@ def application_edit(request, pk):
                 "your text in place of the other member's."
             ),
         )
-    questions = [
-        {
-            "q": q,
-            "name": services.question_field(q.pk),
-            "value": values.get(services.question_field(q.pk), ""),
-            "conflict": conflicts.get(services.question_field(q.pk)),
-            "errors": errors.get(services.question_field(q.pk), []),
-        }
-        for q in parts["questions"]
-    ]
     return render(
         request,
         "applications/application_form.html",
@@ -295,7 +287,11 @@ def application_edit(request, pk):
             **parts,
             "values": values,
             "hashes": hashes,
-            "questions_ctx": questions,
+            "form_parts": form_items(
+                parts["form"], values, errors=errors, conflicts=conflicts, attachments=parts["attachments"]
+            ),
+            "currency": app.call.envelope.currency,
+            "form_changes": changes_since(app.call_id, app.created_at),
             "conflicts": conflicts,
             "errors": errors,
             "budget_form_rows": _budget_rows_for_form(app, parts, posted_rows),
@@ -308,9 +304,13 @@ def application_edit(request, pk):
 
 
 def _display(value) -> str:
-    """A stored draft value as text (budget rows one per line)."""
+    """A stored draft value as text (budget rows or table rows one per line, picks by commas)."""
     if isinstance(value, list):
-        return "\n".join(f"{r.get('description', '')}: {r.get('units', '')} × {r.get('unit_cost', '')}" for r in value)
+        if value and all(isinstance(r, dict) and "unit_cost" in r for r in value):
+            return "\n".join(
+                f"{r.get('description', '')}: {r.get('units', '')} × {r.get('unit_cost', '')}" for r in value
+            )
+        return "\n".join(" | ".join(map(str, r.values())) if isinstance(r, dict) else str(r) for r in value)
     return str(value)
 
 

@@ -19,6 +19,7 @@ from audit.lists import CountReusingPaginator
 from core.errors import TransitionRefused
 from core.sorting import sort_apply
 from grants.calls import selectors as call_selectors
+from grants.calls.form.checklist import checklist_items
 from grants.calls.models import Call
 
 SCREEN_ACTIONS = {"eligible", "ineligible", "clarification"}
@@ -32,7 +33,7 @@ def application_screen(request, pk, action):
         raise Http404
     if not request.user.has_perm(SCREEN, app):
         raise PermissionDenied
-    checklist = EligibleForm(request.POST, prefix="el")
+    checklist = EligibleForm(request.POST, prefix="el", items=checklist_items(app.call_id))
     checklist.is_valid()
     ticked = checklist.checklist()
     try:
@@ -127,7 +128,7 @@ def call_applications(request, pk):
             "query": query.urlencode(),
             "filters": filters,
             "sorted": sorted_by,
-            "eligible_form": EligibleForm(prefix=None),
+            "eligible_form": EligibleForm(prefix=None, items=checklist_items(call.pk)),
         },
     )
 

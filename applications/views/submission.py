@@ -20,6 +20,7 @@ from applications.visibility import application_is_manager, application_is_membe
 from core.errors import TransitionRefused
 from core.forms import message_run
 from core.storage import content_disposition
+from grants.calls.form.layout import form_load
 
 
 @login_required
@@ -90,7 +91,7 @@ def application_export(request, pk, fmt):
     app = _visible(request, pk)
     if not (application_is_member(request.user, app) or application_is_manager(request.user, app)):
         raise Http404
-    headers, rows = exports.application_table(app, list(app.call.questions.order_by("position")))
+    headers, rows = exports.application_table(app, form_load(app.call_id))
     name = app.reference or f"application-{app.pk}"
     return exports.response(fmt, headers, rows, name, f"{name}.{fmt}")
 

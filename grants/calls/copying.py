@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from core.shortcuts import get_permitted_or_403
+from grants.calls.form.checklist import call_forms_copy
 from grants.calls.models import Call
 from grants.calls.services import CALL_FIELDS, TEMPLATE_PARTS
 
@@ -31,7 +32,10 @@ def call_copy(*, actor, call_id: int, code: str) -> Call:
             **{name: getattr(source, name) for name in CALL_FIELDS if name not in NOT_COPIED},
         )
         copy.indicators.set(source.indicators.all())
+        call_forms_copy(source, copy)  # the forms, their documents and the checklist
         for part, (model, fields) in TEMPLATE_PARTS.items():
+            if part in ("questions", "required_documents"):
+                continue
             rows = getattr(source, part).order_by("position")
             model.objects.bulk_create(  # type: ignore[attr-defined]
                 [model(call=copy, position=row.position, **{f: getattr(row, f) for f in fields}) for row in rows]

@@ -9,6 +9,15 @@ from djmoney.models.fields import MoneyField
 
 from accounts.orgid import PROGRAMME_COUNTRY_CHOICES
 from core.clock import database_now
+from grants.calls.form.models import (  # noqa: F401  (the form's models, read with the call's)
+    ChecklistItem,
+    FormChange,
+    FormPurpose,
+    FormSection,
+    Question,
+    QuestionKind,
+    SectionKind,
+)
 
 CURRENCIES = ["EUR", "USD", "UAH", "AMD", "GEL", "MDL", "AZN"]
 
@@ -218,6 +227,8 @@ class Call(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
     # call's page). A call closed by mistake may be reopened within a grace period after `closed_at`.
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     closed_early_reason = models.TextField(_("why the call closed early"), blank=True, editable=False)
+    # Set by the first submission: from then on the application form takes wording fixes only.
+    form_frozen_at = models.DateTimeField(_("form frozen at"), null=True, blank=True, editable=False)
     # PRAG practice for questions about the call: asked up to 21 days before the deadline,
     # answered (and published) at least 11 days before it.
     questions_days = models.PositiveSmallIntegerField(
@@ -349,24 +360,6 @@ class BudgetHeading(models.Model):  # type: ignore[django-manager-missing]
 
     def __str__(self):
         return self.name
-
-
-class Question(models.Model):  # type: ignore[django-manager-missing]
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="questions")
-    position = models.PositiveSmallIntegerField(_("position"), default=1)
-    text = models.CharField(_("question"), max_length=500)
-    help_text = models.TextField(_("guidance"), blank=True)
-    max_chars = models.PositiveIntegerField(_("character limit"), default=3000)
-    required = models.BooleanField(_("required"), default=True)
-
-    class Meta:
-        ordering = ["call", "position"]
-        verbose_name = _("question")
-        verbose_name_plural = _("questions")
-        constraints = [models.UniqueConstraint(fields=["call", "position"], name="question_position_unique")]
-
-    def __str__(self):
-        return self.text
 
 
 class RequiredDocument(models.Model):  # type: ignore[django-manager-missing]

@@ -97,9 +97,11 @@ def call_counts_current(user, calls) -> dict[int, tuple[int, int]]:
 def call_template(call: Call) -> dict:
     """A call's template, each part in position order (five queries)."""
     return {
-        "questions": list(call.questions.order_by("position")),
+        "questions": list(
+            call.questions.filter(purpose="application").exclude(kind="file").order_by("section__position", "position")
+        ),
         "budget_headings": list(call.budget_headings.order_by("position")),
-        "required_documents": list(call.required_documents.order_by("position")),
+        "required_documents": list(call.required_documents.filter(question__isnull=True).order_by("position")),
         "criteria": list(call.criteria.order_by("position")),
         "tranche_plan": list(call.tranche_plan.order_by("position")),
     }

@@ -19,6 +19,8 @@ from core.errors import TransitionRefused
 from core.languages import as_columns, columns, main_language
 from core.shortcuts import get_permitted_or_403
 from grants.calls.alerts import call_alerts_send
+from grants.calls.form.checklist import call_form_defaults_create
+from grants.calls.form.models import FormPurpose, FormSection, QuestionKind, SectionKind
 from grants.calls.models import (
     CURRENCIES,
     BudgetHeading,
@@ -321,6 +323,7 @@ def call_create(*, actor, programme_id: int, envelope_amount, indicators=(), two
         call = Call.objects.create(
             programme=programme, envelope=Money(envelope_amount, programme.budget.currency), **fields
         )
+        call_form_defaults_create(call)
         audit_record(
             actor=actor,
             action="call_create",
@@ -344,6 +347,7 @@ def call_create(*, actor, programme_id: int, envelope_amount, indicators=(), two
                 **{**fields, "code": full_code},
             )
             full.indicators.set(call.indicators.all())
+            call_form_defaults_create(full)
             audit_record(actor=actor, action="call_create", obj=full, data={"code": full_code, "stage_of": call.pk})
     return call
 
@@ -429,6 +433,31 @@ def _template_problems(part: str, rows: list[dict]) -> list[str]:
     return problems
 
 
+def template_rows(call: Call, part: str):
+    """The rows of a template part. Questions: the application form's own (long-text questions on
+    this page and in the API; typed ones come from the form builder too, not file questions);
+    documents: those no file question of the form holds."""
+    model = TEMPLATE_PARTS[part][0]
+    rows = model.objects.filter(call=call)  # type: ignore[attr-defined]
+    if part == "questions":
+        return rows.filter(purpose=FormPurpose.APPLICATION).exclude(kind=QuestionKind.FILE)
+    if part == "required_documents":
+        return rows.filter(question__isnull=True)
+    return rows
+
+
+def _placed(call: Call, part: str) -> dict:
+    """Where a question added from the template goes: the form's first section of questions."""
+    if part != "questions":
+        return {}
+    section = (
+        FormSection.objects.filter(call=call, purpose=FormPurpose.APPLICATION, kind=SectionKind.QUESTIONS)
+        .order_by("position", "pk")
+        .first()
+    )
+    return {"section": section}
+
+
 def call_template_save(*, actor, call_id: int, overall_threshold=None, **parts) -> Call:
     """Replace parts of a draft call's template (questions, budget headings, required documents,
     rubric criteria, tranche plan). Rows keep their ids when given `id`, so nothing pointing at
@@ -452,17 +481,17 @@ def call_template_save(*, actor, call_id: int, overall_threshold=None, **parts) 
         changed = {}
         for part, rows in parts.items():
             model, allowed = TEMPLATE_PARTS[part]
-            existing = {obj.pk: obj for obj in model.objects.filter(call=call)}  # type: ignore[attr-defined]
+            existing = {obj.pk: obj for obj in template_rows(call, part)}
             keep = {int(r["id"]) for r in rows if r.get("id") and int(r["id"]) in existing}
-            model.objects.filter(call=call).exclude(pk__in=keep).delete()  # type: ignore[attr-defined]
+            template_rows(call, part).exclude(pk__in=keep).delete()
             # Move kept rows out of the way first: (call, position) is unique.
-            model.objects.filter(call=call).update(position=F("position") + 10000)  # type: ignore[attr-defined]
+            template_rows(call, part).update(position=F("position") + 10000)
             for position, row in enumerate(rows, start=1):
                 values = {k: row[k] for k in allowed if k in row}
                 if row.get("id") and int(row["id"]) in keep:
                     model.objects.filter(pk=int(row["id"])).update(position=position, **values)  # type: ignore[attr-defined]
                 else:
-                    model.objects.create(call=call, position=position, **values)  # type: ignore[attr-defined]
+                    model.objects.create(call=call, position=position, **values, **_placed(call, part))  # type: ignore[attr-defined]
             changed[part] = len(rows)
         if overall_threshold is not None and overall_threshold != call.overall_threshold:
             call.overall_threshold = overall_threshold

@@ -4,6 +4,11 @@ from grants.agreements.models import (  # noqa: F401
     GrantBudgetLine,
     GrantState,
 )
+from grants.calls.form.models import (  # noqa: F401
+    ChecklistItem,
+    FormChange,
+    FormSection,
+)
 from grants.calls.models import (  # noqa: F401
     CURRENCIES,
     BudgetHeading,

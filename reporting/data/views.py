@@ -20,6 +20,7 @@ from core.forms import form_errors_add
 from core.pagination import page_of
 from core.storage import content_disposition, file_response
 from grants.agreements.models import Grant
+from grants.calls.form.layout import form_load
 from grants.calls.models import Call, Programme
 from reporting.data import exports, imports, jobs, opendata
 from reporting.data.forms import ImportForm
@@ -79,7 +80,6 @@ def application_pdf_view(request, pk):
 def application_html_view(request, pk):
     """The accessible HTML twin of the application's PDF: the same content, for the same readers."""
     application, blind = _visible_application(request, pk)
-    answers = application.answers or {}
     lines = list(application.budget_lines.select_related("heading").order_by("position"))
     return render(
         request,
@@ -88,7 +88,7 @@ def application_html_view(request, pk):
             "app": application,
             "blind": blind,
             "currency": application.call.envelope.currency,
-            "answers": [(q, answers.get(str(q.pk), "")) for q in application.call.questions.order_by("position")],
+            "answers": form_load(application.call_id).answer_rows(application.answers, blind=blind),
             "lines": lines,
             "budget_total": sum((line.total for line in lines), 0),
             "attachments": list(application.attachments.order_by("uploaded_at")),

@@ -37,15 +37,18 @@
         unit_cost: tr.querySelector('[data-col="unit_cost"]').value,
       })).filter((r) => r.description.trim() || r.units.trim() || r.unit_cost.trim());
     }
+    const typed = window.HromadaForm;
     function value(name) {
       if (name === "budget") return budgetRows();
       const el = fieldEl(name);
+      if (el && el.dataset.kind && typed) return typed.value(el);
       return el ? el.value : null;
     }
     function setValue(name, v) {
       if (name === "budget") return setBudgetRows(v || []);
       const el = fieldEl(name);
-      if (el) { el.value = v == null ? "" : v; updateCount(el); }
+      if (el && el.dataset.kind && typed) { typed.setValue(el, v); typed.applyConditions(form); }
+      else if (el) { el.value = v == null ? "" : v; updateCount(el); }
       updateTotals();
     }
     function num(v) {
@@ -58,11 +61,17 @@
           num(r.units) === null ? "" : num(r.units).toFixed(2), num(r.unit_cost) === null ? "" : num(r.unit_cost).toFixed(2)]));
       }
       if (NUMERIC.has(name)) return num(v) === null ? String(v || "").trim() : num(v).toFixed(2);
+      if (Array.isArray(v) || (v && typeof v === "object")) return JSON.stringify(v);
       return String(v == null ? "" : v).replace(/\r\n?/g, "\n");
     }
     const same = (name, a, b) => canon(name, a) === canon(name, b);
     function display(v) {
-      if (Array.isArray(v)) return v.map((r) => `${r.description}: ${r.units} × ${r.unit_cost}`).join("\n");
+      if (Array.isArray(v)) {
+        return v.map((r) => {
+          if (r && typeof r === "object" && "unit_cost" in r) return `${r.description}: ${r.units} × ${r.unit_cost}`;
+          return r && typeof r === "object" ? Object.values(r).join(" | ") : String(r);
+        }).join("\n");
+      }
       return v == null ? "" : String(v);
     }
 
@@ -369,6 +378,7 @@
       if (name) { updateTotals(); markDirty(name); }
     });
     form.addEventListener("focusout", (event) => { if (fieldName(event.target)) save(); });
+    if (typed) typed.init(form, (name) => markDirty(name));
     form.addEventListener("submit", (event) => { event.preventDefault(); save(); });
     document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") save(); });
     window.addEventListener("pagehide", saveLocal);

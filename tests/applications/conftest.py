@@ -164,7 +164,7 @@ def fill_complete(user, app, *, requested="40000", cofinancing="2500"):
             {"heading": headings[3].pk, "description": "Indirect", "units": "1", "unit_cost": "2500"},
         ],
     }
-    for q in call.questions.all():
+    for q in call.questions.filter(purpose="application", kind__in=["long_text", "short_text"]):
         fields[services.question_field(q.pk)] = f"Answer to {q.text}"
     app.refresh_from_db()
     result = services.application_autosave(actor=user, application_id=app.pk, version=app.version, fields=fields)

@@ -10,6 +10,7 @@ from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, T
 
 from accounts.orgid import COUNTRY_CHOICES
 from core.clock import moment_text
+from grants.calls.form.layout import form_load
 from grants.calls.models import TrancheCondition
 from reporting.donor.figures import fmt_money
 from reporting.donor.pdf.base import (
@@ -98,13 +99,12 @@ def application_pdf(application, *, blind: bool) -> bytes:
     if application.receipt_sha256:
         facts.append((_("SHA-256 of the submitted content"), application.receipt_sha256))
     story += [_facts(facts, s), para(_("Summary"), s["h1"]), para(application.summary or "—", s["body"])]
-    answers = application.answers or {}
-    questions = list(call.questions.order_by("position"))
-    if questions:
+    rows = form_load(call.pk).answer_rows(application.answers, blind=blind)
+    if rows:
         story.append(para(_("Answers"), s["h1"]))
-        for q in questions:
-            story.append(KeepTogether([para(f"{q.position}. {q}", s["h2"])]))
-            story.append(para(answers.get(str(q.pk), "") or "—", s["body"]))
+        for n, (q, text) in enumerate(rows, start=1):
+            story.append(KeepTogether([para(f"{n}. {q}", s["h2"])]))
+            story.append(para(text or "—", s["body"]))
     lines = list(application.budget_lines.select_related("heading").order_by("position"))
     if lines:
         story.append(para(_("Budget (%(cur)s)") % {"cur": currency}, s["h1"]))
