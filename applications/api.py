@@ -23,6 +23,7 @@ from core.api.cleaning import OneFileField, TextCleaning
 from core.api.fields import AmountField
 from core.errors import TransitionRefused
 from grants.calls.form.layout import form_load
+from grants.calls.form.models import Question
 
 
 class BudgetLineSerializer(TextCleaning, serializers.ModelSerializer):
@@ -99,11 +100,24 @@ class ApplicationSerializer(TextCleaning, serializers.ModelSerializer):
         values = services.application_values(app, form_load(app.call_id).questions, list(app.budget_lines.all()))
         return services.application_hashes(values)
 
+    def _identifying(self, call_id) -> set:
+        """Ids (as text) of the call's identifying questions, read once per call per request."""
+        cache = self.context.setdefault("identifying", {})
+        if call_id not in cache:
+            cache[call_id] = {
+                str(pk)
+                for pk in Question.objects.filter(call_id=call_id, identifying=True).values_list("pk", flat=True)
+            }
+        return cache[call_id]
+
     def to_representation(self, app):
         data = super().to_representation(app)
         user = self.context["request"].user
         if not application_shows_identity(user, app):
             data["organisation"] = None
+            # Under blind review the answers to identifying questions are left out.
+            hidden = self._identifying(app.call_id)
+            data["answers"] = {k: v for k, v in (data.get("answers") or {}).items() if k not in hidden}
             names = {a.pk: attachment_neutral_name(a) for a in app.attachments.all()}
             for attachment in data["attachments"]:
                 attachment["original_name"] = names.get(attachment["id"], "")
@@ -123,7 +137,10 @@ class ApplicationUpdateSerializer(TextCleaning, serializers.Serializer):
     cofinancing_amount = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     duration_months = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     answers = serializers.DictField(
-        child=serializers.CharField(allow_blank=True), required=False, help_text="question id -> answer"
+        child=serializers.JSONField(),
+        required=False,
+        help_text="question id -> answer, typed as the call's `answers_schema` says (text, a decimal as text, "
+        "a date YYYY-MM-DD, a choice's value, a list of values, yes/no, a list of table rows)",
     )
     base = serializers.DictField(
         child=serializers.CharField(),

@@ -13,6 +13,7 @@ from applications.conversations.selectors import event_summary, thread_messages,
 from applications.models import BudgetLine
 from core.spreadsheet import csv_streamed, xlsx_tempfile
 from core.storage import content_disposition
+from grants.calls.form.layout import form_load
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -40,6 +41,11 @@ def call_applications_table(applications, call) -> tuple[list, Iterator[list]]:
         _("Individual deadline"),
         _("Reason for ineligibility"),
     ]
+    # One column per question of the form (a table as readable text, one row per line); an
+    # answer its conditions hide is left empty, as it is left out of what was sent.
+    form = form_load(call.pk)
+    questions = form.answerable
+    headers += [str(q) for q in questions]
     currency = str(call.envelope.currency)
 
     def rows() -> Iterator[list]:
@@ -60,9 +66,15 @@ def call_applications_table(applications, call) -> tuple[list, Iterator[list]]:
                 timezone.localtime(app.submitted_at).replace(tzinfo=None) if app.submitted_at else None,
                 timezone.localtime(app.deadline_extended_to).replace(tzinfo=None) if app.deadline_extended_to else None,
                 app.ineligibility_reason,
+                *_answers(form, questions, app.answers),
             ]
 
     return headers, rows()
+
+
+def _answers(form, questions, answers) -> list[str]:
+    shown = dict(form.answer_rows(answers))
+    return [shown.get(q, "") for q in questions]
 
 
 def application_table(app, form) -> tuple[list, list]:

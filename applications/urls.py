@@ -15,6 +15,7 @@ urlpatterns = [
         name="call_dates_change",
     ),
     path("calls/<int:pk>/apply/", views.call_apply, name="call_apply"),
+    path("calls/<int:pk>/eligibility/", views.call_eligibility, name="call_eligibility"),
     path("applications/", views.application_list, name="application_list"),
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
     path("applications/<int:pk>/edit/", views.application_edit, name="application_edit"),

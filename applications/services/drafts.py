@@ -7,7 +7,7 @@ field and keeps the other member's text; fields nobody else touched are saved.""
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -18,18 +18,27 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation
 from applications.models import Application, ApplicationState, BudgetLine
+from applications.services.budget import (  # noqa: F401  (budget_rows, budget_summary: read from here too)
+    BUDGET_MAX_ROWS,
+    BudgetSummary,
+    _decimal_str,
+    _line,
+    _parse_amount,
+    _parse_budget,
+    budget_rows,
+    budget_summary,
+)
 from audit.services import audit_record
 from core.errors import TransitionRefused
-from core.money import AMOUNT_MAX_DIGITS, CENT, amount_parse, cents
-from core.text import multi_line, single_line
+from core.money import cents
+from core.text import multi_line
 from grants.calls.form.answers import answer_parse, empty_value
+from grants.calls.form.eligibility import eligibility_answers, eligibility_reasons
+from grants.calls.form.layout import form_load
 from grants.calls.form.models import FormPurpose, QuestionKind
-from grants.calls.models import BudgetHeading, Call, HeadingKind, Question
+from grants.calls.models import BudgetHeading, Call, Question
 
 TEXT_MAX = 100_000  # a draft keeps over-long text (the limit is checked on submission), up to this
-
-
-BUDGET_MAX_ROWS = 200
 
 
 SCALAR_FIELDS = ["title", "summary", "requested_amount", "cofinancing_amount", "duration_months"]
@@ -48,27 +57,6 @@ def question_field(question_id) -> str:
 def _text(value) -> str:
     """Text of a multi-line field: newlines as \\n, no control or bidi characters (core.text)."""
     return multi_line(str(value or "").replace("\r\n", "\n"))
-
-
-def _line(value) -> str:
-    """Text of a one-line field (the title, a budget line): breaks become spaces (core.text)."""
-    return single_line(str(value or ""))
-
-
-def _decimal_str(value) -> str:
-    return "" if value is None else str(cents(value))
-
-
-def budget_rows(lines) -> list[dict]:
-    return [
-        {
-            "heading": line.heading_id,
-            "description": line.description,
-            "units": _decimal_str(line.units),
-            "unit_cost": _decimal_str(line.unit_cost),
-        }
-        for line in lines
-    ]
 
 
 def application_values(app: Application, questions, lines) -> dict:
@@ -98,70 +86,6 @@ def value_hash(value) -> str:
 
 def application_hashes(values: dict) -> dict:
     return {name: value_hash(value) for name, value in values.items()}
-
-
-def _parse_amount(raw, name, errors, *, allow_zero=False, max_digits=AMOUNT_MAX_DIGITS):
-    """An amount as `core.money.amount_parse` checks it everywhere, "" when nothing was typed, or
-    None with the messages on `name` in `errors`."""
-    if str(raw if raw is not None else "").strip() == "":
-        return ""
-    try:
-        return str(amount_parse(raw, allow_zero=allow_zero, max_digits=max_digits))
-    except ValidationError as exc:
-        errors.setdefault(name, []).extend(exc.messages)
-        return None
-
-
-def _parse_budget(raw, headings: dict, errors) -> list | None:
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw or "[]")
-        except ValueError:
-            errors.setdefault("budget", []).append(_("The budget table could not be read."))
-            return None
-    if not isinstance(raw, list) or len(raw) > BUDGET_MAX_ROWS:
-        errors.setdefault("budget", []).append(_("The budget table could not be read."))
-        return None
-    rows, problems = [], []
-    for number, row in enumerate(raw, start=1):
-        if not isinstance(row, dict):
-            problems.append(_("Row %(n)s could not be read.") % {"n": number})
-            continue
-        description = _line(row.get("description")).strip()
-        units, cost = str(row.get("units") or "").strip(), str(row.get("unit_cost") or "").strip()
-        heading = str(row.get("heading") or "").strip()
-        if not (description or units or cost):
-            continue  # an empty row
-        row_errors: dict[str, list] = {}
-        try:
-            heading_id = int(heading)
-        except ValueError:
-            heading_id = None
-        if heading_id not in headings:
-            problems.append(_("Row %(n)s: choose a budget heading.") % {"n": number})
-        if len(description) > 300:
-            problems.append(_("Row %(n)s: the description is longer than 300 characters.") % {"n": number})
-        # A row being typed is saved with an empty unit cost as 0 (and shown back as 0.00), so 0 is
-        # allowed here as the database allows it; the rest is checked as every amount is.
-        units_value = _parse_amount(units, "units", row_errors, allow_zero=True, max_digits=12)
-        cost_value = _parse_amount(cost, "unit_cost", row_errors, allow_zero=True)
-        for column, label in (("units", _("units")), ("unit_cost", _("unit cost"))):
-            for message in row_errors.get(column, []):
-                problems.append(
-                    _("Row %(n)s: %(column)s: %(message)s") % {"n": number, "column": label, "message": message}
-                )
-        rows.append(
-            {
-                "heading": heading_id,
-                "description": description,
-                "units": units_value or "0.00",
-                "unit_cost": cost_value or "0.00",
-            }
-        )
-    if problems:
-        errors.setdefault("budget", []).extend(problems)
-        return None
-    return rows
 
 
 def _parse_field(name, raw, *, headings, questions, errors):
@@ -199,38 +123,6 @@ def _parse_field(name, raw, *, headings, questions, errors):
     return None
 
 
-@dataclass
-class BudgetSummary:
-    direct: Decimal = Decimal("0.00")
-    indirect: Decimal = Decimal("0.00")
-    contingency: Decimal = Decimal("0.00")
-    by_heading: dict = field(default_factory=dict)
-
-    @property
-    def total(self) -> Decimal:
-        return self.direct + self.indirect + self.contingency
-
-    @property
-    def indirect_pct(self) -> Decimal | None:
-        return (self.indirect * 100 / self.direct).quantize(CENT) if self.direct else None
-
-
-def budget_summary(rows: list[dict], headings: dict) -> BudgetSummary:
-    summary = BudgetSummary()
-    for row in rows:
-        heading = headings.get(row["heading"])
-        total = cents(Decimal(row["units"] or 0) * Decimal(row["unit_cost"] or 0))
-        kind = heading.kind if heading else HeadingKind.DIRECT
-        if kind == HeadingKind.INDIRECT:
-            summary.indirect += total
-        elif kind == HeadingKind.CONTINGENCY:
-            summary.contingency += total
-        else:
-            summary.direct += total
-        summary.by_heading[row["heading"]] = summary.by_heading.get(row["heading"], Decimal("0.00")) + total
-    return summary
-
-
 def application_deadline(
     app: Application, call: Call | None = None, *, call_deadline: datetime | None = None
 ) -> datetime:
@@ -241,8 +133,14 @@ def application_deadline(
     return call_deadline
 
 
-def application_start(*, actor, call_id: int, organisation_id: int) -> tuple[Application, bool]:
-    """Start (or find) the organisation's application for an open call. Returns (application, created)."""
+def application_start(
+    *, actor, call_id: int, organisation_id: int, eligibility: dict | None = None
+) -> tuple[Application, bool]:
+    """Start (or find) the organisation's application for an open call. Returns (application, created).
+
+    A call with an eligibility check takes its answers (`eligibility`: field name -> value, as
+    the check's page posts them); answers that do not qualify are refused with every reason, and
+    those that do are kept with the new draft."""
     with transaction.atomic():
         # The organisation's row serialises two members starting at the same moment.
         organisation = Organisation.objects.select_for_update().filter(pk=organisation_id).first()
@@ -262,12 +160,28 @@ def application_start(*, actor, call_id: int, organisation_id: int) -> tuple[App
         )
         if existing is not None:
             return existing, False
-        app = Application.objects.create(call=call, organisation=organisation, created_by=actor)
+        check = form_load(call.pk, FormPurpose.ELIGIBILITY)
+        checked = None
+        if check.answerable:
+            if eligibility is None:
+                raise ValidationError(_("Answer the call's eligibility check first."))
+            answers, errors = eligibility_answers(check, eligibility)
+            if errors:
+                raise ValidationError(errors)
+            reasons = eligibility_reasons(check, answers)
+            if reasons:
+                raise ValidationError(reasons)
+            checked = {"answers": answers, "eligible": True, "checked_at": timezone.now().isoformat()}
+        app = Application.objects.create(call=call, organisation=organisation, created_by=actor, eligibility=checked)
         audit_record(
             actor=actor,
             action="application_start",
             obj=app,
-            data={"call": call.code, "organisation": organisation.registration_id},
+            data={
+                "call": call.code,
+                "organisation": organisation.registration_id,
+                **({"eligibility": checked["answers"]} if checked else {}),
+            },
         )
     return app, True
 

@@ -25,6 +25,7 @@ from applications.views.drafts import (  # noqa: F401
     application_url,
     call_apply,
 )
+from applications.views.eligibility import call_eligibility  # noqa: F401
 from applications.views.screening import (  # noqa: F401
     SCREEN_ACTIONS,
     _managed_call,

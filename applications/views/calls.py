@@ -16,6 +16,8 @@ from applications.selectors import application_counts_for_call
 from applications.services import call_dates, organisation_eligibility_problems
 from grants.calls import selectors as call_selectors
 from grants.calls import services as call_services
+from grants.calls.form.layout import form_load
+from grants.calls.form.models import FormPurpose
 from grants.calls.forms import CancelForm, CloseEarlyForm, NewDeadlineForm
 from grants.calls.models import Call
 
@@ -73,6 +75,9 @@ def call_detail(request, pk):
             "call": call,
             "description": call.description,
             **parts,
+            # the whole form, as typed questions in order (the documents are listed apart)
+            "questions": list(form_load(call.pk).answerable),
+            "eligibility_questions": form_load(call.pk, FormPurpose.ELIGIBILITY).answerable,
             "tranche_total": sum(t.share_pct for t in parts["tranche_plan"]),
             "rubric_max": sum(c.max_score * c.weight for c in parts["criteria"]),
             "country_names": _country_names(call.eligible_countries),

@@ -26,6 +26,7 @@ from applications.forms import (
 )
 from applications.models import Application, ApplicationState
 from applications.services import EDIT
+from applications.views.eligibility import has_eligibility_check
 from applications.visibility import application_is_cleared_reviewer, application_is_manager, application_is_member
 from audit.labels import action_label
 from core.errors import TransitionRefused
@@ -64,6 +65,8 @@ def call_apply(request, pk):
     if not organisation_id or not str(organisation_id).isdigit():
         messages.error(request, _("Choose the organisation that applies."))
         return redirect("applications:call_detail", pk=call.pk)
+    if has_eligibility_check(call):
+        return redirect(reverse("applications:call_eligibility", args=[call.pk]) + f"?organisation={organisation_id}")
     try:
         app, created = services.application_start(
             actor=request.user, call_id=call.pk, organisation_id=int(organisation_id)

@@ -12,6 +12,9 @@ from accounts.roles import MANAGER
 from core.api.cleaning import TextCleaning
 from core.languages import columns, translated_fields
 from grants.calls import selectors, services
+from grants.calls.form.checklist import checklist_items
+from grants.calls.form.layout import answers_schema, form_json, form_load
+from grants.calls.form.models import FormPurpose
 from grants.calls.models import (
     BudgetHeading,
     Call,
@@ -100,6 +103,11 @@ class CallSerializer(TextCleaning, serializers.ModelSerializer):
         read_only=True, allow_null=True
     )
     full_call = serializers.SerializerMethodField()
+    # The call's forms with their typed questions, the JSON schema of an application's `answers`
+    # and the screening checklist: on a single call (not in lists).
+    forms = serializers.SerializerMethodField()
+    answers_schema = serializers.SerializerMethodField()
+    checklist = serializers.SerializerMethodField()
     eligible_org_types = serializers.ListField(child=serializers.CharField(max_length=20), required=False)
 
     class Meta:
@@ -144,6 +152,9 @@ class CallSerializer(TextCleaning, serializers.ModelSerializer):
             "required_documents",
             "criteria",
             "tranche_plan",
+            "forms",
+            "answers_schema",
+            "checklist",
         ]
         validators: list = []  # the services decide (code unique per programme, ranges, time zones)
         extra_kwargs = {"title": {"required": False}}  # or `title_en`: the service asks for one
@@ -151,6 +162,21 @@ class CallSerializer(TextCleaning, serializers.ModelSerializer):
     def get_full_call(self, call) -> int | None:
         full = getattr(call, "full_call", None)  # the reverse one-to-one: None on a one-stage call
         return full.pk if full is not None else None
+
+    def _single(self) -> bool:
+        view = self.context.get("view")
+        return view is None or getattr(view, "action", "") != "list"
+
+    def get_forms(self, call) -> dict | None:
+        if not self._single():
+            return None
+        return {purpose: form_json(form_load(call.pk, purpose)) for purpose in FormPurpose.values}
+
+    def get_answers_schema(self, call) -> dict | None:
+        return answers_schema(form_load(call.pk)) if self._single() else None
+
+    def get_checklist(self, call) -> list[dict] | None:
+        return [{"key": k, "label": label} for k, label in checklist_items(call.pk)] if self._single() else None
 
     def get_currency(self, call) -> str:
         return str(call.envelope.currency)

@@ -419,3 +419,72 @@ def test_a_new_call_starts_with_its_sections_and_checklist_and_a_copy_carries_th
     assert copied["Which?"].section.call_id == copy.pk
     assert FormSection.objects.filter(call=copy, kind=SectionKind.BUDGET).count() == 1
     assert copy.checklist.count() == 5 and copy.state == CallState.DRAFT
+
+
+def _eligibility_check(call, manager):
+    section = builder.section_save(
+        actor=manager, call_id=call.pk, purpose="eligibility", values={"title_en": "Before you start"}
+    )
+    kind = builder.question_save(
+        actor=manager,
+        call_id=call.pk,
+        purpose="eligibility",
+        section_id=section.pk,
+        values={"text_en": "Is your organisation registered as a non-profit?", "kind": "yes_no", "required": True},
+        options={"accept": ["yes"]},
+    )
+    years = builder.question_save(
+        actor=manager,
+        call_id=call.pk,
+        purpose="eligibility",
+        section_id=section.pk,
+        values={"text_en": "Years since registration", "kind": "number", "required": True},
+        options={"accept": {"min": "2"}},
+    )
+    return kind, years
+
+
+def test_an_organisation_that_does_not_qualify_is_told_why_before_a_draft_exists(client, call, manager, applicant, org):
+    kind, years = _eligibility_check(call, manager)
+    client.force_login(applicant)
+    response = client.post(reverse("applications:call_apply", args=[call.pk]), {"organisation": org.pk})
+    assert response.status_code == 302 and "/eligibility/" in response["Location"]
+    response = client.post(
+        reverse("applications:call_eligibility", args=[call.pk]),
+        {"organisation": org.pk, f"q{kind.pk}": "no", f"q{years.pk}": "1"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        "“Is your organisation registered as a non-profit?”: your answer “No” does not qualify; this call accepts Yes."
+        in body
+    )
+    assert "“Years since registration”: your answer is 1; this call requires at least 2." in body
+    assert not call.applications.exists()
+    response = client.post(
+        reverse("applications:call_eligibility", args=[call.pk]),
+        {"organisation": org.pk, f"q{kind.pk}": "yes", f"q{years.pk}": "3"},
+    )
+    app = call.applications.get()
+    assert response["Location"] == reverse("applications:application_edit", args=[app.pk])
+    assert app.eligibility["answers"] == {str(kind.pk): "yes", str(years.pk): "3"} and app.eligibility["eligible"]
+
+
+def test_the_eligibility_check_in_ukrainian(client, call, manager, applicant, org):
+    kind, years = _eligibility_check(call, manager)
+    Question.objects.filter(pk=years.pk).update(text_uk="Скільки років від реєстрації")
+    applicant.language = "uk"
+    applicant.save()
+    client.force_login(applicant)
+    response = client.post(
+        reverse("applications:call_eligibility", args=[call.pk]),
+        {"organisation": org.pk, f"q{kind.pk}": "yes", f"q{years.pk}": "1"},
+        HTTP_ACCEPT_LANGUAGE="uk",
+    )
+    assert "Скільки років від реєстрації" in response.content.decode()
+
+
+def test_an_api_client_cannot_skip_the_eligibility_check(call, manager, applicant, org):
+    _eligibility_check(call, manager)
+    with pytest.raises(Exception, match="eligibility check first"):
+        services.application_start(actor=applicant, call_id=call.pk, organisation_id=org.pk)

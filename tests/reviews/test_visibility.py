@@ -342,3 +342,39 @@ def test_a_withdrawn_application_leaves_the_reviewers_open_list(scene, client):
     response = client.post(reverse("reviews:review_declare", args=[scene["assigned"].pk]), {"confirm": "on"})
     assert response.status_code == 302
     assert Review.objects.get(pk=scene["assigned"].pk).state == "assigned"  # refused: no longer under review
+
+
+def test_a_blind_reviewer_never_sees_the_answer_to_an_identifying_question(scene, client):
+    """Pages, API, the printable page and the PDF leave identifying answers out under blind review;
+    the other answers stay."""
+    from pypdf import PdfReader
+
+    from grants.calls.form.models import Question, QuestionKind
+
+    world, review, app = scene["world"], scene["cleared"], scene["app"]
+    Call.objects.filter(pk=world.call.pk).update(blind_review=True)
+    named = Question.objects.create(
+        call=world.call, position=50, kind=QuestionKind.SHORT_TEXT, text="Name of your director", identifying=True
+    )
+    plain = Question.objects.create(call=world.call, position=51, kind=QuestionKind.SHORT_TEXT, text="Target group")
+    type(app).objects.filter(pk=app.pk).update(
+        answers={**(app.answers or {}), str(named.pk): "Iryna Kovalenko", str(plain.pk): "Rural councils"}
+    )
+    client.force_login(world.reviewers[3])
+    html = client.get(reverse("reviews:review_detail", args=[review.pk])).content.decode()
+    assert "Rural councils" in html and "Iryna Kovalenko" not in html and "Name of your director" not in html
+    data = api_for(world.reviewers[3]).get(f"/api/v1/reviews/{review.pk}/application/").json()
+    assert "Rural councils" in str(data) and "Iryna Kovalenko" not in str(data)
+    data = api_for(world.reviewers[3]).get(f"/api/v1/applications/{app.pk}/").json()
+    assert "Iryna Kovalenko" not in str(data) and data["answers"][str(plain.pk)] == "Rural councils"
+    printable = client.get(reverse("data:application_html", args=[app.pk])).content.decode()
+    assert "Rural councils" in printable and "Iryna Kovalenko" not in printable
+    pdf = client.get(reverse("data:application_pdf", args=[app.pk]))
+    text = "".join(
+        page.extract_text()
+        for page in PdfReader(io.BytesIO(b"".join(pdf.streaming_content) if pdf.streaming else pdf.content)).pages
+    )
+    assert "Rural councils" in text and "Iryna Kovalenko" not in text
+    # The programme's manager sees it.
+    client.force_login(world.manager)
+    assert "Iryna Kovalenko" in client.get(reverse("data:application_html", args=[app.pk])).content.decode()

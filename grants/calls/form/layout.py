@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from grants.calls.form.answers import answer_text, choice_values, empty_value
+from grants.calls.form.answers import answer_schema, answer_text, choice_values, empty_value
 from grants.calls.form.models import FormPurpose, FormSection, Question, QuestionKind, SectionKind
 
 OPERATORS = {
@@ -158,3 +158,50 @@ def condition_problems(condition: dict, earlier: list, *, own_id=None) -> list[s
     if op in ("above", "below") and _number(value) is None:
         return [_("Give the number the answer is compared with.")]
     return []
+
+
+def form_json(form: Form) -> list[dict]:
+    """A form as the API gives it: sections in order, each with its typed questions."""
+    return [
+        {
+            "id": part.section.pk,
+            "kind": part.section.kind,
+            "title": str(part.section.title),
+            "guidance": part.section.guidance or "",
+            "condition": part.section.condition or {},
+            "questions": [
+                {
+                    "id": q.pk,
+                    "kind": q.kind,
+                    "text": q.text,
+                    "help_text": q.help_text or "",
+                    "required": q.required,
+                    "identifying": q.identifying,
+                    "max_chars": q.max_chars,
+                    "options": q.options or {},
+                    "condition": q.condition or {},
+                    "document": q.document_id,
+                }
+                for q in part.questions
+            ],
+        }
+        for part in form.parts
+    ]
+
+
+def answers_schema(form: Form) -> dict:
+    """The JSON schema of an application's `answers` for this form (question id -> answer). A
+    required question is required only while its conditions show it, so none is listed as
+    `required` here; `x-required` and `x-condition` say when."""
+    properties = {}
+    for q in form.answerable:
+        schema = answer_schema(q)
+        if q.condition:
+            schema["x-condition"] = q.condition
+        properties[str(q.pk)] = schema
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
