@@ -3,6 +3,7 @@ and change draft calls (with their template) and publish or cancel them."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,7 +15,7 @@ from core.languages import columns, translated_fields
 from grants.calls import selectors, services
 from grants.calls.form.checklist import checklist_items
 from grants.calls.form.layout import answers_schema, form_json, form_load
-from grants.calls.form.models import FormPurpose
+from grants.calls.form.models import FormPurpose, QuestionKind
 from grants.calls.models import (
     BudgetHeading,
     Call,
@@ -228,7 +229,20 @@ class CallViewSet(
         qs = (
             selectors.call_list_visible(self.request.user)
             .select_related("full_call")
-            .prefetch_related("questions", "budget_headings", "required_documents", "criteria", "tranche_plan")
+            .prefetch_related(
+                # `questions`: the application form's text questions (the template's); the whole
+                # form, typed, is `forms` on a single call.
+                Prefetch(
+                    "questions",
+                    queryset=Question.objects.filter(purpose=FormPurpose.APPLICATION)
+                    .exclude(kind=QuestionKind.FILE)
+                    .order_by("position", "pk"),
+                ),
+                "budget_headings",
+                "required_documents",
+                "criteria",
+                "tranche_plan",
+            )
             .order_by("deadline", "pk")
         )
         state = self.request.query_params.get("state")

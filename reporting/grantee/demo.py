@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from grants.agreements.models import Grant, GrantState
 from grants.calls.models import ProgrammeIndicator
+from reporting.grantee.indicators import indicator_add
 from reporting.grantee.models import GranteeReportState, Indicator, ReportKind
 from reporting.grantee.schedule import grantee_reports_schedule
-from reporting.grantee.services import grantee_report_save, indicator_add
+from reporting.grantee.services import grantee_report_save
 
 INDICATORS = [
     ("Local authorities publishing procurement data", "authorities", Decimal("3"), Decimal("12"), "OC1"),

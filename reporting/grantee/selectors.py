@@ -15,6 +15,7 @@ from accounts.roles import FINANCE, MANAGER, organisation_roles, programme_ids
 from core.money import cents
 from grants.agreements.models import Grant, GrantBudgetLine
 from grants.agreements.selectors import grant_list_visible  # one rule: who may see a grant
+from grants.calls.form.layout import form_load
 from reporting.grantee.models import (
     Expenditure,
     GranteeReport,
@@ -245,7 +246,22 @@ def report_indicators(report: GranteeReport) -> list[dict]:
     return rows
 
 
+def report_typed_form(report: GranteeReport):
+    """The report form built for the grant's call (grants.calls.form, purpose = the report's kind),
+    or None when the call has none and the fixed narrative sections below are asked instead."""
+    form = form_load(report.grant.call_id, report.kind)
+    return form if form.answerable else None
+
+
+def report_answer_rows(report: GranteeReport) -> list[tuple]:
+    """(question, answer as text) of a typed report form, for the pages and the PDF."""
+    form = report_typed_form(report)
+    return form.answer_rows(report.narrative) if form else []
+
+
 def report_narrative_sections(report: GranteeReport) -> list[dict]:
+    if report_typed_form(report) is not None:
+        return []
     return [
         {"key": key, "label": label, "required": required, "text": (report.narrative or {}).get(key, "")}
         for key, label, required in NARRATIVE_SECTIONS[report.kind]  # type: ignore[index]

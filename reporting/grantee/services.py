@@ -29,7 +29,7 @@ from audit.transitions import check, lock, transition
 from core.errors import TransitionRefused
 from core.money import cents
 from grants.agreements.models import Grant, GrantBudgetLine
-from grants.calls.models import ProgrammeIndicator
+from grants.calls.form.answers import answer_parse, answer_problems, empty_value
 from reporting.grantee.documents import document_store
 from reporting.grantee.models import (
     Expenditure,
@@ -44,6 +44,7 @@ from reporting.grantee.selectors import (
     NARRATIVE_MAX_CHARS,
     NARRATIVE_SECTIONS,
     report_financials,
+    report_typed_form,
 )
 from reporting.grantee.signals import report_approved
 from workers.messenger import notify_user
@@ -108,72 +109,21 @@ def _decimal(value, field_name, *, allow_none=False, minimum=None):
     return number.quantize(Decimal("0.01"))
 
 
-def indicator_add(
-    *, actor, grant_id: int, name: str, target, baseline=0, unit: str = "", programme_indicator_id: int | None = None
-) -> Indicator:
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": _("Name the indicator.")})
-    target, baseline = _decimal(target, "target"), _decimal(baseline or 0, "baseline")
-    with transaction.atomic():
-        grant = Grant.objects.select_for_update().select_related("call").get(pk=grant_id)
-        report_permission_require(actor, "reporting.review_report", grant)
-        if (
-            programme_indicator_id is not None
-            and not ProgrammeIndicator.objects.filter(
-                pk=programme_indicator_id, programme_id=grant.call.programme_id
-            ).exists()
-        ):
-            raise ValidationError({"programme_indicator": _("Choose an indicator of the grant's programme.")})
-        position = (grant.indicators.order_by("-position").values_list("position", flat=True).first() or 0) + 1
-        indicator = Indicator.objects.create(
-            grant=grant,
-            position=position,
-            name=name[:300],
-            unit=(unit or "")[:60],
-            baseline=baseline,
-            target=target,
-            programme_indicator_id=programme_indicator_id,
-        )
-        audit_record(
-            actor=actor,
-            action="indicator_add",
-            obj=grant,
-            data={"indicator": indicator.pk, "name": indicator.name, "baseline": baseline, "target": target},
-        )
-    return indicator
-
-
-def indicator_change(*, actor, indicator_id: int, target, baseline=None, reason: str) -> Indicator:
-    """Change a grant indicator's target (and baseline): an amendment of the logframe, so it says
-    why and the audit event keeps the values before and after."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the indicator changes.")})
-    target = _decimal(target, "target")
-    with transaction.atomic():
-        indicator = Indicator.objects.select_for_update(of=("self",)).select_related("grant__call").get(pk=indicator_id)
-        report_permission_require(actor, "reporting.review_report", indicator.grant)
-        before = {"target": indicator.target, "baseline": indicator.baseline}
-        indicator.target = target
-        if baseline not in (None, ""):
-            indicator.baseline = _decimal(baseline, "baseline")
-        indicator.save(update_fields=["target", "baseline"])
-        audit_record(
-            actor=actor,
-            action="indicator_change",
-            obj=indicator.grant,
-            reason=reason,
-            data={
-                "indicator": indicator.pk,
-                "before": before,
-                "after": {"target": indicator.target, "baseline": indicator.baseline},
-            },
-        )
-    return indicator
-
-
-# --- filling a report in -----------------------------------------------------------------------
+def _answers_apply(report, answers: dict, errors: dict) -> dict:
+    """The report's answers to its call's report form (field name -> posted value), judged by type."""
+    form = report_typed_form(report)
+    questions = {f"q{q.pk}": q for q in form.answerable} if form else {}
+    stored = dict(report.narrative or {})
+    for name, raw in answers.items():
+        question = questions.get(name)
+        if question is None:
+            errors[name] = [_("This question is not part of the report.")]
+            continue
+        try:
+            stored[str(question.pk)] = answer_parse(question, raw)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    return stored
 
 
 def grantee_report_save(
@@ -184,6 +134,7 @@ def grantee_report_save(
     narrative: dict | None = None,
     expenditures: dict | None = None,
     indicators: dict | None = None,
+    answers: dict | None = None,
 ) -> GranteeReport:
     """Autosave. `expenditures`: {budget_line_id: {"amount_spent": …, "note": …}};
     `indicators`: {indicator_id: {"actual": …, "comment": …}}. Refused (StaleVersion) when
@@ -208,6 +159,8 @@ def grantee_report_save(
                     ) % {"n": NARRATIVE_MAX_CHARS}
                 cleaned[key] = text
             report.narrative = cleaned
+        if answers is not None:
+            report.narrative = _answers_apply(report, answers, errors)
         if expenditures:
             line_ids = set(GrantBudgetLine.objects.filter(grant_id=report.grant_id).values_list("pk", flat=True))
             existing = {e.budget_line_id: e for e in Expenditure.objects.filter(report=report)}
@@ -342,7 +295,13 @@ def _managers(programme_id):
 def _submit_problems(report) -> list[str]:
     problems = []
     narrative = report.narrative or {}
-    for key, label, required in NARRATIVE_SECTIONS[report.kind]:
+    form = report_typed_form(report)
+    if form is not None:
+        shown, _sections = form.shown(narrative)
+        for q in form.answerable:
+            if q.pk in shown:
+                problems += answer_problems(q, narrative.get(str(q.pk), empty_value(q)))
+    for key, label, required in [] if form is not None else NARRATIVE_SECTIONS[report.kind]:
         if required and not (narrative.get(key) or "").strip():
             problems.append(_("Fill in “%(section)s”.") % {"section": label})
     filled = set(

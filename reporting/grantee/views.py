@@ -15,6 +15,8 @@ from core.forms import form_errors_add, form_run
 from core.pagination import page_of
 from core.storage import file_response
 from grants.agreements.models import Grant
+from grants.calls.form.render import form_items, posted_answers
+from reporting.grantee import indicators as indicators_services
 from reporting.grantee import schedule, selectors, services
 from reporting.grantee.documents import document_path
 from reporting.grantee.forms import (
@@ -87,12 +89,12 @@ def grant_reports(request, grant_id):
                     schedule.grantee_report_add(actor=request.user, grant_id=grant.pk, **form.cleaned_data)
                     messages.success(request, _("The report is added to the schedule."))
                 elif form is change_form:
-                    services.indicator_change(
+                    indicators_services.indicator_change(
                         actor=request.user, indicator_id=form.cleaned_data.pop("indicator"), **form.cleaned_data
                     )
                     messages.success(request, _("The indicator is changed."))
                 else:
-                    services.indicator_add(actor=request.user, grant_id=grant.pk, **form.cleaned_data)
+                    indicators_services.indicator_add(actor=request.user, grant_id=grant.pk, **form.cleaned_data)
                     messages.success(request, _("The indicator is added."))
             except ValidationError as exc:
                 form_errors_add(form, exc)
@@ -139,6 +141,7 @@ def _report_context(request, report, form=None, decision=None, ineligible=None, 
     financials = selectors.report_financials(report)
     indicators = selectors.report_indicators(report)
     sections = selectors.report_narrative_sections(report)
+    typed = selectors.report_typed_form(report)
     can_edit = user.has_perm("reporting.edit_report", report) and report.state in selectors.EDITABLE_STATES
     can_review = user.has_perm("reporting.review_report", report)
     if can_edit and form is None:
@@ -151,6 +154,16 @@ def _report_context(request, report, form=None, decision=None, ineligible=None, 
         "financials": financials,
         "indicators": indicators,
         "sections": sections,
+        # the call's report form, when it has one (grants.calls.form): drawn like the application's
+        "report_parts": form_items(
+            typed,
+            {f"q{key}": value for key, value in (report.narrative or {}).items()},
+            errors=getattr(form, "typed_errors", None),
+        )
+        if typed
+        else [],
+        "answer_rows": typed.answer_rows(report.narrative) if typed else [],
+        "currency": report.grant.call.envelope.currency if typed else "",
         "documents": report.documents.select_related("indicator").order_by("uploaded_at"),
         "can_edit": can_edit,
         "can_review": can_review,
@@ -195,9 +208,15 @@ def report_save(request, pk):
         lines=financials.lines,
         indicators=selectors.report_indicators(report),
     )
+    typed = selectors.report_typed_form(report)
     if form.is_valid():
         try:
-            report = services.grantee_report_save(actor=request.user, report_id=report.pk, **form.service_arguments())
+            report = services.grantee_report_save(
+                actor=request.user,
+                report_id=report.pk,
+                **form.service_arguments(),
+                answers=posted_answers(request.POST, typed.questions) if typed else None,
+            )
         except services.StaleVersion as exc:
             if _wants_json(request):
                 return JsonResponse({"message": exc.message, "version": exc.current_version}, status=409)
@@ -209,7 +228,12 @@ def report_save(request, pk):
             messages.error(request, exc.message)
             return redirect("reports:report_detail", pk=report.pk)
         except ValidationError as exc:
-            form_errors_add(form, exc)
+            form.typed_errors = {k: v for k, v in exc.message_dict.items() if k.startswith("q")}
+            form_errors_add(form, ValidationError({k: v for k, v in exc.message_dict.items() if not k.startswith("q")}))
+            if _wants_json(request):
+                return JsonResponse(
+                    {"message": _("Check the highlighted fields."), "errors": exc.message_dict}, status=400
+                )
         else:
             if _wants_json(request):
                 return JsonResponse({"version": report.version, "message": _("Saved.")})

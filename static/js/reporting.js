@@ -48,5 +48,7 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     }
     form.addEventListener("input", (event) => { if (event.target.type !== "file") later(1500); });
+    // The call's report form: tables whose rows are added and removed, conditions (form-fields.js).
+    if (window.HromadaForm) window.HromadaForm.init(form, () => later(1500));
   });
 });

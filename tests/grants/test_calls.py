@@ -131,7 +131,7 @@ def test_template_keeps_ids_and_reorders(manager, programme):
     services.call_template_save(
         actor=manager, call_id=call.pk, questions=[{"text": "A", "max_chars": 10}, {"text": "B", "max_chars": 20}]
     )
-    a, b = call.questions.order_by("position")
+    a, b = call.questions.filter(purpose="application").order_by("position")
     services.call_template_save(
         actor=manager,
         call_id=call.pk,
@@ -141,11 +141,11 @@ def test_template_keeps_ids_and_reorders(manager, programme):
             {"text": "C", "max_chars": 5},
         ],
     )
-    assert [(q.pk, q.text, q.position) for q in call.questions.order_by("position")][:2] == [
+    assert [(q.pk, q.text, q.position) for q in call.questions.filter(purpose="application").order_by("position")][:2] == [
         (b.pk, "B2", 1),
         (a.pk, "A", 2),
     ]
-    assert call.questions.count() == 3
+    assert call.questions.filter(purpose="application").count() == 3
 
 
 def test_template_problems_are_named(manager, programme):
@@ -306,7 +306,7 @@ def test_template_page_and_publish_messages(client, manager, programme):
     )
     response = client.post(f"/manage/calls/{call.pk}/template/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
-    assert call.questions.get().text == "Why?" and call.criteria.get().weight == 3
+    assert call.questions.get(purpose="application").text == "Why?" and call.criteria.get().weight == 3
     response = client.post(f"/manage/calls/{call.pk}/publish/", follow=True)
     assert "exceeds what is left of the programme budget" in response.content.decode()
     assert Call.objects.get(pk=call.pk).state == CallState.DRAFT

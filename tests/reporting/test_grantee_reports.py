@@ -12,6 +12,7 @@ from core.errors import TransitionRefused
 from grants.agreements.models import GrantState
 from grants.disbursement.models import TrancheState
 from reporting.grantee import schedule, services
+from reporting.grantee.indicators import indicator_add
 from reporting.grantee.models import Expenditure, GranteeReport, GranteeReportState, ReportKind
 from reporting.grantee.selectors import grant_close_problems, grant_spending, report_financials
 from tests.reporting.builders import make_grant, pay_tranche
@@ -91,7 +92,7 @@ def test_autosave_refuses_an_older_version_and_other_organisations(grant, grante
 
 def test_submit_needs_the_narrative_and_every_indicator(grant, grantee, manager):
     report = interim(grant)
-    indicator = services.indicator_add(actor=manager, grant_id=grant.pk, name="People trained", target=100)
+    indicator = indicator_add(actor=manager, grant_id=grant.pk, name="People trained", target=100)
     with pytest.raises(ValidationError) as exc:
         services.grantee_report_submit(actor=grantee, report_id=report.pk)
     text = " ".join(exc.value.messages)

@@ -105,9 +105,38 @@ def checklist_save(*, actor, call_id: int, rows: list[dict]) -> list[ChecklistIt
     return items
 
 
+# The report forms a new call starts from (EU practice for interim and final narrative reports);
+# the managers change them in the builder. (text, required)
+REPORT_QUESTIONS = {
+    FormPurpose.INTERIM: [
+        (gettext_lazy("Summary of progress"), True),
+        (gettext_lazy("Activities carried out"), True),
+        (gettext_lazy("Results achieved so far"), True),
+        (gettext_lazy("Challenges and how they were addressed"), False),
+        (gettext_lazy("Plans for the next period"), False),
+    ],
+    FormPurpose.FINAL: [
+        (gettext_lazy("Summary of the action"), True),
+        (gettext_lazy("Activities carried out"), True),
+        (gettext_lazy("Results and impact"), True),
+        (gettext_lazy("Challenges and how they were addressed"), False),
+        (gettext_lazy("Sustainability and lessons learned"), True),
+    ],
+}
+
+
+def _in_every_language(name: str, text) -> dict:
+    texts = {}
+    for code in codes():
+        with translation.override(code):
+            texts[f"{name}_{code}"] = str(text)
+    return texts
+
+
 def call_form_defaults_create(call: Call) -> None:
     """What a new call starts from: an application form of one section of questions and the
-    budget section, and the default screening checklist."""
+    budget section, interim and final report forms of narrative questions, and the default
+    screening checklist."""
     sections = []
     for position, (kind, title) in enumerate(
         ((SectionKind.QUESTIONS, gettext_lazy("Questions")), (SectionKind.BUDGET, gettext_lazy("Budget"))), start=1
@@ -118,6 +147,24 @@ def call_form_defaults_create(call: Call) -> None:
                 texts[f"title_{code}"] = str(title)
         sections.append(FormSection(call=call, purpose=FormPurpose.APPLICATION, position=position, kind=kind, **texts))
     FormSection.objects.bulk_create(sections)
+    for purpose, questions in REPORT_QUESTIONS.items():
+        section = FormSection.objects.create(
+            call=call, purpose=purpose, position=1, **_in_every_language("title", gettext_lazy("Narrative"))
+        )
+        Question.objects.bulk_create(
+            [
+                Question(
+                    call=call,
+                    purpose=purpose,
+                    section=section,
+                    position=position,
+                    required=required,
+                    max_chars=10000,
+                    **_in_every_language("text", text),
+                )
+                for position, (text, required) in enumerate(questions, start=1)
+            ]
+        )
     checklist_defaults_create(call)
 
 
