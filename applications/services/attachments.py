@@ -37,16 +37,32 @@ def attachment_upload(*, actor, application_id: int, uploaded, document_id: int 
                 % {"size": round(size / 1024 / 1024, 1), "max": call.max_file_mb}
             }
         )
+    slot = None  # the file question holding the document, with its own types and size
     if document_id not in (None, ""):
-        if not RequiredDocument.objects.filter(pk=document_id, call_id=call.pk).exists():
+        document = RequiredDocument.objects.filter(pk=document_id, call_id=call.pk).select_related("question").first()
+        if document is None:
             raise ValidationError({"document": _("Choose one of the call's documents.")})
+        slot = getattr(document, "question", None)
     else:
         document_id = None
+    options = (slot.options or {}) if slot is not None else {}
+    if options.get("max_mb") and size > int(options["max_mb"]) * 1024 * 1024:
+        raise ValidationError(
+            {
+                "file": _("The file is %(size)s MB; this document may be at most %(max)s MB.")
+                % {"size": round(size / 1024 / 1024, 1), "max": options["max_mb"]}
+            }
+        )
     try:
         kind = uploads.sniff(uploaded, size)
         name = uploads.clean_name(getattr(uploaded, "name", ""), kind)
     except uploads.UploadRefused as exc:
         raise ValidationError({"file": exc.message})
+    allowed = options.get("file_types") or []
+    if allowed and not {ext.lstrip(".") for ext in kind.extensions} & set(allowed):
+        raise ValidationError(
+            {"file": _("This document is accepted as %(types)s only.") % {"types": ", ".join(allowed)}}
+        )
     stored_name, sha256, stored_size = uploads.store(uploaded)
     try:
         with transaction.atomic():

@@ -21,7 +21,7 @@ from core.forms import TextCleaning
 from core.languages import language_label, main_text, own_name, translated_fields, translation_codes
 from grants.calls.models import Call, CallState, Programme
 
-LONG = ("description", "help_text")  # shown as text areas
+LONG = ("description", "help_text", "guidance")  # shown as text areas
 FROZEN = (CallState.ARCHIVED, CallState.CANCELLED)
 
 
@@ -77,10 +77,12 @@ def text_rows(owner: Programme | Call) -> list[TextRow]:
             rows += _rows_of(i, _("Indicator %(code)s") % {"code": i.code})
         return rows
     parts = (
+        ("form_sections", gettext_lazy("Form section %(n)s")),
         ("questions", gettext_lazy("Question %(n)s")),
         ("budget_headings", gettext_lazy("Budget heading %(n)s")),
         ("required_documents", gettext_lazy("Document %(n)s")),
         ("criteria", gettext_lazy("Criterion %(n)s")),
+        ("checklist", gettext_lazy("Checklist item %(n)s")),
     )
     for part, label in parts:
         for n, obj in enumerate(getattr(owner, part).all(), start=1):

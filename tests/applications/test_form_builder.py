@@ -488,3 +488,23 @@ def test_an_api_client_cannot_skip_the_eligibility_check(call, manager, applican
     _eligibility_check(call, manager)
     with pytest.raises(Exception, match="eligibility check first"):
         services.application_start(actor=applicant, call_id=call.pk, organisation_id=org.pk)
+
+
+def test_a_file_question_is_a_document_slot_with_its_own_types(call, manager, section, applicant, draft):
+    from tests.applications.conftest import PDF, upload
+
+    budget = builder.question_save(
+        actor=manager,
+        call_id=call.pk,
+        purpose="application",
+        section_id=section.pk,
+        values={"text_en": "Budget spreadsheet", "kind": "file", "required": True},
+        options={"file_types": ["xlsx", "ods"], "max_mb": 2},
+    )
+    assert budget.document is not None and budget.document.required
+    with pytest.raises(Exception, match="accepted as xlsx, ods only"):
+        services.attachment_upload(
+            actor=applicant, application_id=draft.pk, uploaded=upload("budget.pdf", PDF), document_id=budget.document_id
+        )
+    draft.refresh_from_db()
+    assert "Attach the document “Budget spreadsheet”." in services.application_submission_problems(draft)
