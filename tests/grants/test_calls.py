@@ -141,7 +141,9 @@ def test_template_keeps_ids_and_reorders(manager, programme):
             {"text": "C", "max_chars": 5},
         ],
     )
-    assert [(q.pk, q.text, q.position) for q in call.questions.filter(purpose="application").order_by("position")][:2] == [
+    assert [(q.pk, q.text, q.position) for q in call.questions.filter(purpose="application").order_by("position")][
+        :2
+    ] == [
         (b.pk, "B2", 1),
         (a.pk, "A", 2),
     ]

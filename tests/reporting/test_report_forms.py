@@ -52,7 +52,9 @@ def test_the_report_page_draws_the_calls_report_form_and_saves_typed_answers(cli
         {"version": report.version, f"q{held.pk}": "two"},
         HTTP_ACCEPT="application/json",
     )
-    assert response.status_code == 400 and response.json()["errors"][f"q{held.pk}"] == ["Введіть число."]  # the grantee reads Ukrainian
+    assert response.status_code == 400 and response.json()["errors"][f"q{held.pk}"] == [
+        "Введіть число."
+    ]  # the grantee reads Ukrainian
     response = client.post(
         reverse("reports:report_save", args=[report.pk]),
         {

@@ -204,3 +204,21 @@ def test_the_api_creates_a_two_stage_call_and_names_both_stages(world):
     full = Call.objects.get(concept_call_id=response.json()["id"])
     assert response.json()["full_call"] == full.pk
     assert api.get(f"/api/v1/calls/{full.pk}/").json()["concept_call"] == response.json()["id"]
+
+
+def test_a_question_named_to_carry_over_gets_the_concept_notes_answer(world, two_stage):
+    """The builder's "carries over from": a differently worded question of the full form starts
+    with the concept note's answer to the question the manager named."""
+    concept, full = two_stage
+    concept_first = Question.objects.filter(call=concept).order_by("position").first()
+    second = Question.objects.get(call=full, position=2)
+    Question.objects.filter(pk=second.pk).update(options={"carries_from": concept_first.pk})
+    Question.objects.filter(call=full, position=1).update(text_en="Something else entirely")
+    shortlist_invite(
+        actor=world.manager,
+        call_id=concept.pk,
+        application_ids=[world.apps[0].pk],
+        deadline=timezone.now() + timedelta(days=30),
+    )
+    draft = Application.objects.get(call=full, organisation=world.orgs[0])
+    assert draft.answers == {str(second.pk): "An answer."}

@@ -43,11 +43,16 @@ def shortlist_ratio(requested_total: Decimal, envelope: Decimal) -> Decimal:
 
 def _prefill(concept: Application, full_call: Call) -> Application:
     """The invited organisation's draft of its full application, from its concept note."""
-    by_text = {main_text(q, "text"): str(q.pk) for q in full_call.questions.all()}
+    # A question of the full form carries over the concept note's answer to the question the
+    # manager named ("carries over from" in the builder), else to the identically worded one of
+    # the same type.
+    targets = list(full_call.questions.filter(purpose="application").exclude(kind="file"))
+    named = {int(q.options["carries_from"]): str(q.pk) for q in targets if (q.options or {}).get("carries_from")}
+    by_text = {(main_text(q, "text"), q.kind): str(q.pk) for q in targets}
     answers = {}
-    for q in concept.call.questions.all():
-        target = by_text.get(main_text(q, "text"))
-        if target and concept.answers.get(str(q.pk)):
+    for q in concept.call.questions.filter(purpose="application").exclude(kind="file"):
+        target = named.get(q.pk) or by_text.get((main_text(q, "text"), q.kind))
+        if target and target not in answers and concept.answers.get(str(q.pk)) not in (None, "", []):
             answers[target] = concept.answers[str(q.pk)]
     return Application.objects.create(
         call=full_call,

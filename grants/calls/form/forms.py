@@ -190,8 +190,24 @@ class QuestionForm(TextCleaning, forms.Form):
     )
     cond_op = forms.ChoiceField(label=gettext_lazy("Condition"), required=False, choices=OPERATORS)
     cond_value = forms.CharField(label=gettext_lazy("Value"), required=False, max_length=300)
+    carries_from = forms.TypedChoiceField(
+        label=gettext_lazy("Carries over the concept note's answer to"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=gettext_lazy("Two-stage calls: the invited organisation's draft starts with that answer."),
+    )
 
-    def __init__(self, *args, sections=(), earlier=(), question=None, purpose=FormPurpose.APPLICATION, **kwargs):
+    def __init__(
+        self,
+        *args,
+        sections=(),
+        earlier=(),
+        question=None,
+        purpose=FormPurpose.APPLICATION,
+        concept_questions=(),
+        **kwargs,
+    ):
         """`earlier`: every question of the form (a condition may only name one before this
         question; the builder says so when it names another)."""
         self.earlier, self.question, self.purpose = list(earlier), question, purpose
@@ -215,6 +231,10 @@ class QuestionForm(TextCleaning, forms.Form):
         if purpose != FormPurpose.ELIGIBILITY:
             for name in ("accept", "accept_min", "accept_max"):
                 del self.fields[name]
+        if concept_questions and purpose == FormPurpose.APPLICATION:
+            self.fields["carries_from"].choices = [("", "—")] + [(q.pk, str(q)[:80]) for q in concept_questions]
+        else:
+            del self.fields["carries_from"]
         if purpose != FormPurpose.APPLICATION:
             del self.fields["identifying"]
 
@@ -244,6 +264,7 @@ class QuestionForm(TextCleaning, forms.Form):
             "max_rows": options.get("max_rows"),
             "file_types": ", ".join(options.get("file_types") or []),
             "max_mb": options.get("max_mb"),
+            "carries_from": options.get("carries_from"),
             **condition_initial(question.condition or {}, earlier),
         }
         accept = options.get("accept")
@@ -322,6 +343,8 @@ class QuestionForm(TextCleaning, forms.Form):
                 options["max_mb"] = data["max_mb"]
         if self.purpose == FormPurpose.ELIGIBILITY:
             options.update(self._accept(data, kind, options))
+        if data.get("carries_from"):
+            options["carries_from"] = data["carries_from"]
         self.options = options
         self.condition_value = condition_of(data, self.earlier)
         return data

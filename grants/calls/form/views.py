@@ -140,8 +140,15 @@ def form_question(request, pk, question_pk=None):
         initial = QuestionForm.initial_of(question, earlier)
     else:
         initial = {"section": request.GET.get("section") or sections[-1].pk}
+    concept = form_load(call.concept_call_id).answerable if call.concept_call_id else []
     form = QuestionForm(
-        request.POST or None, initial=initial, sections=sections, earlier=earlier, question=question, purpose=purpose
+        request.POST or None,
+        initial=initial,
+        sections=sections,
+        earlier=earlier,
+        question=question,
+        purpose=purpose,
+        concept_questions=concept,
     )
     frozen = builder.is_frozen(call, purpose)
     if request.method == "POST" and form.is_valid():
