@@ -19,6 +19,8 @@ from accounts.roles import roles_forget
 from applications import services
 from applications.models import Application
 from applications.services.indicators import proposed_indicators_save
+from grants.calls.form.layout import form_load
+from grants.calls.form.models import FormPurpose
 
 CALL = "demo-advocacy-2026"
 PROJECTS = [
@@ -43,8 +45,20 @@ def _pdf(title: str) -> bytes:
     return buffer.getvalue()
 
 
+def _qualifying(call) -> dict:
+    """Answers of the call's eligibility check that qualify (the demo's organisations all do)."""
+    fields = {}
+    for q in form_load(call.pk, FormPurpose.ELIGIBILITY).answerable:
+        accept = (q.options or {}).get("accept")
+        if isinstance(accept, dict):
+            fields[services.question_field(q.pk)] = str(int(float(accept.get("min") or 0)) + 4)
+        elif accept:
+            fields[services.question_field(q.pk)] = accept if q.kind == "multi_choice" else accept[0]
+    return fields
+
+
 def _fill(user, app, call, *, title, summary, complete=True):
-    questions = list(call.questions.order_by("position"))
+    questions = [q for q in form_load(call.pk).answerable if q.kind == "long_text"]
     headings = list(call.budget_headings.order_by("position"))
     direct = [h for h in headings if h.kind == "direct"]
     indirect = [h for h in headings if h.kind == "indirect"]
@@ -139,7 +153,9 @@ def seed(ctx) -> None:
     own = Membership.objects.filter(user=applicant).values_list("organisation_id", flat=True)
     mine = next((o for o in ctx["organisations"] if o.pk in own), None)
     if mine is not None and not Application.objects.filter(call=call, organisation=mine).exists():
-        app, _created = services.application_start(actor=applicant, call_id=call.pk, organisation_id=mine.pk)
+        app, _created = services.application_start(
+            actor=applicant, call_id=call.pk, organisation_id=mine.pk, eligibility=_qualifying(call)
+        )
         _fill(
             applicant,
             app,
@@ -160,7 +176,9 @@ def seed(ctx) -> None:
             continue
         user = _contact(org, index)
         roles_forget(user)
-        app, _created = services.application_start(actor=user, call_id=call.pk, organisation_id=org.pk)
+        app, _created = services.application_start(
+            actor=user, call_id=call.pk, organisation_id=org.pk, eligibility=_qualifying(call)
+        )
         _fill(user, app, call, title=title, summary=summary)
         services.application_submit(actor=user, application_id=app.pk)
         checklist = {key: True for key, _label in services.CHECKLIST}

@@ -77,9 +77,11 @@ def database_url() -> str:
 # --- the world ---------------------------------------------------------------------------------
 
 
-def build(n_orgs: int, n_late: int, n_capacity: int, n_warm: int = 8):
+def build(n_orgs: int, n_late: int, n_capacity: int, n_warm: int = 8, form: str = "standard"):
     """A programme, the rush call and a capacity call (far deadline), organisations with two
-    members each, a complete draft per organisation except the last answer and the document."""
+    members each, a complete draft per organisation except the last answer and the document.
+    `form`: "standard" (two text questions) or "large" (a manager's form of 120 questions of
+    every kind over 10 sections with 20 conditions; tests.factories.form_large)."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.cached_db import SessionStore
     from django.middleware.csrf import _get_new_csrf_string
@@ -87,8 +89,9 @@ def build(n_orgs: int, n_late: int, n_capacity: int, n_warm: int = 8):
 
     from accounts.models import Membership, Organisation, ProgrammeRole, User
     from applications import services
+    from grants.calls.form.layout import form_load
     from grants.calls.models import CallState, Programme
-    from tests.factories import call_full
+    from tests.factories import call_full, form_large
 
     programme = Programme.objects.create(
         code="rush",
@@ -100,6 +103,13 @@ def build(n_orgs: int, n_late: int, n_capacity: int, n_warm: int = 8):
     )
     rush = call_full(programme, code="rush-2026", envelope="400000000", state=CallState.OPEN)
     capacity = call_full(programme, code="capacity-2026", envelope="400000000", state=CallState.OPEN)
+    if form == "large":
+        form_large(rush)
+        form_large(capacity)
+    texts = {
+        c.pk: [q for q in form_load(c.pk).answerable if q.kind == "long_text" and not q.condition]
+        for c in (rush, capacity)
+    }  # the first is filled here; the second is what the rush types into
     manager = User.objects.create_user(email="manager@rush.example", password=None)
     ProgrammeRole.objects.create(user=manager, programme=programme, role=ProgrammeRole.Role.MANAGER)
     total = n_orgs + n_late + n_capacity + n_warm
@@ -134,8 +144,9 @@ def build(n_orgs: int, n_late: int, n_capacity: int, n_warm: int = 8):
         first, second = users[2 * i], users[2 * i + 1]
         app, _ = services.application_start(actor=first, call_id=call.pk, organisation_id=org.pk)
         call_headings = headings if call is rush else list(capacity.budget_headings.order_by("position"))
-        questions = list(call.questions.order_by("position"))
+        questions = texts[call.pk]
         fields = {
+            **{services.question_field(q.pk): FILLER for q in questions if q.required},
             "title": f"Project {i}",
             "summary": "What we will do.",
             "requested_amount": "40000",
@@ -176,6 +187,12 @@ def build(n_orgs: int, n_late: int, n_capacity: int, n_warm: int = 8):
             }
         )
     return rush, capacity, clients
+
+
+def form_questions(call) -> list:
+    from grants.calls.form.layout import form_load
+
+    return form_load(call.pk).questions
 
 
 def timezone_today():
@@ -272,6 +289,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="30 organisations over 15 s, short capacity runs")
     parser.add_argument("--clients", type=int, help="organisations in the rush (default 200; 30 with --quick)")
+    parser.add_argument(
+        "--form",
+        choices=["standard", "large"],
+        default="standard",
+        help="the call's form: two text questions, or 120 questions over 10 sections with 20 conditions",
+    )
     served = runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))  # production's layout unless told
     parser.add_argument("--workers", type=int, default=served["workers"], help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=served["threads"], help="threads per gunicorn worker")
@@ -302,7 +325,7 @@ def main():
     redis_process = gunicorn = None
     try:
         started = time.perf_counter()
-        rush_call, _capacity_call, clients = build(n_orgs, n_late, n_capacity)
+        rush_call, _capacity_call, clients = build(n_orgs, n_late, n_capacity, form=args.form)
         build_seconds = time.perf_counter() - started
         redis_process, broker = start_redis(tmp)
         port = free_port()
@@ -313,6 +336,10 @@ def main():
             "SECRET_KEY": settings.SECRET_KEY,
             "ALLOWED_HOSTS": HOST,
             "SECURE_SSL_REDIRECT": "false",
+            # production settings ask for the open-data publisher (nothing here publishes)
+            "OPENDATA_360G_PREFIX": "360G-bench",
+            "OPENDATA_IATI_REPORTING_ORG": "XM-DAC-bench",
+            "OPENDATA_PUBLISHER_NAME": "Hromada benchmark",
             "PRIVATE_STORAGE_ROOT": str(tmp / "private"),
             "REDIS_URL": broker,
             "CELERY_BROKER_URL": broker,
@@ -395,6 +422,7 @@ def main():
         ratio = rate / limit
 
         ms = lambda values, p: percentile(values, p) * 1000  # noqa: E731
+        print(f"form: {args.form} ({len(form_questions(rush_call))} questions)")
         print(f"organisations in the rush: {n_orgs} (+{n_late} submitting after the deadline), window {window:.0f} s")
         print(
             f"set-up: {build_seconds:.1f} s; gunicorn {args.workers} workers x {args.threads} threads on {os.cpu_count()} CPUs"

@@ -158,3 +158,52 @@ def audited_bulk(what: str = "rows") -> None:
 
     with transaction.atomic():
         audit_record(actor=None, action="bulk_rows", data={"what": what})
+
+
+LARGE_FORM_KINDS = [
+    "long_text", "short_text", "number", "choice", "multi_choice", "yes_no",
+    "date", "email", "url", "amount", "table", "long_text",
+]  # fmt: skip
+
+
+def form_large(call, *, sections: int = 10, per_section: int = 12, conditions: int = 20):
+    """A manager's large application form: `sections` sections of `per_section` questions of every
+    kind, `conditions` of them shown only when an earlier yes/no question is answered yes, and the
+    budget section last. Optional questions but the first long text of each section. Returns the
+    questions in order."""
+    from grants.calls.form.models import FormSection, Question, SectionKind
+
+    Question.objects.filter(call=call).exclude(kind="file").delete()
+    made, gates = [], []
+    for s in range(sections):
+        section = FormSection.objects.create(call=call, position=s + 1, title=f"Section {s + 1}")
+        for n, kind in enumerate(LARGE_FORM_KINDS[:per_section] * (per_section // len(LARGE_FORM_KINDS) or 1)):
+            options: dict = {}
+            if kind in ("choice", "multi_choice"):
+                options = {"choices": [{"value": f"a{i}", "label": {"en": f"Answer {i}"}} for i in range(1, 6)]}
+            if kind == "table":
+                options = {
+                    "columns": [
+                        {"key": "c1", "label": {"en": "Activity"}, "kind": "text"},
+                        {"key": "c2", "label": {"en": "Cost"}, "kind": "amount", "total": True},
+                    ],
+                    "max_rows": 20,
+                }
+            condition = {}
+            if kind != "yes_no" and gates and sum(1 for q in made if q.condition) < conditions and n % 2:
+                condition = {"question": gates[-1].pk, "op": "yes"}
+            question = Question.objects.create(
+                call=call,
+                section=section,
+                position=n + 1,
+                kind=kind,
+                text=f"Question {s + 1}.{n + 1} ({kind})",
+                required=n == 0,
+                options=options,
+                condition=condition,
+            )
+            made.append(question)
+            if kind == "yes_no":
+                gates.append(question)
+    FormSection.objects.create(call=call, position=sections + 1, kind=SectionKind.BUDGET, title="Budget")
+    return made

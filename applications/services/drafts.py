@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -34,9 +35,9 @@ from core.money import cents
 from core.text import multi_line
 from grants.calls.form.answers import answer_parse, empty_value
 from grants.calls.form.eligibility import eligibility_answers, eligibility_reasons
-from grants.calls.form.layout import form_load
+from grants.calls.form.layout import form_load, question_kinds
 from grants.calls.form.models import FormPurpose, QuestionKind
-from grants.calls.models import BudgetHeading, Call, Question
+from grants.calls.models import BudgetHeading, Call
 
 TEXT_MAX = 100_000  # a draft keeps over-long text (the limit is checked on submission), up to this
 
@@ -186,6 +187,15 @@ def application_start(
     return app, True
 
 
+class QuestionKinds(NamedTuple):
+    """What judging an answer needs of its question (read as plain values: the hottest path)."""
+
+    pk: int
+    kind: str
+    options: dict
+    max_chars: int
+
+
 @dataclass
 class SaveResult:
     application: Application
@@ -212,16 +222,8 @@ def _autosave_plan(actor, app, fields: dict, base: dict, version, call_deadline=
     # call's headings when the budget is saved, the budget table when it is saved or when the
     # caller compares its copy of it.
     asked = [int(n[1:]) for n in fields if n.startswith("q") and n[1:].isdigit()]
-    questions = (
-        {
-            question_field(q.pk): q
-            for q in Question.objects.filter(call_id=app.call_id, purpose=FormPurpose.APPLICATION, pk__in=asked)
-            .exclude(kind=QuestionKind.FILE)
-            .only("pk", "kind", "options", "max_chars", "text")
-        }
-        if asked
-        else {}
-    )
+    kinds = question_kinds(app.call_id, app.call.form_token, asked) if asked else {}
+    questions = {question_field(pk): QuestionKinds(pk, *kinds[pk]) for pk in asked if pk in kinds}
     headings = {h.pk: h for h in BudgetHeading.objects.filter(call_id=app.call_id)} if "budget" in fields else {}
     with_budget = "budget" in fields or "budget" in base
     lines = list(BudgetLine.objects.filter(application=app).order_by("position")) if with_budget else []
@@ -335,7 +337,7 @@ def application_autosave(
             break
         app = (
             Application.objects.select_related("call")
-            .only(*AUTOSAVE_FIELDS, "call__deadline", "call__state")
+            .only(*AUTOSAVE_FIELDS, "call__deadline", "call__state", "call__form_token")
             .get(pk=application_id)
         )
         current, errors, conflicts, applied, changes = _autosave_plan(

@@ -154,6 +154,8 @@ def seed(ctx) -> None:
         ):
             Question.objects.get_or_create(
                 call=call,
+                purpose="application",
+                kind="long_text",
                 position=position,
                 defaults={"text": text, "text_uk": text_uk, "text_hy": text_hy, "max_chars": limit},
             )

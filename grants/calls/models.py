@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -18,6 +19,11 @@ from grants.calls.form.models import (  # noqa: F401  (the form's models, read w
     QuestionKind,
     SectionKind,
 )
+
+
+def new_form_token() -> str:
+    return uuid.uuid4().hex
+
 
 CURRENCIES = ["EUR", "USD", "UAH", "AMD", "GEL", "MDL", "AZN"]
 
@@ -229,6 +235,9 @@ class Call(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
     closed_early_reason = models.TextField(_("why the call closed early"), blank=True, editable=False)
     # Set by the first submission: from then on the application form takes wording fixes only.
     form_frozen_at = models.DateTimeField(_("form frozen at"), null=True, blank=True, editable=False)
+    # Changed by every change to the form's questions (grants.calls.form.builder): autosave keeps
+    # the questions' types in the cache under it, so a save reads no question row.
+    form_token = models.CharField(max_length=32, default=new_form_token, editable=False)
     # PRAG practice for questions about the call: asked up to 21 days before the deadline,
     # answered (and published) at least 11 days before it.
     questions_days = models.PositiveSmallIntegerField(

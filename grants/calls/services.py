@@ -35,6 +35,7 @@ from grants.calls.models import (
     RequiredDocument,
     TrancheCondition,
     TranchePlanItem,
+    new_form_token,
 )
 
 SYSTEM = None  # scheduled transitions are recorded with no human actor
@@ -493,6 +494,8 @@ def call_template_save(*, actor, call_id: int, overall_threshold=None, **parts) 
                 else:
                     model.objects.create(call=call, position=position, **values, **_placed(call, part))  # type: ignore[attr-defined]
             changed[part] = len(rows)
+        if "questions" in parts:  # autosave's cached question types are read afresh
+            Call.objects.filter(pk=call.pk).update(form_token=new_form_token())
         if overall_threshold is not None and overall_threshold != call.overall_threshold:
             call.overall_threshold = overall_threshold
             call.save(update_fields=["overall_threshold"])

@@ -508,3 +508,27 @@ def test_a_file_question_is_a_document_slot_with_its_own_types(call, manager, se
         )
     draft.refresh_from_db()
     assert "Attach the document “Budget spreadsheet”." in services.application_submission_problems(draft)
+
+
+def test_the_applicants_page_reads_a_form_of_any_size_in_the_same_queries(client, applicant, org, programme):
+    """A form of 12 questions and one of 120 questions over 10 sections with 20 conditions: the
+    same number of queries (the form is two of them)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import call_full, form_large
+
+    client.force_login(applicant)
+    counts = []
+    for code, (sections, per_section, conditions) in (("small", (2, 6, 2)), ("large", (10, 12, 20))):
+        call = call_full(programme, code=code)
+        questions = form_large(call, sections=sections, per_section=per_section, conditions=conditions)
+        assert len(questions) == sections * per_section
+        assert sum(1 for q in questions if q.condition) == conditions
+        app, _created = services.application_start(actor=applicant, call_id=call.pk, organisation_id=org.pk)
+        client.get(reverse("applications:application_edit", args=[app.pk]))  # sessions, caches warm
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("applications:application_edit", args=[app.pk]))
+        assert response.status_code == 200 and f"Question {sections}.{per_section}" in response.content.decode()
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

@@ -39,6 +39,7 @@ DEMO_SEEDERS = [
     "config.demo_story.seed_reports",
     "reporting.transparency.demo.seed",
     "workers.demo.seed",
+    "grants.calls.form.demo.seed",  # last: every demo call, as the stories above left it
 ]
 PROGRAMME_CODE = "demo-eu4i"
 

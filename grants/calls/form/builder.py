@@ -18,7 +18,7 @@ from core.languages import main_language
 from grants.calls.form.answers import label_of
 from grants.calls.form.layout import condition_problems, form_load
 from grants.calls.form.models import FormChange, FormPurpose, FormSection, Question, QuestionKind, SectionKind
-from grants.calls.models import Call, CallState, RequiredDocument
+from grants.calls.models import Call, CallState, RequiredDocument, new_form_token
 
 MANAGE = "grants.manage_call"
 CLOSED = (CallState.ARCHIVED, CallState.CANCELLED)
@@ -53,6 +53,11 @@ def _log(actor, call, purpose, *, question=None, section=None, change: dict) -> 
         FormChange.objects.create(
             call=call, purpose=purpose, question=question, section=section, change=change, changed_by=actor
         )
+
+
+def _form_changed(call) -> None:
+    """A new token for the form: what autosave cached of its questions' types is read afresh."""
+    Call.objects.filter(pk=call.pk).update(form_token=new_form_token())
 
 
 def _renumber(rows, section=None) -> None:
@@ -334,6 +339,7 @@ def _wording_fix(actor, call, question, values, options) -> Question:
     if changed:
         question.save()
         _document_slot(call, question)
+        _form_changed(call)
         FormChange.objects.create(
             call=call, purpose=question.purpose, question=question, change={"wording": str(question)}, changed_by=actor
         )
@@ -402,6 +408,7 @@ def question_duplicate(*, actor, question_id: int) -> Question:
         siblings.insert(index + 1, copy)
         _renumber(siblings)
         _document_slot(call, copy)
+        _form_changed(call)
         _log(actor, call, question.purpose, question=copy, change={"added": str(copy)})
         audit_record(
             actor=actor,
@@ -439,6 +446,7 @@ def question_delete(*, actor, question_id: int) -> None:
             RequiredDocument.objects.filter(pk=question.document_id).delete()
         question.delete()
         _renumber(list(Question.objects.filter(section_id=section_id).order_by("position", "pk")))
+        _form_changed(call)
         _log(actor, call, purpose, change={"removed": text})
         audit_record(actor=actor, action="form_question_delete", obj=call, data={"form": purpose, "question": text})
 

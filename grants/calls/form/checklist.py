@@ -133,7 +133,7 @@ def _in_every_language(name: str, text) -> dict:
     return texts
 
 
-def call_form_defaults_create(call: Call) -> None:
+def call_form_defaults_create(call: Call, *, reports: bool = True) -> None:
     """What a new call starts from: an application form of one section of questions and the
     budget section, interim and final report forms of narrative questions, and the default
     screening checklist."""
@@ -147,7 +147,7 @@ def call_form_defaults_create(call: Call) -> None:
                 texts[f"title_{code}"] = str(title)
         sections.append(FormSection(call=call, purpose=FormPurpose.APPLICATION, position=position, kind=kind, **texts))
     FormSection.objects.bulk_create(sections)
-    for purpose, questions in REPORT_QUESTIONS.items():
+    for purpose, questions in REPORT_QUESTIONS.items() if reports else ():
         section = FormSection.objects.create(
             call=call, purpose=purpose, position=1, **_in_every_language("title", gettext_lazy("Narrative"))
         )

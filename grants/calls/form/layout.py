@@ -4,6 +4,7 @@ shows (conditions on earlier answers). A hidden question is neither required nor
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from grants.calls.form.answers import answer_schema, answer_text, choice_values, empty_value
@@ -205,3 +206,23 @@ def answers_schema(form: Form) -> dict:
         "properties": properties,
         "additionalProperties": False,
     }
+
+
+def question_kinds(call_id: int, form_token: str, needed=()) -> dict:
+    """{question id: (kind, options, max_chars)} of the call's application form, what judging an
+    answer needs: kept in the cache under the form's token, which every change to the form
+    replaces (the hottest path, autosave, then reads no question row). A question `needed` but
+    not in the cached copy is looked for in the database before it is called unknown."""
+    key = f"form-kinds:{call_id}:{form_token}"
+    kinds = cache.get(key)
+    if kinds is None or any(pk not in kinds for pk in needed):
+        kinds = {
+            pk: (kind, options or {}, max_chars)
+            for pk, kind, options, max_chars in Question.objects.filter(
+                call_id=call_id, purpose=FormPurpose.APPLICATION
+            )
+            .exclude(kind=QuestionKind.FILE)
+            .values_list("pk", "kind", "options", "max_chars")
+        }
+        cache.set(key, kinds, 3600)
+    return kinds

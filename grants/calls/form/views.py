@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import TransitionRefused
 from core.forms import form_run, message_run
-from core.languages import language_label, main_language
+from core.languages import main_language, own_name
 from grants.calls import selectors
 from grants.calls.form import builder
 from grants.calls.form.checklist import CHECKLIST, ChecklistFormSet, checklist_save
@@ -62,7 +62,7 @@ def form_builder(request, pk):
             "form": form,
             "frozen": builder.is_frozen(call, purpose),
             "closed": call.state in builder.CLOSED,
-            "preview_languages": [(code, language_label(code)) for code, _name in _languages()],
+            "preview_languages": [(code, own_name(code)) for code, _name in _languages()],
             "changes": [
                 (c.changed_at, builder.change_text(c))
                 for c in FormChange.objects.filter(call=call, purpose=purpose)[:50]
@@ -232,7 +232,7 @@ def form_preview(request, pk):
                 "purpose_label": FormPurpose(purpose).label,
                 "form_parts": form_items(form, {}),
                 "preview_language": language,
-                "preview_languages": [(code, language_label(code)) for code in codes],
+                "preview_languages": [(code, own_name(code)) for code in codes],
                 "currency": call.envelope.currency,
                 "headings": list(call.budget_headings.order_by("position")),
             },
