@@ -73,6 +73,8 @@ class ReportForm(TextCleaning, forms.Form):
     actual values of the indicators. Built for one report's lines and indicators."""
 
     version = forms.IntegerField(widget=forms.HiddenInput())
+    # The refusals of the call's report form's answers, by field name (set by the saving view).
+    typed_errors: dict | None = None
 
     def __init__(self, *args, sections, lines, indicators, **kwargs):
         super().__init__(*args, **kwargs)

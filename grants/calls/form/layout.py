@@ -4,7 +4,6 @@ shows (conditions on earlier answers). A hidden question is neither required nor
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from grants.calls.form.answers import answer_schema, answer_text, choice_values, empty_value
@@ -24,6 +23,9 @@ OPERATORS = {
 class Part:
     section: FormSection
     questions: list = field(default_factory=list)
+    # for the builder's page: (question, the question its condition names) and the section's
+    rows: list = field(default_factory=list)
+    condition_source: Question | None = None
 
     @property
     def is_budget(self) -> bool:
@@ -208,13 +210,20 @@ def answers_schema(form: Form) -> dict:
     }
 
 
+# (call id, form token) -> question types. A token names one version of a form, so what is kept
+# under it never goes stale: each process keeps the last few forms it served.
+_KINDS: dict[tuple[int, str], dict] = {}
+_KINDS_KEPT = 256
+
+
 def question_kinds(call_id: int, form_token: str, needed=()) -> dict:
     """{question id: (kind, options, max_chars)} of the call's application form, what judging an
-    answer needs: kept in the cache under the form's token, which every change to the form
-    replaces (the hottest path, autosave, then reads no question row). A question `needed` but
-    not in the cached copy is looked for in the database before it is called unknown."""
-    key = f"form-kinds:{call_id}:{form_token}"
-    kinds = cache.get(key)
+    answer needs: kept in this process under the form's token, which every change to the form
+    replaces (the hottest path, autosave, then reads no question row and asks no cache server).
+    A question `needed` but not in the kept copy is looked for in the database before it is
+    called unknown."""
+    key = (call_id, form_token)
+    kinds = _KINDS.get(key)
     if kinds is None or any(pk not in kinds for pk in needed):
         kinds = {
             pk: (kind, options or {}, max_chars)
@@ -224,5 +233,7 @@ def question_kinds(call_id: int, form_token: str, needed=()) -> dict:
             .exclude(kind=QuestionKind.FILE)
             .values_list("pk", "kind", "options", "max_chars")
         }
-        cache.set(key, kinds, 3600)
+        if len(_KINDS) >= _KINDS_KEPT:
+            _KINDS.pop(next(iter(_KINDS)))
+        _KINDS[key] = kinds
     return kinds

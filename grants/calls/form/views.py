@@ -48,10 +48,9 @@ def form_builder(request, pk):
     purpose = _purpose(request)
     form = form_load(call.pk, purpose)
     by_id = form.by_id()
-    for q in form.questions:
-        q.condition_source = by_id.get((q.condition or {}).get("question"))
-    for part in form.parts:
+    for part in form.parts:  # what each condition names, for the page to say
         part.condition_source = by_id.get((part.section.condition or {}).get("question"))
+        part.rows = [(q, by_id.get((q.condition or {}).get("question"))) for q in part.questions]
     return render(
         request,
         "grants/form_builder.html",
