@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from core.shortcuts import get_permitted_or_403
-from grants.calls.form.checklist import call_forms_copy
+from grants.calls.form.defaults import call_forms_copy
 from grants.calls.models import Call
 from grants.calls.services import CALL_FIELDS, TEMPLATE_PARTS
 

@@ -19,7 +19,7 @@ from core.errors import TransitionRefused
 from core.languages import as_columns, columns, main_language
 from core.shortcuts import get_permitted_or_403
 from grants.calls.alerts import call_alerts_send
-from grants.calls.form.checklist import call_form_defaults_create
+from grants.calls.form.defaults import call_form_defaults_create
 from grants.calls.form.models import FormPurpose, FormSection, QuestionKind, SectionKind
 from grants.calls.models import (
     CURRENCIES,

@@ -393,7 +393,7 @@ def test_a_new_call_starts_with_its_sections_and_checklist_and_a_copy_carries_th
     manager, programme, call, section
 ):
     from grants.calls.copying import call_copy
-    from grants.calls.form.checklist import call_form_defaults_create
+    from grants.calls.form.defaults import call_form_defaults_create
 
     call_form_defaults_create(call)
     q = builder.question_save(

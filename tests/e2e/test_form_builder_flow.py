@@ -23,7 +23,7 @@ PASSWORD = "Prut-form-builder-2026"
 @pytest.fixture
 def scene(db):
     from accounts.models import Membership, Organisation, ProgrammeRole
-    from grants.calls.form.checklist import call_form_defaults_create
+    from grants.calls.form.defaults import call_form_defaults_create
     from grants.calls.models import Call, CallState, Programme, Question
     from tests.factories import call_full
 

@@ -5,7 +5,7 @@ advocacy call also an eligibility check and a "Partners" section whose table sho
 organisation works with partners (identifying: hidden from blind reviewers). Texts in every
 language."""
 
-from grants.calls.form.checklist import call_form_defaults_create
+from grants.calls.form.defaults import call_form_defaults_create
 from grants.calls.form.models import FormPurpose, FormSection, Question, QuestionKind, SectionKind
 from grants.calls.models import Call, RequiredDocument
 
