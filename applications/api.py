@@ -102,7 +102,7 @@ class ApplicationSerializer(TextCleaning, serializers.ModelSerializer):
 
     def _identifying(self, call_id) -> set:
         """Ids (as text) of the call's identifying questions, read once per call per request."""
-        cache = self.context.setdefault("identifying", {})
+        cache = self.__dict__.setdefault("_identifying_ids", {})
         if call_id not in cache:
             cache[call_id] = {
                 str(pk)

@@ -232,7 +232,11 @@ def question_save(
             question = Question.objects.filter(pk=question_id, call=call, purpose=purpose).first()
             if question is None:
                 raise PermissionDenied(_("This question is not part of the call's form."))
-        section = FormSection.objects.filter(pk=section_id, call=call, purpose=purpose).first()
+        section = (
+            FormSection.objects.filter(pk=section_id, call=call, purpose=purpose).first()
+            if section_id is not None
+            else None
+        )
         if section is None or section.kind == SectionKind.BUDGET:
             raise ValidationError({"section": _("Choose a section of questions.")})
         if not (values.get(f"text_{main_language()}") or "").strip():
@@ -426,7 +430,7 @@ def question_delete(*, actor, question_id: int) -> None:
     with transaction.atomic():
         call = _call_locked(actor, question.call_id)
         _refuse_when_frozen(call, question.purpose)
-        dependent = [
+        dependent: list = [
             q
             for q in Question.objects.filter(call=call, purpose=question.purpose)
             if (q.condition or {}).get("question") == question.pk

@@ -92,9 +92,11 @@ def call_forms_copy(source: Call, copy: Call) -> None:
     questions = {}
     for q in Question.objects.filter(call=source).order_by("position", "pk"):
         old = q.pk
-        new_document = documents.get(q.document_id)
-        questions[old] = clone(q, call=copy, section=sections.get(q.section_id), document=new_document)
-    for row in [*questions.values(), *sections.values()]:
+        new_document = documents.get(q.document_id) if q.document_id else None
+        section = sections.get(q.section_id) if q.section_id else None
+        questions[old] = clone(q, call=copy, section=section, document=new_document)
+    rows: list = [*questions.values(), *sections.values()]
+    for row in rows:
         if (row.condition or {}).get("question") in questions:
             row.condition = {**row.condition, "question": questions[row.condition["question"]].pk}
             row.save(update_fields=["condition"])

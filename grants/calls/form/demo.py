@@ -113,10 +113,8 @@ def _form_of_today(call) -> None:
                 kind=QuestionKind.FILE,
                 required=doc.required,
                 document=doc,
-                text=doc.name_en or doc.name,
-                text_uk=doc.name_uk,
-                text_hy=doc.name_hy,
-                help_text=doc.description_en or doc.description,
+                **{f"text_{code}": getattr(doc, f"name_{code}") for code in ("en", "uk", "hy")},
+                **{f"help_text_{code}": getattr(doc, f"description_{code}") for code in ("en", "uk", "hy")},
             )
 
 

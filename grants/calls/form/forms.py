@@ -40,6 +40,7 @@ def _labelled(
     counter = len(used)
     items = []
     for index, line in enumerate(lines):
+        old: dict | None
         if len(lines) == len(existing):
             old = existing[index]
         else:

@@ -99,7 +99,7 @@ class Form:
 
     def earlier(self, question=None, section=None) -> list:
         """The questions before `question` (or before `section`) in the form's order."""
-        found = []
+        found: list = []
         for part in self.parts:
             if section is not None and part.section.pk == section.pk:
                 return found

@@ -99,10 +99,10 @@ def application_pdf(application, *, blind: bool) -> bytes:
     if application.receipt_sha256:
         facts.append((_("SHA-256 of the submitted content"), application.receipt_sha256))
     story += [_facts(facts, s), para(_("Summary"), s["h1"]), para(application.summary or "—", s["body"])]
-    rows = form_load(call.pk).answer_rows(application.answers, blind=blind)
-    if rows:
+    answered = form_load(call.pk).answer_rows(application.answers, blind=blind)
+    if answered:
         story.append(para(_("Answers"), s["h1"]))
-        for n, (q, text) in enumerate(rows, start=1):
+        for n, (q, text) in enumerate(answered, start=1):
             story.append(KeepTogether([para(f"{n}. {q}", s["h2"])]))
             story.append(para(text or "—", s["body"]))
     lines = list(application.budget_lines.select_related("heading").order_by("position"))
