@@ -32,6 +32,7 @@ from applications.services.submission import application_content, content_sha256
 from audit.chain import event_hash
 from audit.models import AuditEvent, AuditHead
 from grants.agreements.models import Grant
+from grants.calls.form.layout import form_load
 from grants.calls.models import CallState, Contribution, Donor, Programme
 from grants.disbursement.models import Payment, Tranche
 from reporting.data.models import ExportJob
@@ -210,7 +211,7 @@ def _build(n: int, rng: random.Random) -> World:
             states.append((call, state))
     insert(Application, apps)
     headings = {c.pk: {h.pk: h for h in c.budget_headings.all()} for c in (decided, review)}
-    questions = {c.pk: list(c.questions.order_by("position")) for c in (decided, review)}
+    forms = {c.pk: form_load(c.pk) for c in (decided, review)}
     lines, lines_of = [], {}
     for app, (call, _state) in zip(apps, states):
         hs = sorted(headings[call.pk].values(), key=lambda h: h.position)
@@ -254,7 +255,7 @@ def _build(n: int, rng: random.Random) -> World:
                 app,
                 call=call,
                 organisation=app.organisation,
-                questions=questions[call.pk],
+                form=forms[call.pk],
                 headings=headings[call.pk],
                 lines=lines_of[app.pk],
                 attachments=[],
