@@ -532,3 +532,63 @@ def test_the_applicants_page_reads_a_form_of_any_size_in_the_same_queries(client
         assert response.status_code == 200 and f"Question {sections}.{per_section}" in response.content.decode()
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_the_call_api_publishes_the_forms_and_the_json_schema_of_typed_answers(
+    call, manager, section, applicant, draft
+):
+    """The call's API endpoint gives its forms and the JSON schema of an application's answers;
+    an API client saves typed answers (a list for multiple choice, rows for a table) and gets
+    each wrong one refused by name."""
+    import jsonschema
+    from rest_framework.test import APIClient
+
+    partners, table, topics, staff = _typed_form(call, manager, section)
+    api = APIClient()
+    api.force_authenticate(applicant)
+    data = api.get(f"/api/v1/calls/{call.pk}/").json()
+    schema = data["answers_schema"]
+    assert schema["properties"][str(topics.pk)]["items"]["enum"] == ["courts", "media", "budget"]
+    assert schema["properties"][str(table.pk)]["x-condition"] == {"question": partners.pk, "op": "yes"}
+    assert [q["kind"] for q in data["forms"]["application"][0]["questions"]] == [
+        "yes_no",
+        "table",
+        "multi_choice",
+        "number",
+    ]
+    assert data["checklist"][0]["key"] == "on_time"
+    answers = {str(partners.pk): "yes", str(topics.pk): ["media"], str(table.pk): [{"c1": "A", "c2": "10"}]}
+    response = api.patch(
+        f"/api/v1/applications/{draft.pk}/", {"version": draft.version, "answers": answers}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    stored = response.json()["answers"]
+    jsonschema.validate(stored, schema)  # what the API stores is what its schema says
+    response = api.patch(
+        f"/api/v1/applications/{draft.pk}/",
+        {"version": response.json()["version"], "answers": {str(topics.pk): ["media", "unknown"]}},
+        format="json",
+    )
+    assert response.status_code == 400 and f"q{topics.pk}" in response.json()
+
+
+def test_a_condition_on_its_own_question_is_refused(call, manager, section):
+    question = builder.question_save(
+        actor=manager,
+        call_id=call.pk,
+        purpose="application",
+        section_id=section.pk,
+        values={"text_en": "Staff?", "kind": "yes_no"},
+        options={},
+    )
+    with pytest.raises(Exception, match="cannot depend on its own answer"):
+        builder.question_save(
+            actor=manager,
+            call_id=call.pk,
+            purpose="application",
+            question_id=question.pk,
+            section_id=section.pk,
+            values={"text_en": "Staff?", "kind": "yes_no"},
+            options={},
+            condition={"question": question.pk, "op": "yes"},
+        )
