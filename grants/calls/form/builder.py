@@ -55,6 +55,20 @@ def _log(actor, call, purpose, *, question=None, section=None, change: dict) -> 
         )
 
 
+def _row_of_unfrozen_form(actor, model, pk):
+    """(the call locked, the section or question `pk` of its form) for a change the freeze forbids."""
+    row = model.objects.filter(pk=pk).first()
+    if row is None:
+        raise PermissionDenied(
+            _("This question is not part of the call's form.")
+            if model is Question
+            else _("This section is not part of the call's form.")
+        )
+    call = _call_locked(actor, row.call_id)
+    _refuse_when_frozen(call, row.purpose)
+    return call, row
+
+
 def _form_changed(call) -> None:
     """A new token for the form: what autosave cached of its questions' types is read afresh."""
     Call.objects.filter(pk=call.pk).update(form_token=new_form_token())
@@ -130,12 +144,8 @@ def section_save(
 
 
 def section_move(*, actor, section_id: int, step: int) -> FormSection:
-    section = FormSection.objects.filter(pk=section_id).first()
-    if section is None:
-        raise PermissionDenied(_("This section is not part of the call's form."))
     with transaction.atomic():
-        call = _call_locked(actor, section.call_id)
-        _refuse_when_frozen(call, section.purpose)
+        call, section = _row_of_unfrozen_form(actor, FormSection, section_id)
         rows = list(FormSection.objects.filter(call=call, purpose=section.purpose).order_by("position", "pk"))
         index = next(i for i, s in enumerate(rows) if s.pk == section.pk)
         target = index + step
@@ -149,12 +159,8 @@ def section_move(*, actor, section_id: int, step: int) -> FormSection:
 
 
 def section_delete(*, actor, section_id: int) -> None:
-    section = FormSection.objects.filter(pk=section_id).first()
-    if section is None:
-        raise PermissionDenied(_("This section is not part of the call's form."))
     with transaction.atomic():
-        call = _call_locked(actor, section.call_id)
-        _refuse_when_frozen(call, section.purpose)
+        call, section = _row_of_unfrozen_form(actor, FormSection, section_id)
         if section.questions.exists():
             raise ValidationError(_("Move or delete the section's questions first; nothing is deleted with it."))
         purpose, title = section.purpose, str(section)
@@ -359,12 +365,8 @@ def _wording_fix(actor, call, question, values, options) -> Question:
 def question_move(*, actor, question_id: int, step: int) -> Question:
     """One place up (-1) or down (+1); past the top or bottom of its section, into the previous
     or next section of questions."""
-    question = Question.objects.filter(pk=question_id).first()
-    if question is None:
-        raise PermissionDenied(_("This question is not part of the call's form."))
     with transaction.atomic():
-        call = _call_locked(actor, question.call_id)
-        _refuse_when_frozen(call, question.purpose)
+        call, question = _row_of_unfrozen_form(actor, Question, question_id)
         form = form_load(call.pk, question.purpose)
         parts = [p for p in form.parts if not p.is_budget and p.section.pk]
         index = next(i for i, p in enumerate(parts) if any(q.pk == question.pk for q in p.questions))
@@ -397,12 +399,8 @@ def question_move(*, actor, question_id: int, step: int) -> Question:
 
 
 def question_duplicate(*, actor, question_id: int) -> Question:
-    question = Question.objects.filter(pk=question_id).first()
-    if question is None:
-        raise PermissionDenied(_("This question is not part of the call's form."))
     with transaction.atomic():
-        call = _call_locked(actor, question.call_id)
-        _refuse_when_frozen(call, question.purpose)
+        call, question = _row_of_unfrozen_form(actor, Question, question_id)
         siblings = list(Question.objects.filter(section_id=question.section_id).order_by("position", "pk"))
         copy = Question.objects.get(pk=question.pk)
         copy.pk = None
@@ -424,12 +422,8 @@ def question_duplicate(*, actor, question_id: int) -> Question:
 
 
 def question_delete(*, actor, question_id: int) -> None:
-    question = Question.objects.filter(pk=question_id).first()
-    if question is None:
-        raise PermissionDenied(_("This question is not part of the call's form."))
     with transaction.atomic():
-        call = _call_locked(actor, question.call_id)
-        _refuse_when_frozen(call, question.purpose)
+        call, question = _row_of_unfrozen_form(actor, Question, question_id)
         dependent: list = [
             q
             for q in Question.objects.filter(call=call, purpose=question.purpose)
